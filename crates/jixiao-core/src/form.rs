@@ -1,0 +1,148 @@
+//! The target form (绩效目标申报表): header, funds, goals and indicators.
+
+use crate::{Level1, Level2, Money, Target};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// One project's performance target form, exactly as filed.
+///
+/// The JSON names are the public exchange format: add fields freely, rename none.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Form {
+    /// Stable ID given by the store; absent on a form just read from a file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub year: i32,
+    /// 项目名称.
+    pub name: String,
+    /// 项目性质, e.g. 经常性专项业务费.
+    pub nature: String,
+    /// 项目类别, e.g. 特定目标类.
+    pub category: String,
+    /// 主管部门.
+    pub department: String,
+    /// 实施单位.
+    pub implementer: String,
+    pub start_date: Option<NaiveDate>,
+    pub end_date: Option<NaiveDate>,
+    pub funds: Funds,
+    /// 项目总目标; paragraphs separated by `\n`.
+    pub goal_overall: String,
+    /// 年度总体目标.
+    pub goal_annual: String,
+    /// In form order.
+    pub indicators: Vec<Indicator>,
+}
+
+/// 项目资金, in yuan exact to the fen. A field the form leaves empty is `None`, not zero.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Funds {
+    /// 项目资金总额.
+    pub total: Option<Money>,
+    /// 其中：财政资金.
+    pub fiscal: Option<Money>,
+    /// 其他资金 (of the project total).
+    pub other: Option<Money>,
+    /// 年度资金申请总额.
+    pub annual_total: Option<Money>,
+    /// 其中：当年财政拨款.
+    pub annual_appropriation: Option<Money>,
+    /// 上年结转资金.
+    pub annual_carryover: Option<Money>,
+    /// 其他资金 (of the annual request).
+    pub annual_other: Option<Money>,
+}
+
+/// A level-3 indicator (三级指标) under its level 1 and level 2.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Indicator {
+    #[serde(default)]
+    pub id: Option<String>,
+    pub level1: Level1,
+    /// `None` when the form names no level 2 for it (a warning on import).
+    pub level2: Option<Level2>,
+    pub name: String,
+    pub target: Target,
+    /// The target as written on the form.
+    pub raw: String,
+}
+
+impl Form {
+    /// What identifies a form across imports: the year, the implementing unit and the
+    /// project name. Importing a form with the same key again is the same form.
+    pub fn key(&self) -> (i32, &str, &str) {
+        (self.year, self.implementer.as_str(), self.name.as_str())
+    }
+
+    /// The same form with every ID removed, to compare content.
+    pub fn without_ids(&self) -> Form {
+        let mut f = self.clone();
+        f.id = None;
+        for i in &mut f.indicators {
+            i.id = None;
+        }
+        f
+    }
+}
+
+impl Funds {
+    /// Every fund field with its Chinese label, in form order.
+    pub fn fields(&self) -> [(&'static str, &'static str, Option<Money>); 7] {
+        [
+            ("total", "项目资金总额", self.total),
+            ("fiscal", "其中：财政资金", self.fiscal),
+            ("other", "其他资金", self.other),
+            ("annual_total", "年度资金申请总额", self.annual_total),
+            (
+                "annual_appropriation",
+                "其中：当年财政拨款",
+                self.annual_appropriation,
+            ),
+            ("annual_carryover", "上年结转资金", self.annual_carryover),
+            ("annual_other", "其他资金（年度）", self.annual_other),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exchange_names_are_kept() {
+        let form = Form {
+            id: None,
+            year: 2023,
+            name: "数据运营服务费".into(),
+            nature: "经常性专项业务费".into(),
+            category: "特定目标类".into(),
+            department: "上海市大数据中心".into(),
+            implementer: "上海市大数据中心".into(),
+            start_date: NaiveDate::from_ymd_opt(2023, 1, 1),
+            end_date: NaiveDate::from_ymd_opt(2023, 12, 31),
+            funds: Funds {
+                total: Some(Money::from_fen(11_962_440_476)),
+                ..Funds::default()
+            },
+            goal_overall: "a".into(),
+            goal_annual: "b".into(),
+            indicators: vec![Indicator {
+                id: Some("i1".into()),
+                level1: Level1::Output,
+                level2: Some(Level2::Quantity),
+                name: "完成下达服务任务".into(),
+                target: Target::parse("≥30.00(项)"),
+                raw: "≥30.00(项)".into(),
+            }],
+        };
+        let v: serde_json::Value = serde_json::to_value(&form).unwrap();
+        assert_eq!(v["start_date"], "2023-01-01");
+        assert_eq!(v["funds"]["total"], "119624404.76");
+        assert_eq!(v["funds"]["fiscal"], serde_json::Value::Null);
+        assert_eq!(v["indicators"][0]["level1"], "产出指标");
+        assert_eq!(v["indicators"][0]["level2"], "数量指标");
+        assert_eq!(v["indicators"][0]["target"]["value"], "30");
+        let back: Form = serde_json::from_value(v).unwrap();
+        assert_eq!(back, form);
+    }
+}

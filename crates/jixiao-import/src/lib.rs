@@ -1,0 +1,146 @@
+//! Readers for jixiao: the published disclosure text (公开的绩效目标申报表) and the JSON
+//! exchange format. Readers are pure functions of bytes: they do no file or database I/O.
+
+mod decode;
+mod disclosure;
+mod json;
+
+pub use decode::decode;
+pub use disclosure::{read_disclosure, read_disclosure_str};
+pub use json::read_json;
+
+use jixiao_core::Form;
+use std::fmt;
+
+/// A form read from a file, with where it starts and what the reader had to say about it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReadForm {
+    pub form: Form,
+    /// 1-based line where the form starts.
+    pub line: usize,
+    pub warnings: Vec<Warning>,
+}
+
+/// Everything read from one file.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReadOutput {
+    pub forms: Vec<ReadForm>,
+    /// Warnings that belong to no form (text before the first form).
+    pub warnings: Vec<Warning>,
+    /// The encoding the bytes were in (`UTF-8`, `GB18030`, `UTF-16LE` …).
+    pub encoding: &'static str,
+}
+
+impl ReadOutput {
+    pub fn warning_count(&self) -> usize {
+        self.warnings.len() + self.forms.iter().map(|f| f.warnings.len()).sum::<usize>()
+    }
+
+    pub fn indicator_count(&self) -> usize {
+        self.forms.iter().map(|f| f.form.indicators.len()).sum()
+    }
+}
+
+/// A cell the reader could not place in a field, or a reading it had to guess: nothing of
+/// the input is dropped without one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Warning {
+    /// 1-based line of the input.
+    pub line: usize,
+    /// The text concerned, as written.
+    pub text: String,
+    /// What happened, in Chinese and English.
+    pub message: String,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.text.is_empty() {
+            write!(
+                f,
+                "第{}行 / line {}: {}",
+                self.line, self.line, self.message
+            )
+        } else {
+            write!(
+                f,
+                "第{}行 / line {}: {}：“{}”",
+                self.line, self.line, self.message, self.text
+            )
+        }
+    }
+}
+
+/// Why a file could not be read. Each says what and where, in Chinese and English.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadError {
+    #[error("文件为空 / the file is empty")]
+    Empty,
+    #[error("这是二进制文件而不是文本（第{offset}字节附近）/ this is a binary file, not text (near byte {offset})")]
+    Binary { offset: usize },
+    #[error("无法识别文字编码：既不是 UTF-8 也不是 GB18030/GBK（第{offset}字节附近）/ unknown text encoding: neither UTF-8 nor GB18030/GBK (near byte {offset})")]
+    Encoding { offset: usize },
+    #[error("没有找到绩效目标申报表（应有“项目名称”等表头）/ no target form found (expected a header with 项目名称)")]
+    NoForms,
+    #[error(
+        "第{line}行：申报表缺少表头（项目名称）/ line {line}: the form has no header (项目名称)"
+    )]
+    MissingHeader { line: usize },
+    #[error("第{line}行：申报表缺少年度，且计划开始、完成日期也无法确定年度 / line {line}: the form has no year, and none can be taken from its dates")]
+    MissingYear { line: usize },
+    #[error("第{line}行起的申报表“{name}”在第{end}行中断，{what} / the form “{name}” from line {line} breaks off at line {end}: {what_en}")]
+    Truncated {
+        line: usize,
+        end: usize,
+        name: String,
+        what: &'static str,
+        what_en: &'static str,
+    },
+    #[error(
+        "JSON 第{line}行第{column}列：{message} / JSON line {line}, column {column}: {message}"
+    )]
+    Json {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("第{index}张申报表（JSON）：{message} / form {index} (JSON): {message}")]
+    InvalidForm { index: usize, message: String },
+}
+
+impl ReadError {
+    /// The line the error points to, when it points to one.
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            ReadError::MissingHeader { line }
+            | ReadError::MissingYear { line }
+            | ReadError::Json { line, .. } => Some(*line),
+            ReadError::Truncated { end, .. } => Some(*end),
+            _ => None,
+        }
+    }
+}
+
+/// Reads a file's bytes in whichever format they are: JSON exchange format when the text
+/// starts with `{`, the disclosure text otherwise.
+pub fn read_any(bytes: &[u8]) -> Result<ReadOutput, ReadError> {
+    let (text, encoding) = decode(bytes)?;
+    if text.trim_start().starts_with('{') {
+        let forms = read_json(&text)?;
+        return Ok(ReadOutput {
+            forms: forms
+                .into_iter()
+                .map(|form| ReadForm {
+                    form,
+                    line: 0,
+                    warnings: vec![],
+                })
+                .collect(),
+            warnings: vec![],
+            encoding,
+        });
+    }
+    let mut out = read_disclosure_str(&text)?;
+    out.encoding = encoding;
+    Ok(out)
+}
