@@ -1,1 +1,335 @@
-fn main() {}
+//! `jixiao`: the command line of jixiao (绩效), performance targets of public project budgets.
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use jixiao_import::ReadOutput;
+use jixiao_store::{ImportOutcome, OnConflict, Store};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// The seed forms, carried in the binary as demo data.
+const DEMO_SEED: &[u8] = include_bytes!("../../../fixtures/shanghai-bigdata-center-2023.txt");
+
+#[derive(Parser)]
+#[command(
+    name = "jixiao",
+    version,
+    about = "绩效：项目支出绩效目标的管理 / jixiao: performance targets of public project budgets",
+    long_about = None
+)]
+struct Cli {
+    /// 数据库文件（默认在用户数据目录）/ database file (default: in the user's data directory)
+    #[arg(long, global = true, env = "JIXIAO_DB", value_name = "PATH")]
+    db: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// 导入申报表（公开文本或 JSON），整体一个事务 / import target forms (disclosure text or JSON), all in one transaction
+    Import {
+        /// 要导入的文件 / files to import
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// 已存在但内容不同的申报表予以替换 / replace stored forms whose content differs
+        #[arg(long)]
+        replace: bool,
+    },
+    /// 列出申报表 / list the stored forms
+    List,
+    /// 按官方表样显示一张申报表 / show a form laid out as the official table
+    Show {
+        /// 申报表 ID（可只写开头几位）/ form ID (a unique prefix is enough)
+        id: String,
+    },
+    /// 导出全部申报表 / export every form
+    Export {
+        /// 导出格式 / output format
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+        /// 输出文件（默认标准输出）/ output file (default: standard output)
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// 载入示例数据（上海市大数据中心 2023 年 8 张申报表）并列出 / load the demo data (8 forms of the Shanghai Big Data Center, 2023) and list it
+    Demo,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("错误 / error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("错误 / error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn db_path(cli_db: Option<PathBuf>, demo: bool) -> Result<PathBuf> {
+    if let Some(p) = cli_db {
+        return Ok(p);
+    }
+    let dir = dirs::data_dir()
+        .context(
+            "找不到用户数据目录，请用 --db 指定数据库 / no user data directory: give --db PATH",
+        )?
+        .join("jixiao");
+    Ok(dir.join(if demo { "demo.db" } else { "jixiao.db" }))
+}
+
+async fn open_store(path: &Path) -> Result<Box<dyn Store>> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("无法创建目录 / cannot create {}", dir.display()))?;
+    }
+    let location = path
+        .to_str()
+        .context("数据库路径不是有效文字 / the database path is not valid text")?;
+    jixiao_store::open(location).await.with_context(|| {
+        format!(
+            "无法打开数据库 / cannot open the database {}",
+            path.display()
+        )
+    })
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Import { files, replace } => {
+            let on_conflict = if replace {
+                OnConflict::Replace
+            } else {
+                OnConflict::Refuse
+            };
+            import(&db_path(cli.db, false)?, &files, on_conflict).await
+        }
+        Command::List => list(&*open_store(&db_path(cli.db, false)?).await?).await,
+        Command::Show { id } => {
+            let store = open_store(&db_path(cli.db, false)?).await?;
+            let id = store.resolve(&id).await?;
+            let form = store
+                .get(&id)
+                .await?
+                .with_context(|| format!("找不到申报表 / no form {id}"))?;
+            println!("ID {id}");
+            print!("{}", jixiao_export::form_table(&form, terminal_width()));
+            Ok(())
+        }
+        Command::Export {
+            format: Format::Json,
+            out,
+        } => {
+            let store = open_store(&db_path(cli.db, false)?).await?;
+            let json = jixiao_export::to_json(&store.all().await?);
+            match out {
+                Some(path) => write_atomically(&path, json.as_bytes()),
+                None => {
+                    std::io::stdout().write_all(json.as_bytes())?;
+                    Ok(())
+                }
+            }
+        }
+        Command::Demo => {
+            let path = db_path(cli.db, true)?;
+            let out = jixiao_import::read_disclosure(DEMO_SEED).context("示例数据 / demo data")?;
+            let store = open_store(&path).await?;
+            let forms: Vec<_> = out.forms.into_iter().map(|f| f.form).collect();
+            let report = store.import(&forms, OnConflict::Replace).await?;
+            println!(
+                "示例数据库 / demo database: {}\n载入 / loaded: {} 张申报表 / forms（新建 / new {}，未变 / unchanged {}）\n",
+                path.display(),
+                forms.len(),
+                report.count(ImportOutcome::Created),
+                report.count(ImportOutcome::Unchanged)
+            );
+            list(&*store).await?;
+            println!(
+                "\n查看一张 / show one: jixiao --db {} show ID",
+                path.display()
+            );
+            Ok(())
+        }
+    }
+}
+
+/// Writes through a temporary file in the same directory, so a failure leaves no half file.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.tmp",
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("jixiao-export")
+    ));
+    std::fs::write(&tmp, bytes)
+        .with_context(|| format!("无法写入 / cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path)
+        .with_context(|| format!("无法写入 / cannot write {}", path.display()))
+}
+
+fn terminal_width() -> u16 {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(120)
+}
+
+async fn import(db: &Path, files: &[PathBuf], on_conflict: OnConflict) -> Result<()> {
+    // Read everything first: a file that cannot be read stops the import before the
+    // database is touched.
+    let bar = ProgressBar::new(files.len() as u64);
+    if files.len() > 1 {
+        bar.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+    } else {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let mut read: Vec<(PathBuf, ReadOutput)> = Vec::with_capacity(files.len());
+    let mut failures = Vec::new();
+    for path in files {
+        bar.set_message(path.display().to_string());
+        match std::fs::read(path) {
+            Ok(bytes) => match jixiao_import::read_any(&bytes) {
+                Ok(out) => read.push((path.clone(), out)),
+                Err(e) => failures.push(format!("{}: {e}", path.display())),
+            },
+            Err(e) => failures.push(format!(
+                "{}: 无法读取文件 / cannot read the file: {e}",
+                path.display()
+            )),
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    if !failures.is_empty() {
+        for f in &failures {
+            eprintln!("错误 / error: {f}");
+        }
+        bail!("{} 个文件无法读取，未导入任何内容 / {} file(s) could not be read; nothing was imported", failures.len(), failures.len());
+    }
+    for (path, out) in &read {
+        for w in &out.warnings {
+            eprintln!("警告 / warning: {}:{w}", path.display());
+        }
+        for f in &out.forms {
+            for w in &f.warnings {
+                eprintln!("警告 / warning: {}:{w}", path.display());
+            }
+        }
+    }
+    let forms: Vec<_> = read
+        .iter()
+        .flat_map(|(_, o)| o.forms.iter().map(|f| f.form.clone()))
+        .collect();
+    let store = open_store(db).await?;
+    let report = store.import(&forms, on_conflict).await?;
+    for (path, out) in &read {
+        println!(
+            "{}: {} 张申报表 / forms, {} 个指标 / indicators, {} 条警告 / warnings ({})",
+            path.display(),
+            out.forms.len(),
+            out.indicator_count(),
+            out.warning_count(),
+            out.encoding
+        );
+    }
+    let indicators: usize = forms.iter().map(|f| f.indicators.len()).sum();
+    let warnings: usize = read.iter().map(|(_, o)| o.warning_count()).sum();
+    println!(
+        "合计 / total: {} 张申报表 / forms（新建 / new {}，替换 / replaced {}，未变 / unchanged {}），{} 个指标 / indicators，{} 条警告 / warnings",
+        forms.len(),
+        report.count(ImportOutcome::Created),
+        report.count(ImportOutcome::Replaced),
+        report.count(ImportOutcome::Unchanged),
+        indicators,
+        warnings
+    );
+    Ok(())
+}
+
+async fn list(store: &dyn Store) -> Result<()> {
+    let forms = store.list().await?;
+    if forms.is_empty() {
+        println!("（没有申报表 / no forms）");
+        return Ok(());
+    }
+    let mut t = comfy_table::Table::new();
+    t.load_preset(comfy_table::presets::UTF8_HORIZONTAL_ONLY)
+        .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
+        .set_width(terminal_width())
+        .set_header(vec![
+            "ID",
+            "年度",
+            "项目名称",
+            "实施单位",
+            "年度资金（元）",
+            "指标数",
+        ]);
+    let short = short_ids(&forms.iter().map(|f| f.id.as_str()).collect::<Vec<_>>());
+    for (f, id) in forms.iter().zip(short) {
+        t.add_row(vec![
+            id,
+            f.year.to_string(),
+            f.name.clone(),
+            f.implementer.clone(),
+            f.annual_total.map(|m| m.grouped()).unwrap_or_default(),
+            f.indicators.to_string(),
+        ]);
+    }
+    println!("{t}");
+    println!("共 {} 张申报表 / {} forms", forms.len(), forms.len());
+    Ok(())
+}
+
+/// The shortest prefix of each ID (at least 8 characters) that no other ID shares.
+fn short_ids(ids: &[&str]) -> Vec<String> {
+    let mut sorted: Vec<&str> = ids.to_vec();
+    sorted.sort_unstable();
+    let common = |a: &str, b: &str| a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+    ids.iter()
+        .map(|id| {
+            let i = sorted.binary_search(id).unwrap_or(0);
+            let before = i.checked_sub(1).map_or(0, |j| common(sorted[j], id));
+            let after = sorted.get(i + 1).map_or(0, |n| common(n, id));
+            let len = (before.max(after) + 1).max(8).min(id.len());
+            id[..len].to_string()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn short_ids_are_unique_prefixes() {
+        let ids = ["abcdef0123", "abcdef0199", "ffff000011"];
+        assert_eq!(
+            super::short_ids(&ids),
+            vec!["abcdef012", "abcdef019", "ffff0000"]
+        );
+    }
+}

@@ -1,0 +1,429 @@
+//! SQLite behind the [`Store`] trait.
+
+use crate::{FormSummary, ImportOutcome, ImportReport, OnConflict, Store, StoreError};
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use jixiao_core::{Form, Funds, Indicator, Level1, Level2, Money, Op, Target};
+use rust_decimal::Decimal;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
+use std::collections::HashMap;
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and brings its schema up to date.
+    pub async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(SqliteStore { pool })
+    }
+}
+
+const FORM_COLUMNS: &str =
+    "id, year, name, nature, category, department, implementer, start_date, end_date, \
+    funds_total, funds_fiscal, funds_other, funds_annual_total, funds_annual_appropriation, \
+    funds_annual_carryover, funds_annual_other, goal_overall, goal_annual";
+
+const INDICATOR_COLUMNS: &str =
+    "id, form_id, position, level1, level2, name, kind, op, value, unit, subject, op_implied, text, raw";
+
+/// Rows per multi-row INSERT: well under SQLite's bound-variable limit.
+const INDICATOR_CHUNK: usize = 64;
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn import(
+        &self,
+        forms: &[Form],
+        on_conflict: OnConflict,
+    ) -> Result<ImportReport, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let mut report = ImportReport::default();
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        for form in forms {
+            let existing: Option<String> = sqlx::query_scalar(
+                "SELECT id FROM forms WHERE year = ? AND implementer = ? AND name = ?",
+            )
+            .bind(form.year)
+            .bind(&form.implementer)
+            .bind(&form.name)
+            .fetch_optional(&mut *tx)
+            .await?;
+            match existing {
+                Some(id) => {
+                    let stored = load_form(&mut tx, &id)
+                        .await?
+                        .ok_or_else(|| StoreError::NotFound(id.clone()))?;
+                    if stored.without_ids() == form.without_ids() {
+                        report.outcomes.push((id, ImportOutcome::Unchanged));
+                        continue;
+                    }
+                    if on_conflict == OnConflict::Refuse {
+                        return Err(StoreError::Exists {
+                            id,
+                            year: form.year,
+                            implementer: form.implementer.clone(),
+                            name: form.name.clone(),
+                        });
+                    }
+                    let mut new = form.clone();
+                    new.id = Some(id.clone());
+                    keep_indicator_ids(&stored, &mut new);
+                    let (version, created): (i64, String) =
+                        sqlx::query_as("SELECT version, created_at FROM forms WHERE id = ?")
+                            .bind(&id)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                    sqlx::query("DELETE FROM indicators WHERE form_id = ?")
+                        .bind(&id)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query("DELETE FROM forms WHERE id = ?")
+                        .bind(&id)
+                        .execute(&mut *tx)
+                        .await?;
+                    insert_form(&mut tx, &new, &created, &now, version + 1).await?;
+                    report.outcomes.push((id, ImportOutcome::Replaced));
+                }
+                None => {
+                    let mut new = form.clone();
+                    let id = new.id.get_or_insert_with(new_id).clone();
+                    let taken: Option<String> =
+                        sqlx::query_scalar("SELECT name FROM forms WHERE id = ?")
+                            .bind(&id)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    if let Some(other) = taken {
+                        return Err(StoreError::IdTaken { id, other });
+                    }
+                    insert_form(&mut tx, &new, &now, &now, 1).await?;
+                    report.outcomes.push((id, ImportOutcome::Created));
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(report)
+    }
+
+    async fn list(&self) -> Result<Vec<FormSummary>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT f.id, f.year, f.name, f.department, f.implementer, f.funds_annual_total, f.version, \
+             (SELECT count(*) FROM indicators i WHERE i.form_id = f.id) AS n \
+             FROM forms f ORDER BY f.year DESC, f.department, f.name, f.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| FormSummary {
+                id: r.get("id"),
+                year: r.get("year"),
+                name: r.get("name"),
+                department: r.get("department"),
+                implementer: r.get("implementer"),
+                annual_total: r
+                    .get::<Option<i64>, _>("funds_annual_total")
+                    .map(Money::from_fen),
+                indicators: r.get("n"),
+                version: r.get("version"),
+            })
+            .collect())
+    }
+
+    async fn get(&self, id: &str) -> Result<Option<Form>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        load_form(&mut conn, id).await
+    }
+
+    async fn resolve(&self, prefix: &str) -> Result<String, StoreError> {
+        let prefix = prefix.trim();
+        if prefix.is_empty() {
+            return Err(StoreError::NotFound(String::new()));
+        }
+        // Exact match first; then a prefix (LIKE wildcards in the input are taken literally).
+        let escaped = prefix
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM forms WHERE id = ?1 UNION SELECT id FROM forms WHERE id LIKE ?2 ESCAPE '\\' LIMIT 3",
+        )
+        .bind(prefix)
+        .bind(format!("{escaped}%"))
+        .fetch_all(&self.pool)
+        .await?;
+        if ids.iter().any(|i| i == prefix) {
+            return Ok(prefix.to_string());
+        }
+        match ids.len() {
+            0 => Err(StoreError::NotFound(prefix.to_string())),
+            1 => Ok(ids.into_iter().next().unwrap_or_default()),
+            n => Err(StoreError::Ambiguous {
+                prefix: prefix.to_string(),
+                count: n,
+            }),
+        }
+    }
+
+    async fn all(&self) -> Result<Vec<Form>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let rows = sqlx::query(&format!(
+            "SELECT {FORM_COLUMNS} FROM forms ORDER BY year DESC, department, name, id"
+        ))
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut forms = rows
+            .iter()
+            .map(form_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut by_id: HashMap<String, usize> = HashMap::with_capacity(forms.len());
+        for (i, f) in forms.iter().enumerate() {
+            by_id.insert(f.id.clone().unwrap_or_default(), i);
+        }
+        let rows = sqlx::query(&format!(
+            "SELECT {INDICATOR_COLUMNS} FROM indicators ORDER BY form_id, position"
+        ))
+        .fetch_all(&mut *conn)
+        .await?;
+        for r in &rows {
+            let form_id: String = r.get("form_id");
+            if let Some(&i) = by_id.get(&form_id) {
+                forms[i].indicators.push(indicator_from_row(r)?);
+            }
+        }
+        Ok(forms)
+    }
+
+    async fn counts(&self) -> Result<(i64, i64), StoreError> {
+        let forms: i64 = sqlx::query_scalar("SELECT count(*) FROM forms")
+            .fetch_one(&self.pool)
+            .await?;
+        let inds: i64 = sqlx::query_scalar("SELECT count(*) FROM indicators")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok((forms, inds))
+    }
+}
+
+fn new_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// A replaced form keeps the IDs of the indicators it still has (same levels and name).
+fn keep_indicator_ids(stored: &Form, new: &mut Form) {
+    let mut old: HashMap<(Level1, Option<Level2>, &str), Vec<&str>> = HashMap::new();
+    for i in stored.indicators.iter().rev() {
+        if let Some(id) = &i.id {
+            old.entry((i.level1, i.level2, i.name.as_str()))
+                .or_default()
+                .push(id);
+        }
+    }
+    for i in &mut new.indicators {
+        if i.id.is_none() {
+            i.id = old
+                .get_mut(&(i.level1, i.level2, i.name.as_str()))
+                .and_then(Vec::pop)
+                .map(str::to_string);
+        }
+    }
+}
+
+async fn insert_form(
+    conn: &mut SqliteConnection,
+    form: &Form,
+    created: &str,
+    updated: &str,
+    version: i64,
+) -> Result<(), StoreError> {
+    let id = form.id.as_deref().unwrap_or_default();
+    let f = &form.funds;
+    sqlx::query(&format!(
+        "INSERT INTO forms ({FORM_COLUMNS}, version, created_at, updated_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    ))
+    .bind(id)
+    .bind(form.year)
+    .bind(&form.name)
+    .bind(&form.nature)
+    .bind(&form.category)
+    .bind(&form.department)
+    .bind(&form.implementer)
+    .bind(form.start_date.map(|d| d.to_string()))
+    .bind(form.end_date.map(|d| d.to_string()))
+    .bind(f.total.map(Money::fen))
+    .bind(f.fiscal.map(Money::fen))
+    .bind(f.other.map(Money::fen))
+    .bind(f.annual_total.map(Money::fen))
+    .bind(f.annual_appropriation.map(Money::fen))
+    .bind(f.annual_carryover.map(Money::fen))
+    .bind(f.annual_other.map(Money::fen))
+    .bind(&form.goal_overall)
+    .bind(&form.goal_annual)
+    .bind(version)
+    .bind(created)
+    .bind(updated)
+    .execute(&mut *conn)
+    .await?;
+    for (chunk_no, chunk) in form.indicators.chunks(INDICATOR_CHUNK).enumerate() {
+        let mut qb: QueryBuilder<Sqlite> =
+            QueryBuilder::new(format!("INSERT INTO indicators ({INDICATOR_COLUMNS}) "));
+        qb.push_values(chunk.iter().enumerate(), |mut b, (i, ind)| {
+            let (kind, op, value, unit, subject, implied, text) = match &ind.target {
+                Target::Quantitative {
+                    op,
+                    value,
+                    unit,
+                    subject,
+                    op_implied,
+                } => (
+                    "quantitative",
+                    Some(op.ascii()),
+                    Some(value.normalize().to_string()),
+                    Some(unit.clone()),
+                    subject.clone(),
+                    *op_implied,
+                    None,
+                ),
+                Target::Qualitative { text } => (
+                    "qualitative",
+                    None,
+                    None,
+                    None,
+                    None,
+                    false,
+                    Some(text.clone()),
+                ),
+            };
+            b.push_bind(ind.id.clone().unwrap_or_else(new_id))
+                .push_bind(id)
+                .push_bind((chunk_no * INDICATOR_CHUNK + i) as i64)
+                .push_bind(ind.level1.name())
+                .push_bind(ind.level2.map(Level2::name))
+                .push_bind(ind.name.clone())
+                .push_bind(kind)
+                .push_bind(op)
+                .push_bind(value)
+                .push_bind(unit)
+                .push_bind(subject)
+                .push_bind(implied)
+                .push_bind(text)
+                .push_bind(ind.raw.clone());
+        });
+        qb.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+async fn load_form(conn: &mut SqliteConnection, id: &str) -> Result<Option<Form>, StoreError> {
+    let Some(row) = sqlx::query(&format!("SELECT {FORM_COLUMNS} FROM forms WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let mut form = form_from_row(&row)?;
+    let rows = sqlx::query(&format!(
+        "SELECT {INDICATOR_COLUMNS} FROM indicators WHERE form_id = ? ORDER BY position"
+    ))
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    form.indicators = rows
+        .iter()
+        .map(indicator_from_row)
+        .collect::<Result<_, _>>()?;
+    Ok(Some(form))
+}
+
+fn date(r: &SqliteRow, col: &str) -> Result<Option<NaiveDate>, StoreError> {
+    r.get::<Option<String>, _>(col)
+        .map(|s| {
+            NaiveDate::from_str(&s).map_err(|e| StoreError::Corrupt(format!("{col} “{s}”: {e}")))
+        })
+        .transpose()
+}
+
+fn form_from_row(r: &SqliteRow) -> Result<Form, StoreError> {
+    let money = |c: &str| r.get::<Option<i64>, _>(c).map(Money::from_fen);
+    Ok(Form {
+        id: Some(r.get("id")),
+        year: r.get("year"),
+        name: r.get("name"),
+        nature: r.get("nature"),
+        category: r.get("category"),
+        department: r.get("department"),
+        implementer: r.get("implementer"),
+        start_date: date(r, "start_date")?,
+        end_date: date(r, "end_date")?,
+        funds: Funds {
+            total: money("funds_total"),
+            fiscal: money("funds_fiscal"),
+            other: money("funds_other"),
+            annual_total: money("funds_annual_total"),
+            annual_appropriation: money("funds_annual_appropriation"),
+            annual_carryover: money("funds_annual_carryover"),
+            annual_other: money("funds_annual_other"),
+        },
+        goal_overall: r.get("goal_overall"),
+        goal_annual: r.get("goal_annual"),
+        indicators: vec![],
+    })
+}
+
+fn indicator_from_row(r: &SqliteRow) -> Result<Indicator, StoreError> {
+    let corrupt = |what: &str, v: &str| StoreError::Corrupt(format!("{what} “{v}”"));
+    let l1: String = r.get("level1");
+    let level1 = Level1::from_name(&l1).ok_or_else(|| corrupt("level1", &l1))?;
+    let level2 = match r.get::<Option<String>, _>("level2") {
+        Some(s) => Some(Level2::from_name(&s).ok_or_else(|| corrupt("level2", &s))?),
+        None => None,
+    };
+    let kind: String = r.get("kind");
+    let target = if kind == "quantitative" {
+        let op: String = r.get::<Option<String>, _>("op").unwrap_or_default();
+        let value: String = r.get::<Option<String>, _>("value").unwrap_or_default();
+        Target::Quantitative {
+            op: Op::from_ascii(&op).ok_or_else(|| corrupt("op", &op))?,
+            value: Decimal::from_str(&value)
+                .map_err(|_| corrupt("value", &value))?
+                .normalize(),
+            unit: r.get::<Option<String>, _>("unit").unwrap_or_default(),
+            subject: r.get("subject"),
+            op_implied: r.get("op_implied"),
+        }
+    } else {
+        Target::Qualitative {
+            text: r.get::<Option<String>, _>("text").unwrap_or_default(),
+        }
+    };
+    Ok(Indicator {
+        id: Some(r.get("id")),
+        level1,
+        level2,
+        name: r.get("name"),
+        target,
+        raw: r.get("raw"),
+    })
+}
