@@ -394,6 +394,18 @@ impl Reader {
             });
         }
         if let Some(b) = &self.current {
+            // A file cut at an arbitrary byte does not end with a newline: then an incomplete
+            // last row, or a last form that never reached its satisfaction group, is a cut.
+            let no_satisfaction = !b.indicators.iter().any(|i| i.level1 == Level1::Satisfaction);
+            if !ends_with_newline && no_satisfaction && !b.indicators.is_empty() {
+                return Err(ReadError::Truncated {
+                    line: b.start,
+                    end: last_line,
+                    name: b.name.clone().unwrap_or_default(),
+                    what: "文件不以换行结束且最后一张表没有满意度指标，疑似被截断",
+                    what_en: "the file does not end with a newline and its last form never reaches its satisfaction indicators: it looks cut off",
+                });
+            }
             if !ends_with_newline && b.last_row_incomplete {
                 return Err(ReadError::Truncated {
                     line: b.start,

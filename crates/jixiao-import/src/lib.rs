@@ -80,6 +80,8 @@ pub enum ReadError {
     Binary { offset: usize },
     #[error("无法识别文字编码：既不是 UTF-8 也不是 GB18030/GBK（第{offset}字节附近）/ unknown text encoding: neither UTF-8 nor GB18030/GBK (near byte {offset})")]
     Encoding { offset: usize },
+    #[error("文件在第{offset}字节处的一个字符中间结束，文件不完整 / the file ends inside a character at byte {offset}: it was truncated")]
+    TruncatedFile { offset: usize },
     #[error("没有找到绩效目标申报表（应有“项目名称”等表头）/ no target form found (expected a header with 项目名称)")]
     NoForms,
     #[error(

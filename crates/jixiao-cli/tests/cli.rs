@@ -1,0 +1,225 @@
+//! End-to-end tests of the `jixiao` binary on a fresh database per test.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const SEED: &str = include_str!("../../../fixtures/shanghai-bigdata-center-2023.txt");
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        Env { dir: tempfile::tempdir().unwrap() }
+    }
+    fn db(&self) -> PathBuf {
+        self.dir.path().join("jixiao.db")
+    }
+    fn file(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_jixiao"))
+            .arg("--db")
+            .arg(self.db())
+            .args(args)
+            .env_remove("JIXIAO_DB")
+            .output()
+            .unwrap()
+    }
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    }
+    fn export(&self) -> String {
+        self.ok(&["export", "--format", "json"])
+    }
+    fn import_seed(&self) {
+        let seed = self.file("seed.txt", SEED.as_bytes());
+        self.ok(&["import", seed.to_str().unwrap()]);
+    }
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn import_list_show_and_export_the_seed() {
+    let env = Env::new();
+    let seed = env.file("seed.txt", SEED.as_bytes());
+    let out = env.ok(&["import", s(&seed)]);
+    assert!(out.contains("8 张申报表"), "{out}");
+    assert!(out.contains("129 个指标"), "{out}");
+    assert!(out.contains("新建 / new 8"), "{out}");
+
+    let list = env.ok(&["list"]);
+    assert!(list.contains("数据运营服务费") && list.contains("119,624,404.76"), "{list}");
+    assert!(list.contains("共 8 张申报表"));
+
+    let json: serde_json::Value = serde_json::from_str(&env.export()).unwrap();
+    let forms = json["forms"].as_array().unwrap();
+    assert_eq!(forms.len(), 8);
+    let f = forms.iter().find(|f| f["name"] == "数据运营服务费").unwrap();
+    assert_eq!(f["funds"]["total"], "119624404.76");
+    assert_eq!(f["start_date"], "2023-01-01");
+    assert_eq!(f["indicators"][0]["level1"], "产出指标");
+    assert_eq!(f["indicators"][0]["target"], serde_json::json!({"kind":"quantitative","op":">=","value":"30","unit":"项"}));
+    assert_eq!(f["indicators"][0]["raw"], "≥30.00(项)");
+    assert!(f["indicators"][0]["id"].as_str().is_some_and(|id| id.len() == 32));
+
+    // show takes a unique prefix of the ID and lays the form out as the official table.
+    let id = f["id"].as_str().unwrap();
+    let shown = env.ok(&["show", &id[..10]]);
+    for needle in ["财政项目支出绩效目标申报表", "项目资金总额", "119,624,404.76", "一级指标", "完成下达服务任务", "≥30.00(项)", "满意度指标"] {
+        assert!(shown.contains(needle), "show lacks {needle}");
+    }
+    let missing = env.run(&["show", "zzzz"]);
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("找不到"));
+}
+
+#[test]
+fn json_export_round_trips_exactly() {
+    let env = Env::new();
+    env.import_seed();
+    let first = env.export();
+    let file = env.dir.path().join("forms.json");
+    env.ok(&["export", "--format", "json", "--out", s(&file)]);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), first);
+
+    let other = Env::new();
+    let out = other.ok(&["import", s(&file)]);
+    assert!(out.contains("129 个指标"), "{out}");
+    assert_eq!(other.export(), first);
+    // Importing the same JSON again changes nothing.
+    let again = other.ok(&["import", s(&file)]);
+    assert!(again.contains("未变 / unchanged 8"), "{again}");
+    assert_eq!(other.export(), first);
+}
+
+#[test]
+fn importing_twice_does_not_duplicate_and_replacing_is_explicit() {
+    let env = Env::new();
+    env.import_seed();
+    let before = env.export();
+    env.import_seed();
+    assert_eq!(env.export(), before);
+
+    let changed = SEED.replace("≥15000.00(个)", "≥15001.00(个)");
+    let file = env.file("changed.txt", changed.as_bytes());
+    let out = env.run(&["import", s(&file)]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("已存在") && err.contains("--replace"), "{err}");
+    assert_eq!(env.export(), before, "a refused import changes nothing");
+
+    let out = env.ok(&["import", "--replace", s(&file)]);
+    assert!(out.contains("替换 / replaced 1"), "{out}");
+    let after: serde_json::Value = serde_json::from_str(&env.export()).unwrap();
+    let old: serde_json::Value = serde_json::from_str(&before).unwrap();
+    let find = |v: &serde_json::Value| v["forms"].as_array().unwrap().iter().find(|f| f["name"] == "数据运营服务费").unwrap().clone();
+    let (a, b) = (find(&after), find(&old));
+    assert_eq!(a["id"], b["id"], "replacing keeps the form's ID");
+    assert_eq!(a["indicators"][2]["id"], b["indicators"][2]["id"], "and its indicators' IDs");
+    assert_eq!(a["indicators"][2]["target"]["value"], "15001");
+}
+
+/// Each bad file gets a clear error, a non-zero exit, and the database stays as it was,
+/// even when a good file is imported in the same command.
+#[test]
+fn bad_input_is_refused_and_changes_nothing() {
+    let env = Env::new();
+    env.import_seed();
+    let before = env.export();
+    let good = env.file("good.txt", SEED.replace("数据运营服务费", "数据运营服务费（二）").as_bytes());
+
+    let header_end = SEED.find("计划完成日期").unwrap();
+    let header_start = SEED.find("项目名称").unwrap();
+    let line_start = SEED[..header_start].rfind('\n').unwrap() + 1;
+    let line_end = header_end + SEED[header_end..].find('\n').unwrap();
+    let mut no_header = String::new();
+    no_header.push_str(&SEED[..line_start]);
+    no_header.push_str(&SEED[line_end + 1..]);
+
+    let cut_in_indicators = SEED.find("与全国共享交换数据").unwrap() + "与全国共享交换数据".len();
+    let cut_mid_char = SEED.find("用户满意度").unwrap() + 1;
+    let half = (SEED.len() / 2..).find(|&i| SEED.is_char_boundary(i)).unwrap();
+    let cases: Vec<(&str, Vec<u8>, &[&str])> = vec![
+        ("empty.txt", vec![], &["文件为空", "empty"]),
+        ("blank.txt", b"\n \n\t\n".to_vec(), &["文件为空"]),
+        ("binary.bin", (0u8..=255).cycle().take(4096).collect(), &["二进制", "binary"]),
+        ("png.txt", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0".to_vec(), &["二进制"]),
+        ("truncated.txt", SEED.as_bytes()[..half].to_vec(), &["中断", "breaks off"]),
+        ("cut-row.txt", SEED.as_bytes()[..cut_in_indicators].to_vec(), &["中断"]),
+        ("cut-char.txt", SEED.as_bytes()[..cut_mid_char].to_vec(), &["truncated"]),
+        ("no-header.txt", no_header.into_bytes(), &["缺少表头", "line 3"]),
+        ("no-form.txt", "这是一封信，\t不是申报表。\n".as_bytes().to_vec(), &["没有找到绩效目标申报表"]),
+        ("bad.json", b"{\"forms\": [ {\"year\": 2023, \"name\": 5 } ]}".to_vec(), &["JSON", "line 1"]),
+        ("bad-op.json", r#"{"forms":[{"year":2023,"name":"x","nature":"","category":"","department":"","implementer":"","start_date":null,"end_date":null,"funds":{"total":null,"fiscal":null,"other":null,"annual_total":null,"annual_appropriation":null,"annual_carryover":null,"annual_other":null},"goal_overall":"","goal_annual":"","indicators":[{"id":null,"level1":"产出指标","level2":"数量指标","name":"a","target":{"kind":"quantitative","op":"~","value":"1","unit":""},"raw":"~1"}]}]}"#.as_bytes().to_vec(), &["计算符号"]),
+    ];
+    for (name, bytes, needles) in cases {
+        let bad = env.file(name, &bytes);
+        let out = env.run(&["import", s(&good), s(&bad)]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{name} was accepted");
+        assert!(!err.contains("panicked"), "{name}: {err}");
+        for n in needles {
+            assert!(err.contains(n), "{name}: error lacks “{n}”: {err}");
+        }
+        assert!(err.contains(name), "{name}: the error names the file: {err}");
+        assert_eq!(env.export(), before, "{name} changed the database");
+    }
+    // A missing file is an error too, and the database is not even created for it.
+    let fresh = Env::new();
+    let out = fresh.run(&["import", s(&fresh.dir.path().join("nope.txt"))]);
+    assert!(!out.status.success());
+    assert!(!fresh.db().exists());
+}
+
+#[test]
+fn gbk_files_are_read_like_utf8() {
+    let env = Env::new();
+    let (gbk, _, unmappable) = encoding_rs::GBK.encode(SEED);
+    assert!(!unmappable);
+    let file = env.file("gbk.txt", &gbk);
+    let out = env.ok(&["import", s(&file)]);
+    assert!(out.contains("129 个指标") && out.contains("GB18030"), "{out}");
+    let utf8 = Env::new();
+    utf8.import_seed();
+    let strip_ids = |j: String| {
+        let mut v: serde_json::Value = serde_json::from_str(&j).unwrap();
+        for f in v["forms"].as_array_mut().unwrap() {
+            f["id"] = serde_json::Value::Null;
+            for i in f["indicators"].as_array_mut().unwrap() {
+                i["id"] = serde_json::Value::Null;
+            }
+        }
+        v
+    };
+    assert_eq!(strip_ids(env.export()), strip_ids(utf8.export()));
+}
+
+#[test]
+fn help_speaks_chinese_and_english() {
+    let out = Command::new(env!("CARGO_BIN_EXE_jixiao")).arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    for n in ["导入", "import", "导出", "export", "--db"] {
+        assert!(help.contains(n), "help lacks {n}");
+    }
+}
+
+#[test]
+fn demo_loads_the_seed() {
+    let env = Env::new();
+    let out = env.ok(&["demo"]);
+    assert!(out.contains("共 8 张申报表"), "{out}");
+    // Running it again leaves the data as it is.
+    let before = env.export();
+    env.ok(&["demo"]);
+    assert_eq!(env.export(), before);
+}

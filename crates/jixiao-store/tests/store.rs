@@ -1,0 +1,59 @@
+//! The Store contract, run against SQLite (PostgreSQL joins this suite when it lands).
+
+use jixiao_store::{ImportOutcome, OnConflict, Store, StoreError};
+
+const SEED: &[u8] = include_bytes!("../../../fixtures/shanghai-bigdata-center-2023.txt");
+
+fn seed_forms() -> Vec<jixiao_core::Form> {
+    jixiao_import::read_disclosure(SEED).unwrap().forms.into_iter().map(|f| f.form).collect()
+}
+
+async fn fresh() -> (tempfile::TempDir, Box<dyn Store>) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = jixiao_store::open(dir.path().join("t.db").to_str().unwrap()).await.unwrap();
+    (dir, store)
+}
+
+#[tokio::test]
+async fn stores_and_returns_forms_exactly() {
+    let (_d, store) = fresh().await;
+    let forms = seed_forms();
+    let report = store.import(&forms, OnConflict::Refuse).await.unwrap();
+    assert_eq!(report.count(ImportOutcome::Created), 8);
+    assert_eq!(store.counts().await.unwrap(), (8, 129));
+    for (form, (id, _)) in forms.iter().zip(&report.outcomes) {
+        let back = store.get(id).await.unwrap().unwrap();
+        assert_eq!(back.without_ids(), *form);
+        assert!(back.indicators.iter().all(|i| i.id.is_some()));
+        assert_eq!(store.resolve(&id[..12]).await.unwrap(), *id);
+    }
+    assert_eq!(store.all().await.unwrap().len(), 8);
+    assert!(matches!(store.resolve("not-an-id").await, Err(StoreError::NotFound(_))));
+    assert!(matches!(store.resolve("%").await, Err(StoreError::NotFound(_))));
+}
+
+#[tokio::test]
+async fn a_failing_import_writes_nothing() {
+    let (_d, store) = fresh().await;
+    let forms = seed_forms();
+    store.import(&forms[..1], OnConflict::Refuse).await.unwrap();
+    // New forms first, then one that conflicts: the whole batch is refused.
+    let mut batch = forms[1..].to_vec();
+    let mut changed = forms[0].clone();
+    changed.goal_annual.push('！');
+    batch.push(changed);
+    let err = store.import(&batch, OnConflict::Refuse).await.unwrap_err();
+    assert!(matches!(err, StoreError::Exists { .. }), "{err}");
+    assert_eq!(store.counts().await.unwrap(), (1, 21));
+}
+
+#[tokio::test]
+async fn an_id_cannot_be_taken_twice() {
+    let (_d, store) = fresh().await;
+    let mut forms = seed_forms();
+    forms[0].id = Some("same".into());
+    forms[1].id = Some("same".into());
+    let err = store.import(&forms[..2], OnConflict::Refuse).await.unwrap_err();
+    assert!(matches!(err, StoreError::IdTaken { .. }), "{err}");
+    assert_eq!(store.counts().await.unwrap(), (0, 0));
+}
