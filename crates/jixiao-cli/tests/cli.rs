@@ -11,7 +11,9 @@ struct Env {
 
 impl Env {
     fn new() -> Env {
-        Env { dir: tempfile::tempdir().unwrap() }
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
     fn db(&self) -> PathBuf {
         self.dir.path().join("jixiao.db")
@@ -32,7 +34,11 @@ impl Env {
     }
     fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);
-        assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     }
     fn export(&self) -> String {
@@ -58,24 +64,43 @@ fn import_list_show_and_export_the_seed() {
     assert!(out.contains("新建 / new 8"), "{out}");
 
     let list = env.ok(&["list"]);
-    assert!(list.contains("数据运营服务费") && list.contains("119,624,404.76"), "{list}");
+    assert!(
+        list.contains("数据运营服务费") && list.contains("119,624,404.76"),
+        "{list}"
+    );
     assert!(list.contains("共 8 张申报表"));
 
     let json: serde_json::Value = serde_json::from_str(&env.export()).unwrap();
     let forms = json["forms"].as_array().unwrap();
     assert_eq!(forms.len(), 8);
-    let f = forms.iter().find(|f| f["name"] == "数据运营服务费").unwrap();
+    let f = forms
+        .iter()
+        .find(|f| f["name"] == "数据运营服务费")
+        .unwrap();
     assert_eq!(f["funds"]["total"], "119624404.76");
     assert_eq!(f["start_date"], "2023-01-01");
     assert_eq!(f["indicators"][0]["level1"], "产出指标");
-    assert_eq!(f["indicators"][0]["target"], serde_json::json!({"kind":"quantitative","op":">=","value":"30","unit":"项"}));
+    assert_eq!(
+        f["indicators"][0]["target"],
+        serde_json::json!({"kind":"quantitative","op":">=","value":"30","unit":"项"})
+    );
     assert_eq!(f["indicators"][0]["raw"], "≥30.00(项)");
-    assert!(f["indicators"][0]["id"].as_str().is_some_and(|id| id.len() == 32));
+    assert!(f["indicators"][0]["id"]
+        .as_str()
+        .is_some_and(|id| id.len() == 32));
 
     // show takes a unique prefix of the ID and lays the form out as the official table.
     let id = f["id"].as_str().unwrap();
     let shown = env.ok(&["show", &id[..10]]);
-    for needle in ["财政项目支出绩效目标申报表", "项目资金总额", "119,624,404.76", "一级指标", "完成下达服务任务", "≥30.00(项)", "满意度指标"] {
+    for needle in [
+        "财政项目支出绩效目标申报表",
+        "项目资金总额",
+        "119,624,404.76",
+        "一级指标",
+        "完成下达服务任务",
+        "≥30.00(项)",
+        "满意度指标",
+    ] {
         assert!(shown.contains(needle), "show lacks {needle}");
     }
     let missing = env.run(&["show", "zzzz"]);
@@ -122,10 +147,21 @@ fn importing_twice_does_not_duplicate_and_replacing_is_explicit() {
     assert!(out.contains("替换 / replaced 1"), "{out}");
     let after: serde_json::Value = serde_json::from_str(&env.export()).unwrap();
     let old: serde_json::Value = serde_json::from_str(&before).unwrap();
-    let find = |v: &serde_json::Value| v["forms"].as_array().unwrap().iter().find(|f| f["name"] == "数据运营服务费").unwrap().clone();
+    let find = |v: &serde_json::Value| {
+        v["forms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == "数据运营服务费")
+            .unwrap()
+            .clone()
+    };
     let (a, b) = (find(&after), find(&old));
     assert_eq!(a["id"], b["id"], "replacing keeps the form's ID");
-    assert_eq!(a["indicators"][2]["id"], b["indicators"][2]["id"], "and its indicators' IDs");
+    assert_eq!(
+        a["indicators"][2]["id"], b["indicators"][2]["id"],
+        "and its indicators' IDs"
+    );
     assert_eq!(a["indicators"][2]["target"]["value"], "15001");
 }
 
@@ -136,7 +172,11 @@ fn bad_input_is_refused_and_changes_nothing() {
     let env = Env::new();
     env.import_seed();
     let before = env.export();
-    let good = env.file("good.txt", SEED.replace("数据运营服务费", "数据运营服务费（二）").as_bytes());
+    let good = env.file(
+        "good.txt",
+        SEED.replace("数据运营服务费", "数据运营服务费（二）")
+            .as_bytes(),
+    );
 
     let header_end = SEED.find("计划完成日期").unwrap();
     let header_start = SEED.find("项目名称").unwrap();
@@ -148,7 +188,9 @@ fn bad_input_is_refused_and_changes_nothing() {
 
     let cut_in_indicators = SEED.find("与全国共享交换数据").unwrap() + "与全国共享交换数据".len();
     let cut_mid_char = SEED.find("用户满意度").unwrap() + 1;
-    let half = (SEED.len() / 2..).find(|&i| SEED.is_char_boundary(i)).unwrap();
+    let half = (SEED.len() / 2..)
+        .find(|&i| SEED.is_char_boundary(i))
+        .unwrap();
     let cases: Vec<(&str, Vec<u8>, &[&str])> = vec![
         ("empty.txt", vec![], &["文件为空", "empty"]),
         ("blank.txt", b"\n \n\t\n".to_vec(), &["文件为空"]),
@@ -171,7 +213,10 @@ fn bad_input_is_refused_and_changes_nothing() {
         for n in needles {
             assert!(err.contains(n), "{name}: error lacks “{n}”: {err}");
         }
-        assert!(err.contains(name), "{name}: the error names the file: {err}");
+        assert!(
+            err.contains(name),
+            "{name}: the error names the file: {err}"
+        );
         assert_eq!(env.export(), before, "{name} changed the database");
     }
     // A missing file is an error too, and the database is not even created for it.
@@ -188,7 +233,10 @@ fn gbk_files_are_read_like_utf8() {
     assert!(!unmappable);
     let file = env.file("gbk.txt", &gbk);
     let out = env.ok(&["import", s(&file)]);
-    assert!(out.contains("129 个指标") && out.contains("GB18030"), "{out}");
+    assert!(
+        out.contains("129 个指标") && out.contains("GB18030"),
+        "{out}"
+    );
     let utf8 = Env::new();
     utf8.import_seed();
     let strip_ids = |j: String| {
@@ -206,7 +254,10 @@ fn gbk_files_are_read_like_utf8() {
 
 #[test]
 fn help_speaks_chinese_and_english() {
-    let out = Command::new(env!("CARGO_BIN_EXE_jixiao")).arg("--help").output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_jixiao"))
+        .arg("--help")
+        .output()
+        .unwrap();
     let help = String::from_utf8_lossy(&out.stdout);
     for n in ["导入", "import", "导出", "export", "--db"] {
         assert!(help.contains(n), "help lacks {n}");

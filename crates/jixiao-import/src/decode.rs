@@ -24,8 +24,14 @@ pub fn decode(bytes: &[u8]) -> Result<(Cow<'_, str>, &'static str), ReadError> {
     match std::str::from_utf8(bytes) {
         Ok(s) => Ok((check_text(Cow::Borrowed(s))?, "UTF-8")),
         // Valid UTF-8 cut inside its last character: the file was truncated.
-        Err(e) if e.error_len().is_none() && e.valid_up_to() + 4 > bytes.len() && e.valid_up_to() > 64 => {
-            Err(ReadError::TruncatedFile { offset: e.valid_up_to() })
+        Err(e)
+            if e.error_len().is_none()
+                && e.valid_up_to() + 4 > bytes.len()
+                && e.valid_up_to() > 64 =>
+        {
+            Err(ReadError::TruncatedFile {
+                offset: e.valid_up_to(),
+            })
         }
         Err(e) => {
             let offset = e.valid_up_to();

@@ -396,7 +396,10 @@ impl Reader {
         if let Some(b) = &self.current {
             // A file cut at an arbitrary byte does not end with a newline: then an incomplete
             // last row, or a last form that never reached its satisfaction group, is a cut.
-            let no_satisfaction = !b.indicators.iter().any(|i| i.level1 == Level1::Satisfaction);
+            let no_satisfaction = !b
+                .indicators
+                .iter()
+                .any(|i| i.level1 == Level1::Satisfaction);
             if !ends_with_newline && no_satisfaction && !b.indicators.is_empty() {
                 return Err(ReadError::Truncated {
                     line: b.start,

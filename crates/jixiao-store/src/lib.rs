@@ -63,6 +63,12 @@ pub enum StoreError {
         implementer: String,
         name: String,
     },
+    #[error("导入内容中有两张不同的申报表都是“{name}”（{year}年度，{implementer}）/ the import holds two different forms “{name}” ({year}, {implementer})")]
+    DuplicateInImport {
+        year: i32,
+        implementer: String,
+        name: String,
+    },
     #[error(
         "ID {id} 已被另一张申报表“{other}”使用 / ID {id} is already used by another form “{other}”"
     )]

@@ -29,7 +29,11 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            // 64 MiB of page cache per connection (SQLite's default is 2 MiB): bulk imports
+            // touch index pages of random IDs all over the tree.
+            .pragma("cache_size", "-65536")
+            .pragma("temp_store", "memory");
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
@@ -47,8 +51,45 @@ const FORM_COLUMNS: &str =
 const INDICATOR_COLUMNS: &str =
     "id, form_id, position, level1, level2, name, kind, op, value, unit, subject, op_implied, text, raw";
 
-/// Rows per multi-row INSERT: well under SQLite's bound-variable limit.
-const INDICATOR_CHUNK: usize = 64;
+/// Rows per multi-row statement: well under SQLite's limit of 32,766 bound variables.
+const FORM_CHUNK: usize = 256;
+const INDICATOR_CHUNK: usize = 512;
+
+/// The stored IDs of forms with the keys of `forms`, in one query.
+async fn existing_ids<'a>(
+    conn: &mut SqliteConnection,
+    forms: impl Iterator<Item = &'a Form>,
+) -> Result<HashMap<(i32, String, String), String>, StoreError> {
+    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+        "SELECT id, year, implementer, name FROM forms WHERE (year, implementer, name) IN (VALUES ",
+    );
+    let mut any = false;
+    let mut sep = qb.separated(", ");
+    for f in forms {
+        any = true;
+        sep.push("(");
+        sep.push_bind_unseparated(f.year);
+        sep.push_unseparated(", ");
+        sep.push_bind_unseparated(f.implementer.clone());
+        sep.push_unseparated(", ");
+        sep.push_bind_unseparated(f.name.clone());
+        sep.push_unseparated(")");
+    }
+    if !any {
+        return Ok(HashMap::new());
+    }
+    qb.push(")");
+    let rows = qb.build().fetch_all(&mut *conn).await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            (
+                (r.get("year"), r.get("implementer"), r.get("name")),
+                r.get("id"),
+            )
+        })
+        .collect())
+}
 
 #[async_trait]
 impl Store for SqliteStore {
@@ -57,30 +98,47 @@ impl Store for SqliteStore {
         forms: &[Form],
         on_conflict: OnConflict,
     ) -> Result<ImportReport, StoreError> {
+        // The same key twice in one import must be the same form.
+        let mut first_of: HashMap<(i32, &str, &str), usize> = HashMap::with_capacity(forms.len());
+        let mut repeat_of: Vec<Option<usize>> = vec![None; forms.len()];
+        for (i, f) in forms.iter().enumerate() {
+            match first_of.get(&f.key()) {
+                Some(&j) if forms[j].without_ids() == f.without_ids() => repeat_of[i] = Some(j),
+                Some(_) => {
+                    return Err(StoreError::DuplicateInImport {
+                        year: f.year,
+                        implementer: f.implementer.clone(),
+                        name: f.name.clone(),
+                    })
+                }
+                None => {
+                    first_of.insert(f.key(), i);
+                }
+            }
+        }
         let mut tx = self.pool.begin().await?;
-        let mut report = ImportReport::default();
         let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        for form in forms {
-            let existing: Option<String> = sqlx::query_scalar(
-                "SELECT id FROM forms WHERE year = ? AND implementer = ? AND name = ?",
-            )
-            .bind(form.year)
-            .bind(&form.implementer)
-            .bind(&form.name)
-            .fetch_optional(&mut *tx)
-            .await?;
-            match existing {
-                Some(id) => {
-                    let stored = load_form(&mut tx, &id)
+        let mut ids: Vec<Option<(String, ImportOutcome)>> = vec![None; forms.len()];
+        let firsts: Vec<usize> = (0..forms.len())
+            .filter(|&i| repeat_of[i].is_none())
+            .collect();
+        for chunk in firsts.chunks(FORM_CHUNK) {
+            let stored = existing_ids(&mut tx, chunk.iter().map(|&i| &forms[i])).await?;
+            let mut fresh: Vec<Form> = Vec::with_capacity(chunk.len());
+            for &i in chunk {
+                let form = &forms[i];
+                let key = (form.year, form.implementer.clone(), form.name.clone());
+                if let Some(id) = stored.get(&key) {
+                    let old = load_form(&mut tx, id)
                         .await?
                         .ok_or_else(|| StoreError::NotFound(id.clone()))?;
-                    if stored.without_ids() == form.without_ids() {
-                        report.outcomes.push((id, ImportOutcome::Unchanged));
+                    if old.without_ids() == form.without_ids() {
+                        ids[i] = Some((id.clone(), ImportOutcome::Unchanged));
                         continue;
                     }
                     if on_conflict == OnConflict::Refuse {
                         return Err(StoreError::Exists {
-                            id,
+                            id: id.clone(),
                             year: form.year,
                             implementer: form.implementer.clone(),
                             name: form.name.clone(),
@@ -88,41 +146,63 @@ impl Store for SqliteStore {
                     }
                     let mut new = form.clone();
                     new.id = Some(id.clone());
-                    keep_indicator_ids(&stored, &mut new);
+                    keep_indicator_ids(&old, &mut new);
                     let (version, created): (i64, String) =
                         sqlx::query_as("SELECT version, created_at FROM forms WHERE id = ?")
-                            .bind(&id)
+                            .bind(id)
                             .fetch_one(&mut *tx)
                             .await?;
                     sqlx::query("DELETE FROM indicators WHERE form_id = ?")
-                        .bind(&id)
+                        .bind(id)
                         .execute(&mut *tx)
                         .await?;
                     sqlx::query("DELETE FROM forms WHERE id = ?")
-                        .bind(&id)
+                        .bind(id)
                         .execute(&mut *tx)
                         .await?;
-                    insert_form(&mut tx, &new, &created, &now, version + 1).await?;
-                    report.outcomes.push((id, ImportOutcome::Replaced));
-                }
-                None => {
+                    insert_forms(
+                        &mut tx,
+                        std::slice::from_ref(&new),
+                        &created,
+                        &now,
+                        version + 1,
+                    )
+                    .await?;
+                    ids[i] = Some((id.clone(), ImportOutcome::Replaced));
+                } else {
                     let mut new = form.clone();
                     let id = new.id.get_or_insert_with(new_id).clone();
-                    let taken: Option<String> =
-                        sqlx::query_scalar("SELECT name FROM forms WHERE id = ?")
-                            .bind(&id)
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                    if let Some(other) = taken {
-                        return Err(StoreError::IdTaken { id, other });
+                    if form.id.is_some() {
+                        let taken: Option<String> =
+                            sqlx::query_scalar("SELECT name FROM forms WHERE id = ?")
+                                .bind(&id)
+                                .fetch_optional(&mut *tx)
+                                .await?;
+                        let in_batch = fresh
+                            .iter()
+                            .find(|f| f.id.as_deref() == Some(id.as_str()))
+                            .map(|f| f.name.clone());
+                        if let Some(other) = taken.or(in_batch) {
+                            return Err(StoreError::IdTaken { id, other });
+                        }
                     }
-                    insert_form(&mut tx, &new, &now, &now, 1).await?;
-                    report.outcomes.push((id, ImportOutcome::Created));
+                    ids[i] = Some((id, ImportOutcome::Created));
+                    fresh.push(new);
                 }
             }
+            insert_forms(&mut tx, &fresh, &now, &now, 1).await?;
         }
         tx.commit().await?;
-        Ok(report)
+        let outcomes = (0..forms.len())
+            .map(|i| match repeat_of[i] {
+                Some(j) => ids[j]
+                    .as_ref()
+                    .map(|(id, _)| (id.clone(), ImportOutcome::Unchanged)),
+                None => ids[i].clone(),
+            })
+            .collect::<Option<Vec<_>>>()
+            .unwrap_or_default();
+        Ok(ImportReport { outcomes })
     }
 
     async fn list(&self) -> Result<Vec<FormSummary>, StoreError> {
@@ -225,8 +305,15 @@ impl Store for SqliteStore {
     }
 }
 
+/// A form ID: random, so that a short prefix of it tells forms apart when users type it.
 fn new_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// An indicator ID: time-ordered, so bulk imports append to the index instead of splitting
+/// pages all over it. Users never type these.
+fn new_indicator_id() -> String {
+    uuid::Uuid::now_v7().simple().to_string()
 }
 
 /// A replaced form keeps the IDs of the indicators it still has (same levels and name).
@@ -249,46 +336,58 @@ fn keep_indicator_ids(stored: &Form, new: &mut Form) {
     }
 }
 
-async fn insert_form(
+/// Inserts forms (their IDs set) and their indicators in multi-row statements.
+async fn insert_forms(
     conn: &mut SqliteConnection,
-    form: &Form,
+    forms: &[Form],
     created: &str,
     updated: &str,
     version: i64,
 ) -> Result<(), StoreError> {
-    let id = form.id.as_deref().unwrap_or_default();
-    let f = &form.funds;
-    sqlx::query(&format!(
-        "INSERT INTO forms ({FORM_COLUMNS}, version, created_at, updated_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    ))
-    .bind(id)
-    .bind(form.year)
-    .bind(&form.name)
-    .bind(&form.nature)
-    .bind(&form.category)
-    .bind(&form.department)
-    .bind(&form.implementer)
-    .bind(form.start_date.map(|d| d.to_string()))
-    .bind(form.end_date.map(|d| d.to_string()))
-    .bind(f.total.map(Money::fen))
-    .bind(f.fiscal.map(Money::fen))
-    .bind(f.other.map(Money::fen))
-    .bind(f.annual_total.map(Money::fen))
-    .bind(f.annual_appropriation.map(Money::fen))
-    .bind(f.annual_carryover.map(Money::fen))
-    .bind(f.annual_other.map(Money::fen))
-    .bind(&form.goal_overall)
-    .bind(&form.goal_annual)
-    .bind(version)
-    .bind(created)
-    .bind(updated)
-    .execute(&mut *conn)
-    .await?;
-    for (chunk_no, chunk) in form.indicators.chunks(INDICATOR_CHUNK).enumerate() {
+    for chunk in forms.chunks(FORM_CHUNK) {
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+            "INSERT INTO forms ({FORM_COLUMNS}, version, created_at, updated_at) "
+        ));
+        qb.push_values(chunk, |mut b, form| {
+            let f = &form.funds;
+            b.push_bind(form.id.clone().unwrap_or_default())
+                .push_bind(form.year)
+                .push_bind(form.name.clone())
+                .push_bind(form.nature.clone())
+                .push_bind(form.category.clone())
+                .push_bind(form.department.clone())
+                .push_bind(form.implementer.clone())
+                .push_bind(form.start_date.map(|d| d.to_string()))
+                .push_bind(form.end_date.map(|d| d.to_string()))
+                .push_bind(f.total.map(Money::fen))
+                .push_bind(f.fiscal.map(Money::fen))
+                .push_bind(f.other.map(Money::fen))
+                .push_bind(f.annual_total.map(Money::fen))
+                .push_bind(f.annual_appropriation.map(Money::fen))
+                .push_bind(f.annual_carryover.map(Money::fen))
+                .push_bind(f.annual_other.map(Money::fen))
+                .push_bind(form.goal_overall.clone())
+                .push_bind(form.goal_annual.clone())
+                .push_bind(version)
+                .push_bind(created.to_string())
+                .push_bind(updated.to_string());
+        });
+        qb.build().execute(&mut *conn).await?;
+    }
+    let rows: Vec<(&str, usize, &Indicator)> = forms
+        .iter()
+        .flat_map(|f| {
+            let id = f.id.as_deref().unwrap_or_default();
+            f.indicators
+                .iter()
+                .enumerate()
+                .map(move |(i, ind)| (id, i, ind))
+        })
+        .collect();
+    for chunk in rows.chunks(INDICATOR_CHUNK) {
         let mut qb: QueryBuilder<Sqlite> =
             QueryBuilder::new(format!("INSERT INTO indicators ({INDICATOR_COLUMNS}) "));
-        qb.push_values(chunk.iter().enumerate(), |mut b, (i, ind)| {
+        qb.push_values(chunk, |mut b, (form_id, position, ind)| {
             let (kind, op, value, unit, subject, implied, text) = match &ind.target {
                 Target::Quantitative {
                     op,
@@ -315,9 +414,9 @@ async fn insert_form(
                     Some(text.clone()),
                 ),
             };
-            b.push_bind(ind.id.clone().unwrap_or_else(new_id))
-                .push_bind(id)
-                .push_bind((chunk_no * INDICATOR_CHUNK + i) as i64)
+            b.push_bind(ind.id.clone().unwrap_or_else(new_indicator_id))
+                .push_bind(form_id.to_string())
+                .push_bind(*position as i64)
                 .push_bind(ind.level1.name())
                 .push_bind(ind.level2.map(Level2::name))
                 .push_bind(ind.name.clone())

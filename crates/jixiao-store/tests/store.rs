@@ -5,12 +5,19 @@ use jixiao_store::{ImportOutcome, OnConflict, Store, StoreError};
 const SEED: &[u8] = include_bytes!("../../../fixtures/shanghai-bigdata-center-2023.txt");
 
 fn seed_forms() -> Vec<jixiao_core::Form> {
-    jixiao_import::read_disclosure(SEED).unwrap().forms.into_iter().map(|f| f.form).collect()
+    jixiao_import::read_disclosure(SEED)
+        .unwrap()
+        .forms
+        .into_iter()
+        .map(|f| f.form)
+        .collect()
 }
 
 async fn fresh() -> (tempfile::TempDir, Box<dyn Store>) {
     let dir = tempfile::tempdir().unwrap();
-    let store = jixiao_store::open(dir.path().join("t.db").to_str().unwrap()).await.unwrap();
+    let store = jixiao_store::open(dir.path().join("t.db").to_str().unwrap())
+        .await
+        .unwrap();
     (dir, store)
 }
 
@@ -28,8 +35,14 @@ async fn stores_and_returns_forms_exactly() {
         assert_eq!(store.resolve(&id[..12]).await.unwrap(), *id);
     }
     assert_eq!(store.all().await.unwrap().len(), 8);
-    assert!(matches!(store.resolve("not-an-id").await, Err(StoreError::NotFound(_))));
-    assert!(matches!(store.resolve("%").await, Err(StoreError::NotFound(_))));
+    assert!(matches!(
+        store.resolve("not-an-id").await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store.resolve("%").await,
+        Err(StoreError::NotFound(_))
+    ));
 }
 
 #[tokio::test]
@@ -53,7 +66,10 @@ async fn an_id_cannot_be_taken_twice() {
     let mut forms = seed_forms();
     forms[0].id = Some("same".into());
     forms[1].id = Some("same".into());
-    let err = store.import(&forms[..2], OnConflict::Refuse).await.unwrap_err();
+    let err = store
+        .import(&forms[..2], OnConflict::Refuse)
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::IdTaken { .. }), "{err}");
     assert_eq!(store.counts().await.unwrap(), (0, 0));
 }
