@@ -59,7 +59,7 @@ impl Level1 {
 
     /// Reads an official name, tolerating a missing 指标 suffix and whitespace.
     pub fn from_name(name: &str) -> Option<Level1> {
-        let n: String = name.chars().filter(|c| !c.is_whitespace()).collect();
+        let n = without_whitespace(name);
         let n = n.strip_suffix("指标").unwrap_or(&n);
         Some(match n {
             "产出" => Level1::Output,
@@ -138,7 +138,7 @@ impl Level2 {
     /// Reads an official name or a common variant (`社会效益`, `生态环境效益指标`,
     /// `满意度指标` under satisfaction), ignoring whitespace.
     pub fn from_name(name: &str) -> Option<Level2> {
-        let n: String = name.chars().filter(|c| !c.is_whitespace()).collect();
+        let n = without_whitespace(name);
         let n = n.strip_suffix("指标").unwrap_or(&n);
         Some(match n {
             "数量" => Level2::Quantity,
@@ -177,6 +177,14 @@ impl fmt::Display for Level1 {
 impl fmt::Display for Level2 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+fn without_whitespace(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().any(char::is_whitespace) {
+        std::borrow::Cow::Owned(s.chars().filter(|c| !c.is_whitespace()).collect())
+    } else {
+        std::borrow::Cow::Borrowed(s)
     }
 }
 

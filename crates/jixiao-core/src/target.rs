@@ -270,13 +270,16 @@ fn normalize(raw: &str) -> String {
             _ => s.push(c),
         }
     }
-    let s = s
-        .replace(">=", "≥")
-        .replace("=>", "≥")
-        .replace("<=", "≤")
-        .replace("=<", "≤")
-        .replace("≥=", "≥")
-        .replace("≤=", "≤");
+    let s = if s.contains('=') {
+        s.replace(">=", "≥")
+            .replace("=>", "≥")
+            .replace("<=", "≤")
+            .replace("=<", "≤")
+            .replace("≥=", "≥")
+            .replace("≤=", "≤")
+    } else {
+        s
+    };
     s.trim()
         .trim_end_matches(['。', '.', ',', '，', ';', '；', '!', '！', '、'])
         .trim()

@@ -44,6 +44,13 @@ pub fn join_wrapped(s: &str) -> String {
 /// Collapses every run of whitespace into one space and trims, keeping line breaks
 /// between paragraphs as `\n`.
 pub fn tidy_paragraphs(s: &str) -> String {
+    // Most cells have no whitespace at all, or only single spaces between words.
+    let trimmed = s.trim();
+    if !trimmed.char_indices().any(|(i, c)| {
+        c.is_whitespace() && (c != ' ' || trimmed[i + 1..].starts_with(char::is_whitespace))
+    }) {
+        return trimmed.to_string();
+    }
     let mut out = String::with_capacity(s.len());
     for para in s.split('\n').map(str::trim).filter(|p| !p.is_empty()) {
         if !out.is_empty() {

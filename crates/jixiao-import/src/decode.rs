@@ -48,16 +48,12 @@ fn check_text(text: Cow<'_, str>) -> Result<Cow<'_, str>, ReadError> {
     if text.trim().is_empty() {
         return Err(ReadError::Empty);
     }
-    let mut controls = 0usize;
-    let mut first = None;
-    let mut total = 0usize;
-    for (i, c) in text.char_indices() {
-        total += 1;
-        if c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{c}') {
-            controls += 1;
-            first.get_or_insert(i);
-        }
-    }
+    // C0 controls and DEL are single bytes in UTF-8; counting bytes is enough.
+    let is_control =
+        |b: &u8| (*b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c)) || *b == 0x7f;
+    let controls = text.as_bytes().iter().filter(|b| is_control(b)).count();
+    let first = text.as_bytes().iter().position(is_control);
+    let total = text.len();
     if controls * 100 > total || controls > 64 {
         return Err(ReadError::Binary {
             offset: first.unwrap_or(0),
@@ -66,7 +62,7 @@ fn check_text(text: Cow<'_, str>) -> Result<Cow<'_, str>, ReadError> {
     if controls > 0 {
         let cleaned: String = text
             .chars()
-            .filter(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
+            .filter(|c| !(c.is_ascii_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{c}')))
             .collect();
         return Ok(Cow::Owned(cleaned));
     }

@@ -38,8 +38,10 @@ pub fn read_disclosure_str(text: &str) -> Result<ReadOutput, ReadError> {
 struct Cell {
     col: usize,
     text: String,
-    /// The text with all whitespace removed and full-width punctuation folded, for matching labels.
+    /// The text with all whitespace removed and full-width punctuation folded, for matching
+    /// labels and level names; empty for long texts, which are never either.
     key: String,
+    label: Option<Label>,
 }
 
 #[derive(Clone, Debug)]
@@ -59,14 +61,27 @@ impl Row {
                 if text.is_empty() {
                     None
                 } else {
-                    let key = key_of(&text);
-                    Some(Cell { col, text, key })
+                    let key = if text.len() <= MAX_KEY_BYTES {
+                        key_of(&text)
+                    } else {
+                        String::new()
+                    };
+                    let label = label_of(&key);
+                    Some(Cell {
+                        col,
+                        text,
+                        key,
+                        label,
+                    })
                 }
             })
             .collect();
         Row { line, cells }
     }
 }
+
+/// No label or level name is longer than this (in UTF-8 bytes, wrap spaces included).
+const MAX_KEY_BYTES: usize = 96;
 
 /// Strips HTML tags (paragraph and line breaks become `\n`), decodes the common entities,
 /// drops a Markdown heading mark, and tidies whitespace.
@@ -332,7 +347,7 @@ impl Reader {
         let names_project = row
             .cells
             .iter()
-            .any(|c| label_of(&c.key) == Some(Label::Field(Field::Name)));
+            .any(|c| c.label == Some(Label::Field(Field::Name)));
         // A form starts at its title, or at a 项目名称 row when the title was left out.
         if let Some(line) = self.pending_title.take() {
             self.close()?;
@@ -425,7 +440,7 @@ impl Reader {
             let first_form_like = self.preamble.iter().find(|r| {
                 r.cells
                     .iter()
-                    .any(|c| label_of(&c.key).is_some() || level_cell(&c.key).is_some())
+                    .any(|c| c.label.is_some() || level_cell(&c.key).is_some())
             });
             return Err(match first_form_like {
                 Some(r) => ReadError::MissingHeader { line: r.line },
@@ -528,7 +543,7 @@ impl Builder {
     fn row(&mut self, row: Row) {
         self.last_line = row.line;
         self.last_row_incomplete = false;
-        let labels: Vec<Option<Label>> = row.cells.iter().map(|c| label_of(&c.key)).collect();
+        let labels: Vec<Option<Label>> = row.cells.iter().map(|c| c.label).collect();
         if self.section != Section::Indicators && labels.contains(&Some(Label::IndicatorHead)) {
             self.section = Section::Indicators;
             self.saw_indicator_head = true;
@@ -783,7 +798,7 @@ impl Builder {
         for c in &row.cells {
             if rest.is_empty() {
                 if matches!(
-                    label_of(&c.key),
+                    c.label,
                     Some(Label::IndicatorsBlock | Label::IndicatorHead | Label::GoalsBlock)
                 ) {
                     continue;
