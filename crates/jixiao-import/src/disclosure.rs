@@ -234,7 +234,12 @@ fn label_of(key: &str) -> Option<Label> {
         | "项目指标值"
         | "年度(/项目)指标值"
         | "年度(项目)指标值"
-        | "年度/项目指标值" => Label::IndicatorHead,
+        | "年度/项目指标值"
+        | "计算符号"
+        | "计量单位"
+        | "指标值设定依据"
+        | "评(扣)分标准"
+        | "评分标准" => Label::IndicatorHead,
         _ => return None,
     })
 }
@@ -840,26 +845,7 @@ impl Builder {
             return;
         };
         let name = join_wrapped(&rest[0].text);
-        let (raw, extra): (String, Vec<&Cell>) = match rest.len() {
-            1 => (String::new(), vec![]),
-            2 => (rest[1].text.clone(), vec![]),
-            _ => {
-                // Operator, value and unit in columns of their own: `≥ | 30 | 项`.
-                let joined = rest[1..]
-                    .iter()
-                    .map(|c| c.text.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                let glued: String = rest[1..].iter().map(|c| c.text.as_str()).collect();
-                if rest[1..].iter().all(|c| c.text.chars().count() <= 12)
-                    && Target::parse(&glued).is_quantitative()
-                {
-                    (joined, vec![])
-                } else {
-                    (rest[1].text.clone(), rest[2..].to_vec())
-                }
-            }
-        };
+        let (raw, glued, extra) = combine_target_cells(&rest[1..]);
         for c in extra {
             self.warn(
                 row.line,
@@ -875,17 +861,10 @@ impl Builder {
             );
             self.last_row_incomplete = true;
         }
-        let (target, notes) = if rest.len() > 2 && !raw.is_empty() {
-            Target::parse_with_notes(&raw.replace(' ', ""))
-        } else {
-            Target::parse_with_notes(&raw)
-        };
-        let target = match target {
-            // Keep the qualitative text exactly as written (tidied), not the joined cells.
-            Target::Qualitative { .. } if rest.len() > 2 => {
-                Target::Qualitative { text: raw.clone() }
-            }
-            t => t,
+        let (target, notes) = match glued {
+            Some(Glued::Quantity(text)) => Target::parse_with_notes(&text),
+            Some(Glued::Qualitative(text)) => (Target::Qualitative { text }, vec![]),
+            None => Target::parse_with_notes(&raw),
         };
         for n in notes {
             if n != jixiao_core::target::Note::OpImplied {
@@ -1020,6 +999,54 @@ impl Builder {
             warnings: self.warnings,
         })
     }
+}
+
+/// How the target cells of a row were put together.
+enum Glued {
+    /// Operator, value and unit from cells of their own, glued into one writing.
+    Quantity(String),
+    /// A `定性` operator column followed by the text.
+    Qualitative(String),
+}
+
+/// The target of an indicator row from the cells after its name: usually one cell, but some
+/// forms give the operator, the value and the unit columns of their own (`≥ | 120 | 公里`),
+/// or an operator column that says `定性`. Returns the raw text as written (cells joined by
+/// a space), how it was glued, and the cells left over.
+fn combine_target_cells<'c>(cells: &[&'c Cell]) -> (String, Option<Glued>, Vec<&'c Cell>) {
+    let Some(first) = cells.first() else {
+        return (String::new(), None, vec![]);
+    };
+    if first.key == "定性" {
+        if let Some(text) = cells.get(1) {
+            let raw = format!("{} {}", first.text, text.text);
+            return (
+                raw,
+                Some(Glued::Qualitative(text.text.clone())),
+                cells[2..].to_vec(),
+            );
+        }
+    }
+    // A cell that is already a whole quantity with its unit stands alone.
+    let whole = matches!(Target::parse(&first.text), Target::Quantitative { ref unit, .. } if !unit.is_empty());
+    if !whole {
+        for k in (2..=cells.len()).rev() {
+            let parts = &cells[..k];
+            if parts.iter().any(|c| c.text.chars().count() > 12) {
+                continue;
+            }
+            let glued: String = parts.iter().map(|c| c.text.as_str()).collect();
+            if Target::parse(&glued).is_quantitative() {
+                let raw = parts
+                    .iter()
+                    .map(|c| c.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                return (raw, Some(Glued::Quantity(glued)), cells[k..].to_vec());
+            }
+        }
+    }
+    (first.text.clone(), None, cells[1..].to_vec())
 }
 
 fn field_label(f: Field) -> &'static str {

@@ -1,0 +1,199 @@
+//! Forms laid out unlike the seed, as other provinces publish them.
+
+use jixiao_core::{Level1, Level2, Money, Op, Target};
+use jixiao_import::{read_any, read_disclosure_str};
+
+/// Operator, value and unit in columns of their own; funds in 万元; labels and values in one
+/// cell; level 2 without its 指标 suffix; a 定性 operator column; words and ASCII operators.
+const OTHER_PROVINCE: &str = "\
+项目支出绩效目标表
+（2024年度）
+项目名称：乡村道路养护\t\t项目性质：经常性项目\t\t项目类别：特定目标类
+主管部门\t某县交通运输局\t实施单位\t某县公路管理站
+计划开始日期\t2024年1月1日\t计划完成日期\t2024年12月31日
+项目资金（万元）\t项目资金总额\t1,234.5678\t年度资金申请总额\t234.5
+\t其中：财政资金\t1000\t其中：当年财政拨款\t200.5
+\t\t\t上年结转资金\t34
+\t其他资金\t234.5678\t其他资金\t0
+项目总目标\t完成全县农村公路养护，路况优良率持续提高。\t年度总体目标\t2024年养护农村公路120公里。
+一级指标\t二级指标\t三级指标\t计算符号\t指标值\t计量单位
+产出指标\t数量\t养护里程\t≥\t120\t公里
+\t\t桥梁检测\t>=\t15\t座
+\t质量\t路况优良率\t≧\t85\t%
+\t\t验收合格率\t＝\t100\t百分比
+\t时效\t完工时间\t\t9月前\t
+\t成本\t每公里养护成本\t≤\t2\t万元
+效益指标\t社会效益\t群众出行条件\t定性\t明显改善\t
+\t可持续影响\t养护机制\t定性\t健全\t
+满意度指标\t服务对象满意度\t沿线群众满意度\t不低于\t90\t%
+";
+
+#[test]
+fn a_form_from_another_province() {
+    let out = read_disclosure_str(OTHER_PROVINCE).unwrap();
+    assert_eq!(out.forms.len(), 1);
+    let rf = &out.forms[0];
+    let f = &rf.form;
+    assert_eq!(
+        (
+            f.year,
+            f.name.as_str(),
+            f.nature.as_str(),
+            f.category.as_str()
+        ),
+        (2024, "乡村道路养护", "经常性项目", "特定目标类")
+    );
+    assert_eq!(
+        (f.department.as_str(), f.implementer.as_str()),
+        ("某县交通运输局", "某县公路管理站")
+    );
+    assert_eq!(f.start_date.unwrap().to_string(), "2024-01-01");
+    assert_eq!(f.end_date.unwrap().to_string(), "2024-12-31");
+    // 万元 folded in exactly: 1,234.5678 万元 = 12,345,678.00 元.
+    assert_eq!(f.funds.total, Some(Money::from_fen(1_234_567_800)));
+    assert_eq!(f.funds.fiscal, Some(Money::from_fen(1_000_000_000)));
+    assert_eq!(f.funds.other, Some(Money::from_fen(234_567_800)));
+    assert_eq!(f.funds.annual_total, Some(Money::from_fen(234_500_000)));
+    assert_eq!(
+        f.funds.annual_appropriation,
+        Some(Money::from_fen(200_500_000))
+    );
+    assert_eq!(f.funds.annual_carryover, Some(Money::from_fen(34_000_000)));
+    assert_eq!(f.funds.annual_other, Some(Money::ZERO));
+    assert_eq!(f.goal_overall, "完成全县农村公路养护，路况优良率持续提高。");
+    assert_eq!(f.goal_annual, "2024年养护农村公路120公里。");
+
+    let got: Vec<(Level1, Option<Level2>, &str, String)> = f
+        .indicators
+        .iter()
+        .map(|i| {
+            let t = match &i.target {
+                Target::Quantitative {
+                    op, value, unit, ..
+                } => format!("{}{}{}", op.ascii(), value, unit),
+                Target::Qualitative { text } => format!("“{text}”"),
+            };
+            (i.level1, i.level2, i.name.as_str(), t)
+        })
+        .collect();
+    use Level1::{Outcome, Output, Satisfaction};
+    use Level2::{BeneficiarySatisfaction, Quality, Quantity, Social, Sustainability, Timeliness};
+    assert_eq!(
+        got,
+        vec![
+            (Output, Some(Quantity), "养护里程", ">=120公里".to_string()),
+            (Output, Some(Quantity), "桥梁检测", ">=15座".into()),
+            (Output, Some(Quality), "路况优良率", ">=85%".into()),
+            (Output, Some(Quality), "验收合格率", "=100%".into()),
+            (Output, Some(Timeliness), "完工时间", "<=9月".into()),
+            (
+                Output,
+                Some(Level2::Cost),
+                "每公里养护成本",
+                "<=2万元".into()
+            ),
+            (Outcome, Some(Social), "群众出行条件", "“明显改善”".into()),
+            (Outcome, Some(Sustainability), "养护机制", "“健全”".into()),
+            (
+                Satisfaction,
+                Some(BeneficiarySatisfaction),
+                "沿线群众满意度",
+                ">=90%".into()
+            ),
+        ]
+    );
+    assert_eq!(f.indicators[0].raw, "≥ 120 公里");
+    assert!(matches!(
+        f.indicators[8].target,
+        Target::Quantitative { op: Op::Ge, .. }
+    ));
+    assert!(rf.warnings.is_empty(), "{:?}", rf.warnings);
+}
+
+#[test]
+fn the_same_form_in_gbk_with_crlf() {
+    let crlf = OTHER_PROVINCE.replace('\n', "\r\n");
+    let (gbk, _, bad) = encoding_rs::GBK.encode(&crlf);
+    assert!(!bad);
+    let out = read_any(&gbk).unwrap();
+    assert_eq!(out.encoding, "GB18030");
+    assert_eq!(
+        out.forms[0].form,
+        read_disclosure_str(OTHER_PROVINCE).unwrap().forms[0].form
+    );
+}
+
+#[test]
+fn new_layout_cost_as_level_1() {
+    let text = "\
+财政项目支出绩效目标申报表
+项目名称\t新办法项目\t项目性质\t其他\t项目类别\t其他
+主管部门\tA\t实施单位\tB
+计划开始日期\t2025-01-01\t计划完成日期\t2025-12-31
+项目总目标\t甲\t年度总体目标\t乙
+一级指标\t二级指标\t三级指标\t指标值
+产出指标\t数量指标\t培训人次\t≥1200人次
+成本指标\t经济成本指标\t人均培训成本\t≤500元
+\t社会成本指标\t对群众生活的影响\t无
+效益指标\t社会效益指标\t技能提升\t有效提升
+满意度指标\t服务对象满意度指标\t学员满意度\t≥90%
+";
+    let f = &read_disclosure_str(text).unwrap().forms[0].form;
+    let levels: Vec<(Level1, Option<Level2>)> =
+        f.indicators.iter().map(|i| (i.level1, i.level2)).collect();
+    assert_eq!(
+        levels,
+        vec![
+            (Level1::Output, Some(Level2::Quantity)),
+            (Level1::Cost, Some(Level2::EconomicCost)),
+            (Level1::Cost, Some(Level2::SocialCost)),
+            (Level1::Outcome, Some(Level2::Social)),
+            (Level1::Satisfaction, Some(Level2::BeneficiarySatisfaction)),
+        ]
+    );
+    assert_eq!(
+        f.year, 2025,
+        "the year comes from the dates when no year line is given"
+    );
+}
+
+#[test]
+fn stray_cells_become_warnings_with_their_line() {
+    let text = "\
+注：本表为公开版本
+财政项目支出绩效目标申报表
+(2023年度)
+项目名称\t甲项目\t项目性质\t其他\t项目类别\t其他\t备注：无
+主管部门\tA\t实施单位\tB
+计划开始日期\t下个月\t计划完成日期\t2023-12-31
+项目资金 (元)\t项目资金总额\t约一百万\t年度资金申请总额\t100.00
+一级指标\t二级指标\t三级指标\t指标值
+产出指标\t数量指标\t培训人次\t≥1200人次\t多余
+满意度指标\t服务对象满意度指标\t学员满意度\t≥90%
+";
+    let out = read_disclosure_str(text).unwrap();
+    let all: Vec<String> = out
+        .warnings
+        .iter()
+        .chain(&out.forms[0].warnings)
+        .map(|w| format!("{}:{}", w.line, w.text))
+        .collect();
+    for expected in [
+        "1:注：本表为公开版本",
+        "4:备注：无",
+        "6:下个月",
+        "7:约一百万",
+        "9:多余",
+    ] {
+        assert!(
+            all.iter().any(|w| w == expected),
+            "missing warning {expected} in {all:?}"
+        );
+    }
+    let f = &out.forms[0].form;
+    assert_eq!(
+        f.funds.total, None,
+        "an unreadable amount is left empty, not zero"
+    );
+    assert_eq!(f.start_date, None);
+}
