@@ -1,5 +1,7 @@
 //! `jixiao`: the command line of jixiao (绩效), performance targets of public project budgets.
 
+mod check;
+
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -54,6 +56,26 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// 智能审核：按规则检查申报表（文件或已存的 ID；不写则检查全部）/ review forms by the rules (files or stored IDs; all stored forms when none is given)
+    Check {
+        /// 文件或申报表 ID / files or form IDs
+        #[arg(value_name = "FILE|ID")]
+        targets: Vec<String>,
+        /// 输出格式 / output format
+        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+        format: CheckFormat,
+        /// 规则配置（TOML）/ rule configuration (TOML)
+        #[arg(long, value_name = "FILE")]
+        rules: Option<PathBuf>,
+        /// 上年的申报表（文件或 ID），用于与上年比较 / last year's forms (files or IDs) to compare with
+        #[arg(long, value_name = "FILE|ID")]
+        last_year: Vec<String>,
+        /// 有此级别及以上的问题时以非零状态退出 / exit non-zero when findings of this severity or worse are found
+        #[arg(long, value_enum, default_value_t = FailOn::Error)]
+        fail_on: FailOn,
+    },
+    /// 列出审核规则 / list the review rules
+    Rules,
     /// 载入示例数据（上海市大数据中心 2023 年 8 张申报表）并列出 / load the demo data (8 forms of the Shanghai Big Data Center, 2023) and list it
     Demo,
 }
@@ -62,6 +84,44 @@ enum Command {
 enum Format {
     Json,
 }
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum CheckFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum FailOn {
+    Error,
+    Warning,
+    Hint,
+    Never,
+}
+
+impl FailOn {
+    fn threshold(self) -> Option<jixiao_core::review::Severity> {
+        use jixiao_core::review::Severity;
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Hint => Some(Severity::Hint),
+            FailOn::Never => None,
+        }
+    }
+}
+
+/// Findings at or above `--fail-on`: the command's report is printed, and it exits 1.
+#[derive(Debug)]
+struct ChecksFailed(usize);
+
+impl std::fmt::Display for ChecksFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "审核发现 {} 个达到阈值的问题 / the review found {} finding(s) at or above the threshold", self.0, self.0)
+    }
+}
+
+impl std::error::Error for ChecksFailed {}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -78,9 +138,13 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.downcast_ref::<ChecksFailed>().is_some() => {
+            eprintln!("{e}");
+            ExitCode::from(1)
+        }
         Err(e) => {
             eprintln!("错误 / error: {e:#}");
-            ExitCode::FAILURE
+            ExitCode::from(2)
         }
     }
 }
@@ -149,6 +213,69 @@ async fn run(cli: Cli) -> Result<()> {
                 }
             }
         }
+        Command::Check {
+            targets,
+            format,
+            rules,
+            last_year,
+            fail_on,
+        } => {
+            let rules = check::rule_set(rules.as_deref())?;
+            let db = db_path(cli.db, false)?;
+            // A database is opened only when IDs are named, or nothing is: checking files
+            // does not create one.
+            let needs_store = targets.is_empty()
+                || targets
+                    .iter()
+                    .chain(&last_year)
+                    .any(|t| !Path::new(t).exists());
+            let store = if needs_store || db.exists() {
+                Some(open_store(&db).await?)
+            } else {
+                None
+            };
+            let subjects = gather(&targets, store.as_deref()).await?;
+            let history: Vec<_> = gather(&last_year, store.as_deref())
+                .await?
+                .into_iter()
+                .map(|s| s.form)
+                .collect();
+            let findings = check::review_all(&subjects, &history, store.as_deref(), &rules).await?;
+            if let Some(store) = &store {
+                for (s, f) in subjects.iter().zip(&findings) {
+                    if let Some(id) = &s.stored_id {
+                        store.save_findings(id, f).await?;
+                    }
+                }
+            }
+            match format {
+                CheckFormat::Text => print!("{}", check::text(&subjects, &findings)),
+                CheckFormat::Json => print!("{}", check::json(&subjects, &findings)),
+            }
+            if let Some(threshold) = fail_on.threshold() {
+                let n = findings
+                    .iter()
+                    .flatten()
+                    .filter(|f| f.severity >= threshold)
+                    .count();
+                if n > 0 {
+                    return Err(ChecksFailed(n).into());
+                }
+            }
+            Ok(())
+        }
+        Command::Rules => {
+            for r in jixiao_core::review::registry() {
+                println!(
+                    "{:<26} {:<8} {} / {}",
+                    r.code,
+                    r.severity.name(),
+                    r.title,
+                    r.title_en
+                );
+            }
+            Ok(())
+        }
         Command::Demo => {
             let path = db_path(cli.db, true)?;
             let out = jixiao_import::read_disclosure(DEMO_SEED).context("示例数据 / demo data")?;
@@ -170,6 +297,60 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// The forms that `FILE|ID` arguments name: every form of a file, or a stored form by ID
+/// (prefix); with no arguments, every stored form.
+async fn gather(targets: &[String], store: Option<&dyn Store>) -> Result<Vec<check::Subject>> {
+    let mut out = Vec::new();
+    if targets.is_empty() {
+        if let Some(store) = store {
+            for f in store.all().await? {
+                let id = f.id.clone();
+                out.push(check::Subject {
+                    form: f,
+                    origin: "数据库 / database".into(),
+                    stored_id: id,
+                });
+            }
+        }
+        return Ok(out);
+    }
+    for t in targets {
+        let path = Path::new(t);
+        if path.exists() {
+            let bytes =
+                std::fs::read(path).with_context(|| format!("无法读取 / cannot read {t}"))?;
+            let read = jixiao_import::read_any(&bytes).with_context(|| t.clone())?;
+            for f in read.forms {
+                let origin = if f.line > 0 {
+                    format!("{t}:{}", f.line)
+                } else {
+                    t.clone()
+                };
+                out.push(check::Subject {
+                    form: f.form,
+                    origin,
+                    stored_id: None,
+                });
+            }
+        } else {
+            let store = store.context("没有数据库 / no database")?;
+            let id = store.resolve(t).await.with_context(|| {
+                format!("“{t}”既不是文件也不是申报表 ID / “{t}” is neither a file nor a form ID")
+            })?;
+            let form = store
+                .get(&id)
+                .await?
+                .with_context(|| format!("找不到申报表 / no form {id}"))?;
+            out.push(check::Subject {
+                form,
+                origin: "数据库 / database".into(),
+                stored_id: Some(id),
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// Writes through a temporary file in the same directory, so a failure leaves no half file.

@@ -7,6 +7,7 @@
 pub mod form;
 pub mod level;
 pub mod money;
+pub mod review;
 pub mod target;
 pub mod text;
 pub mod unit;

@@ -8,6 +8,7 @@ mod sqlite;
 pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
+use jixiao_core::review::Finding;
 use jixiao_core::{Form, Money};
 
 /// What to do when an imported form's key (year, implementer, name) is already stored
@@ -111,6 +112,24 @@ pub trait Store: Send + Sync {
 
     /// (forms, indicators) stored.
     async fn counts(&self) -> Result<(i64, i64), StoreError>;
+
+    /// The ID of the form with this key (year, implementing unit, project name).
+    async fn find_key(
+        &self,
+        year: i32,
+        implementer: &str,
+        name: &str,
+    ) -> Result<Option<String>, StoreError>;
+
+    /// The form's current version (1 when created, +1 on each replacement).
+    async fn version(&self, id: &str) -> Result<i64, StoreError>;
+
+    /// Keeps a form's review findings with its current version, replacing earlier findings
+    /// of the same version. Returns that version.
+    async fn save_findings(&self, id: &str, findings: &[Finding]) -> Result<i64, StoreError>;
+
+    /// The findings kept for a version of a form (the current one when `version` is `None`).
+    async fn findings(&self, id: &str, version: Option<i64>) -> Result<Vec<Finding>, StoreError>;
 }
 
 /// Opens the store a location names: a file path (SQLite, created with its migrations on

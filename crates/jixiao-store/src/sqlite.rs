@@ -3,6 +3,7 @@
 use crate::{FormSummary, ImportOutcome, ImportReport, OnConflict, Store, StoreError};
 use async_trait::async_trait;
 use chrono::NaiveDate;
+use jixiao_core::review::{Finding, Severity};
 use jixiao_core::{Form, Funds, Indicator, Level1, Level2, Money, Op, Target};
 use rust_decimal::Decimal;
 use sqlx::sqlite::{
@@ -50,6 +51,11 @@ const FORM_COLUMNS: &str =
 
 const INDICATOR_COLUMNS: &str =
     "id, form_id, position, level1, level2, name, kind, op, value, unit, subject, op_implied, text, raw";
+
+const FINDING_COLUMNS: &str =
+    "form_id, version, seq, code, severity, field, indicator_index, indicator_id, \
+    indicator, message, message_en, evidence, fix, fix_en";
+const FINDING_CHUNK: usize = 256;
 
 /// Rows per multi-row statement: well under SQLite's limit of 32,766 bound variables.
 const FORM_CHUNK: usize = 256;
@@ -147,27 +153,7 @@ impl Store for SqliteStore {
                     let mut new = form.clone();
                     new.id = Some(id.clone());
                     keep_indicator_ids(&old, &mut new);
-                    let (version, created): (i64, String) =
-                        sqlx::query_as("SELECT version, created_at FROM forms WHERE id = ?")
-                            .bind(id)
-                            .fetch_one(&mut *tx)
-                            .await?;
-                    sqlx::query("DELETE FROM indicators WHERE form_id = ?")
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await?;
-                    sqlx::query("DELETE FROM forms WHERE id = ?")
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await?;
-                    insert_forms(
-                        &mut tx,
-                        std::slice::from_ref(&new),
-                        &created,
-                        &now,
-                        version + 1,
-                    )
-                    .await?;
+                    update_form(&mut tx, &new, &now).await?;
                     ids[i] = Some((id.clone(), ImportOutcome::Replaced));
                 } else {
                     let mut new = form.clone();
@@ -294,6 +280,108 @@ impl Store for SqliteStore {
         Ok(forms)
     }
 
+    async fn find_key(
+        &self,
+        year: i32,
+        implementer: &str,
+        name: &str,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM forms WHERE year = ? AND implementer = ? AND name = ?",
+        )
+        .bind(year)
+        .bind(implementer)
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn version(&self, id: &str) -> Result<i64, StoreError> {
+        sqlx::query_scalar("SELECT version FROM forms WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(id.to_string()))
+    }
+
+    async fn save_findings(&self, id: &str, findings: &[Finding]) -> Result<i64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let version: i64 = sqlx::query_scalar("SELECT version FROM forms WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(id.to_string()))?;
+        sqlx::query("DELETE FROM findings WHERE form_id = ? AND version = ?")
+            .bind(id)
+            .bind(version)
+            .execute(&mut *tx)
+            .await?;
+        for (chunk_no, chunk) in findings.chunks(FINDING_CHUNK).enumerate() {
+            let mut qb: QueryBuilder<Sqlite> =
+                QueryBuilder::new(format!("INSERT INTO findings ({FINDING_COLUMNS}) "));
+            qb.push_values(chunk.iter().enumerate(), |mut b, (k, f)| {
+                b.push_bind(id.to_string())
+                    .push_bind(version)
+                    .push_bind((chunk_no * FINDING_CHUNK + k) as i64)
+                    .push_bind(f.code.clone())
+                    .push_bind(f.severity.name())
+                    .push_bind(f.field.clone())
+                    .push_bind(f.indicator_index.map(|i| i as i64))
+                    .push_bind(f.indicator_id.clone())
+                    .push_bind(f.indicator.clone())
+                    .push_bind(f.message.clone())
+                    .push_bind(f.message_en.clone())
+                    .push_bind(f.evidence.clone())
+                    .push_bind(f.fix.clone())
+                    .push_bind(f.fix_en.clone());
+            });
+            qb.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(version)
+    }
+
+    async fn findings(&self, id: &str, version: Option<i64>) -> Result<Vec<Finding>, StoreError> {
+        let version = match version {
+            Some(v) => v,
+            None => self.version(id).await?,
+        };
+        let form_name: String = sqlx::query_scalar("SELECT name FROM forms WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(id.to_string()))?;
+        let rows = sqlx::query(&format!(
+            "SELECT {FINDING_COLUMNS} FROM findings WHERE form_id = ? AND version = ? ORDER BY seq"
+        ))
+        .bind(id)
+        .bind(version)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let sev: String = r.get("severity");
+                Ok(Finding {
+                    form: form_name.clone(),
+                    indicator: r.get("indicator"),
+                    indicator_index: r
+                        .get::<Option<i64>, _>("indicator_index")
+                        .map(|i| i as usize),
+                    indicator_id: r.get("indicator_id"),
+                    field: r.get("field"),
+                    code: r.get("code"),
+                    severity: Severity::from_name(&sev)
+                        .ok_or_else(|| StoreError::Corrupt(format!("severity “{sev}”")))?,
+                    message: r.get("message"),
+                    message_en: r.get("message_en"),
+                    evidence: r.get("evidence"),
+                    fix: r.get("fix"),
+                    fix_en: r.get("fix_en"),
+                })
+            })
+            .collect()
+    }
+
     async fn counts(&self) -> Result<(i64, i64), StoreError> {
         let forms: i64 = sqlx::query_scalar("SELECT count(*) FROM forms")
             .fetch_one(&self.pool)
@@ -374,6 +462,53 @@ async fn insert_forms(
         });
         qb.build().execute(&mut *conn).await?;
     }
+    insert_indicators(conn, forms).await
+}
+
+/// Replaces a stored form's content in place (its row keeps its ID, creation time and the
+/// findings of earlier versions) and bumps its version.
+async fn update_form(
+    conn: &mut SqliteConnection,
+    form: &Form,
+    now: &str,
+) -> Result<(), StoreError> {
+    let id = form.id.as_deref().unwrap_or_default();
+    let f = &form.funds;
+    sqlx::query(
+        "UPDATE forms SET year = ?, name = ?, nature = ?, category = ?, department = ?, implementer = ?, \
+         start_date = ?, end_date = ?, funds_total = ?, funds_fiscal = ?, funds_other = ?, funds_annual_total = ?, \
+         funds_annual_appropriation = ?, funds_annual_carryover = ?, funds_annual_other = ?, goal_overall = ?, \
+         goal_annual = ?, version = version + 1, updated_at = ? WHERE id = ?",
+    )
+    .bind(form.year)
+    .bind(&form.name)
+    .bind(&form.nature)
+    .bind(&form.category)
+    .bind(&form.department)
+    .bind(&form.implementer)
+    .bind(form.start_date.map(|d| d.to_string()))
+    .bind(form.end_date.map(|d| d.to_string()))
+    .bind(f.total.map(Money::fen))
+    .bind(f.fiscal.map(Money::fen))
+    .bind(f.other.map(Money::fen))
+    .bind(f.annual_total.map(Money::fen))
+    .bind(f.annual_appropriation.map(Money::fen))
+    .bind(f.annual_carryover.map(Money::fen))
+    .bind(f.annual_other.map(Money::fen))
+    .bind(&form.goal_overall)
+    .bind(&form.goal_annual)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM indicators WHERE form_id = ?")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    insert_indicators(conn, std::slice::from_ref(form)).await
+}
+
+async fn insert_indicators(conn: &mut SqliteConnection, forms: &[Form]) -> Result<(), StoreError> {
     let rows: Vec<(&str, usize, &Indicator)> = forms
         .iter()
         .flat_map(|f| {
