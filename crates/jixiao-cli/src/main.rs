@@ -5,6 +5,7 @@ mod check;
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
+use jixiao_core::review::Severity;
 use jixiao_import::ReadOutput;
 use jixiao_store::{ImportOutcome, OnConflict, Store};
 use std::io::Write;
@@ -39,6 +40,9 @@ enum Command {
         /// 已存在但内容不同的申报表予以替换 / replace stored forms whose content differs
         #[arg(long)]
         replace: bool,
+        /// 导入后审核所用的规则配置（TOML）/ rule configuration (TOML) for the review run after import
+        #[arg(long, value_name = "FILE")]
+        rules: Option<PathBuf>,
     },
     /// 列出申报表 / list the stored forms
     List,
@@ -179,13 +183,14 @@ async fn open_store(path: &Path) -> Result<Box<dyn Store>> {
 
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Import { files, replace } => {
+        Command::Import { files, replace, rules } => {
             let on_conflict = if replace {
                 OnConflict::Replace
             } else {
                 OnConflict::Refuse
             };
-            import(&db_path(cli.db, false)?, &files, on_conflict).await
+            let rules = check::rule_set(rules.as_deref())?;
+            import(&db_path(cli.db, false)?, &files, on_conflict, &rules).await
         }
         Command::List => list(&*open_store(&db_path(cli.db, false)?).await?).await,
         Command::Show { id } => {
@@ -378,7 +383,7 @@ fn terminal_width() -> u16 {
         .unwrap_or(120)
 }
 
-async fn import(db: &Path, files: &[PathBuf], on_conflict: OnConflict) -> Result<()> {
+async fn import(db: &Path, files: &[PathBuf], on_conflict: OnConflict, rules: &jixiao_core::review::RuleSet) -> Result<()> {
     // Read everything first: a file that cannot be read stops the import before the
     // database is touched.
     let bar = ProgressBar::new(files.len() as u64);
@@ -429,6 +434,30 @@ async fn import(db: &Path, files: &[PathBuf], on_conflict: OnConflict) -> Result
         .collect();
     let store = open_store(db).await?;
     let report = store.import(&forms, on_conflict).await?;
+    // Review what was created or changed, as stored (so findings carry indicator IDs), and
+    // keep the findings with the form's version.
+    let mut changed = Vec::new();
+    for (id, outcome) in &report.outcomes {
+        if *outcome != ImportOutcome::Unchanged {
+            if let Some(form) = store.get(id).await? {
+                changed.push(check::Subject { form, origin: String::new(), stored_id: Some(id.clone()) });
+            }
+        }
+    }
+    let findings = check::review_all(&changed, &[], Some(&*store), rules).await?;
+    let (mut errors, mut warns, mut hints) = (0, 0, 0);
+    for (s, f) in changed.iter().zip(&findings) {
+        for x in f {
+            match x.severity {
+                Severity::Error => errors += 1,
+                Severity::Warning => warns += 1,
+                Severity::Hint => hints += 1,
+            }
+        }
+        if let Some(id) = &s.stored_id {
+            store.save_findings(id, f).await?;
+        }
+    }
     for (path, out) in &read {
         println!(
             "{}: {} 张申报表 / forms, {} 个指标 / indicators, {} 条警告 / warnings ({})",
@@ -450,6 +479,12 @@ async fn import(db: &Path, files: &[PathBuf], on_conflict: OnConflict) -> Result
         indicators,
         warnings
     );
+    if !changed.is_empty() {
+        println!(
+            "审核 / review: {} 个错误 / errors，{} 个警告 / warnings，{} 个提示 / hints（jixiao check 查看 / see jixiao check）",
+            errors, warns, hints
+        );
+    }
     Ok(())
 }
 
