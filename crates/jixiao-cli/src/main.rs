@@ -183,7 +183,11 @@ async fn open_store(path: &Path) -> Result<Box<dyn Store>> {
 
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Import { files, replace, rules } => {
+        Command::Import {
+            files,
+            replace,
+            rules,
+        } => {
             let on_conflict = if replace {
                 OnConflict::Replace
             } else {
@@ -383,7 +387,12 @@ fn terminal_width() -> u16 {
         .unwrap_or(120)
 }
 
-async fn import(db: &Path, files: &[PathBuf], on_conflict: OnConflict, rules: &jixiao_core::review::RuleSet) -> Result<()> {
+async fn import(
+    db: &Path,
+    files: &[PathBuf],
+    on_conflict: OnConflict,
+    rules: &jixiao_core::review::RuleSet,
+) -> Result<()> {
     // Read everything first: a file that cannot be read stops the import before the
     // database is touched.
     let bar = ProgressBar::new(files.len() as u64);
@@ -440,7 +449,11 @@ async fn import(db: &Path, files: &[PathBuf], on_conflict: OnConflict, rules: &j
     for (id, outcome) in &report.outcomes {
         if *outcome != ImportOutcome::Unchanged {
             if let Some(form) = store.get(id).await? {
-                changed.push(check::Subject { form, origin: String::new(), stored_id: Some(id.clone()) });
+                changed.push(check::Subject {
+                    form,
+                    origin: String::new(),
+                    stored_id: Some(id.clone()),
+                });
             }
         }
     }

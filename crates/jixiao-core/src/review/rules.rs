@@ -15,15 +15,203 @@ pub(super) struct Ctx<'a> {
     pub form: &'a Form,
     pub last_year: Option<&'a Form>,
     pub settings: &'a Settings,
+    /// What each indicator's name (and qualitative target) says, read once per form.
+    info: Vec<Info>,
+    goals_same: bool,
+    /// The goals' stated numbers and what measures them, worked out once per form.
+    goal_matches: std::cell::OnceCell<Vec<(&'static str, goals::StatedNumber, GoalMatch)>>,
 }
 
 impl<'a> Ctx<'a> {
     pub fn new(form: &'a Form, last_year: Option<&'a Form>, settings: &'a Settings) -> Ctx<'a> {
+        let info = form
+            .indicators
+            .iter()
+            .map(|i| Info::of(i, settings))
+            .collect();
+        let goals_same = same_ignoring_space(&form.goal_overall, &form.goal_annual);
         Ctx {
             form,
             last_year,
             settings,
+            info,
+            goals_same,
+            goal_matches: std::cell::OnceCell::new(),
         }
+    }
+
+    fn goal_matches(&self) -> &[(&'static str, goals::StatedNumber, GoalMatch)] {
+        self.goal_matches.get_or_init(|| {
+            let f = self.form;
+            let mut all: Vec<(&'static str, goals::StatedNumber)> =
+                goals::stated_numbers(&f.goal_annual)
+                    .into_iter()
+                    .map(|s| ("goal_annual", s))
+                    .collect();
+            if !self.goals_same {
+                all.extend(
+                    goals::stated_numbers(&f.goal_overall)
+                        .into_iter()
+                        .map(|s| ("goal_overall", s)),
+                );
+            }
+            all.into_iter()
+                .map(|(field, s)| {
+                    let m = match_goal_number(f, &s);
+                    (field, s, m)
+                })
+                .collect()
+        })
+    }
+}
+
+fn same_ignoring_space(a: &str, b: &str) -> bool {
+    a.chars()
+        .filter(|c| !c.is_whitespace())
+        .eq(b.chars().filter(|c| !c.is_whitespace()))
+}
+
+// Word classes of the vocabulary, as bits.
+const POSITIVE: u32 = 1;
+const REVERSE_W: u32 = 1 << 1;
+const COMPLETION_W: u32 = 1 << 2;
+const RATE_W: u32 = 1 << 3;
+const SAVING: u32 = 1 << 4;
+const PUBLIC: u32 = 1 << 5;
+const COST_W: u32 = 1 << 6;
+const NEGATED: u32 = 1 << 7;
+const SATISFIED: u32 = 1 << 8;
+const VAGUE_W: u32 = 1 << 9;
+
+struct Vocabulary {
+    matcher: Option<aho_corasick::AhoCorasick>,
+    classes: Vec<u32>,
+    words: Vec<&'static str>,
+}
+
+/// Every word the rules look for, in one automaton, so a name is read in one pass.
+fn vocabulary() -> &'static Vocabulary {
+    static V: std::sync::OnceLock<Vocabulary> = std::sync::OnceLock::new();
+    V.get_or_init(|| {
+        let mut words: Vec<&'static str> = vec![];
+        let mut classes: Vec<u32> = vec![];
+        let mut add = |list: &[&'static str], class: u32| {
+            for w in list {
+                match words.iter().position(|x| x == w) {
+                    Some(i) => classes[i] |= class,
+                    None => {
+                        words.push(w);
+                        classes.push(class);
+                    }
+                }
+            }
+        };
+        add(&BOUNDED_POSITIVE, POSITIVE);
+        add(&["满意"], POSITIVE | SATISFIED);
+        add(&REVERSE, REVERSE_W);
+        add(&COMPLETION, COMPLETION_W);
+        add(&["比例", "占比", "比率", "百分比", "率（", "率("], RATE_W);
+        add(&["节约", "节省", "效益", "收益"], SAVING);
+        add(&["企业", "群众", "社会", "公众", "办事", "用户"], PUBLIC);
+        add(&["成本"], COST_W);
+        add(&["不合格", "不满意"], NEGATED);
+        add(&VAGUE, VAGUE_W);
+        // Building from a fixed word list cannot fail; if it ever did, rules see no words.
+        let matcher = aho_corasick::AhoCorasick::new(&words).ok();
+        Vocabulary {
+            matcher,
+            classes,
+            words,
+        }
+    })
+}
+
+/// The classes of words a text contains, and the first reverse and vague words.
+fn classify(text: &str) -> (u32, Option<&'static str>, Option<&'static str>) {
+    let v = vocabulary();
+    let mut bits = 0;
+    let (mut reverse, mut vague) = (None, None);
+    let Some(matcher) = &v.matcher else {
+        return (0, None, None);
+    };
+    for m in matcher.find_overlapping_iter(text) {
+        let i = m.pattern().as_usize();
+        let (Some(&class), Some(&word)) = (v.classes.get(i), v.words.get(i)) else {
+            continue;
+        };
+        bits |= class;
+        if class & REVERSE_W != 0 && reverse.is_none() {
+            reverse = Some(word);
+        }
+        if class & VAGUE_W != 0 && vague.is_none() {
+            vague = Some(word);
+        }
+    }
+    (bits, reverse, vague)
+}
+
+/// What an indicator's name and target say, read once.
+struct Info {
+    name_bits: u32,
+    reverse_word: Option<&'static str>,
+    /// The vague word of a qualitative target, built-in or configured.
+    vague: Option<String>,
+    rate: bool,
+    count: bool,
+    duration: bool,
+}
+
+impl Info {
+    fn of(i: &Indicator, settings: &Settings) -> Info {
+        let (name_bits, reverse_word, _) = classify(&i.name);
+        let vague = match &i.target {
+            Target::Qualitative { text } => {
+                let (_, _, v) = classify(text);
+                v.map(str::to_string).or_else(|| {
+                    settings
+                        .vague_words
+                        .iter()
+                        .find(|w| text.contains(w.as_str()))
+                        .cloned()
+                })
+            }
+            Target::Quantitative { .. } => None,
+        };
+        let core = i.name.trim_end_matches([')', '）']);
+        // A rate or ratio: `…率` (not 频率, 效率, 功率), `…比例`, `…占比`.
+        let rate = (core.ends_with('率')
+            && !(core.ends_with("频率") || core.ends_with("效率") || core.ends_with("功率")))
+            || name_bits & RATE_W != 0;
+        let count = !rate
+            && [
+                "数", "数量", "个数", "次数", "人数", "户数", "家数", "件数", "总数", "场次",
+                "人次",
+            ]
+            .iter()
+            .any(|w| i.name.ends_with(w))
+            && !["指数", "系数", "倍数", "分数", "函数"]
+                .iter()
+                .any(|w| i.name.ends_with(w));
+        let duration = ["时长", "时间", "时限", "工期", "周期", "天数"]
+            .iter()
+            .any(|w| core.ends_with(w));
+        Info {
+            name_bits,
+            reverse_word,
+            vague,
+            rate,
+            count,
+            duration,
+        }
+    }
+
+    fn positive(&self) -> bool {
+        self.name_bits & POSITIVE != 0
+    }
+
+    /// Less is better, unless the name also says more is better (事故处理及时率).
+    fn reverse(&self) -> bool {
+        !self.positive() && self.name_bits & REVERSE_W != 0
     }
 }
 
@@ -561,59 +749,25 @@ const TIME_UNITS: [&str; 22] = [
     "分钟内",
 ];
 
-fn has_any(s: &str, words: &[&str]) -> bool {
-    words.iter().any(|w| s.contains(w))
-}
-
-fn first_of<'w>(s: &str, words: &[&'w str]) -> Option<&'w str> {
-    words.iter().find(|w| s.contains(**w)).copied()
-}
-
-/// A rate or ratio by its name: `…率`, `…比例`, `…占比` (not 频率, 效率, 功率).
-fn is_rate(name: &str) -> bool {
-    let core = name.trim_end_matches([')', '）']);
-    (core.ends_with('率')
-        && !(core.ends_with("频率") || core.ends_with("效率") || core.ends_with("功率")))
-        || has_any(name, &["比例", "占比", "比率", "百分比", "率（", "率("])
-}
-
-fn is_positive(name: &str) -> bool {
-    has_any(name, &BOUNDED_POSITIVE) || name.contains("满意")
-}
-
-fn is_reverse(name: &str) -> bool {
-    !is_positive(name) && has_any(name, &REVERSE)
-}
-
-fn is_duration(name: &str) -> bool {
-    let n = name.trim_end_matches([')', '）']);
-    ["时长", "时间", "时限", "工期", "周期", "天数"]
-        .iter()
-        .any(|w| n.ends_with(w))
-}
-
-fn is_count(name: &str) -> bool {
-    !is_rate(name)
-        && [
-            "数", "数量", "个数", "次数", "人数", "户数", "家数", "件数", "总数", "场次", "人次",
-        ]
-        .iter()
-        .any(|w| name.ends_with(w))
-        && !["指数", "系数", "倍数", "分数", "函数"]
-            .iter()
-            .any(|w| name.ends_with(w))
-}
-
 fn is_cost(i: &Indicator) -> bool {
     i.level1 == Level1::Cost || matches!(i.level2, Some(Level2::Cost))
 }
 
 /// "Saving citizens' costs" is an outcome, not the project's cost.
-fn is_outcome_named_cost(i: &Indicator) -> bool {
+fn is_outcome_named_cost(i: &Indicator, info: &Info) -> bool {
     is_cost(i)
-        && (has_any(&i.name, &["节约", "节省", "效益", "收益"])
-            || (has_any(&i.name, &["企业", "群众", "社会", "公众", "办事", "用户"])
-                && i.name.contains("成本")))
+        && (info.name_bits & SAVING != 0
+            || (info.name_bits & PUBLIC != 0 && info.name_bits & COST_W != 0))
+}
+
+/// The indicators with what their names say.
+fn each<'c>(c: &'c Ctx) -> impl Iterator<Item = (usize, &'c Indicator, &'c Info)> {
+    c.form
+        .indicators
+        .iter()
+        .zip(&c.info)
+        .enumerate()
+        .map(|(n, (i, info))| (n, i, info))
 }
 
 fn quantity(i: &Indicator) -> Option<(Op, Decimal, &str)> {
@@ -804,13 +958,11 @@ fn output_l2_missing(c: &Ctx, out: &mut Vec<Draft>) {
 }
 
 fn cost_missing(c: &Ctx, out: &mut Vec<Draft>) {
-    let real_cost = c
-        .form
-        .indicators
-        .iter()
-        .any(|i| is_cost(i) && !is_outcome_named_cost(i));
+    let real_cost = each(c).any(|(_, i, info)| is_cost(i) && !is_outcome_named_cost(i, info));
     if !real_cost {
-        let misfiled = c.form.indicators.iter().find(|i| is_outcome_named_cost(i));
+        let misfiled = each(c)
+            .find(|(_, i, info)| is_outcome_named_cost(i, info))
+            .map(|(_, i, _)| i);
         out.push(Draft::form(
             "indicators",
             misfiled.map(shown).unwrap_or_default(),
@@ -845,7 +997,7 @@ fn satisfaction_missing(c: &Ctx, out: &mut Vec<Draft>) {
 }
 
 fn level2_missing(c: &Ctx, out: &mut Vec<Draft>) {
-    for (n, i) in c.form.indicators.iter().enumerate() {
+    for (n, i, _) in each(c) {
         if i.level2.is_none() {
             out.push(Draft::indicator(
                 n,
@@ -861,7 +1013,7 @@ fn level2_missing(c: &Ctx, out: &mut Vec<Draft>) {
 }
 
 fn level_mismatch(c: &Ctx, out: &mut Vec<Draft>) {
-    for (n, i) in c.form.indicators.iter().enumerate() {
+    for (n, i, _) in each(c) {
         if let Some(l2) = i.level2 {
             let ok = l2.level1() == i.level1 || (l2 == Level2::Cost && i.level1 == Level1::Cost);
             if !ok {
@@ -892,7 +1044,7 @@ fn level_mismatch(c: &Ctx, out: &mut Vec<Draft>) {
 }
 
 fn target_empty(c: &Ctx, out: &mut Vec<Draft>) {
-    for (n, i) in c.form.indicators.iter().enumerate() {
+    for (n, i, _) in each(c) {
         if qualitative_text(i).is_some_and(|t| t.trim().is_empty()) {
             out.push(Draft::indicator(
                 n,
@@ -1038,24 +1190,10 @@ fn date_year(c: &Ctx, out: &mut Vec<Draft>) {
 
 // ---------------------------------------------------------------- measurability
 
-fn vague_word<'a>(c: &'a Ctx, text: &str) -> Option<&'a str> {
-    VAGUE
-        .iter()
-        .copied()
-        .find(|w| text.contains(w))
-        .or_else(|| {
-            c.settings
-                .vague_words
-                .iter()
-                .map(String::as_str)
-                .find(|w| text.contains(w))
-        })
-}
-
 fn vague_target(c: &Ctx, out: &mut Vec<Draft>) {
-    for (n, i) in c.form.indicators.iter().enumerate() {
+    for (n, i, info) in each(c) {
         if let Some(text) = qualitative_text(i) {
-            if let Some(w) = vague_word(c, text) {
+            if let Some(w) = &info.vague {
                 out.push(Draft::indicator(
                     n,
                     "target",
@@ -1075,20 +1213,20 @@ fn vague_target(c: &Ctx, out: &mut Vec<Draft>) {
 }
 
 fn qualitative_countable(c: &Ctx, out: &mut Vec<Draft>) {
-    for (n, i) in c.form.indicators.iter().enumerate() {
+    for (n, i, info) in each(c) {
         let Some(text) = qualitative_text(i) else {
             continue;
         };
         if text.chars().any(|ch| ch.is_ascii_digit())
-            || vague_word(c, text).is_some()
+            || info.vague.is_some()
             || is_cost(i)
             || text.trim().is_empty()
         {
             continue;
         }
-        let countable = is_rate(&i.name)
-            || is_count(&i.name)
-            || is_duration(&i.name)
+        let countable = info.rate
+            || info.count
+            || info.duration
             || ["价值", "金额", "费用", "人数", "次数"]
                 .iter()
                 .any(|w| i.name.ends_with(w));
@@ -1110,8 +1248,8 @@ fn qualitative_countable(c: &Ctx, out: &mut Vec<Draft>) {
 }
 
 fn cost_not_quantified(c: &Ctx, out: &mut Vec<Draft>) {
-    for (n, i) in c.form.indicators.iter().enumerate() {
-        if is_cost(i) && !is_outcome_named_cost(i) {
+    for (n, i, info) in each(c) {
+        if is_cost(i) && !is_outcome_named_cost(i, info) {
             if let Some(text) = qualitative_text(i) {
                 out.push(Draft::indicator(
                     n,
@@ -1133,11 +1271,11 @@ fn cost_not_quantified(c: &Ctx, out: &mut Vec<Draft>) {
 // ---------------------------------------------------------------- consistency
 
 fn unit_rate(c: &Ctx, out: &mut Vec<Draft>) {
-    for (n, i) in c.form.indicators.iter().enumerate() {
+    for (n, i, info) in each(c) {
         let Some((_, _, unit)) = quantity(i) else {
             continue;
         };
-        if !is_rate(&i.name) {
+        if !info.rate {
             continue;
         }
         let u = Unit::parse(unit);
@@ -1170,11 +1308,11 @@ fn unit_rate(c: &Ctx, out: &mut Vec<Draft>) {
 }
 
 fn unit_duration(c: &Ctx, out: &mut Vec<Draft>) {
-    for (n, i) in c.form.indicators.iter().enumerate() {
+    for (n, i, info) in each(c) {
         let Some((_, _, unit)) = quantity(i) else {
             continue;
         };
-        if is_duration(&i.name) && !unit.is_empty() && !TIME_UNITS.contains(&unit) {
+        if info.duration && !unit.is_empty() && !TIME_UNITS.contains(&unit) {
             out.push(Draft::indicator(
                 n,
                 "target.unit",
@@ -1189,11 +1327,11 @@ fn unit_duration(c: &Ctx, out: &mut Vec<Draft>) {
 }
 
 fn unit_count(c: &Ctx, out: &mut Vec<Draft>) {
-    for (n, i) in c.form.indicators.iter().enumerate() {
+    for (n, i, info) in each(c) {
         let Some((_, _, unit)) = quantity(i) else {
             continue;
         };
-        if is_count(&i.name) && Unit::parse(unit).is_percent() {
+        if info.count && Unit::parse(unit).is_percent() {
             out.push(Draft::indicator(
                 n,
                 "target.unit",
@@ -1208,12 +1346,12 @@ fn unit_count(c: &Ctx, out: &mut Vec<Draft>) {
 }
 
 fn op_reverse(c: &Ctx, out: &mut Vec<Draft>) {
-    for (n, i) in c.form.indicators.iter().enumerate() {
+    for (n, i, info) in each(c) {
         let Some((op, value, _)) = quantity(i) else {
             continue;
         };
-        if op.is_positive() && is_reverse(&i.name) {
-            let w = first_of(&i.name, &REVERSE).unwrap_or("");
+        if op.is_positive() && info.reverse() {
+            let w = info.reverse_word.unwrap_or("");
             out.push(Draft::indicator(
                 n,
                 "target.op",
@@ -1232,11 +1370,11 @@ fn op_reverse(c: &Ctx, out: &mut Vec<Draft>) {
 }
 
 fn op_positive(c: &Ctx, out: &mut Vec<Draft>) {
-    for (n, i) in c.form.indicators.iter().enumerate() {
+    for (n, i, info) in each(c) {
         let Some((op, value, _)) = quantity(i) else {
             continue;
         };
-        if op.is_reverse() && is_positive(&i.name) && !is_reverse_anyway(&i.name) {
+        if op.is_reverse() && info.positive() && info.name_bits & NEGATED == 0 {
             out.push(Draft::indicator(
                 n,
                 "target.op",
@@ -1254,13 +1392,8 @@ fn op_positive(c: &Ctx, out: &mut Vec<Draft>) {
     }
 }
 
-/// Names with both kinds of words where the reverse one wins (`不合格率`).
-fn is_reverse_anyway(name: &str) -> bool {
-    name.contains("不合格") || name.contains("不满意")
-}
-
 fn op_ceiling(c: &Ctx, out: &mut Vec<Draft>) {
-    for (n, i) in c.form.indicators.iter().enumerate() {
+    for (n, i, _) in each(c) {
         let Some((op, value, unit)) = quantity(i) else {
             continue;
         };
@@ -1279,13 +1412,12 @@ fn op_ceiling(c: &Ctx, out: &mut Vec<Draft>) {
 }
 
 fn target_impossible(c: &Ctx, out: &mut Vec<Draft>) {
-    for (n, i) in c.form.indicators.iter().enumerate() {
+    for (n, i, info) in each(c) {
         let Some((op, value, unit)) = quantity(i) else {
             continue;
         };
         let percent = Unit::parse(unit).is_percent();
-        let bounded =
-            percent && is_positive(&i.name) && is_rate(&i.name) || i.name.contains("满意");
+        let bounded = percent && info.positive() && info.rate || info.name_bits & SATISFIED != 0;
         let impossible = (percent
             && bounded
             && (value > Decimal::ONE_HUNDRED || (op == Op::Gt && value >= Decimal::ONE_HUNDRED)))
@@ -1317,13 +1449,13 @@ fn target_impossible(c: &Ctx, out: &mut Vec<Draft>) {
 }
 
 fn category_rate_as_quantity(c: &Ctx, out: &mut Vec<Draft>) {
-    for (n, i) in c.form.indicators.iter().enumerate() {
+    for (n, i, info) in each(c) {
         let Some((_, _, unit)) = quantity(i) else {
             continue;
         };
         if i.level2 == Some(Level2::Quantity)
             && Unit::parse(unit).is_percent()
-            && !has_any(&i.name, &COMPLETION)
+            && info.name_bits & COMPLETION_W == 0
         {
             out.push(Draft::indicator(
                 n,
@@ -1339,8 +1471,8 @@ fn category_rate_as_quantity(c: &Ctx, out: &mut Vec<Draft>) {
 }
 
 fn category_outcome_as_cost(c: &Ctx, out: &mut Vec<Draft>) {
-    for (n, i) in c.form.indicators.iter().enumerate() {
-        if is_outcome_named_cost(i) {
+    for (n, i, info) in each(c) {
+        if is_outcome_named_cost(i, info) {
             out.push(Draft::indicator(
                 n,
                 "level2",
@@ -1355,7 +1487,7 @@ fn category_outcome_as_cost(c: &Ctx, out: &mut Vec<Draft>) {
 }
 
 fn category_satisfaction(c: &Ctx, out: &mut Vec<Draft>) {
-    for (n, i) in c.form.indicators.iter().enumerate() {
+    for (n, i, _) in each(c) {
         let satisfied = i.name.contains("满意");
         if satisfied && i.level1 != Level1::Satisfaction {
             out.push(Draft::indicator(
@@ -1390,7 +1522,7 @@ fn category_satisfaction(c: &Ctx, out: &mut Vec<Draft>) {
 }
 
 fn output_is_money(c: &Ctx, out: &mut Vec<Draft>) {
-    for (n, i) in c.form.indicators.iter().enumerate() {
+    for (n, i, _) in each(c) {
         let Some((_, _, unit)) = quantity(i) else {
             continue;
         };
@@ -1432,14 +1564,10 @@ fn indicator_duplicate(c: &Ctx, out: &mut Vec<Draft>) {
     }
 }
 
-fn squash(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace()).collect()
-}
-
 fn goal_copy(c: &Ctx, out: &mut Vec<Draft>) {
     use chrono::Datelike;
     let f = c.form;
-    if f.goal_overall.trim().is_empty() || squash(&f.goal_overall) != squash(&f.goal_annual) {
+    if f.goal_overall.trim().is_empty() || !c.goals_same {
         return;
     }
     let one_year = match (f.start_date, f.end_date) {
@@ -1491,13 +1619,15 @@ fn common_run(a: &str, b: &str) -> usize {
     best
 }
 
-enum GoalMatch<'a> {
+#[derive(Clone, Copy)]
+enum GoalMatch {
     Measured,
-    Mismatch(usize, &'a Indicator),
+    /// The indicator (by position) measuring the same thing with another value.
+    Mismatch(usize),
     Unmeasured,
 }
 
-fn match_goal_number<'a>(form: &'a Form, s: &goals::StatedNumber) -> GoalMatch<'a> {
+fn match_goal_number(form: &Form, s: &goals::StatedNumber) -> GoalMatch {
     let su = Unit::parse(&s.unit);
     let stated = s.value * su.scale();
     let mut mismatch = None;
@@ -1536,30 +1666,15 @@ fn match_goal_number<'a>(form: &'a Form, s: &goals::StatedNumber) -> GoalMatch<'
         }
     }
     match mismatch {
-        Some((n, i)) => GoalMatch::Mismatch(n, i),
+        Some((n, _)) => GoalMatch::Mismatch(n),
         None => GoalMatch::Unmeasured,
     }
 }
 
-fn goal_numbers(c: &Ctx) -> Vec<(&'static str, goals::StatedNumber)> {
-    let f = c.form;
-    let mut all: Vec<(&'static str, goals::StatedNumber)> = goals::stated_numbers(&f.goal_annual)
-        .into_iter()
-        .map(|s| ("goal_annual", s))
-        .collect();
-    if squash(&f.goal_overall) != squash(&f.goal_annual) {
-        all.extend(
-            goals::stated_numbers(&f.goal_overall)
-                .into_iter()
-                .map(|s| ("goal_overall", s)),
-        );
-    }
-    all
-}
-
 fn goal_number_mismatch(c: &Ctx, out: &mut Vec<Draft>) {
-    for (field, s) in goal_numbers(c) {
-        if let GoalMatch::Mismatch(n, i) = match_goal_number(c.form, &s) {
+    for (field, s, m) in c.goal_matches() {
+        if let GoalMatch::Mismatch(n) = *m {
+            let i = &c.form.indicators[n];
             let mut d = Draft::indicator(
                 n,
                 "target",
@@ -1582,9 +1697,9 @@ fn goal_number_mismatch(c: &Ctx, out: &mut Vec<Draft>) {
 }
 
 fn goal_number_unmeasured(c: &Ctx, out: &mut Vec<Draft>) {
-    for (field, s) in goal_numbers(c) {
-        if let GoalMatch::Unmeasured = match_goal_number(c.form, &s) {
-            let label = if field == "goal_annual" {
+    for (field, s, m) in c.goal_matches() {
+        if let GoalMatch::Unmeasured = m {
+            let label = if *field == "goal_annual" {
                 "年度总体目标"
             } else {
                 "项目总目标"
@@ -1613,7 +1728,7 @@ fn history_pairs<'a>(c: &'a Ctx) -> Vec<(usize, &'a Indicator, &'a Indicator, De
         return vec![];
     };
     let mut pairs = vec![];
-    for (n, i) in c.form.indicators.iter().enumerate() {
+    for (n, i, _) in each(c) {
         let Some((_, v, u)) = quantity(i) else {
             continue;
         };
