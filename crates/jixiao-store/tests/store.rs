@@ -73,3 +73,31 @@ async fn an_id_cannot_be_taken_twice() {
     assert!(matches!(err, StoreError::IdTaken { .. }), "{err}");
     assert_eq!(store.counts().await.unwrap(), (0, 0));
 }
+
+#[tokio::test]
+async fn findings_are_kept_per_version() {
+    use jixiao_core::review::{review, RuleSet};
+    let (_d, store) = fresh().await;
+    let mut forms = seed_forms();
+    let report = store.import(&forms[4..5], OnConflict::Refuse).await.unwrap();
+    let id = report.outcomes[0].0.clone();
+    let stored = store.get(&id).await.unwrap().unwrap();
+    let v1 = review(&stored, None, &RuleSet::default());
+    assert!(!v1.is_empty());
+    assert_eq!(store.save_findings(&id, &v1).await.unwrap(), 1);
+    // Saving again replaces that version's findings rather than adding to them.
+    assert_eq!(store.save_findings(&id, &v1).await.unwrap(), 1);
+    assert_eq!(store.findings(&id, None).await.unwrap(), v1);
+
+    // A replaced form is version 2; version 1's findings stay readable.
+    forms[4].indicators[1].target = jixiao_core::Target::parse("≥80%");
+    store.import(&forms[4..5], OnConflict::Replace).await.unwrap();
+    assert_eq!(store.version(&id).await.unwrap(), 2);
+    let stored = store.get(&id).await.unwrap().unwrap();
+    let v2 = review(&stored, None, &RuleSet::default());
+    assert_eq!(store.save_findings(&id, &v2).await.unwrap(), 2);
+    assert_eq!(store.findings(&id, Some(1)).await.unwrap(), v1);
+    assert_eq!(store.findings(&id, None).await.unwrap(), v2);
+    assert!(v1.iter().any(|f| f.code == "UNIT-RATE") && !v2.iter().any(|f| f.code == "UNIT-RATE"));
+    assert!(matches!(store.findings("nope", None).await, Err(StoreError::NotFound(_))));
+}
