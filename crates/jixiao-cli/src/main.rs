@@ -1,6 +1,8 @@
 //! `jixiao`: the command line of jixiao (绩效), performance targets of public project budgets.
 
 mod check;
+mod monitor;
+mod score;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -80,6 +82,40 @@ enum Command {
     },
     /// 列出审核规则 / list the review rules
     Rules,
+    /// 绩效运行监控：录入一个期间的完成情况（CSV 或 JSON）并给出预警；不给文件则显示已录入的期间 / monitoring: record a period's figures (CSV or JSON) and show its warnings; without a file, show the recorded periods
+    Monitor {
+        /// 申报表 ID / form ID
+        id: String,
+        /// 期间，如 1-7月、Q2、上半年、全年 / period, e.g. 1-7月, Q2, 上半年, 全年
+        #[arg(long)]
+        period: Option<String>,
+        /// 本期数据文件 / the period's figures
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
+        /// 预警阈值配置（TOML）/ warning thresholds (TOML)
+        #[arg(long, value_name = "FILE")]
+        thresholds: Option<PathBuf>,
+        /// 输出格式 / output format
+        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+        format: CheckFormat,
+    },
+    /// 绩效自评计分：按规则计分、解释每一分并列出自评偏离 / self-evaluation: score by the rules, explain every point, list departures of self scores
+    Score {
+        /// 申报表 ID（不写则 --file 须自带指标和指标值）/ form ID (without it, --file must be self-contained)
+        id: Option<String>,
+        /// 自评数据（JSON）/ the self-evaluation (JSON)
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
+        /// 计分方案 / scoring scheme (national, budget10-indicators90, reverse-ratio, bands-80-50, or one from --schemes)
+        #[arg(long)]
+        scheme: Option<String>,
+        /// 计分方案配置（TOML，[[scheme]]）/ scheme configuration (TOML, [[scheme]])
+        #[arg(long, value_name = "FILE")]
+        schemes: Option<PathBuf>,
+        /// 输出格式 / output format
+        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+        format: CheckFormat,
+    },
     /// 载入示例数据（上海市大数据中心 2023 年 8 张申报表）并列出 / load the demo data (8 forms of the Shanghai Big Data Center, 2023) and list it
     Demo,
 }
@@ -270,6 +306,106 @@ async fn run(cli: Cli) -> Result<()> {
                 if n > 0 {
                     return Err(ChecksFailed(n).into());
                 }
+            }
+            Ok(())
+        }
+        Command::Monitor {
+            id,
+            period,
+            file,
+            thresholds,
+            format,
+        } => {
+            let store = open_store(&db_path(cli.db, false)?).await?;
+            let id = store.resolve(&id).await?;
+            let form = store
+                .get(&id)
+                .await?
+                .with_context(|| format!("找不到申报表 / no form {id}"))?;
+            let thresholds = monitor::thresholds(thresholds.as_deref())?;
+            if let Some(file) = file {
+                let label = period
+                    .clone()
+                    .context("录入数据需要 --period / recording figures needs --period")?;
+                let period = jixiao_core::monitor::Period::parse(&label)
+                    .with_context(|| format!("无法识别期间“{label}”（如 1-7月、Q2、上半年、全年）/ unknown period “{label}” (e.g. 1-7月, Q2, 上半年, 全年)"))?;
+                let report = monitor::read(&form, period, &file)?;
+                jixiao_core::monitor::validate(&form, &report)?;
+                store.save_period(&id, &report).await?;
+            }
+            let mut reports = vec![];
+            for r in store.periods(&id).await? {
+                if period.as_deref().is_none_or(|p| p.trim() == r.period.label) {
+                    let w = jixiao_core::monitor::warnings(&form, &r, &thresholds)?;
+                    reports.push((r, w));
+                }
+            }
+            match format {
+                CheckFormat::Text => print!("{}", monitor::text(&form, &reports)),
+                CheckFormat::Json => {
+                    let v: Vec<_> = reports
+                        .iter()
+                        .map(|(r, w)| serde_json::json!({"report": r, "warnings": w}))
+                        .collect();
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&serde_json::json!({ "periods": v }))?
+                    );
+                }
+            }
+            Ok(())
+        }
+        Command::Score {
+            id,
+            file,
+            scheme,
+            schemes,
+            format,
+        } => {
+            let scheme = score::scheme(scheme.as_deref(), schemes.as_deref())?;
+            let (form, eval) = match (id, file) {
+                (None, None) => bail!("请给出申报表 ID 或 --file / give a form ID or --file"),
+                (None, Some(file)) => (None, score::read_file(&file)?),
+                (Some(id), file) => {
+                    let store = open_store(&db_path(cli.db, false)?).await?;
+                    let id = store.resolve(&id).await?;
+                    let form = store
+                        .get(&id)
+                        .await?
+                        .with_context(|| format!("找不到申报表 / no form {id}"))?;
+                    let eval = match file {
+                        Some(file) => {
+                            let eval = score::read_file(&file)?;
+                            // Check it fully before keeping it.
+                            jixiao_core::score::score(&eval.to_evaluation(Some(&form))?, &scheme)?;
+                            store.save_self_evaluation(&id, &eval).await?;
+                            eval
+                        }
+                        None => match store.self_evaluation(&id).await? {
+                            Some(e) => e,
+                            None => {
+                                let year_end = store
+                                    .periods(&id)
+                                    .await?
+                                    .into_iter()
+                                    .rev()
+                                    .find(|p| p.period.end_month == 12);
+                                year_end.as_ref().and_then(|r| score::from_monitoring(&form, r)).context(
+                                    "这张申报表还没有自评数据或全年监控数据；用 --file 录入 / this form has no self-evaluation nor year-end monitoring figures: record one with --file",
+                                )?
+                            }
+                        },
+                    };
+                    (Some(form), eval)
+                }
+            };
+            let scored = jixiao_core::score::score(&eval.to_evaluation(form.as_ref())?, &scheme)?;
+            match format {
+                CheckFormat::Text => print!(
+                    "{}",
+                    score::text(form.as_ref(), &eval, &scored, terminal_width())
+                ),
+                CheckFormat::Json => println!("{}", serde_json::to_string_pretty(&scored)?),
             }
             Ok(())
         }

@@ -4,10 +4,13 @@
 //! here is a value with its rules: money exact to the fen, levels as the official enums,
 //! target values read by one grammar.
 
+pub mod actual;
 pub mod form;
 pub mod level;
 pub mod money;
+pub mod monitor;
 pub mod review;
+pub mod score;
 pub mod target;
 pub mod text;
 pub mod unit;

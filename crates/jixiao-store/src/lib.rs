@@ -8,7 +8,9 @@ mod sqlite;
 pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
+use jixiao_core::monitor::PeriodReport;
 use jixiao_core::review::Finding;
+use jixiao_core::score::SelfEvaluation;
 use jixiao_core::{Form, Money};
 
 /// What to do when an imported form's key (year, implementer, name) is already stored
@@ -130,6 +132,21 @@ pub trait Store: Send + Sync {
 
     /// The findings kept for a version of a form (the current one when `version` is `None`).
     async fn findings(&self, id: &str, version: Option<i64>) -> Result<Vec<Finding>, StoreError>;
+
+    /// Records a period's monitoring report, replacing an earlier one of the same period.
+    async fn save_period(&self, id: &str, report: &PeriodReport) -> Result<(), StoreError>;
+
+    /// The form's monitoring reports, in the order of their periods.
+    async fn periods(&self, id: &str) -> Result<Vec<PeriodReport>, StoreError>;
+
+    /// Records the form's self-evaluation, replacing an earlier one.
+    async fn save_self_evaluation(
+        &self,
+        id: &str,
+        evaluation: &SelfEvaluation,
+    ) -> Result<(), StoreError>;
+
+    async fn self_evaluation(&self, id: &str) -> Result<Option<SelfEvaluation>, StoreError>;
 }
 
 /// Opens the store a location names: a file path (SQLite, created with its migrations on

@@ -3,7 +3,9 @@
 use crate::{FormSummary, ImportOutcome, ImportReport, OnConflict, Store, StoreError};
 use async_trait::async_trait;
 use chrono::NaiveDate;
+use jixiao_core::monitor::PeriodReport;
 use jixiao_core::review::{Finding, Severity};
+use jixiao_core::score::SelfEvaluation;
 use jixiao_core::{Form, Funds, Indicator, Level1, Level2, Money, Op, Target};
 use rust_decimal::Decimal;
 use sqlx::sqlite::{
@@ -123,7 +125,7 @@ impl Store for SqliteStore {
             }
         }
         let mut tx = self.pool.begin().await?;
-        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let now = now();
         let mut ids: Vec<Option<(String, ImportOutcome)>> = vec![None; forms.len()];
         let firsts: Vec<usize> = (0..forms.len())
             .filter(|&i| repeat_of[i].is_none())
@@ -382,6 +384,71 @@ impl Store for SqliteStore {
             .collect()
     }
 
+    async fn save_period(&self, id: &str, report: &PeriodReport) -> Result<(), StoreError> {
+        self.version(id).await?;
+        let json = serde_json::to_string(report).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        sqlx::query(
+            "INSERT INTO monitoring (form_id, period, end_month, report, updated_at) VALUES (?, ?, ?, ?, ?) \
+             ON CONFLICT (form_id, period) DO UPDATE SET end_month = excluded.end_month, report = excluded.report, \
+             updated_at = excluded.updated_at",
+        )
+        .bind(id)
+        .bind(&report.period.label)
+        .bind(report.period.end_month as i64)
+        .bind(json)
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn periods(&self, id: &str) -> Result<Vec<PeriodReport>, StoreError> {
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT report FROM monitoring WHERE form_id = ? ORDER BY end_month, period",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                serde_json::from_str(r).map_err(|e| StoreError::Corrupt(format!("monitoring: {e}")))
+            })
+            .collect()
+    }
+
+    async fn save_self_evaluation(
+        &self,
+        id: &str,
+        evaluation: &SelfEvaluation,
+    ) -> Result<(), StoreError> {
+        self.version(id).await?;
+        let json =
+            serde_json::to_string(evaluation).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        sqlx::query(
+            "INSERT INTO self_evaluations (form_id, evaluation, updated_at) VALUES (?, ?, ?) \
+             ON CONFLICT (form_id) DO UPDATE SET evaluation = excluded.evaluation, updated_at = excluded.updated_at",
+        )
+        .bind(id)
+        .bind(json)
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn self_evaluation(&self, id: &str) -> Result<Option<SelfEvaluation>, StoreError> {
+        let row: Option<String> =
+            sqlx::query_scalar("SELECT evaluation FROM self_evaluations WHERE form_id = ?")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|r| {
+            serde_json::from_str(&r)
+                .map_err(|e| StoreError::Corrupt(format!("self-evaluation: {e}")))
+        })
+        .transpose()
+    }
+
     async fn counts(&self) -> Result<(i64, i64), StoreError> {
         let forms: i64 = sqlx::query_scalar("SELECT count(*) FROM forms")
             .fetch_one(&self.pool)
@@ -391,6 +458,10 @@ impl Store for SqliteStore {
             .await?;
         Ok((forms, inds))
     }
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// A form ID: random, so that a short prefix of it tells forms apart when users type it.

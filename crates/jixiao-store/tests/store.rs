@@ -79,7 +79,10 @@ async fn findings_are_kept_per_version() {
     use jixiao_core::review::{review, RuleSet};
     let (_d, store) = fresh().await;
     let mut forms = seed_forms();
-    let report = store.import(&forms[4..5], OnConflict::Refuse).await.unwrap();
+    let report = store
+        .import(&forms[4..5], OnConflict::Refuse)
+        .await
+        .unwrap();
     let id = report.outcomes[0].0.clone();
     let stored = store.get(&id).await.unwrap().unwrap();
     let v1 = review(&stored, None, &RuleSet::default());
@@ -91,7 +94,10 @@ async fn findings_are_kept_per_version() {
 
     // A replaced form is version 2; version 1's findings stay readable.
     forms[4].indicators[1].target = jixiao_core::Target::parse("≥80%");
-    store.import(&forms[4..5], OnConflict::Replace).await.unwrap();
+    store
+        .import(&forms[4..5], OnConflict::Replace)
+        .await
+        .unwrap();
     assert_eq!(store.version(&id).await.unwrap(), 2);
     let stored = store.get(&id).await.unwrap().unwrap();
     let v2 = review(&stored, None, &RuleSet::default());
@@ -99,5 +105,8 @@ async fn findings_are_kept_per_version() {
     assert_eq!(store.findings(&id, Some(1)).await.unwrap(), v1);
     assert_eq!(store.findings(&id, None).await.unwrap(), v2);
     assert!(v1.iter().any(|f| f.code == "UNIT-RATE") && !v2.iter().any(|f| f.code == "UNIT-RATE"));
-    assert!(matches!(store.findings("nope", None).await, Err(StoreError::NotFound(_))));
+    assert!(matches!(
+        store.findings("nope", None).await,
+        Err(StoreError::NotFound(_))
+    ));
 }

@@ -1,0 +1,205 @@
+//! `jixiao score`: the self-evaluation table (项目支出绩效自评表) with every point explained.
+
+use anyhow::{bail, Context, Result};
+use comfy_table::{presets::UTF8_FULL, ContentArrangement, Table};
+use jixiao_core::score::{Scheme, Scored, SelfEvaluation};
+use jixiao_core::Form;
+use serde::Deserialize;
+use std::path::Path;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SchemesFile {
+    #[serde(default)]
+    scheme: Vec<Scheme>,
+}
+
+/// The scheme named, from the built-in ones and a `--schemes FILE` (TOML `[[scheme]]` tables;
+/// a scheme there with a built-in's name replaces it).
+pub fn scheme(name: Option<&str>, file: Option<&Path>) -> Result<Scheme> {
+    let mut all = Scheme::builtin();
+    if let Some(p) = file {
+        let text = std::fs::read_to_string(p)
+            .with_context(|| format!("无法读取 / cannot read {}", p.display()))?;
+        let f: SchemesFile = toml::from_str(&text)
+            .with_context(|| format!("计分方案配置有误 / invalid schemes in {}", p.display()))?;
+        for s in f.scheme {
+            all.retain(|x| x.name != s.name);
+            all.push(s);
+        }
+    }
+    let name = name.unwrap_or("national");
+    match all.iter().find(|s| s.name == name) {
+        Some(s) => Ok(s.clone()),
+        None => bail!(
+            "没有名为“{name}”的计分方案；可用：{} / no scheme “{name}”; available: {}",
+            all.iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            all.iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+pub fn read_file(path: &Path) -> Result<SelfEvaluation> {
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("无法读取 / cannot read {}", path.display()))?;
+    let (text, _) = jixiao_import::decode(&bytes).with_context(|| path.display().to_string())?;
+    serde_json::from_str(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "{}：JSON 第{}行第{}列 / line {}, column {}: {e}",
+            path.display(),
+            e.line(),
+            e.column(),
+            e.line(),
+            e.column()
+        )
+    })
+}
+
+/// A self-evaluation made from a year-end monitoring report (a period ending in December):
+/// to-date figures (or the forecast) as actuals, default weights.
+pub fn from_monitoring(
+    form: &Form,
+    report: &jixiao_core::monitor::PeriodReport,
+) -> Option<SelfEvaluation> {
+    use jixiao_core::score::{BudgetLine, SelfIndicator};
+    let budget = form.funds.annual_total?;
+    let indicators = form
+        .indicators
+        .iter()
+        .filter_map(|i| {
+            let p = report.indicators.iter().find(|p| p.indicator == i.name)?;
+            let actual = if p.to_date.is_empty() {
+                p.forecast.clone()
+            } else {
+                p.to_date.clone()
+            };
+            (!actual.is_empty()).then(|| SelfIndicator {
+                level1: Some(i.level1),
+                level2: i.level2,
+                name: i.name.clone(),
+                target: None,
+                actual,
+                weight: None,
+                self_score: None,
+                deviation: p.deviation.clone(),
+            })
+        })
+        .collect();
+    Some(SelfEvaluation {
+        budget: BudgetLine {
+            annual_budget: budget,
+            spent: report.spent,
+            weight: None,
+            self_score: None,
+        },
+        indicators,
+        total: None,
+    })
+}
+
+pub fn text(form: Option<&Form>, eval: &SelfEvaluation, scored: &Scored, width: u16) -> String {
+    let mut head = Table::new();
+    head.load_preset(UTF8_FULL)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(width);
+    if let Some(f) = form {
+        head.add_row(vec!["项目名称", &f.name, "", "", "", "", ""]);
+        head.add_row(vec![
+            "主管部门",
+            &f.department,
+            "实施单位",
+            &f.implementer,
+            "",
+            "",
+            "",
+        ]);
+    }
+    head.add_row(vec![
+        "项目资金（元）",
+        "年初预算数",
+        "全年预算数",
+        "全年执行数",
+        "分值",
+        "执行率",
+        "得分",
+    ]);
+    let initial = form
+        .and_then(|f| f.funds.annual_total)
+        .unwrap_or(eval.budget.annual_budget);
+    head.add_row(vec![
+        "年度资金总额".to_string(),
+        initial.grouped(),
+        eval.budget.annual_budget.grouped(),
+        eval.budget.spent.grouped(),
+        scored.budget_weight.normalize().to_string(),
+        format!("{}%", scored.execution_rate.normalize()),
+        scored.budget_score.to_string(),
+    ]);
+    let mut inds = Table::new();
+    inds.load_preset(UTF8_FULL)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(width);
+    inds.set_header(vec![
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "年度指标值",
+        "实际完成值",
+        "分值",
+        "得分",
+        "计分说明",
+    ]);
+    let mut last = (None, None);
+    for s in &scored.indicators {
+        let l1 = if last.0 == Some(s.level1) {
+            ""
+        } else {
+            s.level1.name()
+        };
+        let l2 = if last == (Some(s.level1), s.level2) {
+            ""
+        } else {
+            s.level2.map(|l| l.name()).unwrap_or("")
+        };
+        last = (Some(s.level1), s.level2);
+        inds.add_row(vec![
+            l1,
+            l2,
+            &s.name,
+            &s.target,
+            &s.actual,
+            &s.weight.normalize().to_string(),
+            &s.score.to_string(),
+            &s.explanation,
+        ]);
+    }
+    let mut out = format!(
+        "项目支出绩效自评表\n{}计分方案 / scheme: {}\n{head}\n预算执行 / budget: {}\n{inds}\n总分 / total: {}    等级 / grade: {}\n",
+        form.map(|f| format!("（{}年度）\n", f.year)).unwrap_or_default(),
+        scored.scheme,
+        scored.budget_explanation,
+        scored.total,
+        scored.grade.chinese()
+    );
+    if !scored.departures.is_empty() {
+        out.push_str("\n自评与规则不符之处 / departures of the self-evaluation:\n");
+        for d in &scored.departures {
+            out.push_str(&format!(
+                "  {}：自评 / self {}，按规则 / computed {} — {}\n",
+                d.indicator,
+                d.self_score
+                    .map(|s| s.normalize().to_string())
+                    .unwrap_or("—".into()),
+                d.computed.normalize(),
+                d.reason
+            ));
+        }
+    }
+    out
+}
