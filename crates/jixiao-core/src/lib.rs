@@ -14,6 +14,7 @@ pub mod score;
 pub mod target;
 pub mod text;
 pub mod unit;
+pub mod workflow;
 
 pub use form::{Form, Funds, Indicator};
 pub use level::{Level1, Level2};

@@ -4,6 +4,7 @@
 //! behind the same trait. Every write is one transaction; a failed one changes nothing.
 
 mod sqlite;
+mod sqlite_workflow;
 
 pub use sqlite::SqliteStore;
 
@@ -11,6 +12,7 @@ use async_trait::async_trait;
 use jixiao_core::monitor::PeriodReport;
 use jixiao_core::review::Finding;
 use jixiao_core::score::SelfEvaluation;
+use jixiao_core::workflow::{Action, Role, Status};
 use jixiao_core::{Form, Money};
 
 /// What to do when an imported form's key (year, implementer, name) is already stored
@@ -76,6 +78,17 @@ pub enum StoreError {
         "ID {id} 已被另一张申报表“{other}”使用 / ID {id} is already used by another form “{other}”"
     )]
     IdTaken { id: String, other: String },
+    #[error("申报表已被 {updated_by} 于 {updated_at} 修改为第 {current} 版，你的修改基于第 {base} 版 / the form was changed by {updated_by} at {updated_at} to version {current}; your change was based on version {base}")]
+    Conflict {
+        base: i64,
+        current: i64,
+        updated_by: String,
+        updated_at: String,
+    },
+    #[error("申报表状态已变为“{0}” / the form's status has changed to {0}")]
+    StatusChanged(String),
+    #[error("名称“{0}”已被使用 / the name “{0}” is taken")]
+    Taken(String),
     #[error("找不到申报表 {0} / no form {0}")]
     NotFound(String),
     #[error("“{prefix}”匹配到 {count} 张申报表，请写更长的 ID / “{prefix}” matches {count} forms: give more of the ID")]
@@ -147,6 +160,206 @@ pub trait Store: Send + Sync {
     ) -> Result<(), StoreError>;
 
     async fn self_evaluation(&self, id: &str) -> Result<Option<SelfEvaluation>, StoreError>;
+
+    // ------------------------------------------------------------ organisations and users
+
+    async fn create_org(&self, org: &Org) -> Result<(), StoreError>;
+    async fn orgs(&self) -> Result<Vec<Org>, StoreError>;
+    /// Links stored forms without a unit to the unit organisation named as their implementer.
+    async fn link_forms_to_units(&self) -> Result<u64, StoreError>;
+    async fn create_user(&self, user: &User, password_hash: &str) -> Result<(), StoreError>;
+    async fn users(&self) -> Result<Vec<User>, StoreError>;
+    async fn user_auth(&self, username: &str) -> Result<Option<UserAuth>, StoreError>;
+    /// Counts a failed sign-in; returns the count. `lock_until` locks the account.
+    async fn login_failed(
+        &self,
+        user_id: &str,
+        lock_until: Option<&str>,
+    ) -> Result<i64, StoreError>;
+    async fn login_succeeded(&self, user_id: &str) -> Result<(), StoreError>;
+
+    // ------------------------------------------------------------ sessions
+
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: &str,
+        csrf: &str,
+        expires_at: &str,
+    ) -> Result<(), StoreError>;
+    /// The session and its user, if it exists and has not expired at `now`.
+    async fn session(&self, token_hash: &str, now: &str) -> Result<Option<Session>, StoreError>;
+    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
+
+    // ------------------------------------------------------------ forms in the workflow
+
+    async fn form_meta(&self, id: &str) -> Result<Option<FormMeta>, StoreError>;
+    /// One page of the forms a scope may see, filtered, searched and sorted.
+    async fn list_page(&self, q: &ListQuery) -> Result<Page, StoreError>;
+    /// Creates a form (version 1, draft) for a unit.
+    async fn create_form(
+        &self,
+        form: &Form,
+        unit_id: Option<&str>,
+        actor: &str,
+    ) -> Result<String, StoreError>;
+    /// Saves a new version of a form if it is still at `base_version`; the version before is
+    /// kept. A later save of the same base is refused with [`StoreError::Conflict`].
+    async fn save_form(
+        &self,
+        id: &str,
+        base_version: i64,
+        form: &Form,
+        status: Status,
+        actor: &str,
+    ) -> Result<i64, StoreError>;
+    /// Moves a form from `from` to `to` (refused with a conflict if it is no longer in `from`)
+    /// and records who, when and why.
+    async fn transition(
+        &self,
+        id: &str,
+        from: Status,
+        to: Status,
+        action: Action,
+        actor: &str,
+        comment: &str,
+        detail: &str,
+    ) -> Result<Transition, StoreError>;
+    async fn transitions(&self, id: &str) -> Result<Vec<Transition>, StoreError>;
+    /// IDs of forms on which `actor` took a workflow action, newest first.
+    async fn handled_by(&self, actor: &str) -> Result<Vec<String>, StoreError>;
+    /// Every version: (version, saved by, saved at), oldest first; the last is the current one.
+    async fn versions(&self, id: &str) -> Result<Vec<VersionInfo>, StoreError>;
+    async fn version_form(&self, id: &str, version: i64) -> Result<Option<Form>, StoreError>;
+
+    // ------------------------------------------------------------ audit
+
+    async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError>;
+    /// The newest entries first.
+    async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError>;
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Org {
+    pub id: String,
+    pub name: String,
+    /// `unit`, `department` or `finance`.
+    pub kind: String,
+    pub parent_id: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct User {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub org_id: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct UserAuth {
+    pub user: User,
+    pub password_hash: String,
+    pub failed_logins: i64,
+    pub locked_until: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub user: User,
+    pub csrf: String,
+    pub expires_at: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct FormMeta {
+    pub id: String,
+    pub version: i64,
+    pub status: Status,
+    pub unit_id: Option<String>,
+    pub updated_by: Option<String>,
+    pub updated_at: String,
+}
+
+/// Which forms a user may see.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    /// Forms of these unit organisations.
+    Units(Vec<String>),
+    Nothing,
+}
+
+#[derive(Clone, Debug)]
+pub struct ListQuery {
+    pub scope: Scope,
+    pub year: Option<i32>,
+    pub status: Option<Status>,
+    pub department: Option<String>,
+    /// Matched against project name, implementer and department.
+    pub search: Option<String>,
+    /// `name`, `year`, `amount`, `updated`; `-` before it for descending.
+    pub sort: String,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct FormRow {
+    pub id: String,
+    pub year: i32,
+    pub name: String,
+    pub department: String,
+    pub implementer: String,
+    pub annual_total: Option<Money>,
+    pub status: Status,
+    pub version: i64,
+    pub indicators: i64,
+    pub updated_at: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Page {
+    pub items: Vec<FormRow>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+    /// The sum of the annual totals of every matching form (not only this page).
+    pub annual_total_sum: Money,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Transition {
+    pub seq: i64,
+    pub form_id: String,
+    pub version: i64,
+    pub from: Status,
+    pub to: Status,
+    pub action: Action,
+    pub actor: String,
+    pub at: String,
+    pub comment: String,
+    /// JSON: comments on single indicators and the like.
+    pub detail: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct VersionInfo {
+    pub version: i64,
+    pub saved_by: Option<String>,
+    pub saved_at: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub ip: String,
+    pub action: String,
+    pub target: String,
+    pub detail: String,
 }
 
 /// Opens the store a location names: a file path (SQLite, created with its migrations on

@@ -1,11 +1,15 @@
 //! SQLite behind the [`Store`] trait.
 
-use crate::{FormSummary, ImportOutcome, ImportReport, OnConflict, Store, StoreError};
+use crate::{
+    AuditEntry, FormMeta, FormSummary, ImportOutcome, ImportReport, ListQuery, OnConflict, Org,
+    Page, Session, Store, StoreError, Transition, User, UserAuth, VersionInfo,
+};
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use jixiao_core::monitor::PeriodReport;
 use jixiao_core::review::{Finding, Severity};
 use jixiao_core::score::SelfEvaluation;
+use jixiao_core::workflow::{Action, Status};
 use jixiao_core::{Form, Funds, Indicator, Level1, Level2, Money, Op, Target};
 use rust_decimal::Decimal;
 use sqlx::sqlite::{
@@ -20,7 +24,7 @@ use std::time::Duration;
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
 pub struct SqliteStore {
-    pool: SqlitePool,
+    pub(crate) pool: SqlitePool,
 }
 
 impl SqliteStore {
@@ -155,6 +159,7 @@ impl Store for SqliteStore {
                     let mut new = form.clone();
                     new.id = Some(id.clone());
                     keep_indicator_ids(&old, &mut new);
+                    crate::sqlite_workflow::snapshot_current(&mut tx, id).await?;
                     update_form(&mut tx, &new, &now).await?;
                     ids[i] = Some((id.clone(), ImportOutcome::Replaced));
                 } else {
@@ -449,6 +454,107 @@ impl Store for SqliteStore {
         .transpose()
     }
 
+    async fn create_org(&self, org: &Org) -> Result<(), StoreError> {
+        self.do_create_org(org).await
+    }
+    async fn orgs(&self) -> Result<Vec<Org>, StoreError> {
+        self.do_orgs().await
+    }
+    async fn link_forms_to_units(&self) -> Result<u64, StoreError> {
+        self.do_link_forms_to_units().await
+    }
+    async fn create_user(&self, user: &User, password_hash: &str) -> Result<(), StoreError> {
+        self.do_create_user(user, password_hash).await
+    }
+    async fn users(&self) -> Result<Vec<User>, StoreError> {
+        self.do_users().await
+    }
+    async fn user_auth(&self, username: &str) -> Result<Option<UserAuth>, StoreError> {
+        self.do_user_auth(username).await
+    }
+    async fn login_failed(
+        &self,
+        user_id: &str,
+        lock_until: Option<&str>,
+    ) -> Result<i64, StoreError> {
+        self.do_login_failed(user_id, lock_until).await
+    }
+    async fn login_succeeded(&self, user_id: &str) -> Result<(), StoreError> {
+        self.do_login_succeeded(user_id).await
+    }
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: &str,
+        csrf: &str,
+        expires_at: &str,
+    ) -> Result<(), StoreError> {
+        self.do_create_session(token_hash, user_id, csrf, expires_at)
+            .await
+    }
+    async fn session(&self, token_hash: &str, now: &str) -> Result<Option<Session>, StoreError> {
+        self.do_session(token_hash, now).await
+    }
+    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        self.do_delete_session(token_hash).await
+    }
+    async fn form_meta(&self, id: &str) -> Result<Option<FormMeta>, StoreError> {
+        self.do_form_meta(id).await
+    }
+    async fn list_page(&self, q: &ListQuery) -> Result<Page, StoreError> {
+        self.do_list_page(q).await
+    }
+    async fn create_form(
+        &self,
+        form: &Form,
+        unit_id: Option<&str>,
+        actor: &str,
+    ) -> Result<String, StoreError> {
+        self.do_create_form(form, unit_id, actor).await
+    }
+    async fn save_form(
+        &self,
+        id: &str,
+        base_version: i64,
+        form: &Form,
+        status: Status,
+        actor: &str,
+    ) -> Result<i64, StoreError> {
+        self.do_save_form(id, base_version, form, status, actor)
+            .await
+    }
+    async fn transition(
+        &self,
+        id: &str,
+        from: Status,
+        to: Status,
+        action: Action,
+        actor: &str,
+        comment: &str,
+        detail: &str,
+    ) -> Result<Transition, StoreError> {
+        self.do_transition(id, from, to, action, actor, comment, detail)
+            .await
+    }
+    async fn transitions(&self, id: &str) -> Result<Vec<Transition>, StoreError> {
+        self.do_transitions(id).await
+    }
+    async fn handled_by(&self, actor: &str) -> Result<Vec<String>, StoreError> {
+        self.do_handled_by(actor).await
+    }
+    async fn versions(&self, id: &str) -> Result<Vec<VersionInfo>, StoreError> {
+        self.do_versions(id).await
+    }
+    async fn version_form(&self, id: &str, version: i64) -> Result<Option<Form>, StoreError> {
+        self.do_version_form(id, version).await
+    }
+    async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        self.do_audit(entry).await
+    }
+    async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
+        self.do_audit_log(limit).await
+    }
+
     async fn counts(&self) -> Result<(i64, i64), StoreError> {
         let forms: i64 = sqlx::query_scalar("SELECT count(*) FROM forms")
             .fetch_one(&self.pool)
@@ -460,12 +566,12 @@ impl Store for SqliteStore {
     }
 }
 
-fn now() -> String {
+pub(crate) fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// A form ID: random, so that a short prefix of it tells forms apart when users type it.
-fn new_id() -> String {
+pub(crate) fn new_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 
@@ -496,7 +602,7 @@ fn keep_indicator_ids(stored: &Form, new: &mut Form) {
 }
 
 /// Inserts forms (their IDs set) and their indicators in multi-row statements.
-async fn insert_forms(
+pub(crate) async fn insert_forms(
     conn: &mut SqliteConnection,
     forms: &[Form],
     created: &str,
@@ -538,7 +644,7 @@ async fn insert_forms(
 
 /// Replaces a stored form's content in place (its row keeps its ID, creation time and the
 /// findings of earlier versions) and bumps its version.
-async fn update_form(
+pub(crate) async fn update_form(
     conn: &mut SqliteConnection,
     form: &Form,
     now: &str,
@@ -640,7 +746,10 @@ async fn insert_indicators(conn: &mut SqliteConnection, forms: &[Form]) -> Resul
     Ok(())
 }
 
-async fn load_form(conn: &mut SqliteConnection, id: &str) -> Result<Option<Form>, StoreError> {
+pub(crate) async fn load_form(
+    conn: &mut SqliteConnection,
+    id: &str,
+) -> Result<Option<Form>, StoreError> {
     let Some(row) = sqlx::query(&format!("SELECT {FORM_COLUMNS} FROM forms WHERE id = ?"))
         .bind(id)
         .fetch_optional(&mut *conn)

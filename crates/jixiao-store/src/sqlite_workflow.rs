@@ -1,0 +1,629 @@
+//! SQLite: organisations, users, sessions, the workflow, versions and the audit log.
+
+use crate::sqlite::{load_form, now, SqliteStore};
+use crate::{
+    AuditEntry, FormMeta, FormRow, ListQuery, Org, Page, Scope, Session, StoreError, Transition,
+    User, UserAuth, VersionInfo,
+};
+use jixiao_core::workflow::{Action, Role, Status};
+use jixiao_core::{Form, Money};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+
+fn user_from(r: &SqliteRow) -> Result<User, StoreError> {
+    let role: String = r.get("role");
+    Ok(User {
+        id: r.get("id"),
+        username: r.get("username"),
+        display_name: r.get("display_name"),
+        role: Role::from_name(&role)
+            .ok_or_else(|| StoreError::Corrupt(format!("role “{role}”")))?,
+        org_id: r.get("org_id"),
+    })
+}
+
+fn status(s: &str) -> Result<Status, StoreError> {
+    Status::from_name(s).ok_or_else(|| StoreError::Corrupt(format!("status “{s}”")))
+}
+
+fn action(s: &str) -> Result<Action, StoreError> {
+    [
+        Action::Submit,
+        Action::Withdraw,
+        Action::Return,
+        Action::Approve,
+        Action::Publish,
+    ]
+    .into_iter()
+    .find(|a| a.name() == s)
+    .ok_or_else(|| StoreError::Corrupt(format!("action “{s}”")))
+}
+
+fn taken(e: sqlx::Error, what: &str) -> StoreError {
+    match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Taken(what.to_string()),
+        _ => StoreError::Db(e),
+    }
+}
+
+/// Keeps the current version of a form as a snapshot before it is superseded.
+pub(crate) async fn snapshot_current(
+    conn: &mut SqliteConnection,
+    id: &str,
+) -> Result<(), StoreError> {
+    let Some(form) = load_form(conn, id).await? else {
+        return Ok(());
+    };
+    let (version, by, at): (i64, Option<String>, String) =
+        sqlx::query_as("SELECT version, updated_by, updated_at FROM forms WHERE id = ?")
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let json = serde_json::to_string(&form).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    sqlx::query("INSERT OR IGNORE INTO form_versions (form_id, version, snapshot, created_by, created_at) VALUES (?, ?, ?, ?, ?)")
+        .bind(id)
+        .bind(version)
+        .bind(json)
+        .bind(by)
+        .bind(at)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+fn transition_from(r: &SqliteRow) -> Result<Transition, StoreError> {
+    Ok(Transition {
+        seq: r.get("seq"),
+        form_id: r.get("form_id"),
+        version: r.get("version"),
+        from: status(&r.get::<String, _>("from_status"))?,
+        to: status(&r.get::<String, _>("to_status"))?,
+        action: action(&r.get::<String, _>("action"))?,
+        actor: r.get("actor"),
+        at: r.get("at"),
+        comment: r.get("comment"),
+        detail: r.get("detail"),
+    })
+}
+
+impl SqliteStore {
+    pub(crate) async fn do_create_org(&self, org: &Org) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO orgs (id, name, kind, parent_id) VALUES (?, ?, ?, ?)")
+            .bind(&org.id)
+            .bind(&org.name)
+            .bind(&org.kind)
+            .bind(&org.parent_id)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| taken(e, &org.name))?;
+        Ok(())
+    }
+
+    pub(crate) async fn do_orgs(&self) -> Result<Vec<Org>, StoreError> {
+        let rows = sqlx::query("SELECT id, name, kind, parent_id FROM orgs ORDER BY kind, name")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| Org {
+                id: r.get("id"),
+                name: r.get("name"),
+                kind: r.get("kind"),
+                parent_id: r.get("parent_id"),
+            })
+            .collect())
+    }
+
+    pub(crate) async fn do_link_forms_to_units(&self) -> Result<u64, StoreError> {
+        let r = sqlx::query(
+            "UPDATE forms SET unit_id = (SELECT id FROM orgs WHERE orgs.kind = 'unit' AND orgs.name = forms.implementer) \
+             WHERE unit_id IS NULL AND EXISTS (SELECT 1 FROM orgs WHERE orgs.kind = 'unit' AND orgs.name = forms.implementer)",
+        )
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected())
+    }
+
+    pub(crate) async fn do_create_user(&self, u: &User, hash: &str) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO users (id, username, display_name, password_hash, role, org_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            .bind(&u.id)
+            .bind(&u.username)
+            .bind(&u.display_name)
+            .bind(hash)
+            .bind(u.role.name())
+            .bind(&u.org_id)
+            .bind(now())
+            .execute(&self.pool)
+            .await
+            .map_err(|e| taken(e, &u.username))?;
+        Ok(())
+    }
+
+    pub(crate) async fn do_users(&self) -> Result<Vec<User>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, username, display_name, role, org_id FROM users ORDER BY username",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(user_from).collect()
+    }
+
+    pub(crate) async fn do_user_auth(
+        &self,
+        username: &str,
+    ) -> Result<Option<UserAuth>, StoreError> {
+        let Some(r) = sqlx::query("SELECT id, username, display_name, role, org_id, password_hash, failed_logins, locked_until FROM users WHERE username = ?")
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(UserAuth {
+            user: user_from(&r)?,
+            password_hash: r.get("password_hash"),
+            failed_logins: r.get("failed_logins"),
+            locked_until: r.get("locked_until"),
+        }))
+    }
+
+    pub(crate) async fn do_login_failed(
+        &self,
+        user_id: &str,
+        lock_until: Option<&str>,
+    ) -> Result<i64, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "UPDATE users SET failed_logins = failed_logins + 1, locked_until = COALESCE(?, locked_until) WHERE id = ? RETURNING failed_logins",
+        )
+        .bind(lock_until)
+        .bind(user_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n)
+    }
+
+    pub(crate) async fn do_login_succeeded(&self, user_id: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?")
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub(crate) async fn do_create_session(
+        &self,
+        token_hash: &str,
+        user_id: &str,
+        csrf: &str,
+        expires_at: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
+            .bind(token_hash)
+            .bind(user_id)
+            .bind(csrf)
+            .bind(now())
+            .bind(expires_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub(crate) async fn do_session(
+        &self,
+        token_hash: &str,
+        now: &str,
+    ) -> Result<Option<Session>, StoreError> {
+        let Some(r) = sqlx::query(
+            "SELECT u.id, u.username, u.display_name, u.role, u.org_id, s.csrf, s.expires_at FROM sessions s \
+             JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(Session {
+            user: user_from(&r)?,
+            csrf: r.get("csrf"),
+            expires_at: r.get("expires_at"),
+        }))
+    }
+
+    pub(crate) async fn do_delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub(crate) async fn do_form_meta(&self, id: &str) -> Result<Option<FormMeta>, StoreError> {
+        let Some(r) = sqlx::query(
+            "SELECT id, version, status, unit_id, updated_by, updated_at FROM forms WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(FormMeta {
+            id: r.get("id"),
+            version: r.get("version"),
+            status: status(&r.get::<String, _>("status"))?,
+            unit_id: r.get("unit_id"),
+            updated_by: r.get("updated_by"),
+            updated_at: r.get("updated_at"),
+        }))
+    }
+
+    pub(crate) async fn do_list_page(&self, q: &ListQuery) -> Result<Page, StoreError> {
+        fn filters<'a>(qb: &mut QueryBuilder<'a, Sqlite>, q: &'a ListQuery) -> bool {
+            qb.push(" WHERE 1 = 1");
+            match &q.scope {
+                Scope::All => {}
+                Scope::Nothing => return false,
+                Scope::Units(units) => {
+                    if units.is_empty() {
+                        return false;
+                    }
+                    qb.push(" AND f.unit_id IN (");
+                    let mut sep = qb.separated(", ");
+                    for u in units {
+                        sep.push_bind(u.as_str());
+                    }
+                    qb.push(")");
+                }
+            }
+            if let Some(y) = q.year {
+                qb.push(" AND f.year = ").push_bind(y);
+            }
+            if let Some(s) = q.status {
+                qb.push(" AND f.status = ").push_bind(s.name());
+            }
+            if let Some(d) = &q.department {
+                qb.push(" AND f.department = ").push_bind(d.as_str());
+            }
+            if let Some(s) = q.search.as_deref().filter(|s| !s.trim().is_empty()) {
+                let like = format!(
+                    "%{}%",
+                    s.trim()
+                        .replace('\\', "\\\\")
+                        .replace('%', "\\%")
+                        .replace('_', "\\_")
+                );
+                qb.push(" AND (f.name LIKE ")
+                    .push_bind(like.clone())
+                    .push(" ESCAPE '\\' OR f.implementer LIKE ")
+                    .push_bind(like.clone());
+                qb.push(" ESCAPE '\\' OR f.department LIKE ")
+                    .push_bind(like)
+                    .push(" ESCAPE '\\')");
+            }
+            true
+        }
+        let per_page = q.per_page.clamp(1, 200);
+        let page = q.page.max(1);
+        let mut count: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "SELECT count(*), COALESCE(sum(f.funds_annual_total), 0) FROM forms f",
+        );
+        if !filters(&mut count, q) {
+            return Ok(Page {
+                items: vec![],
+                total: 0,
+                page,
+                per_page,
+                annual_total_sum: Money::ZERO,
+            });
+        }
+        let (total, sum): (i64, i64) = count.build_query_as().fetch_one(&self.pool).await?;
+        let mut list: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "SELECT f.id, f.year, f.name, f.department, f.implementer, f.funds_annual_total, f.status, f.version, f.updated_at, \
+             (SELECT count(*) FROM indicators i WHERE i.form_id = f.id) AS n FROM forms f",
+        );
+        filters(&mut list, q);
+        let (desc, key) = match q.sort.strip_prefix('-') {
+            Some(k) => (true, k),
+            None => (false, q.sort.as_str()),
+        };
+        let column = match key {
+            "year" => "f.year",
+            "amount" => "f.funds_annual_total",
+            "updated" => "f.updated_at",
+            "status" => "f.status",
+            _ => "f.name",
+        };
+        list.push(format!(
+            " ORDER BY {column} {}, f.id LIMIT ",
+            if desc { "DESC" } else { "ASC" }
+        ));
+        list.push_bind(per_page)
+            .push(" OFFSET ")
+            .push_bind((page - 1) * per_page);
+        let rows = list.build().fetch_all(&self.pool).await?;
+        let items = rows
+            .iter()
+            .map(|r| {
+                Ok(FormRow {
+                    id: r.get("id"),
+                    year: r.get("year"),
+                    name: r.get("name"),
+                    department: r.get("department"),
+                    implementer: r.get("implementer"),
+                    annual_total: r
+                        .get::<Option<i64>, _>("funds_annual_total")
+                        .map(Money::from_fen),
+                    status: status(&r.get::<String, _>("status"))?,
+                    version: r.get("version"),
+                    indicators: r.get("n"),
+                    updated_at: r.get("updated_at"),
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(Page {
+            items,
+            total,
+            page,
+            per_page,
+            annual_total_sum: Money::from_fen(sum),
+        })
+    }
+
+    pub(crate) async fn do_create_form(
+        &self,
+        form: &Form,
+        unit_id: Option<&str>,
+        actor: &str,
+    ) -> Result<String, StoreError> {
+        let mut f = form.clone();
+        f.id = None;
+        for i in &mut f.indicators {
+            i.id = None;
+        }
+        let mut tx = self.pool.begin().await?;
+        let exists: Option<String> = sqlx::query_scalar(
+            "SELECT id FROM forms WHERE year = ? AND implementer = ? AND name = ?",
+        )
+        .bind(f.year)
+        .bind(&f.implementer)
+        .bind(&f.name)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(id) = exists {
+            return Err(StoreError::Exists {
+                id,
+                year: f.year,
+                implementer: f.implementer.clone(),
+                name: f.name.clone(),
+            });
+        }
+        let id = crate::sqlite::new_id();
+        f.id = Some(id.clone());
+        let t = now();
+        crate::sqlite::insert_forms(&mut tx, std::slice::from_ref(&f), &t, &t, 1).await?;
+        sqlx::query("UPDATE forms SET unit_id = ?, updated_by = ? WHERE id = ?")
+            .bind(unit_id)
+            .bind(actor)
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub(crate) async fn do_save_form(
+        &self,
+        id: &str,
+        base: i64,
+        form: &Form,
+        st: Status,
+        actor: &str,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let Some((current, by, at)): Option<(i64, Option<String>, String)> =
+            sqlx::query_as("SELECT version, updated_by, updated_at FROM forms WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?
+        else {
+            return Err(StoreError::NotFound(id.to_string()));
+        };
+        if current != base {
+            return Err(StoreError::Conflict {
+                base,
+                current,
+                updated_by: by.unwrap_or_else(|| "导入 / import".into()),
+                updated_at: at,
+            });
+        }
+        // Another form with this key would make the save ambiguous.
+        let clash: Option<String> = sqlx::query_scalar(
+            "SELECT id FROM forms WHERE year = ? AND implementer = ? AND name = ? AND id <> ?",
+        )
+        .bind(form.year)
+        .bind(&form.implementer)
+        .bind(&form.name)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(other) = clash {
+            return Err(StoreError::Exists {
+                id: other,
+                year: form.year,
+                implementer: form.implementer.clone(),
+                name: form.name.clone(),
+            });
+        }
+        snapshot_current(&mut tx, id).await?;
+        let mut f = form.clone();
+        f.id = Some(id.to_string());
+        let t = now();
+        crate::sqlite::update_form(&mut tx, &f, &t).await?;
+        sqlx::query("UPDATE forms SET status = ?, updated_by = ? WHERE id = ?")
+            .bind(st.name())
+            .bind(actor)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(current + 1)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn do_transition(
+        &self,
+        id: &str,
+        from: Status,
+        to: Status,
+        act: Action,
+        actor: &str,
+        comment: &str,
+        detail: &str,
+    ) -> Result<Transition, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let t = now();
+        let changed = sqlx::query("UPDATE forms SET status = ? WHERE id = ? AND status = ?")
+            .bind(to.name())
+            .bind(id)
+            .bind(from.name())
+            .execute(&mut *tx)
+            .await?;
+        if changed.rows_affected() == 0 {
+            let now_status: Option<String> =
+                sqlx::query_scalar("SELECT status FROM forms WHERE id = ?")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            return Err(match now_status {
+                Some(s) => StoreError::StatusChanged(s),
+                None => StoreError::NotFound(id.to_string()),
+            });
+        }
+        let row = sqlx::query(
+            "INSERT INTO transitions (form_id, version, from_status, to_status, action, actor, at, comment, detail) \
+             VALUES (?, (SELECT version FROM forms WHERE id = ?), ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+        )
+        .bind(id)
+        .bind(id)
+        .bind(from.name())
+        .bind(to.name())
+        .bind(act.name())
+        .bind(actor)
+        .bind(&t)
+        .bind(comment)
+        .bind(detail)
+        .fetch_one(&mut *tx)
+        .await?;
+        let tr = transition_from(&row)?;
+        tx.commit().await?;
+        Ok(tr)
+    }
+
+    pub(crate) async fn do_transitions(&self, id: &str) -> Result<Vec<Transition>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM transitions WHERE form_id = ? ORDER BY seq")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(transition_from).collect()
+    }
+
+    pub(crate) async fn do_handled_by(&self, actor: &str) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT form_id FROM transitions WHERE actor = ? GROUP BY form_id ORDER BY max(seq) DESC")
+            .bind(actor)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    pub(crate) async fn do_versions(&self, id: &str) -> Result<Vec<VersionInfo>, StoreError> {
+        let Some((current, by, at)): Option<(i64, Option<String>, String)> =
+            sqlx::query_as("SELECT version, updated_by, updated_at FROM forms WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?
+        else {
+            return Err(StoreError::NotFound(id.to_string()));
+        };
+        let rows = sqlx::query("SELECT version, created_by, created_at FROM form_versions WHERE form_id = ? AND version < ? ORDER BY version")
+            .bind(id)
+            .bind(current)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut out: Vec<VersionInfo> = rows
+            .iter()
+            .map(|r| VersionInfo {
+                version: r.get("version"),
+                saved_by: r.get("created_by"),
+                saved_at: r.get("created_at"),
+            })
+            .collect();
+        out.push(VersionInfo {
+            version: current,
+            saved_by: by,
+            saved_at: at,
+        });
+        Ok(out)
+    }
+
+    pub(crate) async fn do_version_form(
+        &self,
+        id: &str,
+        version: i64,
+    ) -> Result<Option<Form>, StoreError> {
+        let current: Option<i64> = sqlx::query_scalar("SELECT version FROM forms WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        if current == Some(version) {
+            let mut conn = self.pool.acquire().await?;
+            return load_form(&mut conn, id).await;
+        }
+        let snap: Option<String> = sqlx::query_scalar(
+            "SELECT snapshot FROM form_versions WHERE form_id = ? AND version = ?",
+        )
+        .bind(id)
+        .bind(version)
+        .fetch_optional(&self.pool)
+        .await?;
+        snap.map(|s| {
+            serde_json::from_str(&s)
+                .map_err(|e| StoreError::Corrupt(format!("version {version}: {e}")))
+        })
+        .transpose()
+    }
+
+    pub(crate) async fn do_audit(&self, e: &AuditEntry) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO audit (at, actor, ip, action, target, detail) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(if e.at.is_empty() { now() } else { e.at.clone() })
+        .bind(&e.actor)
+        .bind(&e.ip)
+        .bind(&e.action)
+        .bind(&e.target)
+        .bind(&e.detail)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub(crate) async fn do_audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows = sqlx::query("SELECT seq, at, actor, ip, action, target, detail FROM audit ORDER BY seq DESC LIMIT ?")
+            .bind(limit.clamp(1, 10_000))
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| AuditEntry {
+                seq: r.get("seq"),
+                at: r.get("at"),
+                actor: r.get("actor"),
+                ip: r.get("ip"),
+                action: r.get("action"),
+                target: r.get("target"),
+                detail: r.get("detail"),
+            })
+            .collect())
+    }
+}
