@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// The seed forms, carried in the binary as demo data.
-const DEMO_SEED: &[u8] = include_bytes!("../../../fixtures/shanghai-bigdata-center-2023.txt");
+const DEMO_SEED: &[u8] = jixiao_import::SEED;
 
 #[derive(Parser)]
 #[command(
@@ -115,6 +115,27 @@ enum Command {
         /// 输出格式 / output format
         #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
         format: CheckFormat,
+    },
+    /// 启动网页服务和 JSON API / start the web server and the JSON API
+    Serve {
+        /// 监听地址 / listening address
+        #[arg(long, env = "JIXIAO_BIND", value_name = "ADDR:PORT")]
+        bind: Option<String>,
+        /// 演示模式：新建内嵌数据库，载入示例申报表、组织和账户 / demo mode: a fresh embedded database with the seed forms, organisation and accounts
+        #[arg(long)]
+        demo: bool,
+        /// 演示账户的密码 / the demo accounts' password
+        #[arg(long, env = "JIXIAO_DEMO_PASSWORD", default_value = jixiao_web::demo::DEMO_PASSWORD)]
+        demo_password: String,
+        /// 配置文件（TOML）/ configuration file (TOML)
+        #[arg(long, env = "JIXIAO_CONFIG", value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// 会话 Cookie 加 Secure（HTTPS 之后）/ mark the session cookie Secure (behind HTTPS)
+        #[arg(long, env = "JIXIAO_SECURE_COOKIES")]
+        secure_cookies: bool,
+        /// 会话有效分钟数 / session lifetime in minutes
+        #[arg(long, env = "JIXIAO_SESSION_MINUTES")]
+        session_minutes: Option<i64>,
     },
     /// 载入示例数据（上海市大数据中心 2023 年 8 张申报表）并列出 / load the demo data (8 forms of the Shanghai Big Data Center, 2023) and list it
     Demo,
@@ -407,6 +428,63 @@ async fn run(cli: Cli) -> Result<()> {
                 ),
                 CheckFormat::Json => println!("{}", serde_json::to_string_pretty(&scored)?),
             }
+            Ok(())
+        }
+        Command::Serve {
+            bind,
+            demo,
+            demo_password,
+            config,
+            secure_cookies,
+            session_minutes,
+        } => {
+            let mut cfg: jixiao_web::Config = match &config {
+                Some(p) => {
+                    let text = std::fs::read_to_string(p)
+                        .with_context(|| format!("无法读取 / cannot read {}", p.display()))?;
+                    toml::from_str(&text).with_context(|| {
+                        format!("配置有误 / invalid configuration in {}", p.display())
+                    })?
+                }
+                None => jixiao_web::Config::default(),
+            };
+            if let Some(b) = bind {
+                cfg.bind = b;
+            }
+            cfg.secure_cookies |= secure_cookies;
+            if let Some(m) = session_minutes {
+                cfg.session_minutes = m;
+            }
+            // A demo runs on a fresh database in a temporary directory, gone when it stops.
+            let demo_dir = if demo {
+                Some(
+                    tempfile::tempdir()
+                        .context("无法创建临时目录 / cannot create a temporary directory")?,
+                )
+            } else {
+                None
+            };
+            let path = match &demo_dir {
+                Some(d) => d.path().join("demo.db"),
+                None => db_path(cli.db, false)?,
+            };
+            let store: std::sync::Arc<dyn Store> = open_store(&path).await?.into();
+            if demo {
+                jixiao_web::demo::load(&*store, &demo_password)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{} / {}", e.message, e.message_en))?;
+            }
+            let listener = tokio::net::TcpListener::bind(&cfg.bind)
+                .await
+                .with_context(|| format!("无法监听 / cannot listen on {}", cfg.bind))?;
+            let addr = listener.local_addr()?;
+            println!("jixiao 正在服务 / serving on http://{addr}  (API: http://{addr}/api/docs)");
+            if demo {
+                println!("演示模式 / demo mode — 账户 / accounts: unit, dept, finance, admin, auditor；密码 / password: {demo_password}");
+            }
+            let state =
+                jixiao_web::AppState::new(store, cfg, jixiao_core::review::RuleSet::default());
+            jixiao_web::serve(state, listener).await?;
             Ok(())
         }
         Command::Rules => {

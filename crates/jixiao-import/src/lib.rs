@@ -146,3 +146,6 @@ pub fn read_any(bytes: &[u8]) -> Result<ReadOutput, ReadError> {
     out.encoding = encoding;
     Ok(out)
 }
+
+/// The Shanghai Big Data Center's eight published forms of 2023: demo data and fixtures.
+pub const SEED: &[u8] = include_bytes!("../../../fixtures/shanghai-bigdata-center-2023.txt");

@@ -288,6 +288,8 @@ pub enum Scope {
     All,
     /// Forms of these unit organisations.
     Units(Vec<String>),
+    /// Forms of the units under this department organisation.
+    Department(String),
     Nothing,
 }
 

@@ -265,6 +265,11 @@ impl SqliteStore {
             match &q.scope {
                 Scope::All => {}
                 Scope::Nothing => return false,
+                Scope::Department(dept) => {
+                    qb.push(" AND f.unit_id IN (SELECT id FROM orgs WHERE parent_id = ")
+                        .push_bind(dept.as_str())
+                        .push(")");
+                }
                 Scope::Units(units) => {
                     if units.is_empty() {
                         return false;

@@ -1,0 +1,1009 @@
+//! The JSON API: forms, versions, findings, workflow, monitoring, scores, users, organisations,
+//! audit. Every handler checks access on the server: a form outside the caller's scope is
+//! 404 (its existence is not revealed); a duty the role does not have is 403.
+
+use crate::auth::{audit, hash_password, Auth};
+use crate::error::{ApiError, ApiResult};
+use crate::AppState;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use jixiao_core::monitor::{PeriodReport, Thresholds};
+use jixiao_core::review::{review, RuleSet};
+use jixiao_core::score::{score, Scheme, SelfEvaluation};
+use jixiao_core::workflow::{self, Action, EditRule, Role, Status};
+use jixiao_core::{Form, Indicator, Target};
+use jixiao_store::{FormMeta, ListQuery, Org, Scope, User};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+type Body<T> = Result<Json<T>, JsonRejection>;
+
+/// Which forms a user may see.
+pub fn scope(user: &User) -> Scope {
+    match (user.role, &user.org_id) {
+        (Role::Finance | Role::Auditor, _) => Scope::All,
+        (Role::Unit, Some(org)) => Scope::Units(vec![org.clone()]),
+        (Role::Department, Some(org)) => Scope::Department(org.clone()),
+        _ => Scope::Nothing,
+    }
+}
+
+/// The form's metadata if the user may see it; 404 otherwise.
+async fn visible(state: &AppState, auth: &Auth, id: &str) -> ApiResult<FormMeta> {
+    let meta = state
+        .store
+        .form_meta(id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let ok = match scope(&auth.user) {
+        Scope::All => true,
+        Scope::Nothing => false,
+        Scope::Units(units) => meta.unit_id.as_ref().is_some_and(|u| units.contains(u)),
+        Scope::Department(dept) => match &meta.unit_id {
+            Some(u) => state
+                .store
+                .orgs()
+                .await?
+                .iter()
+                .any(|o| &o.id == u && o.parent_id.as_deref() == Some(dept.as_str())),
+            None => false,
+        },
+    };
+    if ok {
+        Ok(meta)
+    } else {
+        Err(ApiError::not_found())
+    }
+}
+
+fn form_json(form: &Form, meta: &FormMeta) -> Value {
+    let mut v = serde_json::to_value(form).unwrap_or(Value::Null);
+    if let Value::Object(m) = &mut v {
+        m.insert("status".into(), json!(meta.status));
+        m.insert("status_label".into(), json!(meta.status.chinese()));
+        m.insert("version".into(), json!(meta.version));
+        m.insert("unit_id".into(), json!(meta.unit_id));
+        m.insert("updated_by".into(), json!(meta.updated_by));
+        m.insert("updated_at".into(), json!(meta.updated_at));
+    }
+    v
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    year: Option<i32>,
+    status: Option<String>,
+    department: Option<String>,
+    q: Option<String>,
+    sort: Option<String>,
+    page: Option<i64>,
+    per_page: Option<i64>,
+}
+
+/// `GET /api/forms`
+pub async fn list_forms(
+    State(state): State<AppState>,
+    auth: Auth,
+    params: Result<Query<ListParams>, QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    let Query(p) = params?;
+    let status = match p.status.as_deref() {
+        None | Some("") => None,
+        Some(s) => Some(Status::from_name(s).ok_or_else(|| {
+            ApiError::bad_request(format!("未知状态“{s}”"), format!("unknown status “{s}”"))
+        })?),
+    };
+    let page = state
+        .store
+        .list_page(&ListQuery {
+            scope: scope(&auth.user),
+            year: p.year,
+            status,
+            department: p.department,
+            search: p.q,
+            sort: p.sort.unwrap_or_else(|| "name".into()),
+            page: p.page.unwrap_or(1),
+            per_page: p.per_page.unwrap_or(50),
+        })
+        .await?;
+    Ok(Json(serde_json::to_value(page).unwrap_or(Value::Null)))
+}
+
+/// `GET /api/forms/{id}`: the form in the exchange format, with its status and version.
+pub async fn get_form(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let meta = visible(&state, &auth, &id).await?;
+    let form = state
+        .store
+        .get(&id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    Ok(Json(form_json(&form, &meta)))
+}
+
+// ------------------------------------------------------------------ input checking
+
+const FORM_KEYS: [&str; 14] = [
+    "id",
+    "year",
+    "name",
+    "nature",
+    "category",
+    "department",
+    "implementer",
+    "start_date",
+    "end_date",
+    "funds",
+    "goal_overall",
+    "goal_annual",
+    "indicators",
+    "version",
+];
+const FUND_KEYS: [&str; 7] = [
+    "total",
+    "fiscal",
+    "other",
+    "annual_total",
+    "annual_appropriation",
+    "annual_carryover",
+    "annual_other",
+];
+const INDICATOR_KEYS: [&str; 6] = ["id", "level1", "level2", "name", "target", "raw"];
+/// Fields a client may send back unchanged from a GET; they are ignored.
+const READ_ONLY_KEYS: [&str; 5] = [
+    "status",
+    "status_label",
+    "unit_id",
+    "updated_by",
+    "updated_at",
+];
+
+fn unknown_keys(v: &Value, allowed: &[&str], place: &str) -> ApiResult<()> {
+    if let Value::Object(m) = v {
+        if let Some(k) = m
+            .keys()
+            .find(|k| !allowed.contains(&k.as_str()) && !READ_ONLY_KEYS.contains(&k.as_str()))
+        {
+            return Err(ApiError::bad_request(
+                format!("{place}中有未知字段“{k}”"),
+                format!("unknown field “{k}” in {place}"),
+            )
+            .with_detail(json!({ "field": format!("{place}.{k}") })));
+        }
+    }
+    Ok(())
+}
+
+fn too_long(value: &str, max: usize, field: &str) -> ApiResult<()> {
+    let n = value.chars().count();
+    if n > max {
+        return Err(ApiError::bad_request(
+            format!("“{field}”过长（{n} 字，上限 {max}）"),
+            format!("{field} is too long ({n} characters, at most {max})"),
+        )
+        .with_detail(json!({ "field": field })));
+    }
+    Ok(())
+}
+
+/// A form from a request body: unknown fields refused, lengths bounded, each indicator's
+/// target read from what was typed (`raw`) when no parsed `target` is given.
+pub fn form_from_body(mut v: Value) -> ApiResult<Form> {
+    unknown_keys(&v, &FORM_KEYS, "form")?;
+    if let Some(f) = v.get("funds") {
+        unknown_keys(f, &FUND_KEYS, "funds")?;
+    }
+    if let Some(Value::Array(items)) = v.get_mut("indicators") {
+        if items.len() > 500 {
+            return Err(ApiError::bad_request(
+                "指标过多（上限 500）",
+                "too many indicators (at most 500)",
+            ));
+        }
+        for (n, item) in items.iter_mut().enumerate() {
+            unknown_keys(item, &INDICATOR_KEYS, &format!("indicators[{n}]"))?;
+            if let Value::Object(m) = item {
+                let raw = m.get("raw").and_then(Value::as_str).map(str::to_string);
+                if !m.contains_key("target") || m.get("target") == Some(&Value::Null) {
+                    let raw = raw.unwrap_or_default();
+                    m.insert(
+                        "target".into(),
+                        serde_json::to_value(Target::parse(&raw)).unwrap_or(Value::Null),
+                    );
+                    m.insert("raw".into(), Value::String(raw));
+                } else if raw.is_none() {
+                    let t: Option<Target> = serde_json::from_value(m["target"].clone()).ok();
+                    m.insert(
+                        "raw".into(),
+                        Value::String(t.map(|t| t.display()).unwrap_or_default()),
+                    );
+                }
+                m.entry("id").or_insert(Value::Null);
+                m.entry("level2").or_insert(Value::Null);
+            }
+        }
+    }
+    if let Value::Object(m) = &mut v {
+        for k in ["id", "version"].into_iter().chain(READ_ONLY_KEYS) {
+            m.remove(k);
+        }
+    }
+    let form: Form = serde_json::from_value(v).map_err(|e| {
+        ApiError::bad_request(
+            format!("申报表内容有误：{e}"),
+            format!("the form is not valid: {e}"),
+        )
+    })?;
+    too_long(&form.name, 200, "name")?;
+    for (f, v) in [
+        ("nature", &form.nature),
+        ("category", &form.category),
+        ("department", &form.department),
+        ("implementer", &form.implementer),
+    ] {
+        too_long(v, 200, f)?;
+    }
+    too_long(&form.goal_overall, 20_000, "goal_overall")?;
+    too_long(&form.goal_annual, 20_000, "goal_annual")?;
+    for (n, i) in form.indicators.iter().enumerate() {
+        too_long(&i.name, 500, &format!("indicators[{n}].name"))?;
+        too_long(&i.raw, 500, &format!("indicators[{n}].raw"))?;
+    }
+    if form.name.trim().is_empty() {
+        return Err(
+            ApiError::bad_request("项目名称不能为空", "the project name cannot be empty")
+                .with_detail(json!({ "field": "name" })),
+        );
+    }
+    if !(1900..=2200).contains(&form.year) {
+        return Err(
+            ApiError::bad_request("年度不合理", "the year is implausible")
+                .with_detail(json!({ "field": "year" })),
+        );
+    }
+    Ok(form)
+}
+
+fn require_editor(auth: &Auth) -> ApiResult<()> {
+    if !auth.user.role.may_edit() {
+        return Err(ApiError::forbidden(
+            "只有实施单位填报人可以填报和修改申报表",
+            "only an implementing unit's filer can fill in and change forms",
+        ));
+    }
+    Ok(())
+}
+
+/// `POST /api/forms`: a unit creates a form (version 1, draft).
+pub async fn create_form(
+    State(state): State<AppState>,
+    auth: Auth,
+    body: Body<Value>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    require_editor(&auth)?;
+    let Json(v) = body?;
+    let form = form_from_body(v)?;
+    let unit =
+        auth.user.org_id.clone().ok_or_else(|| {
+            ApiError::forbidden("账户没有所属单位", "the account belongs to no unit")
+        })?;
+    let id = state
+        .store
+        .create_form(&form, Some(&unit), &auth.user.username)
+        .await?;
+    audit(
+        &state,
+        &auth.user.username,
+        &auth.ip,
+        "form_create",
+        &id,
+        &form.name,
+    )
+    .await;
+    let meta = state
+        .store
+        .form_meta(&id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let form = state
+        .store
+        .get(&id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    Ok((StatusCode::CREATED, Json(form_json(&form, &meta))))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SaveBody {
+    base_version: i64,
+    form: Value,
+}
+
+/// `PUT /api/forms/{id}`: saves a new version, if it is based on the current one.
+pub async fn save_form(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    body: Body<SaveBody>,
+) -> ApiResult<Json<Value>> {
+    require_editor(&auth)?;
+    let meta = visible(&state, &auth, &id).await?;
+    let Json(body) = body?;
+    let form = form_from_body(body.form)?;
+    let status = match meta.status.on_edit() {
+        EditRule::InPlace => meta.status,
+        EditRule::Adjustment => Status::Draft,
+        EditRule::Refused => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "under_review",
+                format!(
+                    "申报表“{}”，审核期间不能修改；请先撤回",
+                    meta.status.chinese()
+                ),
+                format!(
+                    "the form is {} and cannot change during review: withdraw it first",
+                    meta.status.name()
+                ),
+            ))
+        }
+    };
+    match state
+        .store
+        .save_form(&id, body.base_version, &form, status, &auth.user.username)
+        .await
+    {
+        Ok(version) => {
+            let detail = if meta.status.on_edit() == EditRule::Adjustment {
+                "adjustment"
+            } else {
+                ""
+            };
+            audit(
+                &state,
+                &auth.user.username,
+                &auth.ip,
+                "form_save",
+                &id,
+                &format!("version {version} {detail}"),
+            )
+            .await;
+            let meta = state
+                .store
+                .form_meta(&id)
+                .await?
+                .ok_or_else(ApiError::not_found)?;
+            let form = state
+                .store
+                .get(&id)
+                .await?
+                .ok_or_else(ApiError::not_found)?;
+            Ok(Json(form_json(&form, &meta)))
+        }
+        Err(jixiao_store::StoreError::Conflict {
+            base,
+            current,
+            updated_by,
+            updated_at,
+        }) => {
+            // Say who changed what since the version the editor started from.
+            let changes = match (
+                state.store.version_form(&id, base).await?,
+                state.store.get(&id).await?,
+            ) {
+                (Some(a), Some(b)) => workflow::diff(&a, &b),
+                _ => vec![],
+            };
+            let e: ApiError = jixiao_store::StoreError::Conflict {
+                base,
+                current,
+                updated_by: updated_by.clone(),
+                updated_at: updated_at.clone(),
+            }
+            .into();
+            Err(e.with_detail(json!({ "base_version": base, "current_version": current, "updated_by": updated_by, "updated_at": updated_at, "changes": changes })))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `GET /api/forms/{id}/versions`
+pub async fn versions(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    visible(&state, &auth, &id).await?;
+    Ok(Json(
+        json!({ "versions": state.store.versions(&id).await? }),
+    ))
+}
+
+/// `GET /api/forms/{id}/versions/{version}`
+pub async fn version(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((id, v)): Path<(String, i64)>,
+) -> ApiResult<Json<Value>> {
+    visible(&state, &auth, &id).await?;
+    let form = state
+        .store
+        .version_form(&id, v)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    Ok(Json(json!({ "version": v, "form": form })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiffParams {
+    from: i64,
+    to: Option<i64>,
+}
+
+/// `GET /api/forms/{id}/diff?from=1&to=2`
+pub async fn diff(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    params: Result<Query<DiffParams>, QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    let meta = visible(&state, &auth, &id).await?;
+    let Query(p) = params?;
+    let to = p.to.unwrap_or(meta.version);
+    let a = state
+        .store
+        .version_form(&id, p.from)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let b = state
+        .store
+        .version_form(&id, to)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    Ok(Json(
+        json!({ "from": p.from, "to": to, "changes": workflow::diff(&a, &b) }),
+    ))
+}
+
+/// `GET /api/forms/{id}/indicators`
+pub async fn indicators(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    visible(&state, &auth, &id).await?;
+    let form = state
+        .store
+        .get(&id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let list: Vec<&Indicator> = form.indicators.iter().collect();
+    Ok(Json(json!({ "indicators": list })))
+}
+
+/// `GET /api/forms/{id}/findings`: the review of the current version (kept with it).
+pub async fn findings(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let meta = visible(&state, &auth, &id).await?;
+    let form = state
+        .store
+        .get(&id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let last = match state
+        .store
+        .find_key(form.year - 1, &form.implementer, &form.name)
+        .await?
+    {
+        Some(prev) => state.store.get(&prev).await?,
+        None => None,
+    };
+    let found = review(&form, last.as_ref(), &state.rules);
+    state.store.save_findings(&id, &found).await?;
+    Ok(Json(json!({ "version": meta.version, "findings": found })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorComment {
+    indicator_id: String,
+    comment: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionBody {
+    action: Action,
+    #[serde(default)]
+    comment: String,
+    #[serde(default)]
+    indicator_comments: Vec<IndicatorComment>,
+}
+
+/// `POST /api/forms/{id}/actions`: submit, withdraw, return, approve, publish.
+pub async fn act(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    body: Body<ActionBody>,
+) -> ApiResult<Json<Value>> {
+    let meta = visible(&state, &auth, &id).await?;
+    let Json(body) = body?;
+    too_long(&body.comment, 5_000, "comment")?;
+    let form = state
+        .store
+        .get(&id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    for c in &body.indicator_comments {
+        too_long(&c.comment, 5_000, "indicator_comments.comment")?;
+        if !form
+            .indicators
+            .iter()
+            .any(|i| i.id.as_deref() == Some(c.indicator_id.as_str()))
+        {
+            return Err(ApiError::bad_request(
+                format!("没有 ID 为 {} 的指标", c.indicator_id),
+                format!("no indicator {}", c.indicator_id),
+            ));
+        }
+    }
+    let comment = body.comment.trim().to_string();
+    let has_comments = !comment.is_empty() || !body.indicator_comments.is_empty();
+    let to = workflow::transition(
+        meta.status,
+        body.action,
+        auth.user.role,
+        if has_comments { "x" } else { "" },
+    )
+    .map_err(|e| {
+        let code = match e {
+            workflow::WorkflowError::NotYourDuty { .. } => StatusCode::FORBIDDEN,
+            workflow::WorkflowError::CommentRequired => StatusCode::BAD_REQUEST,
+            workflow::WorkflowError::NotNow { .. } => StatusCode::CONFLICT,
+        };
+        ApiError::from_bilingual(code, "workflow", &e.to_string())
+    })?;
+    let detail = json!({ "indicator_comments": body.indicator_comments.iter().map(|c| json!({"indicator_id": c.indicator_id, "comment": c.comment})).collect::<Vec<_>>() });
+    let t = state
+        .store
+        .transition(
+            &id,
+            meta.status,
+            to,
+            body.action,
+            &auth.user.username,
+            &comment,
+            &detail.to_string(),
+        )
+        .await?;
+    audit(
+        &state,
+        &auth.user.username,
+        &auth.ip,
+        &format!("form_{}", body.action.name()),
+        &id,
+        &format!("{} → {}", meta.status.name(), to.name()),
+    )
+    .await;
+    Ok(Json(
+        json!({ "status": to, "status_label": to.chinese(), "transition": t }),
+    ))
+}
+
+/// `GET /api/forms/{id}/history`
+pub async fn history(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    visible(&state, &auth, &id).await?;
+    let list: Vec<Value> = state
+        .store
+        .transitions(&id)
+        .await?
+        .into_iter()
+        .map(|t| {
+            let detail: Value = serde_json::from_str(&t.detail).unwrap_or(Value::Null);
+            let mut v = serde_json::to_value(&t).unwrap_or(Value::Null);
+            v["detail"] = detail;
+            v
+        })
+        .collect();
+    Ok(Json(json!({ "history": list })))
+}
+
+async fn rows_for(state: &AppState, auth: &Auth, ids: Vec<String>) -> ApiResult<Vec<Value>> {
+    let mut out = vec![];
+    for id in ids {
+        if let Ok(meta) = visible(state, auth, &id).await {
+            if let Some(f) = state.store.get(&id).await? {
+                out.push(json!({ "id": id, "name": f.name, "year": f.year, "implementer": f.implementer, "annual_total": f.funds.annual_total, "status": meta.status, "status_label": meta.status.chinese(), "version": meta.version }));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `GET /api/todo`: forms waiting for the caller's review (or, for a unit, returned to it).
+pub async fn todo(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Value>> {
+    let waiting = match auth.user.role {
+        Role::Unit => Some(Status::Returned),
+        r => workflow::waiting_for(r),
+    };
+    let Some(status) = waiting else {
+        return Ok(Json(json!({ "items": [], "total": 0 })));
+    };
+    let page = state
+        .store
+        .list_page(&ListQuery {
+            scope: scope(&auth.user),
+            year: None,
+            status: Some(status),
+            department: None,
+            search: None,
+            sort: "updated".into(),
+            page: 1,
+            per_page: 200,
+        })
+        .await?;
+    Ok(Json(json!({ "items": page.items, "total": page.total })))
+}
+
+/// `GET /api/handled`: forms the caller has acted on.
+pub async fn handled(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Value>> {
+    let ids = state.store.handled_by(&auth.user.username).await?;
+    Ok(Json(
+        json!({ "items": rows_for(&state, &auth, ids).await? }),
+    ))
+}
+
+// ------------------------------------------------------------------ monitoring and scores
+
+/// `GET /api/forms/{id}/monitoring`: every recorded period with its warnings.
+pub async fn monitoring(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    visible(&state, &auth, &id).await?;
+    let form = state
+        .store
+        .get(&id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let mut out = vec![];
+    for r in state.store.periods(&id).await? {
+        let w =
+            jixiao_core::monitor::warnings(&form, &r, &Thresholds::default()).unwrap_or_default();
+        out.push(json!({ "report": r, "warnings": w }));
+    }
+    Ok(Json(json!({ "periods": out })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeriodBody {
+    spent: jixiao_core::Money,
+    #[serde(default)]
+    forecast_spent: Option<jixiao_core::Money>,
+    #[serde(default)]
+    indicators: Vec<jixiao_core::monitor::Progress>,
+}
+
+/// `PUT /api/forms/{id}/monitoring/{period}`: records a period's figures (unit filers).
+pub async fn put_period(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((id, label)): Path<(String, String)>,
+    body: Body<PeriodBody>,
+) -> ApiResult<Json<Value>> {
+    require_editor(&auth)?;
+    visible(&state, &auth, &id).await?;
+    let Json(b) = body?;
+    let period = jixiao_core::monitor::Period::parse(&label).ok_or_else(|| {
+        ApiError::bad_request(
+            format!("无法识别期间“{label}”"),
+            format!("unknown period “{label}”"),
+        )
+    })?;
+    let form = state
+        .store
+        .get(&id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let mut report = PeriodReport {
+        period,
+        spent: b.spent,
+        forecast_spent: b.forecast_spent,
+        indicators: b.indicators,
+    };
+    for p in &mut report.indicators {
+        if let Some(i) = form.indicators.iter().find(|i| i.name == p.indicator) {
+            p.indicator_id = i.id.clone();
+        }
+    }
+    let warnings =
+        jixiao_core::monitor::warnings(&form, &report, &Thresholds::default()).map_err(|e| {
+            ApiError::from_bilingual(StatusCode::BAD_REQUEST, "bad_figures", &e.to_string())
+        })?;
+    state.store.save_period(&id, &report).await?;
+    audit(
+        &state,
+        &auth.user.username,
+        &auth.ip,
+        "monitoring_save",
+        &id,
+        &label,
+    )
+    .await;
+    Ok(Json(json!({ "report": report, "warnings": warnings })))
+}
+
+/// `PUT /api/forms/{id}/self-evaluation` (unit filers).
+pub async fn put_self_evaluation(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    body: Body<SelfEvaluation>,
+) -> ApiResult<Json<Value>> {
+    require_editor(&auth)?;
+    visible(&state, &auth, &id).await?;
+    let Json(eval) = body?;
+    let form = state
+        .store
+        .get(&id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let e = eval.to_evaluation(Some(&form)).map_err(|e| {
+        ApiError::from_bilingual(StatusCode::BAD_REQUEST, "bad_evaluation", &e.to_string())
+    })?;
+    let scored = score(&e, &Scheme::national()).map_err(|e| {
+        ApiError::from_bilingual(StatusCode::BAD_REQUEST, "bad_evaluation", &e.to_string())
+    })?;
+    state.store.save_self_evaluation(&id, &eval).await?;
+    audit(
+        &state,
+        &auth.user.username,
+        &auth.ip,
+        "self_evaluation_save",
+        &id,
+        "",
+    )
+    .await;
+    Ok(Json(serde_json::to_value(scored).unwrap_or(Value::Null)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScoreParams {
+    scheme: Option<String>,
+}
+
+/// `GET /api/forms/{id}/score?scheme=national`
+pub async fn get_score(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    params: Result<Query<ScoreParams>, QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    visible(&state, &auth, &id).await?;
+    let Query(p) = params?;
+    let name = p.scheme.unwrap_or_else(|| "national".into());
+    let scheme = Scheme::builtin()
+        .into_iter()
+        .find(|s| s.name == name)
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                format!("没有计分方案“{name}”"),
+                format!("no scheme “{name}”"),
+            )
+        })?;
+    let form = state
+        .store
+        .get(&id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let eval = match state.store.self_evaluation(&id).await? {
+        Some(e) => e,
+        None => {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "no_evaluation",
+                "还没有自评数据",
+                "no self-evaluation yet",
+            ))
+        }
+    };
+    let e = eval.to_evaluation(Some(&form)).map_err(|e| {
+        ApiError::from_bilingual(StatusCode::BAD_REQUEST, "bad_evaluation", &e.to_string())
+    })?;
+    let scored = score(&e, &scheme).map_err(|e| {
+        ApiError::from_bilingual(StatusCode::BAD_REQUEST, "bad_evaluation", &e.to_string())
+    })?;
+    Ok(Json(serde_json::to_value(scored).unwrap_or(Value::Null)))
+}
+
+// ------------------------------------------------------------------ administration
+
+fn require(auth: &Auth, role: Role) -> ApiResult<()> {
+    if auth.user.role != role {
+        return Err(ApiError::forbidden(
+            "此角色无权访问",
+            "this role may not do this",
+        ));
+    }
+    Ok(())
+}
+
+/// `GET /api/users` (administrators).
+pub async fn users(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Value>> {
+    require(&auth, Role::Admin)?;
+    Ok(Json(json!({ "users": state.store.users().await? })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    username: String,
+    display_name: String,
+    password: String,
+    role: Role,
+    org_id: Option<String>,
+}
+
+/// `POST /api/users` (administrators).
+pub async fn create_user(
+    State(state): State<AppState>,
+    auth: Auth,
+    body: Body<NewUser>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    require(&auth, Role::Admin)?;
+    let Json(u) = body?;
+    too_long(&u.username, 64, "username")?;
+    too_long(&u.display_name, 100, "display_name")?;
+    if u.username.trim().is_empty()
+        || !u
+            .username
+            .chars()
+            .all(|c| c.is_alphanumeric() || "._-".contains(c))
+    {
+        return Err(ApiError::bad_request(
+            "用户名只能由字母、数字和 . _ - 组成",
+            "a username is letters, digits and . _ -",
+        ));
+    }
+    if u.password.chars().count() < 10 {
+        return Err(ApiError::bad_request(
+            "密码至少 10 个字符",
+            "a password has at least 10 characters",
+        ));
+    }
+    let needs_org = matches!(u.role, Role::Unit | Role::Department | Role::Finance);
+    let orgs = state.store.orgs().await?;
+    match (&u.org_id, needs_org) {
+        (Some(o), _) if !orgs.iter().any(|x| &x.id == o) => {
+            return Err(ApiError::bad_request("没有此组织", "no such organisation"))
+        }
+        (None, true) => {
+            return Err(ApiError::bad_request(
+                "此角色须属于一个组织",
+                "this role needs an organisation",
+            ))
+        }
+        _ => {}
+    }
+    let user = User {
+        id: uuid::Uuid::new_v4().simple().to_string(),
+        username: u.username.trim().to_string(),
+        display_name: u.display_name,
+        role: u.role,
+        org_id: u.org_id,
+    };
+    state
+        .store
+        .create_user(&user, &hash_password(&u.password)?)
+        .await?;
+    audit(
+        &state,
+        &auth.user.username,
+        &auth.ip,
+        "user_create",
+        &user.username,
+        user.role.name(),
+    )
+    .await;
+    Ok((StatusCode::CREATED, Json(json!({ "user": user }))))
+}
+
+/// `GET /api/orgs`: every signed-in user may read the organisations.
+pub async fn orgs(State(state): State<AppState>, _auth: Auth) -> ApiResult<Json<Value>> {
+    Ok(Json(json!({ "orgs": state.store.orgs().await? })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrg {
+    name: String,
+    kind: String,
+    parent_id: Option<String>,
+}
+
+/// `POST /api/orgs` (administrators).
+pub async fn create_org(
+    State(state): State<AppState>,
+    auth: Auth,
+    body: Body<NewOrg>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    require(&auth, Role::Admin)?;
+    let Json(o) = body?;
+    too_long(&o.name, 200, "name")?;
+    if o.name.trim().is_empty() || !["unit", "department", "finance"].contains(&o.kind.as_str()) {
+        return Err(ApiError::bad_request(
+            "组织须有名称，类型为 unit/department/finance",
+            "an organisation needs a name and a kind: unit, department or finance",
+        ));
+    }
+    let org = Org {
+        id: uuid::Uuid::new_v4().simple().to_string(),
+        name: o.name.trim().to_string(),
+        kind: o.kind,
+        parent_id: o.parent_id,
+    };
+    state.store.create_org(&org).await?;
+    state.store.link_forms_to_units().await?;
+    audit(
+        &state,
+        &auth.user.username,
+        &auth.ip,
+        "org_create",
+        &org.name,
+        &org.kind,
+    )
+    .await;
+    Ok((StatusCode::CREATED, Json(json!({ "org": org }))))
+}
+
+/// `GET /api/rules`: the review rules and their severities as configured.
+pub async fn rules(State(state): State<AppState>, _auth: Auth) -> ApiResult<Json<Value>> {
+    let active = state.rules.codes();
+    let list: Vec<Value> = jixiao_core::review::registry()
+        .iter()
+        .map(|r| json!({ "code": r.code, "severity": r.severity, "title": r.title, "title_en": r.title_en, "enabled": active.contains(&r.code) }))
+        .collect();
+    Ok(Json(json!({ "rules": list })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditParams {
+    limit: Option<i64>,
+}
+
+/// `GET /api/audit` (auditors only).
+pub async fn audit_log(
+    State(state): State<AppState>,
+    auth: Auth,
+    params: Result<Query<AuditParams>, QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    require(&auth, Role::Auditor)?;
+    let Query(p) = params?;
+    Ok(Json(
+        json!({ "entries": state.store.audit_log(p.limit.unwrap_or(200)).await? }),
+    ))
+}
+
+pub fn default_rules() -> RuleSet {
+    RuleSet::default()
+}

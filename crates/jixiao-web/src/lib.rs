@@ -1,0 +1,162 @@
+//! HTTP for jixiao: `jixiao serve`. One process serves the JSON API over the same store as
+//! the CLI; it keeps no state of its own (sessions live in the database), so several can
+//! stand behind one load balancer.
+
+pub mod api;
+pub mod auth;
+pub mod demo;
+pub mod error;
+pub mod openapi;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderValue, Request};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post, put};
+use axum::Router;
+use jixiao_core::review::RuleSet;
+use jixiao_store::Store;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// Server settings: defaults, then a TOML file, then environment variables and flags (the CLI
+/// applies those last two).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub bind: String,
+    pub session_minutes: i64,
+    pub max_failed_logins: i64,
+    pub lockout_minutes: i64,
+    /// Mark the session cookie `Secure` (behind HTTPS).
+    pub secure_cookies: bool,
+    /// Take the client address from `X-Forwarded-For` (behind a trusted proxy).
+    pub trust_proxy: bool,
+    pub body_limit_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            bind: "127.0.0.1:8080".into(),
+            session_minutes: 8 * 60,
+            max_failed_logins: 5,
+            lockout_minutes: 15,
+            secure_cookies: false,
+            trust_proxy: false,
+            body_limit_bytes: 1 << 20,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub config: Arc<Config>,
+    pub rules: Arc<RuleSet>,
+    /// A password hash to verify against for unknown usernames (timing).
+    pub dummy_hash: Arc<String>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, config: Config, rules: RuleSet) -> AppState {
+        let dummy = auth::hash_password("not a password").unwrap_or_default();
+        AppState {
+            store,
+            config: Arc::new(config),
+            rules: Arc::new(rules),
+            dummy_hash: Arc::new(dummy),
+        }
+    }
+}
+
+/// Security headers on every response: a CSP that allows no inline script and no framing.
+async fn secure_headers(req: Request<axum::body::Body>, next: Next) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    if api {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+async fn health() -> &'static str {
+    "ok"
+}
+
+async fn not_found() -> error::ApiError {
+    error::ApiError::new(
+        axum::http::StatusCode::NOT_FOUND,
+        "no_route",
+        "没有这个地址",
+        "no such route",
+    )
+}
+
+pub fn router(state: AppState) -> Router {
+    let limit = state.config.body_limit_bytes;
+    Router::new()
+        .route("/api/health", get(health))
+        .route(
+            "/api/session",
+            post(auth::sign_in).get(auth::me).delete(auth::sign_out),
+        )
+        .route("/api/forms", get(api::list_forms).post(api::create_form))
+        .route("/api/forms/{id}", get(api::get_form).put(api::save_form))
+        .route("/api/forms/{id}/versions", get(api::versions))
+        .route("/api/forms/{id}/versions/{version}", get(api::version))
+        .route("/api/forms/{id}/diff", get(api::diff))
+        .route("/api/forms/{id}/indicators", get(api::indicators))
+        .route("/api/forms/{id}/findings", get(api::findings))
+        .route("/api/forms/{id}/actions", post(api::act))
+        .route("/api/forms/{id}/history", get(api::history))
+        .route("/api/forms/{id}/monitoring", get(api::monitoring))
+        .route("/api/forms/{id}/monitoring/{period}", put(api::put_period))
+        .route(
+            "/api/forms/{id}/self-evaluation",
+            put(api::put_self_evaluation),
+        )
+        .route("/api/forms/{id}/score", get(api::get_score))
+        .route("/api/todo", get(api::todo))
+        .route("/api/handled", get(api::handled))
+        .route("/api/users", get(api::users).post(api::create_user))
+        .route("/api/orgs", get(api::orgs).post(api::create_org))
+        .route("/api/rules", get(api::rules))
+        .route("/api/audit", get(api::audit_log))
+        .route("/api/openapi.json", get(openapi::spec))
+        .route("/api/docs", get(openapi::docs_page))
+        .route("/static/api-docs.js", get(openapi::docs_script))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(middleware::from_fn(secure_headers))
+        .with_state(state)
+}
+
+/// Serves until the process is stopped.
+pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}

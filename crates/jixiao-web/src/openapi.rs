@@ -1,0 +1,142 @@
+//! The OpenAPI description of every route, and a page that browses it offline (our own small
+//! script; no CDN).
+
+use axum::http::header;
+use axum::response::{Html, IntoResponse};
+use axum::Json;
+use serde_json::{json, Map, Value};
+
+/// Every route: method, path, who may call it, summary (Chinese / English), request body.
+pub const ROUTES: &[(&str, &str, &str, &str, Option<&str>)] = &[
+    ("get", "/api/health", "public", "健康检查 / health check", None),
+    ("post", "/api/session", "public", "登录：{username, password}；设置会话 Cookie，返回 csrf_token 和 token / sign in: sets the session cookie, returns csrf_token and a bearer token", Some("SignIn")),
+    ("get", "/api/session", "any", "当前用户 / the signed-in user", None),
+    ("delete", "/api/session", "any", "退出登录 / sign out", None),
+    ("get", "/api/forms", "any", "申报表列表：year, status, department, q（搜索）, sort（name/year/amount/updated/status，前加 - 倒序）, page, per_page / list forms with filters, search, sorting, paging", None),
+    ("post", "/api/forms", "unit", "新建申报表（交换格式）；指标可只给 raw（按用户写法解析）/ create a form (exchange format); an indicator may give only raw", Some("Form")),
+    ("get", "/api/forms/{id}", "any", "申报表（交换格式，加 status、version）/ a form in the exchange format, with status and version", None),
+    ("put", "/api/forms/{id}", "unit", "保存新版本：{base_version, form}；基于旧版本的保存返回 409 并说明谁改了什么 / save a new version; a stale base gets 409 with who changed what", Some("SaveForm")),
+    ("get", "/api/forms/{id}/versions", "any", "版本列表 / versions", None),
+    ("get", "/api/forms/{id}/versions/{version}", "any", "某一版本 / one version", None),
+    ("get", "/api/forms/{id}/diff", "any", "版本差异：from, to / differences between versions", None),
+    ("get", "/api/forms/{id}/indicators", "any", "指标 / indicators", None),
+    ("get", "/api/forms/{id}/findings", "any", "智能审核结果（随版本保存）/ review findings (kept with the version)", None),
+    ("post", "/api/forms/{id}/actions", "unit, department, finance", "流程操作：{action: submit|withdraw|return|approve|publish, comment, indicator_comments} / workflow action", Some("Action")),
+    ("get", "/api/forms/{id}/history", "any", "流程记录 / workflow history", None),
+    ("get", "/api/forms/{id}/monitoring", "any", "监控期间及预警 / monitoring periods and warnings", None),
+    ("put", "/api/forms/{id}/monitoring/{period}", "unit", "录入期间数据 / record a period's figures", Some("Period")),
+    ("put", "/api/forms/{id}/self-evaluation", "unit", "录入自评 / record the self-evaluation", Some("SelfEvaluation")),
+    ("get", "/api/forms/{id}/score", "any", "自评计分：scheme / the self-evaluation scored", None),
+    ("get", "/api/todo", "any", "待办 / to-do", None),
+    ("get", "/api/handled", "any", "我处理过的 / handled by me", None),
+    ("get", "/api/users", "admin", "用户 / users", None),
+    ("post", "/api/users", "admin", "新建用户 / create a user", Some("NewUser")),
+    ("get", "/api/orgs", "any", "组织 / organisations", None),
+    ("post", "/api/orgs", "admin", "新建组织 / create an organisation", Some("NewOrg")),
+    ("get", "/api/rules", "any", "审核规则 / review rules", None),
+    ("get", "/api/audit", "auditor", "审计日志：limit / the audit log", None),
+    ("get", "/api/openapi.json", "public", "本说明 / this description", None),
+    ("get", "/api/docs", "public", "可浏览的接口说明 / browsable API description", None),
+];
+
+fn schemas() -> Value {
+    let money = json!({ "type": "string", "pattern": "^-?[0-9]+\\.[0-9]{2}$", "description": "元，两位小数 / yuan with two decimals" });
+    json!({
+        "Error": { "type": "object", "required": ["code", "message", "message_en"], "properties": {
+            "code": { "type": "string" }, "message": { "type": "string" }, "message_en": { "type": "string" }, "detail": {} } },
+        "SignIn": { "type": "object", "required": ["username", "password"], "additionalProperties": false,
+            "properties": { "username": { "type": "string" }, "password": { "type": "string" } } },
+        "Target": { "oneOf": [
+            { "type": "object", "required": ["kind", "op", "value", "unit"], "properties": {
+                "kind": { "const": "quantitative" }, "op": { "enum": [">=", ">", "=", "<", "<="] },
+                "value": { "type": "string" }, "unit": { "type": "string" }, "subject": { "type": "string" }, "op_implied": { "type": "boolean" } } },
+            { "type": "object", "required": ["kind", "text"], "properties": { "kind": { "const": "qualitative" }, "text": { "type": "string" } } } ] },
+        "Indicator": { "type": "object", "required": ["level1", "name"], "additionalProperties": false, "properties": {
+            "id": { "type": ["string", "null"] }, "level1": { "enum": ["产出指标", "成本指标", "效益指标", "满意度指标"] },
+            "level2": { "type": ["string", "null"] }, "name": { "type": "string" }, "target": { "$ref": "#/components/schemas/Target" },
+            "raw": { "type": "string", "description": "指标值原文 / the target as written" } } },
+        "Form": { "type": "object", "required": ["year", "name", "nature", "category", "department", "implementer", "funds", "goal_overall", "goal_annual", "indicators"],
+            "properties": {
+                "id": { "type": "string" }, "year": { "type": "integer" }, "name": { "type": "string" }, "nature": { "type": "string" },
+                "category": { "type": "string" }, "department": { "type": "string" }, "implementer": { "type": "string" },
+                "start_date": { "type": ["string", "null"], "format": "date" }, "end_date": { "type": ["string", "null"], "format": "date" },
+                "funds": { "type": "object", "properties": { "total": money, "fiscal": money, "other": money, "annual_total": money,
+                    "annual_appropriation": money, "annual_carryover": money, "annual_other": money } },
+                "goal_overall": { "type": "string" }, "goal_annual": { "type": "string" },
+                "indicators": { "type": "array", "items": { "$ref": "#/components/schemas/Indicator" } },
+                "status": { "type": "string", "readOnly": true }, "version": { "type": "integer", "readOnly": true } } },
+        "SaveForm": { "type": "object", "required": ["base_version", "form"], "additionalProperties": false,
+            "properties": { "base_version": { "type": "integer" }, "form": { "$ref": "#/components/schemas/Form" } } },
+        "Action": { "type": "object", "required": ["action"], "additionalProperties": false, "properties": {
+            "action": { "enum": ["submit", "withdraw", "return", "approve", "publish"] }, "comment": { "type": "string" },
+            "indicator_comments": { "type": "array", "items": { "type": "object", "properties": { "indicator_id": { "type": "string" }, "comment": { "type": "string" } } } } } },
+        "Period": { "type": "object", "required": ["spent"], "properties": { "spent": money, "forecast_spent": money, "indicators": { "type": "array" } } },
+        "SelfEvaluation": { "type": "object", "required": ["budget", "indicators"], "properties": { "budget": { "type": "object" }, "indicators": { "type": "array" }, "total": {} } },
+        "NewUser": { "type": "object", "required": ["username", "display_name", "password", "role"], "additionalProperties": false, "properties": {
+            "username": { "type": "string" }, "display_name": { "type": "string" }, "password": { "type": "string", "minLength": 10 },
+            "role": { "enum": ["unit", "department", "finance", "admin", "auditor"] }, "org_id": { "type": ["string", "null"] } } },
+        "NewOrg": { "type": "object", "required": ["name", "kind"], "additionalProperties": false, "properties": {
+            "name": { "type": "string" }, "kind": { "enum": ["unit", "department", "finance"] }, "parent_id": { "type": ["string", "null"] } } }
+    })
+}
+
+pub fn document() -> Value {
+    let mut paths = Map::new();
+    for (method, path, who, summary, body) in ROUTES {
+        let params: Vec<Value> = path
+            .split('/')
+            .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
+            .collect();
+        let mut op = json!({
+            "summary": summary,
+            "description": format!("可调用者 / who may call: {who}"),
+            "parameters": params,
+            "responses": {
+                "200": { "description": "OK" },
+                "400": { "description": "输入有误 / bad input", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
+                "401": { "description": "未登录 / not signed in" },
+                "403": { "description": "无权 / forbidden" },
+                "404": { "description": "找不到（或无权查看）/ not found (or not yours to see)" },
+                "409": { "description": "冲突 / conflict" }
+            }
+        });
+        if who != &"public" {
+            op["security"] = json!([{ "cookie": [], "csrf": [] }, { "bearer": [] }]);
+        }
+        if let Some(b) = body {
+            op["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{b}") } } } });
+        }
+        let entry = paths.entry(path.to_string()).or_insert_with(|| json!({}));
+        entry[*method] = op;
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": { "title": "jixiao 绩效 API", "version": env!("CARGO_PKG_VERSION"),
+            "description": "预算绩效目标管理接口。浏览器用会话 Cookie，并在修改请求中带 X-CSRF-Token；其他系统用 Authorization: Bearer。错误为 JSON：code、message、message_en。/ Browsers use the session cookie and send X-CSRF-Token on changes; other systems use a bearer token. Errors are JSON with code, message, message_en." },
+        "paths": paths,
+        "components": {
+            "schemas": schemas(),
+            "securitySchemes": {
+                "cookie": { "type": "apiKey", "in": "cookie", "name": crate::auth::COOKIE },
+                "csrf": { "type": "apiKey", "in": "header", "name": "X-CSRF-Token" },
+                "bearer": { "type": "http", "scheme": "bearer" }
+            }
+        }
+    })
+}
+
+pub async fn spec() -> Json<Value> {
+    Json(document())
+}
+
+pub async fn docs_page() -> Html<&'static str> {
+    Html(include_str!("../static/api-docs.html"))
+}
+
+pub async fn docs_script() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        include_str!("../static/api-docs.js"),
+    )
+}
