@@ -1,0 +1,811 @@
+//! API tests: the real server on a random port with a fresh database per test.
+
+use jixiao_web::{demo, AppState, Config};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+struct App {
+    base: String,
+    _dir: tempfile::TempDir,
+}
+
+async fn spawn_app_with(config: Config) -> App {
+    let dir = tempfile::tempdir().unwrap();
+    let store = jixiao_store::open(dir.path().join("t.db").to_str().unwrap())
+        .await
+        .unwrap();
+    let store: Arc<dyn jixiao_store::Store> = store.into();
+    demo::load(&*store, "jixiao-demo").await.unwrap();
+    let state = AppState::new(store, config, jixiao_core::review::RuleSet::default());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(jixiao_web::serve(state, listener));
+    App { base, _dir: dir }
+}
+
+async fn spawn_app() -> App {
+    spawn_app_with(Config::default()).await
+}
+
+struct Client {
+    http: reqwest::Client,
+    base: String,
+    csrf: String,
+    token: String,
+}
+
+impl Client {
+    fn anonymous(app: &App) -> Client {
+        Client {
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .build()
+                .unwrap(),
+            base: app.base.clone(),
+            csrf: String::new(),
+            token: String::new(),
+        }
+    }
+
+    async fn login(app: &App, username: &str) -> Client {
+        Client::login_with(app, username, "jixiao-demo").await
+    }
+
+    async fn login_with(app: &App, username: &str, password: &str) -> Client {
+        let mut c = Client::anonymous(app);
+        let (s, v) = c
+            .call(
+                Method::POST,
+                "/api/session",
+                Some(json!({ "username": username, "password": password })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{username}: {v}");
+        c.csrf = v["csrf_token"].as_str().unwrap().to_string();
+        c.token = v["token"].as_str().unwrap().to_string();
+        c
+    }
+
+    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header("x-csrf-token", &self.csrf);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status();
+        let text = res.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, None).await
+    }
+}
+
+async fn form_id(c: &Client, name: &str) -> String {
+    let (_, v) = c.get("/api/forms?per_page=200").await;
+    v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == name)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+async fn act(c: &Client, id: &str, action: &str, comment: &str) -> (StatusCode, Value) {
+    c.call(
+        Method::POST,
+        &format!("/api/forms/{id}/actions"),
+        Some(json!({ "action": action, "comment": comment })),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn the_whole_workflow_by_three_roles() {
+    let app = spawn_app().await;
+    let unit = Client::login(&app, "unit").await;
+    let dept = Client::login(&app, "dept").await;
+    let finance = Client::login(&app, "finance").await;
+    let id = form_id(&unit, "“一网通办”运营服务项目经费").await;
+
+    // The unit fixes the growth rate's unit, typing the target as users write it.
+    let (_, mut form) = unit.get(&format!("/api/forms/{id}")).await;
+    assert_eq!(
+        (form["status"].as_str(), form["version"].as_i64()),
+        (Some("draft"), Some(1))
+    );
+    form["indicators"][1]["raw"] = json!("≥5%");
+    form["indicators"][1]
+        .as_object_mut()
+        .unwrap()
+        .remove("target");
+    let (s, saved) = unit
+        .call(
+            Method::PUT,
+            &format!("/api/forms/{id}"),
+            Some(json!({ "base_version": 1, "form": form })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{saved}");
+    assert_eq!(saved["version"], 2);
+    assert_eq!(
+        saved["indicators"][1]["target"],
+        json!({"kind": "quantitative", "op": ">=", "value": "5", "unit": "%"})
+    );
+    let (_, f) = unit.get(&format!("/api/forms/{id}/findings")).await;
+    assert!(
+        !f["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["code"] == "UNIT-RATE"),
+        "the fix removes the finding"
+    );
+
+    assert_eq!(act(&unit, &id, "submit", "").await.0, StatusCode::OK);
+    // The department returns it with a comment on the form and on one indicator.
+    let ind = saved["indicators"][7]["id"].as_str().unwrap().to_string();
+    let (s, v) = dept
+        .call(Method::POST, &format!("/api/forms/{id}/actions"), Some(json!({ "action": "return", "comment": "请补充成本指标", "indicator_comments": [{ "indicator_id": ind, "comment": "这是效益，不是成本" }] })))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "returned");
+    let (_, todo) = unit.get("/api/todo").await;
+    assert!(
+        todo["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["id"] == id.as_str()),
+        "returned forms are the unit's to-do"
+    );
+
+    // Fixed and submitted again, approved twice, published.
+    let (_, mut form) = unit.get(&format!("/api/forms/{id}")).await;
+    form["indicators"][7]["level1"] = json!("效益指标");
+    form["indicators"][7]["level2"] = json!("经济效益指标");
+    let (s, v) = unit
+        .call(
+            Method::PUT,
+            &format!("/api/forms/{id}"),
+            Some(json!({ "base_version": 2, "form": form })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(act(&unit, &id, "submit", "").await.0, StatusCode::OK);
+    let (_, todo) = dept.get("/api/todo").await;
+    assert!(todo["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["id"] == id.as_str()));
+    assert_eq!(
+        act(&finance, &id, "approve", "").await.0,
+        StatusCode::CONFLICT,
+        "finance reviews after the department"
+    );
+    assert_eq!(act(&dept, &id, "approve", "同意").await.0, StatusCode::OK);
+    let (_, todo) = finance.get("/api/todo").await;
+    assert!(todo["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["id"] == id.as_str()));
+    assert_eq!(
+        act(&finance, &id, "approve", "批复").await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        act(&finance, &id, "publish", "").await.1["status"],
+        "published"
+    );
+
+    let (_, h) = unit.get(&format!("/api/forms/{id}/history")).await;
+    let steps: Vec<(String, String, String)> = h["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["action"].as_str().unwrap().into(),
+                t["actor"].as_str().unwrap().into(),
+                t["to"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let expect = [
+        ("submit", "unit", "submitted"),
+        ("return", "dept", "returned"),
+        ("submit", "unit", "submitted"),
+        ("approve", "dept", "dept_approved"),
+        ("approve", "finance", "finance_approved"),
+        ("publish", "finance", "published"),
+    ];
+    assert_eq!(
+        steps,
+        expect
+            .iter()
+            .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(h["history"][1]["comment"], "请补充成本指标");
+    assert_eq!(
+        h["history"][1]["detail"]["indicator_comments"][0]["comment"],
+        "这是效益，不是成本"
+    );
+    let (_, handled) = dept.get("/api/handled").await;
+    assert!(handled["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["id"] == id.as_str()));
+
+    // Changing the published form is an adjustment: a new version back in draft, the
+    // approved version still readable, with a diff.
+    let (_, mut form) = unit.get(&format!("/api/forms/{id}")).await;
+    form["goal_annual"] = json!("调整后的年度目标");
+    let (s, v) = unit
+        .call(
+            Method::PUT,
+            &format!("/api/forms/{id}"),
+            Some(json!({ "base_version": 3, "form": form })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        (v["status"].as_str(), v["version"].as_i64()),
+        (Some("draft"), Some(4))
+    );
+    let (_, versions) = unit.get(&format!("/api/forms/{id}/versions")).await;
+    assert_eq!(
+        versions["versions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["version"].as_i64().unwrap())
+            .collect::<Vec<_>>(),
+        vec![1, 2, 3, 4]
+    );
+    let (_, v3) = unit.get(&format!("/api/forms/{id}/versions/3")).await;
+    assert_ne!(v3["form"]["goal_annual"], "调整后的年度目标");
+    let (_, d) = unit.get(&format!("/api/forms/{id}/diff?from=1&to=4")).await;
+    let fields: Vec<&str> = d["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["field"].as_str().unwrap())
+        .collect();
+    assert!(fields.contains(&"goal_annual"), "{fields:?}");
+    assert!(
+        fields.iter().any(|f| f.ends_with(".raw")) && fields.iter().any(|f| f.ends_with(".level")),
+        "{fields:?}"
+    );
+}
+
+#[tokio::test]
+async fn concurrent_saves_the_later_is_refused_with_who_changed_what() {
+    let app = spawn_app().await;
+    let a = Client::login(&app, "unit").await;
+    let b = Client::login(&app, "unit").await;
+    let id = form_id(&a, "管理工作经费").await;
+    let (_, form) = a.get(&format!("/api/forms/{id}")).await;
+    let mut fa = form.clone();
+    fa["goal_annual"] = json!("甲的修改");
+    let mut fb = form.clone();
+    fb["name"] = json!("乙的修改");
+    let (s1, _) = a
+        .call(
+            Method::PUT,
+            &format!("/api/forms/{id}"),
+            Some(json!({ "base_version": 1, "form": fa })),
+        )
+        .await;
+    let (s2, e) = b
+        .call(
+            Method::PUT,
+            &format!("/api/forms/{id}"),
+            Some(json!({ "base_version": 1, "form": fb })),
+        )
+        .await;
+    assert_eq!(s1, StatusCode::OK);
+    assert_eq!(s2, StatusCode::CONFLICT);
+    assert_eq!(e["code"], "conflict");
+    assert_eq!(e["detail"]["updated_by"], "unit");
+    assert_eq!(e["detail"]["current_version"], 2);
+    assert!(e["detail"]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["field"] == "goal_annual" && c["after"] == "甲的修改"));
+    let (_, now) = a.get(&format!("/api/forms/{id}")).await;
+    assert_eq!(
+        now["name"], "管理工作经费",
+        "the later save changed nothing"
+    );
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_error_and_changes_nothing() {
+    let app = spawn_app().await;
+    let unit = Client::login(&app, "unit").await;
+    let id = form_id(&unit, "管理工作经费").await;
+    let (_, form) = unit.get(&format!("/api/forms/{id}")).await;
+    let put = |f: Value| json!({ "base_version": 1, "form": f });
+    let mut cases: Vec<(&str, Value, StatusCode, &str)> = vec![];
+    let mut f = form.clone();
+    f["indicators"][0]["target"] =
+        json!({"kind": "quantitative", "op": "~", "value": "1", "unit": "个"});
+    cases.push((
+        "malformed operator",
+        put(f),
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    ));
+    let mut f = form.clone();
+    f["indicators"][0]["target"] =
+        json!({"kind": "quantitative", "op": ">=", "value": "很多", "unit": "个"});
+    cases.push((
+        "malformed value",
+        put(f),
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    ));
+    let mut f = form.clone();
+    f["year"] = json!("二〇二三");
+    cases.push(("wrong type", put(f), StatusCode::BAD_REQUEST, "bad_request"));
+    let mut f = form.clone();
+    f["colour"] = json!("red");
+    cases.push((
+        "unknown field",
+        put(f),
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    ));
+    let mut f = form.clone();
+    f["indicators"][0]["weight"] = json!(5);
+    cases.push((
+        "unknown indicator field",
+        put(f),
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    ));
+    let mut f = form.clone();
+    f["name"] = json!("长".repeat(201));
+    cases.push((
+        "oversized field",
+        put(f),
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    ));
+    let mut f = form.clone();
+    f["goal_annual"] = json!("字".repeat(700_000));
+    cases.push((
+        "oversized body",
+        put(f),
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "too_large",
+    ));
+    let mut f = form.clone();
+    f["funds"]["total"] = json!("12.345");
+    cases.push((
+        "money not exact to the fen",
+        put(f),
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    ));
+    cases.push((
+        "no base version",
+        json!({ "form": form.clone() }),
+        StatusCode::BAD_REQUEST,
+        "bad_json",
+    ));
+    for (what, body, status, code) in cases {
+        let (s, e) = unit
+            .call(Method::PUT, &format!("/api/forms/{id}"), Some(body))
+            .await;
+        assert_eq!(s, status, "{what}: {e}");
+        assert_eq!(e["code"], code, "{what}: {e}");
+        assert!(
+            e["message"].as_str().is_some_and(|m| !m.is_empty()) && e["message_en"].is_string(),
+            "{what}: {e}"
+        );
+    }
+    let (s, e) = unit
+        .call(
+            Method::POST,
+            &format!("/api/forms/{id}/actions"),
+            Some(json!({ "action": "celebrate" })),
+        )
+        .await;
+    assert_eq!(
+        (s, e["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("bad_json"))
+    );
+    let (_, after) = unit.get(&format!("/api/forms/{id}")).await;
+    assert_eq!(after, form, "nothing changed");
+
+    // HTML and script are stored as text and returned exactly, as JSON strings.
+    let evil = "<script>alert('x')</script><b onmouseover=\"x()\">粗</b>";
+    let mut f = form.clone();
+    f["goal_annual"] = json!(evil);
+    f["indicators"][0]["name"] = json!(evil);
+    f["indicators"][0]["raw"] = json!(evil);
+    f["indicators"][0].as_object_mut().unwrap().remove("target");
+    let (s, v) = unit
+        .call(Method::PUT, &format!("/api/forms/{id}"), Some(put(f)))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, back) = unit.get(&format!("/api/forms/{id}")).await;
+    assert_eq!(back["goal_annual"], evil);
+    assert_eq!(back["indicators"][0]["name"], evil);
+    assert_eq!(
+        back["indicators"][0]["target"],
+        json!({"kind": "qualitative", "text": evil})
+    );
+
+    // A state-changing request made with the cookie but without the CSRF token is refused.
+    let mut no_csrf = Client::login(&app, "unit").await;
+    no_csrf.csrf = String::new();
+    let (s, e) = act(&no_csrf, &id, "submit", "").await;
+    assert_eq!(
+        (s, e["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden"))
+    );
+    // A bearer token needs none (a cross-site page cannot send one).
+    let bearer = reqwest::Client::new()
+        .get(format!("{}/api/forms/{id}", app.base))
+        .bearer_auth(&unit.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bearer.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn sign_in_lock_out_sign_out_and_expiry() {
+    let app = spawn_app().await;
+    let c = Client::anonymous(&app);
+    let (s, e) = c
+        .call(
+            Method::POST,
+            "/api/session",
+            Some(json!({ "username": "dept", "password": "wrong" })),
+        )
+        .await;
+    assert_eq!(
+        (s, e["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("bad_credentials"))
+    );
+    let (s, _) = c
+        .call(
+            Method::POST,
+            "/api/session",
+            Some(json!({ "username": "nobody", "password": "wrong" })),
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::UNAUTHORIZED,
+        "unknown users get the same answer"
+    );
+    for _ in 0..4 {
+        c.call(
+            Method::POST,
+            "/api/session",
+            Some(json!({ "username": "dept", "password": "wrong" })),
+        )
+        .await;
+    }
+    let (s, e) = c
+        .call(
+            Method::POST,
+            "/api/session",
+            Some(json!({ "username": "dept", "password": "jixiao-demo" })),
+        )
+        .await;
+    assert_eq!(
+        (s, e["code"].as_str()),
+        (StatusCode::LOCKED, Some("locked")),
+        "{e}"
+    );
+    assert!(e["message"].as_str().unwrap().contains("锁定"));
+
+    let unit = Client::login(&app, "unit").await;
+    assert_eq!(unit.get("/api/session").await.1["user"]["username"], "unit");
+    assert_eq!(
+        unit.call(Method::DELETE, "/api/session", None).await.0,
+        StatusCode::NO_CONTENT
+    );
+    let (s, e) = unit.get("/api/forms").await;
+    assert_eq!(
+        (s, e["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("unauthenticated"))
+    );
+    let (s, e) = reqwest::Client::new()
+        .get(format!("{}/api/forms", app.base))
+        .bearer_auth(&unit.token)
+        .send()
+        .await
+        .map(|r| (r.status(), ()))
+        .unwrap();
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{e:?}");
+
+    // Sessions expire.
+    let short = spawn_app_with(Config {
+        session_minutes: 0,
+        ..Config::default()
+    })
+    .await;
+    let c = Client::login(&short, "unit").await;
+    // The browser drops a cookie with Max-Age=0 itself; the server refuses the token too.
+    let res = reqwest::Client::new()
+        .get(format!("{}/api/forms", short.base))
+        .bearer_auth(&c.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let e: Value = res.json().await.unwrap();
+    assert_eq!(e["code"], "session_expired");
+    assert!(e["message"].as_str().unwrap().contains("过期"));
+
+    // The audit log holds sign-ins and failures, for auditors only, and no route changes it.
+    let auditor = Client::login(&app, "auditor").await;
+    let (s, log) = auditor.get("/api/audit").await;
+    assert_eq!(s, StatusCode::OK);
+    let actions: Vec<&str> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for a in ["login", "login_failed", "login_locked", "logout"] {
+        assert!(actions.contains(&a), "{a} in {actions:?}");
+    }
+    assert!(log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["ip"] == "127.0.0.1"));
+    for who in ["unit", "finance", "admin"] {
+        let c = Client::login(&app, who).await;
+        assert_eq!(c.get("/api/audit").await.0, StatusCode::FORBIDDEN, "{who}");
+    }
+    for m in [Method::POST, Method::PUT, Method::DELETE] {
+        let (s, _) = auditor.call(m.clone(), "/api/audit", Some(json!({}))).await;
+        assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED, "{m}");
+    }
+    let (_, again) = auditor.get("/api/audit").await;
+    assert!(again["entries"].as_array().unwrap().len() >= log["entries"].as_array().unwrap().len());
+}
+
+/// Every role × every action, on its own form and on another unit's: forbidden cells get 403
+/// or 404 and change nothing.
+#[tokio::test]
+async fn access_matrix() {
+    let app = spawn_app().await;
+    let admin = Client::login(&app, "admin").await;
+    // Another department with its unit, user and form.
+    let (_, d2) = admin.call(Method::POST, "/api/orgs", Some(json!({ "name": "另一个主管部门", "kind": "department", "parent_id": "org-finance" }))).await;
+    let d2 = d2["org"]["id"].as_str().unwrap().to_string();
+    let (s, u2) = admin
+        .call(
+            Method::POST,
+            "/api/orgs",
+            Some(json!({ "name": "另一个单位", "kind": "unit", "parent_id": d2 })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let u2 = u2["org"]["id"].as_str().unwrap().to_string();
+    let (s, e) = admin.call(Method::POST, "/api/users", Some(json!({ "username": "unit2", "display_name": "乙单位", "password": "another-pass-1", "role": "unit", "org_id": u2 }))).await;
+    assert_eq!(s, StatusCode::CREATED, "{e}");
+    let unit2 = Client::login_with(&app, "unit2", "another-pass-1").await;
+    let mine = Client::login(&app, "unit").await;
+    let own_id = form_id(&mine, "管理工作经费").await;
+    let (_, own) = mine.get(&format!("/api/forms/{own_id}")).await;
+    let mut other_form = own.clone();
+    other_form["implementer"] = json!("另一个单位");
+    other_form["indicators"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .for_each(|i| i["id"] = Value::Null);
+    let (s, created) = unit2
+        .call(Method::POST, "/api/forms", Some(other_form))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    let other_id = created["id"].as_str().unwrap().to_string();
+
+    let users = ["unit", "dept", "finance", "admin", "auditor"];
+    let mut clients = vec![];
+    for u in users {
+        clients.push((u, Client::login(&app, u).await));
+    }
+    // Who sees which form.
+    let sees = |u: &str, other: bool| match u {
+        "unit" | "dept" => !other,
+        "finance" | "auditor" => true,
+        _ => false,
+    };
+    for (u, c) in &clients {
+        for (other, id) in [(false, &own_id), (true, &other_id)] {
+            let (s, _) = c.get(&format!("/api/forms/{id}")).await;
+            let expect = if sees(u, other) {
+                StatusCode::OK
+            } else {
+                StatusCode::NOT_FOUND
+            };
+            assert_eq!(s, expect, "{u} GET {}", if other { "other" } else { "own" });
+            for sub in [
+                "history",
+                "versions",
+                "findings",
+                "monitoring",
+                "indicators",
+            ] {
+                assert_eq!(
+                    c.get(&format!("/api/forms/{id}/{sub}")).await.0,
+                    expect,
+                    "{u} {sub}"
+                );
+            }
+        }
+        let (_, list) = c.get("/api/forms?per_page=200").await;
+        let ids: Vec<&str> = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            ids.contains(&own_id.as_str()),
+            sees(u, false),
+            "{u} list own"
+        );
+        assert_eq!(
+            ids.contains(&other_id.as_str()),
+            sees(u, true),
+            "{u} list other"
+        );
+    }
+    // Changes: only the unit edits and submits its own; reviewers review; admin and auditor
+    // do neither; nobody acts on a form outside their scope.
+    let snapshot = |c: &Client, id: String| {
+        let c = Client {
+            http: c.http.clone(),
+            base: c.base.clone(),
+            csrf: c.csrf.clone(),
+            token: c.token.clone(),
+        };
+        async move {
+            let (_, v) = Client::get(&c, &format!("/api/forms/{id}")).await;
+            (v["version"].clone(), v["status"].clone())
+        }
+    };
+    let fin = &clients[2].1;
+    let before_own = snapshot(fin, own_id.clone()).await;
+    let before_other = snapshot(fin, other_id.clone()).await;
+    for (u, c) in &clients {
+        for (other, id) in [(false, &own_id), (true, &other_id)] {
+            let (s, _) = c
+                .call(
+                    Method::PUT,
+                    &format!("/api/forms/{id}"),
+                    Some(json!({ "base_version": 1, "form": own.clone() })),
+                )
+                .await;
+            let allowed = *u == "unit" && !other;
+            if !allowed {
+                assert!(
+                    s == StatusCode::FORBIDDEN || s == StatusCode::NOT_FOUND,
+                    "{u} PUT {other}: {s}"
+                );
+            }
+            for action in ["approve", "return", "publish"] {
+                let (s, _) = act(c, id, action, "x").await;
+                // Nothing is submitted yet: reviewers who see the form get 409, others 403/404.
+                let expect_conflict = (*u == "dept" && !other) || *u == "finance";
+                if !expect_conflict {
+                    assert!(
+                        s == StatusCode::FORBIDDEN || s == StatusCode::NOT_FOUND,
+                        "{u} {action} {other}: {s}"
+                    );
+                }
+            }
+            if *u != "unit" {
+                let (s, _) = act(c, id, "submit", "").await;
+                assert!(
+                    s == StatusCode::FORBIDDEN || s == StatusCode::NOT_FOUND,
+                    "{u} submit {other}: {s}"
+                );
+            }
+        }
+        let (s, _) = c.call(Method::POST, "/api/users", Some(json!({ "username": format!("x{u}"), "display_name": "x", "password": "0123456789", "role": "auditor" }))).await;
+        assert_eq!(
+            s == StatusCode::CREATED,
+            *u == "admin",
+            "{u} create user: {s}"
+        );
+        let (s, _) = c.get("/api/users").await;
+        assert_eq!(s == StatusCode::OK, *u == "admin", "{u} list users");
+    }
+    let after_other = snapshot(fin, other_id.clone()).await;
+    assert_eq!(
+        after_other, before_other,
+        "no one outside its unit changed the other form"
+    );
+    let after_own = snapshot(fin, own_id.clone()).await;
+    assert_eq!(
+        after_own.1, before_own.1,
+        "the status of the own form did not move"
+    );
+    // The unit may not act on another unit's form even by guessing its ID.
+    assert_eq!(
+        act(&clients[0].1, &other_id, "submit", "").await.0,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn openapi_describes_every_route_and_the_docs_work_offline() {
+    let app = spawn_app().await;
+    let anon = Client::anonymous(&app);
+    let (s, spec) = anon.get("/api/openapi.json").await;
+    assert_eq!(s, StatusCode::OK);
+    let paths = spec["paths"].as_object().unwrap();
+    let finance = Client::login(&app, "finance").await;
+    let id = form_id(&finance, "管理工作经费").await;
+    for (method, path, _, _, _) in jixiao_web::openapi::ROUTES {
+        assert!(
+            paths[*path][*method].is_object(),
+            "{method} {path} described"
+        );
+        let real = path
+            .replace("{id}", &id)
+            .replace("{version}", "1")
+            .replace("{period}", "Q1");
+        let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+        let (s, v) = finance.call(m, &real, None).await;
+        assert_ne!(
+            v.get("code").and_then(Value::as_str),
+            Some("no_route"),
+            "{method} {path} is routed"
+        );
+        assert_ne!(s, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+    }
+    let res = reqwest::get(format!("{}/api/docs", app.base))
+        .await
+        .unwrap();
+    let csp = res.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"));
+    assert_eq!(res.headers()["x-frame-options"], "DENY");
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("<script src=\"/static/api-docs.js\">") && !html.contains("<script>"),
+        "no inline script"
+    );
+    let js = reqwest::get(format!("{}/static/api-docs.js", app.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        js.contains("/api/openapi.json") && !js.contains("http://") && !js.contains("https://"),
+        "no CDN"
+    );
+}
