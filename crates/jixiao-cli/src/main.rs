@@ -137,8 +137,49 @@ enum Command {
         #[arg(long, env = "JIXIAO_SESSION_MINUTES")]
         session_minutes: Option<i64>,
     },
+    /// 用户管理（部署时建立第一个管理员）/ users (bootstrap the first administrator of a deployment)
+    #[command(subcommand)]
+    User(UserCommand),
+    /// 组织管理 / organisations
+    #[command(subcommand)]
+    Org(OrgCommand),
     /// 载入示例数据（上海市大数据中心 2023 年 8 张申报表）并列出 / load the demo data (8 forms of the Shanghai Big Data Center, 2023) and list it
     Demo,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// 新建用户；密码取自环境变量 JIXIAO_PASSWORD 或标准输入 / add a user; the password comes from JIXIAO_PASSWORD or standard input
+    Add {
+        username: String,
+        /// unit | department | finance | admin | auditor
+        #[arg(long)]
+        role: String,
+        /// 所属组织名称 / the organisation's name
+        #[arg(long)]
+        org: Option<String>,
+        /// 显示名 / display name
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// 列出用户 / list users
+    List,
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// 新建组织 / add an organisation
+    Add {
+        name: String,
+        /// unit | department | finance
+        #[arg(long)]
+        kind: String,
+        /// 上级组织名称 / the parent organisation's name
+        #[arg(long)]
+        parent: Option<String>,
+    },
+    /// 列出组织 / list organisations
+    List,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -487,6 +528,115 @@ async fn run(cli: Cli) -> Result<()> {
             jixiao_web::serve(state, listener).await?;
             Ok(())
         }
+        Command::User(cmd) => {
+            let store = open_store(&db_path(cli.db, false)?).await?;
+            match cmd {
+                UserCommand::List => {
+                    for u in store.users().await? {
+                        println!(
+                            "{}\t{}\t{}\t{}",
+                            u.username,
+                            u.role.name(),
+                            u.display_name,
+                            u.org_id.unwrap_or_default()
+                        );
+                    }
+                }
+                UserCommand::Add {
+                    username,
+                    role,
+                    org,
+                    name,
+                } => {
+                    let role = jixiao_core::workflow::Role::from_name(&role)
+                        .with_context(|| format!("未知角色“{role}”：unit/department/finance/admin/auditor / unknown role “{role}”"))?;
+                    let org_id = match org {
+                        Some(o) => Some(
+                            store
+                                .orgs()
+                                .await?
+                                .into_iter()
+                                .find(|x| x.name == o)
+                                .map(|x| x.id)
+                                .with_context(|| {
+                                    format!("没有组织“{o}” / no organisation “{o}”")
+                                })?,
+                        ),
+                        None => None,
+                    };
+                    let password = match std::env::var("JIXIAO_PASSWORD") {
+                        Ok(p) => p,
+                        Err(_) => {
+                            eprintln!("密码 / password:");
+                            let mut line = String::new();
+                            std::io::stdin().read_line(&mut line)?;
+                            line.trim_end_matches(['\n', '\r']).to_string()
+                        }
+                    };
+                    if password.chars().count() < 10 {
+                        bail!("密码至少 10 个字符 / a password has at least 10 characters");
+                    }
+                    let hash = jixiao_web::auth::hash_password(&password)
+                        .map_err(|e| anyhow::anyhow!("{}", e.message_en))?;
+                    let user = jixiao_store::User {
+                        id: uuid_like(),
+                        display_name: name.unwrap_or_else(|| username.clone()),
+                        username,
+                        role,
+                        org_id,
+                    };
+                    store.create_user(&user, &hash).await?;
+                    println!("已建立用户 / created user {}", user.username);
+                }
+            }
+            Ok(())
+        }
+        Command::Org(cmd) => {
+            let store = open_store(&db_path(cli.db, false)?).await?;
+            match cmd {
+                OrgCommand::List => {
+                    for o in store.orgs().await? {
+                        println!(
+                            "{}\t{}\t{}\t{}",
+                            o.id,
+                            o.kind,
+                            o.name,
+                            o.parent_id.unwrap_or_default()
+                        );
+                    }
+                }
+                OrgCommand::Add { name, kind, parent } => {
+                    if !["unit", "department", "finance"].contains(&kind.as_str()) {
+                        bail!("组织类型须为 unit/department/finance / the kind must be unit, department or finance");
+                    }
+                    let parent_id = match parent {
+                        Some(p) => Some(
+                            store
+                                .orgs()
+                                .await?
+                                .into_iter()
+                                .find(|x| x.name == p)
+                                .map(|x| x.id)
+                                .with_context(|| {
+                                    format!("没有组织“{p}” / no organisation “{p}”")
+                                })?,
+                        ),
+                        None => None,
+                    };
+                    store
+                        .create_org(&jixiao_store::Org {
+                            id: uuid_like(),
+                            name: name.clone(),
+                            kind,
+                            parent_id,
+                        })
+                        .await?;
+                    let linked = store.link_forms_to_units().await?;
+                    println!("已建立组织 / created organisation {name}（关联申报表 / forms linked: {linked}）");
+                }
+            }
+            Ok(())
+        }
         Command::Rules => {
             for r in jixiao_core::review::registry() {
                 println!(
@@ -657,32 +807,21 @@ async fn import(
         .collect();
     let store = open_store(db).await?;
     let report = store.import(&forms, on_conflict).await?;
-    // Review what was created or changed, as stored (so findings carry indicator IDs), and
-    // keep the findings with the form's version.
-    let mut changed = Vec::new();
-    for (id, outcome) in &report.outcomes {
-        if *outcome != ImportOutcome::Unchanged {
-            if let Some(form) = store.get(id).await? {
-                changed.push(check::Subject {
-                    form,
-                    origin: String::new(),
-                    stored_id: Some(id.clone()),
-                });
-            }
-        }
-    }
-    let findings = check::review_all(&changed, &[], Some(&*store), rules).await?;
+    // Review what was created or changed. The findings are kept with the form's version when
+    // the form is checked (jixiao check, or the web app), not here: a bulk import stays fast.
     let (mut errors, mut warns, mut hints) = (0, 0, 0);
-    for (s, f) in changed.iter().zip(&findings) {
-        for x in f {
+    let mut changed = 0;
+    for (form, (_, outcome)) in forms.iter().zip(&report.outcomes) {
+        if *outcome == ImportOutcome::Unchanged {
+            continue;
+        }
+        changed += 1;
+        for x in jixiao_core::review::review(form, None, rules) {
             match x.severity {
                 Severity::Error => errors += 1,
                 Severity::Warning => warns += 1,
                 Severity::Hint => hints += 1,
             }
-        }
-        if let Some(id) = &s.stored_id {
-            store.save_findings(id, f).await?;
         }
     }
     for (path, out) in &read {
@@ -706,7 +845,7 @@ async fn import(
         indicators,
         warnings
     );
-    if !changed.is_empty() {
+    if changed > 0 {
         println!(
             "审核 / review: {} 个错误 / errors，{} 个警告 / warnings，{} 个提示 / hints（jixiao check 查看 / see jixiao check）",
             errors, warns, hints
@@ -747,6 +886,10 @@ async fn list(store: &dyn Store) -> Result<()> {
     println!("{t}");
     println!("共 {} 张申报表 / {} forms", forms.len(), forms.len());
     Ok(())
+}
+
+fn uuid_like() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
 }
 
 /// The shortest prefix of each ID (at least 8 characters) that no other ID shares.

@@ -194,6 +194,8 @@ pub trait Store: Send + Sync {
     // ------------------------------------------------------------ forms in the workflow
 
     async fn form_meta(&self, id: &str) -> Result<Option<FormMeta>, StoreError>;
+    /// A form with its workflow metadata, read together.
+    async fn form_with_meta(&self, id: &str) -> Result<Option<(Form, FormMeta)>, StoreError>;
     /// One page of the forms a scope may see, filtered, searched and sorted.
     async fn list_page(&self, q: &ListQuery) -> Result<Page, StoreError>;
     /// Creates a form (version 1, draft) for a unit.

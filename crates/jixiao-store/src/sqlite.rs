@@ -25,6 +25,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 
 pub struct SqliteStore {
     pub(crate) pool: SqlitePool,
+    /// Totals of the portfolio list per filter, with the forms generation they were counted at.
+    pub(crate) totals: std::sync::Mutex<HashMap<String, (i64, i64, i64)>>,
 }
 
 impl SqliteStore {
@@ -41,12 +43,17 @@ impl SqliteStore {
             // touch index pages of random IDs all over the tree.
             .pragma("cache_size", "-65536")
             .pragma("temp_store", "memory");
+        // WAL lets readers run side by side, so a server gets several connections; each may
+        // hold up to its 64 MiB page cache.
         let pool = SqlitePoolOptions::new()
-            .max_connections(4)
+            .max_connections(8)
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore {
+            pool,
+            totals: std::sync::Mutex::new(HashMap::new()),
+        })
     }
 }
 
@@ -500,6 +507,40 @@ impl Store for SqliteStore {
     }
     async fn form_meta(&self, id: &str) -> Result<Option<FormMeta>, StoreError> {
         self.do_form_meta(id).await
+    }
+    async fn form_with_meta(&self, id: &str) -> Result<Option<(Form, FormMeta)>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let Some(row) = sqlx::query(&format!(
+            "SELECT {FORM_COLUMNS}, status, version, unit_id, updated_by, updated_at FROM forms WHERE id = ?"
+        ))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let mut form = form_from_row(&row)?;
+        let status: String = row.get("status");
+        let meta = FormMeta {
+            id: id.to_string(),
+            version: row.get("version"),
+            status: Status::from_name(&status)
+                .ok_or_else(|| StoreError::Corrupt(format!("status “{status}”")))?,
+            unit_id: row.get("unit_id"),
+            updated_by: row.get("updated_by"),
+            updated_at: row.get("updated_at"),
+        };
+        let rows = sqlx::query(&format!(
+            "SELECT {INDICATOR_COLUMNS} FROM indicators WHERE form_id = ? ORDER BY position"
+        ))
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+        form.indicators = rows
+            .iter()
+            .map(indicator_from_row)
+            .collect::<Result<_, _>>()?;
+        Ok(Some((form, meta)))
     }
     async fn list_page(&self, q: &ListQuery) -> Result<Page, StoreError> {
         self.do_list_page(q).await

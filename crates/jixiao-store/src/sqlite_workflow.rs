@@ -311,10 +311,8 @@ impl SqliteStore {
         }
         let per_page = q.per_page.clamp(1, 200);
         let page = q.page.max(1);
-        let mut count: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "SELECT count(*), COALESCE(sum(f.funds_annual_total), 0) FROM forms f",
-        );
-        if !filters(&mut count, q) {
+        if matches!(&q.scope, Scope::Nothing) || matches!(&q.scope, Scope::Units(u) if u.is_empty())
+        {
             return Ok(Page {
                 items: vec![],
                 total: 0,
@@ -323,7 +321,40 @@ impl SqliteStore {
                 annual_total_sum: Money::ZERO,
             });
         }
-        let (total, sum): (i64, i64) = count.build_query_as().fetch_one(&self.pool).await?;
+        // Counting and summing every matching form is the costly part of a page; the result
+        // holds until the forms change, which the generation counter (bumped by triggers on
+        // every change, whichever server made it) tells.
+        let generation: i64 =
+            sqlx::query_scalar("SELECT value FROM generations WHERE name = 'forms'")
+                .fetch_one(&self.pool)
+                .await?;
+        let key = format!(
+            "{:?}|{:?}|{:?}|{:?}|{:?}",
+            q.scope, q.year, q.status, q.department, q.search
+        );
+        let cached = self
+            .totals
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&key).copied())
+            .filter(|(g, _, _)| *g == generation);
+        let (total, sum) = match cached {
+            Some((_, total, sum)) => (total, sum),
+            None => {
+                let mut count: QueryBuilder<Sqlite> = QueryBuilder::new(
+                    "SELECT count(*), COALESCE(sum(f.funds_annual_total), 0) FROM forms f",
+                );
+                filters(&mut count, q);
+                let (total, sum): (i64, i64) = count.build_query_as().fetch_one(&self.pool).await?;
+                if let Ok(mut m) = self.totals.lock() {
+                    if m.len() > 4096 {
+                        m.clear();
+                    }
+                    m.insert(key, (generation, total, sum));
+                }
+                (total, sum)
+            }
+        };
         let mut list: QueryBuilder<Sqlite> = QueryBuilder::new(
             "SELECT f.id, f.year, f.name, f.department, f.implementer, f.funds_annual_total, f.status, f.version, f.updated_at, \
              (SELECT count(*) FROM indicators i WHERE i.form_id = f.id) AS n FROM forms f",

@@ -115,6 +115,10 @@ async fn not_found() -> error::ApiError {
 pub fn router(state: AppState) -> Router {
     let limit = state.config.body_limit_bytes;
     Router::new()
+        .route(
+            "/",
+            get(|| async { axum::response::Redirect::to("/api/docs") }),
+        )
         .route("/api/health", get(health))
         .route(
             "/api/session",
