@@ -809,3 +809,33 @@ async fn openapi_describes_every_route_and_the_docs_work_offline() {
         "no CDN"
     );
 }
+
+/// The portfolio's totals are cached per filter; every change to forms must show at once.
+#[tokio::test]
+async fn list_totals_follow_every_change() {
+    let app = spawn_app().await;
+    let finance = Client::login(&app, "finance").await;
+    let unit = Client::login(&app, "unit").await;
+    let (_, before) = finance.get("/api/forms?per_page=5").await;
+    assert_eq!(before["total"], 8);
+    assert_eq!(before["annual_total_sum"], "1408122458.08");
+    let (_, submitted) = finance.get("/api/forms?status=submitted").await;
+    assert_eq!(submitted["total"], 0);
+    let id = form_id(&unit, "管理工作经费").await;
+    assert_eq!(act(&unit, &id, "submit", "").await.0, StatusCode::OK);
+    assert_eq!(finance.get("/api/forms?status=submitted").await.1["total"], 1);
+    let (_, mut form) = unit.get(&format!("/api/forms/{id}")).await;
+    assert_eq!(act(&unit, &id, "withdraw", "").await.0, StatusCode::OK);
+    form["name"] = json!("新建的项目");
+    for i in form["indicators"].as_array_mut().unwrap() {
+        i["id"] = Value::Null;
+    }
+    let (s, v) = unit.call(Method::POST, "/api/forms", Some(form)).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (_, after) = finance.get("/api/forms?per_page=5").await;
+    assert_eq!(after["total"], 9);
+    assert_eq!(after["annual_total_sum"], "1454759924.46", "1,408,122,458.08 + 46,637,466.38");
+    let (_, found) = finance.get("/api/forms?q=新建").await;
+    assert_eq!(found["total"], 1);
+    assert_eq!(finance.get("/api/forms?status=submitted").await.1["total"], 0);
+}
