@@ -550,20 +550,7 @@ async fn run(cli: Cli) -> Result<()> {
                 } => {
                     let role = jixiao_core::workflow::Role::from_name(&role)
                         .with_context(|| format!("未知角色“{role}”：unit/department/finance/admin/auditor / unknown role “{role}”"))?;
-                    let org_id = match org {
-                        Some(o) => Some(
-                            store
-                                .orgs()
-                                .await?
-                                .into_iter()
-                                .find(|x| x.name == o)
-                                .map(|x| x.id)
-                                .with_context(|| {
-                                    format!("没有组织“{o}” / no organisation “{o}”")
-                                })?,
-                        ),
-                        None => None,
-                    };
+                    let org_id = org_id_by_name(&*store, org.as_deref()).await?;
                     let password = match std::env::var("JIXIAO_PASSWORD") {
                         Ok(p) => p,
                         Err(_) => {
@@ -609,20 +596,7 @@ async fn run(cli: Cli) -> Result<()> {
                     if !["unit", "department", "finance"].contains(&kind.as_str()) {
                         bail!("组织类型须为 unit/department/finance / the kind must be unit, department or finance");
                     }
-                    let parent_id = match parent {
-                        Some(p) => Some(
-                            store
-                                .orgs()
-                                .await?
-                                .into_iter()
-                                .find(|x| x.name == p)
-                                .map(|x| x.id)
-                                .with_context(|| {
-                                    format!("没有组织“{p}” / no organisation “{p}”")
-                                })?,
-                        ),
-                        None => None,
-                    };
+                    let parent_id = org_id_by_name(&*store, parent.as_deref()).await?;
                     store
                         .create_org(&jixiao_store::Org {
                             id: uuid_like(),
@@ -886,6 +860,15 @@ async fn list(store: &dyn Store) -> Result<()> {
     println!("{t}");
     println!("共 {} 张申报表 / {} forms", forms.len(), forms.len());
     Ok(())
+}
+
+/// The ID of the organisation with this name, if a name is given.
+async fn org_id_by_name(store: &dyn Store, name: Option<&str>) -> Result<Option<String>> {
+    let Some(name) = name else { return Ok(None) };
+    let org = store.orgs().await?.into_iter().find(|x| x.name == name);
+    Ok(Some(org.map(|x| x.id).with_context(|| {
+        format!("没有组织“{name}” / no organisation “{name}”")
+    })?))
 }
 
 fn uuid_like() -> String {

@@ -46,19 +46,6 @@ impl ImportReport {
     }
 }
 
-/// A line of the form list.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FormSummary {
-    pub id: String,
-    pub year: i32,
-    pub name: String,
-    pub department: String,
-    pub implementer: String,
-    pub annual_total: Option<Money>,
-    pub indicators: i64,
-    pub version: i64,
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("申报表“{name}”（{year}年度，{implementer}）已存在且内容不同（ID {id}）；如要替换请加 --replace / the form “{name}” ({year}, {implementer}) is already stored with different content (ID {id}); use --replace to replace it")]
@@ -114,7 +101,7 @@ pub trait Store: Send + Sync {
     ) -> Result<ImportReport, StoreError>;
 
     /// Every form, newest year first, then by department and name.
-    async fn list(&self) -> Result<Vec<FormSummary>, StoreError>;
+    async fn list(&self) -> Result<Vec<FormRow>, StoreError>;
 
     /// A form with its indicators, by full ID.
     async fn get(&self, id: &str) -> Result<Option<Form>, StoreError>;

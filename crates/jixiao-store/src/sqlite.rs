@@ -1,8 +1,8 @@
 //! SQLite behind the [`Store`] trait.
 
 use crate::{
-    AuditEntry, FormMeta, FormSummary, ImportOutcome, ImportReport, ListQuery, OnConflict, Org,
-    Page, Session, Store, StoreError, Transition, User, UserAuth, VersionInfo,
+    AuditEntry, FormMeta, FormRow, ImportOutcome, ImportReport, ListQuery, OnConflict, Org, Page,
+    Session, Store, StoreError, Transition, User, UserAuth, VersionInfo,
 };
 use async_trait::async_trait;
 use chrono::NaiveDate;
@@ -61,6 +61,10 @@ const FORM_COLUMNS: &str =
     "id, year, name, nature, category, department, implementer, start_date, end_date, \
     funds_total, funds_fiscal, funds_other, funds_annual_total, funds_annual_appropriation, \
     funds_annual_carryover, funds_annual_other, goal_overall, goal_annual";
+
+/// The columns of a form list line (see `sqlite_workflow::row_from`).
+pub(crate) const LIST_SELECT: &str = "SELECT f.id, f.year, f.name, f.department, f.implementer, f.funds_annual_total, \
+    f.status, f.version, f.updated_at, (SELECT count(*) FROM indicators i WHERE i.form_id = f.id) AS n FROM forms f";
 
 const INDICATOR_COLUMNS: &str =
     "id, form_id, position, level1, level2, name, kind, op, value, unit, subject, op_implied, text, raw";
@@ -205,29 +209,13 @@ impl Store for SqliteStore {
         Ok(ImportReport { outcomes })
     }
 
-    async fn list(&self) -> Result<Vec<FormSummary>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT f.id, f.year, f.name, f.department, f.implementer, f.funds_annual_total, f.version, \
-             (SELECT count(*) FROM indicators i WHERE i.form_id = f.id) AS n \
-             FROM forms f ORDER BY f.year DESC, f.department, f.name, f.id",
-        )
+    async fn list(&self) -> Result<Vec<FormRow>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "{LIST_SELECT} ORDER BY f.year DESC, f.department, f.name, f.id"
+        ))
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| FormSummary {
-                id: r.get("id"),
-                year: r.get("year"),
-                name: r.get("name"),
-                department: r.get("department"),
-                implementer: r.get("implementer"),
-                annual_total: r
-                    .get::<Option<i64>, _>("funds_annual_total")
-                    .map(Money::from_fen),
-                indicators: r.get("n"),
-                version: r.get("version"),
-            })
-            .collect())
+        rows.iter().map(crate::sqlite_workflow::row_from).collect()
     }
 
     async fn get(&self, id: &str) -> Result<Option<Form>, StoreError> {
@@ -520,26 +508,8 @@ impl Store for SqliteStore {
             return Ok(None);
         };
         let mut form = form_from_row(&row)?;
-        let status: String = row.get("status");
-        let meta = FormMeta {
-            id: id.to_string(),
-            version: row.get("version"),
-            status: Status::from_name(&status)
-                .ok_or_else(|| StoreError::Corrupt(format!("status “{status}”")))?,
-            unit_id: row.get("unit_id"),
-            updated_by: row.get("updated_by"),
-            updated_at: row.get("updated_at"),
-        };
-        let rows = sqlx::query(&format!(
-            "SELECT {INDICATOR_COLUMNS} FROM indicators WHERE form_id = ? ORDER BY position"
-        ))
-        .bind(id)
-        .fetch_all(&mut *conn)
-        .await?;
-        form.indicators = rows
-            .iter()
-            .map(indicator_from_row)
-            .collect::<Result<_, _>>()?;
+        let meta = crate::sqlite_workflow::meta_from_row(&row)?;
+        form.indicators = load_indicators(&mut conn, id).await?;
         Ok(Some((form, meta)))
     }
     async fn list_page(&self, q: &ListQuery) -> Result<Page, StoreError> {
@@ -799,17 +769,21 @@ pub(crate) async fn load_form(
         return Ok(None);
     };
     let mut form = form_from_row(&row)?;
+    form.indicators = load_indicators(conn, id).await?;
+    Ok(Some(form))
+}
+
+async fn load_indicators(
+    conn: &mut SqliteConnection,
+    id: &str,
+) -> Result<Vec<Indicator>, StoreError> {
     let rows = sqlx::query(&format!(
         "SELECT {INDICATOR_COLUMNS} FROM indicators WHERE form_id = ? ORDER BY position"
     ))
     .bind(id)
     .fetch_all(&mut *conn)
     .await?;
-    form.indicators = rows
-        .iter()
-        .map(indicator_from_row)
-        .collect::<Result<_, _>>()?;
-    Ok(Some(form))
+    rows.iter().map(indicator_from_row).collect()
 }
 
 fn date(r: &SqliteRow, col: &str) -> Result<Option<NaiveDate>, StoreError> {

@@ -22,6 +22,35 @@ fn user_from(r: &SqliteRow) -> Result<User, StoreError> {
     })
 }
 
+pub(crate) fn meta_from_row(r: &SqliteRow) -> Result<FormMeta, StoreError> {
+    Ok(FormMeta {
+        id: r.get("id"),
+        version: r.get("version"),
+        status: status(&r.get::<String, _>("status"))?,
+        unit_id: r.get("unit_id"),
+        updated_by: r.get("updated_by"),
+        updated_at: r.get("updated_at"),
+    })
+}
+
+/// A line of a form list, from a row of [`crate::sqlite::LIST_SELECT`].
+pub(crate) fn row_from(r: &SqliteRow) -> Result<FormRow, StoreError> {
+    Ok(FormRow {
+        id: r.get("id"),
+        year: r.get("year"),
+        name: r.get("name"),
+        department: r.get("department"),
+        implementer: r.get("implementer"),
+        annual_total: r
+            .get::<Option<i64>, _>("funds_annual_total")
+            .map(Money::from_fen),
+        status: status(&r.get::<String, _>("status"))?,
+        version: r.get("version"),
+        indicators: r.get("n"),
+        updated_at: r.get("updated_at"),
+    })
+}
+
 fn status(s: &str) -> Result<Status, StoreError> {
     Status::from_name(s).ok_or_else(|| StoreError::Corrupt(format!("status “{s}”")))
 }
@@ -240,23 +269,13 @@ impl SqliteStore {
     }
 
     pub(crate) async fn do_form_meta(&self, id: &str) -> Result<Option<FormMeta>, StoreError> {
-        let Some(r) = sqlx::query(
+        let row = sqlx::query(
             "SELECT id, version, status, unit_id, updated_by, updated_at FROM forms WHERE id = ?",
         )
         .bind(id)
         .fetch_optional(&self.pool)
-        .await?
-        else {
-            return Ok(None);
-        };
-        Ok(Some(FormMeta {
-            id: r.get("id"),
-            version: r.get("version"),
-            status: status(&r.get::<String, _>("status"))?,
-            unit_id: r.get("unit_id"),
-            updated_by: r.get("updated_by"),
-            updated_at: r.get("updated_at"),
-        }))
+        .await?;
+        row.as_ref().map(meta_from_row).transpose()
     }
 
     pub(crate) async fn do_list_page(&self, q: &ListQuery) -> Result<Page, StoreError> {
@@ -355,10 +374,7 @@ impl SqliteStore {
                 (total, sum)
             }
         };
-        let mut list: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "SELECT f.id, f.year, f.name, f.department, f.implementer, f.funds_annual_total, f.status, f.version, f.updated_at, \
-             (SELECT count(*) FROM indicators i WHERE i.form_id = f.id) AS n FROM forms f",
-        );
+        let mut list: QueryBuilder<Sqlite> = QueryBuilder::new(crate::sqlite::LIST_SELECT);
         filters(&mut list, q);
         let (desc, key) = match q.sort.strip_prefix('-') {
             Some(k) => (true, k),
@@ -381,22 +397,7 @@ impl SqliteStore {
         let rows = list.build().fetch_all(&self.pool).await?;
         let items = rows
             .iter()
-            .map(|r| {
-                Ok(FormRow {
-                    id: r.get("id"),
-                    year: r.get("year"),
-                    name: r.get("name"),
-                    department: r.get("department"),
-                    implementer: r.get("implementer"),
-                    annual_total: r
-                        .get::<Option<i64>, _>("funds_annual_total")
-                        .map(Money::from_fen),
-                    status: status(&r.get::<String, _>("status"))?,
-                    version: r.get("version"),
-                    indicators: r.get("n"),
-                    updated_at: r.get("updated_at"),
-                })
-            })
+            .map(row_from)
             .collect::<Result<Vec<_>, StoreError>>()?;
         Ok(Page {
             items,

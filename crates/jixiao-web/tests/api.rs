@@ -823,7 +823,10 @@ async fn list_totals_follow_every_change() {
     assert_eq!(submitted["total"], 0);
     let id = form_id(&unit, "管理工作经费").await;
     assert_eq!(act(&unit, &id, "submit", "").await.0, StatusCode::OK);
-    assert_eq!(finance.get("/api/forms?status=submitted").await.1["total"], 1);
+    assert_eq!(
+        finance.get("/api/forms?status=submitted").await.1["total"],
+        1
+    );
     let (_, mut form) = unit.get(&format!("/api/forms/{id}")).await;
     assert_eq!(act(&unit, &id, "withdraw", "").await.0, StatusCode::OK);
     form["name"] = json!("新建的项目");
@@ -834,8 +837,14 @@ async fn list_totals_follow_every_change() {
     assert_eq!(s, StatusCode::CREATED, "{v}");
     let (_, after) = finance.get("/api/forms?per_page=5").await;
     assert_eq!(after["total"], 9);
-    assert_eq!(after["annual_total_sum"], "1454759924.46", "1,408,122,458.08 + 46,637,466.38");
+    assert_eq!(
+        after["annual_total_sum"], "1454759924.46",
+        "1,408,122,458.08 + 46,637,466.38"
+    );
     let (_, found) = finance.get("/api/forms?q=新建").await;
     assert_eq!(found["total"], 1);
-    assert_eq!(finance.get("/api/forms?status=submitted").await.1["total"], 0);
+    assert_eq!(
+        finance.get("/api/forms?status=submitted").await.1["total"],
+        0
+    );
 }
