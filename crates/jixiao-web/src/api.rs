@@ -31,12 +31,21 @@ pub fn scope(user: &User) -> Scope {
 }
 
 /// The form's metadata if the user may see it; 404 otherwise.
-async fn visible(state: &AppState, auth: &Auth, id: &str) -> ApiResult<FormMeta> {
+pub(crate) async fn visible(state: &AppState, auth: &Auth, id: &str) -> ApiResult<FormMeta> {
     let meta = state
         .store
         .form_meta(id)
         .await?
         .ok_or_else(ApiError::not_found)?;
+    check_visible(state, auth, meta).await
+}
+
+/// The metadata back if the user may see the form; 404 otherwise.
+pub(crate) async fn check_visible(
+    state: &AppState,
+    auth: &Auth,
+    meta: FormMeta,
+) -> ApiResult<FormMeta> {
     let ok = match scope(&auth.user) {
         Scope::All => true,
         Scope::Nothing => false,
@@ -118,12 +127,13 @@ pub async fn get_form(
     auth: Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let meta = visible(&state, &auth, &id).await?;
-    let form = state
+    // One read of the form with its status and version, then the access check.
+    let (form, meta) = state
         .store
-        .get(&id)
+        .form_with_meta(&id)
         .await?
         .ok_or_else(ApiError::not_found)?;
+    let meta = check_visible(&state, &auth, meta).await?;
     Ok(Json(form_json(&form, &meta)))
 }
 
@@ -538,32 +548,49 @@ pub async fn act(
     Path(id): Path<String>,
     body: Body<ActionBody>,
 ) -> ApiResult<Json<Value>> {
-    let meta = visible(&state, &auth, &id).await?;
     let Json(body) = body?;
-    too_long(&body.comment, 5_000, "comment")?;
-    let form = state
-        .store
-        .get(&id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    for c in &body.indicator_comments {
-        too_long(&c.comment, 5_000, "indicator_comments.comment")?;
+    let comments: Vec<(String, String)> = body
+        .indicator_comments
+        .into_iter()
+        .map(|c| (c.indicator_id, c.comment))
+        .collect();
+    let (to, t) = take_action(&state, &auth, &id, body.action, &body.comment, &comments).await?;
+    Ok(Json(
+        json!({ "status": to, "status_label": to.chinese(), "transition": t }),
+    ))
+}
+
+/// A workflow action on a form, checked and recorded: the API and the pages both come here.
+pub async fn take_action(
+    state: &AppState,
+    auth: &Auth,
+    id: &str,
+    action: Action,
+    comment: &str,
+    indicator_comments: &[(String, String)],
+) -> ApiResult<(Status, jixiao_store::Transition)> {
+    let meta = visible(state, auth, id).await?;
+    too_long(comment, 5_000, "comment")?;
+    let form = state.store.get(id).await?.ok_or_else(ApiError::not_found)?;
+    for (ind, text) in indicator_comments {
+        too_long(text, 5_000, "indicator_comments.comment")?;
         if !form
             .indicators
             .iter()
-            .any(|i| i.id.as_deref() == Some(c.indicator_id.as_str()))
+            .any(|i| i.id.as_deref() == Some(ind.as_str()))
         {
             return Err(ApiError::bad_request(
-                format!("没有 ID 为 {} 的指标", c.indicator_id),
-                format!("no indicator {}", c.indicator_id),
+                format!("没有 ID 为 {ind} 的指标"),
+                format!("no indicator {ind}"),
             ));
         }
     }
-    let comment = body.comment.trim().to_string();
-    let has_comments = !comment.is_empty() || !body.indicator_comments.is_empty();
+    let comment = comment.trim().to_string();
+    let has_comments =
+        !comment.is_empty() || indicator_comments.iter().any(|(_, c)| !c.trim().is_empty());
     let to = workflow::transition(
         meta.status,
-        body.action,
+        action,
         auth.user.role,
         if has_comments { "x" } else { "" },
     )
@@ -575,30 +602,58 @@ pub async fn act(
         };
         ApiError::from_bilingual(code, "workflow", &e.to_string())
     })?;
-    let detail = json!({ "indicator_comments": body.indicator_comments.iter().map(|c| json!({"indicator_id": c.indicator_id, "comment": c.comment})).collect::<Vec<_>>() });
+    let detail = json!({ "indicator_comments": indicator_comments.iter().filter(|(_, c)| !c.trim().is_empty()).map(|(i, c)| json!({"indicator_id": i, "comment": c})).collect::<Vec<_>>() });
     let t = state
         .store
         .transition(
-            &id,
+            id,
             meta.status,
             to,
-            body.action,
+            action,
             &auth.user.username,
             &comment,
             &detail.to_string(),
         )
         .await?;
     audit(
-        &state,
+        state,
         &auth.user.username,
         &auth.ip,
-        &format!("form_{}", body.action.name()),
-        &id,
+        &format!("form_{}", action.name()),
+        id,
         &format!("{} → {}", meta.status.name(), to.name()),
     )
     .await;
+    Ok((to, t))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParseParams {
+    raw: String,
+}
+
+/// `GET /api/targets/parse?raw=≥30(项)`: a target read as the editor's user typed it.
+pub async fn parse_target(
+    _auth: Auth,
+    params: Result<Query<ParseParams>, QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    let Query(p) = params?;
+    too_long(&p.raw, 500, "raw")?;
+    let t = Target::parse(&p.raw);
+    Ok(Json(json!({ "target": t, "display": t.display() })))
+}
+
+/// `POST /api/review`: the findings of a form not yet saved (the editor shows them live).
+pub async fn review_draft(
+    State(state): State<AppState>,
+    _auth: Auth,
+    body: Body<Value>,
+) -> ApiResult<Json<Value>> {
+    let Json(v) = body?;
+    let form = form_from_body(v)?;
     Ok(Json(
-        json!({ "status": to, "status_label": to.chinese(), "transition": t }),
+        json!({ "findings": review(&form, None, &state.rules) }),
     ))
 }
 

@@ -98,7 +98,7 @@ pub struct Auth {
     pub ip: String,
 }
 
-fn cookie_token(headers: &HeaderMap) -> Option<String> {
+pub fn cookie_token(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -189,6 +189,29 @@ pub async fn sign_in(
 ) -> ApiResult<Response> {
     let Json(body) = body?;
     let ip = client_ip(&headers, Some(peer), state.config.trust_proxy);
+    let s = authenticate(&state, body.username.trim(), &body.password, &ip).await?;
+    let body = json!({ "user": s.user, "csrf_token": s.csrf, "token": s.token, "expires_at": s.expires_at });
+    Ok(([(header::SET_COOKIE, s.cookie)], Json(body)).into_response())
+}
+
+/// A new session: what sign-in gives back.
+pub struct NewSession {
+    pub user: User,
+    pub token: String,
+    pub csrf: String,
+    pub expires_at: String,
+    /// The `Set-Cookie` value carrying the token.
+    pub cookie: String,
+}
+
+/// Checks a username and password, counting failures and locking the account after too many;
+/// on success opens a session. Used by the API and the sign-in page alike.
+pub async fn authenticate(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    ip: &str,
+) -> ApiResult<NewSession> {
     let refused = || {
         ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -197,18 +220,10 @@ pub async fn sign_in(
             "wrong username or password",
         )
     };
-    let Some(auth) = state.store.user_auth(body.username.trim()).await? else {
+    let Some(auth) = state.store.user_auth(username).await? else {
         // Same work as a real check, so timing does not tell which usernames exist.
-        let _ = verify(&body.password, &state.dummy_hash);
-        audit(
-            &state,
-            "-",
-            &ip,
-            "login_failed",
-            body.username.trim(),
-            "unknown user",
-        )
-        .await;
+        let _ = verify(password, &state.dummy_hash);
+        audit(state, "-", ip, "login_failed", username, "unknown user").await;
         return Err(refused());
     };
     let t = now();
@@ -218,9 +233,9 @@ pub async fn sign_in(
         .filter(|u| *u > stamp(t).as_str())
     {
         audit(
-            &state,
+            state,
             &auth.user.username,
-            &ip,
+            ip,
             "login_locked",
             &auth.user.username,
             until,
@@ -234,7 +249,7 @@ pub async fn sign_in(
         )
         .with_detail(json!({ "locked_until": until })));
     }
-    if !verify(&body.password, &auth.password_hash) {
+    if !verify(password, &auth.password_hash) {
         let lock = (auth.failed_logins + 1 >= state.config.max_failed_logins)
             .then(|| stamp(t + chrono::Duration::minutes(state.config.lockout_minutes)));
         let n = state
@@ -242,9 +257,9 @@ pub async fn sign_in(
             .login_failed(&auth.user.id, lock.as_deref())
             .await?;
         audit(
-            &state,
+            state,
             &auth.user.username,
-            &ip,
+            ip,
             "login_failed",
             &auth.user.username,
             &format!("failures: {n}"),
@@ -261,9 +276,9 @@ pub async fn sign_in(
         .create_session(&token_hash(&token), &auth.user.id, &csrf, &stamp(expires))
         .await?;
     audit(
-        &state,
+        state,
         &auth.user.username,
-        &ip,
+        ip,
         "login",
         &auth.user.username,
         "",
@@ -278,8 +293,13 @@ pub async fn sign_in(
             ""
         }
     );
-    let body = json!({ "user": auth.user, "csrf_token": csrf, "token": token, "expires_at": stamp(expires) });
-    Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
+    Ok(NewSession {
+        user: auth.user,
+        token,
+        csrf,
+        expires_at: stamp(expires),
+        cookie,
+    })
 }
 
 /// `GET /api/session`: who is signed in.

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod demo;
 pub mod error;
 pub mod openapi;
+pub mod pages;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue, Request};
@@ -117,8 +118,9 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route(
             "/",
-            get(|| async { axum::response::Redirect::to("/api/docs") }),
+            get(|| async { axum::response::Redirect::to("/forms") }),
         )
+        .merge(pages::routes())
         .route("/api/health", get(health))
         .route(
             "/api/session",
@@ -145,6 +147,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/users", get(api::users).post(api::create_user))
         .route("/api/orgs", get(api::orgs).post(api::create_org))
         .route("/api/rules", get(api::rules))
+        .route("/api/targets/parse", get(api::parse_target))
+        .route("/api/review", post(api::review_draft))
         .route("/api/audit", get(api::audit_log))
         .route("/api/openapi.json", get(openapi::spec))
         .route("/api/docs", get(openapi::docs_page))

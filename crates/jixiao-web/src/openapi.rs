@@ -35,6 +35,8 @@ pub const ROUTES: &[(&str, &str, &str, &str, Option<&str>)] = &[
     ("post", "/api/orgs", "admin", "新建组织 / create an organisation", Some("NewOrg")),
     ("get", "/api/rules", "any", "审核规则 / review rules", None),
     ("get", "/api/audit", "auditor", "审计日志：limit / the audit log", None),
+    ("get", "/api/targets/parse", "any", "按用户写法解析指标值：raw / read a target as typed", None),
+    ("post", "/api/review", "any", "审核未保存的申报表（编辑时实时显示）/ review an unsaved form (live in the editor)", Some("Form")),
     ("get", "/api/openapi.json", "public", "本说明 / this description", None),
     ("get", "/api/docs", "public", "可浏览的接口说明 / browsable API description", None),
 ];

@@ -1,0 +1,260 @@
+//! The portfolio (every form the user may see) and the to-do and "handled by me" lists.
+
+use super::{error_page, form_urlencoded, layout, money, status_badge, PageUser};
+use crate::api::scope;
+use crate::error::ApiError;
+use crate::AppState;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use jixiao_core::workflow::{self, Role, Status};
+use jixiao_store::{FormRow, ListQuery};
+use maud::{html, Markup};
+use serde::Deserialize;
+
+#[derive(Deserialize, Default)]
+pub struct Filters {
+    year: Option<String>,
+    status: Option<String>,
+    department: Option<String>,
+    q: Option<String>,
+    sort: Option<String>,
+    page: Option<i64>,
+}
+
+fn table(rows: &[FormRow], sort: Option<(&Filters, &str)>) -> Markup {
+    let head = |key: &str, label: &str| -> Markup {
+        match sort {
+            Some((f, current)) => {
+                let next = if current == key {
+                    format!("-{key}")
+                } else {
+                    key.to_string()
+                };
+                let mark = if current == key {
+                    " ▲"
+                } else if current == format!("-{key}") {
+                    " ▼"
+                } else {
+                    ""
+                };
+                let aria = if current == key {
+                    Some("ascending")
+                } else if current == format!("-{key}") {
+                    Some("descending")
+                } else {
+                    None
+                };
+                let q = query(f, Some(&next), None);
+                html! { th scope="col" aria-sort=[aria] { a href={ "/forms?" (q) } { (label) (mark) } } }
+            }
+            None => html! { th scope="col" { (label) } },
+        }
+    };
+    html! {
+        table class="list" {
+            thead { tr {
+                (head("name", "项目名称")) (head("year", "年度")) th scope="col" { "主管部门" } th scope="col" { "实施单位" }
+                (head("amount", "年度资金（元）")) (head("status", "状态")) th scope="col" { "版本" } th scope="col" { "指标数" } (head("updated", "更新时间"))
+            } }
+            tbody {
+                @for r in rows {
+                    tr {
+                        td class="name" { a href={ "/forms/" (r.id) } { (r.name) } }
+                        td { (r.year) }
+                        td { (r.department) }
+                        td { (r.implementer) }
+                        td class="num" { (money(r.annual_total)) }
+                        td { (status_badge(r.status)) }
+                        td class="num" { (r.version) }
+                        td class="num" { (r.indicators) }
+                        td class="when" { (r.updated_at.get(..16).unwrap_or(&r.updated_at).replace('T', " ")) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn query(f: &Filters, sort: Option<&str>, page: Option<i64>) -> String {
+    let page = page.map(|p| p.to_string());
+    let mut pairs: Vec<(&str, &str)> = vec![];
+    for (k, v) in [
+        ("year", &f.year),
+        ("status", &f.status),
+        ("department", &f.department),
+        ("q", &f.q),
+    ] {
+        if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+            pairs.push((k, v));
+        }
+    }
+    if let Some(s) = sort.or(f.sort.as_deref()) {
+        pairs.push(("sort", s));
+    }
+    if let Some(p) = page.as_deref() {
+        pairs.push(("page", p));
+    }
+    form_urlencoded(&pairs)
+}
+
+/// `GET /forms`
+pub async fn portfolio(
+    State(state): State<AppState>,
+    PageUser(auth): PageUser,
+    Query(f): Query<Filters>,
+) -> Response {
+    let user = Some((&auth.user, auth.csrf.as_str()));
+    let status = match f.status.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => match Status::from_name(s) {
+            Some(s) => Some(s),
+            None => {
+                return error_page(
+                    user,
+                    &ApiError::bad_request(
+                        format!("未知状态“{s}”"),
+                        format!("unknown status “{s}”"),
+                    ),
+                )
+            }
+        },
+        None => None,
+    };
+    let year = match f.year.as_deref().filter(|y| !y.is_empty()) {
+        Some(y) => match y.trim().parse::<i32>() {
+            Ok(y) => Some(y),
+            Err(_) => {
+                return error_page(
+                    user,
+                    &ApiError::bad_request(
+                        format!("年度“{y}”不是数字"),
+                        format!("the year “{y}” is not a number"),
+                    ),
+                )
+            }
+        },
+        None => None,
+    };
+    let sort = f.sort.clone().unwrap_or_else(|| "name".into());
+    let q = ListQuery {
+        scope: scope(&auth.user),
+        year,
+        status,
+        department: f.department.clone().filter(|d| !d.is_empty()),
+        search: f.q.clone(),
+        sort: sort.clone(),
+        page: f.page.unwrap_or(1),
+        per_page: 50,
+    };
+    let page = match state.store.list_page(&q).await {
+        Ok(p) => p,
+        Err(e) => return error_page(user, &e.into()),
+    };
+    let pages = (page.total + page.per_page - 1) / page.per_page;
+    let body = html! {
+        h1 { "申报表" }
+        form class="filters" method="get" action="/forms" role="search" {
+            label { "年度 " input name="year" inputmode="numeric" size="6" value=[f.year.as_deref()]; }
+            label { "状态 "
+                select name="status" {
+                    option value="" { "全部" }
+                    @for s in Status::ALL {
+                        option value=(s.name()) selected[status == Some(s)] { (s.chinese()) }
+                    }
+                }
+            }
+            label { "主管部门 " input name="department" value=[f.department.as_deref()]; }
+            label { "搜索 " input type="search" name="q" placeholder="项目名称、单位" value=[f.q.as_deref()]; }
+            @if let Some(s) = &f.sort { input type="hidden" name="sort" value=(s); }
+            button type="submit" { "筛选" }
+            a href="/forms" { "清除" }
+        }
+        p class="totals" aria-live="polite" {
+            "共 " strong { (page.total) } " 张申报表，年度资金合计 " strong class="num" { (page.annual_total_sum.grouped()) } " 元"
+        }
+        @if page.items.is_empty() {
+            p class="empty" { "没有符合条件的申报表。" }
+        } @else {
+            (table(&page.items, Some((&f, &sort))))
+        }
+        @if pages > 1 {
+            nav class="pages" aria-label="分页" {
+                @if page.page > 1 { a href={ "/forms?" (query(&f, None, Some(page.page - 1))) } rel="prev" { "上一页" } }
+                span { "第 " (page.page) " / " (pages) " 页" }
+                @if page.page < pages { a href={ "/forms?" (query(&f, None, Some(page.page + 1))) } rel="next" { "下一页" } }
+            }
+        }
+    };
+    layout("申报表", user, "/forms", body).into_response()
+}
+
+/// `GET /todo`: forms waiting for this user.
+pub async fn todo(State(state): State<AppState>, PageUser(auth): PageUser) -> Response {
+    let user = Some((&auth.user, auth.csrf.as_str()));
+    let waiting = match auth.user.role {
+        Role::Unit => Some(Status::Returned),
+        r => workflow::waiting_for(r),
+    };
+    let rows = match waiting {
+        Some(status) => {
+            let q = ListQuery {
+                scope: scope(&auth.user),
+                year: None,
+                status: Some(status),
+                department: None,
+                search: None,
+                sort: "-updated".into(),
+                page: 1,
+                per_page: 200,
+            };
+            match state.store.list_page(&q).await {
+                Ok(p) => p.items,
+                Err(e) => return error_page(user, &e.into()),
+            }
+        }
+        None => vec![],
+    };
+    let what = match auth.user.role {
+        Role::Unit => "被退回、待修改的申报表",
+        Role::Department => "待主管部门审核的申报表",
+        Role::Finance => "待财政审核的申报表",
+        _ => "此角色没有审核任务",
+    };
+    let body = html! {
+        h1 { "待办" }
+        p { (what) "：" (rows.len()) " 张" }
+        @if !rows.is_empty() { (table(&rows, None)) }
+    };
+    layout("待办", user, "/todo", body).into_response()
+}
+
+/// `GET /handled`: forms this user acted on.
+pub async fn handled(State(state): State<AppState>, PageUser(auth): PageUser) -> Response {
+    let user = Some((&auth.user, auth.csrf.as_str()));
+    let ids = match state.store.handled_by(&auth.user.username).await {
+        Ok(ids) => ids,
+        Err(e) => return error_page(user, &e.into()),
+    };
+    let mut rows = vec![];
+    for id in ids {
+        if let Ok(Some((form, meta))) = state.store.form_with_meta(&id).await {
+            rows.push(FormRow {
+                id: id.clone(),
+                year: form.year,
+                name: form.name,
+                department: form.department,
+                implementer: form.implementer,
+                annual_total: form.funds.annual_total,
+                status: meta.status,
+                version: meta.version,
+                indicators: form.indicators.len() as i64,
+                updated_at: meta.updated_at,
+            });
+        }
+    }
+    let body = html! {
+        h1 { "我处理过的" }
+        p { (rows.len()) " 张" }
+        @if !rows.is_empty() { (table(&rows, None)) }
+    };
+    layout("我处理过的", user, "/handled", body).into_response()
+}

@@ -1,0 +1,112 @@
+//! Sign-in and sign-out pages.
+
+use super::{layout, PagePost};
+use crate::auth::{authenticate, client_ip, COOKIE};
+use crate::AppState;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use maud::{html, Markup};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+fn safe_next(next: Option<&str>) -> String {
+    // Only a path on this site: never an absolute or protocol-relative URL.
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/forms".into(),
+    }
+}
+
+fn login_form(message: Option<(&str, &str)>, next: &str, username: &str) -> Markup {
+    html! {
+        section class="login" {
+            h1 { "登录" }
+            @if let Some((kind, text)) = message {
+                p class=(kind) role="alert" { (text) }
+            }
+            form method="post" action="/login" {
+                input type="hidden" name="next" value=(next);
+                label for="username" { "用户名" }
+                input id="username" name="username" autocomplete="username" required value=(username) autofocus;
+                label for="password" { "密码" }
+                input id="password" name="password" type="password" autocomplete="current-password" required;
+                button type="submit" { "登录" }
+            }
+        }
+    }
+}
+
+/// `GET /login`
+pub async fn page(Query(q): Query<HashMap<String, String>>) -> Markup {
+    let next = safe_next(q.get("next").map(String::as_str));
+    let message = if q.contains_key("expired") {
+        Some(("notice", "登录已过期或已退出，请重新登录。"))
+    } else if q.contains_key("bye") {
+        Some(("notice", "已退出。"))
+    } else {
+        None
+    };
+    layout("登录", None, "", login_form(message, &next, ""))
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    next: Option<String>,
+}
+
+/// `POST /login`: on success the session cookie and a redirect; otherwise the page again with
+/// the reason (wrong password, or locked until when).
+pub async fn submit(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let ip = client_ip(&headers, Some(peer), state.config.trust_proxy);
+    let next = safe_next(f.next.as_deref());
+    match authenticate(&state, f.username.trim(), &f.password, &ip).await {
+        Ok(s) => ([(header::SET_COOKIE, s.cookie)], Redirect::to(&next)).into_response(),
+        Err(e) => {
+            let status = if e.status == StatusCode::LOCKED {
+                StatusCode::LOCKED
+            } else {
+                StatusCode::UNAUTHORIZED
+            };
+            let text = format!("{}。", e.message);
+            (
+                status,
+                layout(
+                    "登录",
+                    None,
+                    "",
+                    login_form(Some(("error", &text)), &next, f.username.trim()),
+                ),
+            )
+                .into_response()
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Nothing {}
+
+/// `POST /logout`
+pub async fn logout(State(state): State<AppState>, post: PagePost<Nothing>) -> Response {
+    let _ = state.store.delete_session(&post.auth.token_hash).await;
+    crate::auth::audit(
+        &state,
+        &post.auth.user.username,
+        &post.auth.ip,
+        "logout",
+        &post.auth.user.username,
+        "",
+    )
+    .await;
+    let cookie = format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    ([(header::SET_COOKIE, cookie)], Redirect::to("/login?bye=1")).into_response()
+}

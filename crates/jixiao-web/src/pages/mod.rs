@@ -1,0 +1,236 @@
+//! The pages: server-rendered HTML, Chinese first, over the same store and access rules as the
+//! API. maud escapes every value it renders, so text with HTML or script in it shows as text.
+//! Our own two static files (app.css, app.js) are the only assets; no CDN, no inline script.
+
+mod form;
+mod lists;
+mod login;
+
+use crate::auth::{client_ip, cookie_token, now, token_hash, Auth};
+use crate::error::ApiError;
+use crate::AppState;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::header;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use jixiao_core::workflow::{Role, Status};
+use jixiao_store::User;
+use maud::{html, Markup, DOCTYPE};
+use serde::de::DeserializeOwned;
+use std::net::SocketAddr;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login::page).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/forms", get(lists::portfolio))
+        .route("/forms/{id}", get(form::view))
+        .route("/forms/{id}/edit", get(form::editor))
+        .route("/forms/{id}/action", post(form::action))
+        .route("/todo", get(lists::todo))
+        .route("/handled", get(lists::handled))
+        .route(
+            "/static/app.css",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+                    include_str!("../../static/app.css"),
+                )
+            }),
+        )
+        .route(
+            "/static/app.js",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+                    include_str!("../../static/app.js"),
+                )
+            }),
+        )
+}
+
+/// A signed-in user on a page; anyone else is sent to the sign-in page (told when their
+/// session has expired).
+pub struct PageUser(pub Auth);
+
+impl FromRequestParts<AppState> for PageUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<PageUser, Response> {
+        let next = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| "/forms".into());
+        let to_login = |expired: bool| {
+            let q = form_urlencoded(&[("next", &next)]);
+            Redirect::to(&format!(
+                "/login?{q}{}",
+                if expired { "&expired=1" } else { "" }
+            ))
+            .into_response()
+        };
+        let Some(token) = cookie_token(&parts.headers) else {
+            return Err(to_login(false));
+        };
+        let stamp = now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let session = match state.store.session(&token_hash(&token), &stamp).await {
+            Ok(Some(s)) => s,
+            Ok(None) => return Err(to_login(true)),
+            Err(e) => return Err(ApiError::from(e).into_response()),
+        };
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0);
+        let ip = client_ip(&parts.headers, peer, state.config.trust_proxy);
+        Ok(PageUser(Auth {
+            user: session.user,
+            token_hash: token_hash(&token),
+            csrf: session.csrf,
+            ip,
+        }))
+    }
+}
+
+/// A form post from a page: the signed-in user and the fields, with the CSRF token checked.
+pub struct PagePost<T> {
+    pub auth: Auth,
+    pub form: T,
+}
+
+impl<T: DeserializeOwned + Send> FromRequest<AppState> for PagePost<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<PagePost<T>, Response> {
+        let (mut parts, body) = req.into_parts();
+        let PageUser(auth) = PageUser::from_request_parts(&mut parts, state).await?;
+        let req = Request::from_parts(parts, body);
+        let Form(fields): Form<Vec<(String, String)>> = Form::from_request(req, state)
+            .await
+            .map_err(|e| e.into_response())?;
+        let csrf = fields
+            .iter()
+            .find(|(k, _)| k == "_csrf")
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("");
+        if csrf.is_empty() || csrf != auth.csrf {
+            return Err(ApiError::forbidden(
+                "页面已过期，请刷新后重试（CSRF 令牌不符）",
+                "the page is stale: reload and try again (CSRF token mismatch)",
+            )
+            .into_response());
+        }
+        let rest: Vec<(String, String)> =
+            fields.into_iter().filter(|(k, _)| k != "_csrf").collect();
+        let encoded = rest
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect::<Vec<_>>();
+        let form: T = serde_urlencoded_from(&encoded).map_err(|e| {
+            ApiError::bad_request(
+                format!("表单内容有误：{e}"),
+                format!("the form is not valid: {e}"),
+            )
+            .into_response()
+        })?;
+        Ok(PagePost { auth, form })
+    }
+}
+
+fn serde_urlencoded_from<T: DeserializeOwned>(pairs: &[(&str, &str)]) -> Result<T, String> {
+    // Round-trip through JSON: every value is a string; repeated keys become the last value.
+    let mut m = serde_json::Map::new();
+    for (k, v) in pairs {
+        m.insert(k.to_string(), serde_json::Value::String(v.to_string()));
+    }
+    serde_json::from_value(serde_json::Value::Object(m)).map_err(|e| e.to_string())
+}
+
+pub fn form_urlencoded(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+pub fn role_label(r: Role) -> &'static str {
+    match r {
+        Role::Unit => "实施单位填报人",
+        Role::Department => "主管部门审核人",
+        Role::Finance => "财政局审核人",
+        Role::Admin => "系统管理员",
+        Role::Auditor => "审计人员",
+    }
+}
+
+pub fn status_badge(s: Status) -> Markup {
+    html! { span class={ "status status-" (s.name()) } { (s.chinese()) } }
+}
+
+/// The frame of every page: skip link, navigation, who is signed in, sign-out.
+pub fn layout(title: &str, user: Option<(&User, &str)>, current: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="zh-CN" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · 绩效" }
+                link rel="stylesheet" href="/static/app.css";
+                @if let Some((_, csrf)) = user { meta name="csrf-token" content=(csrf); }
+                script src="/static/app.js" defer {}
+            }
+            body {
+                a class="skip" href="#main" { "跳到正文" }
+                header class="top" {
+                    a class="brand" href="/forms" { "绩效 " span lang="en" { "jixiao" } }
+                    @if let Some((u, csrf)) = user {
+                        nav aria-label="主导航" {
+                            @for (href, label) in [("/forms", "申报表"), ("/todo", "待办"), ("/handled", "我处理过的")] {
+                                a href=(href) aria-current=[(current == href).then_some("page")] { (label) }
+                            }
+                        }
+                        div class="who" {
+                            span { (u.display_name) "（" (role_label(u.role)) "）" }
+                            form method="post" action="/logout" {
+                                input type="hidden" name="_csrf" value=(csrf);
+                                button type="submit" class="link" { "退出" }
+                            }
+                        }
+                    }
+                }
+                main id="main" tabindex="-1" { (body) }
+            }
+        }
+    }
+}
+
+/// An error on a page: its message in Chinese, the English beside it.
+pub fn error_page(user: Option<(&User, &str)>, e: &ApiError) -> Response {
+    let body = html! {
+        h1 { "出错了" }
+        p class="error" role="alert" { (e.message) }
+        p lang="en" class="muted" { (e.message_en) }
+        p { a href="/forms" { "返回申报表列表" } }
+    };
+    (e.status, layout("出错了", user, "", body)).into_response()
+}
+
+pub fn money(m: Option<jixiao_core::Money>) -> String {
+    m.map(|m| m.grouped()).unwrap_or_default()
+}

@@ -1,0 +1,193 @@
+// jixiao's own page script: the print button and the form editor. Text from the server or
+// the user is only ever set with textContent, never parsed as HTML.
+(function () {
+  "use strict";
+
+  document.addEventListener("click", function (e) {
+    var t = e.target.closest("[data-action=print]");
+    if (t) { window.print(); }
+  });
+
+  var root = document.getElementById("editor");
+  if (!root) { return; }
+  var csrf = document.querySelector("meta[name=csrf-token]").content;
+  var formId = root.dataset.formId;
+  var baseVersion = parseInt(root.dataset.baseVersion, 10);
+  var form = JSON.parse(root.dataset.form);
+  var rows = document.getElementById("indicator-rows");
+  var options = document.getElementById("level-options").content;
+  var status = document.getElementById("save-status");
+  var SEVERITY = { error: "错误", warning: "警告", hint: "提示" };
+
+  function el(tag, text, cls) {
+    var e = document.createElement(tag);
+    if (text !== undefined && text !== null) { e.textContent = text; }
+    if (cls) { e.className = cls; }
+    return e;
+  }
+
+  function api(method, path, body) {
+    var init = { method: method, headers: { "x-csrf-token": csrf }, credentials: "same-origin" };
+    if (body !== undefined) {
+      init.headers["content-type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    return fetch(path, init).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (j) { return { status: r.status, body: j }; });
+    });
+  }
+
+  // Header, funds and goals: each input writes straight into the form object.
+  root.querySelectorAll("input[name], textarea[name]").forEach(function (input) {
+    input.addEventListener("input", function () {
+      var name = input.name, v = input.value;
+      if (name.indexOf("funds.") === 0) {
+        form.funds[name.slice(6)] = v.trim() === "" ? null : v.trim();
+      } else if (name === "year") {
+        form.year = parseInt(v, 10) || 0;
+      } else if (name === "start_date" || name === "end_date") {
+        form[name] = v === "" ? null : v;
+      } else {
+        form[name] = v;
+      }
+      schedule();
+    });
+  });
+
+  function render() {
+    rows.textContent = "";
+    form.indicators.forEach(function (ind, i) {
+      var tr = el("tr");
+      tr.id = "ind-" + i;
+      var sel = options.cloneNode(true);
+      var l1 = sel.querySelector(".l1"), l2 = sel.querySelector(".l2");
+      l1.value = ind.level1;
+      l2.value = ind.level2 || "";
+      l1.addEventListener("change", function () { ind.level1 = l1.value; schedule(); });
+      l2.addEventListener("change", function () { ind.level2 = l2.value || null; schedule(); });
+      var c1 = el("td"); c1.appendChild(l1);
+      var c2 = el("td"); c2.appendChild(l2);
+      var name = el("input"); name.value = ind.name; name.setAttribute("aria-label", "三级指标名称（第" + (i + 1) + "行）");
+      name.addEventListener("input", function () { ind.name = name.value; schedule(); });
+      var c3 = el("td"); c3.appendChild(name);
+      var raw = el("input"); raw.value = ind.raw; raw.className = "raw"; raw.setAttribute("aria-label", "指标值（第" + (i + 1) + "行）");
+      var shown = el("td", describe(ind.target), "parsed");
+      shown.setAttribute("aria-live", "polite");
+      raw.addEventListener("input", function () {
+        ind.raw = raw.value;
+        ind.target = null;
+        parseLater(ind, shown);
+        schedule();
+      });
+      var c4 = el("td"); c4.appendChild(raw);
+      var c6 = el("td", undefined, "row-buttons");
+      [["↑", "上移", -1], ["↓", "下移", 1]].forEach(function (b) {
+        var btn = el("button", b[0]); btn.type = "button"; btn.setAttribute("aria-label", b[1] + "第" + (i + 1) + "行");
+        btn.addEventListener("click", function () { move(i, b[2]); });
+        c6.appendChild(btn);
+      });
+      var del = el("button", "删除"); del.type = "button"; del.setAttribute("aria-label", "删除第" + (i + 1) + "行");
+      del.addEventListener("click", function () { form.indicators.splice(i, 1); render(); schedule(); });
+      c6.appendChild(del);
+      [c1, c2, c3, c4, shown, c6].forEach(function (c) { tr.appendChild(c); });
+      rows.appendChild(tr);
+    });
+  }
+
+  function describe(t) {
+    if (!t) { return "…"; }
+    if (t.kind === "quantitative") {
+      var ops = { ">=": "≥", ">": "＞", "=": "=", "<": "＜", "<=": "≤" };
+      return "定量：" + (t.subject ? t.subject + " " : "") + ops[t.op] + t.value + t.unit;
+    }
+    return "定性：" + t.text;
+  }
+
+  function move(i, d) {
+    var j = i + d;
+    if (j < 0 || j >= form.indicators.length) { return; }
+    var x = form.indicators[i]; form.indicators[i] = form.indicators[j]; form.indicators[j] = x;
+    render(); schedule();
+    var btn = rows.children[j] && rows.children[j].querySelector(".row-buttons button");
+    if (btn) { btn.focus(); }
+  }
+
+  var parseTimers = new WeakMap();
+  function parseLater(ind, cell) {
+    clearTimeout(parseTimers.get(ind));
+    parseTimers.set(ind, setTimeout(function () {
+      api("GET", "/api/targets/parse?raw=" + encodeURIComponent(ind.raw)).then(function (r) {
+        if (r.status === 200) { ind.target = r.body.target; cell.textContent = describe(r.body.target); }
+      });
+    }, 150));
+  }
+
+  document.getElementById("add-indicator").addEventListener("click", function () {
+    var last = form.indicators[form.indicators.length - 1];
+    form.indicators.push({ id: null, level1: last ? last.level1 : "产出指标", level2: last ? last.level2 : "数量指标", name: "", raw: "", target: null });
+    render();
+    var inputs = rows.lastChild.querySelectorAll("input");
+    if (inputs.length) { inputs[0].focus(); }
+  });
+
+  function payload() {
+    return JSON.parse(JSON.stringify(form, function (k, v) { return (k === "target" && v === null) ? undefined : v; }));
+  }
+
+  var reviewTimer = null;
+  function schedule() {
+    clearTimeout(reviewTimer);
+    reviewTimer = setTimeout(review, 300);
+  }
+
+  function review() {
+    api("POST", "/api/review", payload()).then(function (r) {
+      var box = document.getElementById("live-findings");
+      if (r.status !== 200) { return; }
+      var list = r.body.findings;
+      var sec = el("section", undefined, "findings");
+      sec.appendChild(el("h2", "智能审核（" + list.length + "）"));
+      if (!list.length) { sec.appendChild(el("p", "未发现问题。", "ok")); }
+      var ul = el("ul");
+      list.forEach(function (f) {
+        var li = el("li", undefined, "finding " + f.severity);
+        li.dataset.code = f.code;
+        li.appendChild(el("span", SEVERITY[f.severity], "sev"));
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(el("span", f.code, "code"));
+        li.appendChild(document.createTextNode(" " + (f.indicator ? f.indicator + "：" : "") + f.message));
+        li.appendChild(el("br"));
+        li.appendChild(el("span", "修改建议：" + f.fix, "fix"));
+        ul.appendChild(li);
+      });
+      sec.appendChild(ul);
+      box.textContent = "";
+      box.appendChild(sec);
+    });
+  }
+
+  document.getElementById("save").addEventListener("click", function () {
+    status.className = "";
+    status.textContent = "正在保存…";
+    api("PUT", "/api/forms/" + formId, { base_version: baseVersion, form: payload() }).then(function (r) {
+      if (r.status === 200) {
+        status.textContent = "已保存为第 " + r.body.version + " 版。";
+        window.location.href = "/forms/" + formId;
+        return;
+      }
+      status.className = "error";
+      var msg = r.body.message || ("保存失败（" + r.status + "）");
+      if (r.status === 409 && r.body.detail && r.body.detail.updated_by) {
+        var d = r.body.detail;
+        msg = "保存被拒绝：这张表已被 " + d.updated_by + " 于 " + String(d.updated_at).slice(0, 16).replace("T", " ") +
+          " 修改为第 " + d.current_version + " 版，而你的修改基于第 " + d.base_version + " 版。请复制你的修改，刷新页面后再改。";
+        if (d.changes && d.changes.length) {
+          msg += " 对方改动了：" + d.changes.map(function (c) { return c.field; }).join("、") + "。";
+        }
+      }
+      status.textContent = msg;
+    });
+  });
+
+  render();
+})();

@@ -1,0 +1,207 @@
+// The pages in a real browser: each test asserts what the page shows, not only that it loaded.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startServer, startBrowser, signIn, shot } from "./harness.mjs";
+
+let server, browser;
+before(async () => { server = await startServer(); browser = await startBrowser(); });
+after(async () => { await browser?.close(); server?.stop(); });
+
+const YWTB = "“一网通办”运营服务项目经费";
+
+async function openForm(page, name) {
+  await page.goto(server.base + "/forms?q=" + encodeURIComponent(name));
+  await page.getByRole("link", { name, exact: true }).click();
+  await page.waitForURL(/\/forms\/[0-9a-f]{32}$/);
+}
+
+test("each role signs in and sees the forms it may see", async () => {
+  for (const [user, name, forms] of [["unit", "大数据中心填报人", 8], ["dept", "主管部门审核人", 8], ["finance", "财政局审核人", 8], ["auditor", "审计人员", 8], ["admin", "系统管理员", 0]]) {
+    const page = await signIn(browser, server.base, user);
+    await assert.doesNotReject(page.getByText(name).first().waitFor());
+    const totals = await page.locator(".totals").textContent();
+    assert.match(totals, new RegExp("共 " + forms + " 张申报表"), user);
+    if (forms) {
+      assert.match(totals, /1,408,122,458\.08/, user);
+      assert.equal(await page.locator("table.list tbody tr").count(), 8, user);
+    }
+    await shot(page, "portfolio-" + user);
+    await page.context().close();
+  }
+});
+
+test("the portfolio filters, searches and sorts", async () => {
+  const page = await signIn(browser, server.base, "finance");
+  await page.getByLabel("搜索").fill("政务");
+  await page.getByRole("button", { name: "筛选" }).click();
+  const names = await page.locator("td.name").allTextContents();
+  assert.deepEqual(names.sort(), ["上海市政务云基础设施服务项目经费", "上海市政务外网通信服务项目经费"]);
+  await page.goto(server.base + "/forms?sort=-amount");
+  const first = await page.locator("td.name").first().textContent();
+  assert.equal(first, "2023年数字化运维及综合保障项目经费", "the largest annual amount first");
+  await page.context().close();
+});
+
+test("a form shows in the official layout with its findings, and prints cleanly", async () => {
+  const page = await signIn(browser, server.base, "unit");
+  await openForm(page, YWTB);
+  await assert.doesNotReject(page.getByRole("heading", { name: "财政项目支出绩效目标申报表" }).waitFor());
+  const row = page.locator("table.indicators tr", { hasText: "一网通办年度总服务人次数增长率" });
+  assert.match(await row.textContent(), /≥80\.00\(亿次\)/);
+  assert.match(await row.locator(".findings-cell").textContent(), /UNIT-RATE/);
+  assert.match(await page.locator("table.official").first().textContent(), /161,244,500\.00/);
+  await shot(page, "form-unit");
+  await page.emulateMedia({ media: "print" });
+  assert.equal(await page.locator("header.top").isVisible(), false, "no navigation on paper");
+  assert.equal(await page.locator(".side-col").isVisible(), false, "no findings panel on paper");
+  assert.equal(await page.locator("table.indicators").isVisible(), true);
+  await shot(page, "form-print");
+  await page.context().close();
+});
+
+test("editing a form: a finding appears and disappears as the target is typed", async () => {
+  const page = await signIn(browser, server.base, "unit");
+  await openForm(page, YWTB);
+  await page.getByRole("link", { name: "编辑" }).click();
+  const panel = page.locator("#live-findings");
+  await assert.doesNotReject(panel.getByText("UNIT-RATE").waitFor());
+  const row = page.locator("#indicator-rows tr").nth(1);
+  const raw = row.locator("input.raw");
+  assert.equal(await raw.inputValue(), "≥80.00(亿次)");
+  await raw.fill("≥5%");
+  await assert.doesNotReject(panel.getByText("UNIT-RATE").waitFor({ state: "detached" }));
+  await assert.doesNotReject(row.locator("td.parsed", { hasText: "定量：≥5%" }).waitFor());
+  await raw.fill("≥80(亿次)");
+  await assert.doesNotReject(panel.getByText("UNIT-RATE").waitFor());
+  await raw.fill("≥5%");
+  await assert.doesNotReject(panel.getByText("UNIT-RATE").waitFor({ state: "detached" }));
+  await shot(page, "editor");
+  await page.getByRole("button", { name: "保存" }).click();
+  await page.waitForURL(/\/forms\/[0-9a-f]{32}$/);
+  assert.match(await page.locator(".meta").textContent(), /第 2 版/);
+  assert.match(await page.locator("table.indicators").textContent(), /≥5%/);
+  await page.context().close();
+});
+
+test("the review workflow: submit, return with a comment, fix, approve twice", async () => {
+  const unit = await signIn(browser, server.base, "unit");
+  await openForm(unit, "管理工作经费");
+  const url = unit.url();
+  await unit.getByRole("button", { name: "送审" }).click();
+  await assert.doesNotReject(unit.locator(".meta .status", { hasText: "已送审" }).waitFor());
+
+  const dept = await signIn(browser, server.base, "dept");
+  await dept.getByRole("link", { name: "待办" }).click();
+  await dept.getByRole("link", { name: "管理工作经费" }).click();
+  await dept.getByLabel("意见（退回时必填）").fill("请量化长效管理机制的目标");
+  await dept.getByRole("button", { name: "退回" }).click();
+  await assert.doesNotReject(dept.locator(".meta .status", { hasText: "已退回" }).waitFor());
+  await shot(dept, "form-returned");
+
+  await unit.goto(server.base + "/todo");
+  await unit.getByRole("link", { name: "管理工作经费" }).click();
+  assert.match(await unit.locator(".history").textContent(), /请量化长效管理机制的目标/);
+  await unit.getByRole("link", { name: "编辑" }).click();
+  await unit.locator("#indicator-rows tr").first().waitFor();
+  const idx = await unit.locator("#indicator-rows input[aria-label^='三级指标名称']").evaluateAll((els) => els.findIndex((e) => e.value === "长效管理机制健全性"));
+  assert.ok(idx >= 0);
+  const raw = unit.locator("#indicator-rows tr").nth(idx).locator("input.raw");
+  await raw.fill("≥3项");
+  await unit.getByRole("button", { name: "保存" }).click();
+  await unit.waitForURL(url);
+  await unit.getByRole("button", { name: "送审" }).click();
+  await assert.doesNotReject(unit.locator(".meta .status", { hasText: "已送审" }).waitFor());
+
+  await dept.goto(url);
+  await dept.getByRole("button", { name: "审核通过" }).click();
+  await assert.doesNotReject(dept.locator(".meta .status", { hasText: "主管部门已审核" }).waitFor());
+  const finance = await signIn(browser, server.base, "finance");
+  await finance.getByRole("link", { name: "待办" }).click();
+  await finance.getByRole("link", { name: "管理工作经费" }).click();
+  await finance.getByRole("button", { name: "审核通过" }).click();
+  await assert.doesNotReject(finance.locator(".meta .status", { hasText: "财政已批复" }).waitFor());
+  const steps = await finance.locator(".history tbody tr").count();
+  assert.equal(steps, 5);
+  await shot(finance, "form-approved");
+  await finance.getByRole("link", { name: "我处理过的" }).click();
+  assert.match(await finance.locator("table.list").textContent(), /管理工作经费/);
+  for (const p of [unit, dept, finance]) await p.context().close();
+});
+
+test("a stale save is refused with a clear message", async () => {
+  const a = await signIn(browser, server.base, "unit");
+  await openForm(a, "数据运营服务费");
+  const edit = a.url() + "/edit";
+  const b = await a.context().newPage();
+  await a.goto(edit);
+  await b.goto(edit);
+  await a.getByLabel("年度总体目标").fill("甲先保存的目标");
+  await a.getByRole("button", { name: "保存" }).click();
+  await a.waitForURL(/\/forms\/[0-9a-f]{32}$/);
+  await b.getByLabel("年度总体目标").fill("乙后保存的目标");
+  await b.getByRole("button", { name: "保存" }).click();
+  await assert.doesNotReject(b.locator("#save-status", { hasText: "保存被拒绝" }).waitFor());
+  assert.match(await b.locator("#save-status").textContent(), /goal_annual/);
+  await shot(b, "editor-conflict");
+  await a.context().close();
+});
+
+test("HTML in any field shows as text; long names and 60 indicators do not break the page", async () => {
+  const page = await signIn(browser, server.base, "unit");
+  const evil = "<script>document.title='pwned'</script><img src=x onerror=alert(1)>";
+  const longName = "超长项目名称".repeat(20) + evil; // 184 characters: near the 200 limit
+  assert.ok(longName.length <= 200);
+  const id = await page.evaluate(async ([name, evil]) => {
+    const csrf = document.querySelector("meta[name=csrf-token]").content;
+    const indicators = [];
+    for (let i = 0; i < 60; i++) {
+      indicators.push({ level1: i < 40 ? "产出指标" : i < 55 ? "效益指标" : "满意度指标", level2: i < 40 ? "数量指标" : i < 55 ? "社会效益指标" : "服务对象满意度指标",
+        name: "指标" + i + (i === 3 ? evil : ""), raw: i === 5 ? evil : "≥" + i + "项" });
+    }
+    const form = { year: 2024, name, nature: evil, category: "其他", department: "上海市大数据中心", implementer: "上海市大数据中心",
+      start_date: "2024-01-01", end_date: "2024-12-31", funds: { total: "100.00", fiscal: "100.00", other: null, annual_total: "100.00",
+      annual_appropriation: "100.00", annual_carryover: null, annual_other: null }, goal_overall: evil, goal_annual: "年度目标", indicators };
+    const r = await fetch("/api/forms", { method: "POST", headers: { "content-type": "application/json", "x-csrf-token": csrf }, body: JSON.stringify(form) });
+    const body = await r.json();
+    return body.id || JSON.stringify(body);
+  }, [longName, evil]);
+  assert.match(id, /^[0-9a-f]{32}$/);
+  await page.goto(server.base + "/forms/" + id);
+  assert.equal(await page.locator("h1").textContent(), longName);
+  assert.notEqual(await page.title(), "pwned");
+  assert.equal(await page.locator("table.indicators tbody tr").count(), 60);
+  assert.match(await page.locator("table.indicators").textContent(), /onerror=alert\(1\)/, "shown as text");
+  assert.equal(await page.locator("img[src=x]").count(), 0, "no element was made from the text");
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, "no sideways scrolling: " + overflow);
+  await shot(page, "form-long-and-html");
+  await page.goto(server.base + "/forms?q=" + encodeURIComponent("超长项目名称"));
+  assert.equal(await page.locator("td.name").count(), 1);
+  await shot(page, "portfolio-long-name");
+  await page.context().close();
+});
+
+test("sign-in errors: a wrong password, then the lock-out says until when", async () => {
+  const context = await browser.newContext({ locale: "zh-CN" });
+  const page = await context.newPage();
+  for (let i = 0; i < 5; i++) {
+    await page.goto(server.base + "/login");
+    await page.getByLabel("用户名").fill("admin");
+    await page.getByLabel("密码").fill("wrong-password");
+    await page.getByRole("button", { name: "登录" }).click();
+    await assert.doesNotReject(page.getByRole("alert").waitFor());
+    assert.match(await page.getByRole("alert").textContent(), /用户名或密码错误/);
+  }
+  await page.getByLabel("密码").fill("jixiao-demo");
+  await page.getByRole("button", { name: "登录" }).click();
+  assert.match(await page.getByRole("alert").textContent(), /已锁定至/);
+  await shot(page, "login-locked");
+  // An expired or ended session sends the user back to sign in, saying so.
+  const unit = await signIn(browser, server.base, "unit");
+  await unit.getByRole("button", { name: "退出" }).click();
+  assert.match(await unit.getByRole("alert").textContent(), /已退出/);
+  await unit.goto(server.base + "/forms");
+  assert.match(unit.url(), /\/login/);
+  await context.close();
+  await unit.context().close();
+});
