@@ -205,3 +205,58 @@ test("sign-in errors: a wrong password, then the lock-out says until when", asyn
   await context.close();
   await unit.context().close();
 });
+
+const LAW = "大数据和一网通办重点领域研究、法律服务";
+
+test("monitoring: enter a period's figures and see the warnings with their numbers", async () => {
+  const page = await signIn(browser, server.base, "unit");
+  await openForm(page, LAW);
+  await page.getByRole("link", { name: "绩效监控" }).click();
+  await page.getByLabel("期间（如 1-7月、Q2、全年）").fill("1-7月");
+  await page.getByLabel("截至本期执行数（元）").fill("500,000.00");
+  // A unit that cannot be compared with the target's is refused with the reason.
+  await page.getByLabel("用户满意度 截至本期完成").fill("3200份");
+  await page.getByRole("button", { name: "保存本期数据" }).click();
+  assert.match(await page.getByRole("alert").textContent(), /单位/);
+  assert.equal(await page.getByLabel("截至本期执行数（元）").inputValue(), "500,000.00", "what was typed is kept");
+  await page.getByLabel("用户满意度 截至本期完成").fill("92%");
+  await page.getByLabel("委托研究课题数量 截至本期完成").fill("10项");
+  await page.getByLabel("委托研究课题数量 全年预计").fill("24项");
+  await page.getByLabel("委托研究课题数量 完成可能性").selectOption("有可能");
+  await page.getByRole("button", { name: "保存本期数据" }).click();
+  await page.waitForURL(/\/monitoring$/);
+  const warnings = await page.locator(".warnings").textContent();
+  // 500,000 of 2,550,000 is 19.61 % after 7 months (58.33 %): r = 33.61, red.
+  assert.match(warnings, /红灯 SPEND-TIME/);
+  assert.match(warnings, /r = 执行率 ÷ 时间进度 × 100 = 33\.61/);
+  assert.match(warnings, /FORECAST-BELOW “委托研究课题数量”/);
+  await shot(page, "monitoring");
+  await page.context().close();
+});
+
+test("self-evaluation: enter actuals and see the score, the grade and the departures", async () => {
+  const page = await signIn(browser, server.base, "unit");
+  await openForm(page, LAW);
+  await page.getByRole("link", { name: "绩效自评" }).click();
+  assert.equal(await page.getByLabel("全年预算数（元）").inputValue(), "2550000.00");
+  await page.getByLabel("全年执行数（元）").fill("2295000");
+  await page.getByLabel("委托研究课题数量 实际完成值").fill("24项");
+  await page.getByLabel("委托研究课题数量 自评得分").fill("50");
+  await page.getByLabel("信息安全事故发生数 实际完成值").fill("0起");
+  await page.getByLabel("用户满意度 实际完成值").fill("92%");
+  await page.getByRole("button", { name: "保存并计分" }).click();
+  const table = page.locator("table.scores");
+  await assert.doesNotReject(table.waitFor());
+  // Budget 90 % × 10 = 9; 24 ÷ 30 × 50 = 40 (the only output entered); 0 起 against =0: 30; 92 % ≥ 90 %: 10.
+  assert.equal(await table.locator(".total").textContent(), "89.00");
+  assert.equal(await page.locator(".grade").first().textContent(), "良");
+  const row = table.locator("tr", { hasText: "委托研究课题数量" });
+  assert.match(await row.locator(".score").textContent(), /40\.00/);
+  assert.match(await row.locator(".explain").textContent(), /24 ÷ 30 × 50/);
+  assert.match(await page.locator(".departures").textContent(), /委托研究课题数量：自评 50，按规则 40/);
+  await shot(page, "evaluation");
+  // Another scheme, chosen on the page.
+  await page.goto(page.url().replace(/\?.*$/, "") + "?scheme=budget10-indicators90");
+  assert.match(await page.locator("h2#score-h").textContent(), /budget10-indicators90/);
+  await page.context().close();
+});

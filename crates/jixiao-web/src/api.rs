@@ -764,25 +764,45 @@ pub async fn put_period(
     Path((id, label)): Path<(String, String)>,
     body: Body<PeriodBody>,
 ) -> ApiResult<Json<Value>> {
-    require_editor(&auth)?;
-    visible(&state, &auth, &id).await?;
     let Json(b) = body?;
-    let period = jixiao_core::monitor::Period::parse(&label).ok_or_else(|| {
+    let (report, warnings) = record_period(
+        &state,
+        &auth,
+        &id,
+        &label,
+        b.spent,
+        b.forecast_spent,
+        b.indicators,
+    )
+    .await?;
+    Ok(Json(json!({ "report": report, "warnings": warnings })))
+}
+
+/// Records a period's figures after checking them against the form: the API and the
+/// monitoring page both come here.
+pub async fn record_period(
+    state: &AppState,
+    auth: &Auth,
+    id: &str,
+    label: &str,
+    spent: jixiao_core::Money,
+    forecast_spent: Option<jixiao_core::Money>,
+    indicators: Vec<jixiao_core::monitor::Progress>,
+) -> ApiResult<(PeriodReport, Vec<jixiao_core::monitor::Warning>)> {
+    require_editor(auth)?;
+    visible(state, auth, id).await?;
+    let period = jixiao_core::monitor::Period::parse(label).ok_or_else(|| {
         ApiError::bad_request(
-            format!("无法识别期间“{label}”"),
-            format!("unknown period “{label}”"),
+            format!("无法识别期间“{label}”（如 1-7月、Q2、上半年、全年）"),
+            format!("unknown period “{label}” (e.g. 1-7月, Q2, 上半年, 全年)"),
         )
     })?;
-    let form = state
-        .store
-        .get(&id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+    let form = state.store.get(id).await?.ok_or_else(ApiError::not_found)?;
     let mut report = PeriodReport {
         period,
-        spent: b.spent,
-        forecast_spent: b.forecast_spent,
-        indicators: b.indicators,
+        spent,
+        forecast_spent,
+        indicators,
     };
     for p in &mut report.indicators {
         if let Some(i) = form.indicators.iter().find(|i| i.name == p.indicator) {
@@ -793,17 +813,17 @@ pub async fn put_period(
         jixiao_core::monitor::warnings(&form, &report, &Thresholds::default()).map_err(|e| {
             ApiError::from_bilingual(StatusCode::BAD_REQUEST, "bad_figures", &e.to_string())
         })?;
-    state.store.save_period(&id, &report).await?;
+    state.store.save_period(id, &report).await?;
     audit(
-        &state,
+        state,
         &auth.user.username,
         &auth.ip,
         "monitoring_save",
-        &id,
-        &label,
+        id,
+        label,
     )
     .await;
-    Ok(Json(json!({ "report": report, "warnings": warnings })))
+    Ok((report, warnings))
 }
 
 /// `PUT /api/forms/{id}/self-evaluation` (unit filers).
@@ -813,31 +833,48 @@ pub async fn put_self_evaluation(
     Path(id): Path<String>,
     body: Body<SelfEvaluation>,
 ) -> ApiResult<Json<Value>> {
-    require_editor(&auth)?;
-    visible(&state, &auth, &id).await?;
     let Json(eval) = body?;
-    let form = state
-        .store
-        .get(&id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    let e = eval.to_evaluation(Some(&form)).map_err(|e| {
-        ApiError::from_bilingual(StatusCode::BAD_REQUEST, "bad_evaluation", &e.to_string())
-    })?;
-    let scored = score(&e, &Scheme::national()).map_err(|e| {
-        ApiError::from_bilingual(StatusCode::BAD_REQUEST, "bad_evaluation", &e.to_string())
-    })?;
-    state.store.save_self_evaluation(&id, &eval).await?;
+    let scored = record_evaluation(&state, &auth, &id, &eval).await?;
+    Ok(Json(serde_json::to_value(scored).unwrap_or(Value::Null)))
+}
+
+/// Records a form's self-evaluation once it scores without error; returns the scores. The
+/// API and the self-evaluation page both come here.
+pub async fn record_evaluation(
+    state: &AppState,
+    auth: &Auth,
+    id: &str,
+    eval: &SelfEvaluation,
+) -> ApiResult<jixiao_core::score::Scored> {
+    require_editor(auth)?;
+    visible(state, auth, id).await?;
+    let form = state.store.get(id).await?.ok_or_else(ApiError::not_found)?;
+    let scored = score_with(&form, eval, &Scheme::national())?;
+    state.store.save_self_evaluation(id, eval).await?;
     audit(
-        &state,
+        state,
         &auth.user.username,
         &auth.ip,
         "self_evaluation_save",
-        &id,
+        id,
         "",
     )
     .await;
-    Ok(Json(serde_json::to_value(scored).unwrap_or(Value::Null)))
+    Ok(scored)
+}
+
+/// A self-evaluation of a stored form, scored by a scheme.
+pub fn score_with(
+    form: &Form,
+    eval: &SelfEvaluation,
+    scheme: &Scheme,
+) -> ApiResult<jixiao_core::score::Scored> {
+    let e = eval.to_evaluation(Some(form)).map_err(|e| {
+        ApiError::from_bilingual(StatusCode::BAD_REQUEST, "bad_evaluation", &e.to_string())
+    })?;
+    score(&e, scheme).map_err(|e| {
+        ApiError::from_bilingual(StatusCode::BAD_REQUEST, "bad_evaluation", &e.to_string())
+    })
 }
 
 #[derive(Deserialize)]

@@ -177,6 +177,7 @@ pub async fn view(
     let body = html! {
         div class="form-head noprint" {
             h1 { (form.name) }
+            (super::track::tabs(&id, "申报表"))
             p class="meta" {
                 (status_badge(meta.status)) " 第 " (meta.version) " 版"
                 @if let Some(v) = old { " · " strong class="warn" { "正在查看第 " (v) " 版（旧版本，只读）" } " " a href={ "/forms/" (id) } { "看当前版本" } }

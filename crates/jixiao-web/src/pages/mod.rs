@@ -5,6 +5,7 @@
 mod form;
 mod lists;
 mod login;
+mod track;
 
 use crate::auth::{client_ip, cookie_token, now, token_hash, Auth};
 use crate::error::ApiError;
@@ -29,6 +30,14 @@ pub fn routes() -> Router<AppState> {
         .route("/forms/{id}", get(form::view))
         .route("/forms/{id}/edit", get(form::editor))
         .route("/forms/{id}/action", post(form::action))
+        .route(
+            "/forms/{id}/monitoring",
+            get(track::monitoring).post(track::save_monitoring),
+        )
+        .route(
+            "/forms/{id}/evaluation",
+            get(track::evaluation).post(track::save_evaluation),
+        )
         .route("/todo", get(lists::todo))
         .route("/handled", get(lists::handled))
         .route(

@@ -1,0 +1,489 @@
+//! Monitoring (绩效运行监控) and self-evaluation (绩效自评) pages of a form.
+
+use super::{error_page, layout, money, PagePost, PageUser};
+use crate::api::{check_visible, record_evaluation, record_period, score_with};
+use crate::auth::Auth;
+use crate::error::ApiError;
+use crate::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use jixiao_core::monitor::{DeviationCategory, Likelihood, Progress, Thresholds};
+use jixiao_core::score::{BudgetLine, Scheme, Scored, SelfEvaluation, SelfIndicator};
+use jixiao_core::workflow::Role;
+use jixiao_core::{Form, Money};
+use maud::{html, Markup};
+use rust_decimal::Decimal;
+use std::collections::HashMap;
+use std::str::FromStr;
+
+type Values = HashMap<String, String>;
+
+async fn load(state: &AppState, auth: &Auth, id: &str) -> Result<Form, ApiError> {
+    let (form, meta) = state
+        .store
+        .form_with_meta(id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    check_visible(state, auth, meta).await?;
+    Ok(form)
+}
+
+/// The tabs of a form's pages.
+pub fn tabs(id: &str, current: &str) -> Markup {
+    html! {
+        nav class="tabs noprint" aria-label="申报表页面" {
+            @for (href, label) in [(format!("/forms/{id}"), "申报表"), (format!("/forms/{id}/monitoring"), "绩效监控"), (format!("/forms/{id}/evaluation"), "绩效自评")] {
+                a href=(href) aria-current=[(label == current).then_some("page")] { (label) }
+            }
+        }
+    }
+}
+
+fn v<'a>(values: &'a Values, key: &str) -> &'a str {
+    values.get(key).map(String::as_str).unwrap_or("")
+}
+
+fn monitoring_page(
+    state_user: (&Auth, &Form, &str),
+    reports: &[(
+        jixiao_core::monitor::PeriodReport,
+        Vec<jixiao_core::monitor::Warning>,
+    )],
+    values: &Values,
+    error: Option<&ApiError>,
+) -> Markup {
+    let (auth, form, id) = state_user;
+    let likely = [
+        ("", "—"),
+        ("确定能", "确定能"),
+        ("有可能", "有可能"),
+        ("完全不可能", "完全不可能"),
+    ];
+    let cats = [
+        ("", "—"),
+        ("经费保障", "经费保障"),
+        ("制度保障", "制度保障"),
+        ("人员保障", "人员保障"),
+        ("硬件保障", "硬件保障"),
+        ("其他", "其他"),
+    ];
+    html! {
+        h1 { (form.name) }
+        (tabs(id, "绩效监控"))
+        @if let Some(e) = error { p class="error" role="alert" { (e.message) } }
+        @if reports.is_empty() { p class="muted" { "还没有录入监控数据。" } }
+        @for (r, warnings) in reports.iter().rev() {
+            section class="period" aria-labelledby={ "p-" (r.period.label) } {
+                h2 id={ "p-" (r.period.label) } { (r.period.label) "（" (r.period.start_month) "–" (r.period.end_month) "月）" }
+                p { "执行数 " strong class="num" { (r.spent.grouped()) } " 元，年度预算 " span class="num" { (money(form.funds.annual_total)) } " 元"
+                    @if let Some(f) = r.forecast_spent { "，全年预计执行 " span class="num" { (f.grouped()) } " 元" } }
+                @if warnings.is_empty() { p class="ok" { "没有预警。" } }
+                ul class="warnings" {
+                    @for w in warnings {
+                        li class={ "warning light-" (serde_json::to_value(w.light).ok().and_then(|x| x.as_str().map(str::to_string)).unwrap_or_default()) } {
+                            span class="light" { (w.light.chinese()) "灯" } " " span class="code" { (w.code) } " "
+                            @if let Some(i) = &w.indicator { "“" (i) "”：" }
+                            (w.message) br; span class="numbers" { (w.numbers) }
+                        }
+                    }
+                }
+                table class="list" {
+                    thead { tr { th scope="col" { "三级指标" } th scope="col" { "指标值" } th scope="col" { "截至本期完成" } th scope="col" { "全年预计" } th scope="col" { "完成可能性" } th scope="col" { "偏差原因" } } }
+                    tbody { @for p in &r.indicators { tr {
+                        td { (p.indicator) }
+                        td { (form.indicators.iter().find(|i| i.name == p.indicator).map(|i| i.raw.as_str()).unwrap_or("")) }
+                        td { (p.to_date) } td { (p.forecast) }
+                        td { (p.likelihood.and_then(|l| serde_json::to_value(l).ok()).and_then(|x| x.as_str().map(str::to_string)).unwrap_or_default()) }
+                        td { (p.deviation_category.and_then(|l| serde_json::to_value(l).ok()).and_then(|x| x.as_str().map(str::to_string)).unwrap_or_default()) " " (p.deviation) }
+                    } } }
+                }
+            }
+        }
+        @if auth.user.role == Role::Unit {
+            section class="enter" aria-labelledby="enter-h" {
+                h2 id="enter-h" { "录入一个期间" }
+                form method="post" action={ "/forms/" (id) "/monitoring" } {
+                    input type="hidden" name="_csrf" value=(auth.csrf);
+                    div class="grid" {
+                        label for="period" { "期间（如 1-7月、Q2、全年）" } input id="period" name="period" required value=(if v(values, "period").is_empty() { "1-7月" } else { v(values, "period") });
+                        label for="spent" { "截至本期执行数（元）" } input id="spent" name="spent" inputmode="decimal" required value=(v(values, "spent"));
+                        label for="forecast_spent" { "全年预计执行数（元）" } input id="forecast_spent" name="forecast_spent" inputmode="decimal" value=(v(values, "forecast_spent"));
+                    }
+                    table class="list" {
+                        thead { tr { th scope="col" { "三级指标" } th scope="col" { "指标值" } th scope="col" { "截至本期完成" } th scope="col" { "全年预计" } th scope="col" { "完成可能性" } th scope="col" { "偏差类型" } th scope="col" { "偏差原因" } } }
+                        tbody {
+                            @for (k, ind) in form.indicators.iter().enumerate() {
+                                tr {
+                                    td { (ind.name) } td { (ind.raw) }
+                                    td { input name={ "to_date_" (k) } aria-label={ (ind.name) " 截至本期完成" } value=(v(values, &format!("to_date_{k}"))); }
+                                    td { input name={ "forecast_" (k) } aria-label={ (ind.name) " 全年预计" } value=(v(values, &format!("forecast_{k}"))); }
+                                    td { select name={ "likelihood_" (k) } aria-label={ (ind.name) " 完成可能性" } { @for (val, label) in likely { option value=(val) selected[v(values, &format!("likelihood_{k}")) == val] { (label) } } } }
+                                    td { select name={ "category_" (k) } aria-label={ (ind.name) " 偏差类型" } { @for (val, label) in cats { option value=(val) selected[v(values, &format!("category_{k}")) == val] { (label) } } } }
+                                    td { input name={ "deviation_" (k) } aria-label={ (ind.name) " 偏差原因" } value=(v(values, &format!("deviation_{k}"))); }
+                                }
+                            }
+                        }
+                    }
+                    button type="submit" class="primary" { "保存本期数据" }
+                }
+            }
+        }
+    }
+}
+
+/// `GET /forms/{id}/monitoring`
+pub async fn monitoring(
+    State(state): State<AppState>,
+    PageUser(auth): PageUser,
+    Path(id): Path<String>,
+) -> Response {
+    render_monitoring(&state, &auth, &id, &Values::new(), None, StatusCode::OK).await
+}
+
+async fn render_monitoring(
+    state: &AppState,
+    auth: &Auth,
+    id: &str,
+    values: &Values,
+    error: Option<ApiError>,
+    status: StatusCode,
+) -> Response {
+    let user = Some((&auth.user, auth.csrf.as_str()));
+    let loaded = async {
+        let form = load(state, auth, id).await?;
+        let mut reports = vec![];
+        for r in state.store.periods(id).await? {
+            let w = jixiao_core::monitor::warnings(&form, &r, &Thresholds::default())
+                .unwrap_or_default();
+            reports.push((r, w));
+        }
+        Ok::<_, ApiError>((form, reports))
+    }
+    .await;
+    match loaded {
+        Ok((form, reports)) => (
+            status,
+            layout(
+                &format!("{} 绩效监控", form.name),
+                user,
+                "",
+                monitoring_page((auth, &form, id), &reports, values, error.as_ref()),
+            ),
+        )
+            .into_response(),
+        Err(e) => error_page(user, &e),
+    }
+}
+
+/// `POST /forms/{id}/monitoring`
+pub async fn save_monitoring(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    post: PagePost<Values>,
+) -> Response {
+    let values = post.form;
+    let result = async {
+        let form = load(&state, &post.auth, &id).await?;
+        let amount = |key: &str, label: &str| -> Result<Option<Money>, ApiError> {
+            let t = v(&values, key).trim();
+            if t.is_empty() {
+                return Ok(None);
+            }
+            Money::from_str(t).map(Some).map_err(|e| {
+                ApiError::bad_request(format!("{label}：{e}"), format!("{label}: {e}"))
+            })
+        };
+        let spent = amount("spent", "截至本期执行数")?.ok_or_else(|| {
+            ApiError::bad_request("请填写截至本期执行数", "the amount spent is required")
+        })?;
+        let forecast_spent = amount("forecast_spent", "全年预计执行数")?;
+        let mut progress = vec![];
+        for (k, ind) in form.indicators.iter().enumerate() {
+            let get = |p: &str| v(&values, &format!("{p}_{k}")).trim().to_string();
+            let (to_date, forecast, likely, cat, deviation) = (
+                get("to_date"),
+                get("forecast"),
+                get("likelihood"),
+                get("category"),
+                get("deviation"),
+            );
+            if [&to_date, &forecast, &likely, &cat, &deviation]
+                .iter()
+                .all(|x| x.is_empty())
+            {
+                continue;
+            }
+            progress.push(Progress {
+                indicator_id: ind.id.clone(),
+                indicator: ind.name.clone(),
+                to_date,
+                forecast,
+                likelihood: Likelihood::read(&likely),
+                deviation_category: DeviationCategory::read(&cat),
+                deviation,
+                ..Progress::default()
+            });
+        }
+        record_period(
+            &state,
+            &post.auth,
+            &id,
+            v(&values, "period").trim(),
+            spent,
+            forecast_spent,
+            progress,
+        )
+        .await
+    }
+    .await;
+    match result {
+        Ok(_) => axum::response::Redirect::to(&format!("/forms/{id}/monitoring")).into_response(),
+        Err(e) => {
+            let status = e.status;
+            render_monitoring(&state, &post.auth, &id, &values, Some(e), status).await
+        }
+    }
+}
+
+fn scores_table(scored: &Scored) -> Markup {
+    html! {
+        p { "预算执行：" (scored.budget_explanation) }
+        table class="list scores" {
+            thead { tr { th scope="col" { "一级指标" } th scope="col" { "三级指标" } th scope="col" { "年度指标值" } th scope="col" { "实际完成值" } th scope="col" { "分值" } th scope="col" { "得分" } th scope="col" { "计分说明" } } }
+            tbody {
+                tr { td colspan="4" { "预算执行率 " (scored.execution_rate) "%" } td class="num" { (scored.budget_weight) } td class="num" { (scored.budget_score) } td { "执行率 × 分值，不超过分值" } }
+                @for s in &scored.indicators {
+                    tr class=[(!s.met).then_some("missed")] {
+                        td { (s.level1.name()) } td { (s.name) } td { (s.target) } td { (s.actual) }
+                        td class="num" { (s.weight.normalize()) } td class="num score" { (s.score) } td class="explain" { (s.explanation) }
+                    }
+                }
+            }
+            tfoot { tr { th colspan="5" scope="row" { "总分" } td class="num total" { (scored.total) } td { "等级：" strong class="grade" { (scored.grade.chinese()) } } } }
+        }
+        @if !scored.departures.is_empty() {
+            h3 { "自评与规则不符之处（" (scored.departures.len()) "）" }
+            ul class="departures" {
+                @for d in &scored.departures {
+                    li { strong { (d.indicator) } "：自评 " (d.self_score.map(|s| s.normalize().to_string()).unwrap_or("—".into())) "，按规则 " (d.computed.normalize()) " — " (d.reason) }
+                }
+            }
+        }
+    }
+}
+
+fn evaluation_page(
+    auth: &Auth,
+    form: &Form,
+    id: &str,
+    eval: Option<&SelfEvaluation>,
+    scored: Option<&Scored>,
+    error: Option<&ApiError>,
+    scheme: &str,
+) -> Markup {
+    let find = |name: &str| eval.and_then(|e| e.indicators.iter().find(|i| i.name == name));
+    let dec = |d: Option<Decimal>| d.map(|d| d.normalize().to_string()).unwrap_or_default();
+    html! {
+        h1 { (form.name) }
+        (tabs(id, "绩效自评"))
+        @if let Some(e) = error { p class="error" role="alert" { (e.message) } }
+        @if let Some(s) = scored {
+            section aria-labelledby="score-h" {
+                h2 id="score-h" { "项目支出绩效自评表（计分方案：" (s.scheme) "）" }
+                form method="get" class="filters noprint" {
+                    label { "计分方案 " select name="scheme" { @for sc in Scheme::builtin() { option value=(sc.name) selected[sc.name == scheme] { (sc.name) " — " (sc.description) } } } }
+                    button type="submit" { "重新计分" }
+                }
+                (scores_table(s))
+            }
+        } @else { p class="muted" { "还没有自评数据。" } }
+        @if auth.user.role == Role::Unit {
+            section class="enter" aria-labelledby="enter-ev" {
+                h2 id="enter-ev" { "填报自评" }
+                form method="post" action={ "/forms/" (id) "/evaluation" } {
+                    input type="hidden" name="_csrf" value=(auth.csrf);
+                    div class="grid" {
+                        label for="annual_budget" { "全年预算数（元）" } input id="annual_budget" name="annual_budget" inputmode="decimal" required value=(eval.map(|e| e.budget.annual_budget).or(form.funds.annual_total).map(|m| m.to_string()).unwrap_or_default());
+                        label for="spent" { "全年执行数（元）" } input id="spent" name="spent" inputmode="decimal" required value=(eval.map(|e| e.budget.spent.to_string()).unwrap_or_default());
+                        label for="budget_self" { "预算执行自评得分" } input id="budget_self" name="budget_self" inputmode="decimal" value=(dec(eval.and_then(|e| e.budget.self_score)));
+                    }
+                    table class="list" {
+                        thead { tr { th scope="col" { "三级指标" } th scope="col" { "年度指标值" } th scope="col" { "实际完成值" } th scope="col" { "分值（空则按方案平分）" } th scope="col" { "自评得分" } } }
+                        tbody {
+                            @for (k, ind) in form.indicators.iter().enumerate() {
+                                @let mine = find(&ind.name);
+                                tr {
+                                    td { (ind.name) } td { (ind.raw) }
+                                    td { input name={ "actual_" (k) } aria-label={ (ind.name) " 实际完成值" } value=(mine.map(|m| m.actual.as_str()).unwrap_or("")); }
+                                    td { input name={ "weight_" (k) } aria-label={ (ind.name) " 分值" } inputmode="decimal" size="5" value=(dec(mine.and_then(|m| m.weight))); }
+                                    td { input name={ "self_" (k) } aria-label={ (ind.name) " 自评得分" } inputmode="decimal" size="5" value=(dec(mine.and_then(|m| m.self_score))); }
+                                }
+                            }
+                        }
+                    }
+                    button type="submit" class="primary" { "保存并计分" }
+                }
+            }
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct SchemeParam {
+    scheme: Option<String>,
+}
+
+/// `GET /forms/{id}/evaluation`
+pub async fn evaluation(
+    State(state): State<AppState>,
+    PageUser(auth): PageUser,
+    Path(id): Path<String>,
+    Query(q): Query<SchemeParam>,
+) -> Response {
+    let user = Some((&auth.user, auth.csrf.as_str()));
+    let scheme_name = q.scheme.unwrap_or_else(|| "national".into());
+    let loaded = async {
+        let form = load(&state, &auth, &id).await?;
+        let eval = state.store.self_evaluation(&id).await?;
+        let scheme = Scheme::builtin()
+            .into_iter()
+            .find(|s| s.name == scheme_name)
+            .ok_or_else(|| {
+                ApiError::bad_request(format!("没有计分方案“{scheme_name}”"), "no such scheme")
+            })?;
+        let scored = match &eval {
+            Some(e) => Some(score_with(&form, e, &scheme)?),
+            None => None,
+        };
+        Ok::<_, ApiError>((form, eval, scored))
+    }
+    .await;
+    match loaded {
+        Ok((form, eval, scored)) => layout(
+            &format!("{} 绩效自评", form.name),
+            user,
+            "",
+            evaluation_page(
+                &auth,
+                &form,
+                &id,
+                eval.as_ref(),
+                scored.as_ref(),
+                None,
+                &scheme_name,
+            ),
+        )
+        .into_response(),
+        Err(e) => error_page(user, &e),
+    }
+}
+
+/// `POST /forms/{id}/evaluation`
+pub async fn save_evaluation(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    post: PagePost<Values>,
+) -> Response {
+    let auth = &post.auth;
+    let user = Some((&auth.user, auth.csrf.as_str()));
+    let values = &post.form;
+    let form = match load(&state, auth, &id).await {
+        Ok(f) => f,
+        Err(e) => return error_page(user, &e),
+    };
+    let parsed = (|| {
+        let amount = |key: &str, label: &str| {
+            Money::from_str(v(values, key).trim()).map_err(|e| {
+                ApiError::bad_request(format!("{label}：{e}"), format!("{label}: {e}"))
+            })
+        };
+        let number = |key: &str, label: &str| -> Result<Option<Decimal>, ApiError> {
+            let t = v(values, key).trim();
+            if t.is_empty() {
+                return Ok(None);
+            }
+            Decimal::from_str(t).map(Some).map_err(|_| {
+                ApiError::bad_request(
+                    format!("{label}“{t}”不是数值"),
+                    format!("{label} “{t}” is not a number"),
+                )
+            })
+        };
+        let mut indicators = vec![];
+        for (k, ind) in form.indicators.iter().enumerate() {
+            let actual = v(values, &format!("actual_{k}")).trim().to_string();
+            if actual.is_empty() {
+                continue;
+            }
+            indicators.push(SelfIndicator {
+                level1: Some(ind.level1),
+                level2: ind.level2,
+                name: ind.name.clone(),
+                target: None,
+                actual,
+                weight: number(&format!("weight_{k}"), &format!("“{}”的分值", ind.name))?,
+                self_score: number(&format!("self_{k}"), &format!("“{}”的自评得分", ind.name))?,
+                deviation: String::new(),
+            });
+        }
+        Ok::<_, ApiError>(SelfEvaluation {
+            budget: BudgetLine {
+                annual_budget: amount("annual_budget", "全年预算数")?,
+                spent: amount("spent", "全年执行数")?,
+                weight: None,
+                self_score: number("budget_self", "预算执行自评得分")?,
+            },
+            indicators,
+            total: None,
+        })
+    })();
+    let result = match &parsed {
+        Ok(eval) => record_evaluation(&state, auth, &id, eval).await,
+        Err(e) => Err(ApiError::new(
+            e.status,
+            e.code,
+            e.message.clone(),
+            e.message_en.clone(),
+        )),
+    };
+    match (result, parsed) {
+        (Ok(scored), Ok(eval)) => layout(
+            &format!("{} 绩效自评", form.name),
+            user,
+            "",
+            evaluation_page(
+                auth,
+                &form,
+                &id,
+                Some(&eval),
+                Some(&scored),
+                None,
+                "national",
+            ),
+        )
+        .into_response(),
+        (Err(e), parsed) => {
+            let status = e.status;
+            (
+                status,
+                layout(
+                    &format!("{} 绩效自评", form.name),
+                    user,
+                    "",
+                    evaluation_page(
+                        auth,
+                        &form,
+                        &id,
+                        parsed.as_ref().ok(),
+                        None,
+                        Some(&e),
+                        "national",
+                    ),
+                ),
+            )
+                .into_response()
+        }
+        (Ok(_), Err(e)) => error_page(user, &e),
+    }
+}
