@@ -186,7 +186,8 @@ test("sign-in errors: a wrong password, then the lock-out says until when", asyn
   const page = await context.newPage();
   for (let i = 0; i < 5; i++) {
     await page.goto(server.base + "/login");
-    await page.getByLabel("用户名").fill("admin");
+    // The auditor account: no later test signs in with it.
+    await page.getByLabel("用户名").fill("auditor");
     await page.getByLabel("密码").fill("wrong-password");
     await page.getByRole("button", { name: "登录" }).click();
     await assert.doesNotReject(page.getByRole("alert").waitFor());
@@ -259,4 +260,56 @@ test("self-evaluation: enter actuals and see the score, the grade and the depart
   await page.goto(page.url().replace(/\?.*$/, "") + "?scheme=budget10-indicators90");
   assert.match(await page.locator("h2#score-h").textContent(), /budget10-indicators90/);
   await page.context().close();
+});
+
+test("dashboards: the whole jurisdiction and one department, charts readable as text", async () => {
+  const page = await signIn(browser, server.base, "finance");
+  await page.getByRole("link", { name: "看板" }).click();
+  assert.equal(await page.locator("h1").textContent(), "看板：全辖区");
+  const money = page.getByRole("img", { name: "各项目年度资金（前 15 个）" });
+  assert.ok(await money.locator("g.bar").count() >= 8, "one bar per form (an earlier test added a ninth)");
+  const text = await money.textContent();
+  assert.match(text, /2023年数字化运维及综合保障项目经费/);
+  assert.match(text, /389,283,388\.94 元/);
+  assert.match(await page.getByRole("img", { name: "申报表状态" }).textContent(), /草稿.*张/);
+  // The self-evaluation recorded earlier scored 89.00: one 良.
+  assert.match(await page.getByRole("img", { name: "自评等级" }).textContent(), /良1 个项目/);
+  assert.match(await page.getByRole("img", { name: /各期预警/ }).textContent(), /7月 红灯[1-9]\d* 条/);
+  await shot(page, "dashboard-finance");
+  await page.getByLabel("主管部门").fill("上海市大数据中心");
+  await page.getByRole("button", { name: "查看" }).click();
+  assert.equal(await page.locator("h1").textContent(), "看板：上海市大数据中心");
+  const dept = await signIn(browser, server.base, "dept");
+  await dept.getByRole("link", { name: "看板" }).click();
+  assert.equal(await dept.locator("h1").textContent(), "看板：本部门");
+  assert.match(await dept.locator(".totals").textContent(), /共 \d+ 张申报表/);
+  await shot(dept, "dashboard-dept");
+  await page.context().close();
+  await dept.context().close();
+});
+
+test("administration: organisations and users, for administrators only", async () => {
+  const admin = await signIn(browser, server.base, "admin");
+  await admin.getByRole("link", { name: "管理" }).click();
+  await admin.getByLabel("名称").fill("测试单位");
+  await admin.getByLabel("类型").selectOption("unit");
+  await admin.getByLabel("上级组织").selectOption({ label: "上海市人民政府办公厅" });
+  await admin.getByRole("button", { name: "新建组织" }).click();
+  assert.match(await admin.locator("section[aria-labelledby=orgs-h] table").textContent(), /测试单位/);
+  await admin.getByLabel("用户名").fill("tester");
+  await admin.getByLabel("姓名").fill("测试填报人");
+  await admin.getByLabel("初始密码（至少 10 位）").fill("tester-password-1");
+  await admin.getByLabel("角色").selectOption("unit");
+  await admin.getByLabel("所属组织").selectOption({ label: "测试单位" });
+  await admin.getByRole("button", { name: "新建用户" }).click();
+  assert.match(await admin.getByRole("status").textContent(), /已建立用户 tester/);
+  assert.match(await admin.locator("#users-h").textContent(), /用户（6）/);
+  await shot(admin, "admin");
+  const tester = await signIn(browser, server.base, "tester", "tester-password-1");
+  assert.match(await tester.locator(".totals").textContent(), /共 0 张申报表/, "a new unit sees no one else's forms");
+  await tester.goto(server.base + "/admin");
+  assert.match(await tester.getByRole("alert").textContent(), /此角色无权访问/);
+  assert.equal(await tester.getByRole("link", { name: "管理" }).count(), 0);
+  await admin.context().close();
+  await tester.context().close();
 });

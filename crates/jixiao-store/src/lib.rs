@@ -148,6 +148,12 @@ pub trait Store: Send + Sync {
 
     async fn self_evaluation(&self, id: &str) -> Result<Option<SelfEvaluation>, StoreError>;
 
+    /// Every recorded self-evaluation, by form ID (for dashboards).
+    async fn all_self_evaluations(&self) -> Result<Vec<(String, SelfEvaluation)>, StoreError>;
+
+    /// Every recorded monitoring report, by form ID (for dashboards).
+    async fn all_periods(&self) -> Result<Vec<(String, PeriodReport)>, StoreError>;
+
     // ------------------------------------------------------------ organisations and users
 
     async fn create_org(&self, org: &Org) -> Result<(), StoreError>;

@@ -416,6 +416,34 @@ impl Store for SqliteStore {
             .collect()
     }
 
+    async fn all_self_evaluations(&self) -> Result<Vec<(String, SelfEvaluation)>, StoreError> {
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT form_id, evaluation FROM self_evaluations ORDER BY form_id")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.into_iter()
+            .map(|(id, j)| {
+                serde_json::from_str(&j)
+                    .map(|e| (id, e))
+                    .map_err(|e| StoreError::Corrupt(format!("self-evaluation: {e}")))
+            })
+            .collect()
+    }
+
+    async fn all_periods(&self) -> Result<Vec<(String, PeriodReport)>, StoreError> {
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT form_id, report FROM monitoring ORDER BY end_month, form_id")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.into_iter()
+            .map(|(id, j)| {
+                serde_json::from_str(&j)
+                    .map(|r| (id, r))
+                    .map_err(|e| StoreError::Corrupt(format!("monitoring: {e}")))
+            })
+            .collect()
+    }
+
     async fn save_self_evaluation(
         &self,
         id: &str,

@@ -929,7 +929,7 @@ pub async fn get_score(
 
 // ------------------------------------------------------------------ administration
 
-fn require(auth: &Auth, role: Role) -> ApiResult<()> {
+pub(crate) fn require(auth: &Auth, role: Role) -> ApiResult<()> {
     if auth.user.role != role {
         return Err(ApiError::forbidden(
             "此角色无权访问",
@@ -948,11 +948,11 @@ pub async fn users(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
-    username: String,
-    display_name: String,
-    password: String,
-    role: Role,
-    org_id: Option<String>,
+    pub username: String,
+    pub display_name: String,
+    pub password: String,
+    pub role: Role,
+    pub org_id: Option<String>,
 }
 
 /// `POST /api/users` (administrators).
@@ -961,13 +961,20 @@ pub async fn create_user(
     auth: Auth,
     body: Body<NewUser>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    require(&auth, Role::Admin)?;
     let Json(u) = body?;
+    let user = add_user(&state, &auth, u).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "user": user }))))
+}
+
+/// Creates a user (administrators only): the API and the administration page come here.
+pub async fn add_user(state: &AppState, auth: &Auth, u: NewUser) -> ApiResult<User> {
+    require(auth, Role::Admin)?;
     too_long(&u.username, 64, "username")?;
     too_long(&u.display_name, 100, "display_name")?;
     if u.username.trim().is_empty()
         || !u
             .username
+            .trim()
             .chars()
             .all(|c| c.is_alphanumeric() || "._-".contains(c))
     {
@@ -999,7 +1006,11 @@ pub async fn create_user(
     let user = User {
         id: uuid::Uuid::new_v4().simple().to_string(),
         username: u.username.trim().to_string(),
-        display_name: u.display_name,
+        display_name: if u.display_name.trim().is_empty() {
+            u.username.trim().to_string()
+        } else {
+            u.display_name.trim().to_string()
+        },
         role: u.role,
         org_id: u.org_id,
     };
@@ -1008,7 +1019,7 @@ pub async fn create_user(
         .create_user(&user, &hash_password(&u.password)?)
         .await?;
     audit(
-        &state,
+        state,
         &auth.user.username,
         &auth.ip,
         "user_create",
@@ -1016,7 +1027,7 @@ pub async fn create_user(
         user.role.name(),
     )
     .await;
-    Ok((StatusCode::CREATED, Json(json!({ "user": user }))))
+    Ok(user)
 }
 
 /// `GET /api/orgs`: every signed-in user may read the organisations.
@@ -1027,9 +1038,9 @@ pub async fn orgs(State(state): State<AppState>, _auth: Auth) -> ApiResult<Json<
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewOrg {
-    name: String,
-    kind: String,
-    parent_id: Option<String>,
+    pub name: String,
+    pub kind: String,
+    pub parent_id: Option<String>,
 }
 
 /// `POST /api/orgs` (administrators).
@@ -1038,8 +1049,15 @@ pub async fn create_org(
     auth: Auth,
     body: Body<NewOrg>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    require(&auth, Role::Admin)?;
     let Json(o) = body?;
+    let org = add_org(&state, &auth, o).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "org": org }))))
+}
+
+/// Creates an organisation (administrators only) and links forms to it when it is the unit
+/// they name as implementer.
+pub async fn add_org(state: &AppState, auth: &Auth, o: NewOrg) -> ApiResult<Org> {
+    require(auth, Role::Admin)?;
     too_long(&o.name, 200, "name")?;
     if o.name.trim().is_empty() || !["unit", "department", "finance"].contains(&o.kind.as_str()) {
         return Err(ApiError::bad_request(
@@ -1047,16 +1065,25 @@ pub async fn create_org(
             "an organisation needs a name and a kind: unit, department or finance",
         ));
     }
+    let parent_id = o.parent_id.filter(|p| !p.is_empty());
+    if let Some(p) = &parent_id {
+        if !state.store.orgs().await?.iter().any(|x| &x.id == p) {
+            return Err(ApiError::bad_request(
+                "没有此上级组织",
+                "no such parent organisation",
+            ));
+        }
+    }
     let org = Org {
         id: uuid::Uuid::new_v4().simple().to_string(),
         name: o.name.trim().to_string(),
         kind: o.kind,
-        parent_id: o.parent_id,
+        parent_id,
     };
     state.store.create_org(&org).await?;
     state.store.link_forms_to_units().await?;
     audit(
-        &state,
+        state,
         &auth.user.username,
         &auth.ip,
         "org_create",
@@ -1064,7 +1091,7 @@ pub async fn create_org(
         &org.kind,
     )
     .await;
-    Ok((StatusCode::CREATED, Json(json!({ "org": org }))))
+    Ok(org)
 }
 
 /// `GET /api/rules`: the review rules and their severities as configured.

@@ -5,6 +5,7 @@
 mod form;
 mod lists;
 mod login;
+mod overview;
 mod track;
 
 use crate::auth::{client_ip, cookie_token, now, token_hash, Auth};
@@ -38,6 +39,10 @@ pub fn routes() -> Router<AppState> {
             "/forms/{id}/evaluation",
             get(track::evaluation).post(track::save_evaluation),
         )
+        .route("/dashboard", get(overview::dashboard))
+        .route("/admin", get(overview::admin))
+        .route("/admin/users", post(overview::admin_user))
+        .route("/admin/orgs", post(overview::admin_org))
         .route("/todo", get(lists::todo))
         .route("/handled", get(lists::handled))
         .route(
@@ -210,9 +215,10 @@ pub fn layout(title: &str, user: Option<(&User, &str)>, current: &str, body: Mar
                     a class="brand" href="/forms" { "绩效 " span lang="en" { "jixiao" } }
                     @if let Some((u, csrf)) = user {
                         nav aria-label="主导航" {
-                            @for (href, label) in [("/forms", "申报表"), ("/todo", "待办"), ("/handled", "我处理过的")] {
+                            @for (href, label) in [("/forms", "申报表"), ("/todo", "待办"), ("/handled", "我处理过的"), ("/dashboard", "看板")] {
                                 a href=(href) aria-current=[(current == href).then_some("page")] { (label) }
                             }
+                            @if u.role == Role::Admin { a href="/admin" aria-current=[(current == "/admin").then_some("page")] { "管理" } }
                         }
                         div class="who" {
                             span { (u.display_name) "（" (role_label(u.role)) "）" }

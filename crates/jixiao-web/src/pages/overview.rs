@@ -1,0 +1,332 @@
+//! Dashboards (per department and for the whole jurisdiction) with charts drawn as SVG on the
+//! server, and the administration page. Charts label every bar with its value, so they read
+//! without colour.
+
+use super::{error_page, layout, PagePost, PageUser};
+use crate::api::{add_org, add_user, check_visible, require, scope, score_with, NewOrg, NewUser};
+use crate::auth::Auth;
+use crate::error::ApiError;
+use crate::AppState;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use jixiao_core::monitor::{Light, Thresholds};
+use jixiao_core::score::{Grade, Scheme};
+use jixiao_core::workflow::{Role, Status};
+use jixiao_store::ListQuery;
+use maud::{html, Markup};
+use std::collections::{BTreeMap, HashMap};
+
+/// A horizontal bar chart: each bar with its label and its value written beside it.
+/// `size` only draws the bar; the value shown is `text`, exact.
+fn bar_chart(title: &str, bars: &[(String, f64, String)]) -> Markup {
+    let row = 26.0;
+    let label_w = 300.0;
+    let bar_w = 420.0;
+    let height = row * bars.len().max(1) as f64 + 10.0;
+    let max = bars.iter().map(|b| b.1).fold(0.0_f64, f64::max).max(1e-9);
+    html! {
+        figure class="chart" {
+            figcaption { (title) }
+            svg role="img" aria-label=(title) viewBox={ "0 0 " (label_w + bar_w + 170.0) " " (height) } width="100%" {
+                title { (title) }
+                @for (k, (label, size, text)) in bars.iter().enumerate() {
+                    @let y = 5.0 + row * k as f64;
+                    @let w = (size / max * bar_w).max(if *size > 0.0 { 2.0 } else { 0.0 });
+                    g class="bar" {
+                        text x=(label_w - 8.0) y=(y + 17.0) text-anchor="end" class="label" { (shorten(label, 22)) }
+                        rect x=(label_w) y=(y + 3.0) width=(w) height=(row - 8.0) {}
+                        text x=(label_w + w + 6.0) y=(y + 17.0) class="value" { (text) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn shorten(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(n - 1).collect::<String>())
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct DashParams {
+    department: Option<String>,
+}
+
+/// `GET /dashboard`: the user's scope (a department's units, or the whole jurisdiction),
+/// optionally one department.
+pub async fn dashboard(
+    State(state): State<AppState>,
+    PageUser(auth): PageUser,
+    Query(p): Query<DashParams>,
+) -> Response {
+    let user = Some((&auth.user, auth.csrf.as_str()));
+    match build(&state, &auth, p.department.filter(|d| !d.is_empty())).await {
+        Ok(body) => layout("看板", user, "/dashboard", body).into_response(),
+        Err(e) => error_page(user, &e),
+    }
+}
+
+async fn build(
+    state: &AppState,
+    auth: &Auth,
+    department: Option<String>,
+) -> Result<Markup, ApiError> {
+    let q = |status: Option<Status>, sort: &str, per_page: i64| ListQuery {
+        scope: scope(&auth.user),
+        year: None,
+        status,
+        department: department.clone(),
+        search: None,
+        sort: sort.into(),
+        page: 1,
+        per_page,
+    };
+    let all = state.store.list_page(&q(None, "-amount", 15)).await?;
+    let mut statuses = vec![];
+    for s in Status::ALL {
+        let n = state.store.list_page(&q(Some(s), "name", 1)).await?.total;
+        statuses.push((s.chinese().to_string(), n as f64, format!("{n} 张")));
+    }
+    let money_bars: Vec<(String, f64, String)> = all
+        .items
+        .iter()
+        .map(|r| {
+            let fen = r.annual_total.map(|m| m.fen()).unwrap_or(0);
+            (
+                r.name.clone(),
+                fen as f64,
+                format!(
+                    "{} 元",
+                    r.annual_total.map(|m| m.grouped()).unwrap_or_default()
+                ),
+            )
+        })
+        .collect();
+    // Scores and warnings, for the forms in scope that have them.
+    let mut grades: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut scored = vec![];
+    for (id, eval) in state.store.all_self_evaluations().await? {
+        let Some((form, meta)) = state.store.form_with_meta(&id).await? else {
+            continue;
+        };
+        if check_visible(state, auth, meta).await.is_err()
+            || department.as_ref().is_some_and(|d| &form.department != d)
+        {
+            continue;
+        }
+        if let Ok(s) = score_with(&form, &eval, &Scheme::national()) {
+            *grades.entry(s.grade.chinese()).or_default() += 1;
+            scored.push((form.name.clone(), s.total, s.grade));
+        }
+    }
+    let mut by_month: BTreeMap<u8, (usize, usize)> = BTreeMap::new();
+    let mut forms: HashMap<String, Option<jixiao_core::Form>> = HashMap::new();
+    for (id, report) in state.store.all_periods().await? {
+        if !forms.contains_key(&id) {
+            let f = match state.store.form_with_meta(&id).await? {
+                Some((form, meta))
+                    if check_visible(state, auth, meta.clone()).await.is_ok()
+                        && department.as_ref().is_none_or(|d| &form.department == d) =>
+                {
+                    Some(form)
+                }
+                _ => None,
+            };
+            forms.insert(id.clone(), f);
+        }
+        let Some(Some(form)) = forms.get(&id) else {
+            continue;
+        };
+        let ws = jixiao_core::monitor::warnings(form, &report, &Thresholds::default())
+            .unwrap_or_default();
+        let e = by_month.entry(report.period.end_month).or_default();
+        e.0 += ws.iter().filter(|w| w.light == Light::Red).count();
+        e.1 += ws.iter().filter(|w| w.light == Light::Yellow).count();
+    }
+    let title = match (&department, auth.user.role) {
+        (Some(d), _) => format!("看板：{d}"),
+        (None, Role::Department) => "看板：本部门".into(),
+        (None, Role::Unit) => "看板：本单位".into(),
+        _ => "看板：全辖区".into(),
+    };
+    Ok(html! {
+        h1 { (title) }
+        form class="filters" method="get" action="/dashboard" {
+            label { "主管部门 " input name="department" value=[department.as_deref()]; }
+            button type="submit" { "查看" }
+            a href="/dashboard" { "全部" }
+        }
+        p class="totals" { "共 " strong { (all.total) } " 张申报表，年度资金合计 " strong class="num" { (all.annual_total_sum.grouped()) } " 元" }
+        div class="charts" {
+            (bar_chart("各项目年度资金（前 15 个）", &money_bars))
+            (bar_chart("申报表状态", &statuses))
+            (bar_chart("自评等级", &[Grade::Excellent, Grade::Good, Grade::Fair, Grade::Poor].iter().map(|g| {
+                let n = grades.get(g.chinese()).copied().unwrap_or(0);
+                (g.chinese().to_string(), n as f64, format!("{n} 个项目"))
+            }).collect::<Vec<_>>()))
+            (bar_chart("各期预警（按期末月份；红灯 / 黄灯）", &by_month.iter().flat_map(|(m, (r, y))| [
+                (format!("{m}月 红灯"), *r as f64, format!("{r} 条")),
+                (format!("{m}月 黄灯"), *y as f64, format!("{y} 条")),
+            ]).collect::<Vec<_>>()))
+        }
+        @if !scored.is_empty() {
+            h2 { "自评得分" }
+            table class="list" {
+                thead { tr { th scope="col" { "项目" } th scope="col" { "总分" } th scope="col" { "等级" } } }
+                tbody { @for (name, total, grade) in &scored { tr { td { (name) } td class="num" { (total) } td { (grade.chinese()) } } } }
+            }
+        }
+    })
+}
+
+/// `GET /admin`: users, organisations, rules (administrators).
+pub async fn admin(State(state): State<AppState>, PageUser(auth): PageUser) -> Response {
+    render_admin(&state, &auth, None).await
+}
+
+async fn render_admin(
+    state: &AppState,
+    auth: &Auth,
+    message: Option<Result<String, ApiError>>,
+) -> Response {
+    let user = Some((&auth.user, auth.csrf.as_str()));
+    if let Err(e) = require(auth, Role::Admin) {
+        return error_page(user, &e);
+    }
+    let loaded =
+        async { Ok::<_, ApiError>((state.store.users().await?, state.store.orgs().await?)) }.await;
+    let (users, orgs) = match loaded {
+        Ok(x) => x,
+        Err(e) => return error_page(user, &e),
+    };
+    let org_name: HashMap<&str, &str> = orgs
+        .iter()
+        .map(|o| (o.id.as_str(), o.name.as_str()))
+        .collect();
+    let active = state.rules.codes();
+    let status = message.as_ref().map(|m| match m {
+        Ok(_) => axum::http::StatusCode::OK,
+        Err(e) => e.status,
+    });
+    let body = html! {
+        h1 { "管理" }
+        @match &message {
+            Some(Ok(text)) => p class="ok" role="status" { (text) },
+            Some(Err(e)) => p class="error" role="alert" { (e.message) },
+            None => {},
+        }
+        section aria-labelledby="users-h" {
+            h2 id="users-h" { "用户（" (users.len()) "）" }
+            table class="list" {
+                thead { tr { th scope="col" { "用户名" } th scope="col" { "姓名" } th scope="col" { "角色" } th scope="col" { "所属组织" } } }
+                tbody { @for u in &users { tr { td { (u.username) } td { (u.display_name) } td { (super::role_label(u.role)) } td { (u.org_id.as_deref().and_then(|o| org_name.get(o).copied()).unwrap_or("")) } } } }
+            }
+            form method="post" action="/admin/users" class="enter" {
+                h3 { "新建用户" }
+                input type="hidden" name="_csrf" value=(auth.csrf);
+                div class="grid" {
+                    label for="nu-username" { "用户名" } input id="nu-username" name="username" required;
+                    label for="nu-name" { "姓名" } input id="nu-name" name="display_name";
+                    label for="nu-password" { "初始密码（至少 10 位）" } input id="nu-password" name="password" type="password" autocomplete="new-password" required;
+                    label for="nu-role" { "角色" }
+                    select id="nu-role" name="role" { @for r in [Role::Unit, Role::Department, Role::Finance, Role::Admin, Role::Auditor] { option value=(r.name()) { (super::role_label(r)) } } }
+                    label for="nu-org" { "所属组织" }
+                    select id="nu-org" name="org_id" { option value="" { "（无）" } @for o in &orgs { option value=(o.id) { (o.name) } } }
+                }
+                button type="submit" class="primary" { "新建用户" }
+            }
+        }
+        section aria-labelledby="orgs-h" {
+            h2 id="orgs-h" { "组织（" (orgs.len()) "）" }
+            table class="list" {
+                thead { tr { th scope="col" { "名称" } th scope="col" { "类型" } th scope="col" { "上级" } } }
+                tbody { @for o in &orgs { tr { td { (o.name) } td { (match o.kind.as_str() { "unit" => "实施单位", "department" => "主管部门", _ => "财政部门" }) } td { (o.parent_id.as_deref().and_then(|p| org_name.get(p).copied()).unwrap_or("")) } } } }
+            }
+            form method="post" action="/admin/orgs" class="enter" {
+                h3 { "新建组织" }
+                input type="hidden" name="_csrf" value=(auth.csrf);
+                div class="grid" {
+                    label for="no-name" { "名称" } input id="no-name" name="name" required;
+                    label for="no-kind" { "类型" } select id="no-kind" name="kind" { option value="unit" { "实施单位" } option value="department" { "主管部门" } option value="finance" { "财政部门" } }
+                    label for="no-parent" { "上级组织" } select id="no-parent" name="parent_id" { option value="" { "（无）" } @for o in &orgs { option value=(o.id) { (o.name) } } }
+                }
+                button type="submit" class="primary" { "新建组织" }
+            }
+        }
+        section aria-labelledby="rules-h" {
+            h2 id="rules-h" { "审核规则" }
+            p class="muted" { "规则集由服务器的规则配置文件（TOML）决定：启用、停用、调整级别。" }
+            table class="list" {
+                thead { tr { th scope="col" { "代码" } th scope="col" { "规则" } th scope="col" { "默认级别" } th scope="col" { "状态" } } }
+                tbody { @for r in jixiao_core::review::registry() { tr { td class="code" { (r.code) } td { (r.title) } td { (r.severity.chinese()) } td { @if active.contains(&r.code) { "启用" } @else { "停用" } } } } }
+            }
+        }
+    };
+    (
+        status.unwrap_or(axum::http::StatusCode::OK),
+        layout("管理", user, "/admin", body),
+    )
+        .into_response()
+}
+
+#[derive(serde::Deserialize)]
+pub struct UserFields {
+    username: String,
+    display_name: String,
+    password: String,
+    role: String,
+    org_id: String,
+}
+
+/// `POST /admin/users`
+pub async fn admin_user(State(state): State<AppState>, post: PagePost<UserFields>) -> Response {
+    let f = post.form;
+    let result = match Role::from_name(&f.role) {
+        Some(role) => add_user(
+            &state,
+            &post.auth,
+            NewUser {
+                username: f.username,
+                display_name: f.display_name,
+                password: f.password,
+                role,
+                org_id: Some(f.org_id).filter(|o| !o.is_empty()),
+            },
+        )
+        .await
+        .map(|u| format!("已建立用户 {}", u.username)),
+        None => Err(ApiError::bad_request("未知角色", "unknown role")),
+    };
+    render_admin(&state, &post.auth, Some(result)).await
+}
+
+#[derive(serde::Deserialize)]
+pub struct OrgFields {
+    name: String,
+    kind: String,
+    parent_id: String,
+}
+
+/// `POST /admin/orgs`
+pub async fn admin_org(State(state): State<AppState>, post: PagePost<OrgFields>) -> Response {
+    let f = post.form;
+    let result = add_org(
+        &state,
+        &post.auth,
+        NewOrg {
+            name: f.name,
+            kind: f.kind,
+            parent_id: Some(f.parent_id),
+        },
+    )
+    .await
+    .map(|o| format!("已建立组织 {}", o.name));
+    match result {
+        Ok(_) => Redirect::to("/admin").into_response(),
+        Err(e) => render_admin(&state, &post.auth, Some(Err(e))).await,
+    }
+}
