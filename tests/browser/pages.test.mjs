@@ -262,6 +262,23 @@ test("self-evaluation: enter actuals and see the score, the grade and the depart
   await page.context().close();
 });
 
+test("the portfolio filters by grade and by warnings", async () => {
+  const page = await signIn(browser, server.base, "dept");
+  await page.getByLabel("预警").selectOption("any");
+  await page.getByRole("button", { name: "筛选" }).click();
+  assert.deepEqual(await page.locator("td.name").allTextContents(), [LAW], "the form with a red light in its latest period");
+  assert.match(await page.locator("table.list tbody").textContent(), /红灯/);
+  await page.getByLabel("预警").selectOption("");
+  await page.getByLabel("自评等级").selectOption("良");
+  await page.getByRole("button", { name: "筛选" }).click();
+  assert.deepEqual(await page.locator("td.name").allTextContents(), [LAW]);
+  await page.getByLabel("自评等级").selectOption("优");
+  await page.getByRole("button", { name: "筛选" }).click();
+  assert.match(await page.locator(".totals").textContent(), /共 0 张/);
+  await shot(page, "portfolio-filtered");
+  await page.context().close();
+});
+
 test("dashboards: the whole jurisdiction and one department, charts readable as text", async () => {
   const page = await signIn(browser, server.base, "finance");
   await page.getByRole("link", { name: "看板" }).click();

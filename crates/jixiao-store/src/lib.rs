@@ -148,6 +148,11 @@ pub trait Store: Send + Sync {
 
     async fn self_evaluation(&self, id: &str) -> Result<Option<SelfEvaluation>, StoreError>;
 
+    /// Keeps the grade of the form's latest self-evaluation and the worst light of its latest
+    /// monitoring period, for the portfolio's filters.
+    async fn set_grade(&self, id: &str, grade: Option<&str>) -> Result<(), StoreError>;
+    async fn set_warning_light(&self, id: &str, light: Option<&str>) -> Result<(), StoreError>;
+
     /// Every recorded self-evaluation, by form ID (for dashboards).
     async fn all_self_evaluations(&self) -> Result<Vec<(String, SelfEvaluation)>, StoreError>;
 
@@ -296,6 +301,10 @@ pub struct ListQuery {
     pub department: Option<String>,
     /// Matched against project name, implementer and department.
     pub search: Option<String>,
+    /// 优, 良, 中 or 差: the grade of the latest self-evaluation.
+    pub grade: Option<String>,
+    /// `red`, `yellow`, `green`, or `any` (red or yellow): the latest period's worst light.
+    pub warnings: Option<String>,
     /// `name`, `year`, `amount`, `updated`; `-` before it for descending.
     pub sort: String,
     pub page: i64,
@@ -314,6 +323,8 @@ pub struct FormRow {
     pub version: i64,
     pub indicators: i64,
     pub updated_at: String,
+    pub grade: Option<String>,
+    pub warning_light: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]

@@ -63,8 +63,10 @@ const FORM_COLUMNS: &str =
     funds_annual_carryover, funds_annual_other, goal_overall, goal_annual";
 
 /// The columns of a form list line (see `sqlite_workflow::row_from`).
-pub(crate) const LIST_SELECT: &str = "SELECT f.id, f.year, f.name, f.department, f.implementer, f.funds_annual_total, \
-    f.status, f.version, f.updated_at, (SELECT count(*) FROM indicators i WHERE i.form_id = f.id) AS n FROM forms f";
+pub(crate) const LIST_SELECT: &str =
+    "SELECT f.id, f.year, f.name, f.department, f.implementer, f.funds_annual_total, \
+    f.status, f.version, f.updated_at, f.grade, f.warning_light, \
+    (SELECT count(*) FROM indicators i WHERE i.form_id = f.id) AS n FROM forms f";
 
 const INDICATOR_COLUMNS: &str =
     "id, form_id, position, level1, level2, name, kind, op, value, unit, subject, op_implied, text, raw";
@@ -414,6 +416,24 @@ impl Store for SqliteStore {
                 serde_json::from_str(r).map_err(|e| StoreError::Corrupt(format!("monitoring: {e}")))
             })
             .collect()
+    }
+
+    async fn set_grade(&self, id: &str, grade: Option<&str>) -> Result<(), StoreError> {
+        sqlx::query("UPDATE forms SET grade = ? WHERE id = ?")
+            .bind(grade)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn set_warning_light(&self, id: &str, light: Option<&str>) -> Result<(), StoreError> {
+        sqlx::query("UPDATE forms SET warning_light = ? WHERE id = ?")
+            .bind(light)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     async fn all_self_evaluations(&self) -> Result<Vec<(String, SelfEvaluation)>, StoreError> {

@@ -48,6 +48,8 @@ pub(crate) fn row_from(r: &SqliteRow) -> Result<FormRow, StoreError> {
         version: r.get("version"),
         indicators: r.get("n"),
         updated_at: r.get("updated_at"),
+        grade: r.get("grade"),
+        warning_light: r.get("warning_light"),
     })
 }
 
@@ -307,6 +309,18 @@ impl SqliteStore {
             if let Some(s) = q.status {
                 qb.push(" AND f.status = ").push_bind(s.name());
             }
+            if let Some(g) = &q.grade {
+                qb.push(" AND f.grade = ").push_bind(g.as_str());
+            }
+            match q.warnings.as_deref() {
+                Some("any") => {
+                    qb.push(" AND f.warning_light IN ('red', 'yellow')");
+                }
+                Some(l) => {
+                    qb.push(" AND f.warning_light = ").push_bind(l);
+                }
+                None => {}
+            }
             if let Some(d) = &q.department {
                 qb.push(" AND f.department = ").push_bind(d.as_str());
             }
@@ -347,9 +361,16 @@ impl SqliteStore {
             sqlx::query_scalar("SELECT value FROM generations WHERE name = 'forms'")
                 .fetch_one(&self.pool)
                 .await?;
+        // Every filter is in the key: the whole query but its order and page, so a filter
+        // added later cannot be left out of it.
         let key = format!(
-            "{:?}|{:?}|{:?}|{:?}|{:?}",
-            q.scope, q.year, q.status, q.department, q.search
+            "{:?}",
+            ListQuery {
+                sort: String::new(),
+                page: 0,
+                per_page: 0,
+                ..q.clone()
+            }
         );
         let cached = self
             .totals

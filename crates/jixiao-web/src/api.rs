@@ -83,6 +83,8 @@ fn form_json(form: &Form, meta: &FormMeta) -> Value {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ListParams {
+    grade: Option<String>,
+    warnings: Option<String>,
     year: Option<i32>,
     status: Option<String>,
     department: Option<String>,
@@ -108,6 +110,8 @@ pub async fn list_forms(
     let page = state
         .store
         .list_page(&ListQuery {
+            grade: grade_param(p.grade.as_deref())?,
+            warnings: warnings_param(p.warnings.as_deref())?,
             scope: scope(&auth.user),
             year: p.year,
             status,
@@ -119,6 +123,30 @@ pub async fn list_forms(
         })
         .await?;
     Ok(Json(serde_json::to_value(page).unwrap_or(Value::Null)))
+}
+
+/// A grade filter: 优 良 中 差.
+pub fn grade_param(g: Option<&str>) -> ApiResult<Option<String>> {
+    match g.filter(|g| !g.is_empty()) {
+        None => Ok(None),
+        Some(g @ ("优" | "良" | "中" | "差")) => Ok(Some(g.to_string())),
+        Some(g) => Err(ApiError::bad_request(
+            format!("等级“{g}”应为 优/良/中/差"),
+            format!("the grade “{g}” must be 优, 良, 中 or 差"),
+        )),
+    }
+}
+
+/// A warnings filter: red, yellow, green, or any (red or yellow).
+pub fn warnings_param(w: Option<&str>) -> ApiResult<Option<String>> {
+    match w.filter(|w| !w.is_empty()) {
+        None => Ok(None),
+        Some(w @ ("red" | "yellow" | "green" | "any")) => Ok(Some(w.to_string())),
+        Some(w) => Err(ApiError::bad_request(
+            format!("预警“{w}”应为 red/yellow/green/any"),
+            format!("warnings “{w}” must be red, yellow, green or any"),
+        )),
+    }
 }
 
 /// `GET /api/forms/{id}`: the form in the exchange format, with its status and version.
@@ -703,6 +731,8 @@ pub async fn todo(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<V
     let page = state
         .store
         .list_page(&ListQuery {
+            grade: None,
+            warnings: None,
             scope: scope(&auth.user),
             year: None,
             status: Some(status),
@@ -814,6 +844,22 @@ pub async fn record_period(
             ApiError::from_bilingual(StatusCode::BAD_REQUEST, "bad_figures", &e.to_string())
         })?;
     state.store.save_period(id, &report).await?;
+    // The portfolio filters on the worst light of the latest period (which may be another).
+    if let Some(latest) = state.store.periods(id).await?.pop() {
+        let ws = jixiao_core::monitor::warnings(&form, &latest, &Thresholds::default())
+            .unwrap_or_default();
+        let light = ws
+            .iter()
+            .map(|w| w.light)
+            .max()
+            .unwrap_or(jixiao_core::monitor::Light::Green);
+        let name = match light {
+            jixiao_core::monitor::Light::Red => "red",
+            jixiao_core::monitor::Light::Yellow => "yellow",
+            jixiao_core::monitor::Light::Green => "green",
+        };
+        state.store.set_warning_light(id, Some(name)).await?;
+    }
     audit(
         state,
         &auth.user.username,
@@ -851,6 +897,10 @@ pub async fn record_evaluation(
     let form = state.store.get(id).await?.ok_or_else(ApiError::not_found)?;
     let scored = score_with(&form, eval, &Scheme::national())?;
     state.store.save_self_evaluation(id, eval).await?;
+    state
+        .store
+        .set_grade(id, Some(scored.grade.chinese()))
+        .await?;
     audit(
         state,
         &auth.user.username,

@@ -847,4 +847,39 @@ async fn list_totals_follow_every_change() {
         finance.get("/api/forms?status=submitted").await.1["total"],
         0
     );
+    // Grade and warnings filters: nothing evaluated or monitored yet; bad values are refused.
+    assert_eq!(finance.get("/api/forms?grade=良").await.1["total"], 0);
+    assert_eq!(finance.get("/api/forms?warnings=any").await.1["total"], 0);
+    let (s, e) = finance.get("/api/forms?grade=A").await;
+    assert_eq!(
+        (s, e["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("bad_request"))
+    );
+    // A monitoring period with a red light shows under the warnings filter, and so does the
+    // grade of a self-evaluation.
+    let (s, v) = unit
+        .call(
+            Method::PUT,
+            &format!("/api/forms/{id}/monitoring/1-7月"),
+            Some(json!({ "spent": "1000.00", "indicators": [] })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    for filter in ["warnings=red", "warnings=any"] {
+        let (_, red) = finance.get(&format!("/api/forms?{filter}")).await;
+        assert_eq!(red["total"], 1, "{filter}");
+        assert_eq!(red["items"][0]["warning_light"], "red");
+    }
+    let (s, v) = unit
+        .call(Method::PUT, &format!("/api/forms/{id}/self-evaluation"), Some(json!({ "budget": { "annual_budget": "46637466.38", "spent": "46637466.38" }, "indicators": [{ "name": "来访客户满意度", "actual": "95%" }] })))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, graded) = finance
+        .get(&format!(
+            "/api/forms?grade={}",
+            v["grade"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(graded["total"], 1);
+    assert_eq!(graded["items"][0]["id"], id.as_str());
 }

@@ -13,6 +13,8 @@ use serde::Deserialize;
 
 #[derive(Deserialize, Default)]
 pub struct Filters {
+    grade: Option<String>,
+    warnings: Option<String>,
     year: Option<String>,
     status: Option<String>,
     department: Option<String>,
@@ -54,7 +56,7 @@ fn table(rows: &[FormRow], sort: Option<(&Filters, &str)>) -> Markup {
         table class="list" {
             thead { tr {
                 (head("name", "项目名称")) (head("year", "年度")) th scope="col" { "主管部门" } th scope="col" { "实施单位" }
-                (head("amount", "年度资金（元）")) (head("status", "状态")) th scope="col" { "版本" } th scope="col" { "指标数" } (head("updated", "更新时间"))
+                (head("amount", "年度资金（元）")) (head("status", "状态")) th scope="col" { "等级" } th scope="col" { "预警" } th scope="col" { "版本" } th scope="col" { "指标数" } (head("updated", "更新时间"))
             } }
             tbody {
                 @for r in rows {
@@ -65,6 +67,8 @@ fn table(rows: &[FormRow], sort: Option<(&Filters, &str)>) -> Markup {
                         td { (r.implementer) }
                         td class="num" { (money(r.annual_total)) }
                         td { (status_badge(r.status)) }
+                        td { (r.grade.as_deref().unwrap_or("")) }
+                        td { (match r.warning_light.as_deref() { Some("red") => "红灯", Some("yellow") => "黄灯", Some("green") => "绿灯", _ => "" }) }
                         td class="num" { (r.version) }
                         td class="num" { (r.indicators) }
                         td class="when" { (r.updated_at.get(..16).unwrap_or(&r.updated_at).replace('T', " ")) }
@@ -135,7 +139,16 @@ pub async fn portfolio(
         None => None,
     };
     let sort = f.sort.clone().unwrap_or_else(|| "name".into());
+    let (grade, warnings) = match (
+        crate::api::grade_param(f.grade.as_deref()),
+        crate::api::warnings_param(f.warnings.as_deref()),
+    ) {
+        (Ok(g), Ok(w)) => (g, w),
+        (Err(e), _) | (_, Err(e)) => return error_page(user, &e),
+    };
     let q = ListQuery {
+        grade,
+        warnings,
         scope: scope(&auth.user),
         year,
         status,
@@ -163,6 +176,19 @@ pub async fn portfolio(
                 }
             }
             label { "主管部门 " input name="department" value=[f.department.as_deref()]; }
+            label { "自评等级 "
+                select name="grade" {
+                    option value="" { "全部" }
+                    @for g in ["优", "良", "中", "差"] { option value=(g) selected[f.grade.as_deref() == Some(g)] { (g) } }
+                }
+            }
+            label { "预警 "
+                select name="warnings" {
+                    @for (v, l) in [("", "全部"), ("any", "有预警（红或黄）"), ("red", "红灯"), ("yellow", "黄灯"), ("green", "绿灯")] {
+                        option value=(v) selected[f.warnings.as_deref().unwrap_or("") == v] { (l) }
+                    }
+                }
+            }
             label { "搜索 " input type="search" name="q" placeholder="项目名称、单位" value=[f.q.as_deref()]; }
             @if let Some(s) = &f.sort { input type="hidden" name="sort" value=(s); }
             button type="submit" { "筛选" }
@@ -197,6 +223,8 @@ pub async fn todo(State(state): State<AppState>, PageUser(auth): PageUser) -> Re
     let rows = match waiting {
         Some(status) => {
             let q = ListQuery {
+                grade: None,
+                warnings: None,
                 scope: scope(&auth.user),
                 year: None,
                 status: Some(status),
@@ -248,6 +276,8 @@ pub async fn handled(State(state): State<AppState>, PageUser(auth): PageUser) ->
                 version: meta.version,
                 indicators: form.indicators.len() as i64,
                 updated_at: meta.updated_at,
+                grade: None,
+                warning_light: None,
             });
         }
     }

@@ -76,6 +76,8 @@ async fn build(
     department: Option<String>,
 ) -> Result<Markup, ApiError> {
     let q = |status: Option<Status>, sort: &str, per_page: i64| ListQuery {
+        grade: None,
+        warnings: None,
         scope: scope(&auth.user),
         year: None,
         status,
