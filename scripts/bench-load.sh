@@ -28,3 +28,11 @@ for path in "/api/health" "/api/forms?per_page=50" "/api/forms?page=1000&per_pag
   echo "== GET $path"
   wrk -t2 -c"$CONN" -d"$DUR" --latency -H "authorization: Bearer $token" "http://127.0.0.1:$PORT$path" | grep -E "Requests/sec|Latency|99%|Non-2xx|Socket errors"
 done
+# The pages, signed in with the session cookie: at $CONN connections, and at 4, where the
+# latency is close to the server's own time to render.
+for c in "$CONN" 4; do
+  for path in "/forms" "/forms?page=1000" "/forms/$id"; do
+    echo "== page GET $path ($c connections)"
+    wrk -t2 -c"$c" -d"$DUR" --latency -H "cookie: jixiao_session=$token" "http://127.0.0.1:$PORT$path" | grep -E "Requests/sec|Latency|99%|Non-2xx|Socket errors"
+  done
+done
