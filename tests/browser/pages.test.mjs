@@ -195,7 +195,7 @@ test("sign-in errors: a wrong password, then the lock-out says until when", asyn
   }
   await page.getByLabel("密码").fill("jixiao-demo");
   await page.getByRole("button", { name: "登录" }).click();
-  assert.match(await page.getByRole("alert").textContent(), /已锁定至/);
+  assert.match(await page.getByRole("alert").textContent(), /已锁定至 \d{4}-\d{2}-\d{2} \d{2}:\d{2}（北京时间）/);
   await shot(page, "login-locked");
   // An expired or ended session sends the user back to sign in, saying so.
   const unit = await signIn(browser, server.base, "unit");

@@ -68,6 +68,17 @@ pub fn token_hash(token: &str) -> String {
         .collect()
 }
 
+/// A stored UTC time as people in China read it: Beijing time (UTC+8), to the minute.
+pub fn beijing(ts: &str) -> String {
+    match chrono::DateTime::parse_from_rfc3339(ts) {
+        Ok(t) => match chrono::FixedOffset::east_opt(8 * 3600) {
+            Some(tz) => t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
+            None => ts.to_string(),
+        },
+        Err(_) => ts.to_string(),
+    }
+}
+
 pub fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now()
 }
@@ -244,7 +255,10 @@ pub async fn authenticate(
         return Err(ApiError::new(
             StatusCode::LOCKED,
             "locked",
-            format!("连续登录失败次数过多，账户已锁定至 {until}"),
+            format!(
+                "连续登录失败次数过多，账户已锁定至 {}（北京时间）",
+                beijing(until)
+            ),
             format!("too many failed sign-ins: the account is locked until {until}"),
         )
         .with_detail(json!({ "locked_until": until })));
@@ -343,5 +357,18 @@ pub async fn audit(
     };
     if let Err(e) = state.store.audit(&entry).await {
         eprintln!("audit log write failed: {e}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn times_show_in_beijing_time() {
+        assert_eq!(
+            super::beijing("2026-11-27T15:41:18.086Z"),
+            "2026-11-27 23:41"
+        );
+        assert_eq!(super::beijing("2026-12-31T20:00:00Z"), "2027-01-01 04:00");
+        assert_eq!(super::beijing("not a time"), "not a time");
     }
 }

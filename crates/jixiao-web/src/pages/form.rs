@@ -3,6 +3,7 @@
 
 use super::{error_page, layout, money, status_badge, PagePost, PageUser};
 use crate::api::{check_visible, take_action};
+use crate::auth::beijing;
 use crate::error::ApiError;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
@@ -181,7 +182,7 @@ pub async fn view(
             p class="meta" {
                 (status_badge(meta.status)) " 第 " (meta.version) " 版"
                 @if let Some(v) = old { " · " strong class="warn" { "正在查看第 " (v) " 版（旧版本，只读）" } " " a href={ "/forms/" (id) } { "看当前版本" } }
-                " · 更新于 " (meta.updated_at.get(..16).unwrap_or(&meta.updated_at).replace('T', " "))
+                " · 更新于 " (beijing(&meta.updated_at))
                 @if let Some(by) = &meta.updated_by { "（" (by) "）" }
             }
             div class="buttons" {
@@ -230,7 +231,7 @@ pub async fn view(
                     tbody {
                         @for t in &history {
                             tr {
-                                td class="when" { (t.at.get(..16).unwrap_or(&t.at).replace('T', " ")) }
+                                td class="when" { (beijing(&t.at)) }
                                 td { (t.action.chinese()) }
                                 td { (t.actor) }
                                 td { (t.from.chinese()) " → " (t.to.chinese()) }
@@ -254,7 +255,7 @@ pub async fn view(
                 @for v in &versions {
                     li {
                         a href={ "/forms/" (id) "?version=" (v.version) } { "第 " (v.version) " 版" }
-                        " " (v.saved_at.get(..16).unwrap_or(&v.saved_at).replace('T', " "))
+                        " " (beijing(&v.saved_at))
                         @if let Some(by) = &v.saved_by { "（" (by) "）" }
                     }
                 }

@@ -71,7 +71,7 @@ fn table(rows: &[FormRow], sort: Option<(&Filters, &str)>) -> Markup {
                         td { (match r.warning_light.as_deref() { Some("red") => "红灯", Some("yellow") => "黄灯", Some("green") => "绿灯", _ => "" }) }
                         td class="num" { (r.version) }
                         td class="num" { (r.indicators) }
-                        td class="when" { (r.updated_at.get(..16).unwrap_or(&r.updated_at).replace('T', " ")) }
+                        td class="when" { (crate::auth::beijing(&r.updated_at)) }
                     }
                 }
             }
