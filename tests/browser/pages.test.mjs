@@ -305,6 +305,33 @@ test("dashboards: the whole jurisdiction and one department, charts readable as 
   await dept.context().close();
 });
 
+test("the editor adds, moves and removes indicators with the keyboard-reachable buttons", async () => {
+  const page = await signIn(browser, server.base, "unit");
+  await openForm(page, "数据运营服务费");
+  await page.getByRole("link", { name: "编辑" }).click();
+  const rows = page.locator("#indicator-rows tr");
+  await rows.first().waitFor();
+  assert.equal(await rows.count(), 21);
+  await page.getByRole("button", { name: "添加指标" }).click();
+  assert.equal(await rows.count(), 22);
+  const added = rows.nth(21);
+  await added.getByLabel("三级指标名称（第22行）").fill("新增的满意度调查次数");
+  await added.locator("input.raw").fill("≥2次");
+  await assert.doesNotReject(added.locator("td.parsed", { hasText: "定量：≥2次" }).waitFor());
+  await page.getByRole("button", { name: "上移第22行" }).click();
+  assert.equal(await rows.nth(20).getByLabel("三级指标名称（第21行）").inputValue(), "新增的满意度调查次数");
+  await page.getByRole("button", { name: "删除第1行" }).click();
+  assert.equal(await rows.count(), 21);
+  await page.getByRole("button", { name: "保存" }).click();
+  await page.waitForURL(/\/forms\/[0-9a-f]{32}$/);
+  const names = await page.locator("table.indicators tbody tr td:nth-last-child(3)").allTextContents();
+  assert.equal(names.length, 21);
+  assert.ok(!names.includes("完成下达服务任务"), "the first indicator was removed");
+  assert.equal(names[19], "新增的满意度调查次数", "moved above the last one");
+  assert.equal(names[20], "用户满意度");
+  await page.context().close();
+});
+
 test("administration: organisations and users, for administrators only", async () => {
   const admin = await signIn(browser, server.base, "admin");
   await admin.getByRole("link", { name: "管理" }).click();
@@ -327,6 +354,21 @@ test("administration: organisations and users, for administrators only", async (
   await tester.goto(server.base + "/admin");
   assert.match(await tester.getByRole("alert").textContent(), /此角色无权访问/);
   assert.equal(await tester.getByRole("link", { name: "管理" }).count(), 0);
+  // The rule set: switching GOAL-COPY off takes effect for everyone at once.
+  const unit = await signIn(browser, server.base, "unit");
+  await openForm(unit, "上海市政务外网通信服务项目经费");
+  assert.match(await unit.locator(".side-col").textContent(), /GOAL-COPY/);
+  await admin.goto(server.base + "/admin");
+  await admin.getByLabel("启用 GOAL-COPY").uncheck();
+  await admin.getByLabel("VAGUE-TARGET 级别").selectOption("error");
+  await admin.getByRole("button", { name: "保存规则集" }).click();
+  assert.match(await admin.getByRole("status").textContent(), /已保存规则集/);
+  assert.equal(await admin.getByLabel("启用 GOAL-COPY").isChecked(), false);
+  await unit.reload();
+  assert.doesNotMatch(await unit.locator(".side-col").textContent(), /GOAL-COPY/);
+  await openForm(unit, "上海市政务云基础设施服务项目经费");
+  assert.match(await unit.locator(".side-col").textContent(), /错误 VAGUE-TARGET/);
+  await unit.context().close();
   await admin.context().close();
   await tester.context().close();
 });

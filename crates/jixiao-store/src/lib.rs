@@ -153,6 +153,10 @@ pub trait Store: Send + Sync {
     async fn set_grade(&self, id: &str, grade: Option<&str>) -> Result<(), StoreError>;
     async fn set_warning_light(&self, id: &str, light: Option<&str>) -> Result<(), StoreError>;
 
+    /// A setting changed through the application (e.g. `rules`, a JSON rule configuration).
+    async fn setting(&self, name: &str) -> Result<Option<String>, StoreError>;
+    async fn set_setting(&self, name: &str, value: &str, by: &str) -> Result<(), StoreError>;
+
     /// Every recorded self-evaluation, by form ID (for dashboards).
     async fn all_self_evaluations(&self) -> Result<Vec<(String, SelfEvaluation)>, StoreError>;
 

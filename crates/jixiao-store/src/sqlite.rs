@@ -436,6 +436,29 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn setting(&self, name: &str) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT value FROM settings WHERE name = ?")
+                .bind(name)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn set_setting(&self, name: &str, value: &str, by: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO settings (name, value, updated_by, updated_at) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+        )
+        .bind(name)
+        .bind(value)
+        .bind(by)
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     async fn all_self_evaluations(&self) -> Result<Vec<(String, SelfEvaluation)>, StoreError> {
         let rows: Vec<(String, String)> =
             sqlx::query_as("SELECT form_id, evaluation FROM self_evaluations ORDER BY form_id")

@@ -547,7 +547,7 @@ pub async fn findings(
         Some(prev) => state.store.get(&prev).await?,
         None => None,
     };
-    let found = review(&form, last.as_ref(), &state.rules);
+    let found = review(&form, last.as_ref(), &rule_set(&state).await?);
     state.store.save_findings(&id, &found).await?;
     Ok(Json(json!({ "version": meta.version, "findings": found })))
 }
@@ -681,7 +681,7 @@ pub async fn review_draft(
     let Json(v) = body?;
     let form = form_from_body(v)?;
     Ok(Json(
-        json!({ "findings": review(&form, None, &state.rules) }),
+        json!({ "findings": review(&form, None, &rule_set(&state).await?) }),
     ))
 }
 
@@ -1146,7 +1146,7 @@ pub async fn add_org(state: &AppState, auth: &Auth, o: NewOrg) -> ApiResult<Org>
 
 /// `GET /api/rules`: the review rules and their severities as configured.
 pub async fn rules(State(state): State<AppState>, _auth: Auth) -> ApiResult<Json<Value>> {
-    let active = state.rules.codes();
+    let active = rule_set(&state).await?.codes();
     let list: Vec<Value> = jixiao_core::review::registry()
         .iter()
         .map(|r| json!({ "code": r.code, "severity": r.severity, "title": r.title, "title_en": r.title_en, "enabled": active.contains(&r.code) }))
@@ -1173,6 +1173,57 @@ pub async fn audit_log(
     ))
 }
 
-pub fn default_rules() -> RuleSet {
-    RuleSet::default()
+/// The review rules in force: the configuration an administrator saved (kept in the
+/// database, so every server uses the same), or the server's own.
+pub async fn rule_set(state: &AppState) -> ApiResult<RuleSet> {
+    match state.store.setting("rules").await? {
+        Some(json) => {
+            let config: jixiao_core::review::RuleConfig =
+                serde_json::from_str(&json).map_err(|e| {
+                    eprintln!("stored rule configuration unreadable: {e}");
+                    ApiError::new(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "internal",
+                        "规则配置无法读取",
+                        "the rule configuration cannot be read",
+                    )
+                })?;
+            RuleSet::new(&config).map_err(|e| {
+                ApiError::from_bilingual(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    &e.to_string(),
+                )
+            })
+        }
+        None => Ok((*state.rules).clone()),
+    }
+}
+
+/// Saves a rule configuration (administrators), checked first.
+pub async fn save_rule_config(
+    state: &AppState,
+    auth: &Auth,
+    config: &jixiao_core::review::RuleConfig,
+) -> ApiResult<()> {
+    require(auth, Role::Admin)?;
+    RuleSet::new(config).map_err(|e| {
+        ApiError::from_bilingual(StatusCode::BAD_REQUEST, "bad_rules", &e.to_string())
+    })?;
+    let json = serde_json::to_string(config)
+        .map_err(|e| ApiError::bad_request(e.to_string(), e.to_string()))?;
+    state
+        .store
+        .set_setting("rules", &json, &auth.user.username)
+        .await?;
+    audit(
+        state,
+        &auth.user.username,
+        &auth.ip,
+        "rules_save",
+        "rules",
+        &json,
+    )
+    .await;
+    Ok(())
 }

@@ -112,7 +112,7 @@ pub fn registry() -> Vec<RuleInfo> {
 /// history_jump_factor = "3"   # a target changing by this factor on last year's is a jump
 /// vague_words = ["稳步推进"]   # added to the built-in list
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleConfig {
     #[serde(default)]
@@ -121,14 +121,14 @@ pub struct RuleConfig {
     pub settings: Settings,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleOverride {
     pub enabled: Option<bool>,
     pub severity: Option<Severity>,
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Settings {
     /// A target that changes by this factor or more on last year's is a jump.
@@ -194,6 +194,14 @@ impl RuleSet {
             active,
             settings: config.settings.clone(),
         })
+    }
+
+    /// The severity a rule runs at, if it runs.
+    pub fn severity_of(&self, code: &str) -> Option<Severity> {
+        self.active
+            .iter()
+            .find(|(i, _)| rules::RULES[*i].info.code == code)
+            .map(|(_, s)| *s)
     }
 
     /// The codes of the rules that run.

@@ -157,7 +157,10 @@ pub async fn view(
         Err(e) => return error_page(user, &e),
     };
     let old = p.version.filter(|v| *v != meta.version);
-    let findings = review(&form, None, &state.rules);
+    let findings = match crate::api::rule_set(&state).await {
+        Ok(r) => review(&form, None, &r),
+        Err(e) => return error_page(user, &e),
+    };
     let names: HashMap<String, String> = form
         .indicators
         .iter()
@@ -333,7 +336,10 @@ pub async fn editor(
             ),
         );
     }
-    let findings = review(&form, None, &state.rules);
+    let findings = match crate::api::rule_set(&state).await {
+        Ok(r) => review(&form, None, &r),
+        Err(e) => return error_page(user, &e),
+    };
     let json = serde_json::to_string(&form).unwrap_or_default();
     let text = |name: &str, label: &str, value: &str| {
         html! {

@@ -43,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin", get(overview::admin))
         .route("/admin/users", post(overview::admin_user))
         .route("/admin/orgs", post(overview::admin_org))
+        .route("/admin/rules", post(overview::admin_rules))
         .route("/todo", get(lists::todo))
         .route("/handled", get(lists::handled))
         .route(

@@ -209,7 +209,12 @@ async fn render_admin(
         .iter()
         .map(|o| (o.id.as_str(), o.name.as_str()))
         .collect();
-    let active = state.rules.codes();
+    let rules = match crate::api::rule_set(state).await {
+        Ok(r) => r,
+        Err(e) => return error_page(user, &e),
+    };
+    let active = rules.codes();
+    let severity_of = |code: &str| rules.severity_of(code);
     let status = message.as_ref().map(|m| match m {
         Ok(_) => axum::http::StatusCode::OK,
         Err(e) => e.status,
@@ -261,10 +266,28 @@ async fn render_admin(
         }
         section aria-labelledby="rules-h" {
             h2 id="rules-h" { "审核规则" }
-            p class="muted" { "规则集由服务器的规则配置文件（TOML）决定：启用、停用、调整级别。" }
-            table class="list" {
-                thead { tr { th scope="col" { "代码" } th scope="col" { "规则" } th scope="col" { "默认级别" } th scope="col" { "状态" } } }
-                tbody { @for r in jixiao_core::review::registry() { tr { td class="code" { (r.code) } td { (r.title) } td { (r.severity.chinese()) } td { @if active.contains(&r.code) { "启用" } @else { "停用" } } } } }
+            p class="muted" { "本辖区的规则集：启用、停用、调整级别。保存后对所有服务器立即生效。" }
+            form method="post" action="/admin/rules" {
+                input type="hidden" name="_csrf" value=(auth.csrf);
+                table class="list" {
+                    thead { tr { th scope="col" { "代码" } th scope="col" { "规则" } th scope="col" { "默认级别" } th scope="col" { "启用" } th scope="col" { "级别" } } }
+                    tbody {
+                        @for r in jixiao_core::review::registry() {
+                            @let on = active.contains(&r.code);
+                            @let sev = severity_of(r.code).unwrap_or(r.severity);
+                            tr {
+                                td class="code" { (r.code) } td { (r.title) } td { (r.severity.chinese()) }
+                                td { input type="checkbox" name={ "on_" (r.code) } aria-label={ "启用 " (r.code) } checked[on]; }
+                                td { select name={ "sev_" (r.code) } aria-label={ (r.code) " 级别" } {
+                                    @for s in [jixiao_core::review::Severity::Error, jixiao_core::review::Severity::Warning, jixiao_core::review::Severity::Hint] {
+                                        option value=(s.name()) selected[s == sev] { (s.chinese()) }
+                                    }
+                                } }
+                            }
+                        }
+                    }
+                }
+                button type="submit" class="primary" { "保存规则集" }
             }
         }
     };
@@ -273,6 +296,35 @@ async fn render_admin(
         layout("管理", user, "/admin", body),
     )
         .into_response()
+}
+
+/// `POST /admin/rules`: the rule set from the table of checkboxes and severities.
+pub async fn admin_rules(
+    State(state): State<AppState>,
+    post: PagePost<HashMap<String, String>>,
+) -> Response {
+    use jixiao_core::review::{RuleConfig, RuleOverride, Severity};
+    let f = &post.form;
+    let mut config = RuleConfig::default();
+    for r in jixiao_core::review::registry() {
+        let enabled = f.contains_key(&format!("on_{}", r.code));
+        let severity = f
+            .get(&format!("sev_{}", r.code))
+            .and_then(|s| Severity::from_name(s));
+        if !enabled || severity.is_some_and(|s| s != r.severity) {
+            config.rules.insert(
+                r.code.to_string(),
+                RuleOverride {
+                    enabled: Some(enabled),
+                    severity: severity.filter(|s| *s != r.severity),
+                },
+            );
+        }
+    }
+    let result = crate::api::save_rule_config(&state, &post.auth, &config)
+        .await
+        .map(|_| "已保存规则集".to_string());
+    render_admin(&state, &post.auth, Some(result)).await
 }
 
 #[derive(serde::Deserialize)]
