@@ -62,7 +62,7 @@ fn check_text(text: Cow<'_, str>) -> Result<Cow<'_, str>, ReadError> {
     if controls > 0 {
         let cleaned: String = text
             .chars()
-            .filter(|c| !(c.is_ascii_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{c}')))
+            .filter(|c| !c.is_ascii_control() || matches!(c, '\t' | '\n' | '\r' | '\u{c}'))
             .collect();
         return Ok(Cow::Owned(cleaned));
     }

@@ -779,16 +779,14 @@ impl Builder {
         for c in texts {
             // A paragraph of its own continues the goal of its column, the overall goal when
             // the column says nothing (the 一网通办 form's 三是… 3. … paragraphs).
-            if self.goals_seen_text
-                && Some(c.col) == self.goal_cols.1
-                && self.goal_cols.0 != self.goal_cols.1
-                && c.col != 0
-            {
-                self.goal_annual.push(c.text.clone());
-            } else if !self.goals_seen_text
-                && self.goal_overall.is_empty()
-                && Some(c.col) == self.goal_cols.1
-            {
+            let annual_column = Some(c.col) == self.goal_cols.1;
+            let to_annual = annual_column
+                && if self.goals_seen_text {
+                    self.goal_cols.0 != self.goal_cols.1 && c.col != 0
+                } else {
+                    self.goal_overall.is_empty()
+                };
+            if to_annual {
                 self.goal_annual.push(c.text.clone());
             } else {
                 self.goal_overall.push(c.text.clone());
@@ -1082,7 +1080,7 @@ pub(crate) fn parse_date(text: &str) -> Option<NaiveDate> {
         return NaiveDate::parse_from_str(t, "%Y%m%d").ok();
     }
     let parts: Vec<&str> = t
-        .split(|c: char| matches!(c, '-' | '/' | '.' | '年' | '月' | '日'))
+        .split(['-', '/', '.', '年', '月', '日'])
         .filter(|p| !p.is_empty())
         .collect();
     if parts.len() != 3
@@ -1137,7 +1135,7 @@ mod tests {
     #[test]
     fn broken_level_names_are_recognised() {
         assert_eq!(
-            level_prefix("产出指").map(|(l, s)| (l, s)),
+            level_prefix("产出指"),
             Some((LevelCell::L1(Level1::Output), "标"))
         );
         assert_eq!(level_cell("效益指标"), Some(LevelCell::L1(Level1::Outcome)));

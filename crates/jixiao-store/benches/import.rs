@@ -6,7 +6,7 @@
 //! Prints parsing throughput (MB/s, forms/s, one thread), parse+store throughput into a
 //! fresh SQLite file (forms/s), and the process's peak resident memory after each stage.
 
-use jixiao_store::{OnConflict, Store};
+use jixiao_store::OnConflict;
 use std::time::{Duration, Instant};
 
 const SEED: &str = include_str!("../../../fixtures/shanghai-bigdata-center-2023.txt");

@@ -217,6 +217,7 @@ pub trait Store: Send + Sync {
         status: Status,
         actor: &str,
     ) -> Result<i64, StoreError>;
+    #[allow(clippy::too_many_arguments)]
     /// Moves a form from `from` to `to` (refused with a conflict if it is no longer in `from`)
     /// and records who, when and why.
     async fn transition(

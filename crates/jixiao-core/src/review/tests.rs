@@ -30,13 +30,13 @@ fn good() -> Form {
         start_date: NaiveDate::from_ymd_opt(2023, 1, 1),
         end_date: NaiveDate::from_ymd_opt(2023, 12, 31),
         funds: Funds {
-            total: Some(Money::from_fen(10_000_00)),
-            fiscal: Some(Money::from_fen(9_000_00)),
-            other: Some(Money::from_fen(1_000_00)),
-            annual_total: Some(Money::from_fen(10_000_00)),
-            annual_appropriation: Some(Money::from_fen(8_000_00)),
-            annual_carryover: Some(Money::from_fen(1_000_00)),
-            annual_other: Some(Money::from_fen(1_000_00)),
+            total: Some(Money::from_fen(1_000_000)),
+            fiscal: Some(Money::from_fen(900_000)),
+            other: Some(Money::from_fen(100_000)),
+            annual_total: Some(Money::from_fen(1_000_000)),
+            annual_appropriation: Some(Money::from_fen(800_000)),
+            annual_carryover: Some(Money::from_fen(100_000)),
+            annual_other: Some(Money::from_fen(100_000)),
         },
         goal_overall: "建成市级政务平台并长期稳定运行。".into(),
         goal_annual: "全年完成平台巡检120次以上，用户满意度不低于90%。".into(),
@@ -178,8 +178,8 @@ fn arithmetic() {
         f.funds.annual_carryover = Some(Money::ZERO)
     });
     fires("FUND-ANNUAL-EXCEEDS", |f| {
-        f.funds.annual_total = Some(Money::from_fen(20_000_00));
-        f.funds.annual_appropriation = Some(Money::from_fen(18_000_00));
+        f.funds.annual_total = Some(Money::from_fen(2_000_000));
+        f.funds.annual_appropriation = Some(Money::from_fen(1_800_000));
     });
     fires("DATE-ORDER", |f| {
         f.start_date = NaiveDate::from_ymd_opt(2024, 1, 1)
@@ -191,7 +191,7 @@ fn arithmetic() {
     });
     // Parts left empty are not a mismatch when the total equals what is given.
     quiet("FUND-SUM", |f| {
-        f.funds.fiscal = Some(Money::from_fen(10_000_00));
+        f.funds.fiscal = Some(Money::from_fen(1_000_000));
         f.funds.other = None;
     });
 }

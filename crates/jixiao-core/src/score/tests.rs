@@ -7,8 +7,8 @@ fn d(s: &str) -> Decimal {
 
 fn one(target: &str, actual: &str, weight: &str, scheme: &Scheme) -> IndicatorScore {
     let eval = Evaluation {
-        annual_budget: Money::from_fen(100_00),
-        spent: Money::from_fen(100_00),
+        annual_budget: Money::from_fen(10_000),
+        spent: Money::from_fen(10_000),
         budget_weight: None,
         budget_self_score: None,
         indicators: vec![EvalIndicator {

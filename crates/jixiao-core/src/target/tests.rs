@@ -83,7 +83,7 @@ fn real_world_writings() {
 fn no_operator_written_is_equal_and_marked() {
     assert_eq!(q("85%"), (Op::Eq, "85".into(), "%".into(), true));
     assert_eq!(q("0起"), (Op::Eq, "0".into(), "起".into(), true));
-    assert_eq!(q("≥85%").3, false);
+    assert!(!q("≥85%").3);
     assert_eq!(q("120"), (Op::Eq, "120".into(), "".into(), true));
 }
 
