@@ -45,18 +45,20 @@ pub async fn review_all(
     let mut all = Vec::with_capacity(subjects.len());
     for s in subjects {
         let f = &s.form;
-        let mut last = history
+        let given = history
             .iter()
             .find(|h| h.year == f.year - 1 && h.implementer == f.implementer && h.name == f.name)
-            .cloned();
-        if last.is_none() {
-            if let Some(store) = store {
-                if let Some(id) = store.find_key(f.year - 1, &f.implementer, &f.name).await? {
-                    last = store.get(&id).await?;
-                }
-            }
-        }
-        all.push(review::review(f, last.as_ref(), rules));
+            .map(|h| (h.clone(), vec![]));
+        let last = match (given, store) {
+            (Some(l), _) => Some(l),
+            (None, Some(store)) => store.last_year(f).await?,
+            (None, None) => None,
+        };
+        let (form, actuals) = match &last {
+            Some((form, actuals)) => (Some(form), actuals.as_slice()),
+            None => (None, &[][..]),
+        };
+        all.push(review::review_with_actuals(f, form, actuals, rules));
     }
     Ok(all)
 }

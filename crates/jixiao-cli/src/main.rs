@@ -342,11 +342,17 @@ async fn run(cli: Cli) -> Result<()> {
                 None
             };
             let subjects = gather(&targets, store.as_deref()).await?;
-            let history: Vec<_> = gather(&last_year, store.as_deref())
-                .await?
-                .into_iter()
-                .map(|s| s.form)
-                .collect();
+            // Only the forms named with --last-year: `gather` of nothing means every stored form,
+            // and last year's stored form is found (with its actuals) by the review itself.
+            let history: Vec<_> = if last_year.is_empty() {
+                vec![]
+            } else {
+                gather(&last_year, store.as_deref())
+                    .await?
+                    .into_iter()
+                    .map(|s| s.form)
+                    .collect()
+            };
             let findings = check::review_all(&subjects, &history, store.as_deref(), &rules).await?;
             if let Some(store) = &store {
                 for (s, f) in subjects.iter().zip(&findings) {

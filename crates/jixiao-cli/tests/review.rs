@@ -243,3 +243,59 @@ fn findings_are_kept_with_the_form_version_and_history_is_compared() {
     assert_eq!(below.len(), 1, "{below:?}");
     assert_eq!(below[0]["indicator"], "完成运营服务/事项产出数量");
 }
+
+#[test]
+fn a_target_below_last_years_actual_is_found() {
+    let env = Env::new();
+    let seed = env.file("seed.txt", SEED);
+    assert!(env
+        .run(&["import", seed.to_str().unwrap()])
+        .status
+        .success());
+    let export: serde_json::Value = serde_json::from_slice(&env.run(&["export"]).stdout).unwrap();
+    let id = export["forms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "“一网通办”运营服务项目经费")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Last year (2023) the unit achieved 32 items against a target of ≥25.
+    let own = env.file(
+        "self.json",
+        r#"{"budget": {"annual_budget": "161244500.00", "spent": "160000000.00"},
+            "indicators": [{"name": "完成运营服务/事项产出数量", "actual": "32项"}]}"#,
+    );
+    let out = env.run(&["score", &id, "--file", own.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // This year's form keeps the old target of ≥25: above last year's target, below its actual.
+    let next = env.file(
+        "next.txt",
+        &SEED
+            .replace("2023", "2024")
+            .replace("≥25.00(项)", "≥28.00(项)"),
+    );
+    let (v, _) = env.json(&["check", "--format", "json", next.to_str().unwrap()]);
+    let below: Vec<_> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "HISTORY-BELOW")
+        .collect();
+    assert_eq!(below.len(), 1, "{below:?}");
+    assert_eq!(below[0]["indicator"], "完成运营服务/事项产出数量");
+    assert!(
+        below[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("上年实际完成的 32项"),
+        "{}",
+        below[0]["message"]
+    );
+}

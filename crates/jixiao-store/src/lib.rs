@@ -123,6 +123,34 @@ pub trait Store: Send + Sync {
         name: &str,
     ) -> Result<Option<String>, StoreError>;
 
+    /// Last year's form of the same project (year − 1, same implementer and name), with what it
+    /// actually achieved, by indicator name, when its self-evaluation is recorded.
+    async fn last_year(
+        &self,
+        form: &Form,
+    ) -> Result<Option<(Form, Vec<(String, String)>)>, StoreError> {
+        let Some(id) = self
+            .find_key(form.year - 1, &form.implementer, &form.name)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let Some(prev) = self.get(&id).await? else {
+            return Ok(None);
+        };
+        let actuals = self
+            .self_evaluation(&id)
+            .await?
+            .map(|e| {
+                e.indicators
+                    .into_iter()
+                    .map(|i| (i.name, i.actual))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Some((prev, actuals)))
+    }
+
     /// The form's current version (1 when created, +1 on each replacement).
     async fn version(&self, id: &str) -> Result<i64, StoreError>;
 

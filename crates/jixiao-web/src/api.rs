@@ -539,15 +539,13 @@ pub async fn findings(
         .get(&id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    let last = match state
-        .store
-        .find_key(form.year - 1, &form.implementer, &form.name)
-        .await?
-    {
-        Some(prev) => state.store.get(&prev).await?,
-        None => None,
+    let last = state.store.last_year(&form).await?;
+    let (prev, actuals) = match &last {
+        Some((prev, actuals)) => (Some(prev), actuals.as_slice()),
+        None => (None, &[][..]),
     };
-    let found = review(&form, last.as_ref(), &rule_set(&state).await?);
+    let found =
+        jixiao_core::review::review_with_actuals(&form, prev, actuals, &rule_set(&state).await?);
     state.store.save_findings(&id, &found).await?;
     Ok(Json(json!({ "version": meta.version, "findings": found })))
 }

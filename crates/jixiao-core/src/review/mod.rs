@@ -215,7 +215,20 @@ impl RuleSet {
 
 /// Reviews a form, with last year's form of the same project when there is one.
 pub fn review(form: &Form, last_year: Option<&Form>, rules: &RuleSet) -> Vec<Finding> {
-    let ctx = rules::Ctx::new(form, last_year, &rules.settings);
+    review_with_actuals(form, last_year, &[], rules)
+}
+
+/// Reviews a form with last year's form and what last year actually achieved (indicator name
+/// and actual value as written, from its self-evaluation): a target below last year's actual
+/// is then measured against the actual, not only against last year's target.
+pub fn review_with_actuals(
+    form: &Form,
+    last_year: Option<&Form>,
+    last_actuals: &[(String, String)],
+    rules: &RuleSet,
+) -> Vec<Finding> {
+    let mut ctx = rules::Ctx::new(form, last_year, &rules.settings);
+    ctx.last_actuals = last_actuals;
     let mut findings = Vec::new();
     for &(i, severity) in &rules.active {
         let rule = &rules::RULES[i];

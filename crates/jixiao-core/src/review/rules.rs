@@ -14,6 +14,8 @@ pub(super) struct Rule {
 pub(super) struct Ctx<'a> {
     pub form: &'a Form,
     pub last_year: Option<&'a Form>,
+    /// Last year's actual values by indicator name, as written (from its self-evaluation).
+    pub last_actuals: &'a [(String, String)],
     pub settings: &'a Settings,
     /// What each indicator's name (and qualitative target) says, read once per form.
     info: Vec<Info>,
@@ -33,6 +35,7 @@ impl<'a> Ctx<'a> {
         Ctx {
             form,
             last_year,
+            last_actuals: &[],
             settings,
             info,
             goals_same,
@@ -1751,7 +1754,53 @@ fn history_pairs<'a>(c: &'a Ctx) -> Vec<(usize, &'a Indicator, &'a Indicator, De
 }
 
 fn history_below(c: &Ctx, out: &mut Vec<Draft>) {
+    // Against last year's actual where it is known: a positive target below what was already
+    // achieved (or a reverse one above it) is no ambition.
+    let mut checked = vec![];
+    for (n, i, _) in each(c) {
+        let Some((op, value, unit)) = quantity(i) else {
+            continue;
+        };
+        let Some((_, raw)) = c.last_actuals.iter().find(|(name, _)| *name == i.name) else {
+            continue;
+        };
+        let Ok(crate::actual::Measured::Value(actual)) =
+            crate::actual::measure(&i.target, &crate::actual::Actual::parse(raw), raw)
+        else {
+            continue;
+        };
+        checked.push(n);
+        let weaker = (op.is_positive() && value < actual) || (op.is_reverse() && value > actual);
+        if weaker {
+            out.push(Draft::indicator(
+                n,
+                "target",
+                format!("今年指标值 {}；上年实际完成 {}", i.raw, raw),
+                format!(
+                    "“{}”的指标值 {}{}{} 不及上年实际完成的 {}",
+                    i.name,
+                    op.symbol(),
+                    value.normalize(),
+                    unit,
+                    raw
+                ),
+                format!(
+                    "the target of “{}” ({}{}{}) is below what was achieved last year ({})",
+                    i.name,
+                    op.symbol(),
+                    value.normalize(),
+                    unit,
+                    raw
+                ),
+                "以上年实际完成为基础设定指标值，或说明降低的理由".into(),
+                "set the target from last year's actual, or explain why it is lower".into(),
+            ));
+        }
+    }
     for (n, i, prev, now, before) in history_pairs(c) {
+        if checked.contains(&n) {
+            continue;
+        }
         let Some((op, ..)) = quantity(i) else {
             continue;
         };

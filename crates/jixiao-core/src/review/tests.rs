@@ -360,6 +360,36 @@ fn history() {
 }
 
 #[test]
+fn history_against_last_years_actual() {
+    let last = good();
+    let mut f = good();
+    f.year = 2024;
+    // Last year's target was ≥120次 and 150次 were achieved: ≥130次 is above last year's target
+    // but below last year's actual.
+    set_target(&mut f, 0, "平台巡检次数", "≥130次");
+    let rules = RuleSet::default();
+    assert!(!review(&f, Some(&last), &rules)
+        .iter()
+        .any(|x| x.code == "HISTORY-BELOW"));
+    let actuals = vec![("平台巡检次数".to_string(), "150次".to_string())];
+    let r = review_with_actuals(&f, Some(&last), &actuals, &rules);
+    let x = r
+        .iter()
+        .find(|x| x.code == "HISTORY-BELOW")
+        .expect("below last year's actual");
+    assert!(x.message.contains("上年实际完成的 150次"), "{}", x.message);
+    // At or above the actual is fine; a reverse target above last year's actual is weaker.
+    set_target(&mut f, 0, "平台巡检次数", "≥150次");
+    assert!(!review_with_actuals(&f, Some(&last), &actuals, &rules)
+        .iter()
+        .any(|x| x.code == "HISTORY-BELOW"));
+    let reverse = vec![("故障响应时间".to_string(), "1小时".to_string())];
+    assert!(review_with_actuals(&f, Some(&last), &reverse, &rules)
+        .iter()
+        .any(|x| x.code == "HISTORY-BELOW" && x.indicator.as_deref() == Some("故障响应时间")));
+}
+
+#[test]
 fn rule_sets_are_configuration() {
     let config: RuleConfig = RuleConfig {
         rules: [
