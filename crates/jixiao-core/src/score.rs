@@ -250,6 +250,20 @@ fn group(l: Level1) -> Level1 {
 }
 
 /// The score of one indicator and its explanation, before rounding is applied by the caller.
+/// The scores a qualitative band allows, in points of the weight.
+fn band_range(scheme: &Scheme, a: Achievement, weight: Decimal) -> (Decimal, Decimal) {
+    let [hi_low, mid_low] = scheme.bands;
+    let (lo, hi) = match a {
+        Achievement::Achieved => (hi_low, Decimal::ONE_HUNDRED),
+        Achievement::Partly => (mid_low, hi_low),
+        Achievement::NotAchieved => (Decimal::ZERO, mid_low),
+    };
+    (
+        weight * lo / Decimal::ONE_HUNDRED,
+        weight * hi / Decimal::ONE_HUNDRED,
+    )
+}
+
 fn indicator_score(
     scheme: &Scheme,
     target: &Target,
@@ -541,12 +555,34 @@ pub fn score(eval: &Evaluation, scheme: &Scheme) -> Result<Scored, ScoreError> {
                 source,
             })?;
         let (raw, met, why) = indicator_score(scheme, &i.target, &measured, w);
-        let score = round2(raw.min(w).max(Decimal::ZERO));
-        let explanation = if raw == score {
+        let mut score = round2(raw.min(w).max(Decimal::ZERO));
+        let mut explanation = if raw == score {
             why
         } else {
             format!("{why} → {score}（四舍五入到两位小数）")
         };
+        // A band leaves the score to the evaluator: a self score inside the band stands; one
+        // outside it is brought to the band's nearer end (and listed as a departure below).
+        if let (Measured::Achievement(a), Some(s)) = (&measured, i.self_score) {
+            let (lo, hi) = band_range(scheme, *a, w);
+            let chosen = round2(s.max(lo).min(hi));
+            explanation = if s >= lo && s <= hi {
+                format!(
+                    "{explanation}；自评 {} 在该档 {}–{} 之内，采用自评分",
+                    fmt(s),
+                    fmt(lo),
+                    fmt(hi)
+                )
+            } else {
+                format!(
+                    "{explanation}；自评 {} 超出该档 {}–{}，按档取 {chosen}",
+                    fmt(s),
+                    fmt(lo),
+                    fmt(hi)
+                )
+            };
+            score = chosen;
+        }
         if let Some(s) = i.self_score {
             if (s - score).abs() >= Decimal::new(1, 2) {
                 let reason = if s > w {

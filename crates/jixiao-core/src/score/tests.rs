@@ -222,6 +222,49 @@ fn default_weights_follow_the_scheme() {
 }
 
 #[test]
+fn a_self_score_inside_a_band_stands() {
+    let with_self = |actual: &str, s: &str| {
+        let e = Evaluation {
+            annual_budget: Money::from_fen(10_000),
+            spent: Money::from_fen(10_000),
+            budget_weight: None,
+            budget_self_score: None,
+            indicators: vec![EvalIndicator {
+                level1: Level1::Outcome,
+                level2: None,
+                name: "x".into(),
+                target: Target::parse("有效提升"),
+                target_raw: "有效提升".into(),
+                actual_raw: actual.into(),
+                // Outcome's 30 plus satisfaction's 10: the form has no satisfaction indicator.
+                weight: Some(d("40")),
+                self_score: Some(d(s)),
+            }],
+            self_total: None,
+        };
+        score(&e, &Scheme::national()).unwrap()
+    };
+    // Partly achieved: 60–80 % of 40 is 24–32.
+    let r = with_self("部分达成", "30");
+    assert_eq!(r.indicators[0].score, d("30"));
+    assert!(r.departures.is_empty(), "{:?}", r.departures);
+    assert!(
+        r.indicators[0].explanation.contains("在该档 24–32 之内"),
+        "{}",
+        r.indicators[0].explanation
+    );
+    let r = with_self("部分达成", "40");
+    assert_eq!(r.indicators[0].score, d("32"), "brought to the band's top");
+    assert_eq!(r.departures.len(), 1);
+    assert_eq!(r.departures[0].computed, d("32"));
+    let r = with_self("达成", "35");
+    assert_eq!(r.indicators[0].score, d("35"), "achieved: 32–40");
+    assert!(r.departures.is_empty());
+    let r = with_self("未达成", "30");
+    assert_eq!(r.indicators[0].score, d("24"), "not achieved: at most 24");
+}
+
+#[test]
 fn grades() {
     assert_eq!(Grade::of(d("90")), Grade::Excellent);
     assert_eq!(Grade::of(d("89.99")), Grade::Good);
