@@ -539,13 +539,7 @@ pub async fn findings(
         .get(&id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    let last = state.store.last_year(&form).await?;
-    let (prev, actuals) = match &last {
-        Some((prev, actuals)) => (Some(prev), actuals.as_slice()),
-        None => (None, &[][..]),
-    };
-    let found =
-        jixiao_core::review::review_with_actuals(&form, prev, actuals, &rule_set(&state).await?);
+    let found = review_stored(&state, &form).await?;
     state.store.save_findings(&id, &found).await?;
     Ok(Json(json!({ "version": meta.version, "findings": found })))
 }
@@ -1196,6 +1190,21 @@ pub async fn rule_set(state: &AppState) -> ApiResult<RuleSet> {
         }
         None => Ok((*state.rules).clone()),
     }
+}
+
+/// The review of a stored form as the application shows it: the rule set in force, with last
+/// year's form and its actuals when they are stored.
+pub(crate) async fn review_stored(
+    state: &AppState,
+    form: &Form,
+) -> ApiResult<Vec<jixiao_core::review::Finding>> {
+    let rules = rule_set(state).await?;
+    Ok(match state.store.last_year(form).await? {
+        Some((prev, actuals)) => {
+            jixiao_core::review::review_with_actuals(form, Some(&prev), &actuals, &rules)
+        }
+        None => review(form, None, &rules),
+    })
 }
 
 /// Saves a rule configuration (administrators), checked first.

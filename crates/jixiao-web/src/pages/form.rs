@@ -157,8 +157,9 @@ pub async fn view(
         Err(e) => return error_page(user, &e),
     };
     let old = p.version.filter(|v| *v != meta.version);
-    let findings = match crate::api::rule_set(&state).await {
-        Ok(r) => review(&form, None, &r),
+    // The same review as the API's: with last year's form and its actuals when stored.
+    let findings = match crate::api::review_stored(&state, &form).await {
+        Ok(f) => f,
         Err(e) => return error_page(user, &e),
     };
     let names: HashMap<String, String> = form
