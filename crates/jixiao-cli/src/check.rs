@@ -110,7 +110,7 @@ pub fn text(subjects: &[Subject], findings: &[Vec<Finding>]) -> String {
         let id = s
             .stored_id
             .as_deref()
-            .map(|i| format!(" ID {}", &i[..i.len().min(12)]))
+            .map(|i| format!(" ID {}", i.chars().take(12).collect::<String>()))
             .unwrap_or_default();
         let _ = writeln!(
             out,

@@ -892,7 +892,7 @@ fn short_ids(ids: &[&str]) -> Vec<String> {
             let before = i.checked_sub(1).map_or(0, |j| common(sorted[j], id));
             let after = sorted.get(i + 1).map_or(0, |n| common(n, id));
             let len = (before.max(after) + 1).max(8).min(id.len());
-            id[..len].to_string()
+            id.chars().take(len).collect()
         })
         .collect()
 }

@@ -1,6 +1,15 @@
 fn main() {
-    let path = std::env::args().nth(1).expect("path");
-    let bytes = std::fs::read(path).unwrap();
+    let Some(path) = std::env::args().nth(1) else {
+        eprintln!("usage: cargo run -p jixiao-import --example dump FILE");
+        std::process::exit(2);
+    };
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("{path}: {e}");
+            std::process::exit(2);
+        }
+    };
     match jixiao_import::read_any(&bytes) {
         Ok(out) => {
             for f in &out.forms {
