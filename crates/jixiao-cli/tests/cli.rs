@@ -1,54 +1,11 @@
 //! End-to-end tests of the `jixiao` binary on a fresh database per test.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-const SEED: &str = include_str!("../../../fixtures/shanghai-bigdata-center-2023.txt");
+use common::{Env, SEED};
+use std::path::Path;
 
-struct Env {
-    dir: tempfile::TempDir,
-}
-
-impl Env {
-    fn new() -> Env {
-        Env {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-    fn db(&self) -> PathBuf {
-        self.dir.path().join("jixiao.db")
-    }
-    fn file(&self, name: &str, bytes: &[u8]) -> PathBuf {
-        let p = self.dir.path().join(name);
-        std::fs::write(&p, bytes).unwrap();
-        p
-    }
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_jixiao"))
-            .arg("--db")
-            .arg(self.db())
-            .args(args)
-            .env_remove("JIXIAO_DB")
-            .output()
-            .unwrap()
-    }
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "{args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-    fn export(&self) -> String {
-        self.ok(&["export", "--format", "json"])
-    }
-    fn import_seed(&self) {
-        let seed = self.file("seed.txt", SEED.as_bytes());
-        self.ok(&["import", seed.to_str().unwrap()]);
-    }
-}
+use std::process::Command;
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()

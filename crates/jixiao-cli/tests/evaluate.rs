@@ -1,62 +1,8 @@
 //! Monitoring and self-evaluation end to end, on a seed form.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
 
-const SEED: &str = include_str!("../../../fixtures/shanghai-bigdata-center-2023.txt");
-
-struct Env {
-    dir: tempfile::TempDir,
-}
-
-impl Env {
-    fn new() -> Env {
-        let env = Env {
-            dir: tempfile::tempdir().unwrap(),
-        };
-        let seed = env.file("seed.txt", SEED);
-        assert!(env
-            .run(&["import", seed.to_str().unwrap()])
-            .status
-            .success());
-        env
-    }
-    fn file(&self, name: &str, text: &str) -> PathBuf {
-        let p = self.dir.path().join(name);
-        std::fs::write(&p, text).unwrap();
-        p
-    }
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_jixiao"))
-            .arg("--db")
-            .arg(self.dir.path().join("j.db"))
-            .args(args)
-            .env_remove("JIXIAO_DB")
-            .output()
-            .unwrap()
-    }
-    fn json(&self, args: &[&str]) -> serde_json::Value {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
-    }
-    fn form_id(&self, name: &str) -> String {
-        let v = self.json(&["export"]);
-        v["forms"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["name"] == name)
-            .unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    }
-}
+use common::Env;
 
 fn codes(period: &serde_json::Value) -> Vec<(String, String, String)> {
     period["warnings"]
@@ -104,7 +50,7 @@ const YEAR_END: &str = r#"{
 
 #[test]
 fn a_seed_form_through_two_periods_and_a_self_evaluation() {
-    let env = Env::new();
+    let env = Env::with_seed();
     let id = env.form_id("管理工作经费");
     let mid = env.file("mid.csv", MID_YEAR);
     let out = env.run(&[
@@ -139,7 +85,7 @@ fn a_seed_form_through_two_periods_and_a_self_evaluation() {
         .status
         .success());
 
-    let v = env.json(&["monitor", &id, "--format", "json"]);
+    let v = env.json_ok(&["monitor", &id, "--format", "json"]);
     let periods = v["periods"].as_array().unwrap();
     assert_eq!(periods.len(), 2);
     assert_eq!(periods[0]["report"]["period"]["label"], "1-7月");
@@ -192,7 +138,7 @@ fn a_seed_form_through_two_periods_and_a_self_evaluation() {
 
     // Scored from the year-end figures with the national scheme and default weights:
     // output 50 over 9 indicators (5.55 each, 5.60 on the last), outcome 30 over 3, satisfaction 10.
-    let s = env.json(&["score", &id, "--format", "json"]);
+    let s = env.json_ok(&["score", &id, "--format", "json"]);
     assert_eq!(
         s["budget_score"], "9.43",
         "44,000,000 ÷ 46,637,466.38 × 10 = 9.4345"
@@ -232,7 +178,7 @@ fn a_seed_form_through_two_periods_and_a_self_evaluation() {
       ]
     }"#;
     let own = env.file("own.json", own);
-    let s = env.json(&[
+    let s = env.json_ok(&[
         "score",
         &id,
         "--file",
@@ -264,7 +210,7 @@ fn a_seed_form_through_two_periods_and_a_self_evaluation() {
     ));
     assert!(!deps.iter().any(|(i, _)| i == "来访客户满意度"));
     // Kept: scoring again without the file uses it.
-    let again = env.json(&["score", &id, "--format", "json"]);
+    let again = env.json_ok(&["score", &id, "--format", "json"]);
     assert_eq!(again["departures"], s["departures"]);
     let table = String::from_utf8(env.run(&["score", &id]).stdout).unwrap();
     assert!(
@@ -277,7 +223,7 @@ fn a_seed_form_through_two_periods_and_a_self_evaluation() {
 
 #[test]
 fn a_published_self_evaluation_with_departures() {
-    let env = Env::new();
+    let env = Env::with_seed();
     let file = env.file(
         "published.json",
         r#"{
@@ -293,7 +239,7 @@ fn a_published_self_evaluation_with_departures() {
       "total": "90"
     }"#,
     );
-    let s = env.json(&[
+    let s = env.json_ok(&[
         "score",
         "--file",
         file.to_str().unwrap(),
@@ -352,7 +298,7 @@ fn a_published_self_evaluation_with_departures() {
     // The self scores add up to the 90 written, but the rules give 79.17.
     assert!(deps.contains(&("总分", "90", "79.17")), "{deps:?}");
     // Another scheme: target ÷ actual for reverse indicators gives 10/20 × 10 = 5.
-    let r = env.json(&[
+    let r = env.json_ok(&[
         "score",
         "--file",
         file.to_str().unwrap(),
@@ -371,7 +317,7 @@ fn a_published_self_evaluation_with_departures() {
 
 #[test]
 fn bad_figures_are_refused_and_change_nothing() {
-    let env = Env::new();
+    let env = Env::with_seed();
     let id = env.form_id("管理工作经费");
     let mid = env.file("mid.csv", MID_YEAR);
     assert!(env
@@ -385,7 +331,7 @@ fn bad_figures_are_refused_and_change_nothing() {
         ])
         .status
         .success());
-    let before = env.json(&["monitor", &id, "--format", "json"]);
+    let before = env.json_ok(&["monitor", &id, "--format", "json"]);
     let cases = [
         (
             "unknown.csv",
@@ -424,7 +370,7 @@ fn bad_figures_are_refused_and_change_nothing() {
         assert_eq!(out.status.code(), Some(2), "{name}: {err}");
         assert!(err.contains(needle), "{name}: {err}");
         assert_eq!(
-            env.json(&["monitor", &id, "--format", "json"]),
+            env.json_ok(&["monitor", &id, "--format", "json"]),
             before,
             "{name} changed the data"
         );

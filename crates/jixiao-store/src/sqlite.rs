@@ -30,6 +30,22 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
+    /// Rows of (form ID, JSON document) read as the document's type.
+    async fn documents<T: serde::de::DeserializeOwned>(
+        &self,
+        sql: &str,
+        what: &str,
+    ) -> Result<Vec<(String, T)>, StoreError> {
+        let rows: Vec<(String, String)> = sqlx::query_as(sql).fetch_all(&self.pool).await?;
+        rows.into_iter()
+            .map(|(id, json)| {
+                serde_json::from_str(&json)
+                    .map(|d| (id, d))
+                    .map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+            })
+            .collect()
+    }
+
     /// Opens (creating if needed) the database file and brings its schema up to date.
     pub async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
         let options = SqliteConnectOptions::new()
@@ -460,31 +476,19 @@ impl Store for SqliteStore {
     }
 
     async fn all_self_evaluations(&self) -> Result<Vec<(String, SelfEvaluation)>, StoreError> {
-        let rows: Vec<(String, String)> =
-            sqlx::query_as("SELECT form_id, evaluation FROM self_evaluations ORDER BY form_id")
-                .fetch_all(&self.pool)
-                .await?;
-        rows.into_iter()
-            .map(|(id, j)| {
-                serde_json::from_str(&j)
-                    .map(|e| (id, e))
-                    .map_err(|e| StoreError::Corrupt(format!("self-evaluation: {e}")))
-            })
-            .collect()
+        self.documents(
+            "SELECT form_id, evaluation FROM self_evaluations ORDER BY form_id",
+            "self-evaluation",
+        )
+        .await
     }
 
     async fn all_periods(&self) -> Result<Vec<(String, PeriodReport)>, StoreError> {
-        let rows: Vec<(String, String)> =
-            sqlx::query_as("SELECT form_id, report FROM monitoring ORDER BY end_month, form_id")
-                .fetch_all(&self.pool)
-                .await?;
-        rows.into_iter()
-            .map(|(id, j)| {
-                serde_json::from_str(&j)
-                    .map(|r| (id, r))
-                    .map_err(|e| StoreError::Corrupt(format!("monitoring: {e}")))
-            })
-            .collect()
+        self.documents(
+            "SELECT form_id, report FROM monitoring ORDER BY end_month, form_id",
+            "monitoring",
+        )
+        .await
     }
 
     async fn save_self_evaluation(
