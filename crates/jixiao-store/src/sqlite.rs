@@ -189,7 +189,7 @@ impl Store for SqliteStore {
                     new.id = Some(id.clone());
                     keep_indicator_ids(&old, &mut new);
                     crate::sqlite_workflow::snapshot_current(&mut tx, id).await?;
-                    update_form(&mut tx, &new, &now).await?;
+                    write_forms(&mut tx, std::slice::from_ref(&new), &now).await?;
                     ids[i] = Some((id.clone(), ImportOutcome::Replaced));
                 } else {
                     let mut new = form.clone();
@@ -212,7 +212,7 @@ impl Store for SqliteStore {
                     fresh.push(new);
                 }
             }
-            insert_forms(&mut tx, &fresh, &now, &now, 1).await?;
+            write_forms(&mut tx, &fresh, &now).await?;
         }
         tx.commit().await?;
         let outcomes = (0..forms.len())
@@ -688,12 +688,13 @@ fn keep_indicator_ids(stored: &Form, new: &mut Form) {
 }
 
 /// Inserts forms (their IDs set) and their indicators in multi-row statements.
-pub(crate) async fn insert_forms(
+/// Writes forms (their IDs set) and their indicators in multi-row statements. A form whose ID
+/// is stored already has its content replaced in place: the row keeps its creation time and
+/// the findings of earlier versions, and its version goes up by one.
+pub(crate) async fn write_forms(
     conn: &mut SqliteConnection,
     forms: &[Form],
-    created: &str,
-    updated: &str,
-    version: i64,
+    now: &str,
 ) -> Result<(), StoreError> {
     for chunk in forms.chunks(FORM_CHUNK) {
         let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
@@ -719,57 +720,34 @@ pub(crate) async fn insert_forms(
                 .push_bind(f.annual_other.map(Money::fen))
                 .push_bind(form.goal_overall.clone())
                 .push_bind(form.goal_annual.clone())
-                .push_bind(version)
-                .push_bind(created.to_string())
-                .push_bind(updated.to_string());
+                .push_bind(1_i64)
+                .push_bind(now.to_string())
+                .push_bind(now.to_string());
         });
+        qb.push(UPSERT);
         qb.build().execute(&mut *conn).await?;
+        // A replaced form's indicators are written anew (new forms have none to remove).
+        let mut del: QueryBuilder<Sqlite> =
+            QueryBuilder::new("DELETE FROM indicators WHERE form_id IN (");
+        let mut ids = del.separated(", ");
+        for f in chunk {
+            ids.push_bind(f.id.clone().unwrap_or_default());
+        }
+        del.push(")");
+        del.build().execute(&mut *conn).await?;
     }
     insert_indicators(conn, forms).await
 }
 
-/// Replaces a stored form's content in place (its row keeps its ID, creation time and the
-/// findings of earlier versions) and bumps its version.
-pub(crate) async fn update_form(
-    conn: &mut SqliteConnection,
-    form: &Form,
-    now: &str,
-) -> Result<(), StoreError> {
-    let id = form.id.as_deref().unwrap_or_default();
-    let f = &form.funds;
-    sqlx::query(
-        "UPDATE forms SET year = ?, name = ?, nature = ?, category = ?, department = ?, implementer = ?, \
-         start_date = ?, end_date = ?, funds_total = ?, funds_fiscal = ?, funds_other = ?, funds_annual_total = ?, \
-         funds_annual_appropriation = ?, funds_annual_carryover = ?, funds_annual_other = ?, goal_overall = ?, \
-         goal_annual = ?, version = version + 1, updated_at = ? WHERE id = ?",
-    )
-    .bind(form.year)
-    .bind(&form.name)
-    .bind(&form.nature)
-    .bind(&form.category)
-    .bind(&form.department)
-    .bind(&form.implementer)
-    .bind(form.start_date.map(|d| d.to_string()))
-    .bind(form.end_date.map(|d| d.to_string()))
-    .bind(f.total.map(Money::fen))
-    .bind(f.fiscal.map(Money::fen))
-    .bind(f.other.map(Money::fen))
-    .bind(f.annual_total.map(Money::fen))
-    .bind(f.annual_appropriation.map(Money::fen))
-    .bind(f.annual_carryover.map(Money::fen))
-    .bind(f.annual_other.map(Money::fen))
-    .bind(&form.goal_overall)
-    .bind(&form.goal_annual)
-    .bind(now)
-    .bind(id)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query("DELETE FROM indicators WHERE form_id = ?")
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
-    insert_indicators(conn, std::slice::from_ref(form)).await
-}
+/// What a write of an already-stored form changes: its content, its version, its update time.
+const UPSERT: &str = " ON CONFLICT (id) DO UPDATE SET year = excluded.year, name = excluded.name, \
+    nature = excluded.nature, category = excluded.category, department = excluded.department, \
+    implementer = excluded.implementer, start_date = excluded.start_date, end_date = excluded.end_date, \
+    funds_total = excluded.funds_total, funds_fiscal = excluded.funds_fiscal, funds_other = excluded.funds_other, \
+    funds_annual_total = excluded.funds_annual_total, funds_annual_appropriation = excluded.funds_annual_appropriation, \
+    funds_annual_carryover = excluded.funds_annual_carryover, funds_annual_other = excluded.funds_annual_other, \
+    goal_overall = excluded.goal_overall, goal_annual = excluded.goal_annual, version = forms.version + 1, \
+    updated_at = excluded.updated_at";
 
 async fn insert_indicators(conn: &mut SqliteConnection, forms: &[Form]) -> Result<(), StoreError> {
     let rows: Vec<(&str, usize, &Indicator)> = forms

@@ -460,7 +460,7 @@ impl SqliteStore {
         let id = crate::sqlite::new_id();
         f.id = Some(id.clone());
         let t = now();
-        crate::sqlite::insert_forms(&mut tx, std::slice::from_ref(&f), &t, &t, 1).await?;
+        crate::sqlite::write_forms(&mut tx, std::slice::from_ref(&f), &t).await?;
         sqlx::query("UPDATE forms SET unit_id = ?, updated_by = ? WHERE id = ?")
             .bind(unit_id)
             .bind(actor)
@@ -518,7 +518,7 @@ impl SqliteStore {
         let mut f = form.clone();
         f.id = Some(id.to_string());
         let t = now();
-        crate::sqlite::update_form(&mut tx, &f, &t).await?;
+        crate::sqlite::write_forms(&mut tx, std::slice::from_ref(&f), &t).await?;
         sqlx::query("UPDATE forms SET status = ?, updated_by = ? WHERE id = ?")
             .bind(st.name())
             .bind(actor)
