@@ -753,7 +753,9 @@ async fn import(
     for path in files {
         bar.set_message(path.display().to_string());
         match std::fs::read(path) {
-            Ok(bytes) => match jixiao_import::read_any(&bytes) {
+            Ok(bytes) => match jixiao_import::read_any(&bytes)
+                .and_then(|out| out.check_storable().map(|()| out))
+            {
                 Ok(out) => read.push((path.clone(), out)),
                 Err(e) => failures.push(format!("{}: {e}", path.display())),
             },

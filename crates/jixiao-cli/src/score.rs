@@ -2,7 +2,8 @@
 
 use anyhow::{bail, Context, Result};
 use comfy_table::{presets::UTF8_FULL, ContentArrangement, Table};
-use jixiao_core::score::{Scheme, Scored, SelfEvaluation};
+use jixiao_core::score::{grouped, Scheme, Scored, SelfEvaluation};
+use rust_decimal::Decimal;
 use jixiao_core::Form;
 use serde::Deserialize;
 use std::path::Path;
@@ -93,8 +94,9 @@ pub fn from_monitoring(
         .collect();
     Some(SelfEvaluation {
         budget: BudgetLine {
-            annual_budget: budget,
-            spent: report.spent,
+            annual_budget: budget.to_yuan(),
+            spent: report.spent.to_yuan(),
+            unit: None,
             weight: None,
             self_score: None,
         },
@@ -121,7 +123,7 @@ pub fn text(form: Option<&Form>, eval: &SelfEvaluation, scored: &Scored, width: 
         ]);
     }
     head.add_row(vec![
-        "项目资金（元）",
+        format!("项目资金（{}）", eval.budget.unit.as_deref().unwrap_or("元")).as_str(),
         "年初预算数",
         "全年预算数",
         "全年执行数",
@@ -129,14 +131,16 @@ pub fn text(form: Option<&Form>, eval: &SelfEvaluation, scored: &Scored, width: 
         "执行率",
         "得分",
     ]);
+    let k = eval.budget.yuan_per_unit().unwrap_or(Decimal::ONE);
     let initial = form
         .and_then(|f| f.funds.annual_total)
+        .map(|m| m.to_yuan() / k)
         .unwrap_or(eval.budget.annual_budget);
     head.add_row(vec![
         "年度资金总额".to_string(),
-        initial.grouped(),
-        eval.budget.annual_budget.grouped(),
-        eval.budget.spent.grouped(),
+        grouped(initial),
+        grouped(eval.budget.annual_budget),
+        grouped(eval.budget.spent),
         scored.budget_weight.normalize().to_string(),
         format!("{}%", scored.execution_rate.normalize()),
         scored.budget_score.to_string(),

@@ -3,7 +3,7 @@
 //! its explanation: the formula, the numbers, the rounding.
 
 use crate::actual::{measure, Achievement, Actual, CompareError, Measured};
-use crate::{Level1, Level2, Money, Op, Target};
+use crate::{Level1, Level2, Op, Target};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 
@@ -96,8 +96,11 @@ impl Scheme {
 /// A self-evaluation to score: the budget line and each indicator with its actual value.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Evaluation {
-    pub annual_budget: Money,
-    pub spent: Money,
+    /// 全年预算数 and 全年执行数, exact, in `unit`.
+    pub annual_budget: Decimal,
+    pub spent: Decimal,
+    /// The amounts' unit as the table gives it: `元`, `万元`.
+    pub unit: String,
     /// Points the unit gave budget execution, when the table gives a weight of its own.
     pub budget_weight: Option<Decimal>,
     pub budget_self_score: Option<Decimal>,
@@ -514,20 +517,22 @@ pub fn score(eval: &Evaluation, scheme: &Scheme) -> Result<Scored, ScoreError> {
             });
         }
     }
-    if eval.annual_budget.fen() <= 0 {
+    if eval.annual_budget <= Decimal::ZERO {
         return Err(ScoreError::NoBudget);
     }
     let mut departures = vec![];
 
     // Budget execution: rate × weight, capped at the weight.
     let bw = eval.budget_weight.unwrap_or(scheme.budget);
-    let rate = Decimal::from(eval.spent.fen()) / Decimal::from(eval.annual_budget.fen());
+    // Exact decimal division, whatever the unit and the number of decimals written.
+    let rate = eval.spent / eval.annual_budget;
     let raw = (rate * bw).min(bw).max(Decimal::ZERO);
     let budget_score = round2(raw);
     let budget_explanation = format!(
-        "预算执行率 = 全年执行数 ÷ 全年预算数 = {} ÷ {} = {}%；得分 = 执行率 × 分值 = {}% × {} = {} → {}（不超过分值，四舍五入到两位小数）",
-        eval.spent.grouped(),
-        eval.annual_budget.grouped(),
+        "预算执行率 = 全年执行数 ÷ 全年预算数 = {} ÷ {} {} = {}%；得分 = 执行率 × 分值 = {}% × {} = {} → {}（不超过分值，四舍五入到两位小数）",
+        grouped(eval.spent),
+        grouped(eval.annual_budget),
+        eval.unit,
         fmt4(pct(rate)),
         fmt4(pct(rate)),
         fmt(bw),
@@ -661,6 +666,33 @@ pub fn score(eval: &Evaluation, scheme: &Scheme) -> Result<Scored, ScoreError> {
 #[cfg(test)]
 mod tests;
 
+/// An amount with thousands separators and at least two decimals: `1,234,567.00`,
+/// `387.6646`.
+pub fn grouped(d: Decimal) -> String {
+    let mut d = d.normalize();
+    if d.scale() < 2 {
+        d.rescale(2);
+    }
+    let plain = d.to_string();
+    let (sign, rest) = plain
+        .strip_prefix('-')
+        .map_or(("", plain.as_str()), |r| ("-", r));
+    let (int, frac) = rest.split_once('.').unwrap_or((rest, ""));
+    let mut out = String::with_capacity(plain.len() + int.len() / 3 + 1);
+    out.push_str(sign);
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if !frac.is_empty() {
+        out.push('.');
+        out.push_str(frac);
+    }
+    out
+}
+
 /// The self-evaluation file (`jixiao score --file SELF.json`): self-contained, so a reviewer
 /// can check one published by anyone. Targets and actuals as written; amounts as decimal
 /// strings; weights and scores as strings or numbers.
@@ -677,10 +709,15 @@ pub struct SelfEvaluation {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BudgetLine {
-    /// 全年预算数.
-    pub annual_budget: Money,
-    /// 全年执行数.
-    pub spent: Money,
+    /// 全年预算数, exact as written (`"387664.62"`, `"38.7665"`), in `unit`.
+    #[serde(with = "lenient")]
+    pub annual_budget: Decimal,
+    /// 全年执行数, in `unit`.
+    #[serde(with = "lenient")]
+    pub spent: Decimal,
+    /// `元` (the default), `万元` or `亿元`: the unit the table's amounts are in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
     #[serde(default, with = "lenient_opt", skip_serializing_if = "Option::is_none")]
     pub weight: Option<Decimal>,
     #[serde(default, with = "lenient_opt", skip_serializing_if = "Option::is_none")]
@@ -720,6 +757,25 @@ pub enum SelfEvaluationError {
     },
     #[error("申报表没有名为“{0}”的指标 / the form has no indicator “{0}”")]
     UnknownIndicator(String),
+}
+
+impl BudgetLine {
+    /// Yuan per unit of the amounts: 1 for 元, 10⁴ for 万元, 10⁸ for 亿元; `None` for a unit
+    /// that is not one of these.
+    pub fn yuan_per_unit(&self) -> Option<Decimal> {
+        match self.unit.as_deref().map(str::trim) {
+            None | Some("元") | Some("") => Some(Decimal::ONE),
+            Some("万元") => Some(Decimal::from(10_000)),
+            Some("亿元") => Some(Decimal::from(100_000_000)),
+            _ => None,
+        }
+    }
+
+    /// The annual budget and the amount spent in yuan, for pages that show yuan.
+    pub fn in_yuan(&self) -> (Decimal, Decimal) {
+        let k = self.yuan_per_unit().unwrap_or(Decimal::ONE);
+        (self.annual_budget * k, self.spent * k)
+    }
 }
 
 impl SelfEvaluation {
@@ -769,11 +825,27 @@ impl SelfEvaluation {
         Ok(Evaluation {
             annual_budget: self.budget.annual_budget,
             spent: self.budget.spent,
+            unit: self.budget.unit.clone().unwrap_or_else(|| "元".into()),
             budget_weight: self.budget.weight,
             budget_self_score: self.budget.self_score,
             indicators,
             self_total: self.total,
         })
+    }
+}
+
+/// A required decimal written as a string or a JSON number (never through a float).
+mod lenient {
+    use rust_decimal::Decimal;
+    use serde::{de, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(d)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+        super::lenient_opt::deserialize(d)?
+            .ok_or_else(|| de::Error::custom("缺少金额 / an amount is missing"))
     }
 }
 

@@ -2,8 +2,13 @@
 //!
 //! One grammar reads every writing seen in published forms: `≥30.00(项)`, `=100.00 (%)`,
 //! `$\geq 60\%$`, `>=85%`, `不少于120次`, `120次以上`, `10分钟内`, `0起`, `=0万元。`,
-//! full-width `＞＝`, lookalikes `≧ ═ ﹦`, and the OCR damage `^95%`, `工95%`. Whatever is not
-//! a quantity is a qualitative target, kept as text. Reading never fails and never panics.
+//! full-width `＞＝`, lookalikes `≧ ═ ﹦`. Whatever is not a quantity is a qualitative target,
+//! kept as text. Reading never fails and never panics.
+//!
+//! Typed input (the editor, the API, monitoring and self-evaluation files) is read exactly as
+//! written: `260%` is 260 %. Only text extracted from published scans may carry OCR damage
+//! (`^95%`, `工95%` for `≥95%`): `Target::parse_published` repairs those, and every repair is
+//! a note that the reader turns into a warning quoting the original.
 
 use rust_decimal::Decimal;
 use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
@@ -151,12 +156,23 @@ pub struct Quantity {
 }
 
 impl Target {
-    /// Reads a target as written. Anything that is not a quantity is qualitative.
+    /// Reads a target exactly as typed. Anything that is not a quantity is qualitative.
     pub fn parse(raw: &str) -> Target {
         Target::parse_with_notes(raw).0
     }
 
+    /// Reads a typed target, noting an implied operator.
     pub fn parse_with_notes(raw: &str) -> (Target, Vec<Note>) {
+        Target::parse_inner(raw, false)
+    }
+
+    /// Reads a target from published (extracted or scanned) text: as `parse_with_notes`, and
+    /// an operator damaged by OCR (`^95%`, `工95%`) is read as ≥ with `Note::OcrOperator`.
+    pub fn parse_published(raw: &str) -> (Target, Vec<Note>) {
+        Target::parse_inner(raw, true)
+    }
+
+    fn parse_inner(raw: &str, ocr: bool) -> (Target, Vec<Note>) {
         let norm = normalize(raw);
         if let Some(rest) = norm.strip_prefix("定性") {
             let text = rest.trim_start_matches([':', '：', ' ', '-']).trim();
@@ -168,7 +184,7 @@ impl Target {
                 vec![],
             );
         }
-        match parse_quantity_normalized(&norm) {
+        match parse_quantity_normalized(&norm, ocr) {
             Some(q) => {
                 let mut notes = q.notes;
                 let op_implied = q.op.is_none();
@@ -205,22 +221,25 @@ impl Target {
                 value,
                 unit,
                 subject,
-                ..
+                op_implied,
             } => {
                 let subject = subject
                     .as_deref()
                     .map(|s| format!("{s} "))
                     .unwrap_or_default();
-                format!("{subject}{}{}{}", op.symbol(), value.normalize(), unit)
+                // An operator nobody wrote is not printed: `85%` stays `85%`.
+                let op = if *op_implied { "" } else { op.symbol() };
+                format!("{subject}{op}{}{}", value.normalize(), unit)
             }
             Target::Qualitative { text } => text.clone(),
         }
     }
 }
 
-/// Reads a quantity (`≥266米`, `3200份`, `6.47亿元`, `85%`). `None` when the text is not one.
+/// Reads a quantity as typed (`≥266米`, `3200份`, `6.47亿元`, `85%`, `260%`). `None` when the
+/// text is not one.
 pub fn parse_quantity(raw: &str) -> Option<Quantity> {
-    parse_quantity_normalized(&normalize(raw))
+    parse_quantity_normalized(&normalize(raw), false)
 }
 
 /// Folds the spellings of the wild into one: full-width forms to ASCII, lookalike and LaTeX
@@ -326,7 +345,7 @@ const SUFFIX_WORDS: [(&str, Op); 9] = [
     ("前", Op::Le),
 ];
 
-fn leading_op(s: &str) -> Option<(Op, &str, bool)> {
+fn leading_op(s: &str, ocr: bool) -> Option<(Op, &str, bool)> {
     let first = s.chars().next()?;
     let sym = match first {
         '≥' => Some(Op::Ge),
@@ -339,8 +358,8 @@ fn leading_op(s: &str) -> Option<(Op, &str, bool)> {
     if let Some(op) = sym {
         return Some((op, &s[first.len_utf8()..], false));
     }
-    // OCR damage: ≥ read as ^ or 工 before a number.
-    if matches!(first, '^' | '工') {
+    // OCR damage in published scans: ≥ read as ^ or 工 before a number.
+    if ocr && matches!(first, '^' | '工') {
         let rest = &s[first.len_utf8()..];
         if rest.trim_start().starts_with(|c: char| c.is_ascii_digit()) {
             return Some((Op::Ge, rest, true));
@@ -461,19 +480,19 @@ fn is_unit(u: &str) -> bool {
     })
 }
 
-fn parse_quantity_normalized(s: &str) -> Option<Quantity> {
+fn parse_quantity_normalized(s: &str, ocr: bool) -> Option<Quantity> {
     if s.is_empty() {
         return None;
     }
-    if let Some(q) = parse_plain_quantity(s) {
+    if let Some(q) = parse_plain_quantity(s, ocr) {
         return Some(q);
     }
     // Text before the quantity: `新设企业通过全程网办方式占比 ≥60%`, `满意度不低于90%`.
     // Only when an operator follows the text and the rest is a whole quantity.
     for (i, _) in s.char_indices().skip(1) {
         let rest = &s[i..];
-        if let Some((op, after, ocr)) = leading_op(rest) {
-            if ocr {
+        if let Some((op, after, repaired)) = leading_op(rest, false) {
+            if repaired {
                 continue;
             }
             if let Some(mut q) = parse_after_op(op, after) {
@@ -509,40 +528,52 @@ fn parse_after_op(op: Op, after: &str) -> Option<Quantity> {
     })
 }
 
-fn parse_plain_quantity(s: &str) -> Option<Quantity> {
-    if let Some((op, after, ocr)) = leading_op(s) {
+fn parse_plain_quantity(s: &str, ocr: bool) -> Option<Quantity> {
+    if let Some((op, after, repaired)) = leading_op(s, ocr) {
         let mut q = parse_after_op(op, after)?;
-        if ocr {
+        if repaired {
             q.notes.push(Note::OcrOperator);
         }
         return Some(q);
     }
     let (value, rest) = leading_number(s)?;
     let (unit, suffix) = unit_and_suffix(rest)?;
-    // OCR damage: `≥95%` read as `295%`. A percentage above 100 whose leading 2 leaves a
-    // percentage is read as ≥.
-    if suffix.is_none() && unit == "%" && value > Decimal::ONE_HUNDRED {
-        let digits = s.trim_start();
-        if let Some(after) = digits.strip_prefix('2') {
-            if let Some((v, _)) = leading_number(after) {
-                if v <= Decimal::ONE_HUNDRED && !after.starts_with(['.', '0']) {
-                    return Some(Quantity {
-                        op: Some(Op::Ge),
-                        value: v,
-                        unit,
-                        subject: None,
-                        notes: vec![Note::OcrOperator],
-                    });
-                }
-            }
-        }
-    }
     Some(Quantity {
         op: suffix,
         value,
         unit,
         subject: None,
         notes: vec![],
+    })
+}
+
+/// OCR damage that only the indicator's name can reveal: `≥95%` scanned as `295%`. A rate or a
+/// share (`…率`, `满意度`, `占比`) of more than 100 % whose leading `2` leaves a percentage of
+/// at most 100 is read as `≥` that percentage. Returns `None` when the text shows no such
+/// damage. Only for published text; the caller warns with the original.
+pub fn ocr_percent_repair(name: &str, raw: &str) -> Option<Target> {
+    let rate_like = ["率", "满意度", "占比", "比例", "知晓度"]
+        .iter()
+        .any(|w| name.contains(w));
+    if !rate_like {
+        return None;
+    }
+    let norm = normalize(raw);
+    let q = parse_plain_quantity(&norm, false)?;
+    if q.op.is_some() || q.unit != "%" || q.value <= Decimal::ONE_HUNDRED {
+        return None;
+    }
+    let after = norm.trim_start().strip_prefix('2')?;
+    if after.starts_with(['.', '0']) {
+        return None;
+    }
+    let (v, _) = leading_number(after)?;
+    (v <= Decimal::ONE_HUNDRED).then(|| Target::Quantitative {
+        op: Op::Ge,
+        value: v,
+        unit: q.unit,
+        subject: None,
+        op_implied: false,
     })
 }
 

@@ -1,14 +1,24 @@
-//! The reader for target forms as published in budget disclosures: tab-separated cells,
-//! lines broken anywhere, stray HTML, LaTeX leftovers, level names split across cells.
+//! The reader for forms and self-evaluation tables as published in budget disclosures, in
+//! every layout seen in the wild: tab-separated cells, pipe tables with merged cells, one cell
+//! per line, space-separated rows, cells run together, label and value in one cell; lines
+//! broken anywhere, stray HTML, LaTeX leftovers, level names split across cells.
 //!
-//! The reader classifies cells rather than trusting columns, because published tables
-//! shift their columns from row to row. Every non-empty cell ends up in a field of a form,
-//! is a label of the official layout, or is reported in a warning with its line.
+//! The reader classifies cells rather than trusting columns, because published tables shift
+//! their columns from row to row. The vocabulary it matches (labels, column heads, level
+//! names) is data in `layout.rs`. Every non-empty cell ends up in a field of a form or table,
+//! is a label of the official layouts, or is reported in a warning with its line.
 
+use crate::layout::{
+    direction_cell, is_points_cell, key_of, label_of, level1_of, level2_of, number_cell, op_cell,
+    title_kind, unit_cell, year_in, BudgetCol, Field, Kind, Label, Role,
+};
+use crate::selfeval::{ReadSelfTable, SelfBudget, SelfRow, SelfTable};
 use crate::{ReadError, ReadForm, ReadOutput, Warning};
 use chrono::NaiveDate;
 use jixiao_core::text::{join_wrapped, tidy_paragraphs};
 use jixiao_core::{Form, Funds, Indicator, Level1, Level2, Money, Target};
+use rust_decimal::Decimal;
+use std::str::FromStr;
 
 /// Reads disclosure text from bytes (UTF-8, GB18030/GBK or UTF-16).
 pub fn read_disclosure(bytes: &[u8]) -> Result<ReadOutput, ReadError> {
@@ -18,19 +28,63 @@ pub fn read_disclosure(bytes: &[u8]) -> Result<ReadOutput, ReadError> {
     Ok(out)
 }
 
-/// Reads disclosure text.
+/// Reads disclosure text. Fails only when the text holds no form or table at all.
 pub fn read_disclosure_str(text: &str) -> Result<ReadOutput, ReadError> {
-    let mut reader = Reader::default();
-    let ends_with_newline = text.ends_with('\n');
+    let layout = Layout::detect(text);
+    let mut reader = Reader {
+        layout,
+        ..Reader::default()
+    };
     let mut last_line = 0;
     for (i, line) in text.split('\n').enumerate() {
         last_line = i + 1;
-        let row = Row::parse(i + 1, line);
+        let row = Row::parse(i + 1, line, layout);
         if !row.cells.is_empty() {
-            reader.row(row)?;
+            reader.row(row);
         }
     }
-    reader.finish(last_line, ends_with_newline)
+    // A text cut at an arbitrary byte does not end with a line break: then an incomplete last
+    // row, or a last form that never reached its satisfaction group, is a cut.
+    if !text.ends_with('\n') {
+        if let Some(b) = &mut reader.current {
+            b.mark_cut(last_line);
+        }
+    }
+    reader.finish(last_line)
+}
+
+/// How the cells of a line are separated, decided once per text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Layout {
+    /// Cells separated by tabs (the seed, spreadsheets copied as text).
+    #[default]
+    Tab,
+    /// `| a | b |` tables; a line without a pipe is one cell.
+    Pipe,
+    /// Cells separated by spaces, or one cell per line.
+    Space,
+}
+
+impl Layout {
+    fn detect(text: &str) -> Layout {
+        let (mut tabs, mut pipes, mut lines) = (0, 0, 0);
+        for l in text.lines().filter(|l| !l.trim().is_empty()) {
+            lines += 1;
+            if l.contains('\t') {
+                tabs += 1;
+            }
+            if l.trim_end().ends_with('|') || l.matches('|').count() >= 2 {
+                pipes += 1;
+            }
+        }
+        if tabs >= 3 || (tabs > 0 && tabs * 5 >= lines) {
+            Layout::Tab
+        } else if pipes >= 3 || (pipes > 0 && pipes * 5 >= lines) {
+            Layout::Pipe
+        } else {
+            Layout::Space
+        }
+    }
 }
 
 /// A non-empty cell: its column and its text with HTML removed and whitespace tidied.
@@ -38,10 +92,12 @@ pub fn read_disclosure_str(text: &str) -> Result<ReadOutput, ReadError> {
 struct Cell {
     col: usize,
     text: String,
-    /// The text with all whitespace removed and full-width punctuation folded, for matching
-    /// labels and level names; empty for long texts, which are never either.
+    /// The text with whitespace removed, brackets and colons folded and traditional
+    /// characters simplified, for matching labels and level names; empty for long texts.
     key: String,
     label: Option<Label>,
+    /// The last non-empty cell of its line.
+    last: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -50,38 +106,88 @@ struct Row {
     cells: Vec<Cell>,
 }
 
+/// No label or level name is longer than this (in UTF-8 bytes, wrap spaces included).
+const MAX_KEY_BYTES: usize = 120;
+
+fn make_cell(col: usize, text: String) -> Cell {
+    let key = if text.len() <= MAX_KEY_BYTES {
+        key_of(&text)
+    } else {
+        String::new()
+    };
+    let label = label_of(&key);
+    Cell {
+        col,
+        text,
+        key,
+        label,
+        last: false,
+    }
+}
+
+/// Whether a key names something the reader knows: a label, a level, a title.
+fn known_key(key: &str) -> bool {
+    label_of(key).is_some()
+        || level1_of(key).is_some()
+        || level2_of(key).is_some()
+        || title_kind(key).is_some()
+}
+
 impl Row {
-    fn parse(line: usize, raw: &str) -> Row {
+    fn parse(line: usize, raw: &str, layout: Layout) -> Row {
         let raw = raw.strip_suffix('\r').unwrap_or(raw);
-        let cells = raw
-            .split('\t')
-            .enumerate()
-            .filter_map(|(col, c)| {
-                let text = clean_cell(c);
-                if text.is_empty() {
-                    None
-                } else {
-                    let key = if text.len() <= MAX_KEY_BYTES {
-                        key_of(&text)
-                    } else {
-                        String::new()
-                    };
-                    let label = label_of(&key);
-                    Some(Cell {
-                        col,
-                        text,
-                        key,
-                        label,
-                    })
-                }
-            })
-            .collect();
+        let mut cells: Vec<Cell> = match layout {
+            Layout::Tab => split_cells(raw.split('\t')),
+            Layout::Pipe if raw.contains('|') => split_cells(raw.split('|')),
+            Layout::Pipe => split_cells(std::iter::once(raw)),
+            Layout::Space => space_cells(raw),
+        };
+        // Markdown table rules (`---`, `:---:`) are not cells.
+        cells.retain(|c| !c.text.chars().all(|ch| matches!(ch, '-' | ':' | '—')) || c.text.chars().count() == 1);
+        if let Some(last) = cells.last_mut() {
+            last.last = true;
+        }
         Row { line, cells }
     }
 }
 
-/// No label or level name is longer than this (in UTF-8 bytes, wrap spaces included).
-const MAX_KEY_BYTES: usize = 96;
+fn split_cells<'a>(parts: impl Iterator<Item = &'a str>) -> Vec<Cell> {
+    parts
+        .enumerate()
+        .filter_map(|(col, c)| {
+            let text = clean_cell(c);
+            (!text.is_empty()).then(|| make_cell(col, text))
+        })
+        .collect()
+}
+
+/// Space-separated cells. Words that together make a label or a level name (`资金情况
+/// (万元)`, `产 出 指 标`, `年度 总体 目标`) are one cell.
+fn space_cells(raw: &str) -> Vec<Cell> {
+    let cleaned = clean_cell(raw);
+    let words: Vec<&str> = cleaned.split_whitespace().collect();
+    let mut cells = Vec::with_capacity(words.len());
+    let mut i = 0;
+    while i < words.len() {
+        let mut take = 1;
+        for n in (2..=8.min(words.len() - i)).rev() {
+            let joined: String = words[i..i + n].concat();
+            if joined.len() <= MAX_KEY_BYTES && known_key(&key_of(&joined)) {
+                take = n;
+                break;
+            }
+        }
+        let text = if take == 1 {
+            words[i].to_string()
+        } else {
+            words[i..i + take].join(" ")
+        };
+        cells.push(make_cell(cells.len(), text));
+        i += take;
+    }
+    cells
+}
+
 
 /// Strips HTML tags (paragraph and line breaks become `\n`), decodes the common entities,
 /// drops a Markdown heading mark, and tidies whitespace.
@@ -147,127 +253,6 @@ fn strip_html(raw: &str) -> String {
     out
 }
 
-fn key_of(text: &str) -> String {
-    text.chars()
-        .filter(|c| !c.is_whitespace())
-        .map(|c| match c {
-            '（' => '(',
-            '）' => ')',
-            '：' => ':',
-            _ => c,
-        })
-        .collect()
-}
-
-/// The fields a header or funds label names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Field {
-    Name,
-    Nature,
-    Category,
-    Department,
-    Implementer,
-    Start,
-    End,
-    Total,
-    Fiscal,
-    /// 其他资金: the project's or the year's, told apart by column.
-    Other,
-    AnnualTotal,
-    AnnualAppropriation,
-    Carryover,
-}
-
-/// What a cell is in the official layout.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Label {
-    Field(Field),
-    /// 项目资金（元）or（万元）: fen per unit of the amounts that follow.
-    FundsUnit(i64),
-    GoalOverall,
-    GoalAnnual,
-    /// 项目绩效目标, the goals block's row label.
-    GoalsBlock,
-    /// 绩效指标, the indicator block's row label.
-    IndicatorsBlock,
-    /// 一级指标, 二级指标, 三级指标, 指标值: the indicator table's column heads.
-    IndicatorHead,
-}
-
-fn label_of(key: &str) -> Option<Label> {
-    let k = key.trim_end_matches(':');
-    let k = k
-        .strip_prefix("其中:")
-        .or_else(|| k.strip_prefix("其中"))
-        .unwrap_or(k);
-    use Field::*;
-    Some(match k {
-        "项目名称" => Label::Field(Name),
-        "项目性质" => Label::Field(Nature),
-        "项目类别" | "项目类型" => Label::Field(Category),
-        "主管部门" | "主管单位" | "主管部门及代码" => Label::Field(Department),
-        "实施单位" | "项目实施单位" | "项目单位" => Label::Field(Implementer),
-        "计划开始日期" | "开始日期" | "项目开始日期" | "计划开始时间" => {
-            Label::Field(Start)
-        }
-        "计划完成日期" | "完成日期" | "计划结束日期" | "项目完成日期" | "计划完成时间"
-        | "结束日期" => Label::Field(End),
-        "项目资金总额" | "资金总额" => Label::Field(Total),
-        "财政资金" | "财政拨款" => Label::Field(Fiscal),
-        "其他资金" => Label::Field(Other),
-        "年度资金申请总额" | "年度资金总额" | "年度申请资金总额" | "年度资金申请" => {
-            Label::Field(AnnualTotal)
-        }
-        "当年财政拨款" | "当年财政资金" => Label::Field(AnnualAppropriation),
-        "上年结转资金" | "上年结转" => Label::Field(Carryover),
-        "项目资金(元)" | "项目资金" | "项目资金(单位:元)" => Label::FundsUnit(100),
-        "项目资金(万元)" | "项目资金(单位:万元)" => Label::FundsUnit(1_000_000),
-        "项目总目标" | "总目标" | "项目绩效总目标" => Label::GoalOverall,
-        "年度总体目标" | "年度目标" | "年度绩效目标" => Label::GoalAnnual,
-        "项目绩效目标" | "绩效目标" => Label::GoalsBlock,
-        "绩效指标" | "项目绩效指标" => Label::IndicatorsBlock,
-        "一级指标"
-        | "二级指标"
-        | "三级指标"
-        | "指标值"
-        | "年度指标值"
-        | "项目指标值"
-        | "年度(/项目)指标值"
-        | "年度(项目)指标值"
-        | "年度/项目指标值"
-        | "计算符号"
-        | "计量单位"
-        | "指标值设定依据"
-        | "评(扣)分标准"
-        | "评分标准" => Label::IndicatorHead,
-        _ => return None,
-    })
-}
-
-/// A title line: `# 财政项目支出绩效目标申报表`.
-fn is_title(row: &Row) -> bool {
-    row.cells.len() == 1 && {
-        let k = &row.cells[0].key;
-        k.ends_with("绩效目标申报表") || k.ends_with("绩效目标表")
-    }
-}
-
-/// A year line: `(2023年度)`.
-fn year_line(row: &Row) -> Option<i32> {
-    if row.cells.len() != 1 {
-        return None;
-    }
-    let k = row.cells[0]
-        .key
-        .trim_start_matches('(')
-        .trim_end_matches(')');
-    let digits = k.strip_suffix("年度").or_else(|| k.strip_suffix('年'))?;
-    if digits.len() == 4 && digits.bytes().all(|b| b.is_ascii_digit()) {
-        digits.parse().ok()
-    } else {
-        None
-    }
-}
 
 /// A level name, or a piece of one broken across cells.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -279,23 +264,14 @@ enum LevelCell {
 }
 
 fn level_cell(key: &str) -> Option<LevelCell> {
-    if key == "成本指标" || key == "成本" {
+    let bare = key.split('(').next().unwrap_or(key);
+    if bare == "成本指标" || key == "成本" {
         return Some(LevelCell::Cost);
     }
-    if let Some(l2) = Level2::from_name(key).filter(|_| {
-        key.ends_with("指标")
-            || key.ends_with("效益")
-            || key.ends_with("满意度")
-            || key.ends_with("影响")
-    }) {
+    if let Some(l2) = level2_of(key) {
         return Some(LevelCell::L2(l2));
     }
-    if let Some(l1) = Level1::from_name(key)
-        .filter(|_| key.ends_with("指标") || key == "产出" || key == "效益" || key == "满意度")
-    {
-        return Some(LevelCell::L1(l1));
-    }
-    None
+    level1_of(key).map(LevelCell::L1)
 }
 
 /// A cell that is the first part of a level name broken across cells (`产出指` of 产出指标).
@@ -325,159 +301,246 @@ fn level_prefix(key: &str) -> Option<(LevelCell, &'static str)> {
     found
 }
 
+/// Level names at the start of a cell whose cells run together (`产出指标数量指标学生人数`):
+/// the levels and the rest.
+fn leading_levels(key: &str, text: &str) -> Option<(Vec<LevelCell>, String)> {
+    const HEADS: [&str; 16] = [
+        "产出指标", "效益指标", "满意度指标", "成本指标", "数量指标", "质量指标", "时效指标",
+        "经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标", "服务对象满意度指标",
+        "经济成本指标", "社会成本指标", "生态环境成本指标", "项目完成指标",
+    ];
+    if text.contains(char::is_whitespace) || key != text {
+        return None;
+    }
+    let mut rest = key;
+    let mut levels = vec![];
+    'outer: loop {
+        for h in HEADS {
+            if let Some(r) = rest.strip_prefix(h) {
+                levels.push(level_cell(h)?);
+                rest = r;
+                continue 'outer;
+            }
+        }
+        break;
+    }
+    (!levels.is_empty() && !rest.is_empty()).then(|| (levels, rest.to_string()))
+}
+
+enum Finished {
+    Form(ReadForm),
+    Table(ReadSelfTable),
+}
+
 #[derive(Default)]
 struct Reader {
+    layout: Layout,
     forms: Vec<ReadForm>,
+    tables: Vec<ReadSelfTable>,
     current: Option<Builder>,
-    /// Rows before the first form, kept to report them.
-    preamble: Vec<Row>,
-    pending_year: Option<(usize, i32)>,
-    pending_title: Option<usize>,
+    /// Cells outside any form, reported as warnings.
+    loose: Vec<Warning>,
+    /// The year of the last title or year line, for a form whose header gives none.
+    year: Option<i32>,
 }
 
 impl Reader {
-    fn row(&mut self, row: Row) -> Result<(), ReadError> {
-        if is_title(&row) {
-            self.close()?;
-            self.pending_title = Some(row.line);
-            return Ok(());
-        }
-        if let Some(year) = year_line(&row) {
-            match &mut self.current {
-                Some(b) if b.year.is_none() && b.name.is_none() => b.year = Some(year),
-                _ => self.pending_year = Some((row.line, year)),
+    fn row(&mut self, row: Row) {
+        // A title starts a form; cells before it belong to what came before.
+        if let Some(t) = row.cells.iter().position(|c| title_kind(&c.key).is_some()) {
+            let (before, rest) = row.cells.split_at(t);
+            if !before.is_empty() {
+                self.feed(Row {
+                    line: row.line,
+                    cells: before.to_vec(),
+                });
             }
-            return Ok(());
+            let title = &rest[0];
+            let kind = title_kind(&title.key).unwrap_or(Kind::Target);
+            let year = year_in(&title.key);
+            let keep_year = self.current.as_ref().is_some_and(|b| b.is_empty());
+            self.close();
+            if year.is_some() || !keep_year {
+                self.year = year.or(if keep_year { self.year } else { None });
+            }
+            let mut b = Builder::new(row.line, kind, self.layout);
+            b.year = year.or(self.year);
+            self.current = Some(b);
+            if rest.len() > 1 {
+                self.feed(Row {
+                    line: row.line,
+                    cells: rest[1..].to_vec(),
+                });
+            }
+            return;
         }
+        self.feed(row);
+    }
+
+    fn feed(&mut self, row: Row) {
         let names_project = row
             .cells
             .iter()
             .any(|c| c.label == Some(Label::Field(Field::Name)));
-        // A form starts at its title, or at a 项目名称 row when the title was left out.
-        if let Some(line) = self.pending_title.take() {
-            self.close()?;
-            let mut b = Builder::new(line);
-            b.year = self.pending_year.take().map(|(_, y)| y);
-            self.current = Some(b);
-        } else if names_project && self.current.as_ref().is_none_or(|b| b.name.is_some()) {
-            self.close()?;
-            let mut b = Builder::new(row.line);
-            b.year = self.pending_year.take().map(|(_, y)| y);
-            self.current = Some(b);
+        let starts_table = row.cells.iter().any(|c| {
+            matches!(
+                c.label,
+                Some(Label::LevelHead | Label::Budget(_) | Label::Field(Field::Department))
+            ) || matches!(level_cell(&c.key), Some(LevelCell::L1(_)))
+                || leading_levels(&c.key, &c.text).is_some()
+        });
+        match &self.current {
+            None if names_project || starts_table => {
+                let kind = if row
+                    .cells
+                    .iter()
+                    .any(|c| matches!(c.label, Some(Label::Budget(_))))
+                {
+                    Kind::SelfEvaluation
+                } else {
+                    Kind::Target
+                };
+                let mut b = Builder::new(row.line, kind, self.layout);
+                b.year = self.year;
+                self.current = Some(b);
+            }
+            Some(b) if names_project && b.name.is_some() && !b.wide() => {
+                let kind = b.kind;
+                self.close();
+                let mut b = Builder::new(row.line, kind, self.layout);
+                b.year = self.year;
+                self.current = Some(b);
+            }
+            _ => {}
         }
         match &mut self.current {
-            Some(b) => {
-                if let Some((line, y)) = self.pending_year.take() {
-                    // A year line inside a form, after its header started.
-                    if b.year.is_none() {
-                        b.year = Some(y);
-                    } else {
-                        b.warn(
-                            line,
-                            &format!("({y}年度)"),
-                            "多余的年度行 / a stray year line",
-                        );
+            Some(b) => b.row(row),
+            None => {
+                for c in &row.cells {
+                    if let Some(y) = year_line(&c.key) {
+                        self.year = Some(y);
+                        continue;
                     }
+                    self.loose.push(Warning {
+                        line: row.line,
+                        text: c.text.clone(),
+                        message: "表格之外的文字，未读入 / text outside any form, not read".into(),
+                    });
                 }
-                b.row(row);
             }
-            None => self.preamble.push(row),
         }
-        Ok(())
     }
 
-    fn close(&mut self) -> Result<(), ReadError> {
+    fn close(&mut self) {
         if let Some(b) = self.current.take() {
-            let end = b.last_line;
-            self.forms.push(b.finish(end)?);
+            let (done, loose) = b.finish();
+            for d in done {
+                match d {
+                    Finished::Form(f) => self.forms.push(f),
+                    Finished::Table(t) => self.tables.push(t),
+                }
+            }
+            self.loose.extend(loose);
         }
-        Ok(())
     }
 
-    fn finish(
-        mut self,
-        last_line: usize,
-        ends_with_newline: bool,
-    ) -> Result<ReadOutput, ReadError> {
-        if let Some(line) = self.pending_title.take() {
-            if self.current.is_none() && self.forms.is_empty() && self.preamble.is_empty() {
-                return Err(ReadError::MissingHeader { line });
-            }
-            // A title with nothing after it: the file was cut right after a title.
-            self.close()?;
-            return Err(ReadError::Truncated {
-                line,
-                end: last_line,
-                name: String::new(),
-                what: "只有标题，没有表头和指标",
-                what_en: "a title with no header and no indicators",
+    fn finish(mut self, _last_line: usize) -> Result<ReadOutput, ReadError> {
+        self.close();
+        if self.forms.is_empty() && self.tables.is_empty() {
+            let first = self.loose.first().map(|w| w.line);
+            return Err(match first {
+                Some(line) if self.loose.iter().any(|w| w.message.starts_with("有表头")) => {
+                    ReadError::MissingHeader { line }
+                }
+                _ => ReadError::NoForms,
             });
         }
-        if let Some(b) = &self.current {
-            // A file cut at an arbitrary byte does not end with a newline: then an incomplete
-            // last row, or a last form that never reached its satisfaction group, is a cut.
-            let no_satisfaction = !b
-                .indicators
-                .iter()
-                .any(|i| i.level1 == Level1::Satisfaction);
-            if !ends_with_newline && no_satisfaction && !b.indicators.is_empty() {
-                return Err(ReadError::Truncated {
-                    line: b.start,
-                    end: last_line,
-                    name: b.name.clone().unwrap_or_default(),
-                    what: "文件不以换行结束且最后一张表没有满意度指标，疑似被截断",
-                    what_en: "the file does not end with a newline and its last form never reaches its satisfaction indicators: it looks cut off",
-                });
-            }
-            if !ends_with_newline && b.last_row_incomplete {
-                return Err(ReadError::Truncated {
-                    line: b.start,
-                    end: last_line,
-                    name: b.name.clone().unwrap_or_default(),
-                    what: "最后一行不完整",
-                    what_en: "its last row is incomplete",
-                });
-            }
-        }
-        self.close()?;
-        if self.forms.is_empty() {
-            // Indicators or funds without a header: a form that lost its header.
-            let first_form_like = self.preamble.iter().find(|r| {
-                r.cells
-                    .iter()
-                    .any(|c| c.label.is_some() || level_cell(&c.key).is_some())
-            });
-            return Err(match first_form_like {
-                Some(r) => ReadError::MissingHeader { line: r.line },
-                None => ReadError::NoForms,
-            });
-        }
-        let warnings = self
-            .preamble
-            .iter()
-            .flat_map(|r| r.cells.iter().map(move |c| (r.line, c)))
-            .map(|(line, c)| Warning {
-                line,
-                text: c.text.clone(),
-                message: "申报表之前的文字，未读入 / text before the first form, not read".into(),
-            })
-            .collect();
+        self.loose.sort_by_key(|w| w.line);
         Ok(ReadOutput {
             forms: self.forms,
-            warnings,
+            tables: self.tables,
+            warnings: self.loose,
             encoding: "UTF-8",
         })
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// The start of the warning that marks a text cut off inside a form.
+pub(crate) const CUT: &str = "文件在此中断";
+
+/// A year line or cell: `(2023年度)`, `2020年度)`, `（2021年）`.
+fn year_line(key: &str) -> Option<i32> {
+    let k = key.trim_start_matches('(').trim_end_matches(')');
+    let digits = k.strip_suffix("年度").or_else(|| k.strip_suffix('年'))?;
+    if digits.len() == 4 && digits.bytes().all(|b| b.is_ascii_digit()) {
+        digits.parse().ok()
+    } else {
+        None
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Section {
     Header,
     Goals,
+    Budget,
     Indicators,
+    Totals,
+}
+
+/// A column of a table that lists several projects before their indicators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum WideCol {
+    Field(Field),
+    Goal,
+}
+
+/// An indicator row being read, possibly over several lines.
+#[derive(Clone, Debug)]
+struct Record {
+    line: usize,
+    level1: Option<Level1>,
+    level2: Option<Level2>,
+    name: String,
+    vals: Vec<(Role, String)>,
+    next_role: usize,
+}
+
+impl Record {
+    fn has(&self, r: Role) -> bool {
+        self.vals.iter().any(|(x, _)| *x == r)
+    }
+    fn get(&self, r: Role) -> Option<&str> {
+        self.vals
+            .iter()
+            .find(|(x, _)| *x == r)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+fn accepts(role: Role, c: &Cell) -> bool {
+    match role {
+        Role::Op => op_cell(&c.key),
+        Role::Unit => unit_cell(&c.key),
+        Role::Weight | Role::Score => number_cell(&c.key),
+        Role::Direction => direction_cell(&c.key),
+        Role::Target | Role::Actual => true,
+        Role::Reason | Role::Note => c.last,
+    }
+}
+
+/// Whether a cell can only continue the record (a unit, an operator, a number), rather than
+/// start the next indicator.
+fn strong(role: Role, c: &Cell) -> bool {
+    matches!(
+        role,
+        Role::Op | Role::Unit | Role::Weight | Role::Score | Role::Direction
+    ) && accepts(role, c)
 }
 
 struct Builder {
+    kind: Kind,
+    layout: Layout,
     start: usize,
     last_line: usize,
     year: Option<i32>,
@@ -492,23 +555,43 @@ struct Builder {
     fen_per_unit: i64,
     annual_col: Option<usize>,
     section: Section,
+    /// A header label at the end of a line whose value is on the next one.
+    pending: Option<(Field, usize)>,
     goal_cols: (Option<usize>, Option<usize>),
     goal_overall: Vec<String>,
     goal_annual: Vec<String>,
+    goal_actual: Vec<String>,
     goals_seen_text: bool,
+    // The self-evaluation's budget block.
+    budget_cols: Vec<BudgetCol>,
+    budget_row: Option<(Field, usize, Vec<String>)>,
+    budget_rows: Vec<(Field, Vec<String>)>,
+    // The indicator table.
+    cols: Vec<Role>,
+    roles: Vec<Role>,
+    wide: Vec<WideCol>,
     level1: Option<Level1>,
     level2: Option<Level2>,
     /// The rest of a level name whose first part was in an earlier cell (`标` after `产出指`).
     broken_level: Option<(&'static str, usize, String)>,
+    record: Option<Record>,
     indicators: Vec<Indicator>,
+    rows: Vec<SelfRow>,
     saw_indicator_head: bool,
-    last_row_incomplete: bool,
+    totals: Vec<String>,
+    at_line_start: bool,
     warnings: Vec<Warning>,
+    /// Projects of a several-project table already read.
+    done: Vec<Finished>,
+    /// Cells seen at all, to tell an empty builder from one that read nothing usable.
+    cells_seen: usize,
 }
 
 impl Builder {
-    fn new(line: usize) -> Builder {
+    fn new(line: usize, kind: Kind, layout: Layout) -> Builder {
         Builder {
+            kind,
+            layout,
             start: line,
             last_line: line,
             year: None,
@@ -523,18 +606,39 @@ impl Builder {
             fen_per_unit: 100,
             annual_col: None,
             section: Section::Header,
+            pending: None,
             goal_cols: (None, None),
             goal_overall: vec![],
             goal_annual: vec![],
+            goal_actual: vec![],
             goals_seen_text: false,
+            budget_cols: vec![],
+            budget_row: None,
+            budget_rows: vec![],
+            cols: vec![],
+            roles: vec![],
+            wide: vec![],
             level1: None,
             level2: None,
             broken_level: None,
+            record: None,
             indicators: vec![],
+            rows: vec![],
             saw_indicator_head: false,
-            last_row_incomplete: false,
+            totals: vec![],
+            at_line_start: true,
             warnings: vec![],
+            done: vec![],
+            cells_seen: 0,
         }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.name.is_none() && self.indicators.is_empty() && self.rows.is_empty()
+    }
+
+    fn wide(&self) -> bool {
+        !self.wide.is_empty()
     }
 
     fn warn(&mut self, line: usize, text: &str, message: &str) {
@@ -545,63 +649,151 @@ impl Builder {
         });
     }
 
+    /// The section a label opens.
+    fn section_of(&self, l: Label) -> Option<Section> {
+        Some(match l {
+            Label::Field(f) if is_fund(f) && self.section == Section::Budget => Section::Budget,
+            Label::Field(_) | Label::FundsUnit(_) => Section::Header,
+            Label::GoalOverall | Label::GoalAnnual | Label::GoalActual | Label::GoalsBlock => {
+                Section::Goals
+            }
+            Label::Budget(_) => Section::Budget,
+            Label::Column(Role::Weight | Role::Score) if self.section == Section::Budget => {
+                Section::Budget
+            }
+            Label::IndicatorsBlock | Label::LevelHead | Label::Column(_) => Section::Indicators,
+            Label::Total => Section::Totals,
+        })
+    }
+
     fn row(&mut self, row: Row) {
         self.last_line = row.line;
-        self.last_row_incomplete = false;
-        let labels: Vec<Option<Label>> = row.cells.iter().map(|c| c.label).collect();
-        if self.section != Section::Indicators && labels.contains(&Some(Label::IndicatorHead)) {
-            self.section = Section::Indicators;
-            self.saw_indicator_head = true;
-            self.leftovers(&row, &labels, |l| {
-                matches!(
-                    l,
-                    Label::IndicatorHead | Label::IndicatorsBlock | Label::GoalsBlock
-                )
-            });
-            return;
-        }
-        if labels
-            .iter()
-            .any(|l| matches!(l, Some(Label::GoalOverall | Label::GoalAnnual)))
-        {
-            self.section = Section::Goals;
-            self.goals_label_row(&row, &labels);
-            return;
-        }
-        match self.section {
-            Section::Header => self.header_row(&row, &labels),
-            Section::Goals => self.goals_text_row(&row, &labels),
-            Section::Indicators => self.indicator_row(&row),
-        }
-    }
-
-    /// Reports the cells of a row that are not labels accepted by `is_label`.
-    fn leftovers(&mut self, row: &Row, labels: &[Option<Label>], is_label: impl Fn(Label) -> bool) {
-        for (c, l) in row.cells.iter().zip(labels) {
-            if !l.is_some_and(&is_label) {
-                self.warn(
-                    row.line,
-                    &c.text,
-                    "表头行中无法归入任何字段的单元格 / a cell in a heading row that fits no field",
-                );
+        self.cells_seen += row.cells.len();
+        // A header row of a several-project table: 单位名称 | 项目名称 | 预算数 | 年度目标 | 一级指标 …
+        if self.section != Section::Indicators || self.record.is_none() {
+            if let Some(first_level) = row
+                .cells
+                .iter()
+                .position(|c| c.label == Some(Label::LevelHead))
+            {
+                let before = &row.cells[..first_level];
+                if before
+                    .iter()
+                    .any(|c| c.label == Some(Label::Field(Field::Name)))
+                {
+                    self.wide = before
+                        .iter()
+                        .filter_map(|c| match c.label {
+                            Some(Label::Field(f)) => Some(WideCol::Field(f)),
+                            Some(Label::GoalAnnual | Label::GoalOverall) => Some(WideCol::Goal),
+                            _ => None,
+                        })
+                        .collect();
+                    let rest = row.cells[first_level..].to_vec();
+                    self.section = Section::Indicators;
+                    self.saw_indicator_head = true;
+                    self.indicator_cells(row.line, &rest);
+                    return;
+                }
             }
         }
+        if self.section == Section::Indicators && self.wide() {
+            self.wide_row(row);
+            return;
+        }
+        // Split the row where a label opens another section.
+        let mut start = 0;
+        let mut sec = self.section;
+        for (i, c) in row.cells.iter().enumerate() {
+            let opens = c.label.and_then(|l| self.section_of(l));
+            let opens = match opens {
+                // Header fields inside the indicator table are cells, not labels.
+                Some(Section::Header) if sec == Section::Indicators && self.record.is_some() => {
+                    None
+                }
+                // 分值/得分 after the budget heads are the budget's.
+                Some(Section::Indicators)
+                    if sec == Section::Budget
+                        && matches!(c.label, Some(Label::Column(Role::Weight | Role::Score))) =>
+                {
+                    None
+                }
+                o => o,
+            };
+            if let Some(s) = opens {
+                if s != sec {
+                    if i > start {
+                        self.segment(sec, row.line, &row.cells[start..i], start == 0);
+                    }
+                    start = i;
+                    sec = s;
+                }
+            }
+        }
+        self.segment(sec, row.line, &row.cells[start..], start == 0);
     }
 
-    fn header_row(&mut self, row: &Row, labels: &[Option<Label>]) {
-        let mut pending: Option<(Field, usize)> = None;
+    fn segment(&mut self, sec: Section, line: usize, cells: &[Cell], line_start: bool) {
+        if sec != self.section {
+            self.leave_section();
+            self.section = sec;
+        }
+        match sec {
+            Section::Header => self.header_cells(line, cells),
+            Section::Goals => self.goals_cells(line, cells),
+            Section::Budget => self.budget_cells(line, cells),
+            Section::Indicators => {
+                if line_start {
+                    self.line_break();
+                }
+                self.indicator_cells(line, cells)
+            }
+            Section::Totals => self.totals.extend(
+                cells
+                    .iter()
+                    .filter(|c| c.label != Some(Label::Total))
+                    .map(|c| c.text.clone()),
+            ),
+        }
+    }
+
+    fn leave_section(&mut self) {
+        if let Some((f, line, vals)) = self.budget_row.take() {
+            let _ = line;
+            self.budget_rows.push((f, vals));
+        }
+        if self.section == Section::Indicators {
+            self.close_record();
+        }
+    }
+
+    // ---- header ----
+
+    fn header_cells(&mut self, line: usize, cells: &[Cell]) {
+        // Space-separated values: the words between two labels are one value.
+        let merged;
+        let cells = if self.layout == Layout::Space && cells.len() > 1 {
+            merged = merge_values(cells);
+            &merged[..]
+        } else {
+            cells
+        };
         let mut other_seen = 0;
-        for (c, l) in row.cells.iter().zip(labels) {
-            match l {
+        let mut pending = self.pending.take();
+        for c in cells {
+            if let Some(y) = year_line(&c.key) {
+                if self.year.is_none() || self.name.is_none() {
+                    self.year = Some(y);
+                }
+                continue;
+            }
+            match c.label {
                 Some(Label::Field(f)) => {
                     if let Some((p, _)) = pending {
-                        self.warn(
-                            row.line,
-                            "",
-                            &format!("“{}”没有填写 / {:?} is empty", field_label(p), p),
-                        );
+                        if !matches!(p, Field::Other | Field::Carryover | Field::Unkept) {
+                            self.warn(line, field_label(p), "字段没有填写 / the field is empty");
+                        }
                     }
-                    let f = *f;
                     if f == Field::Other {
                         other_seen += 1;
                     }
@@ -610,51 +802,32 @@ impl Builder {
                     }
                     pending = Some((f, c.col));
                 }
-                Some(Label::FundsUnit(fen)) => self.fen_per_unit = *fen,
-                Some(Label::GoalsBlock | Label::IndicatorsBlock) => {}
-                Some(_) => self.warn(row.line, &c.text, "位置不对的标签 / a label out of place"),
+                Some(Label::FundsUnit(fen)) => self.fen_per_unit = fen,
+                Some(_) => {}
                 None => match pending.take() {
                     Some((f, col)) => {
-                        let f = if f == Field::Other && self.is_annual_other(col, other_seen) {
-                            None
+                        let annual_other = f == Field::Other
+                            && (other_seen >= 2 || self.annual_col.is_some_and(|a| col >= a));
+                        if annual_other {
+                            self.set_money(|fu| &mut fu.annual_other, line, &c.text);
                         } else {
-                            Some(f)
-                        };
-                        match f {
-                            Some(f) => self.set_field(f, row.line, &c.text),
-                            None => self.set_money(|fu| &mut fu.annual_other, row.line, &c.text),
+                            self.set_field(f, line, &c.text);
                         }
                     }
                     None => {
-                        // `项目名称：XXX` in one cell.
                         if let Some((f, value)) = split_inline_label(&c.text) {
-                            self.set_field(f, row.line, value);
+                            self.set_field(f, line, value);
+                        } else if let Some(fen) = inline_funds_unit(&c.key) {
+                            self.fen_per_unit = fen;
                         } else {
-                            self.warn(
-                                row.line,
-                                &c.text,
-                                "无法归入任何字段的单元格 / a cell that fits no field",
-                            );
+                            self.warn(line, &c.text, "无法归入任何字段的单元格 / a cell that fits no field");
                         }
                     }
                 },
             }
         }
-        if let Some((p, _)) = pending {
-            // An empty fund cell is an empty field, not a loss; say so for the header fields.
-            if !matches!(p, Field::Other | Field::Carryover) {
-                self.warn(
-                    row.line,
-                    field_label(p),
-                    "字段没有填写 / the field is empty",
-                );
-            }
-        }
-    }
-
-    /// The second 其他资金 of a funds row, or one in the annual column, is the year's.
-    fn is_annual_other(&self, col: usize, seen_in_row: usize) -> bool {
-        seen_in_row >= 2 || self.annual_col.is_some_and(|a| col >= a)
+        // A label ending the line takes its value from the next line (one cell per line).
+        self.pending = pending;
     }
 
     fn set_field(&mut self, f: Field, line: usize, value: &str) {
@@ -670,7 +843,7 @@ impl Builder {
                 Some(d) => self.end_date = Some(d),
                 None => self.warn(line, value, "无法识别的日期 / not a date"),
             },
-            Field::Total => self.set_money(|fu| &mut fu.total, line, value),
+            Field::Total | Field::Budget => self.set_money(|fu| &mut fu.total, line, value),
             Field::Fiscal => self.set_money(|fu| &mut fu.fiscal, line, value),
             Field::Other => self.set_money(|fu| &mut fu.other, line, value),
             Field::AnnualTotal => self.set_money(|fu| &mut fu.annual_total, line, value),
@@ -678,6 +851,11 @@ impl Builder {
                 self.set_money(|fu| &mut fu.annual_appropriation, line, value)
             }
             Field::Carryover => self.set_money(|fu| &mut fu.annual_carryover, line, value),
+            Field::Unkept => self.warn(
+                line,
+                value,
+                "表头信息，申报表没有对应字段，未保存 / a header value the form has no field for, not kept",
+            ),
         }
     }
 
@@ -687,73 +865,121 @@ impl Builder {
         line: usize,
         value: &str,
     ) {
-        match Money::parse_scaled(value, self.fen_per_unit) {
-            Ok(m) => *field(&mut self.funds) = Some(m),
-            Err(e) => self.warn(
-                line,
-                value,
-                &format!("金额无法读取 / unreadable amount: {e}"),
-            ),
-        }
-    }
-
-    fn goals_label_row(&mut self, row: &Row, labels: &[Option<Label>]) {
-        let mut last_label: Option<Label> = None;
-        for (c, l) in row.cells.iter().zip(labels) {
-            match l {
-                Some(Label::GoalOverall) => {
-                    self.goal_cols.0 = Some(c.col);
-                    last_label = Some(Label::GoalOverall);
+        // `854万(高标准农田建设400万元…)`: the amount is the leading number, its unit 万.
+        let (amount, fen) = leading_amount(value, self.fen_per_unit);
+        match Money::parse_scaled(&amount, fen) {
+            Ok(m) => {
+                *field(&mut self.funds) = Some(m);
+                if amount.len() < value.trim().len() {
+                    self.warn(line, value, "金额后的说明未保存 / the text after the amount is not kept");
                 }
-                Some(Label::GoalAnnual) => {
-                    self.goal_cols.1 = Some(c.col);
-                    last_label = Some(Label::GoalAnnual);
-                }
-                Some(Label::GoalsBlock | Label::IndicatorsBlock) => {}
-                Some(_) => self.warn(row.line, &c.text, "位置不对的标签 / a label out of place"),
-                // `项目总目标 | text | 年度总体目标 | text` on one row.
-                None => match last_label.take() {
-                    Some(Label::GoalOverall) => {
-                        self.goal_overall.push(c.text.clone());
-                        self.goal_cols.0 = Some(c.col);
-                        self.goals_seen_text = true;
-                    }
-                    Some(_) => {
-                        self.goal_annual.push(c.text.clone());
-                        self.goal_cols.1 = Some(c.col);
-                        self.goals_seen_text = true;
-                    }
-                    None => self.warn(
-                        row.line,
-                        &c.text,
-                        "无法归入任何字段的单元格 / a cell that fits no field",
-                    ),
-                },
             }
+            Err(e) => self.warn(line, value, &format!("金额无法读取 / unreadable amount: {e}")),
         }
     }
 
-    fn goals_text_row(&mut self, row: &Row, labels: &[Option<Label>]) {
-        let texts: Vec<&Cell> = row
-            .cells
-            .iter()
-            .zip(labels)
-            .filter(|(_, l)| !matches!(l, Some(Label::GoalsBlock | Label::IndicatorsBlock)))
-            .map(|(c, _)| c)
-            .collect();
+    // ---- goals ----
+
+    fn goals_cells(&mut self, line: usize, cells: &[Cell]) {
+        let merged;
+        let cells = if self.layout == Layout::Space && cells.len() > 1 {
+            merged = merge_values(cells);
+            &merged[..]
+        } else {
+            cells
+        };
+        let has_label = cells.iter().any(|c| {
+            matches!(
+                c.label,
+                Some(Label::GoalOverall | Label::GoalAnnual | Label::GoalActual)
+            )
+        });
+        let actual_label = cells.iter().any(|c| c.label == Some(Label::GoalActual));
+        let texts: Vec<&Cell> = cells.iter().filter(|c| c.label.is_none()).collect();
+        if has_label {
+            // 预期目标 | 实际完成情况 | text | text: texts in the labels' order.
+            if actual_label && texts.len() >= 2 {
+                self.goal_annual.push(texts[0].text.clone());
+                self.goal_actual.push(texts[1].text.clone());
+                for c in &texts[2..] {
+                    self.warn(line, &c.text, "无法归入任何字段的单元格 / a cell that fits no field");
+                }
+                self.goals_seen_text = true;
+                return;
+            }
+            let mut last_label: Option<Label> = None;
+            for c in cells {
+                match c.label {
+                    Some(Label::GoalOverall) => {
+                        self.goal_cols.0 = Some(c.col);
+                        last_label = c.label;
+                    }
+                    Some(Label::GoalAnnual) => {
+                        self.goal_cols.1 = Some(c.col);
+                        last_label = c.label;
+                    }
+                    Some(Label::GoalActual) => last_label = c.label,
+                    Some(_) => {}
+                    None => match last_label.take() {
+                        Some(Label::GoalOverall) => {
+                            self.goal_overall.push(c.text.clone());
+                            self.goal_cols.0 = Some(c.col);
+                            self.goals_seen_text = true;
+                        }
+                        Some(Label::GoalActual) => {
+                            self.goal_actual.push(c.text.clone());
+                            self.goals_seen_text = true;
+                        }
+                        Some(_) => {
+                            self.goal_annual.push(c.text.clone());
+                            self.goal_cols.1 = Some(c.col);
+                            self.goals_seen_text = true;
+                        }
+                        None => {
+                            self.warn(line, &c.text, "无法归入任何字段的单元格 / a cell that fits no field")
+                        }
+                    },
+                }
+            }
+            return;
+        }
+        self.goals_text_row(&texts);
+    }
+
+    fn goals_text_row(&mut self, texts: &[&Cell]) {
+        if texts.is_empty() {
+            return;
+        }
+        // Only the annual goal is labelled (or only the expected and actual of a
+        // self-evaluation): the text is the annual goal, then the actual.
+        if self.goal_cols.0.is_none() {
+            for c in texts {
+                if self.goal_annual.is_empty() || self.kind == Kind::Target {
+                    if self.goal_annual.is_empty() || !self.goals_seen_text {
+                        self.goal_annual.push(c.text.clone());
+                    } else {
+                        self.goal_annual.push(c.text.clone());
+                    }
+                } else {
+                    self.goal_actual.push(c.text.clone());
+                }
+            }
+            self.goals_seen_text = true;
+            return;
+        }
         if !self.goals_seen_text && texts.len() >= 2 {
             // The goals row: one text per goal, matched by column where the labels were.
             let (oc, ac) = self.goal_cols;
             let mut overall = None;
             let mut annual = None;
-            for c in &texts {
+            for c in texts {
                 if Some(c.col) == ac && annual.is_none() {
                     annual = Some(*c);
                 } else if Some(c.col) == oc && overall.is_none() {
                     overall = Some(*c);
                 }
             }
-            for c in &texts {
+            for c in texts {
                 if overall.is_some_and(|o| std::ptr::eq(o, *c))
                     || annual.is_some_and(|a| std::ptr::eq(a, *c))
                 {
@@ -795,98 +1021,312 @@ impl Builder {
         }
     }
 
-    fn indicator_row(&mut self, row: &Row) {
-        let mut levels: Vec<LevelCell> = vec![];
-        let mut rest: Vec<&Cell> = vec![];
-        for c in &row.cells {
-            if rest.is_empty() {
-                if matches!(
-                    c.label,
-                    Some(Label::IndicatorsBlock | Label::IndicatorHead | Label::GoalsBlock)
-                ) {
+    // ---- the self-evaluation's budget block ----
+
+    fn budget_cells(&mut self, line: usize, cells: &[Cell]) {
+        self.kind = Kind::SelfEvaluation;
+        for c in cells {
+            match c.label {
+                Some(Label::Budget(b)) => self.budget_cols.push(b),
+                Some(Label::Column(Role::Weight)) => self.budget_cols.push(BudgetCol::Weight),
+                Some(Label::Column(Role::Score)) => self.budget_cols.push(BudgetCol::Score),
+                Some(Label::Field(f)) if is_fund(f) => {
+                    if let Some((f, _, vals)) = self.budget_row.take() {
+                        self.budget_rows.push((f, vals));
+                    }
+                    self.budget_row = Some((f, line, vec![]));
+                }
+                Some(Label::FundsUnit(fen)) => self.fen_per_unit = fen,
+                Some(_) => {}
+                None => match &mut self.budget_row {
+                    Some((_, _, vals)) => vals.push(c.text.clone()),
+                    None => {
+                        if let Some(fen) = inline_funds_unit(&c.key) {
+                            self.fen_per_unit = fen;
+                        } else {
+                            self.warn(line, &c.text, "预算表中无法归入任何字段的单元格 / a cell of the budget block that fits no field")
+                        }
+                    }
+                },
+            }
+        }
+    }
+
+    // ---- the indicator table ----
+
+    /// Where a new line begins inside the indicator table.
+    fn line_break(&mut self) {
+        self.at_line_start = true;
+    }
+
+
+    fn indicator_cells(&mut self, line: usize, cells: &[Cell]) {
+        let mut i = 0;
+        while i < cells.len() {
+            let c = &cells[i];
+            let line_start = std::mem::take(&mut self.at_line_start);
+            i += 1;
+            match c.label {
+                Some(Label::IndicatorsBlock) => continue,
+                Some(Label::LevelHead) => {
+                    self.saw_indicator_head = true;
                     continue;
                 }
-                if let Some(l) = level_cell(&c.key) {
-                    levels.push(l);
+                Some(Label::Column(r)) if self.record.is_none() && self.roles.is_empty() => {
+                    self.saw_indicator_head = true;
+                    self.cols.push(r);
                     continue;
                 }
-                if let Some((suffix, line, prefix)) = &self.broken_level {
-                    if c.key == *suffix {
-                        let msg = format!(
-                            "与第{line}行的“{prefix}”合为一个指标名称 / joined with “{prefix}” of line {line} into one level name"
-                        );
-                        self.broken_level = None;
-                        self.warn(row.line, &c.text, &msg);
+                _ => {}
+            }
+            if is_points_cell(&c.key) {
+                continue; // `(50分)`: the points of a level-1 group, which the weights carry.
+            }
+            if let Some(l) = level_cell(&c.key) {
+                self.close_record();
+                self.apply_levels(&[l]);
+                continue;
+            }
+            if let Some((suffix, bline, prefix)) = &self.broken_level {
+                if c.key == *suffix || (c.key == "指标" && self.record.is_none()) {
+                    let msg = format!(
+                        "与第{bline}行的“{prefix}”合为一个指标名称 / joined with “{prefix}” of line {bline} into one level name"
+                    );
+                    self.broken_level = None;
+                    self.warn(line, &c.text, &msg);
+                    continue;
+                }
+            }
+            if c.key == "指标" && self.record.is_none() {
+                // The second half of a level name broken over two lines (`经济效益` / `指标`).
+                continue;
+            }
+            if self.record.is_none() {
+                if let Some((l, suffix)) = level_prefix(&c.key) {
+                    self.apply_levels(&[l]);
+                    self.broken_level = Some((suffix, line, c.text.clone()));
+                    continue;
+                }
+                if let Some((levels, rest)) = leading_levels(&c.key, &c.text) {
+                    self.apply_levels(&levels);
+                    let mut cell = c.clone();
+                    cell.key = key_of(&rest);
+                    cell.text = rest;
+                    self.start_record(line, &cell, &cells[i..]);
+                    continue;
+                }
+            }
+            if self.roles.is_empty() {
+                self.roles = finalize_roles(&self.cols, self.kind);
+            }
+            match &self.record {
+                Some(rec) => {
+                    let continues = if line_start {
+                        !self.complete(rec) || self.strong_fit(rec, c)
+                    } else {
+                        true
+                    };
+                    if continues && self.push(c) {
                         continue;
                     }
+                    self.close_record();
+                    i += self.start_record(line, c, &cells[i..]);
                 }
-                if let Some((l, suffix)) = level_prefix(&c.key) {
-                    levels.push(l);
-                    self.broken_level = Some((suffix, row.line, c.text.clone()));
-                    continue;
+                None => i += self.start_record(line, c, &cells[i..]),
+            }
+        }
+    }
+
+    fn complete(&self, rec: &Record) -> bool {
+        rec.has(Role::Target)
+            && (self.kind == Kind::Target
+                || !self.roles.contains(&Role::Actual)
+                || rec.has(Role::Actual))
+    }
+
+    fn strong_fit(&self, rec: &Record, c: &Cell) -> bool {
+        self.roles[rec.next_role.min(self.roles.len())..]
+            .iter()
+            .any(|r| strong(*r, c))
+    }
+
+    /// Gives the cell to the record's next column that takes it; false when none does.
+    fn push(&mut self, c: &Cell) -> bool {
+        let Some(rec) = &mut self.record else {
+            return false;
+        };
+        for j in rec.next_role..self.roles.len() {
+            let role = self.roles[j];
+            if accepts(role, c) {
+                rec.vals.push((role, c.text.clone()));
+                rec.next_role = j + 1;
+                return true;
+            }
+            if matches!(role, Role::Target | Role::Actual) {
+                return false;
+            }
+        }
+        false
+    }
+
+    /// Starts an indicator at its name cell. In space-separated rows a name may hold spaces
+    /// (`数量( ≥**个 )`): the words up to the target are the name. Returns how many of the
+    /// following cells went into the name.
+    fn start_record(&mut self, line: usize, c: &Cell, following: &[Cell]) -> usize {
+        let mut name = c.text.clone();
+        let mut used = 0;
+        if self.layout == Layout::Space {
+            let open = |s: &str| s.matches(['(', '（']).count() > s.matches([')', '）']).count();
+            // Words up to the first that could be the target, when one comes before any
+            // number or level name.
+            let mut k = 0;
+            let mut found = None;
+            while k < following.len() {
+                let f = &following[k];
+                if plausible_target(&f.text) || op_cell(&f.key) {
+                    found = Some(k);
+                    break;
                 }
+                if number_cell(&f.key) || level_cell(&f.key).is_some() || f.label.is_some() {
+                    break;
+                }
+                k += 1;
             }
-            rest.push(c);
-        }
-        self.apply_levels(&levels);
-        if rest.is_empty() {
-            return;
-        }
-        let Some(level1) = self.level1 else {
-            for c in rest {
-                self.warn(
-                    row.line,
-                    &c.text,
-                    "指标前没有一级指标，未读入 / an indicator before any level 1, not read",
-                );
+            let absorb = match found {
+                Some(k) if k > 0 && (open(&name) || k <= 3) => k,
+                _ => {
+                    let mut n = 0;
+                    let mut text = name.clone();
+                    while open(&text) && n < following.len() && n < 4 {
+                        text.push(' ');
+                        text.push_str(&following[n].text);
+                        n += 1;
+                    }
+                    if open(&text) {
+                        0
+                    } else {
+                        n
+                    }
+                }
+            };
+            for f in &following[..absorb] {
+                name.push(' ');
+                name.push_str(&f.text);
             }
-            return;
-        };
-        let name = join_wrapped(&rest[0].text);
-        let (raw, glued, extra) = combine_target_cells(&rest[1..]);
-        for c in extra {
-            self.warn(
-                row.line,
-                &c.text,
-                "指标行多出的单元格 / an extra cell in an indicator row",
-            );
+            used = absorb;
         }
-        if raw.is_empty() {
-            self.warn(
-                row.line,
-                &name,
-                "指标没有指标值 / the indicator has no target value",
-            );
-            self.last_row_incomplete = true;
-        }
-        let (target, notes) = match glued {
-            Some(Glued::Quantity(text)) => Target::parse_with_notes(&text),
-            Some(Glued::Qualitative(text)) => (Target::Qualitative { text }, vec![]),
-            None => Target::parse_with_notes(&raw),
-        };
-        for n in notes {
-            if n != jixiao_core::target::Note::OpImplied {
-                self.warn(row.line, &raw, n.message());
-            }
-        }
-        if raw.matches('(').count() > raw.matches(')').count() {
-            self.last_row_incomplete = true;
-        }
-        if self.level2.is_none() {
-            self.warn(
-                row.line,
-                &name,
-                "指标没有二级指标 / the indicator has no level 2",
-            );
-        }
-        self.indicators.push(Indicator {
-            id: None,
-            level1,
+        self.record = Some(Record {
+            line,
+            level1: self.level1,
             level2: self.level2,
             name,
-            target,
-            raw,
+            vals: vec![],
+            next_role: 0,
         });
+        used
+    }
+
+    fn close_record(&mut self) {
+        let Some(mut rec) = self.record.take() else {
+            return;
+        };
+        let line = rec.line;
+        // A name run together with its target: `满意度≥95%`.
+        if !rec.has(Role::Target) {
+            if let Target::Quantitative {
+                subject: Some(s), ..
+            } = Target::parse(&rec.name)
+            {
+                let t = rec.name[s.len()..].trim().to_string();
+                rec.name = s;
+                rec.vals.push((Role::Target, t));
+            }
+        }
+        let name = join_wrapped(&rec.name);
+        let Some(level1) = rec.level1 else {
+            self.warn(line, &name, "指标前没有一级指标，未读入 / an indicator before any level 1, not read");
+            for (_, v) in &rec.vals {
+                self.warn(line, v, "指标前没有一级指标，未读入 / an indicator before any level 1, not read");
+            }
+            return;
+        };
+        if rec.level2.is_none() {
+            self.warn(line, &name, "指标没有二级指标 / the indicator has no level 2");
+        }
+        for role in [Role::Weight, Role::Direction, Role::Note] {
+            if let Some(v) = rec.get(role) {
+                if self.kind == Kind::Target {
+                    let what = match role {
+                        Role::Weight => "权重",
+                        Role::Direction => "指标方向性",
+                        _ => "说明",
+                    };
+                    let v = v.to_string();
+                    self.warn(line, &v, &format!("{what}（“{name}”）读出，申报表未保存此列 / read but not kept by the form"));
+                }
+            }
+        }
+        let op = rec.get(Role::Op).unwrap_or("").to_string();
+        let value = rec.get(Role::Target).unwrap_or("").to_string();
+        let unit = rec.get(Role::Unit).unwrap_or("").to_string();
+        let target_text = target_writing(&op, &value, &unit);
+        match self.kind {
+            Kind::Target => {
+                if value.is_empty() {
+                    self.warn(line, &name, "指标没有指标值 / the indicator has no target value");
+                }
+                let raw = [op.as_str(), value.as_str(), unit.as_str()]
+                    .iter()
+                    .filter(|s| !s.is_empty())
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let (target, notes) = if key_of(&op) == "定性" {
+                    (Target::Qualitative { text: value.clone() }, vec![])
+                } else {
+                    Target::parse_published(&target_text)
+                };
+                for n in notes {
+                    if n != jixiao_core::target::Note::OpImplied {
+                        self.warn(line, &raw, n.message());
+                    }
+                }
+                let target = match jixiao_core::target::ocr_percent_repair(&name, &target_text) {
+                    Some(t) => {
+                        self.warn(line, &raw, "“2”疑为识别错误的“≥”，已按“≥”读取 / a leading 2 read as a damaged ≥");
+                        t
+                    }
+                    None => target,
+                };
+                for r in [Role::Actual, Role::Score, Role::Reason] {
+                    if let Some(v) = rec.get(r) {
+                        let v = v.to_string();
+                        self.warn(line, &v, "指标行多出的单元格 / an extra cell in an indicator row");
+                    }
+                }
+                self.indicators.push(Indicator {
+                    id: None,
+                    level1,
+                    level2: rec.level2,
+                    name,
+                    target,
+                    raw,
+                });
+            }
+            Kind::SelfEvaluation => {
+                self.rows.push(SelfRow {
+                    line,
+                    level1,
+                    level2: rec.level2,
+                    name,
+                    target: target_text,
+                    actual: rec.get(Role::Actual).unwrap_or("").to_string(),
+                    weight: rec.get(Role::Weight).and_then(number),
+                    self_score: rec.get(Role::Score).and_then(number),
+                    deviation: rec.get(Role::Reason).unwrap_or("").to_string(),
+                });
+            }
+        }
     }
 
     fn apply_levels(&mut self, levels: &[LevelCell]) {
@@ -922,7 +1362,12 @@ impl Builder {
                 self.level2 = Some(b);
             }
             (None, Some(b)) => {
-                self.level1 = Some(b.level1());
+                // A level 2 under a level 1 it does not belong to keeps the written level 1
+                // only when the pair is a known old layout (cost under output).
+                let keep = self.level1.is_some_and(|l| l == b.level1());
+                if !keep {
+                    self.level1 = Some(b.level1());
+                }
                 self.level2 = Some(b);
             }
             (Some(a), None) => {
@@ -935,33 +1380,143 @@ impl Builder {
         }
     }
 
-    fn finish(mut self, end: usize) -> Result<ReadForm, ReadError> {
-        let Some(name) = self.name.take() else {
-            return Err(ReadError::MissingHeader { line: self.start });
+    /// A row of a several-project table: the project's cells (right-aligned to the columns
+    /// before 一级指标, as merged cells drop from the left), then its levels and indicator.
+    fn wide_row(&mut self, row: Row) {
+        let first_level = row
+            .cells
+            .iter()
+            .position(|c| level_cell(&c.key).is_some() || level_prefix(&c.key).is_some());
+        let lead = match first_level {
+            Some(k) => k,
+            None => {
+                // `820-马踏镇部门 | 8,827,620.53`: the department and its total.
+                if row.cells.len() == 2
+                    && Money::parse_scaled(&row.cells[1].text, self.fen_per_unit).is_ok()
+                    && self.indicators.is_empty()
+                    && self.name.is_none()
+                {
+                    self.department = Some(row.cells[0].text.clone());
+                    self.warn(row.line, &row.cells[1].text, "部门合计行的金额，未存入项目 / the department's total, kept by no project");
+                    return;
+                }
+                0
+            }
         };
-        if self.indicators.is_empty() {
-            let (what, what_en) = if self.saw_indicator_head {
-                (
-                    "指标表没有任何指标",
-                    "its indicator table has no indicators",
-                )
-            } else {
-                ("没有指标表", "before its indicator table")
-            };
-            return Err(ReadError::Truncated {
-                line: self.start,
-                end,
-                name,
-                what,
-                what_en,
-            });
+        if lead > 0 {
+            let cols: Vec<WideCol> = self.wide[self.wide.len().saturating_sub(lead)..].to_vec();
+            let skip = lead.saturating_sub(cols.len());
+            for c in &row.cells[..skip] {
+                self.warn(row.line, &c.text, "无法归入任何字段的单元格 / a cell that fits no field");
+            }
+            let cells = &row.cells[skip..lead];
+            if cols.contains(&WideCol::Field(Field::Name)) {
+                self.close_record();
+                self.next_project();
+            }
+            for (col, c) in cols.iter().zip(cells) {
+                match col {
+                    WideCol::Field(f) => self.set_field(*f, row.line, &c.text),
+                    WideCol::Goal => self.goal_annual.push(c.text.clone()),
+                }
+            }
         }
-        let year = self
-            .year
-            .or_else(|| self.start_date.map(|d| chrono::Datelike::year(&d)))
-            .or_else(|| self.end_date.map(|d| chrono::Datelike::year(&d)))
-            .ok_or(ReadError::MissingYear { line: self.start })?;
+        self.at_line_start = true;
+        let rest = row.cells[lead..].to_vec();
+        self.indicator_cells(row.line, &rest);
+    }
+
+    /// Ends the current project of a several-project table; the next one keeps the table's
+    /// year, department, unit, amounts' unit and columns.
+    fn next_project(&mut self) {
+        if self.name.is_none() && self.indicators.is_empty() {
+            return;
+        }
+        let mut next = Builder::new(self.last_line, self.kind, self.layout);
+        next.year = self.year;
+        next.department = self.department.clone();
+        next.implementer = self.implementer.clone();
+        next.fen_per_unit = self.fen_per_unit;
+        next.section = Section::Indicators;
+        next.saw_indicator_head = true;
+        next.cols = self.cols.clone();
+        next.roles = self.roles.clone();
+        next.wide = self.wide.clone();
+        let prev = std::mem::replace(self, next);
+        let done = prev.finish_one();
+        self.done.extend(done.0);
+        self.warnings.extend(done.1);
+    }
+
+    /// Notes that the text ends inside this form when its last row is incomplete or it never
+    /// reached its satisfaction group.
+    fn mark_cut(&mut self, last_line: usize) {
+        let open_row = self.record.as_ref().is_some_and(|r| {
+            !self.complete(r)
+                || r.get(Role::Target)
+                    .is_some_and(|t| t.matches('(').count() > t.matches(')').count())
+        });
+        self.close_record();
+        let no_satisfaction = self.kind == Kind::Target
+            && !self.indicators.is_empty()
+            && !self.indicators.iter().any(|i| i.level1 == Level1::Satisfaction);
+        let no_rows = self.indicators.is_empty() && self.rows.is_empty();
+        if open_row || no_satisfaction || no_rows {
+            let what = if open_row {
+                "最后一行不完整"
+            } else if no_rows {
+                "最后一张表没有指标行"
+            } else {
+                "最后一张表没有满意度指标"
+            };
+            self.warn(
+                last_line,
+                "",
+                &format!("{CUT}：文本不以换行结束且{what}，疑似被截断 / the text breaks off here: it does not end with a line break and {}", if open_row { "its last row is incomplete" } else { "its last form never reaches its satisfaction indicators" }),
+            );
+        }
+    }
+
+    /// Finishes the builder: its forms or tables, and warnings that belong to none.
+    fn finish(mut self) -> (Vec<Finished>, Vec<Warning>) {
+        let mut done = std::mem::take(&mut self.done);
+        let (d, loose) = self.finish_one();
+        done.extend(d);
+        (done, loose)
+    }
+
+    fn finish_one(mut self) -> (Vec<Finished>, Vec<Warning>) {
+        self.leave_section();
+        if self.kind == Kind::SelfEvaluation || !self.rows.is_empty() {
+            if self.rows.is_empty() {
+                return (vec![], self.into_loose());
+            }
+            return (vec![Finished::Table(self.into_table())], vec![]);
+        }
+        if self.indicators.is_empty() {
+            return (vec![], self.into_loose());
+        }
         let start = self.start;
+        let name = match self.name.take() {
+            Some(n) => n,
+            None => {
+                self.warn(start, "", "表格没有项目名称 / the table gives no project name");
+                String::new()
+            }
+        };
+        if self.year.is_none() {
+            self.year = self
+                .start_date
+                .or(self.end_date)
+                .map(|d| chrono::Datelike::year(&d));
+        }
+        let year = match self.year {
+            Some(y) => y,
+            None => {
+                self.warn(start, "", "表格没有年度，记为 0，请补填 / the table gives no year: recorded as 0, fill it in");
+                0
+            }
+        };
         for (value, label) in [
             (&self.nature, "项目性质"),
             (&self.category, "项目类别"),
@@ -975,6 +1530,9 @@ impl Builder {
                     message: "表头缺少此项 / the header lacks this field".into(),
                 });
             }
+        }
+        for g in std::mem::take(&mut self.goal_actual) {
+            self.warn(start, &g, "目标实际完成情况，申报表不保存 / an achieved-goal text, not kept by a target form");
         }
         let form = Form {
             id: None,
@@ -991,60 +1549,282 @@ impl Builder {
             goal_annual: self.goal_annual.join("\n"),
             indicators: self.indicators,
         };
-        Ok(ReadForm {
-            form,
+        (
+            vec![Finished::Form(ReadForm {
+                form,
+                line: self.start,
+                warnings: self.warnings,
+            })],
+            vec![],
+        )
+    }
+
+    /// A builder that read no indicator: what it read is reported, not lost.
+    fn into_loose(self) -> Vec<Warning> {
+        let mut w = self.warnings;
+        let what = |s: &Option<String>| s.clone().unwrap_or_default();
+        if let Some(n) = &self.name {
+            w.push(Warning {
+                line: self.start,
+                text: n.clone(),
+                message: "有表头但没有任何指标行，未读入 / a header with no indicator rows, not read".into(),
+            });
+        }
+        let _ = what;
+        if self.cells_seen > 0 && self.name.is_none() && w.is_empty() {
+            w.push(Warning {
+                line: self.start,
+                text: String::new(),
+                message: "标题后没有可读的表格 / no readable table after the title".into(),
+            });
+        }
+        w
+    }
+
+    fn into_table(self) -> ReadSelfTable {
+        let mut warnings = self.warnings;
+        let unit = if self.fen_per_unit == 1_000_000 { "万元" } else { "元" };
+        // The budget line: the annual total, or the appropriation when the total is empty.
+        let mut budget = SelfBudget::default();
+        let rows: Vec<(Field, SelfBudget)> = self
+            .budget_rows
+            .iter()
+            .map(|(f, vals)| (*f, assign_budget(&self.budget_cols, vals)))
+            .collect();
+        let pick = rows
+            .iter()
+            .find(|(f, b)| *f == Field::AnnualTotal && b.annual.is_some_and(|a| !a.is_zero()))
+            .or_else(|| {
+                rows.iter().find(|(f, b)| {
+                    *f == Field::AnnualAppropriation && b.annual.is_some_and(|a| !a.is_zero())
+                })
+            })
+            .or_else(|| rows.iter().find(|(f, _)| *f == Field::AnnualTotal));
+        if let Some((_, b)) = pick {
+            budget = b.clone();
+            if b.ambiguous {
+                warnings.push(Warning {
+                    line: self.start,
+                    text: String::new(),
+                    message: "预算行金额少于列数，按“全年预算数、全年执行数”读取 / the budget row has fewer amounts than columns: read as annual budget and spent".into(),
+                });
+            }
+        }
+        let (mut total_weight, mut self_total, mut grade) = (None, None, None);
+        let mut nums = vec![];
+        for t in &self.totals {
+            let k = key_of(t);
+            if matches!(k.as_str(), "优" | "良" | "中" | "差" | "优秀" | "良好" | "合格" | "不合格") {
+                grade = Some(k);
+            } else if let Some(n) = number(&k) {
+                nums.push(n);
+            }
+        }
+        match nums.as_slice() {
+            [w, s, ..] => {
+                total_weight = Some(*w);
+                self_total = Some(*s);
+            }
+            [s] => self_total = Some(*s),
+            [] => {}
+        }
+        ReadSelfTable {
+            table: SelfTable {
+                year: self.year,
+                name: self.name.unwrap_or_default(),
+                department: self.department.unwrap_or_default(),
+                implementer: self.implementer.unwrap_or_default(),
+                funds_unit: unit.to_string(),
+                budget,
+                goal_expected: self.goal_annual.join("\n"),
+                goal_actual: self.goal_actual.join("\n"),
+                rows: self.rows,
+                total_weight,
+                self_total,
+                grade,
+            },
             line: self.start,
-            warnings: self.warnings,
-        })
+            warnings,
+        }
     }
 }
 
-/// How the target cells of a row were put together.
-enum Glued {
-    /// Operator, value and unit from cells of their own, glued into one writing.
-    Quantity(String),
-    /// A `定性` operator column followed by the text.
-    Qualitative(String),
+fn is_fund(f: Field) -> bool {
+    matches!(
+        f,
+        Field::Total
+            | Field::Fiscal
+            | Field::Other
+            | Field::AnnualTotal
+            | Field::AnnualAppropriation
+            | Field::Carryover
+    )
 }
 
-/// The target of an indicator row from the cells after its name: usually one cell, but some
-/// forms give the operator, the value and the unit columns of their own (`≥ | 120 | 公里`),
-/// or an operator column that says `定性`. Returns the raw text as written (cells joined by
-/// a space), how it was glued, and the cells left over.
-fn combine_target_cells<'c>(cells: &[&'c Cell]) -> (String, Option<Glued>, Vec<&'c Cell>) {
-    let Some(first) = cells.first() else {
-        return (String::new(), None, vec![]);
+/// The columns after the name: from the table's heads, with sub-heads (指标性质 | 指标值 |
+/// 度量单位 under 年度指标值) put in their parent's place.
+fn finalize_roles(cols: &[Role], kind: Kind) -> Vec<Role> {
+    let mut cols = cols.to_vec();
+    let targets: Vec<usize> = (0..cols.len()).filter(|&i| cols[i] == Role::Target).collect();
+    if targets.len() >= 2 && cols.iter().any(|r| matches!(r, Role::Op | Role::Unit)) {
+        let last = *targets.last().unwrap_or(&0);
+        let mut a = last;
+        while a > 0 && matches!(cols[a - 1], Role::Op | Role::Unit) {
+            a -= 1;
+        }
+        let mut b = last + 1;
+        while b < cols.len() && matches!(cols[b], Role::Op | Role::Unit) {
+            b += 1;
+        }
+        let group: Vec<Role> = cols.drain(a..b).collect();
+        let t0 = targets[0];
+        cols.splice(t0..=t0, group);
+    }
+    if !cols.contains(&Role::Target) {
+        cols.insert(0, Role::Target);
+    }
+    if kind == Kind::SelfEvaluation && !cols.contains(&Role::Actual) {
+        let t = cols.iter().rposition(|r| matches!(r, Role::Target | Role::Unit)).unwrap_or(0);
+        cols.insert(t + 1, Role::Actual);
+        if !cols.contains(&Role::Weight) {
+            cols.push(Role::Weight);
+        }
+        if !cols.contains(&Role::Score) {
+            cols.push(Role::Score);
+        }
+    }
+    cols
+}
+
+/// Operator, value and unit cells as one writing: `≥` `95` `%` → `≥95%`. A unit that the
+/// value already ends with is not repeated (`%` | `≥95%`).
+fn target_writing(op: &str, value: &str, unit: &str) -> String {
+    let op = if key_of(op) == "定性" || key_of(op) == "定量" { "" } else { op };
+    let unit = if value.ends_with(unit) { "" } else { unit };
+    format!("{op}{value}{unit}")
+}
+
+/// A target that shows itself as one: an operator or a unit with its number.
+fn plausible_target(text: &str) -> bool {
+    match Target::parse(text) {
+        Target::Quantitative {
+            op_implied, unit, subject: None, ..
+        } => !op_implied || !unit.is_empty(),
+        _ => false,
+    }
+}
+
+fn number(text: &str) -> Option<Decimal> {
+    let t = text.trim().trim_end_matches('分');
+    Decimal::from_str(t).ok()
+}
+
+/// The budget line's cells given to its columns by what they are: amounts before the rate,
+/// the weight just before it, the score after it.
+fn assign_budget(cols: &[BudgetCol], vals: &[String]) -> SelfBudget {
+    let vals: Vec<&str> = vals
+        .iter()
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty() && !matches!(*v, "—" | "-" | "/" | "——"))
+        .collect();
+    let mut b = SelfBudget::default();
+    let rate_at = vals.iter().position(|v| v.ends_with('%'));
+    let dec = |v: &str| Decimal::from_str(&v.replace(',', "")).ok();
+    if let Some(r) = rate_at {
+        b.rate = Some(vals[r].to_string());
+        let before = &vals[..r];
+        let amounts: &[&str] = if before.len() >= 2 { &before[..before.len() - 1] } else { before };
+        if before.len() >= 2 {
+            b.weight = dec(before[before.len() - 1]);
+        }
+        match amounts {
+            [i, a, s, ..] => {
+                b.initial = dec(i);
+                b.annual = dec(a);
+                b.spent = dec(s);
+            }
+            [a, s] => {
+                b.annual = dec(a);
+                b.spent = dec(s);
+                b.ambiguous = cols.contains(&BudgetCol::Initial);
+            }
+            [s] => b.spent = dec(s),
+            [] => {}
+        }
+        b.self_score = vals.get(r + 1).and_then(|v| dec(v));
+        return b;
+    }
+    // No rate written: by the columns' order.
+    let order: Vec<BudgetCol> = if cols.is_empty() {
+        vec![BudgetCol::Initial, BudgetCol::Annual, BudgetCol::Spent, BudgetCol::Weight, BudgetCol::Rate, BudgetCol::Score]
+    } else {
+        cols.to_vec()
     };
-    if first.key == "定性" {
-        if let Some(text) = cells.get(1) {
-            let raw = format!("{} {}", first.text, text.text);
-            return (
-                raw,
-                Some(Glued::Qualitative(text.text.clone())),
-                cells[2..].to_vec(),
-            );
+    for (c, v) in order.iter().zip(&vals) {
+        match c {
+            BudgetCol::Initial => b.initial = dec(v),
+            BudgetCol::Annual => b.annual = dec(v),
+            BudgetCol::Spent => b.spent = dec(v),
+            BudgetCol::Weight => b.weight = dec(v),
+            BudgetCol::Rate => b.rate = Some(v.to_string()),
+            BudgetCol::Score => b.self_score = dec(v),
         }
     }
-    // A cell that is already a whole quantity with its unit stands alone.
-    let whole = matches!(Target::parse(&first.text), Target::Quantitative { ref unit, .. } if !unit.is_empty());
-    if !whole {
-        for k in (2..=cells.len()).rev() {
-            let parts = &cells[..k];
-            if parts.iter().any(|c| c.text.chars().count() > 12) {
-                continue;
+    if b.annual.is_none() && !order.contains(&BudgetCol::Annual) {
+        b.annual = b.initial;
+    }
+    b
+}
+
+/// Space-separated words between labels joined back into one value.
+fn merge_values(cells: &[Cell]) -> Vec<Cell> {
+    let mut out: Vec<Cell> = Vec::with_capacity(cells.len());
+    for c in cells {
+        match out.last_mut() {
+            Some(prev) if prev.label.is_none() && c.label.is_none() && year_line(&c.key).is_none() && year_line(&prev.key).is_none() => {
+                prev.text.push(' ');
+                prev.text.push_str(&c.text);
+                prev.key = if prev.text.len() <= MAX_KEY_BYTES { key_of(&prev.text) } else { String::new() };
+                prev.last = c.last;
             }
-            let glued: String = parts.iter().map(|c| c.text.as_str()).collect();
-            if Target::parse(&glued).is_quantitative() {
-                let raw = parts
-                    .iter()
-                    .map(|c| c.text.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                return (raw, Some(Glued::Quantity(glued)), cells[k..].to_vec());
-            }
+            _ => out.push(c.clone()),
         }
     }
-    (first.text.clone(), None, cells[1..].to_vec())
+    out
+}
+
+/// `854万(…)`, `10000万元`, `3,309,840.00`: the leading amount and the fen per its unit.
+fn leading_amount(value: &str, fen_per_unit: i64) -> (String, i64) {
+    let v = value.trim();
+    let end = v
+        .char_indices()
+        .find(|(_, c)| !(c.is_ascii_digit() || matches!(c, '.' | ',' | '-' | '+' | '¥' | '￥')))
+        .map(|(i, _)| i)
+        .unwrap_or(v.len());
+    if end == 0 || end == v.len() {
+        return (v.to_string(), fen_per_unit);
+    }
+    let rest = &v[end..];
+    if rest.starts_with("万元") || rest.starts_with('万') {
+        (v[..end].to_string(), 1_000_000)
+    } else if rest.starts_with("亿元") || rest.starts_with('亿') {
+        (v[..end].to_string(), 10_000_000_000)
+    } else if rest.starts_with('元') {
+        (v[..end].to_string(), 100)
+    } else {
+        (v.to_string(), fen_per_unit)
+    }
+}
+
+/// `金额单位：万元` or `单位:元` run into a longer cell.
+fn inline_funds_unit(key: &str) -> Option<i64> {
+    if key.contains("单位:万元") || key.contains("单位万元") {
+        Some(1_000_000)
+    } else if key.contains("单位:元") {
+        Some(100)
+    } else {
+        None
+    }
 }
 
 fn field_label(f: Field) -> &'static str {
@@ -1062,8 +1842,11 @@ fn field_label(f: Field) -> &'static str {
         Field::AnnualTotal => "年度资金申请总额",
         Field::AnnualAppropriation => "当年财政拨款",
         Field::Carryover => "上年结转资金",
+        Field::Budget => "预算数",
+        Field::Unkept => "表头信息",
     }
 }
+
 
 fn split_inline_label(text: &str) -> Option<(Field, &str)> {
     let (label, value) = text.split_once(['：', ':'])?;

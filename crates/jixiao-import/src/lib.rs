@@ -4,10 +4,13 @@
 mod decode;
 mod disclosure;
 mod json;
+mod layout;
+mod selfeval;
 
 pub use decode::decode;
 pub use disclosure::{read_disclosure, read_disclosure_str};
 pub use json::read_json;
+pub use selfeval::{ReadSelfTable, SelfBudget, SelfRow, SelfTable};
 
 use jixiao_core::Form;
 use std::fmt;
@@ -25,6 +28,8 @@ pub struct ReadForm {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReadOutput {
     pub forms: Vec<ReadForm>,
+    /// Published self-evaluation tables (项目支出绩效自评表) found in the text.
+    pub tables: Vec<ReadSelfTable>,
     /// Warnings that belong to no form (text before the first form).
     pub warnings: Vec<Warning>,
     /// The encoding the bytes were in (`UTF-8`, `GB18030`, `UTF-16LE` …).
@@ -33,7 +38,9 @@ pub struct ReadOutput {
 
 impl ReadOutput {
     pub fn warning_count(&self) -> usize {
-        self.warnings.len() + self.forms.iter().map(|f| f.warnings.len()).sum::<usize>()
+        self.warnings.len()
+            + self.forms.iter().map(|f| f.warnings.len()).sum::<usize>()
+            + self.tables.iter().map(|t| t.warnings.len()).sum::<usize>()
     }
 
     pub fn indicator_count(&self) -> usize {
@@ -106,6 +113,8 @@ pub enum ReadError {
         column: usize,
         message: String,
     },
+    #[error("文件中只有{count}张绩效自评表，没有申报表；自评表请用 jixiao score --file 读取 / the file holds {count} self-evaluation table(s) and no target form: score them with jixiao score --file")]
+    OnlySelfEvaluations { count: usize },
     #[error("第{index}张申报表（JSON）：{message} / form {index} (JSON): {message}")]
     InvalidForm { index: usize, message: String },
 }
@@ -120,6 +129,56 @@ impl ReadError {
             ReadError::Truncated { end, .. } => Some(*end),
             _ => None,
         }
+    }
+}
+
+impl ReadOutput {
+    /// Whether every form read can be stored as it is: it has a project name and a year, and
+    /// the text was not cut off inside it. Reading is lenient (a person can read a cut or
+    /// nameless table, and so does `jixiao check`); storing is not, so that no half form
+    /// enters the database looking whole.
+    pub fn check_storable(&self) -> Result<(), ReadError> {
+        if let Some(w) = self.warnings.iter().find(|w| w.message.starts_with(disclosure::CUT)) {
+            return Err(ReadError::Truncated {
+                line: w.line,
+                end: w.line,
+                name: String::new(),
+                what: "最后一张表没有指标行",
+                what_en: "its last form has no indicator rows",
+            });
+        }
+        if self.forms.is_empty() {
+            return Err(if self.tables.is_empty() {
+                ReadError::NoForms
+            } else {
+                ReadError::OnlySelfEvaluations {
+                    count: self.tables.len(),
+                }
+            });
+        }
+        for f in &self.forms {
+            if let Some(w) = f.warnings.iter().find(|w| w.message.starts_with(disclosure::CUT)) {
+                let en = w.message.split(" / ").nth(1).unwrap_or("").to_string();
+                return Err(ReadError::Truncated {
+                    line: f.line,
+                    end: w.line,
+                    name: f.form.name.clone(),
+                    what: "文本不完整",
+                    what_en: if en.contains("satisfaction") {
+                        "it never reaches its satisfaction indicators"
+                    } else {
+                        "its last row is incomplete"
+                    },
+                });
+            }
+            if f.form.name.trim().is_empty() {
+                return Err(ReadError::MissingHeader { line: f.line });
+            }
+            if f.form.year == 0 {
+                return Err(ReadError::MissingYear { line: f.line });
+            }
+        }
+        Ok(())
     }
 }
 
@@ -138,6 +197,7 @@ pub fn read_any(bytes: &[u8]) -> Result<ReadOutput, ReadError> {
                     warnings: vec![],
                 })
                 .collect(),
+            tables: vec![],
             warnings: vec![],
             encoding,
         });

@@ -7,8 +7,9 @@ fn d(s: &str) -> Decimal {
 
 fn one(target: &str, actual: &str, weight: &str, scheme: &Scheme) -> IndicatorScore {
     let eval = Evaluation {
-        annual_budget: Money::from_fen(10_000),
-        spent: Money::from_fen(10_000),
+        annual_budget: Decimal::new((10_000) as i64, 2),
+        unit: "元".into(),
+        spent: Decimal::new((10_000) as i64, 2),
         budget_weight: None,
         budget_self_score: None,
         indicators: vec![EvalIndicator {
@@ -97,8 +98,9 @@ fn magnitudes_fold_in() {
     );
     let e = score(
         &Evaluation {
-            annual_budget: Money::from_fen(100),
-            spent: Money::from_fen(100),
+            annual_budget: Decimal::new((100) as i64, 2),
+        unit: "元".into(),
+            spent: Decimal::new((100) as i64, 2),
             budget_weight: None,
             budget_self_score: None,
             indicators: vec![EvalIndicator {
@@ -148,8 +150,9 @@ fn form_eval(spent_fen: i64, weights: bool) -> Evaluation {
         self_score: None,
     };
     Evaluation {
-        annual_budget: Money::from_fen(1_000_000),
-        spent: Money::from_fen(spent_fen),
+        annual_budget: Decimal::new((1_000_000) as i64, 2),
+        unit: "元".into(),
+        spent: Decimal::new((spent_fen) as i64, 2),
         budget_weight: None,
         budget_self_score: None,
         indicators: vec![
@@ -190,7 +193,7 @@ fn budget_execution_and_totals() {
         d("0")
     );
     let mut no_budget = form_eval(0, true);
-    no_budget.annual_budget = Money::ZERO;
+    no_budget.annual_budget = Decimal::ZERO;
     assert_eq!(
         score(&no_budget, &Scheme::national()),
         Err(ScoreError::NoBudget)
@@ -225,8 +228,9 @@ fn default_weights_follow_the_scheme() {
 fn a_self_score_inside_a_band_stands() {
     let with_self = |actual: &str, s: &str| {
         let e = Evaluation {
-            annual_budget: Money::from_fen(10_000),
-            spent: Money::from_fen(10_000),
+            annual_budget: Decimal::new((10_000) as i64, 2),
+        unit: "元".into(),
+            spent: Decimal::new((10_000) as i64, 2),
             budget_weight: None,
             budget_self_score: None,
             indicators: vec![EvalIndicator {
@@ -366,7 +370,8 @@ proptest! {
                 self_score: None,
             }
         }).collect();
-        let e = Evaluation { annual_budget: Money::from_fen(1_000_000), spent: Money::from_fen(spent), budget_weight: None, budget_self_score: None, indicators, self_total: None };
+        let e = Evaluation { annual_budget: Decimal::new((1_000_000) as i64, 2),
+        unit: "元".into(), spent: Decimal::new((spent) as i64, 2), budget_weight: None, budget_self_score: None, indicators, self_total: None };
         let r = score(&e, &scheme).unwrap();
         prop_assert!(r.budget_score >= Decimal::ZERO && r.budget_score <= r.budget_weight);
         for i in &r.indicators {

@@ -304,8 +304,8 @@ fn evaluation_page(
                 form method="post" action={ "/forms/" (id) "/evaluation" } {
                     input type="hidden" name="_csrf" value=(auth.csrf);
                     div class="grid" {
-                        label for="annual_budget" { "全年预算数（元）" } input id="annual_budget" name="annual_budget" inputmode="decimal" required value=(eval.map(|e| e.budget.annual_budget).or(form.funds.annual_total).map(|m| m.to_string()).unwrap_or_default());
-                        label for="spent" { "全年执行数（元）" } input id="spent" name="spent" inputmode="decimal" required value=(eval.map(|e| e.budget.spent.to_string()).unwrap_or_default());
+                        label for="annual_budget" { "全年预算数（元）" } input id="annual_budget" name="annual_budget" inputmode="decimal" required value=(eval.map(|e| e.budget.in_yuan().0).or(form.funds.annual_total.map(|m| m.to_yuan())).map(|m| m.to_string()).unwrap_or_default());
+                        label for="spent" { "全年执行数（元）" } input id="spent" name="spent" inputmode="decimal" required value=(eval.map(|e| e.budget.in_yuan().1.to_string()).unwrap_or_default());
                         label for="budget_self" { "预算执行自评得分" } input id="budget_self" name="budget_self" inputmode="decimal" value=(dec(eval.and_then(|e| e.budget.self_score)));
                     }
                     table class="list" {
@@ -429,8 +429,9 @@ pub async fn save_evaluation(
         }
         Ok::<_, ApiError>(SelfEvaluation {
             budget: BudgetLine {
-                annual_budget: amount("annual_budget", "全年预算数")?,
-                spent: amount("spent", "全年执行数")?,
+                annual_budget: amount("annual_budget", "全年预算数")?.to_yuan(),
+                spent: amount("spent", "全年执行数")?.to_yuan(),
+                unit: None,
                 weight: None,
                 self_score: number("budget_self", "预算执行自评得分")?,
             },

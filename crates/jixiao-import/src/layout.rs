@@ -1,0 +1,508 @@
+//! The layouts of published forms, described as data: the words that label header fields,
+//! column heads and their roles, old and short level names, and the characters that
+//! traditional-script and mirror sites use. The reader in `disclosure.rs` matches cells
+//! against these tables; adding a province's wording is adding a row here.
+
+use jixiao_core::{Level1, Level2};
+
+/// The fields a header or funds label names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Field {
+    Name,
+    Nature,
+    Category,
+    Department,
+    Implementer,
+    Start,
+    End,
+    Total,
+    Fiscal,
+    /// 其他资金: the project's or the year's, told apart by column.
+    Other,
+    AnnualTotal,
+    AnnualAppropriation,
+    Carryover,
+    /// 预算数 in a table of several projects: the project's amount.
+    Budget,
+    /// A header field the form model has no place for (项目负责人, 联系电话, 项目属性 …):
+    /// its value is reported in a warning, never dropped silently.
+    Unkept,
+}
+
+/// What a column of the indicator table holds, after the 三级指标 name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// 指标性质 / 计算符号: ≥ ≤ = 定性.
+    Op,
+    /// 指标值 / 年度指标值: the target, whole or its value only.
+    Target,
+    /// 度量单位 / 计量单位.
+    Unit,
+    /// 权重 / 分值.
+    Weight,
+    /// 指标方向性: 正向 / 反向.
+    Direction,
+    /// 实际完成值.
+    Actual,
+    /// 得分.
+    Score,
+    /// 偏差原因分析及改进措施.
+    Reason,
+    /// 备注, 指标值设定依据, 评分标准, 指标解释: text kept in a warning.
+    Note,
+}
+
+/// Columns of the budget block of a self-evaluation table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BudgetCol {
+    Initial,
+    Annual,
+    Spent,
+    Weight,
+    Rate,
+    Score,
+}
+
+/// What a cell is in the official layouts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Label {
+    Field(Field),
+    /// 项目资金（元）or（万元）, 金额单位：万元: fen per unit of the amounts that follow.
+    FundsUnit(i64),
+    GoalOverall,
+    GoalAnnual,
+    /// 实际完成情况 of the goals block of a self-evaluation table.
+    GoalActual,
+    /// 项目绩效目标, the goals block's row label.
+    GoalsBlock,
+    /// 绩效指标, the indicator block's row label.
+    IndicatorsBlock,
+    /// 一级指标, 二级指标, 三级指标.
+    LevelHead,
+    /// A column head of the indicator table.
+    Column(Role),
+    /// A column head of a self-evaluation's budget block.
+    Budget(BudgetCol),
+    /// 总分 / 合计 of a self-evaluation table.
+    Total,
+}
+
+/// Folds the traditional characters of labels and level names to simplified ones, so that
+/// `產出指標` is matched as 产出指标. Names and values keep the characters as written.
+pub(crate) fn simplify(c: char) -> char {
+    match c {
+        '產' => '产',
+        '標' => '标',
+        '數' => '数',
+        '質' => '质',
+        '時' => '时',
+        '滿' => '满',
+        '會' => '会',
+        '態' => '态',
+        '經' => '经',
+        '濟' => '济',
+        '續' => '续',
+        '響' => '响',
+        '務' => '务',
+        '對' => '对',
+        '項' => '项',
+        '稱' => '称',
+        '實' => '实',
+        '績' => '绩',
+        '預' => '预',
+        '資' => '资',
+        '額' => '额',
+        '總' => '总',
+        '體' => '体',
+        '達' => '达',
+        '際' => '际',
+        '單' => '单',
+        '門' => '门',
+        '級' => '级',
+        '環' => '环',
+        '費' => '费',
+        '財' => '财',
+        '撥' => '拨',
+        '結' => '结',
+        '轉' => '转',
+        '執' => '执',
+        '値' | '值' => '值',
+        '權' => '权',
+        '進' => '进',
+        '應' => '应',
+        '劃' => '划',
+        '計' => '计',
+        '設' => '设',
+        '報' => '报',
+        '評' => '评',
+        '價' => '价',
+        '當' => '当',
+        '據' => '据',
+        '況' => '况',
+        '負' => '负',
+        '責' => '责',
+        '電' => '电',
+        '話' => '话',
+        '內' => '内',
+        '率' => '率',
+        '長' => '长',
+        '區' => '区',
+        '縣' => '县',
+        '與' => '与',
+        '範' => '范',
+        '規' => '规',
+        '編' => '编',
+        '號' => '号',
+        '碼' => '码',
+        '屬' => '属',
+        '類' => '类',
+        '別' => '别',
+        '其' => '其',
+        '減' => '减',
+        '開' => '开',
+        '說' => '说',
+        '明' => '明',
+        '見' => '见',
+        _ => c,
+    }
+}
+
+/// The matching key of a cell: whitespace removed, full-width brackets and colons folded,
+/// traditional characters simplified, and the pinyin that mirror sites insert after
+/// characters (`項(xiàng)目`) removed.
+pub(crate) fn key_of(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let c = match c {
+            '（' => '(',
+            '）' => ')',
+            '：' => ':',
+            c if c.is_whitespace() => continue,
+            c => simplify(c),
+        };
+        if c == '(' && out.chars().last().is_some_and(jixiao_core::text::is_cjk) {
+            // `(xiàng)`: lower-case Latin letters with tone marks, then `)`.
+            let ahead: String = chars.clone().take(8).collect();
+            if let Some(end) = ahead.find(')') {
+                let inner = &ahead[..end];
+                if !inner.is_empty()
+                    && inner
+                        .chars()
+                        .all(|x| x.is_alphabetic() && !jixiao_core::text::is_cjk(x))
+                {
+                    for _ in 0..inner.chars().count() + 1 {
+                        chars.next();
+                    }
+                    continue;
+                }
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
+pub(crate) fn label_of(key: &str) -> Option<Label> {
+    let k = key.trim_end_matches([':', '：']);
+    let k = k
+        .strip_prefix("其中:")
+        .or_else(|| k.strip_prefix("其中"))
+        .unwrap_or(k);
+    use Field::*;
+    Some(match k {
+        "项目名称" | "项目(名称)" => Label::Field(Name),
+        "项目性质" => Label::Field(Nature),
+        "项目类别" | "项目类型" => Label::Field(Category),
+        "主管部门" | "主管单位" | "主管部门及代码" | "主管部门及编码" | "预算部门" => {
+            Label::Field(Department)
+        }
+        "实施单位" | "项目实施单位" | "项目单位" | "单位名称" | "部门名称" | "预算单位" => {
+            Label::Field(Implementer)
+        }
+        "计划开始日期" | "开始日期" | "项目开始日期" | "计划开始时间" => {
+            Label::Field(Start)
+        }
+        "计划完成日期" | "完成日期" | "计划结束日期" | "项目完成日期" | "计划完成时间"
+        | "结束日期" => Label::Field(End),
+        "项目资金总额" | "资金总额" | "项目总金额" | "项目总额" => Label::Field(Total),
+        "财政资金" | "财政拨款" | "财政拨款数" => Label::Field(Fiscal),
+        "其他资金" => Label::Field(Other),
+        "年度资金申请总额" | "年度资金总额" | "年度申请资金总额" | "年度资金申请"
+        | "当年资金总额" => Label::Field(AnnualTotal),
+        "当年财政拨款" | "当年财政资金" | "本年财政拨款" => {
+            Label::Field(AnnualAppropriation)
+        }
+        "上年结转资金" | "上年结转" => Label::Field(Carryover),
+        "预算数" | "项目预算数" | "预算金额" | "项目金额" | "年度预算数" => {
+            Label::Field(Budget)
+        }
+        "项目负责人" | "项目负责人及电话" | "联系电话" | "项目属性" | "项目起止时间" | "项目期"
+        | "项目期限" | "资金来源" | "归口科室" | "年初安排金额(万元)" | "部门" => {
+            Label::Field(Unkept)
+        }
+        "项目资金(元)" | "项目资金" | "项目资金(单位:元)" | "资金情况(元)" | "金额单位:元"
+        | "单位:元" | "投入目标(元)" => Label::FundsUnit(100),
+        "项目资金(万元)" | "项目资金(单位:万元)" | "资金情况(万元)" | "金额单位:万元"
+        | "单位:万元" | "投入目标(万元)" | "资金情况" => Label::FundsUnit(1_000_000),
+        "项目总目标" | "总目标" | "项目绩效总目标" | "中期目标" | "长期目标" => {
+            Label::GoalOverall
+        }
+        "年度总体目标" | "年度目标" | "年度绩效目标" | "预期目标" => Label::GoalAnnual,
+        "实际完成情况" | "年度总体目标完成情况" => Label::GoalActual,
+        "项目绩效目标" | "绩效目标" | "总体目标" | "总体目标完成情况" => Label::GoalsBlock,
+        "绩效指标" | "项目绩效指标" => Label::IndicatorsBlock,
+        "一级指标" | "二级指标" | "三级指标" => Label::LevelHead,
+        "指标性质" | "计算符号" | "运算符号" | "符号" | "指标符号" => Label::Column(Role::Op),
+        "指标值" | "年度指标值" | "项目指标值" | "年度(/项目)指标值" | "年度(项目)指标值"
+        | "年度/项目指标值" | "目标值" | "预期指标值" | "绩效指标值" | "年度目标值" => {
+            Label::Column(Role::Target)
+        }
+        "度量单位" | "计量单位" => Label::Column(Role::Unit),
+        "权重" | "指标权重" | "权重(%)" | "权重分值" => Label::Column(Role::Weight),
+        "分值" => Label::Column(Role::Weight),
+        "指标方向性" | "指标方向" | "方向" => Label::Column(Role::Direction),
+        "实际完成值" | "全年实际完成值" | "实际值" | "完成值" | "全年实际值" => {
+            Label::Column(Role::Actual)
+        }
+        "得分" | "自评得分" => Label::Column(Role::Score),
+        "偏差原因分析及改进措施" | "偏差原因" | "偏差原因分析" | "未完成原因和改进措施"
+        | "未完成原因分析" => Label::Column(Role::Reason),
+        "备注" | "指标值设定依据" | "评(扣)分标准" | "评分标准" | "指标解释" | "指标说明" => {
+            Label::Column(Role::Note)
+        }
+        "年初预算数" | "年初预算" => Label::Budget(BudgetCol::Initial),
+        "全年预算数" | "调整后预算数" | "全年预算" | "预算调整数" => {
+            Label::Budget(BudgetCol::Annual)
+        }
+        "全年执行数" | "预算执行数" | "执行数" | "全年执行" => Label::Budget(BudgetCol::Spent),
+        "执行率" | "预算执行率" => Label::Budget(BudgetCol::Rate),
+        "总分" | "合计" | "总计" => Label::Total,
+        _ => return None,
+    })
+}
+
+/// Level-1 names of older or local templates, mapped to the official ones.
+const LEVEL1_ALIASES: [(&str, Level1); 8] = [
+    ("项目完成指标", Level1::Output),
+    ("预期产出指标", Level1::Output),
+    ("产出目标", Level1::Output),
+    ("项目效益指标", Level1::Outcome),
+    ("效果指标", Level1::Outcome),
+    ("效益目标", Level1::Outcome),
+    ("满意度目标", Level1::Satisfaction),
+    ("服务对象满意度", Level1::Satisfaction),
+];
+
+/// Reads a level-1 name as published: official (`产出指标`), with spaces (`产 出 指 标`),
+/// old (`项目完成指标`), or with points (`产出指标(50分)`, `产出指标(40-50)分`).
+pub(crate) fn level1_of(key: &str) -> Option<Level1> {
+    let k = strip_points(key);
+    if let Some((_, l)) = LEVEL1_ALIASES.iter().find(|(n, _)| *n == k) {
+        return Some(*l);
+    }
+    Level1::from_name(k).filter(|_| k.ends_with("指标") || matches!(k, "产出" | "效益" | "满意度"))
+}
+
+/// Reads a level-2 name as published: official, short (`数量`), with `目标` for `指标`,
+/// with an alternative in brackets (`数量指标(或建筑规模指标)`), or with `等` after it.
+pub(crate) fn level2_of(key: &str) -> Option<Level2> {
+    let k = strip_points(key);
+    let k = k.strip_suffix('等').unwrap_or(k);
+    let k = match k.find('(') {
+        Some(i) if i > 0 && k.ends_with(')') => &k[..i],
+        _ => k,
+    };
+    let owned;
+    let k = if let Some(stem) = k.strip_suffix("目标") {
+        owned = format!("{stem}指标");
+        owned.as_str()
+    } else {
+        k
+    };
+    let l = Level2::from_name(k)?;
+    let ok = k.ends_with("指标")
+        || k.ends_with("效益")
+        || k.ends_with("满意度")
+        || k.ends_with("影响")
+        || matches!(k, "数量" | "质量" | "时效" | "成本");
+    ok.then_some(l)
+}
+
+/// `产出指标(50分)` → `产出指标`; `(40-50)分` after a name → the name.
+fn strip_points(key: &str) -> &str {
+    let k = key.strip_suffix('分').unwrap_or(key);
+    if let Some(i) = k.rfind('(') {
+        let inner = k[i + 1..].trim_end_matches(')');
+        if i > 0
+            && !inner.is_empty()
+            && inner
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '-' | '.' | '分' | '~' | '—'))
+        {
+            return &k[..i];
+        }
+    }
+    key
+}
+
+/// A cell that only says how many points a group has: `(50分)`, `(30分)`.
+pub(crate) fn is_points_cell(key: &str) -> bool {
+    let k = key.trim_start_matches('(').trim_end_matches(')');
+    let k = k.strip_suffix('分').unwrap_or(k);
+    key.starts_with('(')
+        && !k.is_empty()
+        && k.chars().all(|c| c.is_ascii_digit() || matches!(c, '-' | '.'))
+}
+
+/// Whether a cell holds an operator of its own column: `≥`, `>=`, `≧`, `═`, `定性`.
+pub(crate) fn op_cell(key: &str) -> bool {
+    matches!(
+        key,
+        "≥" | "≤"
+            | ">"
+            | "<"
+            | "="
+            | ">="
+            | "<="
+            | "≧"
+            | "≦"
+            | "═"
+            | "﹦"
+            | "＞"
+            | "＜"
+            | "＝"
+            | "＞＝"
+            | "＜＝"
+            | "定性"
+            | "定量"
+            | "大于等于"
+            | "小于等于"
+            | "等于"
+            | "大于"
+            | "小于"
+            | "不低于"
+            | "不少于"
+            | "不小于"
+            | "不高于"
+            | "不超过"
+            | "不大于"
+            | "不多于"
+            | "大于或等于"
+            | "小于或等于"
+    )
+}
+
+/// Whether a cell says the direction of an indicator (指标方向性).
+pub(crate) fn direction_cell(key: &str) -> bool {
+    matches!(
+        key,
+        "正向" | "反向" | "正向指标" | "反向指标" | "中性" | "中性指标" | "逆向" | "逆向指标"
+    )
+}
+
+/// Whether a cell is a plain number (a weight, a score): `10`, `22.5`, `10分`.
+pub(crate) fn number_cell(key: &str) -> bool {
+    let k = key.strip_suffix('分').unwrap_or(key);
+    !k.is_empty()
+        && k.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && k.chars().filter(|c| *c == '.').count() <= 1
+        && k.starts_with(|c: char| c.is_ascii_digit())
+}
+
+/// Whether a cell can be a unit column's value: a short word that ends like a unit (`个`,
+/// `人次`, `平方米`, `%`, `元/亩`), never a word such as `有效` or `达标`.
+pub(crate) fn unit_cell(key: &str) -> bool {
+    const ENDS: &str = "个人次%％元天月年日时分秒项套台件座条份家户亩米吨辆所场期篇册本张批处株头只名公里顷斤克升度周周岁倍";
+    let n = key.chars().count();
+    (1..=6).contains(&n)
+        && !key.chars().any(|c| c.is_ascii_digit())
+        && !direction_cell(key)
+        && !op_cell(key)
+        && level1_of(key).is_none()
+        && level2_of(key).is_none()
+        && (key.contains('/')
+            || key == "百分比"
+            || key.chars().all(|c| c.is_ascii_alphabetic())
+            || key.chars().last().is_some_and(|c| ENDS.contains(c)))
+}
+
+/// The title of a form or table: `财政项目支出绩效目标申报表`, `项目支出绩效自评表`,
+/// `部门预算项目绩效目标申报表(2023年度)`.
+pub(crate) fn title_kind(key: &str) -> Option<Kind> {
+    if key.chars().count() > 70 {
+        return None;
+    }
+    let k = key.trim_end_matches(['|', ':']);
+    let k = k
+        .split_once('(')
+        .map(|(a, b)| if b.contains('年') { a } else { k })
+        .unwrap_or(k);
+    if k.ends_with("自评表") {
+        Some(Kind::SelfEvaluation)
+    } else if k.ends_with("绩效目标申报表") || k.ends_with("绩效目标表") {
+        Some(Kind::Target)
+    } else {
+        None
+    }
+}
+
+/// A target form (绩效目标表) or a self-evaluation table (绩效自评表).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Target,
+    SelfEvaluation,
+}
+
+/// The year a title or a year line gives: `(2023年度)`, `2022年度项目支出绩效自评表`,
+/// `2020年度)`, `( 2023年度)`.
+pub(crate) fn year_in(key: &str) -> Option<i32> {
+    let b = key.as_bytes();
+    let mut i = 0;
+    while i + 4 < b.len() {
+        if b[i..i + 4].iter().all(u8::is_ascii_digit)
+            && (i == 0 || !b[i - 1].is_ascii_digit())
+            && key[i + 4..].starts_with('年')
+        {
+            let y: i32 = key[i..i + 4].parse().ok()?;
+            if (2000..=2100).contains(&y) {
+                return Some(y);
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn level_names_in_the_wild() {
+        assert_eq!(level1_of("项目完成指标"), Some(Level1::Output));
+        assert_eq!(level1_of("产出指标(50分)"), Some(Level1::Output));
+        assert_eq!(level1_of(&key_of("產(chǎn)出指標(biāo)")), Some(Level1::Output));
+        assert_eq!(level1_of(&key_of("产 出 指 标")), Some(Level1::Output));
+        assert_eq!(level2_of("数量"), Some(Level2::Quantity));
+        assert_eq!(level2_of("服务对象满意度指标等"), Some(Level2::BeneficiarySatisfaction));
+        assert_eq!(level2_of("数量指标(或建筑规模指标)"), Some(Level2::Quantity));
+        assert_eq!(level2_of("质量目标"), Some(Level2::Quality));
+        assert_eq!(level2_of("村组干部"), None);
+        assert!(is_points_cell("(50分)"));
+        assert!(!is_points_cell("(万元)"));
+    }
+
+    #[test]
+    fn titles_and_years() {
+        assert_eq!(title_kind("项目支出绩效自评表"), Some(Kind::SelfEvaluation));
+        assert_eq!(
+            title_kind("部门预算项目绩效目标申报表(2023年度)"),
+            Some(Kind::Target)
+        );
+        assert_eq!(year_in("部门预算项目绩效目标申报表(2023年度)"), Some(2023));
+        assert_eq!(year_in("2020年度)"), Some(2020));
+        assert_eq!(year_in("人数12345年"), None);
+        assert_eq!(title_kind("关于公开绩效目标表的说明"), None);
+    }
+}
