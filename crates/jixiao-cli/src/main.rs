@@ -433,7 +433,36 @@ async fn run(cli: Cli) -> Result<()> {
             let scheme = score::scheme(scheme.as_deref(), schemes.as_deref())?;
             let (form, eval) = match (id, file) {
                 (None, None) => bail!("请给出申报表 ID 或 --file / give a form ID or --file"),
-                (None, Some(file)) => (None, score::read_file(&file)?),
+                (None, Some(file)) => {
+                    // A self-contained file: JSON, or published text with one or more tables.
+                    let tables = score::read_tables(&file)?;
+                    let mut objects = vec![];
+                    for t in &tables {
+                        for w in &t.warnings {
+                            eprintln!("警告 / warning: {w}");
+                        }
+                        let scored = jixiao_core::score::score(&t.eval.to_evaluation(None)?, &scheme)
+                            .with_context(|| t.table.as_ref().map(|x| x.name.clone()).unwrap_or_default())?;
+                        match format {
+                            CheckFormat::Text => {
+                                if let Some(x) = &t.table {
+                                    println!("{}（{}）", x.name, x.implementer);
+                                }
+                                print!("{}", score::text(None, &t.eval, &scored, terminal_width()));
+                            }
+                            CheckFormat::Json => objects.push(score::table_json(t, &scored)?),
+                        }
+                    }
+                    if format == CheckFormat::Json {
+                        let v = if objects.len() == 1 {
+                            objects.remove(0)
+                        } else {
+                            serde_json::json!({ "tables": objects })
+                        };
+                        println!("{}", serde_json::to_string_pretty(&v)?);
+                    }
+                    return Ok(());
+                }
                 (Some(id), file) => {
                     let store = open_store(&db_path(cli.db, false)?).await?;
                     let id = store.resolve(&id).await?;

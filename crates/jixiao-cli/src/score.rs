@@ -47,19 +47,107 @@ pub fn scheme(name: Option<&str>, file: Option<&Path>) -> Result<Scheme> {
 }
 
 pub fn read_file(path: &Path) -> Result<SelfEvaluation> {
+    let mut tables = read_tables(path)?;
+    if tables.len() != 1 {
+        bail!(
+            "{}：含 {} 张自评表，录入时只能一张 / holds {} tables: record one at a time",
+            path.display(),
+            tables.len(),
+            tables.len()
+        );
+    }
+    Ok(tables.remove(0).eval)
+}
+
+/// One self-evaluation from a file: the JSON format, or a table read from published text.
+pub struct FileTable {
+    /// The table's project, unit and year, when read from published text.
+    pub table: Option<jixiao_import::SelfTable>,
+    pub eval: SelfEvaluation,
+    /// What the reader had to say (with line numbers).
+    pub warnings: Vec<String>,
+}
+
+/// Reads `--file`: the JSON format (`{"budget": …, "indicators": […]}`), or published text
+/// with one or more 项目支出绩效自评表.
+pub fn read_tables(path: &Path) -> Result<Vec<FileTable>> {
     let bytes = std::fs::read(path)
         .with_context(|| format!("无法读取 / cannot read {}", path.display()))?;
     let (text, _) = jixiao_import::decode(&bytes).with_context(|| path.display().to_string())?;
-    serde_json::from_str(&text).map_err(|e| {
-        anyhow::anyhow!(
-            "{}：JSON 第{}行第{}列 / line {}, column {}: {e}",
-            path.display(),
-            e.line(),
-            e.column(),
-            e.line(),
-            e.column()
-        )
-    })
+    if text.trim_start().starts_with('{') {
+        let eval: SelfEvaluation = serde_json::from_str(&text).map_err(|e| {
+            anyhow::anyhow!(
+                "{}：JSON 第{}行第{}列 / line {}, column {}: {e}",
+                path.display(),
+                e.line(),
+                e.column(),
+                e.line(),
+                e.column()
+            )
+        })?;
+        if eval.budget.yuan_per_unit().is_none() {
+            bail!(
+                "{}：金额单位“{}”无法识别，应为 元、万元 或 亿元 / unknown amount unit: use 元, 万元 or 亿元",
+                path.display(),
+                eval.budget.unit.as_deref().unwrap_or("")
+            );
+        }
+        return Ok(vec![FileTable {
+            table: None,
+            eval,
+            warnings: vec![],
+        }]);
+    }
+    let out = jixiao_import::read_disclosure_str(&text)
+        .with_context(|| path.display().to_string())?;
+    if out.tables.is_empty() {
+        bail!(
+            "{}：没有找到绩效自评表（应有“实际完成值”“得分”等列）/ no self-evaluation table found (expected columns such as 实际完成值 and 得分)",
+            path.display()
+        );
+    }
+    Ok(out
+        .tables
+        .into_iter()
+        .map(|t| {
+            let (eval, notes) = t.table.to_self_evaluation();
+            let mut warnings: Vec<String> = t
+                .warnings
+                .iter()
+                .map(|w| format!("{}:{w}", path.display()))
+                .collect();
+            warnings.extend(notes.into_iter().map(|n| format!("{}:{}: {n}", path.display(), t.line)));
+            FileTable {
+                table: Some(t.table),
+                eval,
+                warnings,
+            }
+        })
+        .collect())
+}
+
+/// The JSON object of one scored table: today's scoring with the table as read.
+pub fn table_json(t: &FileTable, scored: &Scored) -> Result<serde_json::Value> {
+    let mut v = serde_json::to_value(scored)?;
+    if let (Some(table), Some(obj)) = (&t.table, v.as_object_mut()) {
+        obj.insert("name".into(), table.name.clone().into());
+        obj.insert("department".into(), table.department.clone().into());
+        obj.insert("implementer".into(), table.implementer.clone().into());
+        obj.insert("year".into(), table.year.into());
+        obj.insert("funds_unit".into(), table.funds_unit.clone().into());
+        obj.insert(
+            "grade_as_published".into(),
+            table.grade.clone().into(),
+        );
+        obj.insert(
+            "total_weight_as_published".into(),
+            table.total_weight.map(|d| d.to_string()).into(),
+        );
+    }
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert("warnings".into(), t.warnings.clone().into());
+    }
+    Ok(v)
 }
 
 /// A self-evaluation made from a year-end monitoring report (a period ending in December):

@@ -391,3 +391,69 @@ fn bad_figures_are_refused_and_change_nothing() {
     let out = env.run(&["score", &other]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("--file"));
 }
+
+/// A published 自评表 as text (the Yunnan 公开14表 of `fixtures/real`): read, scored, its rows
+/// as written, the published total set against the rules' one.
+#[test]
+fn a_published_table_as_text() {
+    let env = Env::new();
+    let text = include_bytes!("../../../fixtures/real/10-yunnan-yongde-self.txt");
+    let file = env.file("yongde.txt", text);
+    let s = env.json_ok(&["score", "--file", file.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(s["name"], "义务教育营养改善计划专项资金");
+    assert_eq!(s["budget"]["annual_budget"], "387664.62");
+    assert_eq!(s["budget"]["self_score"], "10");
+    let rows = s["indicators"].as_array().unwrap();
+    assert_eq!(rows.len(), 9);
+    assert_eq!(rows[0]["target"], "≧735人次");
+    assert_eq!(rows[4]["actual"], "有效", "a qualitative actual as written");
+    assert_eq!(rows[4]["score"], "10.00", "有效 reads as achieved");
+    assert_eq!(s["self_total"], "96");
+    // 96 published; the rules give 99.80: listed, with the 7 for a met target.
+    let departures: Vec<&str> = s["departures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["indicator"].as_str().unwrap())
+        .collect();
+    assert!(departures.contains(&"总分") && departures.contains(&"资金到位及时率"), "{departures:?}");
+
+    // Two tables in one file: each scored.
+    let two = [&text[..], b"\n", &text[..]].concat();
+    let file = env.file("two.txt", two);
+    let s = env.json_ok(&["score", "--file", file.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(s["tables"].as_array().unwrap().len(), 2);
+}
+
+/// Amounts in 万元 with four decimals, and typed actuals read as written: `260%` is 260 %.
+#[test]
+fn amounts_in_any_unit_and_actuals_as_written() {
+    let env = Env::new();
+    let file = env.file(
+        "wan.json",
+        r#"{
+      "budget": {"annual_budget": "38.7665", "spent": "29.0749", "unit": "万元", "weight": 10},
+      "indicators": [
+        {"level1": "产出指标", "level2": "数量指标", "name": "增长率", "target": "≥250%", "actual": "260%", "weight": 30},
+        {"level1": "效益指标", "name": "制度建设", "target": "完善", "actual": "良好", "weight": 30},
+        {"level1": "效益指标", "name": "长效机制", "target": "健全", "actual": "另行评估", "weight": 30, "self_score": 25}
+      ]
+    }"#,
+    );
+    let s = env.json_ok(&["score", "--file", file.to_str().unwrap(), "--format", "json"]);
+    // 29.0749 ÷ 38.7665 = 75.0000 %, exactly, whatever the unit.
+    assert_eq!(s["execution_rate"], "75.00");
+    assert_eq!(s["budget"]["unit"], "万元");
+    assert_eq!(s["indicators"][0]["score"], "30.00", "260 % meets ≥250 %");
+    assert_eq!(s["indicators"][1]["score"], "30.00");
+    // Words that do not say: the unit's 25 stands, listed for a reviewer, the table scored.
+    assert_eq!(s["indicators"][2]["score"], "25.00");
+    assert_eq!(s["needs_judgement"][0]["indicator"], "长效机制");
+    let bad = env.file(
+        "bad-unit.json",
+        r#"{"budget": {"annual_budget": "1", "spent": "1", "unit": "美元"}, "indicators": []}"#,
+    );
+    let out = env.run(&["score", "--file", bad.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("美元"));
+}

@@ -28,50 +28,80 @@ impl Achievement {
         }
     }
 
-    /// Reads how people write it: 达成, 已完成, 达成预期指标, 部分达成, 基本完成, 未达成, 否 …
+    /// Reads how people write it with the built-in vocabulary: 达成, 已完成, 有效, 良好,
+    /// 达到预期, 部分达成, 基本完成, 未达成, 否 …
     pub fn read(text: &str) -> Option<Achievement> {
+        Vocabulary::default().read(text)
+    }
+}
+
+/// The words that say how far a qualitative target was achieved, configurable in TOML
+/// (`[vocabulary]` of a scoring scheme): `achieved`, `partly`, `not_achieved`. A text is read by
+/// the longest word it starts with or equals; `not_achieved` words are tried first, then
+/// `partly`, so that 未完成 and 基本完成 are not read as 完成.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Vocabulary {
+    #[serde(default = "Vocabulary::default_achieved")]
+    pub achieved: Vec<String>,
+    #[serde(default = "Vocabulary::default_partly")]
+    pub partly: Vec<String>,
+    #[serde(default = "Vocabulary::default_not")]
+    pub not_achieved: Vec<String>,
+}
+
+impl Default for Vocabulary {
+    fn default() -> Self {
+        Vocabulary {
+            achieved: Vocabulary::default_achieved(),
+            partly: Vocabulary::default_partly(),
+            not_achieved: Vocabulary::default_not(),
+        }
+    }
+}
+
+fn words(w: &[&str]) -> Vec<String> {
+    w.iter().map(|s| s.to_string()).collect()
+}
+
+impl Vocabulary {
+    fn default_achieved() -> Vec<String> {
+        words(&[
+            "达成", "已达成", "完成", "已完成", "全部完成", "实现", "已实现", "达到", "已达到",
+            "达标", "是", "完善", "健全", "符合", "符合要求", "有效", "良好", "优", "优秀", "好",
+            "较好", "达到预期", "达成预期", "达成预期指标", "达到预期目标", "按时完成", "显著",
+            "明显", "效果明显", "效果显著", "满意", "合格", "正常",
+        ])
+    }
+    fn default_partly() -> Vec<String> {
+        words(&[
+            "部分达成", "部分完成", "基本达成", "基本完成", "部分实现", "基本实现", "基本达到",
+            "基本符合", "一般", "较差", "部分",
+        ])
+    }
+    fn default_not() -> Vec<String> {
+        words(&[
+            "未达成", "未完成", "未实现", "没有达成", "未达到", "不达标", "否", "未达标", "差",
+            "无效", "不合格", "不符合", "没有完成",
+        ])
+    }
+
+    /// How far the text says the target was achieved; `None` when the words do not say.
+    pub fn read(&self, text: &str) -> Option<Achievement> {
         let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-        let t = t.trim_end_matches(['。', '.', '！']);
-        const NOT: [&str; 8] = [
-            "未达成",
-            "未完成",
-            "未实现",
-            "没有达成",
-            "未达到",
-            "不达标",
-            "否",
-            "未达标",
-        ];
-        const PARTLY: [&str; 6] = [
-            "部分达成",
-            "部分完成",
-            "基本达成",
-            "基本完成",
-            "部分实现",
-            "基本实现",
-        ];
-        const YES: [&str; 12] = [
-            "达成",
-            "已达成",
-            "完成",
-            "已完成",
-            "实现",
-            "已实现",
-            "达到",
-            "达标",
-            "是",
-            "完善",
-            "健全",
-            "符合",
-        ];
-        if NOT.iter().any(|w| t.starts_with(w)) {
+        let t = t.trim_end_matches(['。', '.', '！', '!']);
+        if t.is_empty() {
+            return None;
+        }
+        let hit = |list: &[String]| {
+            list.iter()
+                .any(|w| !w.is_empty() && (t.starts_with(w.as_str()) || (w.chars().count() >= 4 && t.contains(w.as_str()))))
+        };
+        if hit(&self.not_achieved) {
             Some(Achievement::NotAchieved)
-        } else if PARTLY.iter().any(|w| t.starts_with(w)) {
+        } else if hit(&self.partly) {
             Some(Achievement::Partly)
-        } else if YES.iter().any(|w| t.starts_with(w))
-            || t.contains("达成预期")
-            || t.contains("达到预期")
-        {
+        } else if hit(&self.achieved) {
             Some(Achievement::Achieved)
         } else {
             None
@@ -94,7 +124,13 @@ pub enum Actual {
 }
 
 impl Actual {
+    /// Reads an actual exactly as typed, with the built-in vocabulary.
     pub fn parse(raw: &str) -> Actual {
+        Actual::parse_with(raw, &Vocabulary::default())
+    }
+
+    /// Reads an actual with a vocabulary of achievement words.
+    pub fn parse_with(raw: &str, vocabulary: &Vocabulary) -> Actual {
         match parse_quantity(raw) {
             // An actual has no operator to keep: `≥266米` means 266 米 were reached.
             Some(q) if q.subject.is_none() => Actual::Quantity {
@@ -103,7 +139,7 @@ impl Actual {
             },
             _ => {
                 let text = crate::text::tidy_paragraphs(raw);
-                let achievement = Achievement::read(&text);
+                let achievement = vocabulary.read(&text);
                 Actual::Text { text, achievement }
             }
         }

@@ -2,7 +2,7 @@
 //! implement it, with the variants jurisdictions use as named schemes. Every score carries
 //! its explanation: the formula, the numbers, the rounding.
 
-use crate::actual::{measure, Achievement, Actual, CompareError, Measured};
+use crate::actual::{measure, Achievement, Actual, CompareError, Measured, Vocabulary};
 use crate::{Level1, Level2, Op, Target};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
@@ -42,6 +42,9 @@ pub struct Scheme {
     /// Qualitative bands, in percent of the weight: [achieved low, partly low, partly-or-not
     /// boundary]. National: achieved 80–100, partly 60–80, not achieved 0–60.
     pub bands: [Decimal; 2],
+    /// The words that say a qualitative target was achieved, partly or not.
+    #[serde(default)]
+    pub vocabulary: Vocabulary,
 }
 
 fn yes() -> bool {
@@ -62,6 +65,7 @@ impl Scheme {
             satisfaction_to_outcome: true,
             reverse: ReverseFormula::Linear,
             bands: [Decimal::from(80), Decimal::from(60)],
+            vocabulary: Vocabulary::default(),
         }
     }
 
@@ -130,10 +134,38 @@ pub struct IndicatorScore {
     pub actual: String,
     #[serde(with = "rust_decimal::serde::str")]
     pub weight: Decimal,
+    /// The unit's own score, when the table gives one.
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub self_score: Option<Decimal>,
     #[serde(with = "rust_decimal::serde::str")]
     pub score: Decimal,
     pub met: bool,
     pub explanation: String,
+}
+
+/// The budget line as read and scored.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ScoredBudget {
+    #[serde(with = "rust_decimal::serde::str")]
+    pub annual_budget: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub spent: Decimal,
+    pub unit: String,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub weight: Decimal,
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub self_score: Option<Decimal>,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub score: Decimal,
+}
+
+/// An actual the rules cannot judge (a unit that does not compare, words that do not say
+/// whether the target was met): its score is the unit's own, for a reviewer to confirm.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NeedsJudgement {
+    pub indicator: String,
+    pub actual: String,
+    pub reason: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -158,7 +190,13 @@ pub struct Scored {
     #[serde(with = "rust_decimal::serde::str")]
     pub budget_score: Decimal,
     pub budget_explanation: String,
+    pub budget: ScoredBudget,
     pub indicators: Vec<IndicatorScore>,
+    /// The total the unit wrote.
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub self_total: Option<Decimal>,
+    /// Actuals left to a reviewer's judgement.
+    pub needs_judgement: Vec<NeedsJudgement>,
     #[serde(with = "rust_decimal::serde::str")]
     pub total: Decimal,
     pub grade: Grade,
@@ -551,14 +589,39 @@ pub fn score(eval: &Evaluation, scheme: &Scheme) -> Result<Scored, ScoreError> {
     }
 
     let (ws, weight_departures, _) = weights(scheme, &eval.indicators);
+    let mut needs_judgement = vec![];
     let mut indicators = Vec::with_capacity(eval.indicators.len());
     for (i, &w) in eval.indicators.iter().zip(&ws) {
-        let actual = Actual::parse(&i.actual_raw);
-        let measured =
-            measure(&i.target, &actual, &i.actual_raw).map_err(|source| ScoreError::Actual {
-                indicator: i.name.clone(),
-                source,
-            })?;
+        let actual = Actual::parse_with(&i.actual_raw, &scheme.vocabulary);
+        let measured = match measure(&i.target, &actual, &i.actual_raw) {
+            Ok(m) => m,
+            Err(source) => {
+                // Never fails the table: the unit's own score stands, for a reviewer.
+                let kept = i.self_score.map(|s| round2(s.min(w).max(Decimal::ZERO)));
+                let score = kept.unwrap_or_else(|| round2(Decimal::ZERO));
+                needs_judgement.push(NeedsJudgement {
+                    indicator: i.name.clone(),
+                    actual: i.actual_raw.clone(),
+                    reason: source.to_string(),
+                });
+                indicators.push(IndicatorScore {
+                    name: i.name.clone(),
+                    level1: i.level1,
+                    level2: i.level2,
+                    target: i.target_raw.clone(),
+                    actual: i.actual_raw.clone(),
+                    weight: w,
+                    self_score: i.self_score,
+                    score,
+                    met: false,
+                    explanation: match kept {
+                        Some(k) => format!("无法按规则判断，暂用自评分 {k}，需审核人确认：{source}"),
+                        None => format!("无法按规则判断且没有自评分，暂记 0，需审核人判断：{source}"),
+                    },
+                });
+                continue;
+            }
+        };
         let (raw, met, why) = indicator_score(scheme, &i.target, &measured, w);
         let mut score = round2(raw.min(w).max(Decimal::ZERO));
         let mut explanation = if raw == score {
@@ -618,6 +681,7 @@ pub fn score(eval: &Evaluation, scheme: &Scheme) -> Result<Scored, ScoreError> {
             target: i.target_raw.clone(),
             actual: i.actual_raw.clone(),
             weight: w,
+            self_score: i.self_score,
             score,
             met,
             explanation,
@@ -656,6 +720,16 @@ pub fn score(eval: &Evaluation, scheme: &Scheme) -> Result<Scored, ScoreError> {
         budget_weight: bw,
         budget_score,
         budget_explanation,
+        budget: ScoredBudget {
+            annual_budget: eval.annual_budget,
+            spent: eval.spent,
+            unit: eval.unit.clone(),
+            weight: bw,
+            self_score: eval.budget_self_score,
+            score: budget_score,
+        },
+        self_total: eval.self_total,
+        needs_judgement,
         grade: Grade::of(total),
         total,
         indicators,

@@ -650,19 +650,19 @@ impl Builder {
     }
 
     /// The section a label opens.
-    fn section_of(&self, l: Label) -> Option<Section> {
+    fn section_of(&self, l: Label, current: Section) -> Option<Section> {
         Some(match l {
-            Label::Field(f) if is_fund(f) && self.section == Section::Budget => Section::Budget,
+            Label::Field(f) if is_fund(f) && current == Section::Budget => Section::Budget,
             Label::Field(_) | Label::FundsUnit(_) => Section::Header,
             Label::GoalOverall | Label::GoalAnnual | Label::GoalActual | Label::GoalsBlock => {
                 Section::Goals
             }
             Label::Budget(_) => Section::Budget,
-            Label::Column(Role::Weight | Role::Score) if self.section == Section::Budget => {
+            Label::Column(Role::Weight | Role::Score) if current == Section::Budget => {
                 Section::Budget
             }
             Label::IndicatorsBlock | Label::LevelHead | Label::Column(_) => Section::Indicators,
-            Label::Total => Section::Totals,
+            Label::Total | Label::Remarks => Section::Totals,
         })
     }
 
@@ -705,7 +705,7 @@ impl Builder {
         let mut start = 0;
         let mut sec = self.section;
         for (i, c) in row.cells.iter().enumerate() {
-            let opens = c.label.and_then(|l| self.section_of(l));
+            let opens = c.label.and_then(|l| self.section_of(l, sec));
             let opens = match opens {
                 // Header fields inside the indicator table are cells, not labels.
                 Some(Section::Header) if sec == Section::Indicators && self.record.is_some() => {
@@ -751,7 +751,7 @@ impl Builder {
             Section::Totals => self.totals.extend(
                 cells
                     .iter()
-                    .filter(|c| c.label != Some(Label::Total))
+                    .filter(|c| !matches!(c.label, Some(Label::Total | Label::Remarks)))
                     .map(|c| c.text.clone()),
             ),
         }
@@ -865,6 +865,9 @@ impl Builder {
         line: usize,
         value: &str,
     ) {
+        if matches!(value.trim(), "—" | "-" | "——" | "/" | "无") {
+            return; // an empty amount, written as a dash
+        }
         // `854万(高标准农田建设400万元…)`: the amount is the leading number, its unit 万.
         let (amount, fen) = leading_amount(value, self.fen_per_unit);
         match Money::parse_scaled(&amount, fen) {
@@ -1618,6 +1621,12 @@ impl Builder {
                 grade = Some(k);
             } else if let Some(n) = number(&k) {
                 nums.push(n);
+            } else {
+                warnings.push(Warning {
+                    line: self.last_line,
+                    text: t.clone(),
+                    message: "自评表的说明文字，未计分 / a remark of the table, not scored".into(),
+                });
             }
         }
         match nums.as_slice() {

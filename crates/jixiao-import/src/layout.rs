@@ -85,6 +85,8 @@ pub(crate) enum Label {
     Budget(BudgetCol),
     /// 总分 / 合计 of a self-evaluation table.
     Total,
+    /// 其他需要说明事项, 评价结论, 存在问题, 改进措施: text after the indicator table.
+    Remarks,
 }
 
 /// Folds the traditional characters of labels and level names to simplified ones, so that
@@ -278,6 +280,8 @@ pub(crate) fn label_of(key: &str) -> Option<Label> {
         "全年执行数" | "预算执行数" | "执行数" | "全年执行" => Label::Budget(BudgetCol::Spent),
         "执行率" | "预算执行率" => Label::Budget(BudgetCol::Rate),
         "总分" | "合计" | "总计" => Label::Total,
+        "其他需要说明事项" | "其他说明事项" | "评价结论" | "存在问题" | "改进措施"
+        | "存在的问题及改进措施" | "自评结论" => Label::Remarks,
         _ => return None,
     })
 }

@@ -117,8 +117,63 @@ fn magnitudes_fold_in() {
         },
         &Scheme::national(),
     )
-    .unwrap_err();
-    assert!(e.to_string().contains("用户满意度") && e.to_string().contains("份"));
+    .unwrap();
+    // An incomparable unit does not fail the table: it waits for a reviewer, and says why.
+    assert_eq!(e.needs_judgement.len(), 1);
+    let n = &e.needs_judgement[0];
+    assert_eq!(n.indicator, "用户满意度");
+    assert!(n.reason.contains("份") && n.reason.contains('%'), "{}", n.reason);
+    assert_eq!(e.indicators[0].score, d("0"));
+}
+
+/// Qualitative actuals as real tables write them, and a vocabulary of one's own.
+#[test]
+fn qualitative_actuals_in_the_wild() {
+    for (actual, band) in [
+        ("有效", "10"),
+        ("良好", "10"),
+        ("已完成", "10"),
+        ("达到预期", "10"),
+        ("符合要求", "10"),
+        ("基本完成", "7"),
+        ("部分完成", "7"),
+        ("未完成", "0"),
+        ("未达成", "0"),
+    ] {
+        assert_eq!(s("完善", actual), d(band), "{actual}");
+    }
+    // Words the vocabulary does not know keep the unit's score and wait for a reviewer.
+    let e = Evaluation {
+        annual_budget: d("100"),
+        unit: "元".into(),
+        spent: d("100"),
+        budget_weight: None,
+        budget_self_score: None,
+        indicators: vec![EvalIndicator {
+            level1: Level1::Output,
+            level2: Some(Level2::Quality),
+            name: "制度".into(),
+            target: Target::parse("完善"),
+            target_raw: "完善".into(),
+            actual_raw: "有待观察".into(),
+            weight: Some(d("10")),
+            self_score: Some(d("8")),
+        }],
+        self_total: None,
+    };
+    let r = score(&e, &Scheme::national()).unwrap();
+    assert_eq!(r.indicators[0].score, d("8"));
+    assert_eq!(r.needs_judgement.len(), 1);
+    // A scheme's vocabulary adds words.
+    let mut scheme = Scheme::national();
+    scheme.vocabulary.achieved.push("有待观察".into());
+    let r = score(&e, &scheme).unwrap();
+    assert!(r.needs_judgement.is_empty());
+    assert_eq!(r.indicators[0].score, d("8"), "inside the achieved band 8–10, the self score stands");
+    // The vocabulary reads from TOML.
+    let v: crate::actual::Vocabulary = toml::from_str("achieved = [\"见成效\"]").unwrap();
+    assert_eq!(v.read("见成效"), Some(crate::actual::Achievement::Achieved));
+    assert_eq!(v.read("未完成"), Some(crate::actual::Achievement::NotAchieved));
 }
 
 #[test]
