@@ -182,8 +182,22 @@ fn space_cells(raw: &str) -> Vec<Cell> {
         } else {
             words[i..i + take].join(" ")
         };
-        cells.push(make_cell(cells.len(), text));
         i += take;
+        // Cells run together with no separator: split at the labels and level names.
+        if take == 1 {
+            let c = make_cell(cells.len(), text.clone());
+            if c.label.is_none() && level_cell(&c.key).is_none() {
+                if let Some(pieces) = crate::layout::split_run_together(&text, i == words.len()) {
+                    for p in pieces {
+                        cells.push(make_cell(cells.len(), p));
+                    }
+                    continue;
+                }
+            }
+            cells.push(c);
+            continue;
+        }
+        cells.push(make_cell(cells.len(), text));
     }
     cells
 }

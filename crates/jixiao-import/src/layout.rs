@@ -213,13 +213,14 @@ pub(crate) fn label_of(key: &str) -> Option<Label> {
         .unwrap_or(k);
     use Field::*;
     Some(match k {
-        "项目名称" | "项目(名称)" => Label::Field(Name),
+        "项目名称" | "项目(名称)" | "二级项目名称" => Label::Field(Name),
         "项目性质" => Label::Field(Nature),
         "项目类别" | "项目类型" => Label::Field(Category),
-        "主管部门" | "主管单位" | "主管部门及代码" | "主管部门及编码" | "预算部门" => {
+        "主管部门" | "主管单位" | "主管部门及代码" | "主管部门及编码" | "预算部门" | "项目主管部门" => {
             Label::Field(Department)
         }
-        "实施单位" | "项目实施单位" | "项目单位" | "单位名称" | "部门名称" | "预算单位" => {
+        "实施单位" | "项目实施单位" | "项目单位" | "单位名称" | "部门名称" | "预算单位"
+        | "项目执行单位" | "执行单位" => {
             Label::Field(Implementer)
         }
         "计划开始日期" | "开始日期" | "项目开始日期" | "计划开始时间" => {
@@ -254,10 +255,11 @@ pub(crate) fn label_of(key: &str) -> Option<Label> {
         "实际完成情况" | "年度总体目标完成情况" => Label::GoalActual,
         "项目绩效目标" | "绩效目标" | "总体目标" | "总体目标完成情况" => Label::GoalsBlock,
         "绩效指标" | "项目绩效指标" => Label::IndicatorsBlock,
-        "一级指标" | "二级指标" | "三级指标" => Label::LevelHead,
+        "一级指标" | "二级指标" | "三级指标" | "指标内容" | "指标名称" => Label::LevelHead,
         "指标性质" | "计算符号" | "运算符号" | "符号" | "指标符号" => Label::Column(Role::Op),
         "指标值" | "年度指标值" | "项目指标值" | "年度(/项目)指标值" | "年度(项目)指标值"
-        | "年度/项目指标值" | "目标值" | "预期指标值" | "绩效指标值" | "年度目标值" => {
+        | "年度/项目指标值" | "目标值" | "预期指标值" | "绩效指标值" | "年度目标值" | "指标目标值"
+        | "绩效目标值" => {
             Label::Column(Role::Target)
         }
         "度量单位" | "计量单位" => Label::Column(Role::Unit),
@@ -284,6 +286,91 @@ pub(crate) fn label_of(key: &str) -> Option<Label> {
         | "存在的问题及改进措施" | "自评结论" => Label::Remarks,
         _ => return None,
     })
+}
+
+/// Words that begin a new cell where a text runs its cells together (`项目名称农村…`,
+/// `产出指标数量指标…覆盖率100%`): labels and level names, longest first when matched.
+const RUN_WORDS: [&str; 58] = [
+    "社会公众或服务对象满意度指标", "偏差原因分析及改进措施", "服务对象满意度指标", "可持续影响指标",
+    "生态环境成本指标", "年度资金申请总额", "项目实施单位", "项目执行单位", "项目主管部门", "经济效益指标",
+    "社会效益指标", "生态效益指标", "经济成本指标", "社会成本指标", "年度资金总额", "年度总体目标",
+    "项目完成指标", "项目效益指标", "年度绩效目标", "当年财政拨款", "上年结转资金", "实际完成值",
+    "年度指标值", "指标目标值", "满意度指标", "项目名称", "主管部门", "实施单位", "项目类别", "项目性质",
+    "项目类型", "资金情况", "财政拨款", "其他资金", "总体目标", "年度目标", "绩效指标", "一级指标",
+    "二级指标", "三级指标", "指标内容", "产出指标", "效益指标", "成本指标", "数量指标", "质量指标",
+    "时效指标", "年初预算数", "全年预算数", "全年执行数", "评价结论", "存在问题", "改进措施", "项目资金",
+    "产出目标", "效益目标", "数量目标", "质量目标",
+];
+
+/// Splits a text whose cells run together at the labels and level names it holds, and a
+/// target at its end (`…覆盖率100%`, `…满意度≥90%`). `None` when there is nothing to split.
+pub(crate) fn split_run_together(text: &str, ends_line: bool) -> Option<Vec<String>> {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() < 6 {
+        return None;
+    }
+    let simple: Vec<char> = chars.iter().map(|c| simplify(*c)).collect();
+    let words: Vec<Vec<char>> = RUN_WORDS.iter().map(|w| w.chars().collect()).collect();
+    let mut pieces: Vec<String> = vec![];
+    let (mut i, mut start) = (0, 0);
+    while i < chars.len() {
+        let hit = words
+            .iter()
+            .filter(|w| simple[i..].starts_with(w))
+            .max_by_key(|w| w.len());
+        match hit {
+            Some(w) => {
+                if i > start {
+                    pieces.push(chars[start..i].iter().collect());
+                }
+                pieces.push(chars[i..i + w.len()].iter().collect());
+                i += w.len();
+                start = i;
+            }
+            None => i += 1,
+        }
+    }
+    if start < chars.len() {
+        pieces.push(chars[start..].iter().collect());
+    }
+    // A target at the end of the last piece, when nothing follows it on the line.
+    if let Some(last) = pieces.pop().filter(|_| ends_line) {
+        match trailing_target(&last) {
+            Some(at) => {
+                pieces.push(last[..at].to_string());
+                pieces.push(last[at..].to_string());
+            }
+            None => pieces.push(last),
+        }
+    } else if start < chars.len() && !ends_line {
+        pieces.push(chars[start..].iter().collect());
+    }
+    (pieces.len() > 1).then_some(pieces)
+}
+
+/// Where a target starts at the end of a name: an operator with a quantity after it, or a
+/// percentage after Chinese text.
+fn trailing_target(t: &str) -> Option<usize> {
+    for (i, c) in t.char_indices().skip(1) {
+        if matches!(c, '≥' | '≤' | '=' | '>' | '<' | '≧' | '≦' | '＞' | '＜' | '＝') {
+            let rest = &t[i..];
+            if matches!(jixiao_core::Target::parse(rest), jixiao_core::Target::Quantitative { subject: None, .. }) {
+                let before = &t[..i];
+                if before.chars().last().is_some_and(jixiao_core::text::is_cjk) {
+                    return Some(i);
+                }
+            }
+            return None;
+        }
+    }
+    let body = t.strip_suffix('%')?;
+    let start = body
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| c.is_ascii_digit() || *c == '.')
+        .last()
+        .map(|(i, _)| i)?;
+    (start > 0 && t[..start].chars().last().is_some_and(jixiao_core::text::is_cjk)).then_some(start)
 }
 
 /// Level-1 names of older or local templates, mapped to the official ones.

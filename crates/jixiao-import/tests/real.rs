@@ -73,6 +73,11 @@ fn dec(v: &Value) -> Option<Decimal> {
     }
 }
 
+fn unambiguous(rows: &Value) -> usize {
+    rows.as_array()
+        .map_or(0, |r| r.iter().filter(|i| i["ambiguous"] != true).count())
+}
+
 #[derive(Default)]
 struct Tally {
     rows: usize,
@@ -186,8 +191,8 @@ fn run() -> Vec<(String, usize, usize, Vec<String>)> {
             Err(e) => {
                 let n: usize = exp["forms"]
                     .as_array()
-                    .map(|f| f.iter().map(|x| x["indicators"].as_array().map_or(0, Vec::len)).sum())
-                    .unwrap_or_else(|| tables(&exp).iter().map(|x| x["indicators"].as_array().map_or(0, Vec::len)).sum());
+                    .map(|f| f.iter().map(|x| unambiguous(&x["indicators"])).sum())
+                    .unwrap_or_else(|| tables(&exp).iter().map(|x| unambiguous(&x["indicators"])).sum());
                 t.rows = n;
                 t.misses.push(format!("refused: {e}"));
             }
@@ -227,10 +232,10 @@ fn the_real_corpus() {
 }
 
 /// The share of the corpus's rows read right, in ‰, as last measured.
-const MIN_PER_MILLE: usize = 630;
+const MIN_PER_MILLE: usize = 780;
 
 /// Texts still refused, as last measured.
-const MAX_REFUSED: usize = 14;
+const MAX_REFUSED: usize = 4;
 
 /// The three samples of `../shared/real-forms` read as their readings say.
 #[test]
