@@ -458,6 +458,11 @@ fn is_unit(u: &str) -> bool {
     if u.chars().count() > 8 {
         return false;
     }
+    // Digits belong to a unit only after a Latin letter (`m3`, `km2`), never in a date or a
+    // range (`-2024.01`).
+    if u.chars().any(|c| c.is_ascii_digit()) && !u.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return false;
+    }
     !u.chars().any(|c| {
         matches!(
             c,

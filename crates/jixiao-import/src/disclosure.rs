@@ -1089,9 +1089,27 @@ impl Builder {
                     self.saw_indicator_head = true;
                     continue;
                 }
-                Some(Label::Column(r)) if self.record.is_none() && self.roles.is_empty() => {
+                Some(Label::Column(r))
+                    if self.indicators.is_empty()
+                        && self.rows.is_empty()
+                        && self.record.as_ref().is_none_or(|x| x.vals.is_empty()) =>
+                {
+                    self.roles.clear();
+                    // Still the table's heads: a cell before them was a remark, not a name.
+                    if let Some(x) = self.record.take() {
+                        self.warn(x.line, &x.name, "表头中的说明文字，未读入 / a remark among the table's heads, not read");
+                    }
                     self.saw_indicator_head = true;
                     self.cols.push(r);
+                    continue;
+                }
+                // `单位` among the indicator table's heads is the unit of measure.
+                None if c.key == "单位"
+                    && self.saw_indicator_head
+                    && self.record.is_none()
+                    && self.roles.is_empty() =>
+                {
+                    self.cols.push(Role::Unit);
                     continue;
                 }
                 _ => {}
@@ -1172,6 +1190,18 @@ impl Builder {
         let Some(rec) = &mut self.record else {
             return false;
         };
+        // Operator and direction cells are known by their look wherever they stand: tables
+        // print 指标方向 before 指标性质 under heads in the other order.
+        for role in [Role::Op, Role::Direction] {
+            if self.roles.contains(&role)
+                && !rec.has(role)
+                && !rec.has(Role::Target)
+                && accepts(role, c)
+            {
+                rec.vals.push((role, c.text.clone()));
+                return true;
+            }
+        }
         for j in rec.next_role..self.roles.len() {
             let role = self.roles[j];
             if accepts(role, c) {
@@ -1204,7 +1234,11 @@ impl Builder {
                     found = Some(k);
                     break;
                 }
-                if number_cell(&f.key) || level_cell(&f.key).is_some() || f.label.is_some() {
+                if number_cell(&f.key)
+                    || direction_cell(&f.key)
+                    || level_cell(&f.key).is_some()
+                    || f.label.is_some()
+                {
                     break;
                 }
                 k += 1;

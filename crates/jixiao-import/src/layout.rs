@@ -313,10 +313,17 @@ pub(crate) fn split_run_together(text: &str, ends_line: bool) -> Option<Vec<Stri
     let words: Vec<Vec<char>> = RUN_WORDS.iter().map(|w| w.chars().collect()).collect();
     let mut pieces: Vec<String> = vec![];
     let (mut i, mut start) = (0, 0);
+    let mut depth = 0usize;
     while i < chars.len() {
+        // Words inside brackets are a remark (`绩效指标(其中产出指标权重分值50分…)`), not cells.
+        match chars[i] {
+            '(' | '（' => depth += 1,
+            ')' | '）' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
         let hit = words
             .iter()
-            .filter(|w| simple[i..].starts_with(w))
+            .filter(|w| depth == 0 && simple[i..].starts_with(w))
             .max_by_key(|w| w.len());
         match hit {
             Some(w) => {
