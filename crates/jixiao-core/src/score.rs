@@ -555,28 +555,43 @@ pub fn score(eval: &Evaluation, scheme: &Scheme) -> Result<Scored, ScoreError> {
             });
         }
     }
-    if eval.annual_budget <= Decimal::ZERO {
-        return Err(ScoreError::NoBudget);
-    }
     let mut departures = vec![];
+    let mut needs_judgement = vec![];
 
     // Budget execution: rate × weight, capped at the weight.
     let bw = eval.budget_weight.unwrap_or(scheme.budget);
-    // Exact decimal division, whatever the unit and the number of decimals written.
-    let rate = eval.spent / eval.annual_budget;
-    let raw = (rate * bw).min(bw).max(Decimal::ZERO);
-    let budget_score = round2(raw);
-    let budget_explanation = format!(
-        "预算执行率 = 全年执行数 ÷ 全年预算数 = {} ÷ {} {} = {}%；得分 = 执行率 × 分值 = {}% × {} = {} → {}（不超过分值，四舍五入到两位小数）",
-        grouped(eval.spent),
-        grouped(eval.annual_budget),
-        eval.unit,
-        fmt4(pct(rate)),
-        fmt4(pct(rate)),
-        fmt(bw),
-        fmt4(rate * bw),
-        budget_score
-    );
+    let (rate, budget_score, budget_explanation) = if eval.annual_budget <= Decimal::ZERO {
+        // No rate without a budget: the unit's own score stands for a reviewer to confirm,
+        // and the table is still scored.
+        let kept = round2(eval.budget_self_score.unwrap_or(Decimal::ZERO).min(bw).max(Decimal::ZERO));
+        needs_judgement.push(NeedsJudgement {
+            indicator: "预算执行".into(),
+            actual: grouped(eval.spent),
+            reason: ScoreError::NoBudget.to_string(),
+        });
+        (
+            Decimal::ZERO,
+            kept,
+            format!("全年预算数为 0 或未填写，无法计算执行率；暂用自评分 {kept}，需审核人判断 / no annual budget: the unit's score stands for a reviewer"),
+        )
+    } else {
+        // Exact decimal division, whatever the unit and the number of decimals written.
+        let rate = eval.spent / eval.annual_budget;
+        let raw = (rate * bw).min(bw).max(Decimal::ZERO);
+        let budget_score = round2(raw);
+        let explanation = format!(
+            "预算执行率 = 全年执行数 ÷ 全年预算数 = {} ÷ {} {} = {}%；得分 = 执行率 × 分值 = {}% × {} = {} → {}（不超过分值，四舍五入到两位小数）",
+            grouped(eval.spent),
+            grouped(eval.annual_budget),
+            eval.unit,
+            fmt4(pct(rate)),
+            fmt4(pct(rate)),
+            fmt(bw),
+            fmt4(rate * bw),
+            budget_score
+        );
+        (rate, budget_score, explanation)
+    };
     if let Some(s) = eval.budget_self_score {
         if (s - budget_score).abs() >= Decimal::new(1, 2) {
             departures.push(Departure {
@@ -589,7 +604,6 @@ pub fn score(eval: &Evaluation, scheme: &Scheme) -> Result<Scored, ScoreError> {
     }
 
     let (ws, weight_departures, _) = weights(scheme, &eval.indicators);
-    let mut needs_judgement = vec![];
     let mut indicators = Vec::with_capacity(eval.indicators.len());
     for (i, &w) in eval.indicators.iter().zip(&ws) {
         let actual = Actual::parse_with(&i.actual_raw, &scheme.vocabulary);

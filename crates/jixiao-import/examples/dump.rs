@@ -66,6 +66,31 @@ fn main() {
                     println!("   W {w}");
                 }
             }
+            for t in &out.tables {
+                let x = &t.table;
+                println!(
+                    "== table line {} {:?} | {} | {} | {} | {}",
+                    t.line, x.year, x.name, x.department, x.implementer, x.funds_unit
+                );
+                println!("   budget {:?}", x.budget);
+                for r in &x.rows {
+                    println!(
+                        "   {} / {} / {} | {} | {} | {:?} | {:?} | {}",
+                        r.level1,
+                        r.level2.map(|l| l.name()).unwrap_or("-"),
+                        r.name,
+                        r.target,
+                        r.actual,
+                        r.weight,
+                        r.self_score,
+                        r.deviation
+                    );
+                }
+                println!("   total {:?} {:?} {:?}", x.total_weight, x.self_total, x.grade);
+                for w in &t.warnings {
+                    println!("   W {w}");
+                }
+            }
             for w in &out.warnings {
                 println!("W {w}");
             }

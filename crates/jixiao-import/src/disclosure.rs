@@ -9,7 +9,7 @@
 //! is a label of the official layouts, or is reported in a warning with its line.
 
 use crate::layout::{
-    direction_cell, is_points_cell, key_of, label_of, level1_of, level2_of, number_cell, op_cell,
+    direction_cell, footer_cell, is_points_cell, key_of, label_of, level1_of, level2_of, number_cell, op_cell,
     title_kind, unit_cell, year_in, BudgetCol, Field, Kind, Label, Role,
 };
 use crate::selfeval::{ReadSelfTable, SelfBudget, SelfRow, SelfTable};
@@ -127,10 +127,7 @@ fn make_cell(col: usize, text: String) -> Cell {
 
 /// Whether a key names something the reader knows: a label, a level, a title.
 fn known_key(key: &str) -> bool {
-    label_of(key).is_some()
-        || level1_of(key).is_some()
-        || level2_of(key).is_some()
-        || title_kind(key).is_some()
+    label_of(key).is_some() || level1_of(key).is_some() || level2_of(key).is_some()
 }
 
 impl Row {
@@ -379,6 +376,7 @@ impl Reader {
             }
             let mut b = Builder::new(row.line, kind, self.layout);
             b.year = year.or(self.year);
+            b.titled = true;
             self.current = Some(b);
             if rest.len() > 1 {
                 self.feed(Row {
@@ -554,6 +552,8 @@ fn strong(role: Role, c: &Cell) -> bool {
 
 struct Builder {
     kind: Kind,
+    /// The kind was given by the table's title, not guessed from its columns.
+    titled: bool,
     layout: Layout,
     start: usize,
     last_line: usize,
@@ -605,6 +605,7 @@ impl Builder {
     fn new(line: usize, kind: Kind, layout: Layout) -> Builder {
         Builder {
             kind,
+            titled: false,
             layout,
             start: line,
             last_line: line,
@@ -691,9 +692,11 @@ impl Builder {
                 .position(|c| c.label == Some(Label::LevelHead))
             {
                 let before = &row.cells[..first_level];
+                // Only heads before 一级指标: a one-line table has its values there too.
                 if before
                     .iter()
                     .any(|c| c.label == Some(Label::Field(Field::Name)))
+                    && before.iter().all(|c| c.label.is_some())
                 {
                     self.wide = before
                         .iter()
@@ -719,7 +722,11 @@ impl Builder {
         let mut start = 0;
         let mut sec = self.section;
         for (i, c) in row.cells.iter().enumerate() {
-            let opens = c.label.and_then(|l| self.section_of(l, sec));
+            let opens = if sec == Section::Indicators && footer_cell(&c.key) {
+                Some(Section::Totals)
+            } else {
+                c.label.and_then(|l| self.section_of(l, sec))
+            };
             let opens = match opens {
                 // Header fields inside the indicator table are cells, not labels.
                 Some(Section::Header) if sec == Section::Indicators && self.record.is_some() => {
@@ -833,6 +840,7 @@ impl Builder {
                             self.set_field(f, line, value);
                         } else if let Some(fen) = inline_funds_unit(&c.key) {
                             self.fen_per_unit = fen;
+                            self.warn(line, &c.text, "表头说明，已按其中的金额单位读取 / a note in the header: its amount unit is used");
                         } else {
                             self.warn(line, &c.text, "无法归入任何字段的单元格 / a cell that fits no field");
                         }
@@ -1152,6 +1160,13 @@ impl Builder {
                 }
             }
             if self.roles.is_empty() {
+                // Actual values or scores among the columns: a self-evaluation table.
+                if self.cols.iter().any(|r| matches!(r, Role::Actual | Role::Score))
+                    && self.indicators.is_empty()
+                    && !self.titled
+                {
+                    self.kind = Kind::SelfEvaluation;
+                }
                 self.roles = finalize_roles(&self.cols, self.kind);
             }
             match &self.record {
@@ -1582,6 +1597,9 @@ impl Builder {
                 });
             }
         }
+        for t in std::mem::take(&mut self.totals) {
+            self.warn(self.last_line, &t, "表后的文字，申报表不保存 / text after the table, not kept by a target form");
+        }
         for g in std::mem::take(&mut self.goal_actual) {
             self.warn(start, &g, "目标实际完成情况，申报表不保存 / an achieved-goal text, not kept by a target form");
         }
@@ -1651,7 +1669,29 @@ impl Builder {
                 })
             })
             .or_else(|| rows.iter().find(|(f, _)| *f == Field::AnnualTotal));
+        // The budget rows not scored are kept in warnings, with what they say.
+        let picked = pick.map(|p| p as *const _);
+        for (row, (f, vals)) in rows.iter().zip(&self.budget_rows) {
+            if Some(row as *const _) != picked && !vals.is_empty() {
+                warnings.push(Warning {
+                    line: self.start,
+                    text: vals.join(" | "),
+                    message: format!(
+                        "预算行“{}”未计分（计分用年度资金总额）/ a budget row not scored (the annual total is)",
+                        field_label(*f)
+                    ),
+                });
+            }
+        }
         if let Some((_, b)) = pick {
+            let used: Vec<&String> = self
+                .budget_rows
+                .iter()
+                .zip(&rows)
+                .find(|(_, r)| Some(*r as *const _) == picked)
+                .map(|((_, v), _)| v.iter().collect())
+                .unwrap_or_default();
+            let _ = used;
             budget = b.clone();
             if b.ambiguous {
                 warnings.push(Warning {

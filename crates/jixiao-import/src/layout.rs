@@ -207,13 +207,18 @@ pub(crate) fn key_of(text: &str) -> String {
 
 pub(crate) fn label_of(key: &str) -> Option<Label> {
     let k = key.trim_end_matches([':', '：']);
+    // Heads of the long-term and annual column groups: `二级指标(长期)`, `指标值(年度)`.
+    let k = ["(长期)", "(年度)", "(中期)", "(长期目标)", "(年度目标)"]
+        .iter()
+        .find_map(|q| k.strip_suffix(q))
+        .unwrap_or(k);
     let k = k
         .strip_prefix("其中:")
         .or_else(|| k.strip_prefix("其中"))
         .unwrap_or(k);
     use Field::*;
     Some(match k {
-        "项目名称" | "项目(名称)" | "二级项目名称" => Label::Field(Name),
+        "项目名称" | "项目(名称)" | "二级项目名称" | "项目支出名称" => Label::Field(Name),
         "项目性质" => Label::Field(Nature),
         "项目类别" | "项目类型" => Label::Field(Category),
         "主管部门" | "主管单位" | "主管部门及代码" | "主管部门及编码" | "预算部门" | "项目主管部门" => {
@@ -230,9 +235,9 @@ pub(crate) fn label_of(key: &str) -> Option<Label> {
         | "结束日期" => Label::Field(End),
         "项目资金总额" | "资金总额" | "项目总金额" | "项目总额" => Label::Field(Total),
         "财政资金" | "财政拨款" | "财政拨款数" => Label::Field(Fiscal),
-        "其他资金" => Label::Field(Other),
+        "其他资金" | "财政专户管理资金" | "单位资金" | "其他来源资金" => Label::Field(Other),
         "年度资金申请总额" | "年度资金总额" | "年度申请资金总额" | "年度资金申请"
-        | "当年资金总额" => Label::Field(AnnualTotal),
+        | "当年资金总额" | "总额" => Label::Field(AnnualTotal),
         "当年财政拨款" | "当年财政资金" | "本年财政拨款" => {
             Label::Field(AnnualAppropriation)
         }
@@ -247,7 +252,9 @@ pub(crate) fn label_of(key: &str) -> Option<Label> {
         "项目资金(元)" | "项目资金" | "项目资金(单位:元)" | "资金情况(元)" | "金额单位:元"
         | "单位:元" | "投入目标(元)" => Label::FundsUnit(100),
         "项目资金(万元)" | "项目资金(单位:万元)" | "资金情况(万元)" | "金额单位:万元"
-        | "单位:万元" | "投入目标(万元)" | "资金情况" => Label::FundsUnit(1_000_000),
+        | "单位:万元" | "投入目标(万元)" | "资金情况" | "年度预算数(万元)" | "金额单位:万元。" => {
+            Label::FundsUnit(1_000_000)
+        }
         "项目总目标" | "总目标" | "项目绩效总目标" | "中期目标" | "长期目标" => {
             Label::GoalOverall
         }
@@ -272,7 +279,8 @@ pub(crate) fn label_of(key: &str) -> Option<Label> {
         "得分" | "自评得分" => Label::Column(Role::Score),
         "偏差原因分析及改进措施" | "偏差原因" | "偏差原因分析" | "未完成原因和改进措施"
         | "未完成原因分析" => Label::Column(Role::Reason),
-        "备注" | "指标值设定依据" | "评(扣)分标准" | "评分标准" | "指标解释" | "指标说明" => {
+        "备注" | "指标值设定依据" | "评(扣)分标准" | "评分标准" | "指标解释" | "指标说明"
+        | "绩效标准" | "指标标准" => {
             Label::Column(Role::Note)
         }
         "年初预算数" | "年初预算" => Label::Budget(BudgetCol::Initial),
@@ -290,7 +298,7 @@ pub(crate) fn label_of(key: &str) -> Option<Label> {
 
 /// Words that begin a new cell where a text runs its cells together (`项目名称农村…`,
 /// `产出指标数量指标…覆盖率100%`): labels and level names, longest first when matched.
-const RUN_WORDS: [&str; 58] = [
+pub(crate) const RUN_WORDS: [&str; 58] = [
     "社会公众或服务对象满意度指标", "偏差原因分析及改进措施", "服务对象满意度指标", "可持续影响指标",
     "生态环境成本指标", "年度资金申请总额", "项目实施单位", "项目执行单位", "项目主管部门", "经济效益指标",
     "社会效益指标", "生态效益指标", "经济成本指标", "社会成本指标", "年度资金总额", "年度总体目标",
@@ -451,6 +459,20 @@ pub(crate) fn is_points_cell(key: &str) -> bool {
     key.starts_with('(')
         && !k.is_empty()
         && k.chars().all(|c| c.is_ascii_digit() || matches!(c, '-' | '.'))
+}
+
+/// Page furniture and sign-off lines after a table (`附件:`, `[打印]`, `扫一扫…`, `填报人:`,
+/// `…审核意见`, `(盖章)`): the table has ended.
+pub(crate) fn footer_cell(key: &str) -> bool {
+    const STARTS: [&str; 22] = [
+        "附件", "扫一扫", "[下载]", "[打印]", "[关闭]", "打印本页", "关闭窗口", "责任编辑", "分享到",
+        "上一篇", "下一篇", "填报人", "填表人", "单位负责人", "财务负责人", "项目负责人:", "(盖章)",
+        "盖章", "【打印", "【关闭", "相关附件", "附表",
+    ];
+    STARTS.iter().any(|w| key.starts_with(w))
+        || key.ends_with("审核意见")
+        || key.ends_with("(盖章)")
+        || key.ends_with("审核意见(盖章)")
 }
 
 /// Whether a cell holds an operator of its own column: `≥`, `>=`, `≧`, `═`, `定性`.

@@ -182,6 +182,30 @@ impl ReadOutput {
     }
 }
 
+/// Whether a cell is a word of the official layouts (a label, a column head, a level name, a
+/// title, a year line, a group's points): text the reader recognises as structure rather
+/// than data. Used to check that nothing of a file is lost.
+pub fn is_layout_word(text: &str) -> bool {
+    let k = layout::key_of(text);
+    let k = k.trim_end_matches([':', '|']);
+    layout::label_of(k).is_some()
+        || layout::level1_of(k).is_some()
+        || layout::level2_of(k).is_some()
+        || layout::title_kind(k).is_some()
+        || layout::is_points_cell(k)
+        || layout::op_cell(k)
+        || layout::year_in(k).is_some() && k.chars().count() <= 10
+        || matches!(
+            k,
+            "指标" | "单位" | "成本" | "其中" | "其中:" | "(万元)" | "万元" | "(元)" | "元" | "单位:万元" | "单位:元"
+        )
+}
+
+/// The labels and level names the reader splits run-together text at.
+pub fn layout_words() -> &'static [&'static str] {
+    layout::RUN_WORDS.as_slice()
+}
+
 /// Reads a file's bytes in whichever format they are: JSON exchange format when the text
 /// starts with `{`, the disclosure text otherwise.
 pub fn read_any(bytes: &[u8]) -> Result<ReadOutput, ReadError> {

@@ -249,10 +249,10 @@ fn budget_execution_and_totals() {
     );
     let mut no_budget = form_eval(0, true);
     no_budget.annual_budget = Decimal::ZERO;
-    assert_eq!(
-        score(&no_budget, &Scheme::national()),
-        Err(ScoreError::NoBudget)
-    );
+    // No budget: no rate, but the table is still scored and the line waits for a reviewer.
+    let r = score(&no_budget, &Scheme::national()).unwrap();
+    assert_eq!(r.budget_score, d("0"));
+    assert_eq!(r.needs_judgement[0].indicator, "预算执行");
 }
 
 #[test]
