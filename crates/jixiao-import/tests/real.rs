@@ -411,3 +411,31 @@ fn nothing_is_lost() {
     // a ratchet, so the number can only fall.
     assert!(lost.len() <= MAX_LOST, "{} cells lost", lost.len());
 }
+
+/// Every self-evaluation table read from the corpus is scored (none fails as a whole), and its
+/// published total is either reproduced or listed as a departure.
+#[test]
+fn every_real_table_scores() {
+    use jixiao_core::score::{score, Scheme};
+    let mut tables = 0;
+    for (path, _) in corpus() {
+        let Ok(out) = read_disclosure(&std::fs::read(&path).unwrap()) else { continue };
+        for t in out.tables.iter().filter(|t| !t.table.rows.is_empty()) {
+            tables += 1;
+            let (eval, _) = t.table.to_self_evaluation();
+            let e = eval.to_evaluation(None).unwrap();
+            let s = score(&e, &Scheme::national())
+                .unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+            if let Some(published) = t.table.self_total {
+                let reproduced = (s.total - published).abs() < Decimal::new(1, 2);
+                assert!(
+                    reproduced || s.departures.iter().any(|d| d.indicator == "总分"),
+                    "{}: total {} against {published} with no departure",
+                    path.display(),
+                    s.total
+                );
+            }
+        }
+    }
+    assert!(tables >= 12, "{tables} tables scored");
+}
