@@ -1179,6 +1179,13 @@ impl Builder {
                     if continues && self.push(c) {
                         continue;
                     }
+                    // A cell left over at the end of a complete row is an extra cell of that
+                    // row (a column the heads did not name), not the next indicator.
+                    let complete = self.record.as_ref().is_some_and(|r| self.complete(r));
+                    if !line_start && c.last && complete && self.layout != Layout::Space {
+                        self.warn(line, &c.text, "指标行多出的单元格 / an extra cell in an indicator row");
+                        continue;
+                    }
                     self.close_record();
                     i += self.start_record(line, c, &cells[i..]);
                 }

@@ -206,7 +206,8 @@ pub(crate) fn key_of(text: &str) -> String {
 }
 
 pub(crate) fn label_of(key: &str) -> Option<Label> {
-    let k = key.trim_end_matches([':', '：']);
+    // `*指标值`: the asterisk of a required column.
+    let k = key.trim_start_matches('*').trim_end_matches([':', '：']);
     // Heads of the long-term and annual column groups: `二级指标(长期)`, `指标值(年度)`.
     let k = ["(长期)", "(年度)", "(中期)", "(长期目标)", "(年度目标)"]
         .iter()
@@ -263,10 +264,12 @@ pub(crate) fn label_of(key: &str) -> Option<Label> {
         "项目绩效目标" | "绩效目标" | "总体目标" | "总体目标完成情况" => Label::GoalsBlock,
         "绩效指标" | "项目绩效指标" => Label::IndicatorsBlock,
         "一级指标" | "二级指标" | "三级指标" | "指标内容" | "指标名称" => Label::LevelHead,
-        "指标性质" | "计算符号" | "运算符号" | "符号" | "指标符号" => Label::Column(Role::Op),
+        "指标性质" | "计算符号" | "运算符号" | "符号" | "指标符号" | "指标值类型" | "指标类型" => {
+            Label::Column(Role::Op)
+        }
         "指标值" | "年度指标值" | "项目指标值" | "年度(/项目)指标值" | "年度(项目)指标值"
         | "年度/项目指标值" | "目标值" | "预期指标值" | "绩效指标值" | "年度目标值" | "指标目标值"
-        | "绩效目标值" => {
+        | "绩效目标值" | "指标值及单位" | "指标值(含单位)" | "目标值及单位" => {
             Label::Column(Role::Target)
         }
         "度量单位" | "计量单位" => Label::Column(Role::Unit),
@@ -290,6 +293,13 @@ pub(crate) fn label_of(key: &str) -> Option<Label> {
         "全年执行数" | "预算执行数" | "执行数" | "全年执行" => Label::Budget(BudgetCol::Spent),
         "执行率" | "预算执行率" => Label::Budget(BudgetCol::Rate),
         "总分" | "合计" | "总计" => Label::Total,
+        // Explanations of a column of their own: `指标值说明`, `指标值设定依据`, `评分标准`.
+        k if k.chars().count() <= 8
+            && ["说明", "依据", "解释", "标准", "内容"].iter().any(|w| k.ends_with(w))
+            && ["指标", "评分", "扣分", "分值"].iter().any(|w| k.contains(w)) =>
+        {
+            Label::Column(Role::Note)
+        }
         "其他需要说明事项" | "其他说明事项" | "评价结论" | "存在问题" | "改进措施"
         | "存在的问题及改进措施" | "自评结论" => Label::Remarks,
         _ => return None,

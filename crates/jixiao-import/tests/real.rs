@@ -272,7 +272,13 @@ fn accounted(out: &ReadOutput) -> Vec<String> {
             let y = m.to_yuan();
             acc.push(y.to_string());
             acc.push(y.normalize().to_string());
-            acc.push((y / Decimal::from(10_000)).normalize().to_string());
+            let wan = (y / Decimal::from(10_000)).normalize();
+            acc.push(wan.to_string());
+            let mut w2 = wan;
+            if w2.scale() < 2 {
+                w2.rescale(2);
+            }
+            acc.push(w2.to_string());
         }
     };
     for f in &out.forms {
