@@ -219,7 +219,9 @@ pub(crate) fn label_of(key: &str) -> Option<Label> {
         .unwrap_or(k);
     use Field::*;
     Some(match k {
-        "项目名称" | "项目(名称)" | "二级项目名称" | "项目支出名称" => Label::Field(Name),
+        "项目名称" | "项目(名称)" | "二级项目名称" | "项目支出名称" | "专项名称" => {
+            Label::Field(Name)
+        }
         "项目性质" => Label::Field(Nature),
         "项目类别" | "项目类型" => Label::Field(Category),
         "主管部门" | "主管单位" | "主管部门及代码" | "主管部门及编码" | "预算部门" | "项目主管部门" => {
@@ -263,7 +265,8 @@ pub(crate) fn label_of(key: &str) -> Option<Label> {
         "实际完成情况" | "年度总体目标完成情况" => Label::GoalActual,
         "项目绩效目标" | "绩效目标" | "总体目标" | "总体目标完成情况" => Label::GoalsBlock,
         "绩效指标" | "项目绩效指标" => Label::IndicatorsBlock,
-        "一级指标" | "二级指标" | "三级指标" | "指标内容" | "指标名称" => Label::LevelHead,
+        "一级指标" | "二级指标" | "三级指标" | "指标内容" | "指标名称" | "三级指标内容"
+        | "三级指标名称" | "绩效指标内容" => Label::LevelHead,
         "指标性质" | "计算符号" | "运算符号" | "符号" | "指标符号" | "指标值类型" | "指标类型" => {
             Label::Column(Role::Op)
         }
@@ -295,7 +298,7 @@ pub(crate) fn label_of(key: &str) -> Option<Label> {
         "总分" | "合计" | "总计" => Label::Total,
         // Explanations of a column of their own: `指标值说明`, `指标值设定依据`, `评分标准`.
         k if k.chars().count() <= 8
-            && ["说明", "依据", "解释", "标准", "内容"].iter().any(|w| k.ends_with(w))
+            && ["说明", "依据", "解释", "标准"].iter().any(|w| k.ends_with(w))
             && ["指标", "评分", "扣分", "分值"].iter().any(|w| k.contains(w)) =>
         {
             Label::Column(Role::Note)

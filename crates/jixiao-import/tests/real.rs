@@ -235,10 +235,10 @@ fn the_real_corpus() {
 }
 
 /// The share of the corpus's rows read right, in ‰, as last measured.
-const MIN_PER_MILLE: usize = 800;
+const MIN_PER_MILLE: usize = 830;
 
 /// Texts still refused, as last measured.
-const MAX_REFUSED: usize = 5;
+const MAX_REFUSED: usize = 6;
 
 /// Cells the `nothing_is_lost` check cannot find in any reading, as last measured.
 const MAX_LOST: usize = 19;
