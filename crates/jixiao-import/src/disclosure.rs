@@ -167,7 +167,13 @@ fn space_cells(raw: &str) -> Vec<Cell> {
     let mut i = 0;
     while i < words.len() {
         let mut take = 1;
-        for n in (2..=8.min(words.len() - i)).rev() {
+        // Only short words make a label broken by spaces (`产 出 指 标`, `资金情况 (万元)`).
+        let short = words[i..]
+            .iter()
+            .take(8)
+            .take_while(|w| w.chars().count() <= 8)
+            .count();
+        for n in (2..=short).rev() {
             let joined: String = words[i..i + n].concat();
             if joined.len() <= MAX_KEY_BYTES && known_key(&key_of(&joined)) {
                 take = n;

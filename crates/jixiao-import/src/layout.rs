@@ -326,52 +326,56 @@ pub(crate) const RUN_WORDS: [&str; 58] = [
 /// Splits a text whose cells run together at the labels and level names it holds, and a
 /// target at its end (`…覆盖率100%`, `…满意度≥90%`). `None` when there is nothing to split.
 pub(crate) fn split_run_together(text: &str, ends_line: bool) -> Option<Vec<String>> {
-    let chars: Vec<char> = text.chars().collect();
-    if chars.len() < 6 {
+    use std::sync::OnceLock;
+    static WORDS: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
+    if text.chars().nth(5).is_none() {
         return None;
     }
-    let simple: Vec<char> = chars.iter().map(|c| simplify(*c)).collect();
-    let words: Vec<Vec<char>> = RUN_WORDS.iter().map(|w| w.chars().collect()).collect();
+    let words = WORDS.get_or_init(|| {
+        aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .build(RUN_WORDS)
+            .expect("the run words build an automaton")
+    });
+    // Matched on the simplified text (one character for one), cut on the original.
+    let simple: String = text.chars().map(simplify).collect();
     let mut pieces: Vec<String> = vec![];
-    let (mut i, mut start) = (0, 0);
+    let mut start = 0;
     let mut depth = 0usize;
-    while i < chars.len() {
+    let mut scanned = 0;
+    for m in words.find_iter(&simple) {
         // Words inside brackets are a remark (`绩效指标(其中产出指标权重分值50分…)`), not cells.
-        match chars[i] {
-            '(' | '（' => depth += 1,
-            ')' | '）' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-        let hit = words
-            .iter()
-            .filter(|w| depth == 0 && simple[i..].starts_with(w))
-            .max_by_key(|w| w.len());
-        match hit {
-            Some(w) => {
-                if i > start {
-                    pieces.push(chars[start..i].iter().collect());
-                }
-                pieces.push(chars[i..i + w.len()].iter().collect());
-                i += w.len();
-                start = i;
+        for c in simple[scanned..m.start()].chars() {
+            match c {
+                '(' | '（' => depth += 1,
+                ')' | '）' => depth = depth.saturating_sub(1),
+                _ => {}
             }
-            None => i += 1,
         }
-    }
-    if start < chars.len() {
-        pieces.push(chars[start..].iter().collect());
+        scanned = m.start();
+        if depth > 0 {
+            continue;
+        }
+        // Byte offsets agree: `simplify` maps CJK to CJK of the same UTF-8 length.
+        if !text.is_char_boundary(m.start()) || !text.is_char_boundary(m.end()) {
+            return None;
+        }
+        if m.start() > start {
+            pieces.push(text[start..m.start()].to_string());
+        }
+        pieces.push(text[m.start()..m.end()].to_string());
+        start = m.end();
     }
     // A target at the end of the last piece, when nothing follows it on the line.
-    if let Some(last) = pieces.pop().filter(|_| ends_line) {
-        match trailing_target(&last) {
+    if start < text.len() {
+        let last = &text[start..];
+        match trailing_target(last).filter(|_| ends_line) {
             Some(at) => {
                 pieces.push(last[..at].to_string());
                 pieces.push(last[at..].to_string());
             }
-            None => pieces.push(last),
+            None => pieces.push(last.to_string()),
         }
-    } else if start < chars.len() && !ends_line {
-        pieces.push(chars[start..].iter().collect());
     }
     (pieces.len() > 1).then_some(pieces)
 }
