@@ -704,6 +704,17 @@ async fn gather(targets: &[String], store: Option<&dyn Store>) -> Result<Vec<che
             let bytes =
                 std::fs::read(path).with_context(|| format!("无法读取 / cannot read {t}"))?;
             let read = jixiao_import::read_any(&bytes).with_context(|| t.clone())?;
+            // What the reader had to say (a cut, a cell that fits nowhere) goes to stderr.
+            for w in read.warnings.iter().chain(read.forms.iter().flat_map(|f| &f.warnings)) {
+                eprintln!("警告 / warning: {t}:{w}");
+            }
+            if !read.tables.is_empty() {
+                eprintln!(
+                    "提示 / note: {t} 中有 {} 张绩效自评表，用 jixiao score --file 计分 / holds {} self-evaluation table(s): score them with jixiao score --file",
+                    read.tables.len(),
+                    read.tables.len()
+                );
+            }
             for f in read.forms {
                 let origin = if f.line > 0 {
                     format!("{t}:{}", f.line)

@@ -1535,6 +1535,15 @@ impl Builder {
                 || r.get(Role::Target)
                     .is_some_and(|t| t.matches('(').count() > t.matches(')').count())
         });
+        // A row cut before its target is not an indicator: it is reported, not read.
+        if let Some(r) = self.record.take_if(|r| !r.has(Role::Target)) {
+            let mut text = r.name.clone();
+            for (_, v) in &r.vals {
+                text.push(' ');
+                text.push_str(v);
+            }
+            self.warn(r.line, &text, "文件在此中断，这一行不完整，未读入 / the text breaks off in this row: not read");
+        }
         self.close_record();
         let no_satisfaction = self.kind == Kind::Target
             && !self.indicators.is_empty()
