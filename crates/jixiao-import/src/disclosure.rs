@@ -61,13 +61,15 @@ enum Layout {
     Tab,
     /// `| a | b |` tables; a line without a pipe is one cell.
     Pipe,
+    /// One cell per line, each followed by ` |`; a bare `|` line is an empty cell.
+    PipeLines,
     /// Cells separated by spaces, or one cell per line.
     Space,
 }
 
 impl Layout {
     fn detect(text: &str) -> Layout {
-        let (mut tabs, mut pipes, mut lines) = (0, 0, 0);
+        let (mut tabs, mut pipes, mut lines, mut single) = (0, 0, 0, 0);
         for l in text.lines().filter(|l| !l.trim().is_empty()) {
             lines += 1;
             if l.contains('\t') {
@@ -75,12 +77,19 @@ impl Layout {
             }
             if l.trim_end().ends_with('|') || l.matches('|').count() >= 2 {
                 pipes += 1;
+                if l.split('|').filter(|c| !c.trim().is_empty()).count() <= 1 {
+                    single += 1;
+                }
             }
         }
         if tabs >= 3 || (tabs > 0 && tabs * 5 >= lines) {
             Layout::Tab
         } else if pipes >= 3 || (pipes > 0 && pipes * 5 >= lines) {
-            Layout::Pipe
+            if single * 10 >= pipes * 7 {
+                Layout::PipeLines
+            } else {
+                Layout::Pipe
+            }
         } else {
             Layout::Space
         }
@@ -98,6 +107,8 @@ struct Cell {
     label: Option<Label>,
     /// The last non-empty cell of its line.
     last: bool,
+    /// A bare `|` line of a one-cell-per-line table: an empty cell that still takes its column.
+    empty: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -122,6 +133,7 @@ fn make_cell(col: usize, text: String) -> Cell {
         key,
         label,
         last: false,
+        empty: false,
     }
 }
 
@@ -135,12 +147,21 @@ impl Row {
         let raw = raw.strip_suffix('\r').unwrap_or(raw);
         let mut cells: Vec<Cell> = match layout {
             Layout::Tab => split_cells(raw.split('\t')),
-            Layout::Pipe if raw.contains('|') => split_cells(raw.split('|')),
-            Layout::Pipe => split_cells(std::iter::once(raw)),
+            Layout::PipeLines if raw.trim() == "|" => {
+                let mut c = make_cell(0, String::new());
+                c.empty = true;
+                vec![c]
+            }
+            Layout::Pipe | Layout::PipeLines if raw.contains('|') => split_cells(raw.split('|')),
+            Layout::Pipe | Layout::PipeLines => split_cells(std::iter::once(raw)),
             Layout::Space => space_cells(raw),
         };
         // Markdown table rules (`---`, `:---:`) are not cells.
-        cells.retain(|c| !c.text.chars().all(|ch| matches!(ch, '-' | ':' | '—')) || c.text.chars().count() == 1);
+        cells.retain(|c| {
+            c.empty
+                || !c.text.chars().all(|ch| matches!(ch, '-' | ':' | '—'))
+                || c.text.chars().count() == 1
+        });
         if let Some(last) = cells.last_mut() {
             last.last = true;
         }
@@ -363,6 +384,12 @@ struct Reader {
 
 impl Reader {
     fn row(&mut self, row: Row) {
+        if row.cells.iter().all(|c| c.empty) {
+            if let Some(b) = &mut self.current {
+                b.empty_cell();
+            }
+            return;
+        }
         // A title starts a form; cells before it belong to what came before.
         if let Some(t) = row.cells.iter().position(|c| title_kind(&c.key).is_some()) {
             let (before, rest) = row.cells.split_at(t);
@@ -1211,6 +1238,19 @@ impl Builder {
         self.roles[rec.next_role.min(self.roles.len())..]
             .iter()
             .any(|r| strong(*r, c))
+    }
+
+    /// An empty cell of a one-cell-per-line table: the record's next column is left empty.
+    fn empty_cell(&mut self) {
+        self.at_line_start = true;
+        if self.section != Section::Indicators {
+            return;
+        }
+        if let Some(rec) = &mut self.record {
+            if rec.next_role < self.roles.len() && (rec.has(Role::Target) || !rec.vals.is_empty()) {
+                rec.next_role += 1;
+            }
+        }
     }
 
     /// Gives the cell to the record's next column that takes it; false when none does.

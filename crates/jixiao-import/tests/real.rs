@@ -235,7 +235,7 @@ fn the_real_corpus() {
 }
 
 /// The share of the corpus's rows read right, in ‰, as last measured.
-const MIN_PER_MILLE: usize = 830;
+const MIN_PER_MILLE: usize = 840;
 
 /// Texts still refused, as last measured.
 const MAX_REFUSED: usize = 6;
