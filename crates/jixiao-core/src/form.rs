@@ -65,6 +65,16 @@ pub struct Indicator {
     pub target: Target,
     /// The target as written on the form.
     pub raw: String,
+    /// 权重 / 分值, when the form gives each indicator its weight.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "rust_decimal::serde::str_option"
+    )]
+    pub weight: Option<rust_decimal::Decimal>,
+    /// 指标方向性 as written (`正向指标`, `反向`), when the form gives it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direction: Option<String>,
 }
 
 impl Form {
@@ -133,6 +143,8 @@ mod tests {
                 name: "完成下达服务任务".into(),
                 target: Target::parse("≥30.00(项)"),
                 raw: "≥30.00(项)".into(),
+                weight: None,
+                direction: None,
             }],
         };
         let v: serde_json::Value = serde_json::to_value(&form).unwrap();

@@ -458,6 +458,10 @@ fn is_unit(u: &str) -> bool {
     if u.chars().count() > 8 {
         return false;
     }
+    // `2023年底`, `2021年全年`, `9月底`: a date, not a number of years or months.
+    if u.chars().count() > 1 && u.starts_with(['年', '月']) && u != "年度" {
+        return false;
+    }
     // Digits belong to a unit only after a Latin letter (`m3`, `km2`), never in a date or a
     // range (`-2024.01`).
     if u.chars().any(|c| c.is_ascii_digit()) && !u.starts_with(|c: char| c.is_ascii_alphabetic()) {

@@ -1126,19 +1126,24 @@ impl Builder {
             i += 1;
             match c.label {
                 Some(Label::IndicatorsBlock) => continue,
+                // The table's heads, before any indicator: what was taken for a row before
+                // them was a remark, and heads seen before a row began are forgotten.
                 Some(Label::LevelHead) => {
+                    if self.indicators.is_empty() && self.rows.is_empty() {
+                        self.drop_remark();
+                        if !self.roles.is_empty() {
+                            self.roles.clear();
+                            self.cols.clear();
+                        }
+                    }
                     self.saw_indicator_head = true;
                     continue;
                 }
-                Some(Label::Column(r))
-                    if self.indicators.is_empty()
-                        && self.rows.is_empty()
-                        && self.record.as_ref().is_none_or(|x| x.vals.is_empty()) =>
-                {
-                    self.roles.clear();
-                    // Still the table's heads: a cell before them was a remark, not a name.
-                    if let Some(x) = self.record.take() {
-                        self.warn(x.line, &x.name, "表头中的说明文字，未读入 / a remark among the table's heads, not read");
+                Some(Label::Column(r)) if self.indicators.is_empty() && self.rows.is_empty() => {
+                    self.drop_remark();
+                    if !self.roles.is_empty() {
+                        self.roles.clear();
+                        self.cols.clear();
                     }
                     self.saw_indicator_head = true;
                     self.cols.push(r);
@@ -1238,6 +1243,18 @@ impl Builder {
         self.roles[rec.next_role.min(self.roles.len())..]
             .iter()
             .any(|r| strong(*r, c))
+    }
+
+    /// A row begun before the table's heads: reported as a remark, with what it held.
+    fn drop_remark(&mut self) {
+        if let Some(x) = self.record.take() {
+            let mut text = x.name.clone();
+            for (_, v) in &x.vals {
+                text.push(' ');
+                text.push_str(v);
+            }
+            self.warn(x.line, &text, "表头中的说明文字，未读入 / a remark among the table's heads, not read");
+        }
     }
 
     /// An empty cell of a one-cell-per-line table: the record's next column is left empty.
@@ -1372,17 +1389,14 @@ impl Builder {
         if rec.level2.is_none() {
             self.warn(line, &name, "指标没有二级指标 / the indicator has no level 2");
         }
-        for role in [Role::Weight, Role::Direction, Role::Note] {
-            if let Some(v) = rec.get(role) {
-                if self.kind == Kind::Target {
-                    let what = match role {
-                        Role::Weight => "权重",
-                        Role::Direction => "指标方向性",
-                        _ => "说明",
-                    };
-                    let v = v.to_string();
-                    self.warn(line, &v, &format!("{what}（“{name}”）读出，申报表未保存此列 / read but not kept by the form"));
-                }
+        if self.kind == Kind::Target {
+            if let Some(v) = rec.get(Role::Note) {
+                let v = v.to_string();
+                self.warn(line, &v, &format!("说明（“{name}”）读出，申报表未保存此列 / an explanation column, not kept by the form"));
+            }
+            if let Some(v) = rec.get(Role::Weight).filter(|v| number(v).is_none()) {
+                let v = v.to_string();
+                self.warn(line, &v, "权重不是数值，未读入 / the weight is not a number: not read");
             }
         }
         let op = rec.get(Role::Op).unwrap_or("").to_string();
@@ -1430,6 +1444,8 @@ impl Builder {
                     name,
                     target,
                     raw,
+                    weight: rec.get(Role::Weight).and_then(number),
+                    direction: rec.get(Role::Direction).map(str::to_string),
                 });
             }
             Kind::SelfEvaluation => {

@@ -124,18 +124,22 @@ fn check_decl(exp: &Value, out: &ReadOutput, t: &mut Tally) {
             let ok_l1 = l1.is_empty() || level1_name(g.level1) == l1;
             let ok_l2 = l2.is_empty() || level2_name(g.level2) == l2;
             let ok_t = target_matches(&ei["target"], &g.target);
-            if ok_l1 && ok_l2 && ok_t {
+            // The weight column, where the reading gives a number for it.
+            let ok_w = dec(&ei["weight"]).is_none_or(|w| g.weight == Some(w));
+            if ok_l1 && ok_l2 && ok_t && ok_w {
                 t.right += 1;
             } else {
                 t.misses.push(format!(
-                    "“{}”: got {} / {} / {:?}, expected {} / {} / {}",
+                    "“{}”: got {} / {} / {:?} / {:?}, expected {} / {} / {} / {}",
                     g.name,
                     level1_name(g.level1),
                     level2_name(g.level2),
                     g.target,
+                    g.weight,
                     l1,
                     l2,
-                    ei["target"]
+                    ei["target"],
+                    ei["weight"]
                 ));
             }
         }
@@ -235,13 +239,13 @@ fn the_real_corpus() {
 }
 
 /// The share of the corpus's rows read right, in ‰, as last measured.
-const MIN_PER_MILLE: usize = 840;
+const MIN_PER_MILLE: usize = 850;
 
 /// Texts still refused, as last measured.
 const MAX_REFUSED: usize = 6;
 
 /// Cells the `nothing_is_lost` check cannot find in any reading, as last measured.
-const MAX_LOST: usize = 19;
+const MAX_LOST: usize = 18;
 
 #[test]
 fn every_text_has_its_reading() {
@@ -302,6 +306,8 @@ fn accounted(out: &ReadOutput) -> Vec<String> {
         for i in &x.indicators {
             acc.push(i.name.clone());
             acc.push(i.raw.clone());
+            acc.extend(i.weight.map(|w| w.to_string()));
+            acc.extend(i.direction.clone());
         }
         acc.extend(f.warnings.iter().map(|w| w.text.clone()));
     }

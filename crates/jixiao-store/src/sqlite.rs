@@ -85,7 +85,8 @@ pub(crate) const LIST_SELECT: &str =
     (SELECT count(*) FROM indicators i WHERE i.form_id = f.id) AS n FROM forms f";
 
 const INDICATOR_COLUMNS: &str =
-    "id, form_id, position, level1, level2, name, kind, op, value, unit, subject, op_implied, text, raw";
+    "id, form_id, position, level1, level2, name, kind, op, value, unit, subject, op_implied, text, raw, \
+    weight, direction";
 
 const FINDING_COLUMNS: &str =
     "form_id, version, seq, code, severity, field, indicator_index, indicator_id, \
@@ -803,7 +804,9 @@ async fn insert_indicators(conn: &mut SqliteConnection, forms: &[Form]) -> Resul
                 .push_bind(subject)
                 .push_bind(implied)
                 .push_bind(text)
-                .push_bind(ind.raw.clone());
+                .push_bind(ind.raw.clone())
+                .push_bind(ind.weight.map(|w| w.normalize().to_string()))
+                .push_bind(ind.direction.clone());
         });
         qb.build().execute(&mut *conn).await?;
     }
@@ -900,6 +903,10 @@ fn indicator_from_row(r: &SqliteRow) -> Result<Indicator, StoreError> {
             text: r.get::<Option<String>, _>("text").unwrap_or_default(),
         }
     };
+    let weight = match r.get::<Option<String>, _>("weight") {
+        Some(w) => Some(Decimal::from_str(&w).map_err(|_| corrupt("weight", &w))?),
+        None => None,
+    };
     Ok(Indicator {
         id: Some(r.get("id")),
         level1,
@@ -907,5 +914,7 @@ fn indicator_from_row(r: &SqliteRow) -> Result<Indicator, StoreError> {
         name: r.get("name"),
         target,
         raw: r.get("raw"),
+        weight,
+        direction: r.get("direction"),
     })
 }

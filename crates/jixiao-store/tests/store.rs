@@ -45,6 +45,26 @@ async fn stores_and_returns_forms_exactly() {
     ));
 }
 
+/// A real form of another province, with its weight and direction columns, comes back whole.
+#[tokio::test]
+async fn weights_and_directions_are_kept() {
+    let (_d, store) = fresh().await;
+    let text = include_bytes!("../../../fixtures/real/01-sichuan-jingyan-decl.txt");
+    let forms: Vec<jixiao_core::Form> = jixiao_import::read_disclosure(text)
+        .unwrap()
+        .forms
+        .into_iter()
+        .map(|f| f.form)
+        .collect();
+    let w = &forms[0].indicators[0];
+    assert_eq!(w.weight, Some(rust_decimal::Decimal::from(10)));
+    assert_eq!(w.direction.as_deref(), Some("正向指标"));
+    let report = store.import(&forms, OnConflict::Refuse).await.unwrap();
+    for (form, (id, _)) in forms.iter().zip(&report.outcomes) {
+        assert_eq!(store.get(id).await.unwrap().unwrap().without_ids(), *form);
+    }
+}
+
 #[tokio::test]
 async fn a_failing_import_writes_nothing() {
     let (_d, store) = fresh().await;

@@ -12,6 +12,8 @@ fn ind(l1: Level1, l2: Level2, name: &str, target: &str) -> Indicator {
         name: name.into(),
         target: Target::parse(target),
         raw: target.into(),
+        weight: None,
+        direction: None,
     }
 }
 
