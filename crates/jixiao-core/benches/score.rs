@@ -28,7 +28,7 @@ fn main() {
     ];
     let evals: Vec<Evaluation> = (0..indicators / per)
         .map(|k| Evaluation {
-            annual_budget: Decimal::new((100_000_000 + k as i64) as i64, 2),
+            annual_budget: Decimal::new(100_000_000 + k as i64, 2),
         unit: "元".into(),
             spent: Decimal::new(90_000_000 + (k as i64 % 20_000_000), 2),
             budget_weight: None,

@@ -577,7 +577,7 @@ pub fn ocr_percent_repair(name: &str, raw: &str) -> Option<Target> {
         return None;
     }
     let (v, _) = leading_number(after)?;
-    (v <= Decimal::ONE_HUNDRED).then(|| Target::Quantitative {
+    (v <= Decimal::ONE_HUNDRED).then_some(Target::Quantitative {
         op: Op::Ge,
         value: v,
         unit: q.unit,

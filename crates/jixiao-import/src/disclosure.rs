@@ -611,6 +611,8 @@ struct Builder {
     goals_seen_text: bool,
     // The self-evaluation's budget block.
     budget_cols: Vec<BudgetCol>,
+    /// The first half of a budget head broken over lines (`年初` of 年初预算数).
+    head_prefix: Option<String>,
     budget_row: Option<(Field, usize, Vec<String>)>,
     budget_rows: Vec<(Field, Vec<String>)>,
     // The indicator table.
@@ -661,6 +663,7 @@ impl Builder {
             goal_actual: vec![],
             goals_seen_text: false,
             budget_cols: vec![],
+            head_prefix: None,
             budget_row: None,
             budget_rows: vec![],
             cols: vec![],
@@ -705,7 +708,7 @@ impl Builder {
             Label::GoalOverall | Label::GoalAnnual | Label::GoalActual | Label::GoalsBlock => {
                 Section::Goals
             }
-            Label::Budget(_) => Section::Budget,
+            Label::Budget(_) | Label::BudgetPart => Section::Budget,
             Label::Column(Role::Weight | Role::Score) if current == Section::Budget => {
                 Section::Budget
             }
@@ -769,6 +772,12 @@ impl Builder {
                 Some(Section::Indicators)
                     if sec == Section::Budget
                         && matches!(c.label, Some(Label::Column(Role::Weight | Role::Score))) =>
+                {
+                    None
+                }
+                // `预算数` under a broken head (`年初` / `预算数`) is the budget's too.
+                Some(Section::Header)
+                    if sec == Section::Budget && c.label == Some(Label::Field(Field::Budget)) =>
                 {
                     None
                 }
@@ -1013,11 +1022,7 @@ impl Builder {
         if self.goal_cols.0.is_none() {
             for c in texts {
                 if self.goal_annual.is_empty() || self.kind == Kind::Target {
-                    if self.goal_annual.is_empty() || !self.goals_seen_text {
-                        self.goal_annual.push(c.text.clone());
-                    } else {
-                        self.goal_annual.push(c.text.clone());
-                    }
+                    self.goal_annual.push(c.text.clone());
                 } else {
                     self.goal_actual.push(c.text.clone());
                 }
@@ -1084,6 +1089,24 @@ impl Builder {
     fn budget_cells(&mut self, line: usize, cells: &[Cell]) {
         self.kind = Kind::SelfEvaluation;
         for c in cells {
+            // Heads broken over lines: `年初` / `预算数`, `全年` / `执行数`.
+            if self.budget_row.is_none() {
+                if let Some(prefix) = self.head_prefix.take() {
+                    if let Some(Label::Budget(b)) = label_of(&format!("{prefix}{}", c.key)) {
+                        self.budget_cols.push(b);
+                        continue;
+                    }
+                    self.warn(line, &prefix, "预算表中无法归入任何字段的单元格 / a cell of the budget block that fits no field");
+                }
+                if c.label == Some(Label::BudgetPart) {
+                    self.head_prefix = Some(c.key.clone());
+                    continue;
+                }
+                if c.label == Some(Label::Field(Field::Budget)) {
+                    self.budget_cols.push(BudgetCol::Annual);
+                    continue;
+                }
+            }
             match c.label {
                 Some(Label::Budget(b)) => self.budget_cols.push(b),
                 Some(Label::Column(Role::Weight)) => self.budget_cols.push(BudgetCol::Weight),
@@ -1905,6 +1928,43 @@ fn assign_budget(cols: &[BudgetCol], vals: &[String]) -> SelfBudget {
     let mut b = SelfBudget::default();
     let rate_at = vals.iter().position(|v| v.ends_with('%'));
     let dec = |v: &str| Decimal::from_str(&v.replace(',', "")).ok();
+    let set = |b: &mut SelfBudget, c: BudgetCol, v: &str| match c {
+        BudgetCol::Initial => b.initial = dec(v),
+        BudgetCol::Annual => b.annual = dec(v),
+        BudgetCol::Spent => b.spent = dec(v),
+        BudgetCol::Weight => b.weight = dec(v),
+        BudgetCol::Rate => b.rate = Some(v.to_string()),
+        BudgetCol::Score => b.self_score = dec(v),
+    };
+    // The table's own heads, anchored at the rate: the values before it right-aligned to the
+    // heads before 执行率 (a missing cell is the leftmost, as merged cells drop), the values
+    // after it to the heads after (分值 and 得分 stand on either side in different provinces).
+    let rate_col = cols.iter().position(|c| *c == BudgetCol::Rate);
+    if let (Some(r), Some(rc)) = (rate_at, rate_col) {
+        let (before, after) = (&vals[..r], &vals[r + 1..]);
+        for (c, v) in cols[..rc].iter().rev().zip(before.iter().rev()) {
+            set(&mut b, *c, v);
+        }
+        set(&mut b, BudgetCol::Rate, vals[r]);
+        for (c, v) in cols[rc + 1..].iter().zip(after) {
+            set(&mut b, *c, v);
+        }
+        b.ambiguous = before.len() < rc && b.annual.is_some() && b.initial.is_none()
+            && cols[..rc].contains(&BudgetCol::Initial);
+        if b.annual.is_none() && !cols.contains(&BudgetCol::Annual) {
+            b.annual = b.initial;
+        }
+        return b;
+    }
+    if !cols.is_empty() && vals.len() == cols.len() {
+        for (c, v) in cols.iter().zip(&vals) {
+            set(&mut b, *c, v);
+        }
+        if b.annual.is_none() && !cols.contains(&BudgetCol::Annual) {
+            b.annual = b.initial;
+        }
+        return b;
+    }
     if let Some(r) = rate_at {
         b.rate = Some(vals[r].to_string());
         let before = &vals[..r];

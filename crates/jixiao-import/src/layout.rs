@@ -83,6 +83,8 @@ pub(crate) enum Label {
     Column(Role),
     /// A column head of a self-evaluation's budget block.
     Budget(BudgetCol),
+    /// The first half of a budget head broken over lines: `年初` of 年初预算数, `全年`.
+    BudgetPart,
     /// 总分 / 合计 of a self-evaluation table.
     Total,
     /// 其他需要说明事项, 评价结论, 存在问题, 改进措施: text after the indicator table.
@@ -289,12 +291,15 @@ pub(crate) fn label_of(key: &str) -> Option<Label> {
         | "绩效标准" | "指标标准" => {
             Label::Column(Role::Note)
         }
-        "年初预算数" | "年初预算" => Label::Budget(BudgetCol::Initial),
+        "年初预算数" | "年初预算" | "年初预算数(A)" => Label::Budget(BudgetCol::Initial),
         "全年预算数" | "调整后预算数" | "全年预算" | "预算调整数" => {
             Label::Budget(BudgetCol::Annual)
         }
-        "全年执行数" | "预算执行数" | "执行数" | "全年执行" => Label::Budget(BudgetCol::Spent),
-        "执行率" | "预算执行率" => Label::Budget(BudgetCol::Rate),
+        "全年执行数" | "预算执行数" | "执行数" | "全年执行" | "全年执行数(B)" => {
+            Label::Budget(BudgetCol::Spent)
+        }
+        "执行率" | "预算执行率" | "执行率(B/A)" => Label::Budget(BudgetCol::Rate),
+        "年初" | "全年" | "调整后" => Label::BudgetPart,
         "总分" | "合计" | "总计" => Label::Total,
         // Explanations of a column of their own: `指标值说明`, `指标值设定依据`, `评分标准`.
         k if k.chars().count() <= 8
@@ -328,9 +333,7 @@ pub(crate) const RUN_WORDS: [&str; 58] = [
 pub(crate) fn split_run_together(text: &str, ends_line: bool) -> Option<Vec<String>> {
     use std::sync::OnceLock;
     static WORDS: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
-    if text.chars().nth(5).is_none() {
-        return None;
-    }
+    text.chars().nth(5)?;
     let words = WORDS.get_or_init(|| {
         aho_corasick::AhoCorasick::builder()
             .match_kind(aho_corasick::MatchKind::LeftmostLongest)

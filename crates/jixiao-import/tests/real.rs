@@ -451,3 +451,44 @@ fn every_real_table_scores() {
     }
     assert!(tables >= 12, "{tables} tables scored");
 }
+
+/// The budget line of every self-evaluation table against its reading: printed, and counted
+/// as a ratchet (`cargo test -p jixiao-import --test real budget -- --nocapture`).
+#[test]
+fn budget_lines() {
+    let (mut n, mut right) = (0, 0);
+    for (path, exp) in corpus() {
+        let Ok(out) = read_disclosure(&std::fs::read(&path).unwrap()) else { continue };
+        for (ti, et) in tables(&exp).iter().enumerate() {
+            let b = &et["budget"];
+            let (Some(ea), Some(es)) = (
+                dec(&b["annual_budget"]).or_else(|| dec(&b["initial_budget"])),
+                dec(&b["spent"]),
+            ) else {
+                continue;
+            };
+            if b["ambiguous"] == true {
+                continue;
+            }
+            n += 1;
+            let got = out.tables.get(ti).map(|t| &t.table.budget);
+            let ga = got.and_then(|g| g.annual.or(g.initial));
+            let ok = ga == Some(ea) && got.and_then(|g| g.spent) == Some(es);
+            if ok {
+                right += 1;
+            } else {
+                println!(
+                    "{} table {ti}: got {:?} / {:?}, expected {ea} / {es}",
+                    path.file_name().unwrap().to_string_lossy(),
+                    ga,
+                    got.and_then(|g| g.spent)
+                );
+            }
+        }
+    }
+    println!("BUDGETS {right}/{n}");
+    assert!(right * 100 >= n * MIN_BUDGET_PERCENT, "{right}/{n} budget lines right");
+}
+
+/// Budget lines read right, in %, as last measured.
+const MIN_BUDGET_PERCENT: usize = 85;

@@ -7,9 +7,9 @@ fn d(s: &str) -> Decimal {
 
 fn one(target: &str, actual: &str, weight: &str, scheme: &Scheme) -> IndicatorScore {
     let eval = Evaluation {
-        annual_budget: Decimal::new((10_000) as i64, 2),
+        annual_budget: Decimal::new(10_000, 2),
         unit: "元".into(),
-        spent: Decimal::new((10_000) as i64, 2),
+        spent: Decimal::new(10_000, 2),
         budget_weight: None,
         budget_self_score: None,
         indicators: vec![EvalIndicator {
@@ -98,9 +98,9 @@ fn magnitudes_fold_in() {
     );
     let e = score(
         &Evaluation {
-            annual_budget: Decimal::new((100) as i64, 2),
+            annual_budget: Decimal::new(100, 2),
         unit: "元".into(),
-            spent: Decimal::new((100) as i64, 2),
+            spent: Decimal::new(100, 2),
             budget_weight: None,
             budget_self_score: None,
             indicators: vec![EvalIndicator {
@@ -205,9 +205,9 @@ fn form_eval(spent_fen: i64, weights: bool) -> Evaluation {
         self_score: None,
     };
     Evaluation {
-        annual_budget: Decimal::new((1_000_000) as i64, 2),
+        annual_budget: Decimal::new(1_000_000, 2),
         unit: "元".into(),
-        spent: Decimal::new((spent_fen) as i64, 2),
+        spent: Decimal::new(spent_fen, 2),
         budget_weight: None,
         budget_self_score: None,
         indicators: vec![
@@ -283,9 +283,9 @@ fn default_weights_follow_the_scheme() {
 fn a_self_score_inside_a_band_stands() {
     let with_self = |actual: &str, s: &str| {
         let e = Evaluation {
-            annual_budget: Decimal::new((10_000) as i64, 2),
+            annual_budget: Decimal::new(10_000, 2),
         unit: "元".into(),
-            spent: Decimal::new((10_000) as i64, 2),
+            spent: Decimal::new(10_000, 2),
             budget_weight: None,
             budget_self_score: None,
             indicators: vec![EvalIndicator {
@@ -425,8 +425,8 @@ proptest! {
                 self_score: None,
             }
         }).collect();
-        let e = Evaluation { annual_budget: Decimal::new((1_000_000) as i64, 2),
-        unit: "元".into(), spent: Decimal::new((spent) as i64, 2), budget_weight: None, budget_self_score: None, indicators, self_total: None };
+        let e = Evaluation { annual_budget: Decimal::new(1_000_000, 2),
+        unit: "元".into(), spent: Decimal::new(spent, 2), budget_weight: None, budget_self_score: None, indicators, self_total: None };
         let r = score(&e, &scheme).unwrap();
         prop_assert!(r.budget_score >= Decimal::ZERO && r.budget_score <= r.budget_weight);
         for i in &r.indicators {
