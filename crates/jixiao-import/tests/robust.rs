@@ -112,3 +112,55 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, .. ProptestConfig::default() })]
+
+    /// Rows of the wild layouts' words, joined by pipes, single spaces, one per line or with
+    /// nothing at all: forms, tables or a clear error, never a panic.
+    #[test]
+    fn wild_layouts_never_panic(rows in prop::collection::vec(prop::collection::vec(
+        prop::sample::select(vec!["项目名称", "村组干部报酬", "产出指标", "数量指标", "产出指", "标", "指标",
+            "一级指标", "三级指标", "指标性质", "指标值", "度量单位", "权重", "指标方向性", "实际完成值", "分值",
+            "得分", "≥", "≧", "=", "95", "%", "10", "正向指标", "有效", "年初预算数", "全年预算数", "全年执行数",
+            "执行率", "100%", "年度资金总额", "387664.62", "—", "总分", "优", "项目支出绩效自评表",
+            "部门预算项目绩效目标申报表(2023年度)", "金额单位:万元", "(50分)", "產(chǎn)出指標(biāo)",
+            "單位名稱", "预算数", "8,827,620.53", "年初", "(", ")", "", "|", "附件:", "[打印]"]),
+        0..8), 0..40),
+        sep in prop::sample::select(vec![" | ", " ", "", "\n", " |\n"]),
+        end_newline in any::<bool>()) {
+        let mut text = rows.iter().map(|r| format!("| {} |", r.join(sep))).collect::<Vec<_>>().join("\n");
+        if sep.is_empty() || sep == " " {
+            text = rows.iter().map(|r| r.join(sep)).collect::<Vec<_>>().join("\n");
+        }
+        if end_newline {
+            text.push('\n');
+        }
+        match read_disclosure_str(&text) {
+            Ok(out) => {
+                for f in &out.forms {
+                    prop_assert!(!f.form.indicators.is_empty());
+                }
+                for t in &out.tables {
+                    prop_assert!(!t.table.rows.is_empty());
+                    // A table read is always scored, whatever it holds.
+                    let (eval, _) = t.table.to_self_evaluation();
+                    let e = eval.to_evaluation(None).unwrap();
+                    prop_assert!(jixiao_core::score::score(&e, &jixiao_core::score::Scheme::national()).is_ok());
+                }
+            }
+            Err(ReadError::NoForms | ReadError::MissingHeader { .. }) => {}
+            Err(e) => prop_assert!(false, "unexpected error {e}"),
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 500, .. ProptestConfig::default() })]
+
+    /// Arbitrary text with the separators of the wild: never a panic.
+    #[test]
+    fn arbitrary_text_never_panics(s in "([\\PC]{0,12}[|\\t \\n]?){0,30}") {
+        let _ = read_disclosure_str(&s);
+    }
+}
