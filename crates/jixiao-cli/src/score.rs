@@ -73,9 +73,22 @@ pub struct FileTable {
 pub fn read_tables(path: &Path) -> Result<Vec<FileTable>> {
     let bytes = std::fs::read(path)
         .with_context(|| format!("无法读取 / cannot read {}", path.display()))?;
-    let (text, _) = jixiao_import::decode(&bytes).with_context(|| path.display().to_string())?;
-    if text.trim_start().starts_with('{') {
-        let eval: SelfEvaluation = serde_json::from_str(&text).map_err(|e| {
+    let out = if jixiao_import::is_workbook(&bytes) {
+        jixiao_import::read_workbook(&bytes).with_context(|| path.display().to_string())?
+    } else {
+        let (text, _) =
+            jixiao_import::decode(&bytes).with_context(|| path.display().to_string())?;
+        if text.trim_start().starts_with('{') {
+            return read_json_file(path, &text);
+        }
+        jixiao_import::read_disclosure_str(&text).with_context(|| path.display().to_string())?
+    };
+    tables_of(path, out)
+}
+
+fn read_json_file(path: &Path, text: &str) -> Result<Vec<FileTable>> {
+    {
+        let eval: SelfEvaluation = serde_json::from_str(text).map_err(|e| {
             anyhow::anyhow!(
                 "{}：JSON 第{}行第{}列 / line {}, column {}: {e}",
                 path.display(),
@@ -92,14 +105,15 @@ pub fn read_tables(path: &Path) -> Result<Vec<FileTable>> {
                 eval.budget.unit.as_deref().unwrap_or("")
             );
         }
-        return Ok(vec![FileTable {
+        Ok(vec![FileTable {
             table: None,
             eval,
             warnings: vec![],
-        }]);
+        }])
     }
-    let out = jixiao_import::read_disclosure_str(&text)
-        .with_context(|| path.display().to_string())?;
+}
+
+fn tables_of(path: &Path, out: jixiao_import::ReadOutput) -> Result<Vec<FileTable>> {
     if out.tables.is_empty() {
         bail!(
             "{}：没有找到绩效自评表（应有“实际完成值”“得分”等列）/ no self-evaluation table found (expected columns such as 实际完成值 and 得分)",

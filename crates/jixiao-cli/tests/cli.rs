@@ -231,3 +231,23 @@ fn demo_loads_the_seed() {
     env.ok(&["demo"]);
     assert_eq!(env.export(), before);
 }
+
+/// Workbooks import as text does: the seed's forms from an .xlsx (one per sheet) and again from
+/// an .xls (all down one sheet) are the same forms, so the second import changes nothing.
+#[test]
+fn workbooks_import_like_text() {
+    let env = Env::new();
+    let xlsx = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/workbooks/seed-one-per-sheet.xlsx");
+    let xls = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/workbooks/seed-one-sheet.xls");
+    env.ok(&["import", xlsx]);
+    let out = env.run(&["import", xls]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = env.ok(&["import", env.file("seed.txt", SEED).to_str().unwrap()]);
+    assert!(text.contains("未变 / unchanged 8"), "the text's forms are the workbook's: {text}");
+    let forms: serde_json::Value = serde_json::from_str(&env.export()).unwrap();
+    assert_eq!(forms["forms"].as_array().unwrap().len(), 8);
+    let bad = env.file("bad.xlsx", b"PK\x03\x04 this is not a workbook");
+    let out = env.run(&["import", bad.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("工作簿"));
+}

@@ -457,3 +457,18 @@ fn amounts_in_any_unit_and_actuals_as_written() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("美元"));
 }
+
+/// A self-evaluation workbook (`fixtures/workbooks/self-evaluation.xlsx`, written by openpyxl):
+/// amounts in 万元 with four decimals, scored with the unit's own total set against the rules.
+#[test]
+fn a_self_evaluation_workbook() {
+    let env = Env::new();
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/workbooks/self-evaluation.xlsx");
+    let s = env.json_ok(&["score", "--file", path, "--format", "json"]);
+    assert_eq!(s["name"], "农村饮水安全巩固提升");
+    assert_eq!(s["budget"]["unit"], "万元");
+    assert_eq!(s["execution_rate"], "75.00");
+    assert_eq!(s["indicators"][1]["target"], "=100%");
+    assert_eq!(s["total"], "91.33");
+    assert_eq!(s["self_total"], "91.5");
+}

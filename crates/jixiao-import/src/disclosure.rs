@@ -53,6 +53,35 @@ pub fn read_disclosure_str(text: &str) -> Result<ReadOutput, ReadError> {
     reader.finish(last_line)
 }
 
+/// Reads rows whose cells are already apart (a workbook's sheet): each row's number and its
+/// non-empty cells with their column. Read as a tab-separated text would be.
+pub(crate) fn read_rows(
+    rows: impl IntoIterator<Item = (usize, Vec<(usize, String)>)>,
+) -> Result<ReadOutput, ReadError> {
+    let mut reader = Reader {
+        layout: Layout::Tab,
+        ..Reader::default()
+    };
+    let mut last_line = 0;
+    for (line, cells) in rows {
+        last_line = line;
+        let mut cells: Vec<Cell> = cells
+            .into_iter()
+            .filter_map(|(col, text)| {
+                let text = clean_cell(&text);
+                (!text.is_empty()).then(|| make_cell(col, text))
+            })
+            .collect();
+        if let Some(last) = cells.last_mut() {
+            last.last = true;
+        }
+        if !cells.is_empty() {
+            reader.row(Row { line, cells });
+        }
+    }
+    reader.finish(last_line)
+}
+
 /// How the cells of a line are separated, decided once per text.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 enum Layout {
@@ -470,7 +499,8 @@ impl Reader {
                         line: row.line,
                         text: c.text.clone(),
                         message: "表格之外的文字，未读入 / text outside any form, not read".into(),
-                    });
+            place: None,
+        });
                 }
             }
         }
@@ -697,6 +727,7 @@ impl Builder {
             line,
             text: text.to_string(),
             message: message.to_string(),
+            place: None,
         });
     }
 
@@ -1695,7 +1726,8 @@ impl Builder {
                     line: start,
                     text: label.to_string(),
                     message: "表头缺少此项 / the header lacks this field".into(),
-                });
+            place: None,
+        });
             }
         }
         for t in std::mem::take(&mut self.totals) {
@@ -1738,7 +1770,8 @@ impl Builder {
                 line: self.start,
                 text: n.clone(),
                 message: "有表头但没有任何指标行，未读入 / a header with no indicator rows, not read".into(),
-            });
+            place: None,
+        });
         }
         let _ = what;
         if self.cells_seen > 0 && self.name.is_none() && w.is_empty() {
@@ -1746,7 +1779,8 @@ impl Builder {
                 line: self.start,
                 text: String::new(),
                 message: "标题后没有可读的表格 / no readable table after the title".into(),
-            });
+            place: None,
+        });
         }
         w
     }
@@ -1781,25 +1815,19 @@ impl Builder {
                         "预算行“{}”未计分（计分用年度资金总额）/ a budget row not scored (the annual total is)",
                         field_label(*f)
                     ),
+                    place: None,
                 });
             }
         }
         if let Some((_, b)) = pick {
-            let used: Vec<&String> = self
-                .budget_rows
-                .iter()
-                .zip(&rows)
-                .find(|(_, r)| Some(*r as *const _) == picked)
-                .map(|((_, v), _)| v.iter().collect())
-                .unwrap_or_default();
-            let _ = used;
             budget = b.clone();
             if b.ambiguous {
                 warnings.push(Warning {
                     line: self.start,
                     text: String::new(),
                     message: "预算行金额少于列数，按“全年预算数、全年执行数”读取 / the budget row has fewer amounts than columns: read as annual budget and spent".into(),
-                });
+            place: None,
+        });
             }
         }
         let (mut total_weight, mut self_total, mut grade) = (None, None, None);
@@ -1815,7 +1843,8 @@ impl Builder {
                     line: self.last_line,
                     text: t.clone(),
                     message: "自评表的说明文字，未计分 / a remark of the table, not scored".into(),
-                });
+            place: None,
+        });
             }
         }
         match nums.as_slice() {

@@ -6,11 +6,13 @@ mod disclosure;
 mod json;
 mod layout;
 mod selfeval;
+mod workbook;
 
 pub use decode::decode;
 pub use disclosure::{read_disclosure, read_disclosure_str};
 pub use json::read_json;
 pub use selfeval::{ReadSelfTable, SelfBudget, SelfRow, SelfTable};
+pub use workbook::{is_workbook, read_workbook};
 
 use jixiao_core::Form;
 use std::fmt;
@@ -52,8 +54,10 @@ impl ReadOutput {
 /// the input is dropped without one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Warning {
-    /// 1-based line of the input.
+    /// 1-based line of the input (the row, in a workbook).
     pub line: usize,
+    /// In a workbook, the sheet and cell the warning is about (`表3!E17`).
+    pub place: Option<String>,
     /// The text concerned, as written.
     pub text: String,
     /// What happened, in Chinese and English.
@@ -62,6 +66,13 @@ pub struct Warning {
 
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(place) = &self.place {
+            return if self.text.is_empty() {
+                write!(f, "{place}: {}", self.message)
+            } else {
+                write!(f, "{place}: {}：“{}”", self.message, self.text)
+            };
+        }
         if self.text.is_empty() {
             write!(
                 f,
@@ -113,6 +124,8 @@ pub enum ReadError {
         column: usize,
         message: String,
     },
+    #[error("无法读取工作簿（xlsx/xls）：{message} / cannot read the workbook (xlsx/xls): {message}")]
+    Workbook { message: String },
     #[error("文件中只有{count}张绩效自评表，没有申报表；自评表请用 jixiao score --file 读取 / the file holds {count} self-evaluation table(s) and no target form: score them with jixiao score --file")]
     OnlySelfEvaluations { count: usize },
     #[error("第{index}张申报表（JSON）：{message} / form {index} (JSON): {message}")]
@@ -206,9 +219,12 @@ pub fn layout_words() -> &'static [&'static str] {
     layout::RUN_WORDS.as_slice()
 }
 
-/// Reads a file's bytes in whichever format they are: JSON exchange format when the text
-/// starts with `{`, the disclosure text otherwise.
+/// Reads a file's bytes in whichever format they are: a workbook (xlsx, xls), the JSON
+/// exchange format when the text starts with `{`, the disclosure text otherwise.
 pub fn read_any(bytes: &[u8]) -> Result<ReadOutput, ReadError> {
+    if is_workbook(bytes) {
+        return read_workbook(bytes);
+    }
     let (text, encoding) = decode(bytes)?;
     if text.trim_start().starts_with('{') {
         let forms = read_json(&text)?;

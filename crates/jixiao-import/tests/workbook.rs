@@ -1,0 +1,91 @@
+//! Workbooks written by other software (openpyxl, xlwt: `scripts/make-workbooks.py`) in the
+//! layouts finance offices use, read by the same reader as published text.
+
+use jixiao_core::{Money, Op, Target};
+use jixiao_import::{read_any, read_disclosure, ReadError};
+use rust_decimal::Decimal;
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{}/../../fixtures/workbooks/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+/// The seed's forms, in name order (the fixtures were written from the store's export).
+fn seed() -> Vec<jixiao_core::Form> {
+    sorted(read_disclosure(jixiao_import::SEED).unwrap().forms.into_iter().map(|f| f.form).collect())
+}
+
+fn sorted(mut forms: Vec<jixiao_core::Form>) -> Vec<jixiao_core::Form> {
+    forms.sort_by(|a, b| a.name.cmp(&b.name));
+    forms
+}
+
+/// The seed's 8 forms, one per sheet, with merged level cells, amounts as binary floating
+/// point and dates as date cells, read back to the fen and to the character.
+#[test]
+fn one_form_per_sheet_reads_as_the_text_does() {
+    let out = read_any(&fixture("seed-one-per-sheet.xlsx")).unwrap();
+    let got = sorted(out.forms.iter().map(|f| f.form.clone()).collect());
+    assert_eq!(got, seed());
+    assert_eq!(out.indicator_count(), 129);
+    assert_eq!(out.warning_count(), 0);
+}
+
+/// The same forms down one sheet of an .xls, as WPS and older offices save it.
+#[test]
+fn several_forms_down_one_xls_sheet() {
+    let out = read_any(&fixture("seed-one-sheet.xls")).unwrap();
+    let got = sorted(out.forms.iter().map(|f| f.form.clone()).collect());
+    assert_eq!(got, seed());
+    assert_eq!(out.warning_count(), 0);
+}
+
+/// Operator, value and unit in columns of their own; amounts in 万元; weights kept.
+#[test]
+fn split_target_columns_and_wanyuan() {
+    let out = read_any(&fixture("split-target-wanyuan.xlsx")).unwrap();
+    let f = &out.forms[0].form;
+    assert_eq!((f.year, f.name.as_str()), (2024, "乡村道路养护"));
+    assert_eq!(f.funds.annual_total, Some(Money::from_fen(234_567_800)));
+    let t: Vec<(&str, String, Option<Decimal>)> = f
+        .indicators
+        .iter()
+        .map(|i| (i.name.as_str(), i.target.display(), i.weight))
+        .collect();
+    assert_eq!(t[0], ("养护里程", "≥120公里".to_string(), Some(Decimal::from(20))));
+    assert_eq!(t[1].1, "≥15座", "the merged level cells carry down");
+    assert_eq!(f.indicators[1].level1.name(), "产出指标");
+    assert_eq!(t[3].1, "≤2万元");
+    assert!(matches!(f.indicators[4].target, Target::Qualitative { ref text } if text == "明显改善"));
+    assert!(matches!(f.indicators[5].target, Target::Quantitative { op: Op::Ge, .. }));
+}
+
+/// A 项目支出绩效自评表 workbook: amounts in 万元 with four decimals, the published total.
+#[test]
+fn a_self_evaluation_workbook() {
+    let out = read_any(&fixture("self-evaluation.xlsx")).unwrap();
+    let t = &out.tables[0].table;
+    assert_eq!(t.name, "农村饮水安全巩固提升");
+    assert_eq!(t.funds_unit, "万元");
+    assert_eq!(t.budget.annual, Some("38.7665".parse().unwrap()));
+    assert_eq!(t.budget.spent, Some("29.0749".parse().unwrap()));
+    assert_eq!(t.rows.len(), 4);
+    assert_eq!((t.rows[0].target.as_str(), t.rows[0].actual.as_str()), ("≥12处", "10处"));
+    assert_eq!(t.self_total, Some("91.5".parse().unwrap()));
+    let (eval, _) = t.to_self_evaluation();
+    let s = jixiao_core::score::score(&eval.to_evaluation(None).unwrap(), &jixiao_core::score::Scheme::national()).unwrap();
+    assert_eq!(s.execution_rate.to_string(), "75.00");
+}
+
+/// What is not a workbook, or a broken one, is refused with a clear error; never a panic.
+#[test]
+fn broken_workbooks_are_refused() {
+    let good = fixture("seed-one-per-sheet.xlsx");
+    for cut in [10, good.len() / 3, good.len() / 2, good.len() - 10] {
+        match read_any(&good[..cut]) {
+            Err(e) => assert!(matches!(e, ReadError::Workbook { .. }), "{e}"),
+            Ok(out) => assert!(!out.forms.is_empty()),
+        }
+    }
+    let xls = fixture("seed-one-sheet.xls");
+    assert!(read_any(&xls[..xls.len() / 2]).is_err());
+}
