@@ -7,6 +7,9 @@
   seed-one-sheet.xls        the same 8 forms down one sheet, saved as .xls (WPS, older offices)
   split-target-wanyuan.xlsx a form with operator / value / unit columns and amounts in 万元
   self-evaluation.xlsx      a 项目支出绩效自评表 (财预〔2020〕10号) with amounts in 万元, 4 decimals
+  moe-three-columns.xlsx    the layout of a ministry's project system: three target columns
+                            (总体 / 第一年度 / 第二年度), every 二级指标 owning a merged block of
+                            three rows used or not, units inside names, notes beside the table
 
 Input: the seed as jixiao's JSON exchange format on stdin, e.g.
     jixiao --db /tmp/x.db import fixtures/shanghai-bigdata-center-2023.txt
@@ -184,6 +187,54 @@ def main():
         ws.append(r)
     as_text(ws)
     wb.save(OUT + "self-evaluation.xlsx")
+
+    moe_three_columns()
+
+
+def moe_three_columns():
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"
+    put = lambda ref, v: ws.__setitem__(ref, v)
+    put("A1", "职业教育数字媒体艺术专业教学资源库")
+    put("A2", "项目支出绩效目标申报表")
+    put("A3", "（2022年度）")
+    put("A4", "项目名称"); put("D4", "数字媒体艺术专业教学资源库建设")
+    put("A5", "实施单位"); put("D5", "某职业技术学院")
+    put("A6", "项目资金（万元）"); put("D6", "年度资金总额"); put("F6", 500.0)
+    put("A7", "年度目标"); put("D7", "建成资源库并上线运行，注册用户不少于2万人。")
+    put("A8", "一级指标"); put("B8", "二级指标"); put("C8", "三级指标"); put("E8", "指标值")
+    put("E9", "总体"); put("G9", "第一年度"); put("H9", "第二年度")
+    put("J7", "说明：1.不要修改表结构。")
+    put("J8", "2.实施期目标不允许增加行。")
+    rows = [
+        (10, "产出指标", "数量指标", "用户数（人）", "≥20000", "≥8000", "≥12000"),
+        (11, None, None, "颗粒化资源量（个）", "≥6000", "≥3000", "≥3000"),
+        (13, None, "质量指标", "活跃资源占比（%）", "≥60%", "≥50%", "≥60%"),
+        (16, None, "时效指标", "建设任务完成及时率(%)", "=100%", "=100%", "=100%"),
+        (22, "效益指标", "社会效益指标", "社会学习用户数（人）", "≥5000", "≥2000", "≥3000"),
+        (25, None, "可持续影响", "资源年更新比例（%）", "≥10%", "≥10%", "≥10%"),
+        (34, "满意度指标", "服务对象满意度指标", "在校生使用满意度（%）", "≥85%", "≥85%", "≥85%"),
+    ]
+    for r, l1, l2, name, total, y1, y2 in rows:
+        if l1:
+            put("A%d" % r, l1)
+        if l2:
+            put("B%d" % r, l2)
+        put("C%d" % r, name)
+        put("E%d" % r, total)
+        put("G%d" % r, y1)
+        put("H%d" % r, y2)
+    for ref in ["A1:H1", "A2:H2", "A3:H3", "A4:C4", "D4:H4", "A5:C5", "D5:H5", "A6:C6", "D6:E6",
+                "F6:H6", "A7:C7", "D7:H7", "A8:A9", "B8:B9", "C8:D9", "E8:H8", "E9:F9",
+                "A10:A21", "B10:B12", "B13:B15", "B16:B18", "B19:B21", "A22:A33", "B22:B24",
+                "B25:B27", "B28:B30", "B31:B33", "A34:A37", "B34:B37"]:
+        ws.merge_cells(ref)
+    for r in range(10, 38):
+        ws.merge_cells("C%d:D%d" % (r, r))
+        ws.merge_cells("E%d:F%d" % (r, r))
+    as_text(ws)
+    wb.save(OUT + "moe-three-columns.xlsx")
 
 
 if __name__ == "__main__":

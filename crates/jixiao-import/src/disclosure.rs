@@ -60,6 +60,7 @@ pub(crate) fn read_rows(
 ) -> Result<ReadOutput, ReadError> {
     let mut reader = Reader {
         layout: Layout::Tab,
+        grid: true,
         ..Reader::default()
     };
     let mut last_line = 0;
@@ -402,6 +403,8 @@ enum Finished {
 #[derive(Default)]
 struct Reader {
     layout: Layout,
+    /// The rows are a worksheet's: a new row is always a new indicator row.
+    grid: bool,
     forms: Vec<ReadForm>,
     tables: Vec<ReadSelfTable>,
     current: Option<Builder>,
@@ -439,6 +442,7 @@ impl Reader {
             let mut b = Builder::new(row.line, kind, self.layout);
             b.year = year.or(self.year);
             b.titled = true;
+            b.grid = self.grid;
             self.current = Some(b);
             if rest.len() > 1 {
                 self.feed(Row {
@@ -476,6 +480,7 @@ impl Reader {
                 };
                 let mut b = Builder::new(row.line, kind, self.layout);
                 b.year = self.year;
+                b.grid = self.grid;
                 self.current = Some(b);
             }
             Some(b) if names_project && b.name.is_some() && !b.wide() => {
@@ -483,6 +488,7 @@ impl Reader {
                 self.close();
                 let mut b = Builder::new(row.line, kind, self.layout);
                 b.year = self.year;
+                b.grid = self.grid;
                 self.current = Some(b);
             }
             _ => {}
@@ -615,6 +621,8 @@ fn strong(role: Role, c: &Cell) -> bool {
 
 struct Builder {
     kind: Kind,
+    /// A worksheet's rows (see `Reader::grid`).
+    grid: bool,
     /// The kind was given by the table's title, not guessed from its columns.
     titled: bool,
     layout: Layout,
@@ -670,6 +678,7 @@ impl Builder {
     fn new(line: usize, kind: Kind, layout: Layout) -> Builder {
         Builder {
             kind,
+            grid: false,
             titled: false,
             layout,
             start: line,
@@ -1264,7 +1273,8 @@ impl Builder {
             match &self.record {
                 Some(rec) => {
                     let continues = if line_start {
-                        !self.complete(rec) || self.strong_fit(rec, c)
+                        // A worksheet's row is a row: an empty target cell is an empty target.
+                        !self.grid && (!self.complete(rec) || self.strong_fit(rec, c))
                     } else {
                         true
                     };
@@ -1274,7 +1284,8 @@ impl Builder {
                     // A cell left over at the end of a complete row is an extra cell of that
                     // row (a column the heads did not name), not the next indicator.
                     let complete = self.record.as_ref().is_some_and(|r| self.complete(r));
-                    if !line_start && c.last && complete && self.layout != Layout::Space {
+                    // In a worksheet a row's leftover cells are that row's, wherever they stand.
+                    if !line_start && complete && (self.grid || c.last && self.layout != Layout::Space) {
                         self.warn(line, &c.text, "指标行多出的单元格 / an extra cell in an indicator row");
                         continue;
                     }
@@ -1343,7 +1354,9 @@ impl Builder {
         }
         for j in rec.next_role..self.roles.len() {
             let role = self.roles[j];
-            if accepts(role, c) {
+            // In a worksheet a text column is known by where it stands.
+            let text_column = self.grid && matches!(role, Role::Note | Role::Reason);
+            if text_column || accepts(role, c) {
                 rec.vals.push((role, c.text.clone()));
                 rec.next_role = j + 1;
                 return true;
@@ -1444,8 +1457,13 @@ impl Builder {
             self.warn(line, &name, "指标没有二级指标 / the indicator has no level 2");
         }
         if self.kind == Kind::Target {
-            if let Some(v) = rec.get(Role::Note) {
-                let v = v.to_string();
+            let notes: Vec<String> = rec
+                .vals
+                .iter()
+                .filter(|(r, _)| *r == Role::Note)
+                .map(|(_, v)| v.clone())
+                .collect();
+            for v in notes {
                 self.warn(line, &v, &format!("说明（“{name}”）读出，申报表未保存此列 / an explanation column, not kept by the form"));
             }
             if let Some(v) = rec.get(Role::Weight).filter(|v| number(v).is_none()) {
@@ -1622,6 +1640,7 @@ impl Builder {
             return;
         }
         let mut next = Builder::new(self.last_line, self.kind, self.layout);
+        next.grid = self.grid;
         next.year = self.year;
         next.department = self.department.clone();
         next.implementer = self.implementer.clone();
@@ -1906,6 +1925,11 @@ fn finalize_roles(cols: &[Role], kind: Kind) -> Vec<Role> {
         let group: Vec<Role> = cols.drain(a..b).collect();
         let t0 = targets[0];
         cols.splice(t0..=t0, group);
+    }
+    // 指标值 over 总体 | 第一年度 | 第二年度: the parent head is not a column of its own.
+    let targets: Vec<usize> = (0..cols.len()).filter(|&i| cols[i] == Role::Target).collect();
+    if targets.len() >= 2 {
+        cols.remove(targets[0]);
     }
     if !cols.contains(&Role::Target) {
         cols.insert(0, Role::Target);

@@ -278,6 +278,11 @@ pub(crate) fn label_of(key: &str) -> Option<Label> {
             Label::Column(Role::Target)
         }
         "度量单位" | "计量单位" => Label::Column(Role::Unit),
+        // Several periods under 指标值: the whole period's is the target, the years' notes.
+        "总体" | "总体指标值" | "实施期" => Label::Column(Role::Target),
+        "第一年度" | "第二年度" | "第三年度" | "第一年" | "第二年" | "第三年" => {
+            Label::Column(Role::Note)
+        }
         "权重" | "指标权重" | "权重(%)" | "权重分值" => Label::Column(Role::Weight),
         "分值" => Label::Column(Role::Weight),
         "指标方向性" | "指标方向" | "方向" => Label::Column(Role::Direction),

@@ -5,7 +5,7 @@
 //! money is then exact to the fen or refused with a warning. Dates become `YYYY-MM-DD`.
 
 use crate::{ReadError, ReadOutput};
-use calamine::{open_workbook_auto_from_rs, Data, Reader};
+use calamine::{open_workbook_auto_from_rs, Data, Dimensions, Range, Reader, Sheets};
 use rust_decimal::prelude::FromPrimitive;
 use rust_decimal::Decimal;
 use std::io::Cursor;
@@ -35,16 +35,32 @@ pub fn read_workbook(bytes: &[u8]) -> Result<ReadOutput, ReadError> {
             }
         };
         let (row0, col0) = range.start().unwrap_or((0, 0));
+        let merged = match &mut book {
+            Sheets::Xlsx(x) => x.merge_cells_by_sheet_name(&name).unwrap_or_default(),
+            Sheets::Xls(x) => x.merge_cells_by_sheet_name(&name).unwrap_or_default(),
+            _ => vec![],
+        };
+        let right = table_right(&range, &merged);
         let mut rows: Vec<(usize, Vec<(usize, String)>)> = Vec::with_capacity(range.height());
         let mut texts: Vec<Vec<(usize, String)>> = Vec::with_capacity(range.height());
+        let mut outside = vec![];
         for (r, row) in range.rows().enumerate() {
-            let cells: Vec<(usize, String)> = row
+            let (cells, beyond): (Vec<(usize, String)>, Vec<(usize, String)>) = row
                 .iter()
                 .enumerate()
                 .filter_map(|(c, d)| cell_text(d).map(|t| (col0 as usize + c, t)))
-                .collect();
+                .partition(|(c, _)| right.is_none_or(|x| *c <= x));
+            let line = row0 as usize + r + 1;
+            for (c, t) in beyond {
+                outside.push(crate::Warning {
+                    line,
+                    place: Some(format!("{name}!{}{line}", column_name(c))),
+                    text: t,
+                    message: "表格右侧空列之外的文字（如填表说明），未读入 / text beyond the table's empty column (notes on filling it in), not read".into(),
+                });
+            }
             texts.push(cells.clone());
-            rows.push((row0 as usize + r + 1, cells));
+            rows.push((line, cells));
         }
         let sheet = match crate::disclosure::read_rows(rows) {
             Ok(s) => s,
@@ -76,11 +92,43 @@ pub fn read_workbook(bytes: &[u8]) -> Result<ReadOutput, ReadError> {
             place(&mut w);
             out.warnings.push(w);
         }
+        out.warnings.extend(outside);
     }
     if out.forms.is_empty() && out.tables.is_empty() {
         return Err(first_error.unwrap_or(ReadError::NoForms));
     }
     Ok(out)
+}
+
+/// The last column of the table: the table's columns run from its first used column to the
+/// first column that no cell and no merged region touches; notes written further right
+/// (filling instructions beside a template) are not the table's. `None` when nothing is
+/// beyond such a gap.
+fn table_right(range: &Range<Data>, merged: &[Dimensions]) -> Option<usize> {
+    let (_, col0) = range.start()?;
+    let (_, col1) = range.end()?;
+    let width = (col1 - col0 + 1) as usize;
+    let mut used = vec![false; width];
+    for row in range.rows() {
+        for (c, d) in row.iter().enumerate() {
+            if !matches!(d, Data::Empty) {
+                used[c] = true;
+            }
+        }
+    }
+    for m in merged {
+        for c in m.start.1..=m.end.1 {
+            if let Some(u) = c.checked_sub(col0).and_then(|k| used.get_mut(k as usize)) {
+                *u = true;
+            }
+        }
+    }
+    let first = used.iter().position(|u| *u)?;
+    let gap = used[first..].iter().position(|u| !*u)? + first;
+    used[gap..]
+        .iter()
+        .any(|u| *u)
+        .then_some(col0 as usize + gap - 1)
 }
 
 /// A cell as text: numbers as exact decimals, dates as `YYYY-MM-DD`; `None` when empty.

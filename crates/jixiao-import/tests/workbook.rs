@@ -89,3 +89,39 @@ fn broken_workbooks_are_refused() {
     let xls = fixture("seed-one-sheet.xls");
     assert!(read_any(&xls[..xls.len() / 2]).is_err());
 }
+
+/// A ministry system's template, filled in: three target columns (总体 / 第一年度 / 第二年度),
+/// a merged block of three rows for every level 2 whether used or not, units inside names, and
+/// filling instructions beside the table. The whole period's target is read, the years' are
+/// kept in warnings, the instructions are reported as outside the table.
+#[test]
+fn three_target_columns_and_notes_beside_the_table() {
+    let out = read_any(&fixture("moe-three-columns.xlsx")).unwrap();
+    let f = &out.forms[0].form;
+    assert_eq!((f.year, f.name.as_str()), (2022, "数字媒体艺术专业教学资源库建设"));
+    assert_eq!(f.funds.annual_total, Some(Money::from_fen(500_000_000)));
+    let got: Vec<(&str, &str, String)> = f
+        .indicators
+        .iter()
+        .map(|i| (i.level2.map_or("", |l| l.name()), i.name.as_str(), i.target.display()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("数量指标", "用户数（人）", "≥20000".to_string()),
+            ("数量指标", "颗粒化资源量（个）", "≥6000".into()),
+            ("质量指标", "活跃资源占比（%）", "≥60%".into()),
+            ("时效指标", "建设任务完成及时率(%)", "=100%".into()),
+            ("社会效益指标", "社会学习用户数（人）", "≥5000".into()),
+            ("可持续影响指标", "资源年更新比例（%）", "≥10%".into()),
+            ("服务对象满意度指标", "在校生使用满意度（%）", "≥85%".into()),
+        ]
+    );
+    let w = &out.forms[0].warnings;
+    assert!(w.iter().any(|w| w.text == "≥8000" && w.place.as_deref() == Some("Sheet1!G10")), "{w:#?}");
+    assert!(w.iter().any(|w| w.text == "≥12000" && w.place.as_deref() == Some("Sheet1!H10")), "{w:#?}");
+    assert!(out
+        .warnings
+        .iter()
+        .any(|w| w.place.as_deref() == Some("Sheet1!J8") && w.text.contains("实施期目标")));
+}
