@@ -10,6 +10,9 @@ use rust_decimal::prelude::FromPrimitive;
 use rust_decimal::Decimal;
 use std::io::Cursor;
 
+/// A non-empty cell of a sheet: its column and its text.
+type SheetCell = (usize, String);
+
 /// Whether the bytes are a workbook: a ZIP container (`.xlsx`) or an OLE compound file (`.xls`).
 pub fn is_workbook(bytes: &[u8]) -> bool {
     bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1])
@@ -45,7 +48,7 @@ pub fn read_workbook(bytes: &[u8]) -> Result<ReadOutput, ReadError> {
         let mut texts: Vec<Vec<(usize, String)>> = Vec::with_capacity(range.height());
         let mut outside = vec![];
         for (r, row) in range.rows().enumerate() {
-            let (cells, beyond): (Vec<(usize, String)>, Vec<(usize, String)>) = row
+            let (cells, beyond): (Vec<SheetCell>, Vec<SheetCell>) = row
                 .iter()
                 .enumerate()
                 .filter_map(|(c, d)| cell_text(d).map(|t| (col0 as usize + c, t)))
