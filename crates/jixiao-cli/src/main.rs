@@ -58,9 +58,12 @@ enum Command {
         /// 导出格式 / output format
         #[arg(long, value_enum, default_value_t = Format::Json)]
         format: Format,
-        /// 输出文件（默认标准输出）/ output file (default: standard output)
+        /// 输出文件（默认标准输出；xlsx 必须给出）/ output file (default: standard output; required for xlsx)
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// 只导出这些申报表（ID 或其前缀；不写则全部）/ only these forms (IDs or prefixes; all when none)
+        #[arg(value_name = "ID")]
+        ids: Vec<String>,
     },
     /// 智能审核：按规则检查申报表（文件或已存的 ID；不写则检查全部）/ review forms by the rules (files or stored IDs; all stored forms when none is given)
     Check {
@@ -184,7 +187,10 @@ enum OrgCommand {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
+    /// 交换格式 JSON / the JSON exchange format
     Json,
+    /// Excel 工作簿，每张申报表一页，官方版式 / an Excel workbook, a sheet per form in the official layout
+    Xlsx,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -306,16 +312,37 @@ async fn run(cli: Cli) -> Result<()> {
             print!("{}", jixiao_export::form_table(&form, terminal_width()));
             Ok(())
         }
-        Command::Export {
-            format: Format::Json,
-            out,
-        } => {
+        Command::Export { format, out, ids } => {
             let store = open_store(&db_path(cli.db, false)?).await?;
-            let json = jixiao_export::to_json(&store.all().await?);
+            let forms = if ids.is_empty() {
+                store.all().await?
+            } else {
+                let mut forms = Vec::with_capacity(ids.len());
+                for id in &ids {
+                    let id = store.resolve(id).await?;
+                    forms.push(
+                        store
+                            .get(&id)
+                            .await?
+                            .with_context(|| format!("找不到申报表 / no form {id}"))?,
+                    );
+                }
+                forms
+            };
+            let bytes = match format {
+                Format::Json => jixiao_export::to_json(&forms).into_bytes(),
+                Format::Xlsx => {
+                    if out.is_none() {
+                        bail!("导出 xlsx 请用 --out 指定文件 / give the workbook a file with --out");
+                    }
+                    jixiao_export::forms_xlsx(&forms)
+                        .map_err(|e| anyhow::anyhow!("无法生成工作簿 / cannot write the workbook: {e}"))?
+                }
+            };
             match out {
-                Some(path) => write_atomically(&path, json.as_bytes()),
+                Some(path) => write_atomically(&path, &bytes),
                 None => {
-                    std::io::stdout().write_all(json.as_bytes())?;
+                    std::io::stdout().write_all(&bytes)?;
                     Ok(())
                 }
             }

@@ -1,5 +1,9 @@
-//! Writers for jixiao: the JSON exchange format and the form as the official table in a
-//! terminal. Writers are pure: they return text, the caller decides where it goes.
+//! Writers for jixiao: the JSON exchange format, workbooks in the official layout, and the
+//! form as the official table in a terminal. Writers are pure: they return text or bytes, the
+//! caller decides where they go.
+
+mod xlsx;
+pub use xlsx::forms_xlsx;
 
 use comfy_table::{presets::UTF8_FULL, Cell, ContentArrangement, Table};
 use jixiao_core::{Form, Money};

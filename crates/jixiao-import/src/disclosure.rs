@@ -854,7 +854,7 @@ impl Builder {
             Section::Totals => self.totals.extend(
                 cells
                     .iter()
-                    .filter(|c| !matches!(c.label, Some(Label::Total | Label::Remarks)))
+                    .filter(|c| c.label.is_none())
                     .map(|c| c.text.clone()),
             ),
         }

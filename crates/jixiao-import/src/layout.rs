@@ -251,7 +251,8 @@ pub(crate) fn label_of(key: &str) -> Option<Label> {
             Label::Field(Budget)
         }
         "项目负责人" | "项目负责人及电话" | "联系电话" | "项目属性" | "项目起止时间" | "项目期"
-        | "项目期限" | "资金来源" | "归口科室" | "年初安排金额(万元)" | "部门" => {
+        | "项目期限" | "资金来源" | "归口科室" | "年初安排金额(万元)" | "部门" | "填报人" | "填表人"
+        | "填报日期" | "填表日期" | "填报单位(盖章)" | "填报单位" => {
             Label::Field(Unkept)
         }
         "项目资金(元)" | "项目资金" | "项目资金(单位:元)" | "资金情况(元)" | "金额单位:元"
@@ -489,11 +490,12 @@ pub(crate) fn is_points_cell(key: &str) -> bool {
 /// Page furniture and sign-off lines after a table (`附件:`, `[打印]`, `扫一扫…`, `填报人:`,
 /// `…审核意见`, `(盖章)`): the table has ended.
 pub(crate) fn footer_cell(key: &str) -> bool {
-    const STARTS: [&str; 22] = [
+    const STARTS: [&str; 25] = [
         "附件", "扫一扫", "[下载]", "[打印]", "[关闭]", "打印本页", "关闭窗口", "责任编辑", "分享到",
         "上一篇", "下一篇", "填报人", "填表人", "单位负责人", "财务负责人", "项目负责人:", "(盖章)",
-        "盖章", "【打印", "【关闭", "相关附件", "附表",
+        "盖章", "【打印", "【关闭", "相关附件", "附表", "填报单位", "填报日期", "填表日期",
     ];
+    let key = key.trim_end_matches(':');
     STARTS.iter().any(|w| key.starts_with(w))
         || key.ends_with("审核意见")
         || key.ends_with("(盖章)")

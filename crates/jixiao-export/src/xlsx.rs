@@ -1,0 +1,257 @@
+//! Workbooks that look like the official forms, not like data dumps: one sheet per
+//! 项目支出绩效目标申报表 in the central layout (财预〔2015〕88号), with the title, the header
+//! and funds blocks, the goals, the indicator table with its level cells merged, borders,
+//! column widths, wrapped text, A4 landscape with the table's head repeated on every page,
+//! and the sign-off lines. Money is written as numbers with two decimals and thousands
+//! separators, dates as dates: a finance office can sum and sort them.
+
+use jixiao_core::{Form, Money};
+use rust_xlsxwriter::{
+    ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
+};
+
+/// The forms as a workbook, one sheet each (named by position: `表1`, `表2` …, since project
+/// names are longer than Excel's 31 characters and may repeat).
+pub fn forms_xlsx(forms: &[Form]) -> Result<Vec<u8>, XlsxError> {
+    let mut book = Workbook::new();
+    let f = Formats::new();
+    for (n, form) in forms.iter().enumerate() {
+        let sheet = book.add_worksheet();
+        sheet.set_name(format!("表{}", n + 1))?;
+        write_form(sheet, form, &f)?;
+    }
+    if forms.is_empty() {
+        book.add_worksheet().set_name("表1")?;
+    }
+    book.save_to_buffer()
+}
+
+/// A funds label and its amount.
+type FundCell<'a> = (&'a str, Option<Money>);
+
+struct Formats {
+    title: Format,
+    year: Format,
+    label: Format,
+    text: Format,
+    money: Format,
+    date: Format,
+    number: Format,
+    plain: Format,
+}
+
+impl Formats {
+    fn new() -> Formats {
+        let cell = Format::new()
+            .set_border(FormatBorder::Thin)
+            .set_align(FormatAlign::VerticalCenter)
+            .set_text_wrap()
+            .set_font_size(10);
+        Formats {
+            title: Format::new()
+                .set_bold()
+                .set_font_size(16)
+                .set_align(FormatAlign::Center)
+                .set_align(FormatAlign::VerticalCenter),
+            year: Format::new().set_align(FormatAlign::Center),
+            label: cell
+                .clone()
+                .set_bold()
+                .set_align(FormatAlign::Center)
+                .set_background_color("#F2F2F2"),
+            text: cell.clone(),
+            money: cell.clone().set_num_format("#,##0.00"),
+            date: cell.clone().set_num_format("yyyy-mm-dd"),
+            number: cell.clone().set_num_format("0.##"),
+            plain: Format::new().set_font_size(10),
+        }
+    }
+}
+
+/// Yuan as a number: exact fen divided by 100 (the cell is a binary float, as every number in a
+/// workbook is; reading it back rounds to the fen).
+fn yuan(m: Money) -> f64 {
+    m.fen() as f64 / 100.0
+}
+
+fn write_form(ws: &mut Worksheet, form: &Form, f: &Formats) -> Result<(), XlsxError> {
+    const LAST: u16 = 5;
+    for (col, width) in [(0, 12.0), (1, 16.0), (2, 22.0), (3, 40.0), (4, 22.0), (5, 10.0)] {
+        ws.set_column_width(col, width)?;
+    }
+    ws.merge_range(0, 0, 0, LAST, "项目支出绩效目标申报表", &f.title)?;
+    ws.set_row_height(0, 28)?;
+    ws.merge_range(1, 0, 1, LAST, &format!("（{}年度）", form.year), &f.year)?;
+
+    let label = |ws: &mut Worksheet, r: u32, c: u16, s: &str| -> Result<(), XlsxError> {
+        ws.write_string_with_format(r, c, s, &f.label).map(|_| ())
+    };
+    let text = |ws: &mut Worksheet, r: u32, c: u16, s: &str| -> Result<(), XlsxError> {
+        ws.write_string_with_format(r, c, s, &f.text).map(|_| ())
+    };
+    label(ws, 2, 0, "项目名称")?;
+    text(ws, 2, 1, &form.name)?;
+    label(ws, 2, 2, "项目性质")?;
+    text(ws, 2, 3, &form.nature)?;
+    label(ws, 2, 4, "项目类别")?;
+    text(ws, 2, 5, &form.category)?;
+    label(ws, 3, 0, "主管部门")?;
+    text(ws, 3, 1, &form.department)?;
+    label(ws, 3, 2, "实施单位")?;
+    ws.merge_range(3, 3, 3, LAST, &form.implementer, &f.text)?;
+    label(ws, 4, 0, "计划开始日期")?;
+    label(ws, 4, 2, "计划完成日期")?;
+    for (c, d) in [(1u16, form.start_date), (3, form.end_date)] {
+        match d {
+            Some(d) => {
+                let dt = ExcelDateTime::from_ymd(
+                    u16::try_from(chrono::Datelike::year(&d)).unwrap_or(1900),
+                    chrono::Datelike::month(&d) as u8,
+                    chrono::Datelike::day(&d) as u8,
+                )?;
+                ws.write_datetime_with_format(4, c, &dt, &f.date)?;
+            }
+            None => {
+                ws.write_blank(4, c, &f.text)?;
+            }
+        }
+    }
+    ws.write_blank(4, 4, &f.text)?;
+    ws.write_blank(4, 5, &f.text)?;
+
+    // Funds: the project's on the left, the year's on the right.
+    ws.merge_range(5, 0, 8, 0, "项目资金（元）", &f.label)?;
+    let fu = &form.funds;
+    let rows: [(Option<FundCell>, FundCell); 4] = [
+        (Some(("项目资金总额", fu.total)), ("年度资金申请总额", fu.annual_total)),
+        (
+            Some(("其中：财政资金", fu.fiscal)),
+            ("其中：当年财政拨款", fu.annual_appropriation),
+        ),
+        (None, ("上年结转资金", fu.annual_carryover)),
+        (Some(("其他资金", fu.other)), ("其他资金", fu.annual_other)),
+    ];
+    for (k, (left, right)) in rows.iter().enumerate() {
+        let r = 5 + k as u32;
+        for (c, pair) in [(1u16, *left), (3, Some(*right))] {
+            match pair {
+                Some((l, m)) => {
+                    label(ws, r, c, l)?;
+                    match m {
+                        Some(m) => ws.write_number_with_format(r, c + 1, yuan(m), &f.money)?,
+                        None => ws.write_blank(r, c + 1, &f.money)?,
+                    };
+                }
+                None => {
+                    ws.write_blank(r, c, &f.text)?;
+                    ws.write_blank(r, c + 1, &f.text)?;
+                }
+            }
+        }
+        ws.write_blank(r, 5, &f.text)?;
+    }
+
+    // Goals, side by side.
+    ws.merge_range(9, 0, 10, 0, "项目绩效目标", &f.label)?;
+    ws.merge_range(9, 1, 9, 2, "项目总目标", &f.label)?;
+    ws.merge_range(9, 3, 9, LAST, "年度总体目标", &f.label)?;
+    ws.merge_range(10, 1, 10, 2, &form.goal_overall, &f.text)?;
+    ws.merge_range(10, 3, 10, LAST, &form.goal_annual, &f.text)?;
+    let longest = form.goal_overall.chars().count().max(form.goal_annual.chars().count());
+    ws.set_row_height(10, (15 * (1 + longest / 40)).min(400) as f64)?;
+
+    // The indicator table, its head repeated on every printed page.
+    let head = 11u32;
+    let weights = form.indicators.iter().any(|i| i.weight.is_some());
+    label(ws, head, 1, "一级指标")?;
+    label(ws, head, 2, "二级指标")?;
+    label(ws, head, 3, "三级指标")?;
+    label(ws, head, 4, "指标值")?;
+    if weights {
+        label(ws, head, 5, "权重")?;
+    } else {
+        ws.write_blank(head, 5, &f.label)?;
+    }
+    let first = head + 1;
+    let n = form.indicators.len() as u32;
+    if n > 0 {
+        if n > 1 {
+            ws.merge_range(head, 0, head + n, 0, "绩效指标", &f.label)?;
+        } else {
+            ws.merge_range(head, 0, head + 1, 0, "绩效指标", &f.label)?;
+        }
+    } else {
+        label(ws, head, 0, "绩效指标")?;
+    }
+    // Level cells merged over their runs.
+    let inds = &form.indicators;
+    let mut i = 0;
+    while i < inds.len() {
+        let l1 = inds[i].level1;
+        let mut j = i;
+        while j < inds.len() && inds[j].level1 == l1 {
+            j += 1;
+        }
+        merge_or_write(ws, first + i as u32, first + j as u32 - 1, 1, l1.name(), &f.text)?;
+        let mut k = i;
+        while k < j {
+            let l2 = inds[k].level2;
+            let mut m = k;
+            while m < j && inds[m].level2 == l2 {
+                m += 1;
+            }
+            merge_or_write(
+                ws,
+                first + k as u32,
+                first + m as u32 - 1,
+                2,
+                l2.map_or("", |l| l.name()),
+                &f.text,
+            )?;
+            k = m;
+        }
+        i = j;
+    }
+    for (k, ind) in inds.iter().enumerate() {
+        let r = first + k as u32;
+        text(ws, r, 3, &ind.name)?;
+        // The target as the form wrote it: always text, never a formula (`=100%`).
+        text(ws, r, 4, &ind.raw)?;
+        match ind.weight {
+            Some(w) => {
+                let w: f64 = w.to_string().parse().unwrap_or(0.0);
+                ws.write_number_with_format(r, 5, w, &f.number)?;
+            }
+            None => {
+                ws.write_blank(r, 5, &f.text)?;
+            }
+        }
+    }
+    let end = first + n + 1;
+    ws.write_string_with_format(end, 0, "填报单位（盖章）：", &f.plain)?;
+    ws.write_string_with_format(end, 2, "填报人：", &f.plain)?;
+    ws.write_string_with_format(end, 3, "联系电话：", &f.plain)?;
+    ws.write_string_with_format(end, 4, "填报日期：", &f.plain)?;
+
+    ws.set_landscape();
+    ws.set_paper_size(9); // A4
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_repeat_rows(head, head)?;
+    Ok(())
+}
+
+fn merge_or_write(
+    ws: &mut Worksheet,
+    first: u32,
+    last: u32,
+    col: u16,
+    s: &str,
+    f: &Format,
+) -> Result<(), XlsxError> {
+    if last > first {
+        ws.merge_range(first, col, last, col, s, f)?;
+    } else {
+        ws.write_string_with_format(first, col, s, f)?;
+    }
+    Ok(())
+}
