@@ -76,8 +76,8 @@ fn yuan(m: Money) -> f64 {
 
 fn write_form(ws: &mut Worksheet, form: &Form, f: &Formats) -> Result<(), XlsxError> {
     const LAST: u16 = 5;
-    for (col, width) in [(0, 12.0), (1, 16.0), (2, 22.0), (3, 40.0), (4, 22.0), (5, 10.0)] {
-        ws.set_column_width(col, width)?;
+    for (col, width) in WIDTHS.iter().enumerate() {
+        ws.set_column_width(col as u16, *width)?;
     }
     ws.merge_range(0, 0, 0, LAST, "项目支出绩效目标申报表", &f.title)?;
     ws.set_row_height(0, 28)?;
@@ -95,10 +95,12 @@ fn write_form(ws: &mut Worksheet, form: &Form, f: &Formats) -> Result<(), XlsxEr
     text(ws, 2, 3, &form.nature)?;
     label(ws, 2, 4, "项目类别")?;
     text(ws, 2, 5, &form.category)?;
+    fit(ws, 2, &[(&form.name, WIDTHS[1]), (&form.nature, WIDTHS[3]), (&form.category, WIDTHS[5])])?;
     label(ws, 3, 0, "主管部门")?;
     text(ws, 3, 1, &form.department)?;
     label(ws, 3, 2, "实施单位")?;
     ws.merge_range(3, 3, 3, LAST, &form.implementer, &f.text)?;
+    fit(ws, 3, &[(&form.department, WIDTHS[1]), (&form.implementer, WIDTHS[3] + WIDTHS[4] + WIDTHS[5])])?;
     label(ws, 4, 0, "计划开始日期")?;
     label(ws, 4, 2, "计划完成日期")?;
     for (c, d) in [(1u16, form.start_date), (3, form.end_date)] {
@@ -157,8 +159,14 @@ fn write_form(ws: &mut Worksheet, form: &Form, f: &Formats) -> Result<(), XlsxEr
     ws.merge_range(9, 3, 9, LAST, "年度总体目标", &f.label)?;
     ws.merge_range(10, 1, 10, 2, &form.goal_overall, &f.text)?;
     ws.merge_range(10, 3, 10, LAST, &form.goal_annual, &f.text)?;
-    let longest = form.goal_overall.chars().count().max(form.goal_annual.chars().count());
-    ws.set_row_height(10, (15 * (1 + longest / 40)).min(400) as f64)?;
+    fit(
+        ws,
+        10,
+        &[
+            (&form.goal_overall, WIDTHS[1] + WIDTHS[2]),
+            (&form.goal_annual, WIDTHS[3] + WIDTHS[4] + WIDTHS[5]),
+        ],
+    )?;
 
     // The indicator table, its head repeated on every printed page.
     let head = 11u32;
@@ -217,6 +225,7 @@ fn write_form(ws: &mut Worksheet, form: &Form, f: &Formats) -> Result<(), XlsxEr
         text(ws, r, 3, &ind.name)?;
         // The target as the form wrote it: always text, never a formula (`=100%`).
         text(ws, r, 4, &ind.raw)?;
+        fit(ws, r, &[(&ind.name, WIDTHS[3]), (&ind.raw, WIDTHS[4])])?;
         match ind.weight {
             Some(w) => {
                 let w: f64 = w.to_string().parse().unwrap_or(0.0);
@@ -237,6 +246,30 @@ fn write_form(ws: &mut Worksheet, form: &Form, f: &Formats) -> Result<(), XlsxEr
     ws.set_paper_size(9); // A4
     ws.set_print_fit_to_pages(1, 0);
     ws.set_repeat_rows(head, head)?;
+    Ok(())
+}
+
+/// Column widths, in characters of the default font (a Chinese character takes two).
+const WIDTHS: [f64; 6] = [12.0, 18.0, 20.0, 44.0, 30.0, 10.0];
+
+/// Sets a row's height so that wrapped text shows whole: the most lines any of its texts
+/// takes in its width (workbooks do not grow rows by themselves when written).
+fn fit(ws: &mut Worksheet, row: u32, cells: &[(&str, f64)]) -> Result<(), XlsxError> {
+    let lines = cells
+        .iter()
+        .map(|(text, width)| {
+            text.split('\n')
+                .map(|para| {
+                    let units: usize = para
+                        .chars()
+                        .map(|c| if jixiao_core::text::is_cjk(c) { 2 } else { 1 })
+                        .sum();
+                    (units as f64 / (width - 1.0).max(1.0)).ceil().max(1.0)
+                })
+                .sum::<f64>()
+        })
+        .fold(1.0, f64::max);
+    ws.set_row_height(row, (lines * 14.0 + 4.0).min(409.0))?;
     Ok(())
 }
 
