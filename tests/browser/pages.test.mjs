@@ -372,3 +372,26 @@ test("administration: organisations and users, for administrators only", async (
   await admin.context().close();
   await tester.context().close();
 });
+
+test("a form downloads as an Excel workbook and as JSON, named after the project", async () => {
+  const page = await signIn(browser, server.base, "unit");
+  await openForm(page, "管理工作经费");
+  for (const [label, ext] of [["下载 Excel", "xlsx"], ["下载 JSON", "json"]]) {
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("link", { name: label }).click(),
+    ]);
+    assert.equal(download.suggestedFilename(), "管理工作经费（2023年度）." + ext);
+    const path = await download.path();
+    const fs = await import("node:fs");
+    const bytes = fs.readFileSync(path);
+    if (ext === "xlsx") {
+      assert.equal(bytes.subarray(0, 2).toString(), "PK", "a workbook (zip) was downloaded");
+    } else {
+      assert.equal(JSON.parse(bytes.toString("utf8")).forms[0].name, "管理工作经费");
+    }
+  }
+  assert.match(page.url(), /\/forms\/[0-9a-f]{32}$/, "the page stays where it was");
+  await shot(page, "form-downloads");
+  await page.context().close();
+});

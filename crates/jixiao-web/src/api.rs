@@ -165,6 +165,79 @@ pub async fn get_form(
     Ok(Json(form_json(&form, &meta)))
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportParams {
+    format: Option<String>,
+}
+
+/// `GET /api/forms/{id}/export?format=xlsx|json`: the form as a file to download (the
+/// official layout as a workbook, or the exchange format), named after the project.
+pub async fn export_form(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    params: Result<Query<ExportParams>, QueryRejection>,
+) -> ApiResult<axum::response::Response> {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let Query(params) = params.map_err(|e| ApiError::bad_request(format!("查询参数有误：{e}"), format!("bad query: {e}")))?;
+    let (form, meta) = state
+        .store
+        .form_with_meta(&id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    check_visible(&state, &auth, meta).await?;
+    let (bytes, mime, ext) = match params.format.as_deref().unwrap_or("xlsx") {
+        "xlsx" => (
+            jixiao_export::forms_xlsx(std::slice::from_ref(&form)).map_err(|e| {
+                eprintln!("workbook for {id}: {e}");
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "无法生成工作簿", "cannot write the workbook")
+            })?,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+        ),
+        "json" => (
+            jixiao_export::to_json(std::slice::from_ref(&form)).into_bytes(),
+            "application/json; charset=utf-8",
+            "json",
+        ),
+        other => {
+            return Err(ApiError::bad_request(
+                format!("不支持的格式“{other}”，可用 xlsx 或 json"),
+                format!("unknown format “{other}”: use xlsx or json"),
+            ))
+        }
+    };
+    audit(&state, &auth.user.username, &auth.ip, "form_export", &id, ext).await;
+    let filename = format!("{}（{}年度）.{ext}", form.name, form.year);
+    let disposition = format!(
+        "attachment; filename=\"form.{ext}\"; filename*=UTF-8''{}",
+        percent_encode(&filename)
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, mime.to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// RFC 5987 percent-encoding of a file name: every byte but unreserved ASCII.
+fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 // ------------------------------------------------------------------ input checking
 
 const FORM_KEYS: [&str; 14] = [

@@ -142,6 +142,7 @@ pub fn router(state: AppState) -> Router {
             put(api::put_self_evaluation),
         )
         .route("/api/forms/{id}/score", get(api::get_score))
+        .route("/api/forms/{id}/export", get(api::export_form))
         .route("/api/todo", get(api::todo))
         .route("/api/handled", get(api::handled))
         .route("/api/users", get(api::users).post(api::create_user))

@@ -27,6 +27,7 @@ pub const ROUTES: &[(&str, &str, &str, &str, Option<&str>)] = &[
     ("put", "/api/forms/{id}/monitoring/{period}", "unit", "录入期间数据 / record a period's figures", Some("Period")),
     ("put", "/api/forms/{id}/self-evaluation", "unit", "录入自评 / record the self-evaluation", Some("SelfEvaluation")),
     ("get", "/api/forms/{id}/score", "any", "自评计分：scheme / the self-evaluation scored", None),
+    ("get", "/api/forms/{id}/export", "any", "下载申报表：format=xlsx（官方版式工作簿，默认）或 json（交换格式）/ download the form: format=xlsx (a workbook in the official layout, the default) or json (the exchange format)", None),
     ("get", "/api/todo", "any", "待办 / to-do", None),
     ("get", "/api/handled", "any", "我处理过的 / handled by me", None),
     ("get", "/api/users", "admin", "用户 / users", None),

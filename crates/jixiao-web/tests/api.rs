@@ -883,3 +883,43 @@ async fn list_totals_follow_every_change() {
     assert_eq!(graded["total"], 1);
     assert_eq!(graded["items"][0]["id"], id.as_str());
 }
+
+/// A form downloads as a workbook in the official layout (and as JSON), named after the
+/// project; the workbook reads back to the same form; others' forms stay hidden.
+#[tokio::test]
+async fn forms_download_as_files() {
+    let app = spawn_app().await;
+    let finance = Client::login(&app, "finance").await;
+    let id = form_id(&finance, "管理工作经费").await;
+    let res = finance
+        .http
+        .get(format!("{}/api/forms/{id}/export?format=xlsx", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let h = res.headers().clone();
+    assert!(h["content-type"].to_str().unwrap().contains("spreadsheetml"));
+    let cd = h["content-disposition"].to_str().unwrap().to_string();
+    assert!(cd.starts_with("attachment;") && cd.contains("filename*=UTF-8''"), "{cd}");
+    let bytes = res.bytes().await.unwrap();
+    let back = jixiao_import::read_any(&bytes).unwrap();
+    assert_eq!(back.forms.len(), 1);
+    assert_eq!(back.forms[0].form.name, "管理工作经费");
+    assert_eq!(back.forms[0].form.funds.annual_total.unwrap().to_string(), "46637466.38");
+
+    let res = finance
+        .http
+        .get(format!("{}/api/forms/{id}/export?format=json", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.headers()["content-disposition"].to_str().unwrap().starts_with("attachment;"));
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["forms"][0]["name"], "管理工作经费");
+
+    let (s, _) = finance.get(&format!("/api/forms/{id}/export?format=pdf")).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _) = Client::anonymous(&app).get(&format!("/api/forms/{id}/export")).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+}

@@ -196,7 +196,8 @@ pub async fn view(
                     }
                 }
                 button type="button" data-action="print" { "打印" }
-                a class="button" href={ "/api/forms/" (id) } { "导出 JSON" }
+                a class="button" href={ "/api/forms/" (id) "/export?format=xlsx" } download { "下载 Excel" }
+                a class="button" href={ "/api/forms/" (id) "/export?format=json" } download { "下载 JSON" }
             }
         }
         div class="with-side" {
