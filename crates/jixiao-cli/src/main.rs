@@ -116,8 +116,11 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         schemes: Option<PathBuf>,
         /// 输出格式 / output format
-        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
-        format: CheckFormat,
+        #[arg(long, value_enum, default_value_t = ScoreFormat::Text)]
+        format: ScoreFormat,
+        /// 输出文件（xlsx 必须给出）/ output file (required for xlsx)
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
     /// 启动网页服务和 JSON API / start the web server and the JSON API
     Serve {
@@ -190,6 +193,16 @@ enum Format {
     /// 交换格式 JSON / the JSON exchange format
     Json,
     /// Excel 工作簿，每张申报表一页，官方版式 / an Excel workbook, a sheet per form in the official layout
+    Xlsx,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum ScoreFormat {
+    /// 终端表格 / a table in the terminal
+    Text,
+    /// JSON
+    Json,
+    /// 自评表工作簿（财预〔2020〕10号版式）/ the 自评表 as a workbook in the official layout
     Xlsx,
 }
 
@@ -456,14 +469,19 @@ async fn run(cli: Cli) -> Result<()> {
             scheme,
             schemes,
             format,
+            out,
         } => {
             let scheme = score::scheme(scheme.as_deref(), schemes.as_deref())?;
+            if format == ScoreFormat::Xlsx && out.is_none() {
+                bail!("导出 xlsx 请用 --out 指定文件 / give the workbook a file with --out");
+            }
             let (form, eval) = match (id, file) {
                 (None, None) => bail!("请给出申报表 ID 或 --file / give a form ID or --file"),
                 (None, Some(file)) => {
                     // A self-contained file: JSON, or published text with one or more tables.
                     let tables = score::read_tables(&file)?;
                     let mut objects = vec![];
+                    let mut books = vec![];
                     for t in &tables {
                         for w in &t.warnings {
                             eprintln!("警告 / warning: {w}");
@@ -471,16 +489,41 @@ async fn run(cli: Cli) -> Result<()> {
                         let scored = jixiao_core::score::score(&t.eval.to_evaluation(None)?, &scheme)
                             .with_context(|| t.table.as_ref().map(|x| x.name.clone()).unwrap_or_default())?;
                         match format {
-                            CheckFormat::Text => {
+                            ScoreFormat::Text => {
                                 if let Some(x) = &t.table {
                                     println!("{}（{}）", x.name, x.implementer);
                                 }
                                 print!("{}", score::text(None, &t.eval, &scored, terminal_width()));
                             }
-                            CheckFormat::Json => objects.push(score::table_json(t, &scored)?),
+                            ScoreFormat::Json => objects.push(score::table_json(t, &scored)?),
+                            ScoreFormat::Xlsx => {
+                                let head = match &t.table {
+                                    Some(x) => jixiao_export::SelfHeader {
+                                        year: x.year,
+                                        name: x.name.clone(),
+                                        department: x.department.clone(),
+                                        implementer: x.implementer.clone(),
+                                        goal_expected: x.goal_expected.clone(),
+                                        goal_actual: x.goal_actual.clone(),
+                                    },
+                                    None => jixiao_export::SelfHeader::default(),
+                                };
+                                books.push((head, scored));
+                            }
                         }
                     }
-                    if format == CheckFormat::Json {
+                    if let (ScoreFormat::Xlsx, Some(out)) = (format, &out) {
+                        let tables: Vec<_> = books
+                            .iter()
+                            .zip(&tables)
+                            .map(|((h, s), t)| (h.clone(), &t.eval, s))
+                            .collect();
+                        let bytes = jixiao_export::self_evaluations_xlsx(&tables).map_err(|e| {
+                            anyhow::anyhow!("无法生成工作簿 / cannot write the workbook: {e}")
+                        })?;
+                        return write_atomically(out, &bytes);
+                    }
+                    if format == ScoreFormat::Json {
                         let v = if objects.len() == 1 {
                             objects.remove(0)
                         } else {
@@ -525,11 +568,29 @@ async fn run(cli: Cli) -> Result<()> {
             };
             let scored = jixiao_core::score::score(&eval.to_evaluation(form.as_ref())?, &scheme)?;
             match format {
-                CheckFormat::Text => print!(
+                ScoreFormat::Text => print!(
                     "{}",
                     score::text(form.as_ref(), &eval, &scored, terminal_width())
                 ),
-                CheckFormat::Json => println!("{}", serde_json::to_string_pretty(&scored)?),
+                ScoreFormat::Json => println!("{}", serde_json::to_string_pretty(&scored)?),
+                ScoreFormat::Xlsx => {
+                    let head = form
+                        .as_ref()
+                        .map(|f| jixiao_export::SelfHeader {
+                            year: Some(f.year),
+                            name: f.name.clone(),
+                            department: f.department.clone(),
+                            implementer: f.implementer.clone(),
+                            goal_expected: f.goal_annual.clone(),
+                            goal_actual: String::new(),
+                        })
+                        .unwrap_or_default();
+                    let bytes = jixiao_export::self_evaluations_xlsx(&[(head, &eval, &scored)])
+                        .map_err(|e| anyhow::anyhow!("无法生成工作簿 / cannot write the workbook: {e}"))?;
+                    if let Some(out) = &out {
+                        write_atomically(out, &bytes)?;
+                    }
+                }
             }
             Ok(())
         }

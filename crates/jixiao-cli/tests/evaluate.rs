@@ -472,3 +472,17 @@ fn a_self_evaluation_workbook() {
     assert_eq!(s["total"], "91.33");
     assert_eq!(s["self_total"], "91.5");
 }
+
+/// `jixiao score --format xlsx` writes the 自评表 workbook, which `jixiao score --file` reads
+/// back to the same total; without --out it is refused.
+#[test]
+fn score_as_a_workbook() {
+    let env = Env::new();
+    let text = env.file("yongde.txt", include_bytes!("../../../fixtures/real/10-yunnan-yongde-self.txt"));
+    let out = env.dir.path().join("self.xlsx");
+    env.ok(&["score", "--file", text.to_str().unwrap(), "--format", "xlsx", "--out", out.to_str().unwrap()]);
+    let s = env.json_ok(&["score", "--file", out.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(s["total"], "99.80");
+    assert_eq!(s["self_total"], "99.8");
+    assert!(!env.run(&["score", "--file", text.to_str().unwrap(), "--format", "xlsx"]).status.success());
+}

@@ -288,3 +288,215 @@ fn merge_or_write(
     }
     Ok(())
 }
+
+/// The header of a self-evaluation table: the project as the table or the stored form names it.
+#[derive(Clone, Debug, Default)]
+pub struct SelfHeader {
+    pub year: Option<i32>,
+    pub name: String,
+    pub department: String,
+    pub implementer: String,
+    pub goal_expected: String,
+    pub goal_actual: String,
+}
+
+/// One or more scored self-evaluations as the 项目支出绩效自评表 of 财预〔2020〕10号 (a sheet
+/// each): the budget line (年初预算数, 全年预算数, 全年执行数, 分值, 执行率, 得分), the annual
+/// goal expected and achieved, every indicator with its target, actual, weight and score by the
+/// rules, the unit's reason for any deviation, the total and grade; then a sheet 计分说明 with
+/// how every point was reached and where the unit's own scores depart from the rules.
+pub fn self_evaluations_xlsx(
+    tables: &[(SelfHeader, &jixiao_core::score::SelfEvaluation, &jixiao_core::score::Scored)],
+) -> Result<Vec<u8>, XlsxError> {
+    let mut book = Workbook::new();
+    let f = Formats::new();
+    for (n, (head, eval, scored)) in tables.iter().enumerate() {
+        let ws = book.add_worksheet();
+        ws.set_name(format!("自评表{}", n + 1))?;
+        write_self(ws, head, eval, scored, &f)?;
+    }
+    let ws = book.add_worksheet();
+    ws.set_name("计分说明")?;
+    write_explanations(ws, tables, &f)?;
+    book.save_to_buffer()
+}
+
+fn dec_f64(d: rust_decimal::Decimal) -> f64 {
+    d.to_string().parse().unwrap_or(0.0)
+}
+
+fn write_self(
+    ws: &mut Worksheet,
+    head: &SelfHeader,
+    eval: &jixiao_core::score::SelfEvaluation,
+    s: &jixiao_core::score::Scored,
+    f: &Formats,
+) -> Result<(), XlsxError> {
+    const LAST: u16 = 8;
+    for (col, width) in [12.0, 14.0, 16.0, 30.0, 16.0, 16.0, 8.0, 8.0, 24.0].iter().enumerate() {
+        ws.set_column_width(col as u16, *width)?;
+    }
+    ws.merge_range(0, 0, 0, LAST, "项目支出绩效自评表", &f.title)?;
+    ws.set_row_height(0, 28)?;
+    let year = head.year.map(|y| format!("（{y}年度）")).unwrap_or_default();
+    ws.merge_range(1, 0, 1, LAST, &year, &f.year)?;
+    ws.write_string_with_format(2, 0, "项目名称", &f.label)?;
+    ws.merge_range(2, 1, 2, LAST, &head.name, &f.text)?;
+    ws.write_string_with_format(3, 0, "主管部门", &f.label)?;
+    ws.merge_range(3, 1, 3, 3, &head.department, &f.text)?;
+    ws.write_string_with_format(3, 4, "实施单位", &f.label)?;
+    ws.merge_range(3, 5, 3, LAST, &head.implementer, &f.text)?;
+
+    let unit = eval.budget.unit.clone().unwrap_or_else(|| "元".into());
+    ws.merge_range(4, 0, 5, 0, &format!("项目资金（{unit}）"), &f.label)?;
+    for (c, h) in ["", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string_with_format(4, 1 + c as u16, *h, &f.label)?;
+    }
+    ws.merge_range(4, 8, 5, 8, "", &f.text)?;
+    ws.write_string_with_format(5, 1, "年度资金总额", &f.label)?;
+    // 年初预算数 is not kept apart from 全年预算数 by the scoring file: left empty.
+    ws.write_blank(5, 2, &f.money)?;
+    ws.write_number_with_format(5, 3, dec_f64(eval.budget.annual_budget), &f.money)?;
+    ws.write_number_with_format(5, 4, dec_f64(eval.budget.spent), &f.money)?;
+    ws.write_number_with_format(5, 5, dec_f64(s.budget_weight), &f.number)?;
+    ws.write_string_with_format(5, 6, format!("{}%", s.execution_rate), &f.text)?;
+    ws.write_number_with_format(5, 7, dec_f64(s.budget_score), &f.number)?;
+
+    ws.merge_range(6, 0, 7, 0, "年度总体目标", &f.label)?;
+    ws.merge_range(6, 1, 6, 4, "预期目标", &f.label)?;
+    ws.merge_range(6, 5, 6, LAST, "实际完成情况", &f.label)?;
+    ws.merge_range(7, 1, 7, 4, &head.goal_expected, &f.text)?;
+    ws.merge_range(7, 5, 7, LAST, &head.goal_actual, &f.text)?;
+    fit(ws, 7, &[(&head.goal_expected, 76.0), (&head.goal_actual, 56.0)])?;
+
+    let top = 8u32;
+    for (c, h) in [
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "年度指标值",
+        "实际完成值",
+        "分值",
+        "得分",
+        "偏差原因分析及改进措施",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string_with_format(top, 1 + c as u16, *h, &f.label)?;
+    }
+    let n = s.indicators.len() as u32;
+    ws.merge_range(top, 0, top + n.max(1), 0, "绩效指标", &f.label)?;
+    let mut i = 0;
+    let inds = &s.indicators;
+    while i < inds.len() {
+        let l1 = inds[i].level1;
+        let mut j = i;
+        while j < inds.len() && inds[j].level1 == l1 {
+            j += 1;
+        }
+        merge_or_write(ws, top + 1 + i as u32, top + j as u32, 1, l1.name(), &f.text)?;
+        let mut k = i;
+        while k < j {
+            let l2 = inds[k].level2;
+            let mut m = k;
+            while m < j && inds[m].level2 == l2 {
+                m += 1;
+            }
+            merge_or_write(
+                ws,
+                top + 1 + k as u32,
+                top + m as u32,
+                2,
+                l2.map_or("", |l| l.name()),
+                &f.text,
+            )?;
+            k = m;
+        }
+        i = j;
+    }
+    for (k, ind) in inds.iter().enumerate() {
+        let r = top + 1 + k as u32;
+        let deviation = eval
+            .indicators
+            .iter()
+            .find(|x| x.name == ind.name)
+            .map(|x| x.deviation.as_str())
+            .unwrap_or("");
+        ws.write_string_with_format(r, 3, &ind.name, &f.text)?;
+        ws.write_string_with_format(r, 4, &ind.target, &f.text)?;
+        ws.write_string_with_format(r, 5, &ind.actual, &f.text)?;
+        ws.write_number_with_format(r, 6, dec_f64(ind.weight), &f.number)?;
+        ws.write_number_with_format(r, 7, dec_f64(ind.score), &f.number)?;
+        ws.write_string_with_format(r, 8, deviation, &f.text)?;
+        fit(ws, r, &[(&ind.name, 30.0), (&ind.target, 16.0), (&ind.actual, 16.0), (deviation, 24.0)])?;
+    }
+    let r = top + n + 1;
+    ws.merge_range(r, 0, r, 5, "总分", &f.label)?;
+    let weights: rust_decimal::Decimal = s.budget_weight + inds.iter().map(|i| i.weight).sum::<rust_decimal::Decimal>();
+    ws.write_number_with_format(r, 6, dec_f64(weights), &f.number)?;
+    ws.write_number_with_format(r, 7, dec_f64(s.total), &f.number)?;
+    ws.write_string_with_format(r, 8, s.grade.chinese(), &f.text)?;
+    ws.write_string_with_format(r + 2, 0, "填报单位（盖章）：", &f.plain)?;
+    ws.write_string_with_format(r + 2, 3, "填报人：", &f.plain)?;
+    ws.write_string_with_format(r + 2, 5, "联系电话：", &f.plain)?;
+    ws.write_string_with_format(r + 2, 7, "填报日期：", &f.plain)?;
+    ws.set_landscape();
+    ws.set_paper_size(9);
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_repeat_rows(top, top)?;
+    Ok(())
+}
+
+fn write_explanations(
+    ws: &mut Worksheet,
+    tables: &[(SelfHeader, &jixiao_core::score::SelfEvaluation, &jixiao_core::score::Scored)],
+    f: &Formats,
+) -> Result<(), XlsxError> {
+    ws.set_column_width(0, 30)?;
+    ws.set_column_width(1, 30)?;
+    ws.set_column_width(2, 90)?;
+    let mut r = 0u32;
+    for (head, _, s) in tables {
+        ws.merge_range(r, 0, r, 2, &format!("{}：计分说明（方案 {}）", head.name, s.scheme), &f.label)?;
+        r += 1;
+        ws.write_string_with_format(r, 0, "预算执行", &f.text)?;
+        ws.write_number_with_format(r, 1, dec_f64(s.budget_score), &f.number)?;
+        ws.write_string_with_format(r, 2, &s.budget_explanation, &f.text)?;
+        fit(ws, r, &[(&s.budget_explanation, 90.0)])?;
+        r += 1;
+        for i in &s.indicators {
+            ws.write_string_with_format(r, 0, &i.name, &f.text)?;
+            ws.write_number_with_format(r, 1, dec_f64(i.score), &f.number)?;
+            ws.write_string_with_format(r, 2, &i.explanation, &f.text)?;
+            fit(ws, r, &[(&i.name, 30.0), (&i.explanation, 90.0)])?;
+            r += 1;
+        }
+        for d in &s.departures {
+            let text = format!(
+                "自评 {} ／ 按规则 {}：{}",
+                d.self_score.map(|x| x.to_string()).unwrap_or_else(|| "—".into()),
+                d.computed,
+                d.reason
+            );
+            ws.write_string_with_format(r, 0, format!("偏离：{}", d.indicator), &f.label)?;
+            ws.write_blank(r, 1, &f.text)?;
+            ws.write_string_with_format(r, 2, &text, &f.text)?;
+            fit(ws, r, &[(&text, 90.0)])?;
+            r += 1;
+        }
+        for n in &s.needs_judgement {
+            let text = format!("实际完成值“{}”：{}", n.actual, n.reason);
+            ws.write_string_with_format(r, 0, format!("待审核人判断：{}", n.indicator), &f.label)?;
+            ws.write_blank(r, 1, &f.text)?;
+            ws.write_string_with_format(r, 2, &text, &f.text)?;
+            fit(ws, r, &[(&text, 90.0)])?;
+            r += 1;
+        }
+        r += 1;
+    }
+    Ok(())
+}
