@@ -122,6 +122,15 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// 空白模板：带下拉列表和填写说明的申报表或自评表工作簿 / a blank workbook template with drop-down lists and notes
+    Template {
+        /// 输出文件 / output file
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// 模板种类 / which template
+        #[arg(long, value_enum, default_value_t = TemplateKindArg::TargetForm)]
+        kind: TemplateKindArg,
+    },
     /// 启动网页服务和 JSON API / start the web server and the JSON API
     Serve {
         /// 监听地址 / listening address
@@ -194,6 +203,14 @@ enum Format {
     Json,
     /// Excel 工作簿，每张申报表一页，官方版式 / an Excel workbook, a sheet per form in the official layout
     Xlsx,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum TemplateKindArg {
+    /// 项目支出绩效目标申报表
+    TargetForm,
+    /// 项目支出绩效自评表
+    SelfEvaluation,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -593,6 +610,15 @@ async fn run(cli: Cli) -> Result<()> {
                 }
             }
             Ok(())
+        }
+        Command::Template { out, kind } => {
+            let kind = match kind {
+                TemplateKindArg::TargetForm => jixiao_export::TemplateKind::TargetForm,
+                TemplateKindArg::SelfEvaluation => jixiao_export::TemplateKind::SelfEvaluation,
+            };
+            let bytes = jixiao_export::template_xlsx(kind, None)
+                .map_err(|e| anyhow::anyhow!("无法生成模板 / cannot write the template: {e}"))?;
+            write_atomically(&out, &bytes)
         }
         Command::Serve {
             bind,

@@ -3,7 +3,7 @@
 //! caller decides where they go.
 
 mod xlsx;
-pub use xlsx::{forms_xlsx, self_evaluations_xlsx, SelfHeader};
+pub use xlsx::{forms_xlsx, self_evaluations_xlsx, template_xlsx, SelfHeader, TemplateKind};
 
 use comfy_table::{presets::UTF8_FULL, Cell, ContentArrangement, Table};
 use jixiao_core::{Form, Money};

@@ -500,3 +500,232 @@ fn write_explanations(
     }
     Ok(())
 }
+
+/// What a blank template is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TemplateKind {
+    /// 项目支出绩效目标申报表.
+    TargetForm,
+    /// 项目支出绩效自评表.
+    SelfEvaluation,
+}
+
+/// Rows for indicators in a blank template.
+const TEMPLATE_ROWS: u32 = 30;
+
+/// A blank template for units to fill in: the official header, funds and goals blocks, an
+/// indicator table whose 一级指标 is a drop-down list, whose 二级指标 list follows the 一级
+/// chosen (named ranges on a hidden sheet 选项 and `INDIRECT`), whose operator (指标性质) and
+/// unit (计量单位, other units allowed) are drop-down lists too, and notes beside the table on
+/// how to write targets. `example` fills the rows with a form (to show how, and to test that
+/// what is filled in reads back).
+pub fn template_xlsx(kind: TemplateKind, example: Option<&Form>) -> Result<Vec<u8>, XlsxError> {
+    use jixiao_core::{Level1, Level2, Target};
+    use rust_xlsxwriter::{DataValidation, DataValidationErrorStyle, Formula};
+    let mut book = Workbook::new();
+    let f = Formats::new();
+    let sheet_name = match kind {
+        TemplateKind::TargetForm => "申报表",
+        TemplateKind::SelfEvaluation => "自评表",
+    };
+    let ws = book.add_worksheet();
+    ws.set_name(sheet_name)?;
+    let widths = [10.0, 12.0, 18.0, 36.0, 12.0, 14.0, 10.0, 10.0, 24.0, 4.0, 60.0];
+    for (c, w) in widths.iter().enumerate() {
+        ws.set_column_width(c as u16, *w)?;
+    }
+    let title = match kind {
+        TemplateKind::TargetForm => "项目支出绩效目标申报表",
+        TemplateKind::SelfEvaluation => "项目支出绩效自评表",
+    };
+    ws.merge_range(0, 0, 0, 7, title, &f.title)?;
+    let year = example.map(|e| e.year).unwrap_or(0);
+    ws.merge_range(1, 0, 1, 7, &if year > 0 { format!("（{year}年度）") } else { "（    年度）".into() }, &f.year)?;
+    let label = |ws: &mut Worksheet, r: u32, c: u16, s: &str| ws.write_string_with_format(r, c, s, &f.label).map(|_| ());
+    let value = |ws: &mut Worksheet, r: u32, c0: u16, c1: u16, s: &str| -> Result<(), XlsxError> {
+        if c1 > c0 {
+            ws.merge_range(r, c0, r, c1, s, &f.text)?;
+        } else {
+            ws.write_string_with_format(r, c0, s, &f.text)?;
+        }
+        Ok(())
+    };
+    let e = example;
+    label(ws, 2, 0, "项目名称")?;
+    value(ws, 2, 1, 3, e.map_or("", |x| &x.name))?;
+    label(ws, 2, 4, "项目性质")?;
+    value(ws, 2, 5, 5, e.map_or("", |x| &x.nature))?;
+    label(ws, 2, 6, "项目类别")?;
+    value(ws, 2, 7, 7, e.map_or("", |x| &x.category))?;
+    label(ws, 3, 0, "主管部门")?;
+    value(ws, 3, 1, 3, e.map_or("", |x| &x.department))?;
+    label(ws, 3, 4, "实施单位")?;
+    value(ws, 3, 5, 7, e.map_or("", |x| &x.implementer))?;
+    // Funds: the year's request, or the self-evaluation's budget line.
+    let money = |ws: &mut Worksheet, r: u32, c: u16, m: Option<Money>| -> Result<(), XlsxError> {
+        match m {
+            Some(m) => ws.write_number_with_format(r, c, yuan(m), &f.money)?,
+            None => ws.write_blank(r, c, &f.money)?,
+        };
+        Ok(())
+    };
+    let goals_row = match kind {
+        TemplateKind::TargetForm => {
+            label(ws, 4, 0, "项目资金（元）")?;
+            label(ws, 4, 1, "年度资金总额")?;
+            money(ws, 4, 2, e.and_then(|x| x.funds.annual_total))?;
+            label(ws, 4, 3, "其中：当年财政拨款")?;
+            money(ws, 4, 4, e.and_then(|x| x.funds.annual_appropriation))?;
+            label(ws, 4, 5, "上年结转资金")?;
+            money(ws, 4, 6, e.and_then(|x| x.funds.annual_carryover))?;
+            ws.write_blank(4, 7, &f.text)?;
+            5
+        }
+        TemplateKind::SelfEvaluation => {
+            ws.merge_range(4, 0, 5, 0, "项目资金（元）", &f.label)?;
+            for (c, h) in ["", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"]
+                .iter()
+                .enumerate()
+            {
+                label(ws, 4, 1 + c as u16, h)?;
+            }
+            label(ws, 5, 1, "年度资金总额")?;
+            for c in 2..8u16 {
+                ws.write_blank(5, c, &f.money)?;
+            }
+            6
+        }
+    };
+    label(ws, goals_row, 0, "年度总体目标")?;
+    ws.merge_range(goals_row, 1, goals_row, 7, e.map_or("", |x| &x.goal_annual), &f.text)?;
+    ws.set_row_height(goals_row, 48)?;
+
+    // The indicator table.
+    let head = goals_row + 1;
+    let heads: &[&str] = match kind {
+        TemplateKind::TargetForm => &["一级指标", "二级指标", "三级指标", "指标性质", "指标值", "计量单位", "权重"],
+        TemplateKind::SelfEvaluation => &["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"],
+    };
+    label(ws, head, 0, "绩效指标")?;
+    for (c, h) in heads.iter().enumerate() {
+        label(ws, head, 1 + c as u16, h)?;
+    }
+    let first = head + 1;
+    let last = first + TEMPLATE_ROWS - 1;
+    let table_last: u16 = match kind {
+        TemplateKind::TargetForm => 7,
+        TemplateKind::SelfEvaluation => 8,
+    };
+    for r in first..=last {
+        for c in 0..=table_last {
+            ws.write_blank(r, c, &f.text)?;
+        }
+    }
+    if let Some(x) = e {
+        for (k, ind) in x.indicators.iter().enumerate().take(TEMPLATE_ROWS as usize) {
+            let r = first + k as u32;
+            ws.write_string_with_format(r, 1, ind.level1.name(), &f.text)?;
+            ws.write_string_with_format(r, 2, ind.level2.map_or("", |l| l.name()), &f.text)?;
+            ws.write_string_with_format(r, 3, &ind.name, &f.text)?;
+            let (op, val, unit) = match &ind.target {
+                Target::Quantitative { op, value, unit, subject: None, op_implied } => (
+                    if *op_implied { String::new() } else { op.symbol().to_string() },
+                    value.normalize().to_string(),
+                    unit.clone(),
+                ),
+                Target::Quantitative { .. } => (String::new(), ind.target.display(), String::new()),
+                Target::Qualitative { text } => ("定性".to_string(), text.clone(), String::new()),
+            };
+            match kind {
+                TemplateKind::TargetForm => {
+                    ws.write_string_with_format(r, 4, op, &f.text)?;
+                    ws.write_string_with_format(r, 5, val, &f.text)?;
+                    ws.write_string_with_format(r, 6, unit, &f.text)?;
+                    if let Some(w) = ind.weight {
+                        ws.write_number_with_format(r, 7, dec_f64(w), &f.number)?;
+                    }
+                }
+                TemplateKind::SelfEvaluation => {
+                    ws.write_string_with_format(r, 4, ind.target.display(), &f.text)?;
+                }
+            }
+        }
+    }
+
+    // Lists on a hidden sheet: the level 1 names, and for each a named range of its level 2s.
+    let lists = book.add_worksheet();
+    lists.set_name("选项")?;
+    let level1s = [Level1::Output, Level1::Cost, Level1::Outcome, Level1::Satisfaction];
+    for (c, l1) in level1s.iter().enumerate() {
+        lists.write_string(0, c as u16, l1.name())?;
+        let children: Vec<Level2> = Level2::ALL
+            .iter()
+            .copied()
+            .filter(|l2| l2.level1() == *l1 || (*l1 == Level1::Output && *l2 == Level2::Cost))
+            .collect();
+        for (r, l2) in children.iter().enumerate() {
+            lists.write_string(1 + r as u32, c as u16, l2.name())?;
+        }
+    }
+    lists.set_hidden(true);
+    let col_letter = |c: usize| (b'A' + c as u8) as char;
+    for (c, l1) in level1s.iter().enumerate() {
+        let n = Level2::ALL
+            .iter()
+            .filter(|l2| l2.level1() == *l1 || (*l1 == Level1::Output && **l2 == Level2::Cost))
+            .count();
+        book.define_name(
+            l1.name(),
+            &format!("=选项!${0}$2:${0}${1}", col_letter(c), 1 + n),
+        )?;
+    }
+    let ws = book.worksheet_from_name(sheet_name)?;
+    let level1_list = DataValidation::new()
+        .allow_list_strings(&level1s.iter().map(|l| l.name()).collect::<Vec<_>>())?
+        .set_input_title("一级指标")?
+        .set_input_message("从列表中选择：产出、成本、效益或满意度指标")?;
+    ws.add_data_validation(first, 1, last, 1, &level1_list)?;
+    let level2_list = DataValidation::new()
+        .allow_list_formula(Formula::new(format!("=INDIRECT($B{})", first + 1)))
+        .set_input_title("二级指标")?
+        .set_input_message("先选一级指标，这里只列出它下面的二级指标")?;
+    ws.add_data_validation(first, 2, last, 2, &level2_list)?;
+    if kind == TemplateKind::TargetForm {
+        let ops = DataValidation::new()
+            .allow_list_strings(&["≥", "≤", "=", "＞", "＜", "定性"])?
+            .set_input_title("指标性质")?
+            .set_input_message("定量指标选 ≥ ≤ = ＞ ＜；文字描述的指标选“定性”")?;
+        ws.add_data_validation(first, 4, last, 4, &ops)?;
+        let units = DataValidation::new()
+            .allow_list_strings(&["%", "个", "项", "人", "人次", "次", "万元", "元", "天", "小时", "套", "台", "平方米", "公里"])?
+            .set_error_style(DataValidationErrorStyle::Information)
+            .set_input_title("计量单位")?
+            .set_input_message("可从列表选择，也可填写其他单位；百分比填 %")?;
+        ws.add_data_validation(first, 6, last, 6, &units)?;
+    }
+    // Notes beside the table, after an empty column: the reader leaves them out.
+    let notes: &[&str] = match kind {
+        TemplateKind::TargetForm => &[
+            "填写说明：",
+            "1. 一级、二级指标从下拉列表选择，二级指标随一级指标变化。",
+            "2. 定量指标：指标性质选 ≥ ≤ = ＞ ＜，指标值只填数字（如 95），计量单位另填（如 %）。",
+            "3. 定性指标：指标性质选“定性”，指标值写明达到什么程度算完成，避免“有所提升”一类说法。",
+            "4. 金额单位为元，保留两位小数；每个项目至少有产出、效益、满意度指标，并宜有成本指标。",
+        ],
+        TemplateKind::SelfEvaluation => &[
+            "填写说明：",
+            "1. 年度指标值照抄批复的申报表；实际完成值写数字和单位（如 98%），定性指标写“达成”“部分达成”或“未达成”。",
+            "2. 分值合计 90（预算执行 10 分另计）；得分不超过分值。",
+            "3. 未达到指标值的，在偏差原因分析及改进措施中说明。",
+        ],
+    };
+    for (k, n) in notes.iter().enumerate() {
+        ws.write_string_with_format(head + k as u32, 10, *n, &f.plain)?;
+    }
+    ws.set_landscape();
+    ws.set_paper_size(9);
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_print_area(0, 0, last, table_last)?;
+    ws.set_repeat_rows(head, head)?;
+    book.save_to_buffer()
+}

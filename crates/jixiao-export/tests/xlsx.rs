@@ -67,3 +67,30 @@ fn a_self_evaluation_round_trips() {
     assert_eq!(rescored.total, scored.total);
     assert!(rescored.departures.iter().all(|d| d.indicator != "总分"));
 }
+
+/// What a unit fills into the template reads back without a warning: every seed form written
+/// into the template's rows (operator, value and unit in their own cells) comes back with the
+/// same header, funds, levels, names and targets. A blank template is no form.
+#[test]
+fn what_is_filled_into_the_template_reads_back() {
+    use jixiao_export::{template_xlsx, TemplateKind};
+    let forms: Vec<_> = read_disclosure(jixiao_import::SEED).unwrap().forms.into_iter().map(|f| f.form).collect();
+    for form in &forms {
+        let back = read_any(&template_xlsx(TemplateKind::TargetForm, Some(form)).unwrap()).unwrap();
+        assert_eq!(back.forms.len(), 1, "{}", form.name);
+        let got = &back.forms[0];
+        assert!(got.warnings.is_empty(), "{}: {:#?}", form.name, got.warnings);
+        let g = &got.form;
+        assert_eq!(
+            (g.year, &g.name, &g.nature, &g.category, &g.department, &g.implementer, &g.goal_annual),
+            (form.year, &form.name, &form.nature, &form.category, &form.department, &form.implementer, &form.goal_annual)
+        );
+        assert_eq!(g.funds.annual_total, form.funds.annual_total);
+        let key = |f: &jixiao_core::Form| -> Vec<(jixiao_core::Level1, Option<jixiao_core::Level2>, String, jixiao_core::Target)> {
+            f.indicators.iter().map(|i| (i.level1, i.level2, i.name.clone(), i.target.clone())).collect()
+        };
+        assert_eq!(key(g), key(form), "{}", form.name);
+    }
+    assert!(read_any(&template_xlsx(TemplateKind::TargetForm, None).unwrap()).is_err());
+    assert!(read_any(&template_xlsx(TemplateKind::SelfEvaluation, None).unwrap()).is_err());
+}

@@ -1355,7 +1355,9 @@ impl Builder {
         for j in rec.next_role..self.roles.len() {
             let role = self.roles[j];
             // In a worksheet a text column is known by where it stands.
-            let text_column = self.grid && matches!(role, Role::Note | Role::Reason);
+            let text_column = self.grid
+                && (matches!(role, Role::Note | Role::Reason)
+                    || role == Role::Unit && !number_cell(&c.key) && c.text.chars().count() <= 8);
             if text_column || accepts(role, c) {
                 rec.vals.push((role, c.text.clone()));
                 rec.next_role = j + 1;

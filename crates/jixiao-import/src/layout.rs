@@ -560,7 +560,7 @@ pub(crate) fn number_cell(key: &str) -> bool {
 /// Whether a cell can be a unit column's value: a short word that ends like a unit (`个`,
 /// `人次`, `平方米`, `%`, `元/亩`), never a word such as `有效` or `达标`.
 pub(crate) fn unit_cell(key: &str) -> bool {
-    const ENDS: &str = "个人次%％元天月年日时分秒项套台件座条份家户亩米吨辆所场期篇册本张批处株头只名公里顷斤克升度周岁倍单架艘栋幢间棵盏宗起例辆轮支部";
+    const ENDS: &str = "个人次%％元天月年日时分秒项套台件座条份家户亩米吨辆所场期篇册本张批处株头只名公里顷斤克升度周岁倍单架艘栋幢间棵盏宗起例辆轮支部钟秒";
     let n = key.chars().count();
     (1..=6).contains(&n)
         && !key.chars().any(|c| c.is_ascii_digit())
