@@ -395,3 +395,38 @@ test("a form downloads as an Excel workbook and as JSON, named after the project
   await shot(page, "form-downloads");
   await page.context().close();
 });
+
+test("a unit uploads a workbook: preview with warnings and findings, then confirm", async () => {
+  const page = await signIn(browser, server.base, "unit");
+  await page.goto(server.base + "/forms");
+  await page.getByRole("link", { name: /导入文件/ }).click();
+  await page.waitForURL(/\/forms\/import$/);
+  const path = new URL("../../fixtures/workbooks/split-target-wanyuan.xlsx", import.meta.url).pathname;
+  await page.getByLabel(/选择文件/).setInputFiles(path);
+  await page.getByRole("button", { name: "读取并预览" }).click();
+  await assert.doesNotReject(page.getByRole("heading", { name: /导入预览/ }).waitFor());
+  await assert.doesNotReject(page.getByRole("heading", { name: "乡村道路养护（2024年度）" }).waitFor());
+  assert.match(await page.locator("main, body").first().textContent(), /尚未保存/);
+  assert.match(await page.locator("section.preview").textContent(), /审核发现/);
+  await shot(page, "import-preview");
+  // Nothing saved yet: the portfolio does not list it.
+  const other = await page.context().newPage();
+  await other.goto(server.base + "/forms?q=" + encodeURIComponent("乡村道路养护"));
+  assert.equal(await other.locator("td.name").count(), 0, "the preview saved nothing");
+  await page.getByRole("button", { name: /确认导入 1 张申报表/ }).click();
+  await assert.doesNotReject(page.getByRole("heading", { name: "已导入" }).waitFor());
+  await other.goto(server.base + "/forms?q=" + encodeURIComponent("乡村道路养护"));
+  assert.equal(await other.locator("td.name").count(), 1, "confirmed: one new form");
+  await shot(page, "import-done");
+  await page.context().close();
+});
+
+test("an unreadable upload says why and offers to choose again", async () => {
+  const page = await signIn(browser, server.base, "unit");
+  await page.goto(server.base + "/forms/import");
+  await page.getByLabel(/选择文件/).setInputFiles({ name: "letter.txt", mimeType: "text/plain", buffer: Buffer.from("这是一封信，不是申报表。\n") });
+  await page.getByRole("button", { name: "读取并预览" }).click();
+  assert.match(await page.getByRole("alert").textContent(), /无法读取“letter\.txt”/);
+  assert.equal(await page.getByRole("button", { name: "读取并预览" }).count(), 1);
+  await page.context().close();
+});

@@ -235,6 +235,13 @@ pub trait Store: Send + Sync {
         unit_id: Option<&str>,
         actor: &str,
     ) -> Result<String, StoreError>;
+    /// Creates forms for a unit in one transaction (an upload): all or none.
+    async fn create_forms(
+        &self,
+        forms: &[Form],
+        unit_id: Option<&str>,
+        actor: &str,
+    ) -> Result<Vec<String>, StoreError>;
     /// Saves a new version of a form if it is still at `base_version`; the version before is
     /// kept. A later save of the same base is refused with [`StoreError::Conflict`].
     async fn save_form(

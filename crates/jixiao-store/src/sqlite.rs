@@ -599,6 +599,14 @@ impl Store for SqliteStore {
     ) -> Result<String, StoreError> {
         self.do_create_form(form, unit_id, actor).await
     }
+    async fn create_forms(
+        &self,
+        forms: &[Form],
+        unit_id: Option<&str>,
+        actor: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        self.do_create_forms(forms, unit_id, actor).await
+    }
     async fn save_form(
         &self,
         id: &str,

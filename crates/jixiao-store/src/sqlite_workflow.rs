@@ -435,40 +435,58 @@ impl SqliteStore {
         unit_id: Option<&str>,
         actor: &str,
     ) -> Result<String, StoreError> {
-        let mut f = form.clone();
-        f.id = None;
-        for i in &mut f.indicators {
-            i.id = None;
-        }
-        let mut tx = self.pool.begin().await?;
-        let exists: Option<String> = sqlx::query_scalar(
-            "SELECT id FROM forms WHERE year = ? AND implementer = ? AND name = ?",
-        )
-        .bind(f.year)
-        .bind(&f.implementer)
-        .bind(&f.name)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some(id) = exists {
-            return Err(StoreError::Exists {
-                id,
-                year: f.year,
-                implementer: f.implementer.clone(),
-                name: f.name.clone(),
-            });
-        }
-        let id = crate::sqlite::new_id();
-        f.id = Some(id.clone());
-        let t = now();
-        crate::sqlite::write_forms(&mut tx, std::slice::from_ref(&f), &t).await?;
-        sqlx::query("UPDATE forms SET unit_id = ?, updated_by = ? WHERE id = ?")
-            .bind(unit_id)
-            .bind(actor)
-            .bind(&id)
-            .execute(&mut *tx)
+        let mut ids = self
+            .do_create_forms(std::slice::from_ref(form), unit_id, actor)
             .await?;
+        Ok(ids.remove(0))
+    }
+
+    /// Creates forms (version 1, draft) for a unit, all in one transaction: one that exists
+    /// already refuses them all.
+    pub(crate) async fn do_create_forms(
+        &self,
+        forms: &[Form],
+        unit_id: Option<&str>,
+        actor: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let t = now();
+        let mut ids = Vec::with_capacity(forms.len());
+        for form in forms {
+            let mut f = form.clone();
+            f.id = None;
+            for i in &mut f.indicators {
+                i.id = None;
+            }
+            let exists: Option<String> = sqlx::query_scalar(
+                "SELECT id FROM forms WHERE year = ? AND implementer = ? AND name = ?",
+            )
+            .bind(f.year)
+            .bind(&f.implementer)
+            .bind(&f.name)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(id) = exists {
+                return Err(StoreError::Exists {
+                    id,
+                    year: f.year,
+                    implementer: f.implementer.clone(),
+                    name: f.name.clone(),
+                });
+            }
+            let id = crate::sqlite::new_id();
+            f.id = Some(id.clone());
+            crate::sqlite::write_forms(&mut tx, std::slice::from_ref(&f), &t).await?;
+            sqlx::query("UPDATE forms SET unit_id = ?, updated_by = ? WHERE id = ?")
+                .bind(unit_id)
+                .bind(actor)
+                .bind(&id)
+                .execute(&mut *tx)
+                .await?;
+            ids.push(id);
+        }
         tx.commit().await?;
-        Ok(id)
+        Ok(ids)
     }
 
     pub(crate) async fn do_save_form(

@@ -225,6 +225,32 @@ pub async fn export_form(
         .into_response())
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportParams {
+    dry_run: Option<bool>,
+    filename: Option<String>,
+}
+
+/// `POST /api/imports?dry_run=true`: the file in the body (xlsx, xls, text or JSON) read and
+/// reviewed, nothing saved; without `dry_run` its forms are saved for the caller's unit, all
+/// or none.
+pub async fn import_file(
+    State(state): State<AppState>,
+    auth: Auth,
+    params: Result<Query<ImportParams>, QueryRejection>,
+    body: axum::body::Bytes,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let Query(params) = params.map_err(|e| ApiError::bad_request(format!("查询参数有误：{e}"), format!("bad query: {e}")))?;
+    require_editor(&auth)?;
+    if params.dry_run.unwrap_or(false) {
+        let (p, _) = crate::upload::preview(&state, &body).await?;
+        return Ok((StatusCode::OK, Json(serde_json::to_value(p).unwrap_or(Value::Null))));
+    }
+    let ids = crate::upload::commit(&state, &auth, &body, params.filename.as_deref().unwrap_or("")).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "ids": ids }))))
+}
+
 /// RFC 5987 percent-encoding of a file name: every byte but unreserved ASCII.
 fn percent_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len() * 3);
@@ -381,7 +407,7 @@ pub fn form_from_body(mut v: Value) -> ApiResult<Form> {
     Ok(form)
 }
 
-fn require_editor(auth: &Auth) -> ApiResult<()> {
+pub(crate) fn require_editor(auth: &Auth) -> ApiResult<()> {
     if !auth.user.role.may_edit() {
         return Err(ApiError::forbidden(
             "只有实施单位填报人可以填报和修改申报表",

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod error;
 pub mod openapi;
 pub mod pages;
+pub mod upload;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue, Request};
@@ -143,6 +144,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/forms/{id}/score", get(api::get_score))
         .route("/api/forms/{id}/export", get(api::export_form))
+        .route(
+            "/api/imports",
+            post(api::import_file).layer(axum::extract::DefaultBodyLimit::max(upload::MAX_UPLOAD + 1024)),
+        )
         .route("/api/todo", get(api::todo))
         .route("/api/handled", get(api::handled))
         .route("/api/users", get(api::users).post(api::create_user))

@@ -27,6 +27,7 @@ pub const ROUTES: &[(&str, &str, &str, &str, Option<&str>)] = &[
     ("put", "/api/forms/{id}/monitoring/{period}", "unit", "录入期间数据 / record a period's figures", Some("Period")),
     ("put", "/api/forms/{id}/self-evaluation", "unit", "录入自评 / record the self-evaluation", Some("SelfEvaluation")),
     ("get", "/api/forms/{id}/score", "any", "自评计分：scheme / the self-evaluation scored", None),
+    ("post", "/api/imports", "unit", "导入文件：请求体为 xlsx/xls/文本/JSON；dry_run=true 只读取和审核、列出申报表、警告和审核发现，不保存；否则为本单位保存全部申报表（一个事务）/ import a file (the body: xlsx, xls, text or JSON): with dry_run=true read and review it, listing forms, warnings and findings, saving nothing; otherwise save all its forms for the caller's unit in one transaction", None),
     ("get", "/api/forms/{id}/export", "any", "下载申报表：format=xlsx（官方版式工作簿，默认）或 json（交换格式）/ download the form: format=xlsx (a workbook in the official layout, the default) or json (the exchange format)", None),
     ("get", "/api/todo", "any", "待办 / to-do", None),
     ("get", "/api/handled", "any", "我处理过的 / handled by me", None),

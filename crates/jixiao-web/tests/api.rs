@@ -923,3 +923,61 @@ async fn forms_download_as_files() {
     let (s, _) = Client::anonymous(&app).get(&format!("/api/forms/{id}/export")).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
 }
+
+/// A unit brings a workbook in: the dry run lists its forms, warnings and findings and saves
+/// nothing; the import saves them all for the unit, as drafts; a file that cannot be stored as
+/// it is (a form cut off) is refused whole; others than units may not import.
+#[tokio::test]
+async fn a_workbook_is_previewed_then_imported() {
+    let app = spawn_app().await;
+    let unit = Client::login(&app, "unit").await;
+    let (_, before) = unit.get("/api/forms?per_page=200").await;
+    let before = before["items"].as_array().unwrap().len();
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/workbooks/split-target-wanyuan.xlsx");
+    let bytes = std::fs::read(path).unwrap();
+    let post = |q: &str, body: Vec<u8>| {
+        unit.http
+            .post(format!("{}/api/imports{q}", app.base))
+            .header("x-csrf-token", &unit.csrf)
+            .body(body)
+            .send()
+    };
+    let res = post("?dry_run=true", bytes.clone()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["forms"][0]["form"]["name"], "乡村道路养护");
+    assert!(v["refused"].is_null());
+    assert!(v["forms"][0]["findings"].as_array().is_some());
+    let (_, after) = unit.get("/api/forms?per_page=200").await;
+    assert_eq!(after["items"].as_array().unwrap().len(), before, "a dry run saves nothing");
+
+    let res = post("?filename=x.xlsx", bytes.clone()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let v: Value = res.json().await.unwrap();
+    let id = v["ids"][0].as_str().unwrap().to_string();
+    let (s, f) = unit.get(&format!("/api/forms/{id}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(f["status"], "draft");
+    assert_eq!(f["name"], "乡村道路养护");
+    // The same file again: the form exists, nothing is added.
+    let res = post("", bytes).await.unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+
+    // Text cut off inside a form: refused whole.
+    let seed = std::str::from_utf8(jixiao_import::SEED).unwrap();
+    let half = (seed.len() / 2..).find(|&i| seed.is_char_boundary(i)).unwrap();
+    let res = post("", seed.as_bytes()[..half].to_vec()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["code"], "not_storable", "{v}");
+    let finance = Client::login(&app, "finance").await;
+    let res = finance
+        .http
+        .post(format!("{}/api/imports", app.base))
+        .header("x-csrf-token", &finance.csrf)
+        .body(std::fs::read(path).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+}

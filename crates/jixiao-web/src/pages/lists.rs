@@ -165,6 +165,9 @@ pub async fn portfolio(
     let pages = (page.total + page.per_page - 1) / page.per_page;
     let body = html! {
         h1 { "申报表" }
+        @if auth.user.role.may_edit() {
+            p class="buttons" { a class="button" href="/forms/import" { "导入文件（Excel、文本、JSON）" } }
+        }
         form class="filters" method="get" action="/forms" role="search" {
             label { "年度 " input name="year" inputmode="numeric" size="6" value=[f.year.as_deref()]; }
             label { "状态 "

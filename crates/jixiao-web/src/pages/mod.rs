@@ -7,6 +7,7 @@ mod lists;
 mod login;
 mod overview;
 mod track;
+mod upload;
 
 use crate::auth::{client_ip, cookie_token, now, token_hash, Auth};
 use crate::error::ApiError;
@@ -28,6 +29,17 @@ pub fn routes() -> Router<AppState> {
         .route("/login", get(login::page).post(login::submit))
         .route("/logout", post(login::logout))
         .route("/forms", get(lists::portfolio))
+        .route(
+            "/forms/import",
+            get(upload::page)
+                .post(upload::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::upload::MAX_UPLOAD + 64 * 1024)),
+        )
+        .route(
+            "/forms/import/confirm",
+            post(upload::confirm)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::upload::MAX_UPLOAD * 2)),
+        )
         .route("/forms/{id}", get(form::view))
         .route("/forms/{id}/edit", get(form::editor))
         .route("/forms/{id}/action", post(form::action))
