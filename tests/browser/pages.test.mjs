@@ -393,6 +393,14 @@ test("a form downloads as an Excel workbook and as JSON, named after the project
   }
   assert.match(page.url(), /\/forms\/[0-9a-f]{32}$/, "the page stays where it was");
   await shot(page, "form-downloads");
+  // The portfolio as a 汇总表, with the filters applied.
+  await page.goto(server.base + "/forms?q=" + encodeURIComponent("政务"));
+  const [summary] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("link", { name: "下载汇总表（Excel）" }).click(),
+  ]);
+  assert.equal(summary.suggestedFilename(), "申报表汇总表.xlsx");
+  assert.match(await page.getByRole("link", { name: "下载汇总表（Excel）" }).getAttribute("href"), /q=/);
   await page.context().close();
 });
 

@@ -3,7 +3,10 @@
 //! caller decides where they go.
 
 mod xlsx;
-pub use xlsx::{forms_xlsx, self_evaluations_xlsx, template_xlsx, SelfHeader, TemplateKind};
+pub use xlsx::{
+    forms_xlsx, self_evaluations_xlsx, summary_xlsx, template_xlsx, SelfHeader, SummaryRow,
+    TemplateKind,
+};
 
 use comfy_table::{presets::UTF8_FULL, Cell, ContentArrangement, Table};
 use jixiao_core::{Form, Money};

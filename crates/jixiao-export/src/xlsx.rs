@@ -729,3 +729,80 @@ pub fn template_xlsx(kind: TemplateKind, example: Option<&Form>) -> Result<Vec<u
     ws.set_repeat_rows(head, head)?;
     book.save_to_buffer()
 }
+
+/// One line of a portfolio's 汇总表.
+#[derive(Clone, Debug)]
+pub struct SummaryRow {
+    pub year: i32,
+    pub name: String,
+    pub department: String,
+    pub implementer: String,
+    pub annual_total: Option<Money>,
+    pub status: String,
+    pub indicators: i64,
+    pub grade: Option<String>,
+    pub warning: Option<String>,
+}
+
+/// The portfolio as a 汇总表: a line per form with its amount as a number, a total line that
+/// sums them (exactly, from fen, not by a formula a reader could not check), and the filters
+/// that chose the forms written above the table.
+pub fn summary_xlsx(rows: &[SummaryRow], filters: &str) -> Result<Vec<u8>, XlsxError> {
+    let mut book = Workbook::new();
+    let f = Formats::new();
+    let ws = book.add_worksheet();
+    ws.set_name("汇总表")?;
+    let heads = [
+        ("序号", 6.0),
+        ("年度", 7.0),
+        ("项目名称", 36.0),
+        ("主管部门", 20.0),
+        ("实施单位", 20.0),
+        ("年度资金（元）", 18.0),
+        ("状态", 12.0),
+        ("指标数", 8.0),
+        ("自评等级", 9.0),
+        ("预警", 8.0),
+    ];
+    let last = heads.len() as u16 - 1;
+    ws.merge_range(0, 0, 0, last, "项目支出绩效目标汇总表", &f.title)?;
+    ws.set_row_height(0, 28)?;
+    let filters = if filters.trim().is_empty() { "全部申报表".to_string() } else { filters.to_string() };
+    ws.merge_range(1, 0, 1, last, &format!("筛选条件：{filters}"), &f.plain)?;
+    for (c, (h, w)) in heads.iter().enumerate() {
+        ws.set_column_width(c as u16, *w)?;
+        ws.write_string_with_format(2, c as u16, *h, &f.label)?;
+    }
+    let mut sum: i64 = 0;
+    for (k, r) in rows.iter().enumerate() {
+        let row = 3 + k as u32;
+        ws.write_number_with_format(row, 0, (k + 1) as f64, &f.number)?;
+        ws.write_number_with_format(row, 1, r.year as f64, &f.number)?;
+        ws.write_string_with_format(row, 2, &r.name, &f.text)?;
+        ws.write_string_with_format(row, 3, &r.department, &f.text)?;
+        ws.write_string_with_format(row, 4, &r.implementer, &f.text)?;
+        match r.annual_total {
+            Some(m) => {
+                sum = sum.saturating_add(m.fen());
+                ws.write_number_with_format(row, 5, yuan(m), &f.money)?
+            }
+            None => ws.write_blank(row, 5, &f.money)?,
+        };
+        ws.write_string_with_format(row, 6, &r.status, &f.text)?;
+        ws.write_number_with_format(row, 7, r.indicators as f64, &f.number)?;
+        ws.write_string_with_format(row, 8, r.grade.as_deref().unwrap_or(""), &f.text)?;
+        ws.write_string_with_format(row, 9, r.warning.as_deref().unwrap_or(""), &f.text)?;
+    }
+    let total_row = 3 + rows.len() as u32;
+    ws.merge_range(total_row, 0, total_row, 4, &format!("合计（{} 张）", rows.len()), &f.label)?;
+    ws.write_number_with_format(total_row, 5, yuan(Money::from_fen(sum)), &f.money)?;
+    for c in 6..=last {
+        ws.write_blank(total_row, c, &f.text)?;
+    }
+    ws.set_landscape();
+    ws.set_paper_size(9);
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_repeat_rows(2, 2)?;
+    ws.autofilter(2, 0, total_row.saturating_sub(1).max(2), last)?;
+    book.save_to_buffer()
+}

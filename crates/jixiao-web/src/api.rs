@@ -125,6 +125,89 @@ pub async fn list_forms(
     Ok(Json(serde_json::to_value(page).unwrap_or(Value::Null)))
 }
 
+/// `GET /api/forms/summary`: every form the list's filters choose (all pages) as a 汇总表
+/// workbook, the filters written above the table.
+pub async fn summary(
+    State(state): State<AppState>,
+    auth: Auth,
+    params: Result<Query<ListParams>, QueryRejection>,
+) -> ApiResult<axum::response::Response> {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let Query(p) = params?;
+    let status = match p.status.as_deref() {
+        None | Some("") => None,
+        Some(s) => Some(Status::from_name(s).ok_or_else(|| {
+            ApiError::bad_request(format!("未知状态“{s}”"), format!("unknown status “{s}”"))
+        })?),
+    };
+    let mut described = vec![];
+    if let Some(y) = p.year {
+        described.push(format!("年度 {y}"));
+    }
+    if let Some(s) = status {
+        described.push(format!("状态 {}", s.chinese()));
+    }
+    for (label, v) in [("主管部门", &p.department), ("搜索", &p.q), ("自评等级", &p.grade), ("预警", &p.warnings)] {
+        if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+            described.push(format!("{label} {v}"));
+        }
+    }
+    let mut q = ListQuery {
+        grade: grade_param(p.grade.as_deref())?,
+        warnings: warnings_param(p.warnings.as_deref())?,
+        scope: scope(&auth.user),
+        year: p.year,
+        status,
+        department: p.department,
+        search: p.q,
+        sort: p.sort.unwrap_or_else(|| "name".into()),
+        page: 1,
+        per_page: 500,
+    };
+    let mut rows = vec![];
+    loop {
+        let page = state.store.list_page(&q).await?;
+        let n = page.items.len();
+        rows.extend(page.items.into_iter().map(|r| jixiao_export::SummaryRow {
+            year: r.year,
+            name: r.name,
+            department: r.department,
+            implementer: r.implementer,
+            annual_total: r.annual_total,
+            status: r.status.chinese().to_string(),
+            indicators: r.indicators,
+            grade: r.grade,
+            warning: r.warning_light.map(|l| match l.as_str() {
+                "red" => "红".to_string(),
+                "yellow" => "黄".to_string(),
+                "green" => "绿".to_string(),
+                other => other.to_string(),
+            }),
+        }));
+        if n < q.per_page as usize || rows.len() as i64 >= page.total {
+            break;
+        }
+        q.page += 1;
+    }
+    let bytes = jixiao_export::summary_xlsx(&rows, &described.join("，")).map_err(|e| {
+        eprintln!("summary workbook: {e}");
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "无法生成工作簿", "cannot write the workbook")
+    })?;
+    audit(&state, &auth.user.username, &auth.ip, "forms_summary", "", &described.join("，")).await;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"summary.xlsx\"; filename*=UTF-8''{}", percent_encode("申报表汇总表.xlsx")),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
 /// A grade filter: 优 良 中 差.
 pub fn grade_param(g: Option<&str>) -> ApiResult<Option<String>> {
     match g.filter(|g| !g.is_empty()) {
@@ -1022,6 +1105,7 @@ pub fn score_with(
 #[serde(deny_unknown_fields)]
 pub struct ScoreParams {
     scheme: Option<String>,
+    format: Option<String>,
 }
 
 /// `GET /api/forms/{id}/score?scheme=national`
@@ -1030,7 +1114,9 @@ pub async fn get_score(
     auth: Auth,
     Path(id): Path<String>,
     params: Result<Query<ScoreParams>, QueryRejection>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<axum::response::Response> {
+    use axum::http::header;
+    use axum::response::IntoResponse;
     visible(&state, &auth, &id).await?;
     let Query(p) = params?;
     let name = p.scheme.unwrap_or_else(|| "national".into());
@@ -1065,7 +1151,40 @@ pub async fn get_score(
     let scored = score(&e, &scheme).map_err(|e| {
         ApiError::from_bilingual(StatusCode::BAD_REQUEST, "bad_evaluation", &e.to_string())
     })?;
-    Ok(Json(serde_json::to_value(scored).unwrap_or(Value::Null)))
+    match p.format.as_deref().unwrap_or("json") {
+        "json" => Ok(Json(serde_json::to_value(scored).unwrap_or(Value::Null)).into_response()),
+        "xlsx" => {
+            let head = jixiao_export::SelfHeader {
+                year: Some(form.year),
+                name: form.name.clone(),
+                department: form.department.clone(),
+                implementer: form.implementer.clone(),
+                goal_expected: form.goal_annual.clone(),
+                goal_actual: String::new(),
+            };
+            let bytes = jixiao_export::self_evaluations_xlsx(&[(head, &eval, &scored)]).map_err(|e| {
+                eprintln!("self-evaluation workbook for {id}: {e}");
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "无法生成工作簿", "cannot write the workbook")
+            })?;
+            audit(&state, &auth.user.username, &auth.ip, "score_export", &id, &scheme.name).await;
+            let filename = format!("{}（{}年度）绩效自评表.xlsx", form.name, form.year);
+            Ok((
+                [
+                    (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"self-evaluation.xlsx\"; filename*=UTF-8''{}", percent_encode(&filename)),
+                    ),
+                ],
+                bytes,
+            )
+                .into_response())
+        }
+        other => Err(ApiError::bad_request(
+            format!("不支持的格式“{other}”，可用 json 或 xlsx"),
+            format!("unknown format “{other}”: use json or xlsx"),
+        )),
+    }
 }
 
 // ------------------------------------------------------------------ administration

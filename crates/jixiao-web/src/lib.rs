@@ -128,6 +128,7 @@ pub fn router(state: AppState) -> Router {
             post(auth::sign_in).get(auth::me).delete(auth::sign_out),
         )
         .route("/api/forms", get(api::list_forms).post(api::create_form))
+        .route("/api/forms/summary", get(api::summary))
         .route("/api/forms/{id}", get(api::get_form).put(api::save_form))
         .route("/api/forms/{id}/versions", get(api::versions))
         .route("/api/forms/{id}/versions/{version}", get(api::version))

@@ -882,6 +882,23 @@ async fn list_totals_follow_every_change() {
         .await;
     assert_eq!(graded["total"], 1);
     assert_eq!(graded["items"][0]["id"], id.as_str());
+
+    // The self-evaluation as the 自评表 workbook, which reads back to the same total.
+    let res = finance
+        .http
+        .get(format!("{}/api/forms/{id}/score?format=xlsx", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let bytes = res.bytes().await.unwrap();
+    let back = jixiao_import::read_any(&bytes).unwrap();
+    let t = &back.tables[0].table;
+    let (_, scored) = finance.get(&format!("/api/forms/{id}/score")).await;
+    let total: rust_decimal::Decimal = scored["total"].as_str().unwrap().parse().unwrap();
+    assert_eq!(t.self_total, Some(total));
+    let (s, _) = finance.get(&format!("/api/forms/{id}/score?format=pdf")).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
 }
 
 /// A form downloads as a workbook in the official layout (and as JSON), named after the
@@ -980,4 +997,30 @@ async fn a_workbook_is_previewed_then_imported() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
+}
+
+/// The portfolio as a 汇总表: the list's filters, every matching form, the sum exact.
+#[tokio::test]
+async fn the_portfolio_downloads_as_a_summary() {
+    let app = spawn_app().await;
+    let finance = Client::login(&app, "finance").await;
+    let res = finance
+        .http
+        .get(format!("{}/api/forms/summary?q=%E6%94%BF%E5%8A%A1", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers()["content-disposition"].to_str().unwrap().starts_with("attachment;"));
+    let bytes = res.bytes().await.unwrap();
+    use calamine::Reader;
+    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let range = book.worksheet_range("汇总表").unwrap();
+    let text: Vec<String> = range.rows().map(|r| r.iter().map(|c| c.to_string()).collect::<Vec<_>>().join("|")).collect();
+    assert!(text[1].contains("搜索 政务"), "{:?}", text[1]);
+    let names: Vec<&str> = text[3..5].iter().map(|r| r.split('|').nth(2).unwrap()).collect();
+    assert_eq!(names, ["上海市政务云基础设施服务项目经费", "上海市政务外网通信服务项目经费"]);
+    assert!(text[5].starts_with("合计（2 张）"), "{:?}", text[5]);
+    // 256,936,704.00 + 98,347,600.00
+    assert!(text[5].contains("355284304"), "{:?}", text[5]);
 }

@@ -87,6 +87,8 @@ fn query(f: &Filters, sort: Option<&str>, page: Option<i64>) -> String {
         ("status", &f.status),
         ("department", &f.department),
         ("q", &f.q),
+        ("grade", &f.grade),
+        ("warnings", &f.warnings),
     ] {
         if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
             pairs.push((k, v));
@@ -199,6 +201,8 @@ pub async fn portfolio(
         }
         p class="totals" aria-live="polite" {
             "共 " strong { (page.total) } " 张申报表，年度资金合计 " strong class="num" { (page.annual_total_sum.grouped()) } " 元"
+            " "
+            a class="button" href={ "/api/forms/summary?" (query(&f, None, None)) } download { "下载汇总表（Excel）" }
         }
         @if page.items.is_empty() {
             p class="empty" { "没有符合条件的申报表。" }

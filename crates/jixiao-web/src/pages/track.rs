@@ -294,6 +294,8 @@ fn evaluation_page(
                 form method="get" class="filters noprint" {
                     label { "计分方案 " select name="scheme" { @for sc in Scheme::builtin() { option value=(sc.name) selected[sc.name == scheme] { (sc.name) " — " (sc.description) } } } }
                     button type="submit" { "重新计分" }
+                    " "
+                    a class="button" href={ "/api/forms/" (id) "/score?format=xlsx&scheme=" (scheme) } download { "下载自评表（Excel）" }
                 }
                 (scores_table(s))
             }
