@@ -98,9 +98,12 @@ enum Command {
         /// 预警阈值配置（TOML）/ warning thresholds (TOML)
         #[arg(long, value_name = "FILE")]
         thresholds: Option<PathBuf>,
-        /// 输出格式 / output format
-        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
-        format: CheckFormat,
+        /// 输出格式（xlsx：绩效运行监控表工作簿）/ output format (xlsx: the 绩效运行监控表 workbook)
+        #[arg(long, value_enum, default_value_t = ScoreFormat::Text)]
+        format: ScoreFormat,
+        /// 输出文件（xlsx 必须给出）/ output file (required for xlsx)
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
     /// 绩效自评计分：按规则计分、解释每一分并列出自评偏离 / self-evaluation: score by the rules, explain every point, list departures of self scores
     Score {
@@ -437,6 +440,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Monitor {
             id,
             period,
+            out,
             file,
             thresholds,
             format,
@@ -466,8 +470,8 @@ async fn run(cli: Cli) -> Result<()> {
                 }
             }
             match format {
-                CheckFormat::Text => print!("{}", monitor::text(&form, &reports)),
-                CheckFormat::Json => {
+                ScoreFormat::Text => print!("{}", monitor::text(&form, &reports)),
+                ScoreFormat::Json => {
                     let v: Vec<_> = reports
                         .iter()
                         .map(|(r, w)| serde_json::json!({"report": r, "warnings": w}))
@@ -476,6 +480,12 @@ async fn run(cli: Cli) -> Result<()> {
                         "{}",
                         serde_json::to_string_pretty(&serde_json::json!({ "periods": v }))?
                     );
+                }
+                ScoreFormat::Xlsx => {
+                    let out = out.context("导出 xlsx 请用 --out 指定文件 / give the workbook a file with --out")?;
+                    let bytes = jixiao_export::monitoring_xlsx(&form, &reports)
+                        .map_err(|e| anyhow::anyhow!("无法生成工作簿 / cannot write the workbook: {e}"))?;
+                    write_atomically(&out, &bytes)?;
                 }
             }
             Ok(())

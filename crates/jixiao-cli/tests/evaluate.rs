@@ -85,6 +85,15 @@ fn a_seed_form_through_two_periods_and_a_self_evaluation() {
         .status
         .success());
 
+    // Both periods as the 绩效运行监控表 workbook, a sheet each.
+    let book_path = env.dir.path().join("monitoring.xlsx");
+    env.ok(&["monitor", &id, "--format", "xlsx", "--out", book_path.to_str().unwrap()]);
+    {
+        use calamine::Reader;
+        let book = calamine::open_workbook_auto(&book_path).unwrap();
+        assert_eq!(book.sheet_names().len(), 2);
+    }
+    assert!(!env.run(&["monitor", &id, "--format", "xlsx"]).status.success(), "xlsx needs --out");
     let v = env.json_ok(&["monitor", &id, "--format", "json"]);
     let periods = v["periods"].as_array().unwrap();
     assert_eq!(periods.len(), 2);

@@ -4,7 +4,8 @@
 
 mod xlsx;
 pub use xlsx::{
-    forms_xlsx, self_evaluations_xlsx, summary_xlsx, template_xlsx, SelfHeader, SummaryRow,
+    forms_xlsx, monitoring_xlsx, self_evaluations_xlsx, summary_xlsx, template_xlsx, SelfHeader,
+    SummaryRow,
     TemplateKind,
 };
 

@@ -806,3 +806,137 @@ pub fn summary_xlsx(rows: &[SummaryRow], filters: &str) -> Result<Vec<u8>, XlsxE
     ws.autofilter(2, 0, total_row.saturating_sub(1).max(2), last)?;
     book.save_to_buffer()
 }
+
+/// The 绩效运行监控表 of a form, a sheet per period: the budget spent against the year's,
+/// each indicator's completion to date and forecast with how likely its target is met, the
+/// reason for a deviation and any rectification, and the period's warnings with their numbers.
+pub fn monitoring_xlsx(
+    form: &Form,
+    reports: &[(jixiao_core::monitor::PeriodReport, Vec<jixiao_core::monitor::Warning>)],
+) -> Result<Vec<u8>, XlsxError> {
+    let mut book = Workbook::new();
+    let f = Formats::new();
+    let chinese = |v: serde_json::Value| v.as_str().unwrap_or("").to_string();
+    for (n, (r, warnings)) in reports.iter().enumerate() {
+        let ws = book.add_worksheet();
+        // Sheet names may not hold `/` or `:` and are at most 31 characters.
+        let label: String = r
+            .period
+            .label
+            .chars()
+            .filter(|c| !matches!(c, '/' | '\\' | '?' | '*' | '[' | ']' | ':'))
+            .take(20)
+            .collect();
+        ws.set_name(format!("{}-{}", n + 1, if label.is_empty() { "期间".into() } else { label }))?;
+        let heads = [
+            ("一级指标", 10.0),
+            ("二级指标", 14.0),
+            ("三级指标", 30.0),
+            ("年度指标值", 16.0),
+            ("截至本期完成情况", 16.0),
+            ("全年预计完成情况", 16.0),
+            ("完成可能性", 10.0),
+            ("偏差原因", 10.0),
+            ("偏差原因说明", 24.0),
+            ("是否整改", 8.0),
+            ("整改建议 / 结果", 24.0),
+        ];
+        let last = heads.len() as u16 - 1;
+        for (c, (_, w)) in heads.iter().enumerate() {
+            ws.set_column_width(c as u16, *w)?;
+        }
+        ws.merge_range(0, 0, 0, last, "项目支出绩效运行监控表", &f.title)?;
+        ws.set_row_height(0, 28)?;
+        ws.merge_range(1, 0, 1, last, &format!("（{}年度，监控期间：{}）", form.year, r.period.label), &f.year)?;
+        ws.write_string_with_format(2, 0, "项目名称", &f.label)?;
+        ws.merge_range(2, 1, 2, 4, &form.name, &f.text)?;
+        ws.write_string_with_format(2, 5, "实施单位", &f.label)?;
+        ws.merge_range(2, 6, 2, last, &form.implementer, &f.text)?;
+        ws.write_string_with_format(3, 0, "年度预算（元）", &f.label)?;
+        match form.funds.annual_total {
+            Some(m) => ws.write_number_with_format(3, 1, yuan(m), &f.money)?,
+            None => ws.write_blank(3, 1, &f.money)?,
+        };
+        ws.write_string_with_format(3, 2, "截至本期执行数（元）", &f.label)?;
+        ws.write_number_with_format(3, 3, yuan(r.spent), &f.money)?;
+        ws.write_string_with_format(3, 4, "执行率", &f.label)?;
+        let rate = form
+            .funds
+            .annual_total
+            .filter(|m| m.fen() > 0)
+            .map(|m| {
+                let d = rust_decimal::Decimal::from(r.spent.fen()) * rust_decimal::Decimal::ONE_HUNDRED
+                    / rust_decimal::Decimal::from(m.fen());
+                format!("{}%", d.round_dp(2))
+            })
+            .unwrap_or_default();
+        ws.write_string_with_format(3, 5, &rate, &f.text)?;
+        ws.write_string_with_format(3, 6, "全年预计执行数（元）", &f.label)?;
+        match r.forecast_spent {
+            Some(m) => ws.write_number_with_format(3, 7, yuan(m), &f.money)?,
+            None => ws.write_blank(3, 7, &f.money)?,
+        };
+        for c in 8..=last {
+            ws.write_blank(3, c, &f.text)?;
+        }
+        let top = 5u32;
+        for (c, (h, _)) in heads.iter().enumerate() {
+            ws.write_string_with_format(top, c as u16, *h, &f.label)?;
+        }
+        for (k, ind) in form.indicators.iter().enumerate() {
+            let row = top + 1 + k as u32;
+            let p = r.indicators.iter().find(|p| p.indicator == ind.name);
+            let cells = [
+                ind.level1.name().to_string(),
+                ind.level2.map_or(String::new(), |l| l.name().to_string()),
+                ind.name.clone(),
+                ind.raw.clone(),
+                p.map(|p| p.to_date.clone()).unwrap_or_default(),
+                p.map(|p| p.forecast.clone()).unwrap_or_default(),
+                p.and_then(|p| p.likelihood)
+                    .map(|l| chinese(serde_json::to_value(l).unwrap_or_default()))
+                    .unwrap_or_default(),
+                p.and_then(|p| p.deviation_category)
+                    .map(|d| chinese(serde_json::to_value(d).unwrap_or_default()))
+                    .unwrap_or_default(),
+                p.map(|p| p.deviation.clone()).unwrap_or_default(),
+                p.map(|p| if p.rectification_needed { "是" } else { "否" }.to_string())
+                    .unwrap_or_default(),
+                p.map(|p| {
+                    [p.rectification_advice.as_str(), p.rectification_result.as_str()]
+                        .iter()
+                        .filter(|s| !s.is_empty())
+                        .copied()
+                        .collect::<Vec<_>>()
+                        .join(" / ")
+                })
+                .unwrap_or_default(),
+            ];
+            for (c, v) in cells.iter().enumerate() {
+                ws.write_string_with_format(row, c as u16, v, &f.text)?;
+            }
+            fit(ws, row, &[(&ind.name, 30.0), (&cells[8], 24.0), (&cells[10], 24.0)])?;
+        }
+        let mut row = top + 2 + form.indicators.len() as u32;
+        ws.merge_range(row, 0, row, last, &format!("预警（{}）", warnings.len()), &f.label)?;
+        for w in warnings {
+            row += 1;
+            ws.write_string_with_format(row, 0, w.light.chinese(), &f.text)?;
+            let text = format!(
+                "{}{}：{}",
+                w.indicator.as_deref().map(|i| format!("{i} — ")).unwrap_or_default(),
+                w.message,
+                w.numbers
+            );
+            ws.merge_range(row, 1, row, last, &text, &f.text)?;
+        }
+        ws.set_landscape();
+        ws.set_paper_size(9);
+        ws.set_print_fit_to_pages(1, 0);
+        ws.set_repeat_rows(top, top)?;
+    }
+    if reports.is_empty() {
+        book.add_worksheet().set_name("监控表")?;
+    }
+    book.save_to_buffer()
+}

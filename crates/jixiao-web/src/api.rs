@@ -935,20 +935,55 @@ pub async fn monitoring(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+    params: Result<Query<ExportParams>, QueryRejection>,
+) -> ApiResult<axum::response::Response> {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let Query(params) = params?;
     visible(&state, &auth, &id).await?;
     let form = state
         .store
         .get(&id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    let mut out = vec![];
+    let mut reports = vec![];
     for r in state.store.periods(&id).await? {
         let w =
             jixiao_core::monitor::warnings(&form, &r, &Thresholds::default()).unwrap_or_default();
-        out.push(json!({ "report": r, "warnings": w }));
+        reports.push((r, w));
     }
-    Ok(Json(json!({ "periods": out })))
+    match params.format.as_deref().unwrap_or("json") {
+        "json" => {
+            let out: Vec<Value> = reports
+                .iter()
+                .map(|(r, w)| json!({ "report": r, "warnings": w }))
+                .collect();
+            Ok(Json(json!({ "periods": out })).into_response())
+        }
+        "xlsx" => {
+            let bytes = jixiao_export::monitoring_xlsx(&form, &reports).map_err(|e| {
+                eprintln!("monitoring workbook for {id}: {e}");
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "无法生成工作簿", "cannot write the workbook")
+            })?;
+            audit(&state, &auth.user.username, &auth.ip, "monitoring_export", &id, "").await;
+            let filename = format!("{}（{}年度）绩效运行监控表.xlsx", form.name, form.year);
+            Ok((
+                [
+                    (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"monitoring.xlsx\"; filename*=UTF-8''{}", percent_encode(&filename)),
+                    ),
+                ],
+                bytes,
+            )
+                .into_response())
+        }
+        other => Err(ApiError::bad_request(
+            format!("不支持的格式“{other}”，可用 json 或 xlsx"),
+            format!("unknown format “{other}”: use json or xlsx"),
+        )),
+    }
 }
 
 #[derive(Deserialize)]

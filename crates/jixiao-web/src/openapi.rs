@@ -23,7 +23,7 @@ pub const ROUTES: &[(&str, &str, &str, &str, Option<&str>)] = &[
     ("get", "/api/forms/{id}/findings", "any", "智能审核结果（随版本保存）/ review findings (kept with the version)", None),
     ("post", "/api/forms/{id}/actions", "unit, department, finance", "流程操作：{action: submit|withdraw|return|approve|publish, comment, indicator_comments} / workflow action", Some("Action")),
     ("get", "/api/forms/{id}/history", "any", "流程记录 / workflow history", None),
-    ("get", "/api/forms/{id}/monitoring", "any", "监控期间及预警 / monitoring periods and warnings", None),
+    ("get", "/api/forms/{id}/monitoring", "any", "监控期间及预警；format=xlsx 下载绩效运行监控表工作簿 / monitoring periods and warnings; format=xlsx downloads the 绩效运行监控表 workbook", None),
     ("put", "/api/forms/{id}/monitoring/{period}", "unit", "录入期间数据 / record a period's figures", Some("Period")),
     ("put", "/api/forms/{id}/self-evaluation", "unit", "录入自评 / record the self-evaluation", Some("SelfEvaluation")),
     ("get", "/api/forms/{id}/score", "any", "自评计分：scheme；format=xlsx 下载财预〔2020〕10号版式的自评表工作簿 / the self-evaluation scored; format=xlsx downloads the 自评表 workbook", None),

@@ -870,6 +870,27 @@ async fn list_totals_follow_every_change() {
         assert_eq!(red["total"], 1, "{filter}");
         assert_eq!(red["items"][0]["warning_light"], "red");
     }
+    // The period as the 绩效运行监控表 workbook: the spending and its red light in it.
+    let res = finance
+        .http
+        .get(format!("{}/api/forms/{id}/monitoring?format=xlsx", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let bytes = res.bytes().await.unwrap();
+    use calamine::Reader;
+    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let sheet = book.sheet_names()[0].clone();
+    assert!(sheet.contains("1-7月"), "{sheet}");
+    let cells: Vec<String> = book
+        .worksheet_range(&sheet)
+        .unwrap()
+        .rows()
+        .flat_map(|r| r.iter().map(|c| c.to_string()).collect::<Vec<_>>())
+        .collect();
+    assert!(cells.iter().any(|c| c == "1000"), "the amount spent, as a number");
+    assert!(cells.iter().any(|c| c == "红"), "the red light");
     let (s, v) = unit
         .call(Method::PUT, &format!("/api/forms/{id}/self-evaluation"), Some(json!({ "budget": { "annual_budget": "46637466.38", "spent": "46637466.38" }, "indicators": [{ "name": "来访客户满意度", "actual": "95%" }] })))
         .await;

@@ -72,7 +72,9 @@ fn monitoring_page(
         h1 { (form.name) }
         (tabs(id, "绩效监控"))
         @if let Some(e) = error { p class="error" role="alert" { (e.message) } }
-        @if reports.is_empty() { p class="muted" { "还没有录入监控数据。" } }
+        @if reports.is_empty() { p class="muted" { "还没有录入监控数据。" } } @else {
+            p class="buttons noprint" { a class="button" href={ "/api/forms/" (id) "/monitoring?format=xlsx" } download { "下载绩效运行监控表（Excel）" } }
+        }
         @for (r, warnings) in reports.iter().rev() {
             section class="period" aria-labelledby={ "p-" (r.period.label) } {
                 h2 id={ "p-" (r.period.label) } { (r.period.label) "（" (r.period.start_month) "–" (r.period.end_month) "月）" }
