@@ -955,6 +955,13 @@ impl Builder {
                 self.set_money(|fu| &mut fu.annual_appropriation, line, value)
             }
             Field::Carryover => self.set_money(|fu| &mut fu.annual_carryover, line, value),
+            Field::Period => match parse_period(&text) {
+                Some((a, b)) => {
+                    self.start_date = Some(a);
+                    self.end_date = Some(b);
+                }
+                None => self.warn(line, value, "无法识别的项目期限 / not a period of dates"),
+            },
             Field::Unkept => self.warn(
                 line,
                 value,
@@ -2133,6 +2140,7 @@ fn field_label(f: Field) -> &'static str {
         Field::AnnualAppropriation => "当年财政拨款",
         Field::Carryover => "上年结转资金",
         Field::Budget => "预算数",
+        Field::Period => "项目期限",
         Field::Unkept => "表头信息",
     }
 }
@@ -2144,6 +2152,57 @@ fn split_inline_label(text: &str) -> Option<(Field, &str)> {
         Label::Field(f) if !value.trim().is_empty() => Some((f, value.trim())),
         _ => None,
     }
+}
+
+/// Reads a period written as one range: `2023-01-01至2023-12-31`, `2023年1月-2023年12月`,
+/// `202001-202012`, `2022.3—2023.11`. A month alone runs from its first day to its last.
+pub(crate) fn parse_period(text: &str) -> Option<(NaiveDate, NaiveDate)> {
+    let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    // The separator between the two ends: 至, 到, ~, —, –, or a dash between two dated ends.
+    let split = ["至", "到", "~", "～", "—", "–", "－"]
+        .iter()
+        .find_map(|sep| t.split_once(sep))
+        .or_else(|| {
+            // `2023-01-01-2023-12-31` or `202001-202012`: the dash before the second year.
+            let idx: Vec<usize> = t.match_indices('-').map(|(i, _)| i).collect();
+            idx.iter().find_map(|&i| {
+                let (a, b) = (&t[..i], &t[i + 1..]);
+                (end_of(a, false).is_some() && end_of(b, true).is_some()).then_some((a, b))
+            })
+        })?;
+    let a = end_of(split.0, false)?;
+    let b = end_of(split.1, true)?;
+    (a <= b).then_some((a, b))
+}
+
+/// One end of a period: a date, or a month (its first or, for the end, its last day).
+fn end_of(s: &str, last: bool) -> Option<NaiveDate> {
+    if let Some(d) = parse_date(s) {
+        return Some(d);
+    }
+    let s = s.trim_end_matches(['日', '。']);
+    let (y, m) = if s.len() == 6 && s.bytes().all(|b| b.is_ascii_digit()) {
+        (s[..4].parse().ok()?, s[4..].parse().ok()?)
+    } else {
+        let parts: Vec<&str> = s
+            .split(['-', '/', '.', '年', '月'])
+            .filter(|p| !p.is_empty())
+            .collect();
+        if parts.len() != 2 || parts[0].len() != 4 {
+            return None;
+        }
+        (parts[0].parse().ok()?, parts[1].parse().ok()?)
+    };
+    let first = NaiveDate::from_ymd_opt(y, m, 1)?;
+    if !last {
+        return Some(first);
+    }
+    let next = if m == 12 {
+        NaiveDate::from_ymd_opt(y + 1, 1, 1)?
+    } else {
+        NaiveDate::from_ymd_opt(y, m + 1, 1)?
+    };
+    next.pred_opt()
 }
 
 /// Reads `2023-01-01`, `2023/1/1`, `2023.1.1`, `2023年1月1日`, `20230101`.
@@ -2191,6 +2250,24 @@ mod tests {
         }
         for t in ["2023-13-01", "1/1/2023", "明年", "2023-02-30", ""] {
             assert_eq!(parse_date(t), None, "{t}");
+        }
+    }
+
+    #[test]
+    fn periods_written_as_one_range() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        for (t, a, b) in [
+            ("2023-01-01至2023-12-31", d(2023, 1, 1), d(2023, 12, 31)),
+            ("2023年1月-2023年12月", d(2023, 1, 1), d(2023, 12, 31)),
+            ("202001-202012", d(2020, 1, 1), d(2020, 12, 31)),
+            ("2022年3月-2023年11月", d(2022, 3, 1), d(2023, 11, 30)),
+            ("2022.3—2023.2", d(2022, 3, 1), d(2023, 2, 28)),
+            ("2023-01-01-2023-06-30", d(2023, 1, 1), d(2023, 6, 30)),
+        ] {
+            assert_eq!(parse_period(t), Some((a, b)), "{t}");
+        }
+        for t in ["1年", "2023年", "2023-12-31至2023-01-01", "长期"] {
+            assert_eq!(parse_period(t), None, "{t}");
         }
     }
 

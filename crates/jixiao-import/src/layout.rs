@@ -24,6 +24,8 @@ pub(crate) enum Field {
     Carryover,
     /// 预算数 in a table of several projects: the project's amount.
     Budget,
+    /// 项目期限 / 项目起止时间 written as one range: the start and end dates.
+    Period,
     /// A header field the form model has no place for (项目负责人, 联系电话, 项目属性 …):
     /// its value is reported in a warning, never dropped silently.
     Unkept,
@@ -250,8 +252,10 @@ pub(crate) fn label_of(key: &str) -> Option<Label> {
         "预算数" | "项目预算数" | "预算金额" | "项目金额" | "年度预算数" => {
             Label::Field(Budget)
         }
-        "项目负责人" | "项目负责人及电话" | "联系电话" | "项目属性" | "项目起止时间" | "项目期"
-        | "项目期限" | "资金来源" | "归口科室" | "年初安排金额(万元)" | "部门" | "填报人" | "填表人"
+        "项目起止时间" | "项目期" | "项目期限" | "实施期限" | "项目实施期限" | "起止时间" => {
+            Label::Field(Period)
+        }
+        "项目负责人" | "项目负责人及电话" | "联系电话" | "项目属性" | "资金来源" | "归口科室" | "年初安排金额(万元)" | "部门" | "填报人" | "填表人"
         | "填报日期" | "填表日期" | "填报单位(盖章)" | "填报单位" => {
             Label::Field(Unkept)
         }

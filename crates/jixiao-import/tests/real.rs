@@ -298,7 +298,10 @@ fn accounted(out: &ReadOutput) -> Vec<String> {
             x.year.to_string(),
         ]);
         for d in [x.start_date, x.end_date].into_iter().flatten() {
-            acc.push(d.to_string());
+            // A date as forms write it, whole or as its month (a period written as a range).
+            for f in ["%Y-%m-%d", "%Y年%-m月%-d日", "%Y年%-m月", "%Y%m", "%Y.%-m", "%Y/%-m/%-d"] {
+                acc.push(d.format(f).to_string());
+            }
         }
         for (_, _, m) in x.funds.fields() {
             money(m, &mut acc);
