@@ -15,6 +15,8 @@ Input: the seed as jixiao's JSON exchange format on stdin, e.g.
     jixiao --db /tmp/x.db import fixtures/shanghai-bigdata-center-2023.txt
     jixiao --db /tmp/x.db export --format json | python3 scripts/make-workbooks.py
 Needs: pip install openpyxl xlwt
+(fixtures/workbooks/encrypted.xlsx is split-target-wanyuan.xlsx with the password "jixiao",
+made once with msoffcrypto-tool: `msoffcrypto-tool -e -p jixiao in.xlsx out.xlsx`.)
 """
 import datetime
 import json

@@ -421,6 +421,15 @@ test("a unit uploads a workbook: preview with warnings and findings, then confir
   const other = await page.context().newPage();
   await other.goto(server.base + "/forms?q=" + encodeURIComponent("乡村道路养护"));
   assert.equal(await other.locator("td.name").count(), 0, "the preview saved nothing");
+  // Cancel: back to the list, still nothing saved.
+  await page.getByRole("link", { name: "取消" }).click();
+  await page.waitForURL(/\/forms$/);
+  await other.reload();
+  assert.equal(await other.locator("td.name").count(), 0, "cancel leaves nothing");
+  // Again, and confirm.
+  await page.goto(server.base + "/forms/import");
+  await page.getByLabel(/选择文件/).setInputFiles(path);
+  await page.getByRole("button", { name: "读取并预览" }).click();
   await page.getByRole("button", { name: /确认导入 1 张申报表/ }).click();
   await assert.doesNotReject(page.getByRole("heading", { name: "已导入" }).waitFor());
   await other.goto(server.base + "/forms?q=" + encodeURIComponent("乡村道路养护"));
@@ -436,5 +445,24 @@ test("an unreadable upload says why and offers to choose again", async () => {
   await page.getByRole("button", { name: "读取并预览" }).click();
   assert.match(await page.getByRole("alert").textContent(), /无法读取“letter\.txt”/);
   assert.equal(await page.getByRole("button", { name: "读取并预览" }).count(), 1);
+  await page.context().close();
+});
+
+test("the monitoring report and the self-evaluation download as valid workbooks", async () => {
+  const page = await signIn(browser, server.base, "unit");
+  const fs = await import("node:fs");
+  const workbook = async (label, name) => {
+    const [d] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: label }).click()]);
+    assert.match(d.suggestedFilename(), name);
+    const bytes = fs.readFileSync(await d.path());
+    assert.equal(bytes.subarray(0, 2).toString(), "PK");
+    assert.ok(bytes.includes("xl/workbook.xml"), "an Office Open XML workbook");
+  };
+  await openForm(page, LAW);
+  await page.getByRole("link", { name: "绩效监控" }).click();
+  await workbook("下载绩效运行监控表（Excel）", /绩效运行监控表\.xlsx$/);
+  await page.getByRole("link", { name: "绩效自评" }).click();
+  await workbook("下载自评表（Excel）", /绩效自评表\.xlsx$/);
+  await shot(page, "evaluation-download");
   await page.context().close();
 });

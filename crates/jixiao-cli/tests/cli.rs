@@ -285,3 +285,31 @@ fn export_xlsx_round_trips() {
     let refused = env.run(&["export", "--format", "xlsx"]);
     assert!(!refused.status.success());
 }
+
+/// Bad workbooks get a clear error naming the file, and the database stays as it was: not a
+/// workbook, password-protected, empty, a sheet without a form, a zip cut off.
+#[test]
+fn bad_workbooks_are_refused_and_change_nothing() {
+    let env = Env::with_seed();
+    let before = env.export();
+    let fixture = |name: &str| std::fs::read(format!("{}/../../fixtures/workbooks/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let good = fixture("seed-one-per-sheet.xlsx");
+    let blank = env.dir.path().join("blank.xlsx");
+    env.ok(&["template", "--out", blank.to_str().unwrap()]);
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("junk.xlsx", b"PK\x03\x04 this is no workbook".to_vec(), "不是 Excel 工作簿"),
+        ("locked.xlsx", fixture("encrypted.xlsx"), "密码"),
+        ("empty.xlsx", vec![], "文件为空"),
+        ("blank.xlsx", std::fs::read(&blank).unwrap(), "没有找到"),
+        ("cut.xlsx", good[..good.len() / 2].to_vec(), "不完整"),
+    ];
+    for (name, bytes, needle) in cases {
+        let f = env.file(name, &bytes);
+        let out = env.run(&["import", f.to_str().unwrap()]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{name} was accepted");
+        assert!(!err.contains("panicked"), "{name}: {err}");
+        assert!(err.contains(name) && err.contains(needle), "{name}: {err}");
+        assert_eq!(env.export(), before, "{name} changed the database");
+    }
+}

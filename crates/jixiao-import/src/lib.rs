@@ -124,8 +124,10 @@ pub enum ReadError {
         column: usize,
         message: String,
     },
-    #[error("无法读取工作簿（xlsx/xls）：{message} / cannot read the workbook (xlsx/xls): {message}")]
+    #[error("无法读取工作簿 / cannot read the workbook (xlsx/xls)：{message}")]
     Workbook { message: String },
+    #[error("工作簿设有打开密码，请在 Excel 或 WPS 中取消密码后再导入 / the workbook is protected by a password: remove it in Excel or WPS, then import it")]
+    EncryptedWorkbook,
     #[error("文件中只有{count}张绩效自评表，没有申报表；自评表请用 jixiao score --file 读取 / the file holds {count} self-evaluation table(s) and no target form: score them with jixiao score --file")]
     OnlySelfEvaluations { count: usize },
     #[error("第{index}张申报表（JSON）：{message} / form {index} (JSON): {message}")]

@@ -20,8 +20,19 @@ pub fn is_workbook(bytes: &[u8]) -> bool {
 
 /// Reads every sheet of a workbook. Fails only when no sheet holds a form or a table.
 pub fn read_workbook(bytes: &[u8]) -> Result<ReadOutput, ReadError> {
-    let mut book = open_workbook_auto_from_rs(Cursor::new(bytes.to_vec()))
-        .map_err(|e| ReadError::Workbook { message: e.to_string() })?;
+    if is_encrypted(bytes) {
+        return Err(ReadError::EncryptedWorkbook);
+    }
+    let mut book = open_workbook_auto_from_rs(Cursor::new(bytes.to_vec())).map_err(|e| {
+        let m = e.to_string();
+        ReadError::Workbook {
+            message: if m.contains("detect file format") || m.contains("Zip") || m.contains("zip") {
+                format!("文件不完整或不是 Excel 工作簿 / the file is cut off or not an Excel workbook ({m})")
+            } else {
+                m
+            },
+        }
+    })?;
     let mut out = ReadOutput {
         encoding: "workbook",
         ..ReadOutput::default()
@@ -132,6 +143,16 @@ fn table_right(range: &Range<Data>, merged: &[Dimensions]) -> Option<usize> {
         .iter()
         .any(|u| *u)
         .then_some(col0 as usize + gap - 1)
+}
+
+/// A password-protected workbook: Office keeps the encrypted package in an OLE compound file
+/// with an `EncryptionInfo` stream (named in UTF-16).
+fn is_encrypted(bytes: &[u8]) -> bool {
+    const NAME: [u8; 28] = [
+        b'E', 0, b'n', 0, b'c', 0, b'r', 0, b'y', 0, b'p', 0, b't', 0, b'i', 0, b'o', 0, b'n', 0,
+        b'I', 0, b'n', 0, b'f', 0, b'o', 0,
+    ];
+    bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) && bytes.windows(NAME.len()).any(|w| w == NAME)
 }
 
 /// A cell as text: numbers as exact decimals, dates as `YYYY-MM-DD`; `None` when empty.
