@@ -457,8 +457,11 @@ fn write_explanations(
     f: &Formats,
 ) -> Result<(), XlsxError> {
     ws.set_column_width(0, 30)?;
-    ws.set_column_width(1, 30)?;
+    ws.set_column_width(1, 8)?;
     ws.set_column_width(2, 90)?;
+    ws.set_landscape();
+    ws.set_paper_size(9);
+    ws.set_print_fit_to_pages(1, 0);
     let mut r = 0u32;
     for (head, _, s) in tables {
         ws.merge_range(r, 0, r, 2, &format!("{}：计分说明（方案 {}）", head.name, s.scheme), &f.label)?;
