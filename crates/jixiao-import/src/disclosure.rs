@@ -1449,9 +1449,12 @@ impl Builder {
                 subject: Some(s), ..
             } = Target::parse(&rec.name)
             {
-                let t = rec.name[s.len()..].trim().to_string();
-                rec.name = s;
-                rec.vals.push((Role::Target, t));
+                // The subject is of the folded text (full-width forms, LaTeX): split the name
+                // only where it is written the same.
+                if let Some(t) = rec.name.strip_prefix(s.as_str()).map(|t| t.trim().to_string()) {
+                    rec.name = s;
+                    rec.vals.push((Role::Target, t));
+                }
             }
         }
         let name = join_wrapped(&rec.name);
@@ -2250,6 +2253,19 @@ mod tests {
         }
         for t in ["2023-13-01", "1/1/2023", "明年", "2023-02-30", ""] {
             assert_eq!(parse_date(t), None, "{t}");
+        }
+    }
+
+    /// A name run together with a target written in full-width forms: no panic (the folded
+    /// subject is not a byte prefix of the written name).
+    #[test]
+    fn full_width_targets_run_into_names() {
+        for text in [
+            "绩效指标 一级指标 二级指标 三级指标 指标值\n产出指标 数量指标 满意度≥９５％\n",
+            "一级指标\t二级指标\t三级指标\t指标值\n产出指标\t数量指标\t用户满意度＞＝９０％\n",
+            "项目名称 x\n一级指标 二级指标 三级指标 指标值\n产出指标 数量指标 $\\geq 60\\%$占比\n",
+        ] {
+            let _ = read_disclosure_str(text);
         }
     }
 
