@@ -400,6 +400,8 @@ test("a form downloads as an Excel workbook and as JSON, named after the project
     page.getByRole("link", { name: "下载汇总表（Excel）" }).click(),
   ]);
   assert.equal(summary.suggestedFilename(), "申报表汇总表.xlsx");
+  const summaryBytes = (await import("node:fs")).readFileSync(await summary.path());
+  assert.ok(summaryBytes.subarray(0, 2).toString() === "PK" && summaryBytes.includes("xl/workbook.xml"), "a valid workbook");
   assert.match(await page.getByRole("link", { name: "下载汇总表（Excel）" }).getAttribute("href"), /q=/);
   await page.context().close();
 });
