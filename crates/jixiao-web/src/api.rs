@@ -374,7 +374,9 @@ const FUND_KEYS: [&str; 7] = [
     "annual_carryover",
     "annual_other",
 ];
-const INDICATOR_KEYS: [&str; 6] = ["id", "level1", "level2", "name", "target", "raw"];
+const INDICATOR_KEYS: [&str; 8] = [
+    "id", "level1", "level2", "name", "target", "raw", "weight", "direction",
+];
 /// Fields a client may send back unchanged from a GET; they are ignored.
 const READ_ONLY_KEYS: [&str; 5] = [
     "status",

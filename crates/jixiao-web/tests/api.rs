@@ -130,6 +130,9 @@ async fn the_whole_workflow_by_three_roles() {
         .as_object_mut()
         .unwrap()
         .remove("target");
+    // A weight and a direction, as some provinces' forms give them, are kept.
+    form["indicators"][0]["weight"] = json!("20");
+    form["indicators"][0]["direction"] = json!("正向指标");
     let (s, saved) = unit
         .call(
             Method::PUT,
@@ -142,6 +145,10 @@ async fn the_whole_workflow_by_three_roles() {
     assert_eq!(
         saved["indicators"][1]["target"],
         json!({"kind": "quantitative", "op": ">=", "value": "5", "unit": "%"})
+    );
+    assert_eq!(
+        (&saved["indicators"][0]["weight"], &saved["indicators"][0]["direction"]),
+        (&json!("20"), &json!("正向指标"))
     );
     let (_, f) = unit.get(&format!("/api/forms/{id}/findings")).await;
     assert!(
