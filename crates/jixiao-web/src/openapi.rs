@@ -59,7 +59,9 @@ fn schemas() -> Value {
         "Indicator": { "type": "object", "required": ["level1", "name"], "additionalProperties": false, "properties": {
             "id": { "type": ["string", "null"] }, "level1": { "enum": ["产出指标", "成本指标", "效益指标", "满意度指标"] },
             "level2": { "type": ["string", "null"] }, "name": { "type": "string" }, "target": { "$ref": "#/components/schemas/Target" },
-            "raw": { "type": "string", "description": "指标值原文 / the target as written" } } },
+            "raw": { "type": "string", "description": "指标值原文 / the target as written" },
+            "weight": { "type": "string", "description": "权重 / 分值（十进制字符串）/ the weight, a decimal string" },
+            "direction": { "type": "string", "description": "指标方向性（如 正向指标）/ the direction as written" } } },
         "Form": { "type": "object", "required": ["year", "name", "nature", "category", "department", "implementer", "funds", "goal_overall", "goal_annual", "indicators"],
             "properties": {
                 "id": { "type": "string" }, "year": { "type": "integer" }, "name": { "type": "string" }, "nature": { "type": "string" },
