@@ -125,6 +125,14 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// 复制为新年度：上年的申报表成为新年度的草稿（同一单位）/ copy a form into a draft of another year (same unit)
+    Copy {
+        /// 申报表 ID / form ID
+        id: String,
+        /// 新年度 / the new year
+        #[arg(long)]
+        year: i32,
+    },
     /// 空白模板：带下拉列表和填写说明的申报表或自评表工作簿 / a blank workbook template with drop-down lists and notes
     Template {
         /// 输出文件 / output file
@@ -366,10 +374,13 @@ async fn run(cli: Cli) -> Result<()> {
                 Format::Json => jixiao_export::to_json(&forms).into_bytes(),
                 Format::Xlsx => {
                     if out.is_none() {
-                        bail!("导出 xlsx 请用 --out 指定文件 / give the workbook a file with --out");
+                        bail!(
+                            "导出 xlsx 请用 --out 指定文件 / give the workbook a file with --out"
+                        );
                     }
-                    jixiao_export::forms_xlsx(&forms)
-                        .map_err(|e| anyhow::anyhow!("无法生成工作簿 / cannot write the workbook: {e}"))?
+                    jixiao_export::forms_xlsx(&forms).map_err(|e| {
+                        anyhow::anyhow!("无法生成工作簿 / cannot write the workbook: {e}")
+                    })?
                 }
             };
             match out {
@@ -482,9 +493,12 @@ async fn run(cli: Cli) -> Result<()> {
                     );
                 }
                 ScoreFormat::Xlsx => {
-                    let out = out.context("导出 xlsx 请用 --out 指定文件 / give the workbook a file with --out")?;
-                    let bytes = jixiao_export::monitoring_xlsx(&form, &reports)
-                        .map_err(|e| anyhow::anyhow!("无法生成工作簿 / cannot write the workbook: {e}"))?;
+                    let out = out.context(
+                        "导出 xlsx 请用 --out 指定文件 / give the workbook a file with --out",
+                    )?;
+                    let bytes = jixiao_export::monitoring_xlsx(&form, &reports).map_err(|e| {
+                        anyhow::anyhow!("无法生成工作簿 / cannot write the workbook: {e}")
+                    })?;
                     write_atomically(&out, &bytes)?;
                 }
             }
@@ -513,8 +527,11 @@ async fn run(cli: Cli) -> Result<()> {
                         for w in &t.warnings {
                             eprintln!("警告 / warning: {w}");
                         }
-                        let scored = jixiao_core::score::score(&t.eval.to_evaluation(None)?, &scheme)
-                            .with_context(|| t.table.as_ref().map(|x| x.name.clone()).unwrap_or_default())?;
+                        let scored =
+                            jixiao_core::score::score(&t.eval.to_evaluation(None)?, &scheme)
+                                .with_context(|| {
+                                    t.table.as_ref().map(|x| x.name.clone()).unwrap_or_default()
+                                })?;
                         match format {
                             ScoreFormat::Text => {
                                 if let Some(x) = &t.table {
@@ -613,12 +630,44 @@ async fn run(cli: Cli) -> Result<()> {
                         })
                         .unwrap_or_default();
                     let bytes = jixiao_export::self_evaluations_xlsx(&[(head, &eval, &scored)])
-                        .map_err(|e| anyhow::anyhow!("无法生成工作簿 / cannot write the workbook: {e}"))?;
+                        .map_err(|e| {
+                            anyhow::anyhow!("无法生成工作簿 / cannot write the workbook: {e}")
+                        })?;
                     if let Some(out) = &out {
                         write_atomically(out, &bytes)?;
                     }
                 }
             }
+            Ok(())
+        }
+        Command::Copy { id, year } => {
+            if !(2000..=2100).contains(&year) {
+                bail!("年度 {year} 不在 2000–2100 之间 / the year {year} is not between 2000 and 2100");
+            }
+            let store = open_store(&db_path(cli.db, false)?).await?;
+            let id = store.resolve(&id).await?;
+            let form = store
+                .get(&id)
+                .await?
+                .with_context(|| format!("找不到申报表 / no form {id}"))?;
+            let unit = store.form_meta(&id).await?.and_then(|m| m.unit_id);
+            let new_id = match store
+                .create_form(&form.copy_for_year(year), unit.as_deref(), "jixiao copy")
+                .await
+            {
+                Ok(id) => id,
+                Err(jixiao_store::StoreError::Exists { id, .. }) => bail!(
+                    "{year} 年度已有“{}”（ID {id}），未复制 / “{}” exists for {year} already (ID {id}): nothing copied",
+                    form.name,
+                    form.name
+                ),
+                Err(e) => return Err(e.into()),
+            };
+            println!("{new_id}");
+            eprintln!(
+                "已复制“{}”为 {year} 年度草稿 / copied “{}” into a draft for {year}",
+                form.name, form.name
+            );
             Ok(())
         }
         Command::Template { out, kind } => {
@@ -829,7 +878,11 @@ async fn gather(targets: &[String], store: Option<&dyn Store>) -> Result<Vec<che
                 std::fs::read(path).with_context(|| format!("无法读取 / cannot read {t}"))?;
             let read = jixiao_import::read_any(&bytes).with_context(|| t.clone())?;
             // What the reader had to say (a cut, a cell that fits nowhere) goes to stderr.
-            for w in read.warnings.iter().chain(read.forms.iter().flat_map(|f| &f.warnings)) {
+            for w in read
+                .warnings
+                .iter()
+                .chain(read.forms.iter().flat_map(|f| &f.warnings))
+            {
                 eprintln!("警告 / warning: {t}:{w}");
             }
             if !read.tables.is_empty() {

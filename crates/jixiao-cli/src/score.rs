@@ -3,8 +3,8 @@
 use anyhow::{bail, Context, Result};
 use comfy_table::{presets::UTF8_FULL, ContentArrangement, Table};
 use jixiao_core::score::{grouped, Scheme, Scored, SelfEvaluation};
-use rust_decimal::Decimal;
 use jixiao_core::Form;
+use rust_decimal::Decimal;
 use serde::Deserialize;
 use std::path::Path;
 
@@ -130,7 +130,11 @@ fn tables_of(path: &Path, out: jixiao_import::ReadOutput) -> Result<Vec<FileTabl
                 .iter()
                 .map(|w| format!("{}:{w}", path.display()))
                 .collect();
-            warnings.extend(notes.into_iter().map(|n| format!("{}:{}: {n}", path.display(), t.line)));
+            warnings.extend(
+                notes
+                    .into_iter()
+                    .map(|n| format!("{}:{}: {n}", path.display(), t.line)),
+            );
             FileTable {
                 table: Some(t.table),
                 eval,
@@ -149,10 +153,7 @@ pub fn table_json(t: &FileTable, scored: &Scored) -> Result<serde_json::Value> {
         obj.insert("implementer".into(), table.implementer.clone().into());
         obj.insert("year".into(), table.year.into());
         obj.insert("funds_unit".into(), table.funds_unit.clone().into());
-        obj.insert(
-            "grade_as_published".into(),
-            table.grade.clone().into(),
-        );
+        obj.insert("grade_as_published".into(), table.grade.clone().into());
         obj.insert(
             "total_weight_as_published".into(),
             table.total_weight.map(|d| d.to_string()).into(),
@@ -225,7 +226,11 @@ pub fn text(form: Option<&Form>, eval: &SelfEvaluation, scored: &Scored, width: 
         ]);
     }
     head.add_row(vec![
-        format!("项目资金（{}）", eval.budget.unit.as_deref().unwrap_or("元")).as_str(),
+        format!(
+            "项目资金（{}）",
+            eval.budget.unit.as_deref().unwrap_or("元")
+        )
+        .as_str(),
         "年初预算数",
         "全年预算数",
         "全年执行数",

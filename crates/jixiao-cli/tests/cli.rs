@@ -237,13 +237,26 @@ fn demo_loads_the_seed() {
 #[test]
 fn workbooks_import_like_text() {
     let env = Env::new();
-    let xlsx = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/workbooks/seed-one-per-sheet.xlsx");
-    let xls = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/workbooks/seed-one-sheet.xls");
+    let xlsx = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/workbooks/seed-one-per-sheet.xlsx"
+    );
+    let xls = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/workbooks/seed-one-sheet.xls"
+    );
     env.ok(&["import", xlsx]);
     let out = env.run(&["import", xls]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = env.ok(&["import", env.file("seed.txt", SEED).to_str().unwrap()]);
-    assert!(text.contains("未变 / unchanged 8"), "the text's forms are the workbook's: {text}");
+    assert!(
+        text.contains("未变 / unchanged 8"),
+        "the text's forms are the workbook's: {text}"
+    );
     let forms: serde_json::Value = serde_json::from_str(&env.export()).unwrap();
     assert_eq!(forms["forms"].as_array().unwrap().len(), 8);
     let bad = env.file("bad.xlsx", b"PK\x03\x04 this is not a workbook");
@@ -274,11 +287,22 @@ fn export_xlsx_round_trips() {
             .map(|f| f.without_ids())
             .collect()
     };
-    assert_eq!(forms(&fresh), forms(&env), "the same forms, to the fen and the character");
+    assert_eq!(
+        forms(&fresh),
+        forms(&env),
+        "the same forms, to the fen and the character"
+    );
     // One form by its ID.
     let id = env.form_id("管理工作经费");
     let one = env.dir.path().join("one.xlsx");
-    env.ok(&["export", "--format", "xlsx", "--out", one.to_str().unwrap(), &id]);
+    env.ok(&[
+        "export",
+        "--format",
+        "xlsx",
+        "--out",
+        one.to_str().unwrap(),
+        &id,
+    ]);
     let back = jixiao_import::read_any(&std::fs::read(&one).unwrap()).unwrap();
     assert_eq!(back.forms.len(), 1);
     assert_eq!(back.forms[0].form.name, "管理工作经费");
@@ -292,12 +316,22 @@ fn export_xlsx_round_trips() {
 fn bad_workbooks_are_refused_and_change_nothing() {
     let env = Env::with_seed();
     let before = env.export();
-    let fixture = |name: &str| std::fs::read(format!("{}/../../fixtures/workbooks/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let fixture = |name: &str| {
+        std::fs::read(format!(
+            "{}/../../fixtures/workbooks/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    };
     let good = fixture("seed-one-per-sheet.xlsx");
     let blank = env.dir.path().join("blank.xlsx");
     env.ok(&["template", "--out", blank.to_str().unwrap()]);
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
-        ("junk.xlsx", b"PK\x03\x04 this is no workbook".to_vec(), "不是 Excel 工作簿"),
+        (
+            "junk.xlsx",
+            b"PK\x03\x04 this is no workbook".to_vec(),
+            "不是 Excel 工作簿",
+        ),
         ("locked.xlsx", fixture("encrypted.xlsx"), "密码"),
         ("empty.xlsx", vec![], "文件为空"),
         ("blank.xlsx", std::fs::read(&blank).unwrap(), "没有找到"),
@@ -312,4 +346,31 @@ fn bad_workbooks_are_refused_and_change_nothing() {
         assert!(err.contains(name) && err.contains(needle), "{name}: {err}");
         assert_eq!(env.export(), before, "{name} changed the database");
     }
+}
+
+/// `jixiao copy ID --year` makes last year's form a draft of the new year: same content, the
+/// year and dates moved; a second copy into the same year is refused and changes nothing.
+#[test]
+fn copy_into_next_year() {
+    let env = Env::with_seed();
+    let id = env.form_id("管理工作经费");
+    let new_id = env.ok(&["copy", &id, "--year", "2024"]).trim().to_string();
+    assert_eq!(new_id.len(), 32, "{new_id}");
+    let v: serde_json::Value = serde_json::from_str(&env.export()).unwrap();
+    let forms = v["forms"].as_array().unwrap();
+    assert_eq!(forms.len(), 9);
+    let copy = forms.iter().find(|f| f["id"] == new_id.as_str()).unwrap();
+    let orig = forms.iter().find(|f| f["id"] == id.as_str()).unwrap();
+    assert_eq!(copy["year"], 2024);
+    assert_eq!(copy["start_date"], "2024-01-01");
+    assert_eq!(
+        copy["indicators"].as_array().unwrap().len(),
+        orig["indicators"].as_array().unwrap().len()
+    );
+    assert_eq!(copy["funds"], orig["funds"]);
+    let before = env.export();
+    let out = env.run(&["copy", &id, "--year", "2024"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("已有"));
+    assert_eq!(env.export(), before);
 }

@@ -87,13 +87,25 @@ fn a_seed_form_through_two_periods_and_a_self_evaluation() {
 
     // Both periods as the 绩效运行监控表 workbook, a sheet each.
     let book_path = env.dir.path().join("monitoring.xlsx");
-    env.ok(&["monitor", &id, "--format", "xlsx", "--out", book_path.to_str().unwrap()]);
+    env.ok(&[
+        "monitor",
+        &id,
+        "--format",
+        "xlsx",
+        "--out",
+        book_path.to_str().unwrap(),
+    ]);
     {
         use calamine::Reader;
         let book = calamine::open_workbook_auto(&book_path).unwrap();
         assert_eq!(book.sheet_names().len(), 2);
     }
-    assert!(!env.run(&["monitor", &id, "--format", "xlsx"]).status.success(), "xlsx needs --out");
+    assert!(
+        !env.run(&["monitor", &id, "--format", "xlsx"])
+            .status
+            .success(),
+        "xlsx needs --out"
+    );
     let v = env.json_ok(&["monitor", &id, "--format", "json"]);
     let periods = v["periods"].as_array().unwrap();
     assert_eq!(periods.len(), 2);
@@ -408,7 +420,13 @@ fn a_published_table_as_text() {
     let env = Env::new();
     let text = include_bytes!("../../../fixtures/real/10-yunnan-yongde-self.txt");
     let file = env.file("yongde.txt", text);
-    let s = env.json_ok(&["score", "--file", file.to_str().unwrap(), "--format", "json"]);
+    let s = env.json_ok(&[
+        "score",
+        "--file",
+        file.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
     assert_eq!(s["name"], "义务教育营养改善计划专项资金");
     assert_eq!(s["budget"]["annual_budget"], "387664.62");
     assert_eq!(s["budget"]["self_score"], "10");
@@ -425,12 +443,21 @@ fn a_published_table_as_text() {
         .iter()
         .map(|d| d["indicator"].as_str().unwrap())
         .collect();
-    assert!(departures.contains(&"总分") && departures.contains(&"资金到位及时率"), "{departures:?}");
+    assert!(
+        departures.contains(&"总分") && departures.contains(&"资金到位及时率"),
+        "{departures:?}"
+    );
 
     // Two tables in one file: each scored.
     let two = [&text[..], b"\n", &text[..]].concat();
     let file = env.file("two.txt", two);
-    let s = env.json_ok(&["score", "--file", file.to_str().unwrap(), "--format", "json"]);
+    let s = env.json_ok(&[
+        "score",
+        "--file",
+        file.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
     assert_eq!(s["tables"].as_array().unwrap().len(), 2);
 }
 
@@ -449,7 +476,13 @@ fn amounts_in_any_unit_and_actuals_as_written() {
       ]
     }"#,
     );
-    let s = env.json_ok(&["score", "--file", file.to_str().unwrap(), "--format", "json"]);
+    let s = env.json_ok(&[
+        "score",
+        "--file",
+        file.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
     // 29.0749 ÷ 38.7665 = 75.0000 %, exactly, whatever the unit.
     assert_eq!(s["execution_rate"], "75.00");
     assert_eq!(s["budget"]["unit"], "万元");
@@ -472,7 +505,10 @@ fn amounts_in_any_unit_and_actuals_as_written() {
 #[test]
 fn a_self_evaluation_workbook() {
     let env = Env::new();
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/workbooks/self-evaluation.xlsx");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/workbooks/self-evaluation.xlsx"
+    );
     let s = env.json_ok(&["score", "--file", path, "--format", "json"]);
     assert_eq!(s["name"], "农村饮水安全巩固提升");
     assert_eq!(s["budget"]["unit"], "万元");
@@ -487,11 +523,31 @@ fn a_self_evaluation_workbook() {
 #[test]
 fn score_as_a_workbook() {
     let env = Env::new();
-    let text = env.file("yongde.txt", include_bytes!("../../../fixtures/real/10-yunnan-yongde-self.txt"));
+    let text = env.file(
+        "yongde.txt",
+        include_bytes!("../../../fixtures/real/10-yunnan-yongde-self.txt"),
+    );
     let out = env.dir.path().join("self.xlsx");
-    env.ok(&["score", "--file", text.to_str().unwrap(), "--format", "xlsx", "--out", out.to_str().unwrap()]);
+    env.ok(&[
+        "score",
+        "--file",
+        text.to_str().unwrap(),
+        "--format",
+        "xlsx",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     let s = env.json_ok(&["score", "--file", out.to_str().unwrap(), "--format", "json"]);
     assert_eq!(s["total"], "99.80");
     assert_eq!(s["self_total"], "99.8");
-    assert!(!env.run(&["score", "--file", text.to_str().unwrap(), "--format", "xlsx"]).status.success());
+    assert!(!env
+        .run(&[
+            "score",
+            "--file",
+            text.to_str().unwrap(),
+            "--format",
+            "xlsx"
+        ])
+        .status
+        .success());
 }

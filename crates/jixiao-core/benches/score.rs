@@ -5,9 +5,9 @@
 //! Targets mix ≥ = ≤ and qualitative ones with magnitudes (万人 against 人); actuals are
 //! written as users write them and read by the grammar inside `score`, as in real use.
 
-use rust_decimal::Decimal;
 use jixiao_core::score::{score, EvalIndicator, Evaluation, Scheme};
 use jixiao_core::{Level1, Target};
+use rust_decimal::Decimal;
 use std::time::Instant;
 
 fn main() {
@@ -29,7 +29,7 @@ fn main() {
     let evals: Vec<Evaluation> = (0..indicators / per)
         .map(|k| Evaluation {
             annual_budget: Decimal::new(100_000_000 + k as i64, 2),
-        unit: "元".into(),
+            unit: "元".into(),
             spent: Decimal::new(90_000_000 + (k as i64 % 20_000_000), 2),
             budget_weight: None,
             budget_self_score: Some("9".parse().unwrap()),

@@ -84,6 +84,25 @@ impl Form {
         (self.year, self.implementer.as_str(), self.name.as_str())
     }
 
+    /// A draft of this form for another year (copying last year's form to start the year):
+    /// the same header, goals, funds and indicators, the year changed, the planned dates moved
+    /// by the same number of years, every ID removed.
+    pub fn copy_for_year(&self, year: i32) -> Form {
+        let mut f = self.without_ids();
+        let shift = |d: Option<NaiveDate>| {
+            d.and_then(|d| {
+                let y = chrono::Datelike::year(&d) + (year - self.year);
+                chrono::Datelike::with_year(&d, y)
+                    // 29 February into a year without it: the 28th.
+                    .or_else(|| NaiveDate::from_ymd_opt(y, chrono::Datelike::month(&d), 28))
+            })
+        };
+        f.start_date = shift(self.start_date);
+        f.end_date = shift(self.end_date);
+        f.year = year;
+        f
+    }
+
     /// The same form with every ID removed, to compare content.
     pub fn without_ids(&self) -> Form {
         let mut f = self.clone();
@@ -117,6 +136,31 @@ impl Funds {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_copy_for_next_year_moves_the_dates() {
+        let mut f = Form {
+            id: Some("x".into()),
+            year: 2024,
+            name: "n".into(),
+            nature: String::new(),
+            category: String::new(),
+            department: String::new(),
+            implementer: "u".into(),
+            start_date: NaiveDate::from_ymd_opt(2024, 2, 29),
+            end_date: NaiveDate::from_ymd_opt(2024, 12, 31),
+            funds: Funds::default(),
+            goal_overall: String::new(),
+            goal_annual: String::new(),
+            indicators: vec![],
+        };
+        let c = f.copy_for_year(2025);
+        assert_eq!((c.year, c.id.as_deref()), (2025, None));
+        assert_eq!(c.start_date, NaiveDate::from_ymd_opt(2025, 2, 28));
+        assert_eq!(c.end_date, NaiveDate::from_ymd_opt(2025, 12, 31));
+        f.start_date = None;
+        assert_eq!(f.copy_for_year(2023).start_date, None);
+    }
 
     #[test]
     fn exchange_names_are_kept() {

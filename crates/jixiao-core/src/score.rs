@@ -563,7 +563,12 @@ pub fn score(eval: &Evaluation, scheme: &Scheme) -> Result<Scored, ScoreError> {
     let (rate, budget_score, budget_explanation) = if eval.annual_budget <= Decimal::ZERO {
         // No rate without a budget: the unit's own score stands for a reviewer to confirm,
         // and the table is still scored.
-        let kept = round2(eval.budget_self_score.unwrap_or(Decimal::ZERO).min(bw).max(Decimal::ZERO));
+        let kept = round2(
+            eval.budget_self_score
+                .unwrap_or(Decimal::ZERO)
+                .min(bw)
+                .max(Decimal::ZERO),
+        );
         needs_judgement.push(NeedsJudgement {
             indicator: "预算执行".into(),
             actual: grouped(eval.spent),
@@ -629,8 +634,12 @@ pub fn score(eval: &Evaluation, scheme: &Scheme) -> Result<Scored, ScoreError> {
                     score,
                     met: false,
                     explanation: match kept {
-                        Some(k) => format!("无法按规则判断，暂用自评分 {k}，需审核人确认：{source}"),
-                        None => format!("无法按规则判断且没有自评分，暂记 0，需审核人判断：{source}"),
+                        Some(k) => {
+                            format!("无法按规则判断，暂用自评分 {k}，需审核人确认：{source}")
+                        }
+                        None => {
+                            format!("无法按规则判断且没有自评分，暂记 0，需审核人判断：{source}")
+                        }
                     },
                 });
                 continue;

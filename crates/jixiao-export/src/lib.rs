@@ -5,8 +5,7 @@
 mod xlsx;
 pub use xlsx::{
     forms_xlsx, monitoring_xlsx, self_evaluations_xlsx, summary_xlsx, template_xlsx, SelfHeader,
-    SummaryRow,
-    TemplateKind,
+    SummaryRow, TemplateKind,
 };
 
 use comfy_table::{presets::UTF8_FULL, Cell, ContentArrangement, Table};

@@ -95,12 +95,27 @@ fn write_form(ws: &mut Worksheet, form: &Form, f: &Formats) -> Result<(), XlsxEr
     text(ws, 2, 3, &form.nature)?;
     label(ws, 2, 4, "项目类别")?;
     text(ws, 2, 5, &form.category)?;
-    fit(ws, 2, &[(&form.name, WIDTHS[1]), (&form.nature, WIDTHS[3]), (&form.category, WIDTHS[5])])?;
+    fit(
+        ws,
+        2,
+        &[
+            (&form.name, WIDTHS[1]),
+            (&form.nature, WIDTHS[3]),
+            (&form.category, WIDTHS[5]),
+        ],
+    )?;
     label(ws, 3, 0, "主管部门")?;
     text(ws, 3, 1, &form.department)?;
     label(ws, 3, 2, "实施单位")?;
     ws.merge_range(3, 3, 3, LAST, &form.implementer, &f.text)?;
-    fit(ws, 3, &[(&form.department, WIDTHS[1]), (&form.implementer, WIDTHS[3] + WIDTHS[4] + WIDTHS[5])])?;
+    fit(
+        ws,
+        3,
+        &[
+            (&form.department, WIDTHS[1]),
+            (&form.implementer, WIDTHS[3] + WIDTHS[4] + WIDTHS[5]),
+        ],
+    )?;
     label(ws, 4, 0, "计划开始日期")?;
     label(ws, 4, 2, "计划完成日期")?;
     for (c, d) in [(1u16, form.start_date), (3, form.end_date)] {
@@ -125,7 +140,10 @@ fn write_form(ws: &mut Worksheet, form: &Form, f: &Formats) -> Result<(), XlsxEr
     ws.merge_range(5, 0, 8, 0, "项目资金（元）", &f.label)?;
     let fu = &form.funds;
     let rows: [(Option<FundCell>, FundCell); 4] = [
-        (Some(("项目资金总额", fu.total)), ("年度资金申请总额", fu.annual_total)),
+        (
+            Some(("项目资金总额", fu.total)),
+            ("年度资金申请总额", fu.annual_total),
+        ),
         (
             Some(("其中：财政资金", fu.fiscal)),
             ("其中：当年财政拨款", fu.annual_appropriation),
@@ -200,7 +218,14 @@ fn write_form(ws: &mut Worksheet, form: &Form, f: &Formats) -> Result<(), XlsxEr
         while j < inds.len() && inds[j].level1 == l1 {
             j += 1;
         }
-        merge_or_write(ws, first + i as u32, first + j as u32 - 1, 1, l1.name(), &f.text)?;
+        merge_or_write(
+            ws,
+            first + i as u32,
+            first + j as u32 - 1,
+            1,
+            l1.name(),
+            &f.text,
+        )?;
         let mut k = i;
         while k < j {
             let l2 = inds[k].level2;
@@ -306,7 +331,11 @@ pub struct SelfHeader {
 /// rules, the unit's reason for any deviation, the total and grade; then a sheet 计分说明 with
 /// how every point was reached and where the unit's own scores depart from the rules.
 pub fn self_evaluations_xlsx(
-    tables: &[(SelfHeader, &jixiao_core::score::SelfEvaluation, &jixiao_core::score::Scored)],
+    tables: &[(
+        SelfHeader,
+        &jixiao_core::score::SelfEvaluation,
+        &jixiao_core::score::Scored,
+    )],
 ) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     let f = Formats::new();
@@ -333,12 +362,18 @@ fn write_self(
     f: &Formats,
 ) -> Result<(), XlsxError> {
     const LAST: u16 = 8;
-    for (col, width) in [12.0, 14.0, 16.0, 30.0, 16.0, 16.0, 8.0, 8.0, 24.0].iter().enumerate() {
+    for (col, width) in [12.0, 14.0, 16.0, 30.0, 16.0, 16.0, 8.0, 8.0, 24.0]
+        .iter()
+        .enumerate()
+    {
         ws.set_column_width(col as u16, *width)?;
     }
     ws.merge_range(0, 0, 0, LAST, "项目支出绩效自评表", &f.title)?;
     ws.set_row_height(0, 28)?;
-    let year = head.year.map(|y| format!("（{y}年度）")).unwrap_or_default();
+    let year = head
+        .year
+        .map(|y| format!("（{y}年度）"))
+        .unwrap_or_default();
     ws.merge_range(1, 0, 1, LAST, &year, &f.year)?;
     ws.write_string_with_format(2, 0, "项目名称", &f.label)?;
     ws.merge_range(2, 1, 2, LAST, &head.name, &f.text)?;
@@ -349,9 +384,17 @@ fn write_self(
 
     let unit = eval.budget.unit.clone().unwrap_or_else(|| "元".into());
     ws.merge_range(4, 0, 5, 0, &format!("项目资金（{unit}）"), &f.label)?;
-    for (c, h) in ["", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"]
-        .iter()
-        .enumerate()
+    for (c, h) in [
+        "",
+        "年初预算数",
+        "全年预算数",
+        "全年执行数",
+        "分值",
+        "执行率",
+        "得分",
+    ]
+    .iter()
+    .enumerate()
     {
         ws.write_string_with_format(4, 1 + c as u16, *h, &f.label)?;
     }
@@ -370,7 +413,11 @@ fn write_self(
     ws.merge_range(6, 5, 6, LAST, "实际完成情况", &f.label)?;
     ws.merge_range(7, 1, 7, 4, &head.goal_expected, &f.text)?;
     ws.merge_range(7, 5, 7, LAST, &head.goal_actual, &f.text)?;
-    fit(ws, 7, &[(&head.goal_expected, 76.0), (&head.goal_actual, 56.0)])?;
+    fit(
+        ws,
+        7,
+        &[(&head.goal_expected, 76.0), (&head.goal_actual, 56.0)],
+    )?;
 
     let top = 8u32;
     for (c, h) in [
@@ -398,7 +445,14 @@ fn write_self(
         while j < inds.len() && inds[j].level1 == l1 {
             j += 1;
         }
-        merge_or_write(ws, top + 1 + i as u32, top + j as u32, 1, l1.name(), &f.text)?;
+        merge_or_write(
+            ws,
+            top + 1 + i as u32,
+            top + j as u32,
+            1,
+            l1.name(),
+            &f.text,
+        )?;
         let mut k = i;
         while k < j {
             let l2 = inds[k].level2;
@@ -432,11 +486,21 @@ fn write_self(
         ws.write_number_with_format(r, 6, dec_f64(ind.weight), &f.number)?;
         ws.write_number_with_format(r, 7, dec_f64(ind.score), &f.number)?;
         ws.write_string_with_format(r, 8, deviation, &f.text)?;
-        fit(ws, r, &[(&ind.name, 30.0), (&ind.target, 16.0), (&ind.actual, 16.0), (deviation, 24.0)])?;
+        fit(
+            ws,
+            r,
+            &[
+                (&ind.name, 30.0),
+                (&ind.target, 16.0),
+                (&ind.actual, 16.0),
+                (deviation, 24.0),
+            ],
+        )?;
     }
     let r = top + n + 1;
     ws.merge_range(r, 0, r, 5, "总分", &f.label)?;
-    let weights: rust_decimal::Decimal = s.budget_weight + inds.iter().map(|i| i.weight).sum::<rust_decimal::Decimal>();
+    let weights: rust_decimal::Decimal =
+        s.budget_weight + inds.iter().map(|i| i.weight).sum::<rust_decimal::Decimal>();
     ws.write_number_with_format(r, 6, dec_f64(weights), &f.number)?;
     ws.write_number_with_format(r, 7, dec_f64(s.total), &f.number)?;
     ws.write_string_with_format(r, 8, s.grade.chinese(), &f.text)?;
@@ -453,7 +517,11 @@ fn write_self(
 
 fn write_explanations(
     ws: &mut Worksheet,
-    tables: &[(SelfHeader, &jixiao_core::score::SelfEvaluation, &jixiao_core::score::Scored)],
+    tables: &[(
+        SelfHeader,
+        &jixiao_core::score::SelfEvaluation,
+        &jixiao_core::score::Scored,
+    )],
     f: &Formats,
 ) -> Result<(), XlsxError> {
     ws.set_column_width(0, 30)?;
@@ -464,7 +532,14 @@ fn write_explanations(
     ws.set_print_fit_to_pages(1, 0);
     let mut r = 0u32;
     for (head, _, s) in tables {
-        ws.merge_range(r, 0, r, 2, &format!("{}：计分说明（方案 {}）", head.name, s.scheme), &f.label)?;
+        ws.merge_range(
+            r,
+            0,
+            r,
+            2,
+            &format!("{}：计分说明（方案 {}）", head.name, s.scheme),
+            &f.label,
+        )?;
         r += 1;
         ws.write_string_with_format(r, 0, "预算执行", &f.text)?;
         ws.write_number_with_format(r, 1, dec_f64(s.budget_score), &f.number)?;
@@ -481,7 +556,9 @@ fn write_explanations(
         for d in &s.departures {
             let text = format!(
                 "自评 {} ／ 按规则 {}：{}",
-                d.self_score.map(|x| x.to_string()).unwrap_or_else(|| "—".into()),
+                d.self_score
+                    .map(|x| x.to_string())
+                    .unwrap_or_else(|| "—".into()),
                 d.computed,
                 d.reason
             );
@@ -533,7 +610,9 @@ pub fn template_xlsx(kind: TemplateKind, example: Option<&Form>) -> Result<Vec<u
     };
     let ws = book.add_worksheet();
     ws.set_name(sheet_name)?;
-    let widths = [10.0, 12.0, 18.0, 36.0, 12.0, 14.0, 10.0, 10.0, 24.0, 4.0, 60.0];
+    let widths = [
+        10.0, 12.0, 18.0, 36.0, 12.0, 14.0, 10.0, 10.0, 24.0, 4.0, 60.0,
+    ];
     for (c, w) in widths.iter().enumerate() {
         ws.set_column_width(c as u16, *w)?;
     }
@@ -543,8 +622,21 @@ pub fn template_xlsx(kind: TemplateKind, example: Option<&Form>) -> Result<Vec<u
     };
     ws.merge_range(0, 0, 0, 7, title, &f.title)?;
     let year = example.map(|e| e.year).unwrap_or(0);
-    ws.merge_range(1, 0, 1, 7, &if year > 0 { format!("（{year}年度）") } else { "（    年度）".into() }, &f.year)?;
-    let label = |ws: &mut Worksheet, r: u32, c: u16, s: &str| ws.write_string_with_format(r, c, s, &f.label).map(|_| ());
+    ws.merge_range(
+        1,
+        0,
+        1,
+        7,
+        &if year > 0 {
+            format!("（{year}年度）")
+        } else {
+            "（    年度）".into()
+        },
+        &f.year,
+    )?;
+    let label = |ws: &mut Worksheet, r: u32, c: u16, s: &str| {
+        ws.write_string_with_format(r, c, s, &f.label).map(|_| ())
+    };
     let value = |ws: &mut Worksheet, r: u32, c0: u16, c1: u16, s: &str| -> Result<(), XlsxError> {
         if c1 > c0 {
             ws.merge_range(r, c0, r, c1, s, &f.text)?;
@@ -586,9 +678,17 @@ pub fn template_xlsx(kind: TemplateKind, example: Option<&Form>) -> Result<Vec<u
         }
         TemplateKind::SelfEvaluation => {
             ws.merge_range(4, 0, 5, 0, "项目资金（元）", &f.label)?;
-            for (c, h) in ["", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"]
-                .iter()
-                .enumerate()
+            for (c, h) in [
+                "",
+                "年初预算数",
+                "全年预算数",
+                "全年执行数",
+                "分值",
+                "执行率",
+                "得分",
+            ]
+            .iter()
+            .enumerate()
             {
                 label(ws, 4, 1 + c as u16, h)?;
             }
@@ -600,14 +700,38 @@ pub fn template_xlsx(kind: TemplateKind, example: Option<&Form>) -> Result<Vec<u
         }
     };
     label(ws, goals_row, 0, "年度总体目标")?;
-    ws.merge_range(goals_row, 1, goals_row, 7, e.map_or("", |x| &x.goal_annual), &f.text)?;
+    ws.merge_range(
+        goals_row,
+        1,
+        goals_row,
+        7,
+        e.map_or("", |x| &x.goal_annual),
+        &f.text,
+    )?;
     ws.set_row_height(goals_row, 48)?;
 
     // The indicator table.
     let head = goals_row + 1;
     let heads: &[&str] = match kind {
-        TemplateKind::TargetForm => &["一级指标", "二级指标", "三级指标", "指标性质", "指标值", "计量单位", "权重"],
-        TemplateKind::SelfEvaluation => &["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"],
+        TemplateKind::TargetForm => &[
+            "一级指标",
+            "二级指标",
+            "三级指标",
+            "指标性质",
+            "指标值",
+            "计量单位",
+            "权重",
+        ],
+        TemplateKind::SelfEvaluation => &[
+            "一级指标",
+            "二级指标",
+            "三级指标",
+            "年度指标值",
+            "实际完成值",
+            "分值",
+            "得分",
+            "偏差原因分析及改进措施",
+        ],
     };
     label(ws, head, 0, "绩效指标")?;
     for (c, h) in heads.iter().enumerate() {
@@ -631,8 +755,18 @@ pub fn template_xlsx(kind: TemplateKind, example: Option<&Form>) -> Result<Vec<u
             ws.write_string_with_format(r, 2, ind.level2.map_or("", |l| l.name()), &f.text)?;
             ws.write_string_with_format(r, 3, &ind.name, &f.text)?;
             let (op, val, unit) = match &ind.target {
-                Target::Quantitative { op, value, unit, subject: None, op_implied } => (
-                    if *op_implied { String::new() } else { op.symbol().to_string() },
+                Target::Quantitative {
+                    op,
+                    value,
+                    unit,
+                    subject: None,
+                    op_implied,
+                } => (
+                    if *op_implied {
+                        String::new()
+                    } else {
+                        op.symbol().to_string()
+                    },
                     value.normalize().to_string(),
                     unit.clone(),
                 ),
@@ -658,7 +792,12 @@ pub fn template_xlsx(kind: TemplateKind, example: Option<&Form>) -> Result<Vec<u
     // Lists on a hidden sheet: the level 1 names, and for each a named range of its level 2s.
     let lists = book.add_worksheet();
     lists.set_name("选项")?;
-    let level1s = [Level1::Output, Level1::Cost, Level1::Outcome, Level1::Satisfaction];
+    let level1s = [
+        Level1::Output,
+        Level1::Cost,
+        Level1::Outcome,
+        Level1::Satisfaction,
+    ];
     for (c, l1) in level1s.iter().enumerate() {
         lists.write_string(0, c as u16, l1.name())?;
         let children: Vec<Level2> = Level2::ALL
@@ -700,7 +839,22 @@ pub fn template_xlsx(kind: TemplateKind, example: Option<&Form>) -> Result<Vec<u
             .set_input_message("定量指标选 ≥ ≤ = ＞ ＜；文字描述的指标选“定性”")?;
         ws.add_data_validation(first, 4, last, 4, &ops)?;
         let units = DataValidation::new()
-            .allow_list_strings(&["%", "个", "项", "人", "人次", "次", "万元", "元", "天", "小时", "套", "台", "平方米", "公里"])?
+            .allow_list_strings(&[
+                "%",
+                "个",
+                "项",
+                "人",
+                "人次",
+                "次",
+                "万元",
+                "元",
+                "天",
+                "小时",
+                "套",
+                "台",
+                "平方米",
+                "公里",
+            ])?
             .set_error_style(DataValidationErrorStyle::Information)
             .set_input_title("计量单位")?
             .set_input_message("可从列表选择，也可填写其他单位；百分比填 %")?;
@@ -770,7 +924,11 @@ pub fn summary_xlsx(rows: &[SummaryRow], filters: &str) -> Result<Vec<u8>, XlsxE
     let last = heads.len() as u16 - 1;
     ws.merge_range(0, 0, 0, last, "项目支出绩效目标汇总表", &f.title)?;
     ws.set_row_height(0, 28)?;
-    let filters = if filters.trim().is_empty() { "全部申报表".to_string() } else { filters.to_string() };
+    let filters = if filters.trim().is_empty() {
+        "全部申报表".to_string()
+    } else {
+        filters.to_string()
+    };
     ws.merge_range(1, 0, 1, last, &format!("筛选条件：{filters}"), &f.plain)?;
     for (c, (h, w)) in heads.iter().enumerate() {
         ws.set_column_width(c as u16, *w)?;
@@ -797,7 +955,14 @@ pub fn summary_xlsx(rows: &[SummaryRow], filters: &str) -> Result<Vec<u8>, XlsxE
         ws.write_string_with_format(row, 9, r.warning.as_deref().unwrap_or(""), &f.text)?;
     }
     let total_row = 3 + rows.len() as u32;
-    ws.merge_range(total_row, 0, total_row, 4, &format!("合计（{} 张）", rows.len()), &f.label)?;
+    ws.merge_range(
+        total_row,
+        0,
+        total_row,
+        4,
+        &format!("合计（{} 张）", rows.len()),
+        &f.label,
+    )?;
     ws.write_number_with_format(total_row, 5, yuan(Money::from_fen(sum)), &f.money)?;
     for c in 6..=last {
         ws.write_blank(total_row, c, &f.text)?;
@@ -815,7 +980,10 @@ pub fn summary_xlsx(rows: &[SummaryRow], filters: &str) -> Result<Vec<u8>, XlsxE
 /// reason for a deviation and any rectification, and the period's warnings with their numbers.
 pub fn monitoring_xlsx(
     form: &Form,
-    reports: &[(jixiao_core::monitor::PeriodReport, Vec<jixiao_core::monitor::Warning>)],
+    reports: &[(
+        jixiao_core::monitor::PeriodReport,
+        Vec<jixiao_core::monitor::Warning>,
+    )],
 ) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     let f = Formats::new();
@@ -830,7 +998,15 @@ pub fn monitoring_xlsx(
             .filter(|c| !matches!(c, '/' | '\\' | '?' | '*' | '[' | ']' | ':'))
             .take(20)
             .collect();
-        ws.set_name(format!("{}-{}", n + 1, if label.is_empty() { "期间".into() } else { label }))?;
+        ws.set_name(format!(
+            "{}-{}",
+            n + 1,
+            if label.is_empty() {
+                "期间".into()
+            } else {
+                label
+            }
+        ))?;
         let heads = [
             ("一级指标", 10.0),
             ("二级指标", 16.0),
@@ -850,7 +1026,14 @@ pub fn monitoring_xlsx(
         }
         ws.merge_range(0, 0, 0, last, "项目支出绩效运行监控表", &f.title)?;
         ws.set_row_height(0, 28)?;
-        ws.merge_range(1, 0, 1, last, &format!("（{}年度，监控期间：{}）", form.year, r.period.label), &f.year)?;
+        ws.merge_range(
+            1,
+            0,
+            1,
+            last,
+            &format!("（{}年度，监控期间：{}）", form.year, r.period.label),
+            &f.year,
+        )?;
         ws.write_string_with_format(2, 0, "项目名称", &f.label)?;
         ws.merge_range(2, 1, 2, 4, &form.name, &f.text)?;
         ws.write_string_with_format(2, 5, "实施单位", &f.label)?;
@@ -868,7 +1051,8 @@ pub fn monitoring_xlsx(
             .annual_total
             .filter(|m| m.fen() > 0)
             .map(|m| {
-                let d = rust_decimal::Decimal::from(r.spent.fen()) * rust_decimal::Decimal::ONE_HUNDRED
+                let d = rust_decimal::Decimal::from(r.spent.fen())
+                    * rust_decimal::Decimal::ONE_HUNDRED
                     / rust_decimal::Decimal::from(m.fen());
                 format!("{}%", d.round_dp(2))
             })
@@ -906,28 +1090,45 @@ pub fn monitoring_xlsx(
                 p.map(|p| if p.rectification_needed { "是" } else { "否" }.to_string())
                     .unwrap_or_default(),
                 p.map(|p| {
-                    [p.rectification_advice.as_str(), p.rectification_result.as_str()]
-                        .iter()
-                        .filter(|s| !s.is_empty())
-                        .copied()
-                        .collect::<Vec<_>>()
-                        .join(" / ")
+                    [
+                        p.rectification_advice.as_str(),
+                        p.rectification_result.as_str(),
+                    ]
+                    .iter()
+                    .filter(|s| !s.is_empty())
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(" / ")
                 })
                 .unwrap_or_default(),
             ];
             for (c, v) in cells.iter().enumerate() {
                 ws.write_string_with_format(row, c as u16, v, &f.text)?;
             }
-            fit(ws, row, &[(&ind.name, 30.0), (&cells[8], 24.0), (&cells[10], 24.0)])?;
+            fit(
+                ws,
+                row,
+                &[(&ind.name, 30.0), (&cells[8], 24.0), (&cells[10], 24.0)],
+            )?;
         }
         let mut row = top + 2 + form.indicators.len() as u32;
-        ws.merge_range(row, 0, row, last, &format!("预警（{}）", warnings.len()), &f.label)?;
+        ws.merge_range(
+            row,
+            0,
+            row,
+            last,
+            &format!("预警（{}）", warnings.len()),
+            &f.label,
+        )?;
         for w in warnings {
             row += 1;
             ws.write_string_with_format(row, 0, w.light.chinese(), &f.text)?;
             let text = format!(
                 "{}{}：{}",
-                w.indicator.as_deref().map(|i| format!("{i} — ")).unwrap_or_default(),
+                w.indicator
+                    .as_deref()
+                    .map(|i| format!("{i} — "))
+                    .unwrap_or_default(),
                 w.message,
                 w.numbers
             );

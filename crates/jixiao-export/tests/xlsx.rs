@@ -16,17 +16,35 @@ fn the_seed_round_trips_through_a_workbook() {
     let back = read_any(&bytes).unwrap();
     let got: Vec<_> = back.forms.iter().map(|f| f.form.clone()).collect();
     assert_eq!(got, forms);
-    assert_eq!(back.warning_count(), 0, "{:#?}", back.forms.iter().flat_map(|f| &f.warnings).collect::<Vec<_>>());
+    assert_eq!(
+        back.warning_count(),
+        0,
+        "{:#?}",
+        back.forms
+            .iter()
+            .flat_map(|f| &f.warnings)
+            .collect::<Vec<_>>()
+    );
 }
 
 /// Weights and directions a province's form gives survive the round trip too.
 #[test]
 fn weights_round_trip() {
     let text = include_bytes!("../../../fixtures/real/01-sichuan-jingyan-decl.txt");
-    let forms: Vec<_> = read_disclosure(text).unwrap().forms.into_iter().map(|f| f.form).collect();
+    let forms: Vec<_> = read_disclosure(text)
+        .unwrap()
+        .forms
+        .into_iter()
+        .map(|f| f.form)
+        .collect();
     let back = read_any(&forms_xlsx(&forms).unwrap()).unwrap();
     for (a, b) in forms.iter().zip(&back.forms) {
-        let w = |f: &jixiao_core::Form| f.indicators.iter().map(|i| (i.name.clone(), i.weight)).collect::<Vec<_>>();
+        let w = |f: &jixiao_core::Form| {
+            f.indicators
+                .iter()
+                .map(|i| (i.name.clone(), i.weight))
+                .collect::<Vec<_>>()
+        };
         assert_eq!(w(a), w(&b.form));
     }
 }
@@ -57,9 +75,16 @@ fn a_self_evaluation_round_trips() {
     assert_eq!(t.budget.spent, Some(eval.budget.spent));
     assert_eq!(t.rows.len(), scored.indicators.len());
     for (r, s) in t.rows.iter().zip(&scored.indicators) {
-        assert_eq!((r.name.as_str(), r.target.as_str(), r.actual.as_str()), (s.name.as_str(), s.target.as_str(), s.actual.as_str()));
+        assert_eq!(
+            (r.name.as_str(), r.target.as_str(), r.actual.as_str()),
+            (s.name.as_str(), s.target.as_str(), s.actual.as_str())
+        );
         assert_eq!(r.weight, Some(s.weight));
-        assert_eq!(r.self_score, Some(s.score), "the 得分 column holds the score by the rules");
+        assert_eq!(
+            r.self_score,
+            Some(s.score),
+            "the 得分 column holds the score by the rules"
+        );
     }
     assert_eq!(t.self_total, Some(scored.total));
     let (again, _) = t.to_self_evaluation();
@@ -74,20 +99,54 @@ fn a_self_evaluation_round_trips() {
 #[test]
 fn what_is_filled_into_the_template_reads_back() {
     use jixiao_export::{template_xlsx, TemplateKind};
-    let forms: Vec<_> = read_disclosure(jixiao_import::SEED).unwrap().forms.into_iter().map(|f| f.form).collect();
+    let forms: Vec<_> = read_disclosure(jixiao_import::SEED)
+        .unwrap()
+        .forms
+        .into_iter()
+        .map(|f| f.form)
+        .collect();
     for form in &forms {
         let back = read_any(&template_xlsx(TemplateKind::TargetForm, Some(form)).unwrap()).unwrap();
         assert_eq!(back.forms.len(), 1, "{}", form.name);
         let got = &back.forms[0];
-        assert!(got.warnings.is_empty(), "{}: {:#?}", form.name, got.warnings);
+        assert!(
+            got.warnings.is_empty(),
+            "{}: {:#?}",
+            form.name,
+            got.warnings
+        );
         let g = &got.form;
         assert_eq!(
-            (g.year, &g.name, &g.nature, &g.category, &g.department, &g.implementer, &g.goal_annual),
-            (form.year, &form.name, &form.nature, &form.category, &form.department, &form.implementer, &form.goal_annual)
+            (
+                g.year,
+                &g.name,
+                &g.nature,
+                &g.category,
+                &g.department,
+                &g.implementer,
+                &g.goal_annual
+            ),
+            (
+                form.year,
+                &form.name,
+                &form.nature,
+                &form.category,
+                &form.department,
+                &form.implementer,
+                &form.goal_annual
+            )
         );
         assert_eq!(g.funds.annual_total, form.funds.annual_total);
-        let key = |f: &jixiao_core::Form| -> Vec<(jixiao_core::Level1, Option<jixiao_core::Level2>, String, jixiao_core::Target)> {
-            f.indicators.iter().map(|i| (i.level1, i.level2, i.name.clone(), i.target.clone())).collect()
+        let key = |f: &jixiao_core::Form| -> Vec<(
+            jixiao_core::Level1,
+            Option<jixiao_core::Level2>,
+            String,
+            jixiao_core::Target,
+        )> {
+            f.indicators
+                .iter()
+                .map(|i| (i.level1, i.level2, i.name.clone(), i.target.clone()))
+                .collect()
         };
         assert_eq!(key(g), key(form), "{}", form.name);
     }

@@ -86,7 +86,10 @@ fn main() {
                         r.deviation
                     );
                 }
-                println!("   total {:?} {:?} {:?}", x.total_weight, x.self_total, x.grade);
+                println!(
+                    "   total {:?} {:?} {:?}",
+                    x.total_weight, x.self_total, x.grade
+                );
                 for w in &t.warnings {
                     println!("   W {w}");
                 }

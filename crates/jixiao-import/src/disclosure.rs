@@ -9,8 +9,8 @@
 //! is a label of the official layouts, or is reported in a warning with its line.
 
 use crate::layout::{
-    direction_cell, footer_cell, is_points_cell, key_of, label_of, level1_of, level2_of, number_cell, op_cell,
-    title_kind, unit_cell, year_in, BudgetCol, Field, Kind, Label, Role,
+    direction_cell, footer_cell, is_points_cell, key_of, label_of, level1_of, level2_of,
+    number_cell, op_cell, title_kind, unit_cell, year_in, BudgetCol, Field, Kind, Label, Role,
 };
 use crate::selfeval::{ReadSelfTable, SelfBudget, SelfRow, SelfTable};
 use crate::{ReadError, ReadForm, ReadOutput, Warning};
@@ -256,7 +256,6 @@ fn space_cells(raw: &str) -> Vec<Cell> {
     cells
 }
 
-
 /// Strips HTML tags (paragraph and line breaks become `\n`), decodes the common entities,
 /// drops a Markdown heading mark, and tidies whitespace.
 fn clean_cell(raw: &str) -> String {
@@ -321,7 +320,6 @@ fn strip_html(raw: &str) -> String {
     out
 }
 
-
 /// A level name, or a piece of one broken across cells.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum LevelCell {
@@ -373,9 +371,22 @@ fn level_prefix(key: &str) -> Option<(LevelCell, &'static str)> {
 /// the levels and the rest.
 fn leading_levels(key: &str, text: &str) -> Option<(Vec<LevelCell>, String)> {
     const HEADS: [&str; 16] = [
-        "产出指标", "效益指标", "满意度指标", "成本指标", "数量指标", "质量指标", "时效指标",
-        "经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标", "服务对象满意度指标",
-        "经济成本指标", "社会成本指标", "生态环境成本指标", "项目完成指标",
+        "产出指标",
+        "效益指标",
+        "满意度指标",
+        "成本指标",
+        "数量指标",
+        "质量指标",
+        "时效指标",
+        "经济效益指标",
+        "社会效益指标",
+        "生态效益指标",
+        "可持续影响指标",
+        "服务对象满意度指标",
+        "经济成本指标",
+        "社会成本指标",
+        "生态环境成本指标",
+        "项目完成指标",
     ];
     if text.contains(char::is_whitespace) || key != text {
         return None;
@@ -505,8 +516,8 @@ impl Reader {
                         line: row.line,
                         text: c.text.clone(),
                         message: "表格之外的文字，未读入 / text outside any form, not read".into(),
-            place: None,
-        });
+                        place: None,
+                    });
                 }
             }
         }
@@ -924,7 +935,11 @@ impl Builder {
                             self.fen_per_unit = fen;
                             self.warn(line, &c.text, "表头说明，已按其中的金额单位读取 / a note in the header: its amount unit is used");
                         } else {
-                            self.warn(line, &c.text, "无法归入任何字段的单元格 / a cell that fits no field");
+                            self.warn(
+                                line,
+                                &c.text,
+                                "无法归入任何字段的单元格 / a cell that fits no field",
+                            );
                         }
                     }
                 },
@@ -985,10 +1000,18 @@ impl Builder {
             Ok(m) => {
                 *field(&mut self.funds) = Some(m);
                 if amount.len() < value.trim().len() {
-                    self.warn(line, value, "金额后的说明未保存 / the text after the amount is not kept");
+                    self.warn(
+                        line,
+                        value,
+                        "金额后的说明未保存 / the text after the amount is not kept",
+                    );
                 }
             }
-            Err(e) => self.warn(line, value, &format!("金额无法读取 / unreadable amount: {e}")),
+            Err(e) => self.warn(
+                line,
+                value,
+                &format!("金额无法读取 / unreadable amount: {e}"),
+            ),
         }
     }
 
@@ -1016,7 +1039,11 @@ impl Builder {
                 self.goal_annual.push(texts[0].text.clone());
                 self.goal_actual.push(texts[1].text.clone());
                 for c in &texts[2..] {
-                    self.warn(line, &c.text, "无法归入任何字段的单元格 / a cell that fits no field");
+                    self.warn(
+                        line,
+                        &c.text,
+                        "无法归入任何字段的单元格 / a cell that fits no field",
+                    );
                 }
                 self.goals_seen_text = true;
                 return;
@@ -1049,9 +1076,11 @@ impl Builder {
                             self.goal_cols.1 = Some(c.col);
                             self.goals_seen_text = true;
                         }
-                        None => {
-                            self.warn(line, &c.text, "无法归入任何字段的单元格 / a cell that fits no field")
-                        }
+                        None => self.warn(
+                            line,
+                            &c.text,
+                            "无法归入任何字段的单元格 / a cell that fits no field",
+                        ),
                     },
                 }
             }
@@ -1187,7 +1216,6 @@ impl Builder {
         self.at_line_start = true;
     }
 
-
     fn indicator_cells(&mut self, line: usize, cells: &[Cell]) {
         let mut i = 0;
         while i < cells.len() {
@@ -1269,7 +1297,10 @@ impl Builder {
             }
             if self.roles.is_empty() {
                 // Actual values or scores among the columns: a self-evaluation table.
-                if self.cols.iter().any(|r| matches!(r, Role::Actual | Role::Score))
+                if self
+                    .cols
+                    .iter()
+                    .any(|r| matches!(r, Role::Actual | Role::Score))
                     && self.indicators.is_empty()
                     && !self.titled
                 {
@@ -1292,8 +1323,15 @@ impl Builder {
                     // row (a column the heads did not name), not the next indicator.
                     let complete = self.record.as_ref().is_some_and(|r| self.complete(r));
                     // In a worksheet a row's leftover cells are that row's, wherever they stand.
-                    if !line_start && complete && (self.grid || c.last && self.layout != Layout::Space) {
-                        self.warn(line, &c.text, "指标行多出的单元格 / an extra cell in an indicator row");
+                    if !line_start
+                        && complete
+                        && (self.grid || c.last && self.layout != Layout::Space)
+                    {
+                        self.warn(
+                            line,
+                            &c.text,
+                            "指标行多出的单元格 / an extra cell in an indicator row",
+                        );
                         continue;
                     }
                     self.close_record();
@@ -1325,7 +1363,11 @@ impl Builder {
                 text.push(' ');
                 text.push_str(v);
             }
-            self.warn(x.line, &text, "表头中的说明文字，未读入 / a remark among the table's heads, not read");
+            self.warn(
+                x.line,
+                &text,
+                "表头中的说明文字，未读入 / a remark among the table's heads, not read",
+            );
         }
     }
 
@@ -1451,7 +1493,11 @@ impl Builder {
             {
                 // The subject is of the folded text (full-width forms, LaTeX): split the name
                 // only where it is written the same.
-                if let Some(t) = rec.name.strip_prefix(s.as_str()).map(|t| t.trim().to_string()) {
+                if let Some(t) = rec
+                    .name
+                    .strip_prefix(s.as_str())
+                    .map(|t| t.trim().to_string())
+                {
                     rec.name = s;
                     rec.vals.push((Role::Target, t));
                 }
@@ -1459,14 +1505,26 @@ impl Builder {
         }
         let name = join_wrapped(&rec.name);
         let Some(level1) = rec.level1 else {
-            self.warn(line, &name, "指标前没有一级指标，未读入 / an indicator before any level 1, not read");
+            self.warn(
+                line,
+                &name,
+                "指标前没有一级指标，未读入 / an indicator before any level 1, not read",
+            );
             for (_, v) in &rec.vals {
-                self.warn(line, v, "指标前没有一级指标，未读入 / an indicator before any level 1, not read");
+                self.warn(
+                    line,
+                    v,
+                    "指标前没有一级指标，未读入 / an indicator before any level 1, not read",
+                );
             }
             return;
         };
         if rec.level2.is_none() {
-            self.warn(line, &name, "指标没有二级指标 / the indicator has no level 2");
+            self.warn(
+                line,
+                &name,
+                "指标没有二级指标 / the indicator has no level 2",
+            );
         }
         if self.kind == Kind::Target {
             let notes: Vec<String> = rec
@@ -1480,7 +1538,11 @@ impl Builder {
             }
             if let Some(v) = rec.get(Role::Weight).filter(|v| number(v).is_none()) {
                 let v = v.to_string();
-                self.warn(line, &v, "权重不是数值，未读入 / the weight is not a number: not read");
+                self.warn(
+                    line,
+                    &v,
+                    "权重不是数值，未读入 / the weight is not a number: not read",
+                );
             }
         }
         let op = rec.get(Role::Op).unwrap_or("").to_string();
@@ -1490,7 +1552,11 @@ impl Builder {
         match self.kind {
             Kind::Target => {
                 if value.is_empty() {
-                    self.warn(line, &name, "指标没有指标值 / the indicator has no target value");
+                    self.warn(
+                        line,
+                        &name,
+                        "指标没有指标值 / the indicator has no target value",
+                    );
                 }
                 let raw = [op.as_str(), value.as_str(), unit.as_str()]
                     .iter()
@@ -1499,7 +1565,12 @@ impl Builder {
                     .collect::<Vec<_>>()
                     .join(" ");
                 let (target, notes) = if key_of(&op) == "定性" {
-                    (Target::Qualitative { text: value.clone() }, vec![])
+                    (
+                        Target::Qualitative {
+                            text: value.clone(),
+                        },
+                        vec![],
+                    )
                 } else {
                     Target::parse_published(&target_text)
                 };
@@ -1510,7 +1581,11 @@ impl Builder {
                 }
                 let target = match jixiao_core::target::ocr_percent_repair(&name, &target_text) {
                     Some(t) => {
-                        self.warn(line, &raw, "“2”疑为识别错误的“≥”，已按“≥”读取 / a leading 2 read as a damaged ≥");
+                        self.warn(
+                            line,
+                            &raw,
+                            "“2”疑为识别错误的“≥”，已按“≥”读取 / a leading 2 read as a damaged ≥",
+                        );
                         t
                     }
                     None => target,
@@ -1518,7 +1593,11 @@ impl Builder {
                 for r in [Role::Actual, Role::Score, Role::Reason] {
                     if let Some(v) = rec.get(r) {
                         let v = v.to_string();
-                        self.warn(line, &v, "指标行多出的单元格 / an extra cell in an indicator row");
+                        self.warn(
+                            line,
+                            &v,
+                            "指标行多出的单元格 / an extra cell in an indicator row",
+                        );
                     }
                 }
                 self.indicators.push(Indicator {
@@ -1616,7 +1695,11 @@ impl Builder {
                     && self.name.is_none()
                 {
                     self.department = Some(row.cells[0].text.clone());
-                    self.warn(row.line, &row.cells[1].text, "部门合计行的金额，未存入项目 / the department's total, kept by no project");
+                    self.warn(
+                        row.line,
+                        &row.cells[1].text,
+                        "部门合计行的金额，未存入项目 / the department's total, kept by no project",
+                    );
                     return;
                 }
                 0
@@ -1626,7 +1709,11 @@ impl Builder {
             let cols: Vec<WideCol> = self.wide[self.wide.len().saturating_sub(lead)..].to_vec();
             let skip = lead.saturating_sub(cols.len());
             for c in &row.cells[..skip] {
-                self.warn(row.line, &c.text, "无法归入任何字段的单元格 / a cell that fits no field");
+                self.warn(
+                    row.line,
+                    &c.text,
+                    "无法归入任何字段的单元格 / a cell that fits no field",
+                );
             }
             let cells = &row.cells[skip..lead];
             if cols.contains(&WideCol::Field(Field::Name)) {
@@ -1683,12 +1770,19 @@ impl Builder {
                 text.push(' ');
                 text.push_str(v);
             }
-            self.warn(r.line, &text, "文件在此中断，这一行不完整，未读入 / the text breaks off in this row: not read");
+            self.warn(
+                r.line,
+                &text,
+                "文件在此中断，这一行不完整，未读入 / the text breaks off in this row: not read",
+            );
         }
         self.close_record();
         let no_satisfaction = self.kind == Kind::Target
             && !self.indicators.is_empty()
-            && !self.indicators.iter().any(|i| i.level1 == Level1::Satisfaction);
+            && !self
+                .indicators
+                .iter()
+                .any(|i| i.level1 == Level1::Satisfaction);
         let no_rows = self.indicators.is_empty() && self.rows.is_empty();
         if open_row || no_satisfaction || no_rows {
             let what = if open_row {
@@ -1729,7 +1823,11 @@ impl Builder {
         let name = match self.name.take() {
             Some(n) => n,
             None => {
-                self.warn(start, "", "表格没有项目名称 / the table gives no project name");
+                self.warn(
+                    start,
+                    "",
+                    "表格没有项目名称 / the table gives no project name",
+                );
                 String::new()
             }
         };
@@ -1757,15 +1855,23 @@ impl Builder {
                     line: start,
                     text: label.to_string(),
                     message: "表头缺少此项 / the header lacks this field".into(),
-            place: None,
-        });
+                    place: None,
+                });
             }
         }
         for t in std::mem::take(&mut self.totals) {
-            self.warn(self.last_line, &t, "表后的文字，申报表不保存 / text after the table, not kept by a target form");
+            self.warn(
+                self.last_line,
+                &t,
+                "表后的文字，申报表不保存 / text after the table, not kept by a target form",
+            );
         }
         for g in std::mem::take(&mut self.goal_actual) {
-            self.warn(start, &g, "目标实际完成情况，申报表不保存 / an achieved-goal text, not kept by a target form");
+            self.warn(
+                start,
+                &g,
+                "目标实际完成情况，申报表不保存 / an achieved-goal text, not kept by a target form",
+            );
         }
         let form = Form {
             id: None,
@@ -1800,9 +1906,11 @@ impl Builder {
             w.push(Warning {
                 line: self.start,
                 text: n.clone(),
-                message: "有表头但没有任何指标行，未读入 / a header with no indicator rows, not read".into(),
-            place: None,
-        });
+                message:
+                    "有表头但没有任何指标行，未读入 / a header with no indicator rows, not read"
+                        .into(),
+                place: None,
+            });
         }
         let _ = what;
         if self.cells_seen > 0 && self.name.is_none() && w.is_empty() {
@@ -1810,15 +1918,19 @@ impl Builder {
                 line: self.start,
                 text: String::new(),
                 message: "标题后没有可读的表格 / no readable table after the title".into(),
-            place: None,
-        });
+                place: None,
+            });
         }
         w
     }
 
     fn into_table(self) -> ReadSelfTable {
         let mut warnings = self.warnings;
-        let unit = if self.fen_per_unit == 1_000_000 { "万元" } else { "元" };
+        let unit = if self.fen_per_unit == 1_000_000 {
+            "万元"
+        } else {
+            "元"
+        };
         // The budget line: the annual total, or the appropriation when the total is empty.
         let mut budget = SelfBudget::default();
         let rows: Vec<(Field, SelfBudget)> = self
@@ -1865,7 +1977,10 @@ impl Builder {
         let mut nums = vec![];
         for t in &self.totals {
             let k = key_of(t);
-            if matches!(k.as_str(), "优" | "良" | "中" | "差" | "优秀" | "良好" | "合格" | "不合格") {
+            if matches!(
+                k.as_str(),
+                "优" | "良" | "中" | "差" | "优秀" | "良好" | "合格" | "不合格"
+            ) {
                 grade = Some(k);
             } else if let Some(n) = number(&k) {
                 nums.push(n);
@@ -1874,8 +1989,8 @@ impl Builder {
                     line: self.last_line,
                     text: t.clone(),
                     message: "自评表的说明文字，未计分 / a remark of the table, not scored".into(),
-            place: None,
-        });
+                    place: None,
+                });
             }
         }
         match nums.as_slice() {
@@ -1923,7 +2038,9 @@ fn is_fund(f: Field) -> bool {
 /// 度量单位 under 年度指标值) put in their parent's place.
 fn finalize_roles(cols: &[Role], kind: Kind) -> Vec<Role> {
     let mut cols = cols.to_vec();
-    let targets: Vec<usize> = (0..cols.len()).filter(|&i| cols[i] == Role::Target).collect();
+    let targets: Vec<usize> = (0..cols.len())
+        .filter(|&i| cols[i] == Role::Target)
+        .collect();
     if targets.len() >= 2 && cols.iter().any(|r| matches!(r, Role::Op | Role::Unit)) {
         let last = *targets.last().unwrap_or(&0);
         let mut a = last;
@@ -1939,7 +2056,9 @@ fn finalize_roles(cols: &[Role], kind: Kind) -> Vec<Role> {
         cols.splice(t0..=t0, group);
     }
     // 指标值 over 总体 | 第一年度 | 第二年度: the parent head is not a column of its own.
-    let targets: Vec<usize> = (0..cols.len()).filter(|&i| cols[i] == Role::Target).collect();
+    let targets: Vec<usize> = (0..cols.len())
+        .filter(|&i| cols[i] == Role::Target)
+        .collect();
     if targets.len() >= 2 {
         cols.remove(targets[0]);
     }
@@ -1947,7 +2066,10 @@ fn finalize_roles(cols: &[Role], kind: Kind) -> Vec<Role> {
         cols.insert(0, Role::Target);
     }
     if kind == Kind::SelfEvaluation && !cols.contains(&Role::Actual) {
-        let t = cols.iter().rposition(|r| matches!(r, Role::Target | Role::Unit)).unwrap_or(0);
+        let t = cols
+            .iter()
+            .rposition(|r| matches!(r, Role::Target | Role::Unit))
+            .unwrap_or(0);
         cols.insert(t + 1, Role::Actual);
         if !cols.contains(&Role::Weight) {
             cols.push(Role::Weight);
@@ -1962,7 +2084,11 @@ fn finalize_roles(cols: &[Role], kind: Kind) -> Vec<Role> {
 /// Operator, value and unit cells as one writing: `≥` `95` `%` → `≥95%`. A unit that the
 /// value already ends with is not repeated (`%` | `≥95%`).
 fn target_writing(op: &str, value: &str, unit: &str) -> String {
-    let op = if key_of(op) == "定性" || key_of(op) == "定量" { "" } else { op };
+    let op = if key_of(op) == "定性" || key_of(op) == "定量" {
+        ""
+    } else {
+        op
+    };
     let unit = if value.ends_with(unit) { "" } else { unit };
     format!("{op}{value}{unit}")
 }
@@ -1971,7 +2097,10 @@ fn target_writing(op: &str, value: &str, unit: &str) -> String {
 fn plausible_target(text: &str) -> bool {
     match Target::parse(text) {
         Target::Quantitative {
-            op_implied, unit, subject: None, ..
+            op_implied,
+            unit,
+            subject: None,
+            ..
         } => !op_implied || !unit.is_empty(),
         _ => false,
     }
@@ -2014,7 +2143,9 @@ fn assign_budget(cols: &[BudgetCol], vals: &[String]) -> SelfBudget {
         for (c, v) in cols[rc + 1..].iter().zip(after) {
             set(&mut b, *c, v);
         }
-        b.ambiguous = before.len() < rc && b.annual.is_some() && b.initial.is_none()
+        b.ambiguous = before.len() < rc
+            && b.annual.is_some()
+            && b.initial.is_none()
             && cols[..rc].contains(&BudgetCol::Initial);
         if b.annual.is_none() && !cols.contains(&BudgetCol::Annual) {
             b.annual = b.initial;
@@ -2033,7 +2164,11 @@ fn assign_budget(cols: &[BudgetCol], vals: &[String]) -> SelfBudget {
     if let Some(r) = rate_at {
         b.rate = Some(vals[r].to_string());
         let before = &vals[..r];
-        let amounts: &[&str] = if before.len() >= 2 { &before[..before.len() - 1] } else { before };
+        let amounts: &[&str] = if before.len() >= 2 {
+            &before[..before.len() - 1]
+        } else {
+            before
+        };
         if before.len() >= 2 {
             b.weight = dec(before[before.len() - 1]);
         }
@@ -2056,7 +2191,14 @@ fn assign_budget(cols: &[BudgetCol], vals: &[String]) -> SelfBudget {
     }
     // No rate written: by the columns' order.
     let order: Vec<BudgetCol> = if cols.is_empty() {
-        vec![BudgetCol::Initial, BudgetCol::Annual, BudgetCol::Spent, BudgetCol::Weight, BudgetCol::Rate, BudgetCol::Score]
+        vec![
+            BudgetCol::Initial,
+            BudgetCol::Annual,
+            BudgetCol::Spent,
+            BudgetCol::Weight,
+            BudgetCol::Rate,
+            BudgetCol::Score,
+        ]
     } else {
         cols.to_vec()
     };
@@ -2081,10 +2223,19 @@ fn merge_values(cells: &[Cell]) -> Vec<Cell> {
     let mut out: Vec<Cell> = Vec::with_capacity(cells.len());
     for c in cells {
         match out.last_mut() {
-            Some(prev) if prev.label.is_none() && c.label.is_none() && year_line(&c.key).is_none() && year_line(&prev.key).is_none() => {
+            Some(prev)
+                if prev.label.is_none()
+                    && c.label.is_none()
+                    && year_line(&c.key).is_none()
+                    && year_line(&prev.key).is_none() =>
+            {
                 prev.text.push(' ');
                 prev.text.push_str(&c.text);
-                prev.key = if prev.text.len() <= MAX_KEY_BYTES { key_of(&prev.text) } else { String::new() };
+                prev.key = if prev.text.len() <= MAX_KEY_BYTES {
+                    key_of(&prev.text)
+                } else {
+                    String::new()
+                };
                 prev.last = c.last;
             }
             _ => out.push(c.clone()),
@@ -2147,7 +2298,6 @@ fn field_label(f: Field) -> &'static str {
         Field::Unkept => "表头信息",
     }
 }
-
 
 fn split_inline_label(text: &str) -> Option<(Field, &str)> {
     let (label, value) = text.split_once(['：', ':'])?;

@@ -228,23 +228,32 @@ pub(crate) fn label_of(key: &str) -> Option<Label> {
         }
         "项目性质" => Label::Field(Nature),
         "项目类别" | "项目类型" => Label::Field(Category),
-        "主管部门" | "主管单位" | "主管部门及代码" | "主管部门及编码" | "预算部门" | "项目主管部门" => {
-            Label::Field(Department)
-        }
+        "主管部门"
+        | "主管单位"
+        | "主管部门及代码"
+        | "主管部门及编码"
+        | "预算部门"
+        | "项目主管部门" => Label::Field(Department),
         "实施单位" | "项目实施单位" | "项目单位" | "单位名称" | "部门名称" | "预算单位"
-        | "项目执行单位" | "执行单位" => {
-            Label::Field(Implementer)
-        }
+        | "项目执行单位" | "执行单位" => Label::Field(Implementer),
         "计划开始日期" | "开始日期" | "项目开始日期" | "计划开始时间" => {
             Label::Field(Start)
         }
         "计划完成日期" | "完成日期" | "计划结束日期" | "项目完成日期" | "计划完成时间"
         | "结束日期" => Label::Field(End),
-        "项目资金总额" | "资金总额" | "项目总金额" | "项目总额" => Label::Field(Total),
+        "项目资金总额" | "资金总额" | "项目总金额" | "项目总额" => {
+            Label::Field(Total)
+        }
         "财政资金" | "财政拨款" | "财政拨款数" => Label::Field(Fiscal),
-        "其他资金" | "财政专户管理资金" | "单位资金" | "其他来源资金" => Label::Field(Other),
-        "年度资金申请总额" | "年度资金总额" | "年度申请资金总额" | "年度资金申请"
-        | "当年资金总额" | "总额" => Label::Field(AnnualTotal),
+        "其他资金" | "财政专户管理资金" | "单位资金" | "其他来源资金" => {
+            Label::Field(Other)
+        }
+        "年度资金申请总额"
+        | "年度资金总额"
+        | "年度申请资金总额"
+        | "年度资金申请"
+        | "当年资金总额"
+        | "总额" => Label::Field(AnnualTotal),
         "当年财政拨款" | "当年财政资金" | "本年财政拨款" => {
             Label::Field(AnnualAppropriation)
         }
@@ -255,33 +264,67 @@ pub(crate) fn label_of(key: &str) -> Option<Label> {
         "项目起止时间" | "项目期" | "项目期限" | "实施期限" | "项目实施期限" | "起止时间" => {
             Label::Field(Period)
         }
-        "项目负责人" | "项目负责人及电话" | "联系电话" | "项目属性" | "资金来源" | "归口科室" | "年初安排金额(万元)" | "部门" | "填报人" | "填表人"
-        | "填报日期" | "填表日期" | "填报单位(盖章)" | "填报单位" => {
-            Label::Field(Unkept)
-        }
-        "项目资金(元)" | "项目资金" | "项目资金(单位:元)" | "资金情况(元)" | "金额单位:元"
-        | "单位:元" | "投入目标(元)" => Label::FundsUnit(100),
-        "项目资金(万元)" | "项目资金(单位:万元)" | "资金情况(万元)" | "金额单位:万元"
-        | "单位:万元" | "投入目标(万元)" | "资金情况" | "年度预算数(万元)" | "金额单位:万元。" => {
-            Label::FundsUnit(1_000_000)
-        }
+        "项目负责人"
+        | "项目负责人及电话"
+        | "联系电话"
+        | "项目属性"
+        | "资金来源"
+        | "归口科室"
+        | "年初安排金额(万元)"
+        | "部门"
+        | "填报人"
+        | "填表人"
+        | "填报日期"
+        | "填表日期"
+        | "填报单位(盖章)"
+        | "填报单位" => Label::Field(Unkept),
+        "项目资金(元)"
+        | "项目资金"
+        | "项目资金(单位:元)"
+        | "资金情况(元)"
+        | "金额单位:元"
+        | "单位:元"
+        | "投入目标(元)" => Label::FundsUnit(100),
+        "项目资金(万元)"
+        | "项目资金(单位:万元)"
+        | "资金情况(万元)"
+        | "金额单位:万元"
+        | "单位:万元"
+        | "投入目标(万元)"
+        | "资金情况"
+        | "年度预算数(万元)"
+        | "金额单位:万元。" => Label::FundsUnit(1_000_000),
         "项目总目标" | "总目标" | "项目绩效总目标" | "中期目标" | "长期目标" => {
             Label::GoalOverall
         }
-        "年度总体目标" | "年度目标" | "年度绩效目标" | "预期目标" => Label::GoalAnnual,
+        "年度总体目标" | "年度目标" | "年度绩效目标" | "预期目标" => {
+            Label::GoalAnnual
+        }
         "实际完成情况" | "年度总体目标完成情况" => Label::GoalActual,
-        "项目绩效目标" | "绩效目标" | "总体目标" | "总体目标完成情况" => Label::GoalsBlock,
+        "项目绩效目标" | "绩效目标" | "总体目标" | "总体目标完成情况" => {
+            Label::GoalsBlock
+        }
         "绩效指标" | "项目绩效指标" => Label::IndicatorsBlock,
         "一级指标" | "二级指标" | "三级指标" | "指标内容" | "指标名称" | "三级指标内容"
         | "三级指标名称" | "绩效指标内容" => Label::LevelHead,
         "指标性质" | "计算符号" | "运算符号" | "符号" | "指标符号" | "指标值类型" | "指标类型" => {
             Label::Column(Role::Op)
         }
-        "指标值" | "年度指标值" | "项目指标值" | "年度(/项目)指标值" | "年度(项目)指标值"
-        | "年度/项目指标值" | "目标值" | "预期指标值" | "绩效指标值" | "年度目标值" | "指标目标值"
-        | "绩效目标值" | "指标值及单位" | "指标值(含单位)" | "目标值及单位" => {
-            Label::Column(Role::Target)
-        }
+        "指标值"
+        | "年度指标值"
+        | "项目指标值"
+        | "年度(/项目)指标值"
+        | "年度(项目)指标值"
+        | "年度/项目指标值"
+        | "目标值"
+        | "预期指标值"
+        | "绩效指标值"
+        | "年度目标值"
+        | "指标目标值"
+        | "绩效目标值"
+        | "指标值及单位"
+        | "指标值(含单位)"
+        | "目标值及单位" => Label::Column(Role::Target),
         "度量单位" | "计量单位" => Label::Column(Role::Unit),
         // Several periods under 指标值: the whole period's is the target, the years' notes.
         "总体" | "总体指标值" | "实施期" => Label::Column(Role::Target),
@@ -295,13 +338,22 @@ pub(crate) fn label_of(key: &str) -> Option<Label> {
             Label::Column(Role::Actual)
         }
         "得分" | "自评得分" => Label::Column(Role::Score),
-        "偏差原因分析及改进措施" | "偏差原因" | "偏差原因分析" | "未完成原因和改进措施"
+        "偏差原因分析及改进措施"
+        | "偏差原因"
+        | "偏差原因分析"
+        | "未完成原因和改进措施"
         | "未完成原因分析" => Label::Column(Role::Reason),
-        "备注" | "指标值设定依据" | "评(扣)分标准" | "评分标准" | "指标解释" | "指标说明"
-        | "绩效标准" | "指标标准" => {
-            Label::Column(Role::Note)
+        "备注"
+        | "指标值设定依据"
+        | "评(扣)分标准"
+        | "评分标准"
+        | "指标解释"
+        | "指标说明"
+        | "绩效标准"
+        | "指标标准" => Label::Column(Role::Note),
+        "年初预算数" | "年初预算" | "年初预算数(A)" => {
+            Label::Budget(BudgetCol::Initial)
         }
-        "年初预算数" | "年初预算" | "年初预算数(A)" => Label::Budget(BudgetCol::Initial),
         "全年预算数" | "调整后预算数" | "全年预算" | "预算调整数" => {
             Label::Budget(BudgetCol::Annual)
         }
@@ -313,13 +365,22 @@ pub(crate) fn label_of(key: &str) -> Option<Label> {
         "总分" | "合计" | "总计" => Label::Total,
         // Explanations of a column of their own: `指标值说明`, `指标值设定依据`, `评分标准`.
         k if k.chars().count() <= 8
-            && ["说明", "依据", "解释", "标准"].iter().any(|w| k.ends_with(w))
-            && ["指标", "评", "扣", "计分", "打分"].iter().any(|w| k.starts_with(w)) =>
+            && ["说明", "依据", "解释", "标准"]
+                .iter()
+                .any(|w| k.ends_with(w))
+            && ["指标", "评", "扣", "计分", "打分"]
+                .iter()
+                .any(|w| k.starts_with(w)) =>
         {
             Label::Column(Role::Note)
         }
-        "其他需要说明事项" | "其他说明事项" | "评价结论" | "存在问题" | "改进措施"
-        | "存在的问题及改进措施" | "自评结论" => Label::Remarks,
+        "其他需要说明事项"
+        | "其他说明事项"
+        | "评价结论"
+        | "存在问题"
+        | "改进措施"
+        | "存在的问题及改进措施"
+        | "自评结论" => Label::Remarks,
         _ => return None,
     })
 }
@@ -327,15 +388,64 @@ pub(crate) fn label_of(key: &str) -> Option<Label> {
 /// Words that begin a new cell where a text runs its cells together (`项目名称农村…`,
 /// `产出指标数量指标…覆盖率100%`): labels and level names, longest first when matched.
 pub(crate) const RUN_WORDS: [&str; 58] = [
-    "社会公众或服务对象满意度指标", "偏差原因分析及改进措施", "服务对象满意度指标", "可持续影响指标",
-    "生态环境成本指标", "年度资金申请总额", "项目实施单位", "项目执行单位", "项目主管部门", "经济效益指标",
-    "社会效益指标", "生态效益指标", "经济成本指标", "社会成本指标", "年度资金总额", "年度总体目标",
-    "项目完成指标", "项目效益指标", "年度绩效目标", "当年财政拨款", "上年结转资金", "实际完成值",
-    "年度指标值", "指标目标值", "满意度指标", "项目名称", "主管部门", "实施单位", "项目类别", "项目性质",
-    "项目类型", "资金情况", "财政拨款", "其他资金", "总体目标", "年度目标", "绩效指标", "一级指标",
-    "二级指标", "三级指标", "指标内容", "产出指标", "效益指标", "成本指标", "数量指标", "质量指标",
-    "时效指标", "年初预算数", "全年预算数", "全年执行数", "评价结论", "存在问题", "改进措施", "项目资金",
-    "产出目标", "效益目标", "数量目标", "质量目标",
+    "社会公众或服务对象满意度指标",
+    "偏差原因分析及改进措施",
+    "服务对象满意度指标",
+    "可持续影响指标",
+    "生态环境成本指标",
+    "年度资金申请总额",
+    "项目实施单位",
+    "项目执行单位",
+    "项目主管部门",
+    "经济效益指标",
+    "社会效益指标",
+    "生态效益指标",
+    "经济成本指标",
+    "社会成本指标",
+    "年度资金总额",
+    "年度总体目标",
+    "项目完成指标",
+    "项目效益指标",
+    "年度绩效目标",
+    "当年财政拨款",
+    "上年结转资金",
+    "实际完成值",
+    "年度指标值",
+    "指标目标值",
+    "满意度指标",
+    "项目名称",
+    "主管部门",
+    "实施单位",
+    "项目类别",
+    "项目性质",
+    "项目类型",
+    "资金情况",
+    "财政拨款",
+    "其他资金",
+    "总体目标",
+    "年度目标",
+    "绩效指标",
+    "一级指标",
+    "二级指标",
+    "三级指标",
+    "指标内容",
+    "产出指标",
+    "效益指标",
+    "成本指标",
+    "数量指标",
+    "质量指标",
+    "时效指标",
+    "年初预算数",
+    "全年预算数",
+    "全年执行数",
+    "评价结论",
+    "存在问题",
+    "改进措施",
+    "项目资金",
+    "产出目标",
+    "效益目标",
+    "数量目标",
+    "质量目标",
 ];
 
 /// Splits a text whose cells run together at the labels and level names it holds, and a
@@ -397,9 +507,15 @@ pub(crate) fn split_run_together(text: &str, ends_line: bool) -> Option<Vec<Stri
 /// percentage after Chinese text.
 fn trailing_target(t: &str) -> Option<usize> {
     for (i, c) in t.char_indices().skip(1) {
-        if matches!(c, '≥' | '≤' | '=' | '>' | '<' | '≧' | '≦' | '＞' | '＜' | '＝') {
+        if matches!(
+            c,
+            '≥' | '≤' | '=' | '>' | '<' | '≧' | '≦' | '＞' | '＜' | '＝'
+        ) {
             let rest = &t[i..];
-            if matches!(jixiao_core::Target::parse(rest), jixiao_core::Target::Quantitative { subject: None, .. }) {
+            if matches!(
+                jixiao_core::Target::parse(rest),
+                jixiao_core::Target::Quantitative { subject: None, .. }
+            ) {
                 let before = &t[..i];
                 if before.chars().last().is_some_and(jixiao_core::text::is_cjk) {
                     return Some(i);
@@ -415,7 +531,12 @@ fn trailing_target(t: &str) -> Option<usize> {
         .take_while(|(_, c)| c.is_ascii_digit() || *c == '.')
         .last()
         .map(|(i, _)| i)?;
-    (start > 0 && t[..start].chars().last().is_some_and(jixiao_core::text::is_cjk)).then_some(start)
+    (start > 0
+        && t[..start]
+            .chars()
+            .last()
+            .is_some_and(jixiao_core::text::is_cjk))
+    .then_some(start)
 }
 
 /// Level-1 names of older or local templates, mapped to the official ones.
@@ -488,16 +609,39 @@ pub(crate) fn is_points_cell(key: &str) -> bool {
     let k = k.strip_suffix('分').unwrap_or(k);
     key.starts_with('(')
         && !k.is_empty()
-        && k.chars().all(|c| c.is_ascii_digit() || matches!(c, '-' | '.'))
+        && k.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '-' | '.'))
 }
 
 /// Page furniture and sign-off lines after a table (`附件:`, `[打印]`, `扫一扫…`, `填报人:`,
 /// `…审核意见`, `(盖章)`): the table has ended.
 pub(crate) fn footer_cell(key: &str) -> bool {
     const STARTS: [&str; 25] = [
-        "附件", "扫一扫", "[下载]", "[打印]", "[关闭]", "打印本页", "关闭窗口", "责任编辑", "分享到",
-        "上一篇", "下一篇", "填报人", "填表人", "单位负责人", "财务负责人", "项目负责人:", "(盖章)",
-        "盖章", "【打印", "【关闭", "相关附件", "附表", "填报单位", "填报日期", "填表日期",
+        "附件",
+        "扫一扫",
+        "[下载]",
+        "[打印]",
+        "[关闭]",
+        "打印本页",
+        "关闭窗口",
+        "责任编辑",
+        "分享到",
+        "上一篇",
+        "下一篇",
+        "填报人",
+        "填表人",
+        "单位负责人",
+        "财务负责人",
+        "项目负责人:",
+        "(盖章)",
+        "盖章",
+        "【打印",
+        "【关闭",
+        "相关附件",
+        "附表",
+        "填报单位",
+        "填报日期",
+        "填表日期",
     ];
     let key = key.trim_end_matches(':');
     STARTS.iter().any(|w| key.starts_with(w))
@@ -633,11 +777,20 @@ mod tests {
     fn level_names_in_the_wild() {
         assert_eq!(level1_of("项目完成指标"), Some(Level1::Output));
         assert_eq!(level1_of("产出指标(50分)"), Some(Level1::Output));
-        assert_eq!(level1_of(&key_of("產(chǎn)出指標(biāo)")), Some(Level1::Output));
+        assert_eq!(
+            level1_of(&key_of("產(chǎn)出指標(biāo)")),
+            Some(Level1::Output)
+        );
         assert_eq!(level1_of(&key_of("产 出 指 标")), Some(Level1::Output));
         assert_eq!(level2_of("数量"), Some(Level2::Quantity));
-        assert_eq!(level2_of("服务对象满意度指标等"), Some(Level2::BeneficiarySatisfaction));
-        assert_eq!(level2_of("数量指标(或建筑规模指标)"), Some(Level2::Quantity));
+        assert_eq!(
+            level2_of("服务对象满意度指标等"),
+            Some(Level2::BeneficiarySatisfaction)
+        );
+        assert_eq!(
+            level2_of("数量指标(或建筑规模指标)"),
+            Some(Level2::Quantity)
+        );
         assert_eq!(level2_of("质量目标"), Some(Level2::Quality));
         assert_eq!(level2_of("村组干部"), None);
         assert!(is_points_cell("(50分)"));

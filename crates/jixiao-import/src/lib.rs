@@ -153,7 +153,11 @@ impl ReadOutput {
     /// nameless table, and so does `jixiao check`); storing is not, so that no half form
     /// enters the database looking whole.
     pub fn check_storable(&self) -> Result<(), ReadError> {
-        if let Some(w) = self.warnings.iter().find(|w| w.message.starts_with(disclosure::CUT)) {
+        if let Some(w) = self
+            .warnings
+            .iter()
+            .find(|w| w.message.starts_with(disclosure::CUT))
+        {
             return Err(ReadError::Truncated {
                 line: w.line,
                 end: w.line,
@@ -172,7 +176,11 @@ impl ReadOutput {
             });
         }
         for f in &self.forms {
-            if let Some(w) = f.warnings.iter().find(|w| w.message.starts_with(disclosure::CUT)) {
+            if let Some(w) = f
+                .warnings
+                .iter()
+                .find(|w| w.message.starts_with(disclosure::CUT))
+            {
                 let en = w.message.split(" / ").nth(1).unwrap_or("").to_string();
                 return Err(ReadError::Truncated {
                     line: f.line,
@@ -212,7 +220,17 @@ pub fn is_layout_word(text: &str) -> bool {
         || layout::year_in(k).is_some() && k.chars().count() <= 10
         || matches!(
             k,
-            "指标" | "单位" | "成本" | "其中" | "其中:" | "(万元)" | "万元" | "(元)" | "元" | "单位:万元" | "单位:元"
+            "指标"
+                | "单位"
+                | "成本"
+                | "其中"
+                | "其中:"
+                | "(万元)"
+                | "万元"
+                | "(元)"
+                | "元"
+                | "单位:万元"
+                | "单位:元"
         )
 }
 

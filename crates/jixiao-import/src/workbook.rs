@@ -15,7 +15,8 @@ type SheetCell = (usize, String);
 
 /// Whether the bytes are a workbook: a ZIP container (`.xlsx`) or an OLE compound file (`.xls`).
 pub fn is_workbook(bytes: &[u8]) -> bool {
-    bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1])
+    bytes.starts_with(b"PK\x03\x04")
+        || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1])
 }
 
 /// Reads every sheet of a workbook. Fails only when no sheet holds a form or a table.

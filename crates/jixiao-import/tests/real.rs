@@ -23,9 +23,11 @@ fn corpus() -> Vec<(PathBuf, Value)> {
         if p.extension().is_some_and(|x| x == "txt") {
             let exp = p.with_extension("expected.json");
             // A text without its reading is reported by `every_text_has_its_reading`.
-            let Ok(json) = std::fs::read_to_string(&exp) else { continue };
-            let v: Value = serde_json::from_str(&json)
-                .unwrap_or_else(|e| panic!("{}: {e}", exp.display()));
+            let Ok(json) = std::fs::read_to_string(&exp) else {
+                continue;
+            };
+            let v: Value =
+                serde_json::from_str(&json).unwrap_or_else(|e| panic!("{}: {e}", exp.display()));
             out.push((p, v));
         }
     }
@@ -60,13 +62,20 @@ fn level2_name(l: Option<Level2>) -> &'static str {
 
 fn target_matches(exp: &Value, got: &Target) -> bool {
     match (s(&exp["kind"]), got) {
-        ("quantitative", Target::Quantitative { op, value, unit, .. }) => {
+        (
+            "quantitative",
+            Target::Quantitative {
+                op, value, unit, ..
+            },
+        ) => {
             let ev = Decimal::from_str(&s(&exp["value"]).replace(',', ""))
                 .map(|d| d.normalize())
                 .ok();
             op.ascii() == s(&exp["op"]) && ev == Some(value.normalize()) && unit == s(&exp["unit"])
         }
-        ("qualitative", Target::Qualitative { text }) => no_space(text) == no_space(s(&exp["text"])),
+        ("qualitative", Target::Qualitative { text }) => {
+            no_space(text) == no_space(s(&exp["text"]))
+        }
         _ => false,
     }
 }
@@ -100,13 +109,21 @@ fn check_decl(exp: &Value, out: &ReadOutput, t: &mut Tally) {
             .forms
             .iter()
             .enumerate()
-            .position(|(k, f)| !used[k] && !s(&ef["name"]).is_empty() && no_space(&f.form.name) == no_space(s(&ef["name"])))
+            .position(|(k, f)| {
+                !used[k]
+                    && !s(&ef["name"]).is_empty()
+                    && no_space(&f.form.name) == no_space(s(&ef["name"]))
+            })
             .or_else(|| (fi < out.forms.len() && !used[fi]).then_some(fi));
         let inds = ef["indicators"].as_array().cloned().unwrap_or_default();
         let Some(k) = k else {
             for i in inds.iter().filter(|i| i["ambiguous"] != true) {
                 t.rows += 1;
-                t.misses.push(format!("form “{}” not read: “{}”", s(&ef["name"]), s(&i["name"])));
+                t.misses.push(format!(
+                    "form “{}” not read: “{}”",
+                    s(&ef["name"]),
+                    s(&i["name"])
+                ));
             }
             continue;
         };
@@ -116,7 +133,8 @@ fn check_decl(exp: &Value, out: &ReadOutput, t: &mut Tally) {
         for ei in inds.iter().filter(|i| i["ambiguous"] != true) {
             t.rows += 1;
             let name = no_space(s(&ei["name"]));
-            let Some(j) = (0..got.len()).find(|&j| !taken[j] && no_space(&got[j].name) == name) else {
+            let Some(j) = (0..got.len()).find(|&j| !taken[j] && no_space(&got[j].name) == name)
+            else {
                 t.misses.push(format!("not read: “{}”", s(&ei["name"])));
                 continue;
             };
@@ -156,7 +174,8 @@ fn check_self(exp: &Value, out: &ReadOutput, t: &mut Tally) {
         for ei in inds.iter().filter(|i| i["ambiguous"] != true) {
             t.rows += 1;
             let Some(rows) = got else {
-                t.misses.push(format!("table {ti} not read: “{}”", s(&ei["name"])));
+                t.misses
+                    .push(format!("table {ti} not read: “{}”", s(&ei["name"])));
                 continue;
             };
             let name = no_space(s(&ei["name"]));
@@ -174,8 +193,15 @@ fn check_self(exp: &Value, out: &ReadOutput, t: &mut Tally) {
             } else {
                 t.misses.push(format!(
                     "“{}”: got {} / {} / {:?} / {:?}, expected {} / {} / {} / {}",
-                    g.name, g.target, g.actual, g.weight, g.self_score,
-                    s(&ei["target"]), s(&ei["actual"]), ei["weight"], ei["self_score"]
+                    g.name,
+                    g.target,
+                    g.actual,
+                    g.weight,
+                    g.self_score,
+                    s(&ei["target"]),
+                    s(&ei["actual"]),
+                    ei["weight"],
+                    ei["self_score"]
                 ));
             }
         }
@@ -202,7 +228,12 @@ fn run() -> Vec<(String, usize, usize, Vec<String>)> {
                 let n: usize = exp["forms"]
                     .as_array()
                     .map(|f| f.iter().map(|x| unambiguous(&x["indicators"])).sum())
-                    .unwrap_or_else(|| tables(&exp).iter().map(|x| unambiguous(&x["indicators"])).sum());
+                    .unwrap_or_else(|| {
+                        tables(&exp)
+                            .iter()
+                            .map(|x| unambiguous(&x["indicators"]))
+                            .sum()
+                    });
                 t.rows = n;
                 t.misses.push(format!("refused: {e}"));
             }
@@ -225,7 +256,11 @@ fn the_real_corpus() {
         right += r;
     }
     println!("TOTAL {right}/{rows}");
-    assert!(report.len() >= 40, "the corpus holds {} texts", report.len());
+    assert!(
+        report.len() >= 40,
+        "the corpus holds {} texts",
+        report.len()
+    );
     // The goal is that no text is refused. Today the texts whose cells run together with no
     // separator at all (and digits of adjacent cells fused) still are: a ratchet, so that
     // the number can only fall.
@@ -238,7 +273,10 @@ fn the_real_corpus() {
     assert!(refused.len() <= MAX_REFUSED, "refused: {refused:?}");
     // A ratchet on the rows read right (see docs/benchmarks.md for the figure and what the
     // rest are): it may rise, never fall.
-    assert!(right * 1000 >= rows * MIN_PER_MILLE, "{right}/{rows} rows right");
+    assert!(
+        right * 1000 >= rows * MIN_PER_MILLE,
+        "{right}/{rows} rows right"
+    );
 }
 
 /// The share of the corpus's rows read right, in ‰, as last measured.
@@ -256,7 +294,11 @@ fn every_text_has_its_reading() {
     for e in std::fs::read_dir(&dir).unwrap() {
         let p = e.unwrap().path();
         if p.extension().is_some_and(|x| x == "txt") {
-            assert!(p.with_extension("expected.json").exists(), "{} has no reading", p.display());
+            assert!(
+                p.with_extension("expected.json").exists(),
+                "{} has no reading",
+                p.display()
+            );
         }
     }
 }
@@ -278,7 +320,9 @@ fn nothing_is_lost() {
     let mut lost = vec![];
     for (path, _) in corpus() {
         let bytes = std::fs::read(&path).unwrap();
-        let Ok(out) = read_disclosure(&bytes) else { continue };
+        let Ok(out) = read_disclosure(&bytes) else {
+            continue;
+        };
         let acc = accounted(&out);
         let text = String::from_utf8_lossy(&bytes).to_string();
         for (n, line) in text.lines().enumerate() {
@@ -320,7 +364,9 @@ fn every_real_table_scores() {
     use jixiao_core::score::{score, Scheme};
     let mut tables = 0;
     for (path, _) in corpus() {
-        let Ok(out) = read_disclosure(&std::fs::read(&path).unwrap()) else { continue };
+        let Ok(out) = read_disclosure(&std::fs::read(&path).unwrap()) else {
+            continue;
+        };
         for t in out.tables.iter().filter(|t| !t.table.rows.is_empty()) {
             tables += 1;
             let (eval, _) = t.table.to_self_evaluation();
@@ -347,7 +393,9 @@ fn every_real_table_scores() {
 fn budget_lines() {
     let (mut n, mut right) = (0, 0);
     for (path, exp) in corpus() {
-        let Ok(out) = read_disclosure(&std::fs::read(&path).unwrap()) else { continue };
+        let Ok(out) = read_disclosure(&std::fs::read(&path).unwrap()) else {
+            continue;
+        };
         for (ti, et) in tables(&exp).iter().enumerate() {
             let b = &et["budget"];
             let (Some(ea), Some(es)) = (
@@ -376,7 +424,10 @@ fn budget_lines() {
         }
     }
     println!("BUDGETS {right}/{n}");
-    assert!(right * 100 >= n * MIN_BUDGET_PERCENT, "{right}/{n} budget lines right");
+    assert!(
+        right * 100 >= n * MIN_BUDGET_PERCENT,
+        "{right}/{n} budget lines right"
+    );
 }
 
 /// Budget lines read right, in %, as last measured.

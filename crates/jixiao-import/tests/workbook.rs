@@ -8,12 +8,23 @@ use jixiao_import::{read_any, read_disclosure, ReadError};
 use rust_decimal::Decimal;
 
 fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(format!("{}/../../fixtures/workbooks/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    std::fs::read(format!(
+        "{}/../../fixtures/workbooks/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
 }
 
 /// The seed's forms, in name order (the fixtures were written from the store's export).
 fn seed() -> Vec<jixiao_core::Form> {
-    sorted(read_disclosure(jixiao_import::SEED).unwrap().forms.into_iter().map(|f| f.form).collect())
+    sorted(
+        read_disclosure(jixiao_import::SEED)
+            .unwrap()
+            .forms
+            .into_iter()
+            .map(|f| f.form)
+            .collect(),
+    )
 }
 
 fn sorted(mut forms: Vec<jixiao_core::Form>) -> Vec<jixiao_core::Form> {
@@ -53,12 +64,20 @@ fn split_target_columns_and_wanyuan() {
         .iter()
         .map(|i| (i.name.as_str(), i.target.display(), i.weight))
         .collect();
-    assert_eq!(t[0], ("养护里程", "≥120公里".to_string(), Some(Decimal::from(20))));
+    assert_eq!(
+        t[0],
+        ("养护里程", "≥120公里".to_string(), Some(Decimal::from(20)))
+    );
     assert_eq!(t[1].1, "≥15座", "the merged level cells carry down");
     assert_eq!(f.indicators[1].level1.name(), "产出指标");
     assert_eq!(t[3].1, "≤2万元");
-    assert!(matches!(f.indicators[4].target, Target::Qualitative { ref text } if text == "明显改善"));
-    assert!(matches!(f.indicators[5].target, Target::Quantitative { op: Op::Ge, .. }));
+    assert!(
+        matches!(f.indicators[4].target, Target::Qualitative { ref text } if text == "明显改善")
+    );
+    assert!(matches!(
+        f.indicators[5].target,
+        Target::Quantitative { op: Op::Ge, .. }
+    ));
 }
 
 /// A 项目支出绩效自评表 workbook: amounts in 万元 with four decimals, the published total.
@@ -71,10 +90,17 @@ fn a_self_evaluation_workbook() {
     assert_eq!(t.budget.annual, Some("38.7665".parse().unwrap()));
     assert_eq!(t.budget.spent, Some("29.0749".parse().unwrap()));
     assert_eq!(t.rows.len(), 4);
-    assert_eq!((t.rows[0].target.as_str(), t.rows[0].actual.as_str()), ("≥12处", "10处"));
+    assert_eq!(
+        (t.rows[0].target.as_str(), t.rows[0].actual.as_str()),
+        ("≥12处", "10处")
+    );
     assert_eq!(t.self_total, Some("91.5".parse().unwrap()));
     let (eval, _) = t.to_self_evaluation();
-    let s = jixiao_core::score::score(&eval.to_evaluation(None).unwrap(), &jixiao_core::score::Scheme::national()).unwrap();
+    let s = jixiao_core::score::score(
+        &eval.to_evaluation(None).unwrap(),
+        &jixiao_core::score::Scheme::national(),
+    )
+    .unwrap();
     assert_eq!(s.execution_rate.to_string(), "75.00");
 }
 
@@ -100,12 +126,21 @@ fn broken_workbooks_are_refused() {
 fn three_target_columns_and_notes_beside_the_table() {
     let out = read_any(&fixture("moe-three-columns.xlsx")).unwrap();
     let f = &out.forms[0].form;
-    assert_eq!((f.year, f.name.as_str()), (2022, "数字媒体艺术专业教学资源库建设"));
+    assert_eq!(
+        (f.year, f.name.as_str()),
+        (2022, "数字媒体艺术专业教学资源库建设")
+    );
     assert_eq!(f.funds.annual_total, Some(Money::from_fen(500_000_000)));
     let got: Vec<(&str, &str, String)> = f
         .indicators
         .iter()
-        .map(|i| (i.level2.map_or("", |l| l.name()), i.name.as_str(), i.target.display()))
+        .map(|i| {
+            (
+                i.level2.map_or("", |l| l.name()),
+                i.name.as_str(),
+                i.target.display(),
+            )
+        })
         .collect();
     assert_eq!(
         got,
@@ -120,8 +155,16 @@ fn three_target_columns_and_notes_beside_the_table() {
         ]
     );
     let w = &out.forms[0].warnings;
-    assert!(w.iter().any(|w| w.text == "≥8000" && w.place.as_deref() == Some("Sheet1!G10")), "{w:#?}");
-    assert!(w.iter().any(|w| w.text == "≥12000" && w.place.as_deref() == Some("Sheet1!H10")), "{w:#?}");
+    assert!(
+        w.iter()
+            .any(|w| w.text == "≥8000" && w.place.as_deref() == Some("Sheet1!G10")),
+        "{w:#?}"
+    );
+    assert!(
+        w.iter()
+            .any(|w| w.text == "≥12000" && w.place.as_deref() == Some("Sheet1!H10")),
+        "{w:#?}"
+    );
     assert!(out
         .warnings
         .iter()
@@ -150,16 +193,21 @@ fn nothing_is_lost_in_workbooks() {
                 for cell in row {
                     let text = match cell {
                         calamine::Data::Empty => continue,
-                        calamine::Data::Float(f) => {
-                            rust_decimal::Decimal::try_from(*f).map(|d| d.round_dp(6).normalize().to_string()).unwrap_or_default()
+                        calamine::Data::Float(f) => rust_decimal::Decimal::try_from(*f)
+                            .map(|d| d.round_dp(6).normalize().to_string())
+                            .unwrap_or_default(),
+                        calamine::Data::DateTime(d) => {
+                            (chrono::NaiveDate::from_ymd_opt(1899, 12, 30).unwrap()
+                                + chrono::Duration::days(d.as_f64() as i64))
+                            .to_string()
                         }
-                        calamine::Data::DateTime(d) => (chrono::NaiveDate::from_ymd_opt(1899, 12, 30).unwrap()
-                            + chrono::Duration::days(d.as_f64() as i64))
-                        .to_string(),
                         other => other.to_string(),
                     };
                     let r = common::residue(&text, &acc);
-                    assert!(r.is_empty(), "{name} {sheet}: “{text}” is in no field and no warning (left: {r})");
+                    assert!(
+                        r.is_empty(),
+                        "{name} {sheet}: “{text}” is in no field and no warning (left: {r})"
+                    );
                 }
             }
         }

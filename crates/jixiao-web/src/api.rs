@@ -148,7 +148,12 @@ pub async fn summary(
     if let Some(s) = status {
         described.push(format!("状态 {}", s.chinese()));
     }
-    for (label, v) in [("主管部门", &p.department), ("搜索", &p.q), ("自评等级", &p.grade), ("预警", &p.warnings)] {
+    for (label, v) in [
+        ("主管部门", &p.department),
+        ("搜索", &p.q),
+        ("自评等级", &p.grade),
+        ("预警", &p.warnings),
+    ] {
         if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
             described.push(format!("{label} {v}"));
         }
@@ -192,15 +197,34 @@ pub async fn summary(
     }
     let bytes = jixiao_export::summary_xlsx(&rows, &described.join("，")).map_err(|e| {
         eprintln!("summary workbook: {e}");
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "无法生成工作簿", "cannot write the workbook")
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "无法生成工作簿",
+            "cannot write the workbook",
+        )
     })?;
-    audit(&state, &auth.user.username, &auth.ip, "forms_summary", "", &described.join("，")).await;
+    audit(
+        &state,
+        &auth.user.username,
+        &auth.ip,
+        "forms_summary",
+        "",
+        &described.join("，"),
+    )
+    .await;
     Ok((
         [
-            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"summary.xlsx\"; filename*=UTF-8''{}", percent_encode("申报表汇总表.xlsx")),
+                format!(
+                    "attachment; filename=\"summary.xlsx\"; filename*=UTF-8''{}",
+                    percent_encode("申报表汇总表.xlsx")
+                ),
             ),
         ],
         bytes,
@@ -264,7 +288,9 @@ pub async fn export_form(
 ) -> ApiResult<axum::response::Response> {
     use axum::http::header;
     use axum::response::IntoResponse;
-    let Query(params) = params.map_err(|e| ApiError::bad_request(format!("查询参数有误：{e}"), format!("bad query: {e}")))?;
+    let Query(params) = params.map_err(|e| {
+        ApiError::bad_request(format!("查询参数有误：{e}"), format!("bad query: {e}"))
+    })?;
     let (form, meta) = state
         .store
         .form_with_meta(&id)
@@ -275,7 +301,12 @@ pub async fn export_form(
         "xlsx" => (
             jixiao_export::forms_xlsx(std::slice::from_ref(&form)).map_err(|e| {
                 eprintln!("workbook for {id}: {e}");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "无法生成工作簿", "cannot write the workbook")
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "无法生成工作簿",
+                    "cannot write the workbook",
+                )
             })?,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             "xlsx",
@@ -292,7 +323,15 @@ pub async fn export_form(
             ))
         }
     };
-    audit(&state, &auth.user.username, &auth.ip, "form_export", &id, ext).await;
+    audit(
+        &state,
+        &auth.user.username,
+        &auth.ip,
+        "form_export",
+        &id,
+        ext,
+    )
+    .await;
     let filename = format!("{}（{}年度）.{ext}", form.name, form.year);
     let disposition = format!(
         "attachment; filename=\"form.{ext}\"; filename*=UTF-8''{}",
@@ -324,13 +363,24 @@ pub async fn import_file(
     params: Result<Query<ImportParams>, QueryRejection>,
     body: axum::body::Bytes,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let Query(params) = params.map_err(|e| ApiError::bad_request(format!("查询参数有误：{e}"), format!("bad query: {e}")))?;
+    let Query(params) = params.map_err(|e| {
+        ApiError::bad_request(format!("查询参数有误：{e}"), format!("bad query: {e}"))
+    })?;
     require_editor(&auth)?;
     if params.dry_run.unwrap_or(false) {
         let (p, _) = crate::upload::preview(&state, &body).await?;
-        return Ok((StatusCode::OK, Json(serde_json::to_value(p).unwrap_or(Value::Null))));
+        return Ok((
+            StatusCode::OK,
+            Json(serde_json::to_value(p).unwrap_or(Value::Null)),
+        ));
     }
-    let ids = crate::upload::commit(&state, &auth, &body, params.filename.as_deref().unwrap_or("")).await?;
+    let ids = crate::upload::commit(
+        &state,
+        &auth,
+        &body,
+        params.filename.as_deref().unwrap_or(""),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(json!({ "ids": ids }))))
 }
 
@@ -375,7 +425,14 @@ const FUND_KEYS: [&str; 7] = [
     "annual_other",
 ];
 const INDICATOR_KEYS: [&str; 8] = [
-    "id", "level1", "level2", "name", "target", "raw", "weight", "direction",
+    "id",
+    "level1",
+    "level2",
+    "name",
+    "target",
+    "raw",
+    "weight",
+    "direction",
 ];
 /// Fields a client may send back unchanged from a GET; they are ignored.
 const READ_ONLY_KEYS: [&str; 5] = [
@@ -536,6 +593,66 @@ pub async fn create_form(
     let form = state
         .store
         .get(&id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    Ok((StatusCode::CREATED, Json(form_json(&form, &meta))))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CopyBody {
+    year: i32,
+}
+
+/// Copies a form the caller may see into a draft of another year for the caller's unit.
+pub async fn copy_form_for(
+    state: &AppState,
+    auth: &Auth,
+    id: &str,
+    year: i32,
+) -> ApiResult<String> {
+    require_editor(auth)?;
+    if !(2000..=2100).contains(&year) {
+        return Err(ApiError::bad_request(
+            format!("年度 {year} 不在 2000–2100 之间"),
+            format!("the year {year} is not between 2000 and 2100"),
+        ));
+    }
+    visible(state, auth, id).await?;
+    let unit =
+        auth.user.org_id.clone().ok_or_else(|| {
+            ApiError::forbidden("账户没有所属单位", "the account belongs to no unit")
+        })?;
+    let form = state.store.get(id).await?.ok_or_else(ApiError::not_found)?;
+    let copy = form.copy_for_year(year);
+    let new_id = state
+        .store
+        .create_form(&copy, Some(&unit), &auth.user.username)
+        .await?;
+    audit(
+        state,
+        &auth.user.username,
+        &auth.ip,
+        "form_copy",
+        &new_id,
+        &format!("{id} → {year}"),
+    )
+    .await;
+    Ok(new_id)
+}
+
+/// `POST /api/forms/{id}/copy` `{"year": 2024}`: last year's form as a draft of the new year.
+pub async fn copy_form(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    body: Body<CopyBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let Json(b) = body?;
+    let new_id = copy_form_for(&state, &auth, &id, b.year).await?;
+    let (form, meta) = state
+        .store
+        .form_with_meta(&new_id)
         .await?
         .ok_or_else(ApiError::not_found)?;
     Ok((StatusCode::CREATED, Json(form_json(&form, &meta))))
@@ -965,16 +1082,36 @@ pub async fn monitoring(
         "xlsx" => {
             let bytes = jixiao_export::monitoring_xlsx(&form, &reports).map_err(|e| {
                 eprintln!("monitoring workbook for {id}: {e}");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "无法生成工作簿", "cannot write the workbook")
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "无法生成工作簿",
+                    "cannot write the workbook",
+                )
             })?;
-            audit(&state, &auth.user.username, &auth.ip, "monitoring_export", &id, "").await;
+            audit(
+                &state,
+                &auth.user.username,
+                &auth.ip,
+                "monitoring_export",
+                &id,
+                "",
+            )
+            .await;
             let filename = format!("{}（{}年度）绩效运行监控表.xlsx", form.name, form.year);
             Ok((
                 [
-                    (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
+                    (
+                        header::CONTENT_TYPE,
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                            .to_string(),
+                    ),
                     (
                         header::CONTENT_DISPOSITION,
-                        format!("attachment; filename=\"monitoring.xlsx\"; filename*=UTF-8''{}", percent_encode(&filename)),
+                        format!(
+                            "attachment; filename=\"monitoring.xlsx\"; filename*=UTF-8''{}",
+                            percent_encode(&filename)
+                        ),
                     ),
                 ],
                 bytes,
@@ -1199,18 +1336,39 @@ pub async fn get_score(
                 goal_expected: form.goal_annual.clone(),
                 goal_actual: String::new(),
             };
-            let bytes = jixiao_export::self_evaluations_xlsx(&[(head, &eval, &scored)]).map_err(|e| {
-                eprintln!("self-evaluation workbook for {id}: {e}");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "无法生成工作簿", "cannot write the workbook")
-            })?;
-            audit(&state, &auth.user.username, &auth.ip, "score_export", &id, &scheme.name).await;
+            let bytes =
+                jixiao_export::self_evaluations_xlsx(&[(head, &eval, &scored)]).map_err(|e| {
+                    eprintln!("self-evaluation workbook for {id}: {e}");
+                    ApiError::new(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "internal",
+                        "无法生成工作簿",
+                        "cannot write the workbook",
+                    )
+                })?;
+            audit(
+                &state,
+                &auth.user.username,
+                &auth.ip,
+                "score_export",
+                &id,
+                &scheme.name,
+            )
+            .await;
             let filename = format!("{}（{}年度）绩效自评表.xlsx", form.name, form.year);
             Ok((
                 [
-                    (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
+                    (
+                        header::CONTENT_TYPE,
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                            .to_string(),
+                    ),
                     (
                         header::CONTENT_DISPOSITION,
-                        format!("attachment; filename=\"self-evaluation.xlsx\"; filename*=UTF-8''{}", percent_encode(&filename)),
+                        format!(
+                            "attachment; filename=\"self-evaluation.xlsx\"; filename*=UTF-8''{}",
+                            percent_encode(&filename)
+                        ),
                     ),
                 ],
                 bytes,

@@ -145,9 +145,12 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/forms/{id}/score", get(api::get_score))
         .route("/api/forms/{id}/export", get(api::export_form))
+        .route("/api/forms/{id}/copy", post(api::copy_form))
         .route(
             "/api/imports",
-            post(api::import_file).layer(axum::extract::DefaultBodyLimit::max(upload::MAX_UPLOAD + 1024)),
+            post(api::import_file).layer(axum::extract::DefaultBodyLimit::max(
+                upload::MAX_UPLOAD + 1024,
+            )),
         )
         .route("/api/todo", get(api::todo))
         .route("/api/handled", get(api::handled))

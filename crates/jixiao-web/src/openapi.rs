@@ -29,6 +29,7 @@ pub const ROUTES: &[(&str, &str, &str, &str, Option<&str>)] = &[
     ("get", "/api/forms/{id}/score", "any", "自评计分：scheme；format=xlsx 下载财预〔2020〕10号版式的自评表工作簿 / the self-evaluation scored; format=xlsx downloads the 自评表 workbook", None),
     ("get", "/api/forms/summary", "any", "汇总表（xlsx）：与列表相同的筛选条件，全部页；筛选条件写在表头 / the portfolio as a 汇总表 workbook: the list's filters, every page, the filters written above the table", None),
     ("post", "/api/imports", "unit", "导入文件：请求体为 xlsx/xls/文本/JSON；dry_run=true 只读取和审核、列出申报表、警告和审核发现，不保存；否则为本单位保存全部申报表（一个事务）/ import a file (the body: xlsx, xls, text or JSON): with dry_run=true read and review it, listing forms, warnings and findings, saving nothing; otherwise save all its forms for the caller's unit in one transaction", None),
+    ("post", "/api/forms/{id}/copy", "unit", "复制为新年度：{year}；上年的表头、资金、目标和指标成为新年度草稿，归属本单位 / copy a form into a draft of another year for the caller's unit", Some("Copy")),
     ("get", "/api/forms/{id}/export", "any", "下载申报表：format=xlsx（官方版式工作簿，默认）或 json（交换格式）/ download the form: format=xlsx (a workbook in the official layout, the default) or json (the exchange format)", None),
     ("get", "/api/todo", "any", "待办 / to-do", None),
     ("get", "/api/handled", "any", "我处理过的 / handled by me", None),
@@ -72,6 +73,8 @@ fn schemas() -> Value {
                 "goal_overall": { "type": "string" }, "goal_annual": { "type": "string" },
                 "indicators": { "type": "array", "items": { "$ref": "#/components/schemas/Indicator" } },
                 "status": { "type": "string", "readOnly": true }, "version": { "type": "integer", "readOnly": true } } },
+        "Copy": { "type": "object", "required": ["year"], "additionalProperties": false,
+            "properties": { "year": { "type": "integer", "minimum": 2000, "maximum": 2100 } } },
         "SaveForm": { "type": "object", "required": ["base_version", "form"], "additionalProperties": false,
             "properties": { "base_version": { "type": "integer" }, "form": { "$ref": "#/components/schemas/Form" } } },
         "Action": { "type": "object", "required": ["action"], "additionalProperties": false, "properties": {

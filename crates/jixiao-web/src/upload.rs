@@ -47,8 +47,13 @@ pub async fn preview(state: &AppState, bytes: &[u8]) -> ApiResult<(Preview, Read
             format!("the file is larger than {} MB", MAX_UPLOAD / 1024 / 1024),
         ));
     }
-    let out = jixiao_import::read_any(bytes)
-        .map_err(|e| ApiError::from_bilingual(axum::http::StatusCode::BAD_REQUEST, "unreadable", &e.to_string()))?;
+    let out = jixiao_import::read_any(bytes).map_err(|e| {
+        ApiError::from_bilingual(
+            axum::http::StatusCode::BAD_REQUEST,
+            "unreadable",
+            &e.to_string(),
+        )
+    })?;
     let rules = rule_set(state).await?;
     let forms = out
         .forms
@@ -71,16 +76,24 @@ pub async fn preview(state: &AppState, bytes: &[u8]) -> ApiResult<(Preview, Read
 }
 
 /// Saves what a file holds for the uploader's unit, in one transaction; returns the new IDs.
-pub async fn commit(state: &AppState, auth: &Auth, bytes: &[u8], filename: &str) -> ApiResult<Vec<String>> {
+pub async fn commit(
+    state: &AppState,
+    auth: &Auth,
+    bytes: &[u8],
+    filename: &str,
+) -> ApiResult<Vec<String>> {
     require_editor(auth)?;
-    let unit = auth
-        .user
-        .org_id
-        .clone()
-        .ok_or_else(|| ApiError::forbidden("账户没有所属单位", "the account belongs to no unit"))?;
+    let unit =
+        auth.user.org_id.clone().ok_or_else(|| {
+            ApiError::forbidden("账户没有所属单位", "the account belongs to no unit")
+        })?;
     let (preview, out) = preview(state, bytes).await?;
     if let Some(why) = preview.refused {
-        return Err(ApiError::from_bilingual(axum::http::StatusCode::BAD_REQUEST, "not_storable", &why));
+        return Err(ApiError::from_bilingual(
+            axum::http::StatusCode::BAD_REQUEST,
+            "not_storable",
+            &why,
+        ));
     }
     let forms: Vec<Form> = out.forms.into_iter().map(|f| f.form).collect();
     let ids = state

@@ -147,7 +147,10 @@ async fn the_whole_workflow_by_three_roles() {
         json!({"kind": "quantitative", "op": ">=", "value": "5", "unit": "%"})
     );
     assert_eq!(
-        (&saved["indicators"][0]["weight"], &saved["indicators"][0]["direction"]),
+        (
+            &saved["indicators"][0]["weight"],
+            &saved["indicators"][0]["direction"]
+        ),
         (&json!("20"), &json!("正向指标"))
     );
     let (_, f) = unit.get(&format!("/api/forms/{id}/findings")).await;
@@ -660,6 +663,9 @@ async fn access_matrix() {
                 "findings",
                 "monitoring",
                 "indicators",
+                "export?format=xlsx",
+                "export?format=json",
+                "monitoring?format=xlsx",
             ] {
                 assert_eq!(
                     c.get(&format!("/api/forms/{id}/{sub}")).await.0,
@@ -667,7 +673,43 @@ async fn access_matrix() {
                     "{u} {sub}"
                 );
             }
+            // Copying into a new year: only a unit, only a form it sees.
+            let (s, _) = c
+                .call(
+                    Method::POST,
+                    &format!("/api/forms/{id}/copy"),
+                    Some(json!({ "year": 2030 })),
+                )
+                .await;
+            if *u == "unit" && !other {
+                assert_eq!(s, StatusCode::CREATED, "{u} copy own");
+            } else {
+                assert!(
+                    s == StatusCode::FORBIDDEN || s == StatusCode::NOT_FOUND,
+                    "{u} copy {other}: {s}"
+                );
+            }
         }
+        // Importing is a unit's; the summary is everyone's, of what they see.
+        let res = c
+            .http
+            .post(format!("{}/api/imports?dry_run=true", c.base))
+            .header("x-csrf-token", &c.csrf)
+            .body(jixiao_import::SEED.to_vec())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            res.status() == StatusCode::OK,
+            *u == "unit",
+            "{u} import: {}",
+            res.status()
+        );
+        assert_eq!(
+            c.get("/api/forms/summary").await.0,
+            StatusCode::OK,
+            "{u} summary"
+        );
         let (_, list) = c.get("/api/forms?per_page=200").await;
         let ids: Vec<&str> = list["items"]
             .as_array()
@@ -880,14 +922,18 @@ async fn list_totals_follow_every_change() {
     // The period as the 绩效运行监控表 workbook: the spending and its red light in it.
     let res = finance
         .http
-        .get(format!("{}/api/forms/{id}/monitoring?format=xlsx", app.base))
+        .get(format!(
+            "{}/api/forms/{id}/monitoring?format=xlsx",
+            app.base
+        ))
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let bytes = res.bytes().await.unwrap();
     use calamine::Reader;
-    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let mut book =
+        calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
     let sheet = book.sheet_names()[0].clone();
     assert!(sheet.contains("1-7月"), "{sheet}");
     let cells: Vec<String> = book
@@ -896,7 +942,10 @@ async fn list_totals_follow_every_change() {
         .rows()
         .flat_map(|r| r.iter().map(|c| c.to_string()).collect::<Vec<_>>())
         .collect();
-    assert!(cells.iter().any(|c| c == "1000"), "the amount spent, as a number");
+    assert!(
+        cells.iter().any(|c| c == "1000"),
+        "the amount spent, as a number"
+    );
     assert!(cells.iter().any(|c| c == "红"), "the red light");
     let (s, v) = unit
         .call(Method::PUT, &format!("/api/forms/{id}/self-evaluation"), Some(json!({ "budget": { "annual_budget": "46637466.38", "spent": "46637466.38" }, "indicators": [{ "name": "来访客户满意度", "actual": "95%" }] })))
@@ -925,7 +974,9 @@ async fn list_totals_follow_every_change() {
     let (_, scored) = finance.get(&format!("/api/forms/{id}/score")).await;
     let total: rust_decimal::Decimal = scored["total"].as_str().unwrap().parse().unwrap();
     assert_eq!(t.self_total, Some(total));
-    let (s, _) = finance.get(&format!("/api/forms/{id}/score?format=pdf")).await;
+    let (s, _) = finance
+        .get(&format!("/api/forms/{id}/score?format=pdf"))
+        .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
 }
 
@@ -944,14 +995,23 @@ async fn forms_download_as_files() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let h = res.headers().clone();
-    assert!(h["content-type"].to_str().unwrap().contains("spreadsheetml"));
+    assert!(h["content-type"]
+        .to_str()
+        .unwrap()
+        .contains("spreadsheetml"));
     let cd = h["content-disposition"].to_str().unwrap().to_string();
-    assert!(cd.starts_with("attachment;") && cd.contains("filename*=UTF-8''"), "{cd}");
+    assert!(
+        cd.starts_with("attachment;") && cd.contains("filename*=UTF-8''"),
+        "{cd}"
+    );
     let bytes = res.bytes().await.unwrap();
     let back = jixiao_import::read_any(&bytes).unwrap();
     assert_eq!(back.forms.len(), 1);
     assert_eq!(back.forms[0].form.name, "管理工作经费");
-    assert_eq!(back.forms[0].form.funds.annual_total.unwrap().to_string(), "46637466.38");
+    assert_eq!(
+        back.forms[0].form.funds.annual_total.unwrap().to_string(),
+        "46637466.38"
+    );
 
     let res = finance
         .http
@@ -959,13 +1019,20 @@ async fn forms_download_as_files() {
         .send()
         .await
         .unwrap();
-    assert!(res.headers()["content-disposition"].to_str().unwrap().starts_with("attachment;"));
+    assert!(res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment;"));
     let v: Value = res.json().await.unwrap();
     assert_eq!(v["forms"][0]["name"], "管理工作经费");
 
-    let (s, _) = finance.get(&format!("/api/forms/{id}/export?format=pdf")).await;
+    let (s, _) = finance
+        .get(&format!("/api/forms/{id}/export?format=pdf"))
+        .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
-    let (s, _) = Client::anonymous(&app).get(&format!("/api/forms/{id}/export")).await;
+    let (s, _) = Client::anonymous(&app)
+        .get(&format!("/api/forms/{id}/export"))
+        .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
 }
 
@@ -978,7 +1045,10 @@ async fn a_workbook_is_previewed_then_imported() {
     let unit = Client::login(&app, "unit").await;
     let (_, before) = unit.get("/api/forms?per_page=200").await;
     let before = before["items"].as_array().unwrap().len();
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/workbooks/split-target-wanyuan.xlsx");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/workbooks/split-target-wanyuan.xlsx"
+    );
     let bytes = std::fs::read(path).unwrap();
     let post = |q: &str, body: Vec<u8>| {
         unit.http
@@ -994,7 +1064,11 @@ async fn a_workbook_is_previewed_then_imported() {
     assert!(v["refused"].is_null());
     assert!(v["forms"][0]["findings"].as_array().is_some());
     let (_, after) = unit.get("/api/forms?per_page=200").await;
-    assert_eq!(after["items"].as_array().unwrap().len(), before, "a dry run saves nothing");
+    assert_eq!(
+        after["items"].as_array().unwrap().len(),
+        before,
+        "a dry run saves nothing"
+    );
 
     let res = post("?filename=x.xlsx", bytes.clone()).await.unwrap();
     assert_eq!(res.status(), StatusCode::CREATED);
@@ -1010,7 +1084,9 @@ async fn a_workbook_is_previewed_then_imported() {
 
     // Text cut off inside a form: refused whole.
     let seed = std::str::from_utf8(jixiao_import::SEED).unwrap();
-    let half = (seed.len() / 2..).find(|&i| seed.is_char_boundary(i)).unwrap();
+    let half = (seed.len() / 2..)
+        .find(|&i| seed.is_char_boundary(i))
+        .unwrap();
     let res = post("", seed.as_bytes()[..half].to_vec()).await.unwrap();
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     let v: Value = res.json().await.unwrap();
@@ -1034,20 +1110,44 @@ async fn the_portfolio_downloads_as_a_summary() {
     let finance = Client::login(&app, "finance").await;
     let res = finance
         .http
-        .get(format!("{}/api/forms/summary?q=%E6%94%BF%E5%8A%A1", app.base))
+        .get(format!(
+            "{}/api/forms/summary?q=%E6%94%BF%E5%8A%A1",
+            app.base
+        ))
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    assert!(res.headers()["content-disposition"].to_str().unwrap().starts_with("attachment;"));
+    assert!(res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment;"));
     let bytes = res.bytes().await.unwrap();
     use calamine::Reader;
-    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let mut book =
+        calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
     let range = book.worksheet_range("汇总表").unwrap();
-    let text: Vec<String> = range.rows().map(|r| r.iter().map(|c| c.to_string()).collect::<Vec<_>>().join("|")).collect();
+    let text: Vec<String> = range
+        .rows()
+        .map(|r| {
+            r.iter()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+                .join("|")
+        })
+        .collect();
     assert!(text[1].contains("搜索 政务"), "{:?}", text[1]);
-    let names: Vec<&str> = text[3..5].iter().map(|r| r.split('|').nth(2).unwrap()).collect();
-    assert_eq!(names, ["上海市政务云基础设施服务项目经费", "上海市政务外网通信服务项目经费"]);
+    let names: Vec<&str> = text[3..5]
+        .iter()
+        .map(|r| r.split('|').nth(2).unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "上海市政务云基础设施服务项目经费",
+            "上海市政务外网通信服务项目经费"
+        ]
+    );
     assert!(text[5].starts_with("合计（2 张）"), "{:?}", text[5]);
     // 256,936,704.00 + 98,347,600.00
     assert!(text[5].contains("355284304"), "{:?}", text[5]);

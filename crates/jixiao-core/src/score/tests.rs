@@ -99,7 +99,7 @@ fn magnitudes_fold_in() {
     let e = score(
         &Evaluation {
             annual_budget: Decimal::new(100, 2),
-        unit: "元".into(),
+            unit: "元".into(),
             spent: Decimal::new(100, 2),
             budget_weight: None,
             budget_self_score: None,
@@ -122,7 +122,11 @@ fn magnitudes_fold_in() {
     assert_eq!(e.needs_judgement.len(), 1);
     let n = &e.needs_judgement[0];
     assert_eq!(n.indicator, "用户满意度");
-    assert!(n.reason.contains("份") && n.reason.contains('%'), "{}", n.reason);
+    assert!(
+        n.reason.contains("份") && n.reason.contains('%'),
+        "{}",
+        n.reason
+    );
     assert_eq!(e.indicators[0].score, d("0"));
 }
 
@@ -169,11 +173,18 @@ fn qualitative_actuals_in_the_wild() {
     scheme.vocabulary.achieved.push("有待观察".into());
     let r = score(&e, &scheme).unwrap();
     assert!(r.needs_judgement.is_empty());
-    assert_eq!(r.indicators[0].score, d("8"), "inside the achieved band 8–10, the self score stands");
+    assert_eq!(
+        r.indicators[0].score,
+        d("8"),
+        "inside the achieved band 8–10, the self score stands"
+    );
     // The vocabulary reads from TOML.
     let v: crate::actual::Vocabulary = toml::from_str("achieved = [\"见成效\"]").unwrap();
     assert_eq!(v.read("见成效"), Some(crate::actual::Achievement::Achieved));
-    assert_eq!(v.read("未完成"), Some(crate::actual::Achievement::NotAchieved));
+    assert_eq!(
+        v.read("未完成"),
+        Some(crate::actual::Achievement::NotAchieved)
+    );
 }
 
 #[test]
@@ -284,7 +295,7 @@ fn a_self_score_inside_a_band_stands() {
     let with_self = |actual: &str, s: &str| {
         let e = Evaluation {
             annual_budget: Decimal::new(10_000, 2),
-        unit: "元".into(),
+            unit: "元".into(),
             spent: Decimal::new(10_000, 2),
             budget_weight: None,
             budget_self_score: None,

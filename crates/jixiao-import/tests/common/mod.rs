@@ -39,7 +39,14 @@ pub fn accounted(out: &ReadOutput) -> Vec<String> {
         ]);
         for d in [x.start_date, x.end_date].into_iter().flatten() {
             // A date as forms write it, whole or as its month (a period written as a range).
-            for f in ["%Y-%m-%d", "%Y年%-m月%-d日", "%Y年%-m月", "%Y%m", "%Y.%-m", "%Y/%-m/%-d"] {
+            for f in [
+                "%Y-%m-%d",
+                "%Y年%-m月%-d日",
+                "%Y年%-m月",
+                "%Y%m",
+                "%Y.%-m",
+                "%Y/%-m/%-d",
+            ] {
                 acc.push(d.format(f).to_string());
             }
         }
@@ -65,15 +72,28 @@ pub fn accounted(out: &ReadOutput) -> Vec<String> {
             x.grade.clone().unwrap_or_default(),
         ]);
         let b = &x.budget;
-        for d in [b.initial, b.annual, b.spent, b.weight, b.self_score, x.total_weight, x.self_total]
-            .into_iter()
-            .flatten()
+        for d in [
+            b.initial,
+            b.annual,
+            b.spent,
+            b.weight,
+            b.self_score,
+            x.total_weight,
+            x.self_total,
+        ]
+        .into_iter()
+        .flatten()
         {
             acc.push(d.to_string());
         }
         acc.extend(b.rate.clone());
         for r in &x.rows {
-            acc.extend([r.name.clone(), r.target.clone(), r.actual.clone(), r.deviation.clone()]);
+            acc.extend([
+                r.name.clone(),
+                r.target.clone(),
+                r.actual.clone(),
+                r.deviation.clone(),
+            ]);
             for d in [r.weight, r.self_score].into_iter().flatten() {
                 acc.push(d.to_string());
             }
@@ -124,4 +144,3 @@ pub fn residue(token: &str, acc: &[String]) -> String {
         .filter(|c| c.is_ascii_digit() || (jixiao_core::text::is_cjk(*c) && c.is_alphanumeric()))
         .collect()
 }
-

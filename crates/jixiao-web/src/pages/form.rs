@@ -195,6 +195,14 @@ pub async fn view(
                         @if meta.status.on_edit() == EditRule::Adjustment { "调整（生成新版本并重新送审）" } @else { "编辑" }
                     }
                 }
+                @if auth.user.role.may_edit() && old.is_none() {
+                    form method="post" action={ "/forms/" (id) "/copy" } class="inline" {
+                        input type="hidden" name="_csrf" value=(auth.csrf);
+                        label for="copy-year" { "复制为" }
+                        input id="copy-year" name="year" inputmode="numeric" size="5" value=(form.year + 1);
+                        button type="submit" { "年度草稿" }
+                    }
+                }
                 button type="button" data-action="print" { "打印" }
                 a class="button" href={ "/api/forms/" (id) "/export?format=xlsx" } download { "下载 Excel" }
                 a class="button" href={ "/api/forms/" (id) "/export?format=json" } download { "下载 JSON" }
@@ -342,6 +350,8 @@ pub async fn editor(
         Ok(r) => review(&form, None, &r),
         Err(e) => return error_page(user, &e),
     };
+    // Last year's form of the same project, with its actuals: a reference while editing.
+    let last_year = state.store.last_year(&form).await.ok().flatten();
     let json = serde_json::to_string(&form).unwrap_or_default();
     let text = |name: &str, label: &str, value: &str| {
         html! {
@@ -406,6 +416,23 @@ pub async fn editor(
                         template id="level-options" {
                             select class="l1" aria-label="一级指标" { @for l in Level1::ALL { option value=(l.name()) { (l.name()) } } }
                             select class="l2" aria-label="二级指标" { option value="" { "（未填）" } @for l in Level2::ALL { option value=(l.name()) { (l.name()) } } }
+                        }
+                    }
+                    @if let Some((prev, actuals)) = &last_year {
+                        section class="last-year" aria-labelledby="ly-h" {
+                            h2 id="ly-h" { "上年（" (prev.year) "年度）参考" }
+                            table class="list" {
+                                thead { tr { th scope="col" { "三级指标" } th scope="col" { "上年指标值" } th scope="col" { "上年实际完成" } } }
+                                tbody {
+                                    @for i in &prev.indicators {
+                                        tr {
+                                            td { (i.name) }
+                                            td { (i.raw) }
+                                            td { (actuals.iter().find(|(n, _)| n == &i.name).map(|(_, a)| a.as_str()).unwrap_or("（未录入自评）")) }
+                                        }
+                                    }
+                                }
+                            }
                         }
                     }
                     div class="buttons" {

@@ -23,7 +23,8 @@ pub struct Filters {
     page: Option<i64>,
 }
 
-fn table(rows: &[FormRow], sort: Option<(&Filters, &str)>) -> Markup {
+/// The list of forms; `copy` (the CSRF token) adds a button to copy each into next year.
+fn table(rows: &[FormRow], sort: Option<(&Filters, &str)>, copy: Option<&str>) -> Markup {
     let head = |key: &str, label: &str| -> Markup {
         match sort {
             Some((f, current)) => {
@@ -57,6 +58,7 @@ fn table(rows: &[FormRow], sort: Option<(&Filters, &str)>) -> Markup {
             thead { tr {
                 (head("name", "项目名称")) (head("year", "年度")) th scope="col" { "主管部门" } th scope="col" { "实施单位" }
                 (head("amount", "年度资金（元）")) (head("status", "状态")) th scope="col" { "等级" } th scope="col" { "预警" } th scope="col" { "版本" } th scope="col" { "指标数" } (head("updated", "更新时间"))
+                @if copy.is_some() { th scope="col" { "新年度" } }
             } }
             tbody {
                 @for r in rows {
@@ -72,6 +74,15 @@ fn table(rows: &[FormRow], sort: Option<(&Filters, &str)>) -> Markup {
                         td class="num" { (r.version) }
                         td class="num" { (r.indicators) }
                         td class="when" { (crate::auth::beijing(&r.updated_at)) }
+                        @if let Some(csrf) = copy {
+                            td {
+                                form method="post" action={ "/forms/" (r.id) "/copy" } class="inline" {
+                                    input type="hidden" name="_csrf" value=(csrf);
+                                    input type="hidden" name="year" value=(r.year + 1);
+                                    button type="submit" aria-label={ "复制“" (r.name) "”为 " (r.year + 1) " 年度草稿" } { "复制为 " (r.year + 1) " 年" }
+                                }
+                            }
+                        }
                     }
                 }
             }
@@ -168,7 +179,11 @@ pub async fn portfolio(
     let body = html! {
         h1 { "申报表" }
         @if auth.user.role.may_edit() {
-            p class="buttons" { a class="button" href="/forms/import" { "导入文件（Excel、文本、JSON）" } }
+            p class="buttons" {
+                a class="button" href="/forms/new" { "新建申报表" }
+                " "
+                a class="button" href="/forms/import" { "导入文件（Excel、文本、JSON）" }
+            }
         }
         form class="filters" method="get" action="/forms" role="search" {
             label { "年度 " input name="year" inputmode="numeric" size="6" value=[f.year.as_deref()]; }
@@ -207,7 +222,7 @@ pub async fn portfolio(
         @if page.items.is_empty() {
             p class="empty" { "没有符合条件的申报表。" }
         } @else {
-            (table(&page.items, Some((&f, &sort))))
+            (table(&page.items, Some((&f, &sort)), auth.user.role.may_edit().then_some(auth.csrf.as_str())))
         }
         @if pages > 1 {
             nav class="pages" aria-label="分页" {
@@ -257,7 +272,7 @@ pub async fn todo(State(state): State<AppState>, PageUser(auth): PageUser) -> Re
     let body = html! {
         h1 { "待办" }
         p { (what) "：" (rows.len()) " 张" }
-        @if !rows.is_empty() { (table(&rows, None)) }
+        @if !rows.is_empty() { (table(&rows, None, None)) }
     };
     layout("待办", user, "/todo", body).into_response()
 }
@@ -291,7 +306,7 @@ pub async fn handled(State(state): State<AppState>, PageUser(auth): PageUser) ->
     let body = html! {
         h1 { "我处理过的" }
         p { (rows.len()) " 张" }
-        @if !rows.is_empty() { (table(&rows, None)) }
+        @if !rows.is_empty() { (table(&rows, None, None)) }
     };
     layout("我处理过的", user, "/handled", body).into_response()
 }

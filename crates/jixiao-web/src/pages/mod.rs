@@ -6,6 +6,7 @@ mod form;
 mod lists;
 mod login;
 mod overview;
+mod start;
 mod track;
 mod upload;
 
@@ -29,16 +30,21 @@ pub fn routes() -> Router<AppState> {
         .route("/login", get(login::page).post(login::submit))
         .route("/logout", post(login::logout))
         .route("/forms", get(lists::portfolio))
+        .route("/forms/new", get(start::page).post(start::create))
+        .route("/forms/{id}/copy", post(start::copy))
         .route(
             "/forms/import",
             get(upload::page)
                 .post(upload::upload)
-                .layer(axum::extract::DefaultBodyLimit::max(crate::upload::MAX_UPLOAD + 64 * 1024)),
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::upload::MAX_UPLOAD + 64 * 1024,
+                )),
         )
         .route(
             "/forms/import/confirm",
-            post(upload::confirm)
-                .layer(axum::extract::DefaultBodyLimit::max(crate::upload::MAX_UPLOAD * 2)),
+            post(upload::confirm).layer(axum::extract::DefaultBodyLimit::max(
+                crate::upload::MAX_UPLOAD * 2,
+            )),
         )
         .route("/forms/{id}", get(form::view))
         .route("/forms/{id}/edit", get(form::editor))

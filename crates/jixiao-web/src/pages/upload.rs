@@ -35,7 +35,11 @@ pub async fn page(PageUser(auth): PageUser) -> Response {
 }
 
 /// `POST /forms/import` (multipart): the preview.
-pub async fn upload(State(state): State<AppState>, PageUser(auth): PageUser, mut parts: Multipart) -> Response {
+pub async fn upload(
+    State(state): State<AppState>,
+    PageUser(auth): PageUser,
+    mut parts: Multipart,
+) -> Response {
     let user = Some((&auth.user, auth.csrf.as_str()));
     let (mut csrf, mut file, mut filename) = (String::new(), Vec::new(), String::new());
     loop {
@@ -49,21 +53,49 @@ pub async fn upload(State(state): State<AppState>, PageUser(auth): PageUser, mut
                     Ok(b) if name == "_csrf" => csrf = String::from_utf8_lossy(&b).into_owned(),
                     Ok(b) if name == "file" => file = b.to_vec(),
                     Ok(_) => {}
-                    Err(e) => return error_page(user, &ApiError::bad_request(format!("上传不完整：{e}"), format!("the upload broke off: {e}"))),
+                    Err(e) => {
+                        return error_page(
+                            user,
+                            &ApiError::bad_request(
+                                format!("上传不完整：{e}"),
+                                format!("the upload broke off: {e}"),
+                            ),
+                        )
+                    }
                 }
             }
             Ok(None) => break,
-            Err(e) => return error_page(user, &ApiError::bad_request(format!("上传不完整：{e}"), format!("the upload broke off: {e}"))),
+            Err(e) => {
+                return error_page(
+                    user,
+                    &ApiError::bad_request(
+                        format!("上传不完整：{e}"),
+                        format!("the upload broke off: {e}"),
+                    ),
+                )
+            }
         }
     }
     if csrf.is_empty() || csrf != auth.csrf {
-        return error_page(user, &ApiError::forbidden("页面已过期，请刷新后重试（CSRF 令牌不符）", "the page is stale: reload and try again (CSRF token mismatch)"));
+        return error_page(
+            user,
+            &ApiError::forbidden(
+                "页面已过期，请刷新后重试（CSRF 令牌不符）",
+                "the page is stale: reload and try again (CSRF token mismatch)",
+            ),
+        );
     }
     if let Err(e) = crate::api::require_editor(&auth) {
         return error_page(user, &e);
     }
     if file.is_empty() {
-        return error_page(user, &ApiError::bad_request("没有选择文件，或文件是空的", "no file chosen, or the file is empty"));
+        return error_page(
+            user,
+            &ApiError::bad_request(
+                "没有选择文件，或文件是空的",
+                "no file chosen, or the file is empty",
+            ),
+        );
     }
     let (p, _) = match preview(&state, &file).await {
         Ok(p) => p,
@@ -141,7 +173,15 @@ pub async fn confirm(State(state): State<AppState>, post: PagePost<Confirm>) -> 
     let user = Some((&auth.user, auth.csrf.as_str()));
     let bytes = match base64::engine::general_purpose::STANDARD.decode(form.data.as_bytes()) {
         Ok(b) if b.len() <= MAX_UPLOAD => b,
-        _ => return error_page(user, &ApiError::bad_request("文件内容有误，请重新选择", "the file came back damaged: choose it again")),
+        _ => {
+            return error_page(
+                user,
+                &ApiError::bad_request(
+                    "文件内容有误，请重新选择",
+                    "the file came back damaged: choose it again",
+                ),
+            )
+        }
     };
     match commit(&state, &auth, &bytes, &form.filename).await {
         Ok(ids) => {
