@@ -468,3 +468,45 @@ test("the monitoring report and the self-evaluation download as valid workbooks"
   await shot(page, "evaluation-download");
   await page.context().close();
 });
+
+test("starting a year: last year's form copied into a draft shows last year's targets; a new form from scratch", async () => {
+  const page = await signIn(browser, server.base, "unit");
+  await page.goto(server.base + "/forms?q=" + encodeURIComponent("管理工作经费"));
+  await page.getByRole("button", { name: "复制“管理工作经费”为 2024 年度草稿" }).click();
+  await page.waitForURL(/\/forms\/[0-9a-f]{32}\/edit$/);
+  await assert.doesNotReject(page.getByRole("heading", { name: "上年（2023年度）参考" }).waitFor());
+  const ref = page.locator("section.last-year tbody tr");
+  assert.ok(await ref.count() > 0, "last year's indicators are listed");
+  assert.equal(await page.locator("#indicator-rows tr").count(), await ref.count(), "every indicator copied");
+  await shot(page, "copy-editor");
+  // The copy is a 2024 draft beside the 2023 form.
+  await page.goto(server.base + "/forms?q=" + encodeURIComponent("管理工作经费"));
+  assert.equal(await page.locator("td.name").count(), 2);
+  // Copying into 2024 again is refused with a reason.
+  await page.getByRole("button", { name: "复制“管理工作经费”为 2024 年度草稿" }).click();
+  assert.match(await page.getByRole("alert").textContent(), /已有 2024 年度的申报表/);
+  await page.getByRole("link", { name: "打开那张申报表" }).click();
+  await page.waitForURL(/\/forms\/[0-9a-f]{32}$/);
+  assert.match(await page.locator("h1").textContent(), /管理工作经费/);
+  assert.match(await page.locator("main").textContent(), /2024/);
+  // A new form from scratch.
+  await page.goto(server.base + "/forms");
+  await page.getByRole("link", { name: "新建申报表" }).click();
+  await page.waitForURL(/\/forms\/new$/);
+  assert.equal(await page.getByLabel("实施单位").inputValue(), "上海市大数据中心");
+  await page.getByLabel("项目名称").fill("公共数据开放平台运维");
+  await page.getByLabel("年度资金申请总额（元）").fill("1,200,000.50");
+  await page.getByLabel("年度总体目标").fill("保障平台全年稳定运行。");
+  await shot(page, "new-form");
+  await page.getByRole("button", { name: "创建并编辑指标" }).click();
+  await page.waitForURL(/\/forms\/[0-9a-f]{32}\/edit$/);
+  await page.getByRole("button", { name: "添加指标" }).click();
+  const row = page.locator("#indicator-rows tr").first();
+  await row.getByLabel("三级指标名称（第1行）").fill("平台可用率");
+  await row.locator("input.raw").fill("≥99.9%");
+  await page.getByRole("button", { name: "保存" }).click();
+  await page.waitForURL(/\/forms\/[0-9a-f]{32}$/);
+  assert.match(await page.locator("table.official").first().textContent(), /1,200,000\.50/);
+  assert.match(await page.locator("table.indicators").textContent(), /平台可用率/);
+  await page.context().close();
+});

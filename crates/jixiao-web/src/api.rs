@@ -625,10 +625,28 @@ pub async fn copy_form_for(
         })?;
     let form = state.store.get(id).await?.ok_or_else(ApiError::not_found)?;
     let copy = form.copy_for_year(year);
-    let new_id = state
+    let new_id = match state
         .store
         .create_form(&copy, Some(&unit), &auth.user.username)
-        .await?;
+        .await
+    {
+        Err(jixiao_store::StoreError::Exists { id: there, .. }) => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "exists",
+                format!(
+                    "“{}”已有 {year} 年度的申报表（ID {there}），请打开它继续填写",
+                    form.name
+                ),
+                format!(
+                    "“{}” already has a form for {year} (ID {there}); open it to go on",
+                    form.name
+                ),
+            )
+            .with_detail(json!({ "id": there })))
+        }
+        r => r?,
+    };
     audit(
         state,
         &auth.user.username,

@@ -1152,3 +1152,90 @@ async fn the_portfolio_downloads_as_a_summary() {
     // 256,936,704.00 + 98,347,600.00
     assert!(text[5].contains("355284304"), "{:?}", text[5]);
 }
+
+#[tokio::test]
+async fn last_years_form_copies_into_a_draft_of_the_new_year() {
+    let app = spawn_app().await;
+    let unit = Client::login(&app, "unit").await;
+    let id = form_id(&unit, "管理工作经费").await;
+    let (_, old) = unit.get(&format!("/api/forms/{id}")).await;
+    let (s, copy) = unit
+        .call(
+            Method::POST,
+            &format!("/api/forms/{id}/copy"),
+            Some(json!({ "year": 2024 })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{copy}");
+    assert_ne!(copy["id"], old["id"]);
+    assert_eq!(copy["year"], 2024);
+    assert_eq!(copy["status"], "draft");
+    assert_eq!(copy["version"], 1);
+    assert_eq!(copy["name"], old["name"]);
+    assert_eq!(copy["funds"], old["funds"], "the funds to the fen");
+    let names = |v: &Value| -> Vec<(String, String)> {
+        v["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                (
+                    i["name"].as_str().unwrap().to_string(),
+                    i["raw"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        names(&copy),
+        names(&old),
+        "every indicator and target, in order"
+    );
+    if let Some(d) = old["start_date"].as_str() {
+        assert_eq!(
+            copy["start_date"].as_str().unwrap(),
+            d.replacen("2023", "2024", 1)
+        );
+    }
+    // The old form is untouched and still approved/as it was.
+    let (_, again) = unit.get(&format!("/api/forms/{id}")).await;
+    assert_eq!(again, old);
+    // The same project twice in one year is refused, and says so.
+    let (s, err) = unit
+        .call(
+            Method::POST,
+            &format!("/api/forms/{id}/copy"),
+            Some(json!({ "year": 2024 })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{err}");
+    assert_eq!(err["detail"]["id"], copy["id"], "{err}");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("已有 2024 年度的申报表"),
+        "{err}"
+    );
+    // A year out of range or not a number.
+    for body in [
+        json!({ "year": 1999 }),
+        json!({ "year": "2024" }),
+        json!({ "year": 2025, "x": 1 }),
+    ] {
+        let (s, err) = unit
+            .call(
+                Method::POST,
+                &format!("/api/forms/{id}/copy"),
+                Some(body.clone()),
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{body}: {err}");
+    }
+    let (_, list) = unit.get("/api/forms?year=2024&per_page=200").await;
+    assert_eq!(
+        list["items"].as_array().unwrap().len(),
+        1,
+        "one copy, nothing half-written"
+    );
+}

@@ -260,6 +260,10 @@ pub fn error_page(user: Option<(&User, &str)>, e: &ApiError) -> Response {
         h1 { "出错了" }
         p class="error" role="alert" { (e.message) }
         p lang="en" class="muted" { (e.message_en) }
+        // An error about another form (it already exists) links to it.
+        @if let Some(id) = e.detail.as_ref().and_then(|d| d["id"].as_str()).filter(|id| id.chars().all(|c| c.is_ascii_alphanumeric())) {
+            p { a href={ "/forms/" (id) } { "打开那张申报表" } }
+        }
         p { a href="/forms" { "返回申报表列表" } }
     };
     (e.status, layout("出错了", user, "", body)).into_response()

@@ -60,7 +60,7 @@ pub async fn page(State(state): State<AppState>, PageUser(auth): PageUser) -> Re
     let year = chrono::Datelike::year(&chrono::Utc::now()) + 1;
     let body = html! {
         h1 { "新建申报表" }
-        p { "先填表头、资金和年度目标；保存后在编辑页添加绩效指标。要沿用上年的表，请在申报表列表中点“复制为新年度”。" }
+        p { "先填表头、资金和年度目标；保存后在编辑页添加绩效指标。要沿用上年的表，请在申报表列表中点该项目的“复制为 N 年”。" }
         form method="post" action="/forms/new" class="grid new-form" {
             input type="hidden" name="_csrf" value=(auth.csrf);
             label for="n-name" { "项目名称" } input id="n-name" name="name" required maxlength="200";
