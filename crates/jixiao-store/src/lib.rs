@@ -3,6 +3,7 @@
 //! Callers see forms, IDs and reports, never SQL: a PostgreSQL implementation plugs in
 //! behind the same trait. Every write is one transaction; a failed one changes nothing.
 
+mod library;
 mod sqlite;
 mod sqlite_workflow;
 
@@ -150,6 +151,9 @@ pub trait Store: Send + Sync {
             .unwrap_or_default();
         Ok(Some((prev, actuals)))
     }
+
+    /// The indicator library (指标库): entries whose name contains the query.
+    async fn library(&self, q: &LibraryQuery) -> Result<Vec<LibraryEntry>, StoreError>;
 
     /// The form's current version (1 when created, +1 on each replacement).
     async fn version(&self, id: &str) -> Result<i64, StoreError>;
@@ -349,6 +353,47 @@ pub struct ListQuery {
     pub sort: String,
     pub page: i64,
     pub per_page: i64,
+}
+
+/// A search of the indicator library.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LibraryQuery {
+    /// Part of the indicator name ('' for all).
+    pub q: String,
+    pub level1: Option<String>,
+    pub level2: Option<String>,
+    /// At most this many entries (1–100).
+    pub limit: i64,
+}
+
+/// The smallest, middle and largest of some values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Range {
+    pub min: rust_decimal::Decimal,
+    pub median: rust_decimal::Decimal,
+    pub max: rust_decimal::Decimal,
+}
+
+/// An indicator as filed across all forms: one entry per name, level and unit.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct LibraryEntry {
+    pub name: String,
+    pub level1: String,
+    pub level2: Option<String>,
+    /// The unit of its quantitative targets ('' for qualitative ones).
+    pub unit: String,
+    /// How many forms filed it.
+    pub count: i64,
+    /// How many implementing units.
+    pub implementers: i64,
+    /// The first and the last year it was filed.
+    pub years: (i32, i32),
+    /// The target most often written, as written.
+    pub usual: String,
+    /// The quantitative targets' range (none for qualitative ones).
+    pub targets: Option<Range>,
+    /// The quantities reached in self-evaluations (none if never evaluated as a quantity).
+    pub actuals: Option<Range>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]

@@ -1,8 +1,9 @@
 //! SQLite behind the [`Store`] trait.
 
 use crate::{
-    AuditEntry, FormMeta, FormRow, ImportOutcome, ImportReport, ListQuery, OnConflict, Org, Page,
-    Session, Store, StoreError, Transition, User, UserAuth, VersionInfo,
+    AuditEntry, FormMeta, FormRow, ImportOutcome, ImportReport, LibraryEntry, LibraryQuery,
+    ListQuery, OnConflict, Org, Page, Session, Store, StoreError, Transition, User, UserAuth,
+    VersionInfo,
 };
 use async_trait::async_trait;
 use chrono::NaiveDate;
@@ -66,6 +67,17 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
+        // A database from before the library: build it once from what is stored.
+        let empty: bool = sqlx::query_scalar(
+            "SELECT NOT EXISTS (SELECT 1 FROM library) AND EXISTS (SELECT 1 FROM indicators)",
+        )
+        .fetch_one(&pool)
+        .await?;
+        if empty {
+            let mut tx = pool.begin().await?;
+            crate::library::rebuild(&mut tx).await?;
+            tx.commit().await?;
+        }
         Ok(SqliteStore {
             pool,
             totals: std::sync::Mutex::new(HashMap::new()),
@@ -421,6 +433,11 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn library(&self, q: &LibraryQuery) -> Result<Vec<LibraryEntry>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        crate::library::search(&mut conn, q).await
+    }
+
     async fn periods(&self, id: &str) -> Result<Vec<PeriodReport>, StoreError> {
         let rows: Vec<String> = sqlx::query_scalar(
             "SELECT report FROM monitoring WHERE form_id = ? ORDER BY end_month, period",
@@ -500,6 +517,15 @@ impl Store for SqliteStore {
         self.version(id).await?;
         let json =
             serde_json::to_string(evaluation).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut tx = self.pool.begin().await?;
+        // The names whose actuals change: those recorded before and those recorded now.
+        let mut names: std::collections::BTreeSet<String> =
+            sqlx::query_scalar("SELECT name FROM self_actuals WHERE form_id = ?")
+                .bind(id)
+                .fetch_all(&mut *tx)
+                .await?
+                .into_iter()
+                .collect();
         sqlx::query(
             "INSERT INTO self_evaluations (form_id, evaluation, updated_at) VALUES (?, ?, ?) \
              ON CONFLICT (form_id) DO UPDATE SET evaluation = excluded.evaluation, updated_at = excluded.updated_at",
@@ -507,8 +533,17 @@ impl Store for SqliteStore {
         .bind(id)
         .bind(json)
         .bind(now())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        let actuals: Vec<(String, String)> = evaluation
+            .indicators
+            .iter()
+            .map(|i| (i.name.clone(), i.actual.clone()))
+            .collect();
+        crate::library::set_actuals(&mut tx, id, &actuals).await?;
+        names.extend(actuals.into_iter().map(|(n, _)| n));
+        crate::library::refresh(&mut tx, &names).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -705,6 +740,8 @@ pub(crate) async fn write_forms(
     forms: &[Form],
     now: &str,
 ) -> Result<(), StoreError> {
+    let ids: Vec<String> = forms.iter().filter_map(|f| f.id.clone()).collect();
+    let mut names = crate::library::names_of(conn, &ids).await?;
     for chunk in forms.chunks(FORM_CHUNK) {
         let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
             "INSERT INTO forms ({FORM_COLUMNS}, version, created_at, updated_at) "
@@ -745,7 +782,14 @@ pub(crate) async fn write_forms(
         del.push(")");
         del.build().execute(&mut *conn).await?;
     }
-    insert_indicators(conn, forms).await
+    insert_indicators(conn, forms).await?;
+    // The library entries of every name removed or written.
+    names.extend(
+        forms
+            .iter()
+            .flat_map(|f| f.indicators.iter().map(|i| i.name.clone())),
+    );
+    crate::library::refresh(conn, &names).await
 }
 
 /// What a write of an already-stored form changes: its content, its version, its update time.

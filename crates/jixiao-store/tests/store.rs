@@ -130,3 +130,133 @@ async fn findings_are_kept_per_version() {
         Err(StoreError::NotFound(_))
     ));
 }
+
+#[tokio::test]
+async fn the_library_follows_every_form_and_self_evaluation() {
+    use jixiao_store::LibraryQuery;
+    let (dir, store) = fresh().await;
+    let forms = seed_forms();
+    let report = store.import(&forms, OnConflict::Refuse).await.unwrap();
+    let q = |q: &str| LibraryQuery {
+        q: q.into(),
+        limit: 20,
+        ..LibraryQuery::default()
+    };
+    // 用户满意度 is filed by four of the eight seed forms, all ≥90%.
+    let found = store.library(&q("满意度")).await.unwrap();
+    let user = found.iter().find(|e| e.name == "用户满意度").unwrap();
+    let expected = forms
+        .iter()
+        .filter(|f| f.indicators.iter().any(|i| i.name == "用户满意度"))
+        .count() as i64;
+    assert!(expected >= 3);
+    assert_eq!(user.count, expected);
+    assert_eq!(
+        (
+            user.level1.as_str(),
+            user.level2.as_deref(),
+            user.unit.as_str()
+        ),
+        ("满意度指标", Some("服务对象满意度指标"), "%")
+    );
+    assert_eq!(user.targets.unwrap().median.to_string(), "90");
+    assert_eq!(user.years, (2023, 2023));
+    assert!(user.actuals.is_none(), "no self-evaluation yet");
+    assert!(found.iter().all(|e| e.name.contains("满意度")));
+    // The exact name comes first.
+    assert_eq!(
+        store.library(&q("用户满意度")).await.unwrap()[0].name,
+        "用户满意度"
+    );
+    // Filters by level.
+    let by_level = store
+        .library(&LibraryQuery {
+            level1: Some("产出指标".into()),
+            limit: 100,
+            ..LibraryQuery::default()
+        })
+        .await
+        .unwrap();
+    assert!(!by_level.is_empty() && by_level.iter().all(|e| e.level1 == "产出指标"));
+
+    // A self-evaluation's actuals join the library; a second one replaces the first.
+    let (id, _) = &report.outcomes[forms
+        .iter()
+        .position(|f| f.indicators.iter().any(|i| i.name == "用户满意度"))
+        .unwrap()];
+    let eval = |actual: &str| -> jixiao_core::score::SelfEvaluation {
+        serde_json::from_value(serde_json::json!({
+            "budget": { "annual_budget": "1", "spent": "1" },
+            "indicators": [{ "name": "用户满意度", "actual": actual }]
+        }))
+        .unwrap()
+    };
+    store
+        .save_self_evaluation(id, &eval("96.5%"))
+        .await
+        .unwrap();
+    let user = store.library(&q("用户满意度")).await.unwrap().remove(0);
+    assert_eq!(
+        user.actuals.map(|r| r.max.to_string()).as_deref(),
+        Some("96.5")
+    );
+    store.save_self_evaluation(id, &eval("达成")).await.unwrap();
+    let user = store.library(&q("用户满意度")).await.unwrap().remove(0);
+    assert!(
+        user.actuals.is_none(),
+        "a text actual has no quantity: {user:?}"
+    );
+
+    // Renaming the indicator in a saved form moves it in the library.
+    let mut form = store.get(id).await.unwrap().unwrap();
+    let at = form
+        .indicators
+        .iter()
+        .position(|i| i.name == "用户满意度")
+        .unwrap();
+    form.indicators[at].name = "使用部门满意度（新）".into();
+    let version = store.version(id).await.unwrap();
+    store
+        .save_form(
+            id,
+            version,
+            &form,
+            jixiao_core::workflow::Status::Draft,
+            "t",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.library(&q("用户满意度")).await.unwrap()[0].count,
+        expected - 1
+    );
+    assert_eq!(
+        store.library(&q("使用部门满意度（新）")).await.unwrap()[0].count,
+        1
+    );
+
+    // A database from before the library gets it built when opened.
+    drop(store);
+    let path = dir.path().join("t.db");
+    {
+        let store = jixiao_store::open(path.to_str().unwrap()).await.unwrap();
+        let before = store.library(&q("")).await.unwrap();
+        assert_eq!(before.len(), 20);
+        drop(store);
+        sqlx_wipe(&path).await;
+        let store = jixiao_store::open(path.to_str().unwrap()).await.unwrap();
+        assert_eq!(store.library(&q("")).await.unwrap(), before);
+    }
+}
+
+/// Empties the library table behind the store's back, as a database from before it.
+async fn sqlx_wipe(path: &std::path::Path) {
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM library")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+}

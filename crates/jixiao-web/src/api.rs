@@ -983,6 +983,66 @@ pub async fn parse_target(
     Ok(Json(json!({ "target": t, "display": t.display() })))
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LibraryParams {
+    #[serde(default)]
+    q: String,
+    level1: Option<String>,
+    level2: Option<String>,
+    limit: Option<i64>,
+}
+
+/// `GET /api/library?q=满意度&level1=&level2=&limit=20`: the indicator library (指标库), every
+/// indicator filed on any form, one entry per name, level and unit, the closest and most
+/// filed first.
+pub async fn library(
+    State(state): State<AppState>,
+    _auth: Auth,
+    params: Result<Query<LibraryParams>, QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    let Query(p) = params?;
+    too_long(&p.q, 200, "q")?;
+    let level =
+        |v: Option<String>, known: fn(&str) -> bool, what: &str| -> ApiResult<Option<String>> {
+            match v.as_deref().map(str::trim) {
+                None | Some("") => Ok(None),
+                Some(l) if known(l) => Ok(Some(l.to_string())),
+                Some(l) => Err(ApiError::bad_request(
+                    format!("未知的{what}“{l}”"),
+                    format!("unknown {what} “{l}”"),
+                )),
+            }
+        };
+    let level1 = level(
+        p.level1,
+        |l| jixiao_core::Level1::from_name(l).is_some(),
+        "一级指标",
+    )?;
+    let level2 = level(
+        p.level2,
+        |l| jixiao_core::Level2::from_name(l).is_some(),
+        "二级指标",
+    )?;
+    let limit = p.limit.unwrap_or(20);
+    if !(1..=100).contains(&limit) {
+        return Err(ApiError::bad_request(
+            format!("limit 应为 1–100，而不是 {limit}"),
+            format!("limit must be from 1 to 100, not {limit}"),
+        ));
+    }
+    let entries = state
+        .store
+        .library(&jixiao_store::LibraryQuery {
+            q: p.q.trim().to_string(),
+            level1,
+            level2,
+            limit,
+        })
+        .await?;
+    Ok(Json(json!(entries)))
+}
+
 /// `POST /api/review`: the findings of a form not yet saved (the editor shows them live).
 pub async fn review_draft(
     State(state): State<AppState>,

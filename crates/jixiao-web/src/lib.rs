@@ -158,6 +158,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/orgs", get(api::orgs).post(api::create_org))
         .route("/api/rules", get(api::rules))
         .route("/api/targets/parse", get(api::parse_target))
+        .route("/api/library", get(api::library))
         .route("/api/review", post(api::review_draft))
         .route("/api/audit", get(api::audit_log))
         .route("/api/openapi.json", get(openapi::spec))

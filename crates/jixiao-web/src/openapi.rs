@@ -39,6 +39,7 @@ pub const ROUTES: &[(&str, &str, &str, &str, Option<&str>)] = &[
     ("post", "/api/orgs", "admin", "新建组织 / create an organisation", Some("NewOrg")),
     ("get", "/api/rules", "any", "审核规则 / review rules", None),
     ("get", "/api/audit", "auditor", "审计日志：limit / the audit log", None),
+    ("get", "/api/library", "any", "指标库：q（名称的一部分）、level1、level2、limit（1–100，默认 20）；每项为名称、级别、单位、填报次数、单位数、年份、常用指标值、指标值和实际完成值的最小/中位/最大 / the indicator library: q (part of the name), level1, level2, limit; each entry has name, levels, unit, count, implementers, years, the usual target, and min/median/max of targets and actuals", None),
     ("get", "/api/targets/parse", "any", "按用户写法解析指标值：raw / read a target as typed", None),
     ("post", "/api/review", "any", "审核未保存的申报表（编辑时实时显示）/ review an unsaved form (live in the editor)", Some("Form")),
     ("get", "/api/openapi.json", "public", "本说明 / this description", None),

@@ -710,6 +710,10 @@ async fn access_matrix() {
             StatusCode::OK,
             "{u} summary"
         );
+        // The indicator library is every signed-in role's reference.
+        let (s, lib) = c.get("/api/library?q=%E6%BB%A1%E6%84%8F%E5%BA%A6").await;
+        assert_eq!(s, StatusCode::OK, "{u} library");
+        assert!(!lib.as_array().unwrap().is_empty(), "{u} library");
         let (_, list) = c.get("/api/forms?per_page=200").await;
         let ids: Vec<&str> = list["items"]
             .as_array()
@@ -1238,4 +1242,65 @@ async fn last_years_form_copies_into_a_draft_of_the_new_year() {
         1,
         "one copy, nothing half-written"
     );
+}
+
+#[tokio::test]
+async fn the_indicator_library_answers_with_levels_units_and_ranges() {
+    let app = spawn_app().await;
+    let anonymous = Client::anonymous(&app);
+    assert_eq!(
+        anonymous.get("/api/library?q=x").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let unit = Client::login(&app, "unit").await;
+    // 用户满意度 in the query string, as a browser sends it.
+    let (s, lib) = unit
+        .get("/api/library?q=%E7%94%A8%E6%88%B7%E6%BB%A1%E6%84%8F%E5%BA%A6")
+        .await;
+    assert_eq!(s, StatusCode::OK, "{lib}");
+    let first = &lib[0];
+    assert_eq!(first["name"], "用户满意度");
+    assert_eq!(first["level1"], "满意度指标");
+    assert_eq!(first["level2"], "服务对象满意度指标");
+    assert_eq!(first["unit"], "%");
+    assert!(first["count"].as_i64().unwrap() >= 3, "{first}");
+    assert_eq!(first["targets"]["median"], "90");
+    assert!(first["actuals"].is_null());
+    // Level filters, a limit, and bad parameters refused with the reason.
+    let (_, l) = unit
+        .get("/api/library?level1=%E4%BA%A7%E5%87%BA%E6%8C%87%E6%A0%87&limit=5")
+        .await;
+    let l = l.as_array().unwrap();
+    assert_eq!(l.len(), 5);
+    assert!(l.iter().all(|e| e["level1"] == "产出指标"));
+    for bad in [
+        "/api/library?limit=0",
+        "/api/library?limit=1000",
+        "/api/library?level1=x",
+        "/api/library?nope=1",
+    ] {
+        let (s, e) = unit.get(bad).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}: {e}");
+    }
+    // A self-evaluation's actuals reach the library.
+    let id = form_id(&unit, "数据运营服务费").await;
+    let (_, form) = unit.get(&format!("/api/forms/{id}")).await;
+    let inds: Vec<Value> = form["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| json!({ "name": i["name"], "actual": if i["name"] == "用户满意度" { "97%" } else { "达成" } }))
+        .collect();
+    let (s, e) = unit
+        .call(
+            Method::PUT,
+            &format!("/api/forms/{id}/self-evaluation"),
+            Some(json!({ "budget": { "annual_budget": "1", "spent": "1" }, "indicators": inds })),
+        )
+        .await;
+    assert!(s.is_success(), "{e}");
+    let (_, lib) = unit
+        .get("/api/library?q=%E7%94%A8%E6%88%B7%E6%BB%A1%E6%84%8F%E5%BA%A6&limit=1")
+        .await;
+    assert_eq!(lib[0]["actuals"]["max"], "97", "{lib}");
 }
