@@ -1,175 +1,245 @@
-//! The indicator library (指标库) in SQLite: entries are recomputed, name by name, in the
-//! transaction that changes the indicators or actuals of those names, so the library never
-//! disagrees with the forms and any app server reads it as it is.
+//! The indicator library (指标库) in SQLite. A write of forms or of a self-evaluation
+//! takes what those forms contributed before, what they contribute after, and moves the
+//! counted facts by the difference, in its own transaction; only the entries it touched are
+//! recomputed. So the library never disagrees with the forms, any app server reads it as it
+//! is, and a save costs the same however many forms are stored.
 
 use crate::{LibraryEntry, LibraryQuery, Range, StoreError};
 use jixiao_core::actual::Actual;
 use rust_decimal::Decimal;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 
-/// The indicator names of some forms, as stored now.
-pub(crate) async fn names_of(
+/// One entry of the library: name, level 1, level 2 ('' if none), unit ('' if none).
+type Key = (String, String, String, String);
+/// What a form contributes: per entry, fact and value, how many times.
+pub(crate) type Facts = HashMap<(Key, char, String), i64>;
+
+/// What these forms contribute to the library, as stored now.
+pub(crate) async fn contributions(
     conn: &mut SqliteConnection,
     form_ids: &[String],
-) -> Result<BTreeSet<String>, StoreError> {
-    let mut names = BTreeSet::new();
+) -> Result<Facts, StoreError> {
+    let mut facts = Facts::new();
     for chunk in form_ids.chunks(500) {
-        let mut qb: QueryBuilder<Sqlite> =
-            QueryBuilder::new("SELECT DISTINCT name FROM indicators WHERE form_id IN (");
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "SELECT i.name, i.level1, coalesce(i.level2, '') AS level2, coalesce(i.unit, '') AS unit, \
+             i.value, i.raw, f.year, f.implementer, \
+             (SELECT group_concat(a.actual, char(31)) FROM self_actuals a \
+              WHERE a.form_id = i.form_id AND a.name = i.name) AS actuals \
+             FROM indicators i JOIN forms f ON f.id = i.form_id WHERE i.form_id IN (",
+        );
         let mut ids = qb.separated(", ");
         for id in chunk {
             ids.push_bind(id);
         }
         qb.push(")");
         for r in qb.build().fetch_all(&mut *conn).await? {
-            names.insert(r.try_get::<String, _>("name")?);
-        }
-    }
-    Ok(names)
-}
-
-#[derive(Default)]
-struct Acc {
-    count: i64,
-    implementers: HashSet<String>,
-    first_year: i32,
-    last_year: i32,
-    raws: HashMap<String, i64>,
-    targets: Vec<Decimal>,
-    actuals: Vec<Decimal>,
-}
-
-fn range(mut v: Vec<Decimal>) -> Option<Range> {
-    if v.is_empty() {
-        return None;
-    }
-    v.sort();
-    let n = v.len();
-    let median = if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / Decimal::TWO
-    };
-    Some(Range {
-        min: v[0].normalize(),
-        median: median.normalize(),
-        max: v[n - 1].normalize(),
-    })
-}
-
-/// Recomputes the library entries of these names from the indicators and actuals stored now.
-pub(crate) async fn refresh(
-    conn: &mut SqliteConnection,
-    names: &BTreeSet<String>,
-) -> Result<(), StoreError> {
-    let names: Vec<&String> = names.iter().collect();
-    for chunk in names.chunks(200) {
-        let mut del: QueryBuilder<Sqlite> =
-            QueryBuilder::new("DELETE FROM library WHERE name IN (");
-        let mut s = del.separated(", ");
-        for n in chunk {
-            s.push_bind(n.as_str());
-        }
-        del.push(")");
-        del.build().execute(&mut *conn).await?;
-
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "SELECT i.name, i.level1, coalesce(i.level2, '') AS level2, coalesce(i.unit, '') AS unit, \
-             i.value, i.raw, f.year, f.implementer, \
-             (SELECT group_concat(a.actual, char(31)) FROM self_actuals a \
-              WHERE a.form_id = i.form_id AND a.name = i.name) AS actuals \
-             FROM indicators i JOIN forms f ON f.id = i.form_id WHERE i.name IN (",
-        );
-        let mut s = qb.separated(", ");
-        for n in chunk {
-            s.push_bind(n.as_str());
-        }
-        qb.push(")");
-        let mut acc: BTreeMap<(String, String, String, String), Acc> = BTreeMap::new();
-        for r in qb.build().fetch_all(&mut *conn).await? {
-            let key = (
-                r.try_get::<String, _>("name")?,
-                r.try_get::<String, _>("level1")?,
-                r.try_get::<String, _>("level2")?,
-                r.try_get::<String, _>("unit")?,
+            let key: Key = (
+                r.try_get("name")?,
+                r.try_get("level1")?,
+                r.try_get("level2")?,
+                r.try_get("unit")?,
             );
-            let year: i32 = r.try_get("year")?;
-            let a = acc.entry(key).or_insert_with(|| Acc {
-                first_year: year,
-                last_year: year,
-                ..Acc::default()
-            });
-            a.count += 1;
-            a.first_year = a.first_year.min(year);
-            a.last_year = a.last_year.max(year);
-            a.implementers.insert(r.try_get("implementer")?);
-            *a.raws.entry(r.try_get("raw")?).or_default() += 1;
+            let mut add = |fact: char, value: String| {
+                *facts.entry((key.clone(), fact, value)).or_default() += 1;
+            };
+            add('c', String::new());
+            add('r', r.try_get("raw")?);
+            add('u', r.try_get("implementer")?);
+            add('y', r.try_get::<i32, _>("year")?.to_string());
             if let Some(v) = r.try_get::<Option<String>, _>("value")? {
-                if let Ok(d) = v.parse::<Decimal>() {
-                    a.targets.push(d);
-                }
+                add('t', v);
             }
             if let Some(all) = r.try_get::<Option<String>, _>("actuals")? {
                 for raw in all.split('\u{1f}') {
                     if let Actual::Quantity { value, .. } = Actual::parse(raw) {
-                        a.actuals.push(value);
+                        add('a', value.normalize().to_string());
                     }
                 }
             }
         }
-        for ((name, level1, level2, unit), a) in acc {
-            // The most written target; ties go to the shorter, then the first in order.
-            let usual = a
-                .raws
-                .iter()
-                .max_by(|x, y| {
-                    x.1.cmp(y.1)
-                        .then(y.0.len().cmp(&x.0.len()))
-                        .then(y.0.cmp(x.0))
-                })
-                .map(|(r, _)| r.clone())
-                .unwrap_or_default();
-            let t = range(a.targets);
-            let ac = range(a.actuals);
-            let text =
-                |r: &Option<Range>, f: fn(&Range) -> Decimal| r.as_ref().map(|r| f(r).to_string());
-            sqlx::query(
-                "INSERT INTO library (name, level1, level2, unit, count, implementers, first_year, last_year, \
-                 usual, target_min, target_median, target_max, actual_min, actual_median, actual_max) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(name)
-            .bind(level1)
-            .bind(level2)
-            .bind(unit)
-            .bind(a.count)
-            .bind(a.implementers.len() as i64)
-            .bind(a.first_year)
-            .bind(a.last_year)
-            .bind(usual)
-            .bind(text(&t, |r| r.min))
-            .bind(text(&t, |r| r.median))
-            .bind(text(&t, |r| r.max))
-            .bind(text(&ac, |r| r.min))
-            .bind(text(&ac, |r| r.median))
-            .bind(text(&ac, |r| r.max))
-            .execute(&mut *conn)
-            .await?;
-        }
+    }
+    Ok(facts)
+}
+
+/// Moves the library from what some forms contributed `before` a write to what they
+/// contribute `after` it, and recomputes the entries that changed.
+pub(crate) async fn apply(
+    conn: &mut SqliteConnection,
+    before: Facts,
+    after: Facts,
+) -> Result<(), StoreError> {
+    let mut delta = after;
+    for (k, n) in before {
+        *delta.entry(k).or_default() -= n;
+    }
+    delta.retain(|_, n| *n != 0);
+    if delta.is_empty() {
+        return Ok(());
+    }
+    let mut keys: BTreeSet<Key> = BTreeSet::new();
+    let rows: Vec<_> = delta.into_iter().collect();
+    for chunk in rows.chunks(4000) {
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO library_facts (name, level1, level2, unit, fact, value, n) ",
+        );
+        qb.push_values(chunk, |mut b, ((key, fact, value), n)| {
+            b.push_bind(key.0.as_str())
+                .push_bind(key.1.as_str())
+                .push_bind(key.2.as_str())
+                .push_bind(key.3.as_str())
+                .push_bind(fact.to_string())
+                .push_bind(value.as_str())
+                .push_bind(*n);
+        });
+        qb.push(" ON CONFLICT (name, level1, level2, unit, fact, value) DO UPDATE SET n = n + excluded.n");
+        qb.build().execute(&mut *conn).await?;
+        keys.extend(chunk.iter().map(|((k, _, _), _)| k.clone()));
+    }
+    for key in keys {
+        recompute(conn, &key).await?;
     }
     Ok(())
 }
 
-/// Rebuilds the whole library (after the migration that introduced it).
+/// The median of values each occurring `n` times.
+fn weighted_range(mut v: Vec<(Decimal, i64)>) -> Option<Range> {
+    v.retain(|(_, n)| *n > 0);
+    if v.is_empty() {
+        return None;
+    }
+    v.sort();
+    let total: i64 = v.iter().map(|(_, n)| n).sum();
+    // The value at 0-based position p of the sorted list with repeats.
+    let at = |p: i64| {
+        let mut seen = 0;
+        for (d, n) in &v {
+            seen += n;
+            if p < seen {
+                return *d;
+            }
+        }
+        v[v.len() - 1].0
+    };
+    let median = if total % 2 == 1 {
+        at(total / 2)
+    } else {
+        (at(total / 2 - 1) + at(total / 2)) / Decimal::TWO
+    };
+    Some(Range {
+        min: v[0].0.normalize(),
+        median: median.normalize(),
+        max: v[v.len() - 1].0.normalize(),
+    })
+}
+
+/// Rewrites one entry from its facts (or removes it when nothing is left).
+async fn recompute(conn: &mut SqliteConnection, key: &Key) -> Result<(), StoreError> {
+    sqlx::query(
+        "DELETE FROM library_facts WHERE name = ? AND level1 = ? AND level2 = ? AND unit = ? AND n <= 0",
+    )
+    .bind(&key.0)
+    .bind(&key.1)
+    .bind(&key.2)
+    .bind(&key.3)
+    .execute(&mut *conn)
+    .await?;
+    let facts = sqlx::query(
+        "SELECT fact, value, n FROM library_facts WHERE name = ? AND level1 = ? AND level2 = ? AND unit = ?",
+    )
+    .bind(&key.0)
+    .bind(&key.1)
+    .bind(&key.2)
+    .bind(&key.3)
+    .fetch_all(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM library WHERE name = ? AND level1 = ? AND level2 = ? AND unit = ?")
+        .bind(&key.0)
+        .bind(&key.1)
+        .bind(&key.2)
+        .bind(&key.3)
+        .execute(&mut *conn)
+        .await?;
+    let (mut count, mut implementers) = (0_i64, 0_i64);
+    let (mut first, mut last) = (i32::MAX, i32::MIN);
+    let mut usual: Option<(i64, String)> = None;
+    let (mut targets, mut actuals) = (vec![], vec![]);
+    for r in &facts {
+        let fact: String = r.try_get("fact")?;
+        let value: String = r.try_get("value")?;
+        let n: i64 = r.try_get("n")?;
+        match fact.as_str() {
+            "c" => count = n,
+            "u" => implementers += 1,
+            "y" => {
+                if let Ok(y) = value.parse::<i32>() {
+                    first = first.min(y);
+                    last = last.max(y);
+                }
+            }
+            // The most written target; ties go to the shorter, then the first in order.
+            "r" => {
+                let better = match &usual {
+                    None => true,
+                    Some((m, u)) => n > *m || (n == *m && (value.len(), &value) < (u.len(), u)),
+                };
+                if better {
+                    usual = Some((n, value));
+                }
+            }
+            "t" => targets.extend(value.parse::<Decimal>().ok().map(|d| (d, n))),
+            "a" => actuals.extend(value.parse::<Decimal>().ok().map(|d| (d, n))),
+            _ => {}
+        }
+    }
+    if count <= 0 {
+        return Ok(());
+    }
+    let t = weighted_range(targets);
+    let a = weighted_range(actuals);
+    let text = |r: &Option<Range>, f: fn(&Range) -> Decimal| r.as_ref().map(|r| f(r).to_string());
+    sqlx::query(
+        "INSERT INTO library (name, level1, level2, unit, count, implementers, first_year, last_year, \
+         usual, target_min, target_median, target_max, actual_min, actual_median, actual_max) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&key.0)
+    .bind(&key.1)
+    .bind(&key.2)
+    .bind(&key.3)
+    .bind(count)
+    .bind(implementers)
+    .bind(if first == i32::MAX { 0 } else { first })
+    .bind(if last == i32::MIN { 0 } else { last })
+    .bind(usual.map(|(_, u)| u).unwrap_or_default())
+    .bind(text(&t, |r| r.min))
+    .bind(text(&t, |r| r.median))
+    .bind(text(&t, |r| r.max))
+    .bind(text(&a, |r| r.min))
+    .bind(text(&a, |r| r.median))
+    .bind(text(&a, |r| r.max))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Builds the whole library from what is stored (for a database from before it).
 pub(crate) async fn rebuild(conn: &mut SqliteConnection) -> Result<(), StoreError> {
-    let names: BTreeSet<String> = sqlx::query("SELECT DISTINCT name FROM indicators")
+    sqlx::query("DELETE FROM library_facts")
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM library")
+        .execute(&mut *conn)
+        .await?;
+    let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM forms")
         .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|r| r.try_get::<String, _>("name"))
-        .collect::<Result<_, _>>()?;
-    refresh(conn, &names).await
+        .await?;
+    for chunk in ids.chunks(2000) {
+        let after = contributions(conn, chunk).await?;
+        apply(conn, Facts::new(), after).await?;
+    }
+    Ok(())
 }
 
 /// Replaces a form's recorded actuals.

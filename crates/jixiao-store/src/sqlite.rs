@@ -518,14 +518,8 @@ impl Store for SqliteStore {
         let json =
             serde_json::to_string(evaluation).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let mut tx = self.pool.begin().await?;
-        // The names whose actuals change: those recorded before and those recorded now.
-        let mut names: std::collections::BTreeSet<String> =
-            sqlx::query_scalar("SELECT name FROM self_actuals WHERE form_id = ?")
-                .bind(id)
-                .fetch_all(&mut *tx)
-                .await?
-                .into_iter()
-                .collect();
+        let ids = [id.to_string()];
+        let before = crate::library::contributions(&mut tx, &ids).await?;
         sqlx::query(
             "INSERT INTO self_evaluations (form_id, evaluation, updated_at) VALUES (?, ?, ?) \
              ON CONFLICT (form_id) DO UPDATE SET evaluation = excluded.evaluation, updated_at = excluded.updated_at",
@@ -541,8 +535,8 @@ impl Store for SqliteStore {
             .map(|i| (i.name.clone(), i.actual.clone()))
             .collect();
         crate::library::set_actuals(&mut tx, id, &actuals).await?;
-        names.extend(actuals.into_iter().map(|(n, _)| n));
-        crate::library::refresh(&mut tx, &names).await?;
+        let after = crate::library::contributions(&mut tx, &ids).await?;
+        crate::library::apply(&mut tx, before, after).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -741,7 +735,8 @@ pub(crate) async fn write_forms(
     now: &str,
 ) -> Result<(), StoreError> {
     let ids: Vec<String> = forms.iter().filter_map(|f| f.id.clone()).collect();
-    let mut names = crate::library::names_of(conn, &ids).await?;
+    // What these forms gave the indicator library before this write.
+    let before = crate::library::contributions(conn, &ids).await?;
     for chunk in forms.chunks(FORM_CHUNK) {
         let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
             "INSERT INTO forms ({FORM_COLUMNS}, version, created_at, updated_at) "
@@ -783,13 +778,8 @@ pub(crate) async fn write_forms(
         del.build().execute(&mut *conn).await?;
     }
     insert_indicators(conn, forms).await?;
-    // The library entries of every name removed or written.
-    names.extend(
-        forms
-            .iter()
-            .flat_map(|f| f.indicators.iter().map(|i| i.name.clone())),
-    );
-    crate::library::refresh(conn, &names).await
+    let after = crate::library::contributions(conn, &ids).await?;
+    crate::library::apply(conn, before, after).await
 }
 
 /// What a write of an already-stored form changes: its content, its version, its update time.
