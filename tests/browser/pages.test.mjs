@@ -504,9 +504,24 @@ test("starting a year: last year's form copied into a draft shows last year's ta
   const row = page.locator("#indicator-rows tr").first();
   await row.getByLabel("三级指标名称（第1行）").fill("平台可用率");
   await row.locator("input.raw").fill("≥99.9%");
+  // The indicator library: typing part of a name offers filed names; choosing one fills the
+  // levels and the usual target, and says where they come from.
+  await page.getByRole("button", { name: "添加指标" }).click();
+  const second = page.locator("#indicator-rows tr").nth(1);
+  const name2 = second.getByLabel("三级指标名称（第2行）");
+  await name2.pressSequentially("用户满意");
+  await assert.doesNotReject(page.locator("#library-names option[value='用户满意度']").waitFor({ state: "attached" }));
+  await name2.fill("用户满意度");
+  await assert.doesNotReject(second.locator(".lib-hint", { hasText: "填报" }).waitFor());
+  assert.match(await second.locator("input.raw").inputValue(), /90/);
+  assert.equal(await second.locator("select").first().inputValue(), "满意度指标");
+  await assert.doesNotReject(second.locator("td.parsed", { hasText: "定量" }).waitFor());
+  await assert.doesNotReject(row.locator("td.parsed", { hasText: "定量：≥99.9%" }).waitFor(), "the first row is still read after a row is added");
+  await shot(page, "editor-library");
   await page.getByRole("button", { name: "保存" }).click();
   await page.waitForURL(/\/forms\/[0-9a-f]{32}$/);
   assert.match(await page.locator("table.official").first().textContent(), /1,200,000\.50/);
   assert.match(await page.locator("table.indicators").textContent(), /平台可用率/);
+  assert.match(await page.locator("table.indicators").textContent(), /用户满意度/);
   await page.context().close();
 });

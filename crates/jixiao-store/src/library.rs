@@ -8,6 +8,7 @@ use crate::{LibraryEntry, LibraryQuery, Range, StoreError};
 use jixiao_core::actual::Actual;
 use rust_decimal::Decimal;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 
 /// One entry of the library: name, level 1, level 2 ('' if none), unit ('' if none).
@@ -63,17 +64,105 @@ pub(crate) async fn contributions(
     Ok(facts)
 }
 
-/// Moves the library from what some forms contributed `before` a write to what they
-/// contribute `after` it, and recomputes the entries that changed.
-pub(crate) async fn apply(
+/// What these forms will contribute once written as they are (computed from them, without
+/// reading them back; the same facts [`contributions`] reads from the stored rows), with the
+/// self-evaluation actuals already stored for them.
+pub(crate) async fn contributions_of(
     conn: &mut SqliteConnection,
-    before: Facts,
-    after: Facts,
-) -> Result<(), StoreError> {
+    forms: &[jixiao_core::Form],
+) -> Result<Facts, StoreError> {
+    let mut actuals: HashMap<(String, String), Vec<String>> = HashMap::new();
+    let ids: Vec<&str> = forms.iter().filter_map(|f| f.id.as_deref()).collect();
+    for chunk in ids.chunks(500) {
+        let mut qb: QueryBuilder<Sqlite> =
+            QueryBuilder::new("SELECT form_id, name, actual FROM self_actuals WHERE form_id IN (");
+        let mut s = qb.separated(", ");
+        for id in chunk {
+            s.push_bind(*id);
+        }
+        qb.push(")");
+        for r in qb.build().fetch_all(&mut *conn).await? {
+            actuals
+                .entry((r.try_get("form_id")?, r.try_get("name")?))
+                .or_default()
+                .push(r.try_get("actual")?);
+        }
+    }
+    // Counted on borrowed strings first (a bulk import has many indicators and few distinct
+    // facts), then made owned once per distinct fact.
+    let years: Vec<String> = forms.iter().map(|f| f.year.to_string()).collect();
+    type Borrowed<'a> = (&'a str, &'a str, &'a str, &'a str, char, Cow<'a, str>);
+    let mut local: HashMap<Borrowed, i64> = HashMap::new();
+    for (f, year) in forms.iter().zip(&years) {
+        let id = f.id.as_deref().unwrap_or_default();
+        for i in &f.indicators {
+            let (value, unit) = match &i.target {
+                jixiao_core::Target::Quantitative { value, unit, .. } => {
+                    (Some(value.normalize().to_string()), unit.as_str())
+                }
+                jixiao_core::Target::Qualitative { .. } => (None, ""),
+            };
+            let key = (
+                i.name.as_str(),
+                i.level1.name(),
+                i.level2.map(|l| l.name()).unwrap_or_default(),
+                unit,
+            );
+            let mut add = |fact: char, value| {
+                *local
+                    .entry((key.0, key.1, key.2, key.3, fact, value))
+                    .or_default() += 1;
+            };
+            add('c', Cow::Borrowed(""));
+            add('r', Cow::Borrowed(&i.raw));
+            add('u', Cow::Borrowed(&f.implementer));
+            add('y', Cow::Borrowed(year));
+            if let Some(v) = value {
+                add('t', Cow::Owned(v));
+            }
+            if let Some(all) = actuals.get(&(id.to_string(), i.name.clone())) {
+                for raw in all {
+                    if let Actual::Quantity { value, .. } = Actual::parse(raw) {
+                        add('a', Cow::Owned(value.normalize().to_string()));
+                    }
+                }
+            }
+        }
+    }
+    Ok(local
+        .into_iter()
+        .map(|((n, l1, l2, u, fact, v), c)| {
+            (
+                (
+                    (n.to_string(), l1.to_string(), l2.to_string(), u.to_string()),
+                    fact,
+                    v.into_owned(),
+                ),
+                c,
+            )
+        })
+        .collect())
+}
+
+/// What a write changes: what the forms contribute `after` it less what they did `before`.
+pub(crate) fn difference(before: Facts, after: Facts) -> Facts {
     let mut delta = after;
     for (k, n) in before {
         *delta.entry(k).or_default() -= n;
     }
+    delta.retain(|_, n| *n != 0);
+    delta
+}
+
+/// Adds one write's changes to those of the others in the same transaction.
+pub(crate) fn merge(into: &mut Facts, delta: Facts) {
+    for (k, n) in delta {
+        *into.entry(k).or_default() += n;
+    }
+}
+
+/// Moves the counted facts by a transaction's changes and recomputes the entries touched.
+pub(crate) async fn apply(conn: &mut SqliteConnection, mut delta: Facts) -> Result<(), StoreError> {
     delta.retain(|_, n| *n != 0);
     if delta.is_empty() {
         return Ok(());
@@ -95,10 +184,27 @@ pub(crate) async fn apply(
         });
         qb.push(" ON CONFLICT (name, level1, level2, unit, fact, value) DO UPDATE SET n = n + excluded.n");
         qb.build().execute(&mut *conn).await?;
+        // Facts that went down may have reached nothing: remove those, one by one (a save
+        // lowers a few dozen; an import of new forms none).
+        for ((k, fact, value), _) in chunk.iter().filter(|(_, n)| *n < 0) {
+            sqlx::query(
+                "DELETE FROM library_facts WHERE name = ? AND level1 = ? AND level2 = ? AND unit = ? \
+                 AND fact = ? AND value = ? AND n <= 0",
+            )
+            .bind(k.0.as_str())
+            .bind(k.1.as_str())
+            .bind(k.2.as_str())
+            .bind(k.3.as_str())
+            .bind(fact.to_string())
+            .bind(value.as_str())
+            .execute(&mut *conn)
+            .await?;
+        }
         keys.extend(chunk.iter().map(|((k, _, _), _)| k.clone()));
     }
-    for key in keys {
-        recompute(conn, &key).await?;
+    let keys: Vec<Key> = keys.into_iter().collect();
+    for chunk in keys.chunks(2000) {
+        recompute(conn, chunk).await?;
     }
     Ok(())
 }
@@ -134,41 +240,110 @@ fn weighted_range(mut v: Vec<(Decimal, i64)>) -> Option<Range> {
     })
 }
 
-/// Rewrites one entry from its facts (or removes it when nothing is left).
-async fn recompute(conn: &mut SqliteConnection, key: &Key) -> Result<(), StoreError> {
+/// Rewrites these entries from their facts (removing those with nothing left), in a few
+/// statements whatever their number: the keys go into a temporary table first.
+async fn recompute(conn: &mut SqliteConnection, keys: &[Key]) -> Result<(), StoreError> {
     sqlx::query(
-        "DELETE FROM library_facts WHERE name = ? AND level1 = ? AND level2 = ? AND unit = ? AND n <= 0",
+        "CREATE TEMP TABLE IF NOT EXISTS library_touched \
+         (name TEXT, level1 TEXT, level2 TEXT, unit TEXT, PRIMARY KEY (name, level1, level2, unit))",
     )
-    .bind(&key.0)
-    .bind(&key.1)
-    .bind(&key.2)
-    .bind(&key.3)
     .execute(&mut *conn)
     .await?;
-    let facts = sqlx::query(
-        "SELECT fact, value, n FROM library_facts WHERE name = ? AND level1 = ? AND level2 = ? AND unit = ?",
-    )
-    .bind(&key.0)
-    .bind(&key.1)
-    .bind(&key.2)
-    .bind(&key.3)
-    .fetch_all(&mut *conn)
-    .await?;
-    sqlx::query("DELETE FROM library WHERE name = ? AND level1 = ? AND level2 = ? AND unit = ?")
-        .bind(&key.0)
-        .bind(&key.1)
-        .bind(&key.2)
-        .bind(&key.3)
+    sqlx::query("DELETE FROM library_touched")
         .execute(&mut *conn)
         .await?;
+    for chunk in keys.chunks(1000) {
+        let mut qb: QueryBuilder<Sqlite> =
+            QueryBuilder::new("INSERT INTO library_touched (name, level1, level2, unit) ");
+        qb.push_values(chunk, |mut b, k| {
+            b.push_bind(k.0.as_str())
+                .push_bind(k.1.as_str())
+                .push_bind(k.2.as_str())
+                .push_bind(k.3.as_str());
+        });
+        qb.build().execute(&mut *conn).await?;
+    }
+    // Driven by the few touched keys through the primary keys (CROSS JOIN fixes the loop
+    // order in SQLite), never a scan of the library.
+    sqlx::query(
+        "DELETE FROM library WHERE rowid IN (SELECT l.rowid FROM library_touched t CROSS JOIN library l \
+         ON l.name = t.name AND l.level1 = t.level1 AND l.level2 = t.level2 AND l.unit = t.unit)",
+    )
+    .execute(&mut *conn)
+    .await?;
+    let rows = sqlx::query(
+        "SELECT f.name, f.level1, f.level2, f.unit, f.fact, f.value, f.n \
+         FROM library_touched t CROSS JOIN library_facts f \
+         ON f.name = t.name AND f.level1 = t.level1 AND f.level2 = t.level2 AND f.unit = t.unit",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut by_key: HashMap<Key, Vec<(String, String, i64)>> = HashMap::new();
+    for r in &rows {
+        by_key
+            .entry((
+                r.try_get("name")?,
+                r.try_get("level1")?,
+                r.try_get("level2")?,
+                r.try_get("unit")?,
+            ))
+            .or_default()
+            .push((r.try_get("fact")?, r.try_get("value")?, r.try_get("n")?));
+    }
+    let entries: Vec<(Key, Summary)> = by_key
+        .into_iter()
+        .filter_map(|(k, facts)| summarise(&facts).map(|s| (k, s)))
+        .collect();
+    for chunk in entries.chunks(2000) {
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO library (name, level1, level2, unit, count, implementers, first_year, last_year, \
+             usual, target_min, target_median, target_max, actual_min, actual_median, actual_max) ",
+        );
+        qb.push_values(chunk, |mut b, (k, e)| {
+            let text =
+                |r: &Option<Range>, f: fn(&Range) -> Decimal| r.as_ref().map(|r| f(r).to_string());
+            b.push_bind(k.0.as_str())
+                .push_bind(k.1.as_str())
+                .push_bind(k.2.as_str())
+                .push_bind(k.3.as_str())
+                .push_bind(e.count)
+                .push_bind(e.implementers)
+                .push_bind(e.first_year)
+                .push_bind(e.last_year)
+                .push_bind(e.usual.clone())
+                .push_bind(text(&e.targets, |r| r.min))
+                .push_bind(text(&e.targets, |r| r.median))
+                .push_bind(text(&e.targets, |r| r.max))
+                .push_bind(text(&e.actuals, |r| r.min))
+                .push_bind(text(&e.actuals, |r| r.median))
+                .push_bind(text(&e.actuals, |r| r.max));
+        });
+        qb.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+struct Summary {
+    count: i64,
+    implementers: i64,
+    first_year: i32,
+    last_year: i32,
+    usual: String,
+    targets: Option<Range>,
+    actuals: Option<Range>,
+}
+
+/// An entry from its counted facts; none when no indicator is left.
+fn summarise(facts: &[(String, String, i64)]) -> Option<Summary> {
     let (mut count, mut implementers) = (0_i64, 0_i64);
     let (mut first, mut last) = (i32::MAX, i32::MIN);
-    let mut usual: Option<(i64, String)> = None;
+    let mut usual: Option<(i64, &str)> = None;
     let (mut targets, mut actuals) = (vec![], vec![]);
-    for r in &facts {
-        let fact: String = r.try_get("fact")?;
-        let value: String = r.try_get("value")?;
-        let n: i64 = r.try_get("n")?;
+    for (fact, value, n) in facts {
+        let n = *n;
+        if n <= 0 {
+            continue;
+        }
         match fact.as_str() {
             "c" => count = n,
             "u" => implementers += 1,
@@ -180,9 +355,11 @@ async fn recompute(conn: &mut SqliteConnection, key: &Key) -> Result<(), StoreEr
             }
             // The most written target; ties go to the shorter, then the first in order.
             "r" => {
-                let better = match &usual {
+                let better = match usual {
                     None => true,
-                    Some((m, u)) => n > *m || (n == *m && (value.len(), &value) < (u.len(), u)),
+                    Some((m, u)) => {
+                        n > m || (n == m && (value.len(), value.as_str()) < (u.len(), u))
+                    }
                 };
                 if better {
                     usual = Some((n, value));
@@ -193,35 +370,15 @@ async fn recompute(conn: &mut SqliteConnection, key: &Key) -> Result<(), StoreEr
             _ => {}
         }
     }
-    if count <= 0 {
-        return Ok(());
-    }
-    let t = weighted_range(targets);
-    let a = weighted_range(actuals);
-    let text = |r: &Option<Range>, f: fn(&Range) -> Decimal| r.as_ref().map(|r| f(r).to_string());
-    sqlx::query(
-        "INSERT INTO library (name, level1, level2, unit, count, implementers, first_year, last_year, \
-         usual, target_min, target_median, target_max, actual_min, actual_median, actual_max) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(&key.0)
-    .bind(&key.1)
-    .bind(&key.2)
-    .bind(&key.3)
-    .bind(count)
-    .bind(implementers)
-    .bind(if first == i32::MAX { 0 } else { first })
-    .bind(if last == i32::MIN { 0 } else { last })
-    .bind(usual.map(|(_, u)| u).unwrap_or_default())
-    .bind(text(&t, |r| r.min))
-    .bind(text(&t, |r| r.median))
-    .bind(text(&t, |r| r.max))
-    .bind(text(&a, |r| r.min))
-    .bind(text(&a, |r| r.median))
-    .bind(text(&a, |r| r.max))
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    (count > 0).then(|| Summary {
+        count,
+        implementers,
+        first_year: if first == i32::MAX { 0 } else { first },
+        last_year: if last == i32::MIN { 0 } else { last },
+        usual: usual.map(|(_, u)| u.to_string()).unwrap_or_default(),
+        targets: weighted_range(targets),
+        actuals: weighted_range(actuals),
+    })
 }
 
 /// Builds the whole library from what is stored (for a database from before it).
@@ -237,7 +394,7 @@ pub(crate) async fn rebuild(conn: &mut SqliteConnection) -> Result<(), StoreErro
         .await?;
     for chunk in ids.chunks(2000) {
         let after = contributions(conn, chunk).await?;
-        apply(conn, Facts::new(), after).await?;
+        apply(conn, after).await?;
     }
     Ok(())
 }

@@ -172,6 +172,7 @@ impl Store for SqliteStore {
         }
         let mut tx = self.pool.begin().await?;
         let now = now();
+        let mut library = crate::library::Facts::new();
         let mut ids: Vec<Option<(String, ImportOutcome)>> = vec![None; forms.len()];
         let firsts: Vec<usize> = (0..forms.len())
             .filter(|&i| repeat_of[i].is_none())
@@ -202,7 +203,8 @@ impl Store for SqliteStore {
                     new.id = Some(id.clone());
                     keep_indicator_ids(&old, &mut new);
                     crate::sqlite_workflow::snapshot_current(&mut tx, id).await?;
-                    write_forms(&mut tx, std::slice::from_ref(&new), &now).await?;
+                    let d = write_forms(&mut tx, std::slice::from_ref(&new), &now).await?;
+                    crate::library::merge(&mut library, d);
                     ids[i] = Some((id.clone(), ImportOutcome::Replaced));
                 } else {
                     let mut new = form.clone();
@@ -225,8 +227,10 @@ impl Store for SqliteStore {
                     fresh.push(new);
                 }
             }
-            write_forms(&mut tx, &fresh, &now).await?;
+            let d = write_forms(&mut tx, &fresh, &now).await?;
+            crate::library::merge(&mut library, d);
         }
+        crate::library::apply(&mut tx, library).await?;
         tx.commit().await?;
         let outcomes = (0..forms.len())
             .map(|i| match repeat_of[i] {
@@ -536,7 +540,7 @@ impl Store for SqliteStore {
             .collect();
         crate::library::set_actuals(&mut tx, id, &actuals).await?;
         let after = crate::library::contributions(&mut tx, &ids).await?;
-        crate::library::apply(&mut tx, before, after).await?;
+        crate::library::apply(&mut tx, crate::library::difference(before, after)).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -726,14 +730,16 @@ fn keep_indicator_ids(stored: &Form, new: &mut Form) {
 }
 
 /// Inserts forms (their IDs set) and their indicators in multi-row statements.
-/// Writes forms (their IDs set) and their indicators in multi-row statements. A form whose ID
+/// Writes forms (their IDs set) and their indicators in multi-row statements, and returns
+/// what the write changes in the indicator library (for [`crate::library::apply`], once per
+/// transaction). A form whose ID
 /// is stored already has its content replaced in place: the row keeps its creation time and
 /// the findings of earlier versions, and its version goes up by one.
 pub(crate) async fn write_forms(
     conn: &mut SqliteConnection,
     forms: &[Form],
     now: &str,
-) -> Result<(), StoreError> {
+) -> Result<crate::library::Facts, StoreError> {
     let ids: Vec<String> = forms.iter().filter_map(|f| f.id.clone()).collect();
     // What these forms gave the indicator library before this write.
     let before = crate::library::contributions(conn, &ids).await?;
@@ -778,8 +784,8 @@ pub(crate) async fn write_forms(
         del.build().execute(&mut *conn).await?;
     }
     insert_indicators(conn, forms).await?;
-    let after = crate::library::contributions(conn, &ids).await?;
-    crate::library::apply(conn, before, after).await
+    let after = crate::library::contributions_of(conn, forms).await?;
+    Ok(crate::library::difference(before, after))
 }
 
 /// What a write of an already-stored form changes: its content, its version, its update time.

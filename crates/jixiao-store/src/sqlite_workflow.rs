@@ -452,6 +452,7 @@ impl SqliteStore {
         let mut tx = self.pool.begin().await?;
         let t = now();
         let mut ids = Vec::with_capacity(forms.len());
+        let mut library = crate::library::Facts::new();
         for form in forms {
             let mut f = form.clone();
             f.id = None;
@@ -476,7 +477,8 @@ impl SqliteStore {
             }
             let id = crate::sqlite::new_id();
             f.id = Some(id.clone());
-            crate::sqlite::write_forms(&mut tx, std::slice::from_ref(&f), &t).await?;
+            let d = crate::sqlite::write_forms(&mut tx, std::slice::from_ref(&f), &t).await?;
+            crate::library::merge(&mut library, d);
             sqlx::query("UPDATE forms SET unit_id = ?, updated_by = ? WHERE id = ?")
                 .bind(unit_id)
                 .bind(actor)
@@ -485,6 +487,7 @@ impl SqliteStore {
                 .await?;
             ids.push(id);
         }
+        crate::library::apply(&mut tx, library).await?;
         tx.commit().await?;
         Ok(ids)
     }
@@ -536,7 +539,8 @@ impl SqliteStore {
         let mut f = form.clone();
         f.id = Some(id.to_string());
         let t = now();
-        crate::sqlite::write_forms(&mut tx, std::slice::from_ref(&f), &t).await?;
+        let d = crate::sqlite::write_forms(&mut tx, std::slice::from_ref(&f), &t).await?;
+        crate::library::apply(&mut tx, d).await?;
         sqlx::query("UPDATE forms SET status = ?, updated_by = ? WHERE id = ?")
             .bind(st.name())
             .bind(actor)

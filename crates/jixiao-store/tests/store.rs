@@ -241,7 +241,10 @@ async fn the_library_follows_every_form_and_self_evaluation() {
     {
         let store = jixiao_store::open(path.to_str().unwrap()).await.unwrap();
         // The library kept write by write equals one built afresh from the same forms.
-        let all = LibraryQuery { limit: 100, ..LibraryQuery::default() };
+        let all = LibraryQuery {
+            limit: 100,
+            ..LibraryQuery::default()
+        };
         let before = store.library(&all).await.unwrap();
         assert_eq!(before.len(), 100);
         drop(store);

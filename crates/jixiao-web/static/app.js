@@ -68,10 +68,30 @@
       var c1 = el("td"); c1.appendChild(l1);
       var c2 = el("td"); c2.appendChild(l2);
       var name = el("input"); name.value = ind.name; name.setAttribute("aria-label", "三级指标名称（第" + (i + 1) + "行）");
-      name.addEventListener("input", function () { ind.name = name.value; schedule(); });
-      var c3 = el("td"); c3.appendChild(name);
+      name.setAttribute("list", "library-names");
+      var hint = el("small", undefined, "lib-hint");
+      hint.setAttribute("aria-live", "polite");
       var raw = el("input"); raw.value = ind.raw; raw.className = "raw"; raw.setAttribute("aria-label", "指标值（第" + (i + 1) + "行）");
       var shown = el("td", describe(ind.target), "parsed");
+      // A target still being read when the rows were drawn again is read into the new cell.
+      if (!ind.target && ind.raw) { parseLater(ind, shown); }
+      name.addEventListener("input", function () {
+        ind.name = name.value;
+        schedule();
+        suggest(name.value, ind, function (entry) {
+          // A name chosen from the library (or typed exactly) on a row without a target yet:
+          // its levels and its usual target. A row already filled in keeps what it has.
+          if (raw.value.trim()) { return; }
+          l1.value = entry.level1; ind.level1 = entry.level1;
+          l2.value = entry.level2 || ""; ind.level2 = entry.level2 || null;
+          if (entry.usual) {
+            raw.value = entry.usual; ind.raw = entry.usual; ind.target = null;
+            parseLater(ind, shown);
+          }
+          schedule();
+        }, hint);
+      });
+      var c3 = el("td"); c3.appendChild(name); c3.appendChild(hint);
       shown.setAttribute("aria-live", "polite");
       raw.addEventListener("input", function () {
         ind.raw = raw.value;
@@ -110,6 +130,39 @@
     render(); schedule();
     var btn = rows.children[j] && rows.children[j].querySelector(".row-buttons button");
     if (btn) { btn.focus(); }
+  }
+
+  // The indicator library: names containing what is typed, offered in a datalist; the
+  // entries behind them fill a row when one is chosen.
+  var libraryList = el("datalist"); libraryList.id = "library-names"; root.appendChild(libraryList);
+  var libraryEntries = {};
+  var libraryTimer = null;
+  function range(r) { return r ? (r.min === r.max ? r.min : r.min + "–" + r.max) : null; }
+  function entryText(e) {
+    var parts = [e.level1 + (e.level2 ? " / " + e.level2 : ""), "填报 " + e.count + " 次"];
+    if (e.usual) { parts.push("常用 " + e.usual); }
+    if (e.targets) { parts.push("指标值 " + range(e.targets) + e.unit + "（中位 " + e.targets.median + "）"); }
+    if (e.actuals) { parts.push("实际 " + range(e.actuals) + e.unit); }
+    return parts.join("；");
+  }
+  function suggest(text, ind, choose, hint) {
+    clearTimeout(libraryTimer);
+    var q = text.trim();
+    if (libraryEntries[q]) { choose(libraryEntries[q]); hint.textContent = "指标库：" + entryText(libraryEntries[q]); return; }
+    hint.textContent = "";
+    if (!q) { return; }
+    libraryTimer = setTimeout(function () {
+      api("GET", "/api/library?limit=12&q=" + encodeURIComponent(q)).then(function (r) {
+        if (r.status !== 200 || !Array.isArray(r.body)) { return; }
+        libraryList.textContent = "";
+        r.body.forEach(function (e) {
+          if (!libraryEntries[e.name]) { libraryEntries[e.name] = e; }
+          var o = el("option"); o.value = e.name; o.label = entryText(e);
+          libraryList.appendChild(o);
+        });
+        if (ind.name.trim() === q && libraryEntries[q]) { choose(libraryEntries[q]); hint.textContent = "指标库：" + entryText(libraryEntries[q]); }
+      });
+    }, 200);
   }
 
   var parseTimers = new WeakMap();
