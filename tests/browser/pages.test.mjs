@@ -232,6 +232,31 @@ test("monitoring: enter a period's figures and see the warnings with their numbe
   assert.match(warnings, /r = 执行率 ÷ 时间进度 × 100 = 33\.61/);
   assert.match(warnings, /FORECAST-BELOW “委托研究课题数量”/);
   await shot(page, "monitoring");
+  // Correcting the period: its figures load back into the form, and saving lists the
+  // changes and waits for a confirmation.
+  await page.getByRole("link", { name: "修改“1-7月”的数据" }).click();
+  assert.equal(await page.getByLabel("截至本期执行数（元）").inputValue(), "500,000.00");
+  assert.equal(await page.getByLabel("委托研究课题数量 截至本期完成").inputValue(), "10项");
+  assert.equal(await page.getByLabel("委托研究课题数量 完成可能性").inputValue(), "有可能");
+  await page.getByLabel("委托研究课题数量 截至本期完成").fill("12项");
+  await page.getByRole("button", { name: "保存本期数据" }).click();
+  const changes = page.locator("table.changes tbody tr");
+  assert.equal(await changes.count(), 1);
+  assert.match(await changes.first().textContent(), /委托研究课题数量 截至本期完成\s*10项\s*12项/);
+  await shot(page, "monitoring-confirm");
+  await page.getByRole("button", { name: "确认替换" }).click();
+  await page.waitForURL(/\/monitoring$/);
+  assert.match(await page.locator("section.period").first().textContent(), /12项/);
+  // The old way to lose data: the same period typed again on the empty form. Nothing is
+  // replaced until confirmed, and the figures it would clear are named.
+  await page.getByLabel("期间（如 1-7月、Q2、全年）").fill("1-7月");
+  await page.getByLabel("截至本期执行数（元）").fill("500000");
+  await page.getByRole("button", { name: "保存本期数据" }).click();
+  const cleared = await page.locator("table.changes").textContent();
+  assert.match(cleared, /委托研究课题数量 截至本期完成\s*12项\s*（清空）/);
+  assert.doesNotMatch(cleared, /截至本期执行数/, "500000 and 500,000.00 are the same amount");
+  await page.getByRole("link", { name: "放弃这些改动" }).click();
+  assert.match(await page.locator("section.period").first().textContent(), /12项/, "nothing was replaced");
   await page.context().close();
 });
 

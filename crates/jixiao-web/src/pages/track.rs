@@ -44,6 +44,72 @@ fn v<'a>(values: &'a Values, key: &str) -> &'a str {
     values.get(key).map(String::as_str).unwrap_or("")
 }
 
+/// A serde name as text (the Chinese word the entry form's select uses).
+fn word<T: serde::Serialize>(x: Option<T>) -> String {
+    x.and_then(|l| serde_json::to_value(l).ok())
+        .and_then(|x| x.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// A stored period as the entry form's values, to reload it for correction.
+fn period_values(form: &Form, r: &jixiao_core::monitor::PeriodReport) -> Values {
+    let mut values = Values::new();
+    values.insert("period".into(), r.period.label.clone());
+    values.insert("spent".into(), r.spent.grouped());
+    if let Some(f) = r.forecast_spent {
+        values.insert("forecast_spent".into(), f.grouped());
+    }
+    for (k, ind) in form.indicators.iter().enumerate() {
+        let Some(p) = r.indicators.iter().find(|p| {
+            (p.indicator_id.is_some() && p.indicator_id == ind.id) || p.indicator == ind.name
+        }) else {
+            continue;
+        };
+        values.insert(format!("to_date_{k}"), p.to_date.clone());
+        values.insert(format!("forecast_{k}"), p.forecast.clone());
+        values.insert(format!("likelihood_{k}"), word(p.likelihood));
+        values.insert(format!("category_{k}"), word(p.deviation_category));
+        values.insert(format!("deviation_{k}"), p.deviation.clone());
+    }
+    values
+}
+
+/// What saving `new` over the stored period would change: (what, before, after).
+fn period_changes(form: &Form, old: &Values, new: &Values) -> Vec<(String, String, String)> {
+    let mut fields: Vec<(String, String)> = vec![
+        ("spent".into(), "截至本期执行数（元）".into()),
+        ("forecast_spent".into(), "全年预计执行数（元）".into()),
+    ];
+    for (k, ind) in form.indicators.iter().enumerate() {
+        for (p, label) in [
+            ("to_date", "截至本期完成"),
+            ("forecast", "全年预计"),
+            ("likelihood", "完成可能性"),
+            ("category", "偏差类型"),
+            ("deviation", "偏差原因"),
+        ] {
+            fields.push((format!("{p}_{k}"), format!("{} {label}", ind.name)));
+        }
+    }
+    let norm = |key: &str, x: &str| -> String {
+        let x = x.trim();
+        // Amounts compare as money: 500000 and 500,000.00 are the same figure.
+        if key.ends_with("spent") {
+            if let Ok(m) = Money::from_str(x) {
+                return m.grouped();
+            }
+        }
+        x.to_string()
+    };
+    fields
+        .into_iter()
+        .filter_map(|(key, label)| {
+            let (a, b) = (norm(&key, v(old, &key)), norm(&key, v(new, &key)));
+            (a != b).then_some((label, a, b))
+        })
+        .collect()
+}
+
 fn monitoring_page(
     state_user: (&Auth, &Form, &str),
     reports: &[(
@@ -52,8 +118,12 @@ fn monitoring_page(
     )],
     values: &Values,
     error: Option<&ApiError>,
+    confirm: Option<&[(String, String, String)]>,
 ) -> Markup {
     let (auth, form, id) = state_user;
+    let editing = reports
+        .iter()
+        .any(|(r, _)| r.period.label == v(values, "period").trim());
     let likely = [
         ("", "—"),
         ("确定能", "确定能"),
@@ -72,12 +142,43 @@ fn monitoring_page(
         h1 { (form.name) }
         (tabs(id, "绩效监控"))
         @if let Some(e) = error { p class="error" role="alert" { (e.message) } }
+        @if let Some(changes) = confirm {
+            section class="confirm" aria-labelledby="confirm-h" {
+                h2 id="confirm-h" { "确认替换“" (v(values, "period").trim()) "”已保存的数据" }
+                @if changes.is_empty() {
+                    p role="status" { "与已保存的数据相同，没有改动。" }
+                } @else {
+                    p role="alert" { "这个期间已经保存过。保存后下列 " (changes.len()) " 项将被替换：" }
+                    table class="list changes" {
+                        thead { tr { th scope="col" { "项目" } th scope="col" { "原来" } th scope="col" { "改为" } } }
+                        tbody { @for (what, before, after) in changes { tr {
+                            td { (what) }
+                            td { (if before.is_empty() { "（空）" } else { before.as_str() }) }
+                            td { @if after.is_empty() { strong { "（清空）" } } @else { (after) } }
+                        } } }
+                    }
+                    form method="post" action={ "/forms/" (id) "/monitoring" } {
+                        input type="hidden" name="_csrf" value=(auth.csrf);
+                        input type="hidden" name="confirm" value="replace";
+                        @for (k, val) in values.iter().filter(|(k, _)| *k != "_csrf" && *k != "confirm") {
+                            input type="hidden" name=(k) value=(val);
+                        }
+                        button type="submit" class="primary" { "确认替换" }
+                        " "
+                        a href={ "/forms/" (id) "/monitoring" } { "放弃这些改动" }
+                    }
+                }
+            }
+        }
         @if reports.is_empty() { p class="muted" { "还没有录入监控数据。" } } @else {
             p class="buttons noprint" { a class="button" href={ "/api/forms/" (id) "/monitoring?format=xlsx" } download { "下载绩效运行监控表（Excel）" } }
         }
         @for (r, warnings) in reports.iter().rev() {
             section class="period" aria-labelledby={ "p-" (r.period.label) } {
                 h2 id={ "p-" (r.period.label) } { (r.period.label) "（" (r.period.start_month) "–" (r.period.end_month) "月）" }
+                @if auth.user.role == Role::Unit {
+                    p class="noprint" { a href={ "/forms/" (id) "/monitoring?" (super::form_urlencoded(&[("period", &r.period.label)])) "#enter-h" } { "修改“" (r.period.label) "”的数据" } }
+                }
                 p { "执行数 " strong class="num" { (r.spent.grouped()) } " 元，年度预算 " span class="num" { (money(form.funds.annual_total)) } " 元"
                     @if let Some(f) = r.forecast_spent { "，全年预计执行 " span class="num" { (f.grouped()) } " 元" } }
                 @if warnings.is_empty() { p class="ok" { "没有预警。" } }
@@ -104,7 +205,8 @@ fn monitoring_page(
         }
         @if auth.user.role == Role::Unit {
             section class="enter" aria-labelledby="enter-h" {
-                h2 id="enter-h" { "录入一个期间" }
+                h2 id="enter-h" { @if editing { "修改期间“" (v(values, "period").trim()) "”" } @else { "录入一个期间" } }
+                @if editing { p class="muted" { "已保存的数据已载入下表；保存时会先列出改动，确认后才替换。" } }
                 form method="post" action={ "/forms/" (id) "/monitoring" } {
                     input type="hidden" name="_csrf" value=(auth.csrf);
                     div class="grid" {
@@ -139,8 +241,20 @@ pub async fn monitoring(
     State(state): State<AppState>,
     PageUser(auth): PageUser,
     Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    render_monitoring(&state, &auth, &id, &Values::new(), None, StatusCode::OK).await
+    // `?period=1-7月`: that period's stored figures loaded into the entry form.
+    let mut values = Values::new();
+    if let Some(label) = q.get("period") {
+        if let Ok(form) = load(&state, &auth, &id).await {
+            if let Ok(periods) = state.store.periods(&id).await {
+                if let Some(r) = periods.iter().find(|r| &r.period.label == label) {
+                    values = period_values(&form, r);
+                }
+            }
+        }
+    }
+    render_monitoring(&state, &auth, &id, &values, None, None, StatusCode::OK).await
 }
 
 async fn render_monitoring(
@@ -149,6 +263,7 @@ async fn render_monitoring(
     id: &str,
     values: &Values,
     error: Option<ApiError>,
+    confirm: Option<Vec<(String, String, String)>>,
     status: StatusCode,
 ) -> Response {
     let user = Some((&auth.user, auth.csrf.as_str()));
@@ -170,7 +285,13 @@ async fn render_monitoring(
                 &format!("{} 绩效监控", form.name),
                 user,
                 "",
-                monitoring_page((auth, &form, id), &reports, values, error.as_ref()),
+                monitoring_page(
+                    (auth, &form, id),
+                    &reports,
+                    values,
+                    error.as_ref(),
+                    confirm.as_deref(),
+                ),
             ),
         )
             .into_response(),
@@ -200,6 +321,13 @@ pub async fn save_monitoring(
             ApiError::bad_request("请填写截至本期执行数", "the amount spent is required")
         })?;
         let forecast_spent = amount("forecast_spent", "全年预计执行数")?;
+        // Replacing a saved period: first show what changes, save only once confirmed.
+        if v(&values, "confirm") != "replace" {
+            let label = v(&values, "period").trim();
+            if let Some(old) = state.store.periods(&id).await?.iter().find(|r| r.period.label == label) {
+                return Ok(Some(period_changes(&form, &period_values(&form, old), &values)));
+            }
+        }
         let mut progress = vec![];
         for (k, ind) in form.indicators.iter().enumerate() {
             let get = |p: &str| v(&values, &format!("{p}_{k}")).trim().to_string();
@@ -237,13 +365,17 @@ pub async fn save_monitoring(
             progress,
         )
         .await
+        .map(|_| None)
     }
     .await;
     match result {
-        Ok(_) => axum::response::Redirect::to(&format!("/forms/{id}/monitoring")).into_response(),
+        Ok(None) => axum::response::Redirect::to(&format!("/forms/{id}/monitoring")).into_response(),
+        Ok(Some(changes)) => {
+            render_monitoring(&state, &post.auth, &id, &values, None, Some(changes), StatusCode::OK).await
+        }
         Err(e) => {
             let status = e.status;
-            render_monitoring(&state, &post.auth, &id, &values, Some(e), status).await
+            render_monitoring(&state, &post.auth, &id, &values, Some(e), None, status).await
         }
     }
 }
