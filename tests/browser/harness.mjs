@@ -39,7 +39,16 @@ export async function startBrowser() {
 export async function signIn(browser, base, username, password = "jixiao-demo") {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "zh-CN" });
   const page = await context.newPage();
-  page.on("dialog", (d) => { throw new Error("unexpected dialog: " + d.message()); });
+  // Dialogs are answered only when a test said it expects one (page.expectDialog); any other
+  // is dismissed and recorded in page.unexpectedDialogs for the test to see.
+  page.expected = [];
+  page.unexpectedDialogs = [];
+  page.expectDialog = (pattern, accept = true) => page.expected.push({ pattern, accept });
+  page.on("dialog", async (d) => {
+    const e = page.expected.shift();
+    if (!e || !e.pattern.test(d.message())) { page.unexpectedDialogs.push(d.message()); await d.dismiss(); return; }
+    await (e.accept ? d.accept() : d.dismiss());
+  });
   await page.goto(base + "/forms");
   await page.getByLabel("用户名").fill(username);
   await page.getByLabel("密码").fill(password);

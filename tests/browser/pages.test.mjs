@@ -87,12 +87,26 @@ test("the review workflow: submit, return with a comment, fix, approve twice", a
   const unit = await signIn(browser, server.base, "unit");
   await openForm(unit, "管理工作经费");
   const url = unit.url();
+  unit.expectDialog(/确认送审/);
   await unit.getByRole("button", { name: "送审" }).click();
   await assert.doesNotReject(unit.locator(".meta .status", { hasText: "已送审" }).waitFor());
 
   const dept = await signIn(browser, server.base, "dept");
   await dept.getByRole("link", { name: "待办" }).click();
   await dept.getByRole("link", { name: "管理工作经费" }).click();
+  const formUrl = dept.url();
+  // Cancelling the confirmation takes no action.
+  dept.expectDialog(/确认审核通过/, false);
+  await dept.getByRole("button", { name: "审核通过" }).click();
+  assert.equal(dept.expected.length, 0, "the confirmation was asked");
+  assert.match(await dept.locator(".meta .status").textContent(), /已送审/);
+  // A return without any comment: the reviewer stays on the form, told why.
+  await dept.getByRole("button", { name: "退回" }).click();
+  assert.match(await dept.getByRole("alert").first().textContent(), /退回必须写明理由/);
+  assert.equal(dept.url().replace(/\/action#act-h$/, ""), formUrl);
+  assert.equal(await dept.locator("table.official").count() > 0, true, "the form is still shown");
+  assert.match(await dept.locator(".meta .status").textContent(), /已送审/);
+  await shot(dept, "form-return-needs-comment");
   await dept.getByLabel("意见（退回时必填）").fill("请量化长效管理机制的目标");
   await dept.getByRole("button", { name: "退回" }).click();
   await assert.doesNotReject(dept.locator(".meta .status", { hasText: "已退回" }).waitFor());
@@ -109,15 +123,18 @@ test("the review workflow: submit, return with a comment, fix, approve twice", a
   await raw.fill("≥3项");
   await unit.getByRole("button", { name: "保存" }).click();
   await unit.waitForURL(url);
+  unit.expectDialog(/确认送审/);
   await unit.getByRole("button", { name: "送审" }).click();
   await assert.doesNotReject(unit.locator(".meta .status", { hasText: "已送审" }).waitFor());
 
   await dept.goto(url);
+  dept.expectDialog(/确认审核通过/);
   await dept.getByRole("button", { name: "审核通过" }).click();
   await assert.doesNotReject(dept.locator(".meta .status", { hasText: "主管部门已审核" }).waitFor());
   const finance = await signIn(browser, server.base, "finance");
   await finance.getByRole("link", { name: "待办" }).click();
   await finance.getByRole("link", { name: "管理工作经费" }).click();
+  finance.expectDialog(/确认审核通过/);
   await finance.getByRole("button", { name: "审核通过" }).click();
   await assert.doesNotReject(finance.locator(".meta .status", { hasText: "财政已批复" }).waitFor());
   const steps = await finance.locator(".history tbody tr").count();
@@ -125,6 +142,7 @@ test("the review workflow: submit, return with a comment, fix, approve twice", a
   await shot(finance, "form-approved");
   await finance.getByRole("link", { name: "我处理过的" }).click();
   assert.match(await finance.locator("table.list").textContent(), /管理工作经费/);
+  for (const p of [unit, dept, finance]) assert.deepEqual(p.unexpectedDialogs, []);
   for (const p of [unit, dept, finance]) await p.context().close();
 });
 

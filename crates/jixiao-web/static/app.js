@@ -6,6 +6,9 @@
   document.addEventListener("click", function (e) {
     var t = e.target.closest("[data-action=print]");
     if (t) { window.print(); }
+    // Buttons whose action is hard to take back ask first.
+    var ask = e.target.closest("button[data-confirm]");
+    if (ask && !window.confirm(ask.getAttribute("data-confirm"))) { e.preventDefault(); }
   });
 
   var root = document.getElementById("editor");

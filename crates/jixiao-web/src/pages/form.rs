@@ -131,6 +131,26 @@ pub async fn view(
     Path(id): Path<String>,
     Query(p): Query<ViewParams>,
 ) -> Response {
+    render_view(&state, &auth, &id, p.version, None).await
+}
+
+/// The form page; `failed` is a review action that was refused, with what the reviewer typed,
+/// shown on the form (not on an error page) with the typed comments kept.
+async fn render_view(
+    state: &AppState,
+    auth: &crate::auth::Auth,
+    id: &str,
+    version: Option<i64>,
+    failed: Option<(&ApiError, &HashMap<String, String>)>,
+) -> Response {
+    let (state, id) = (state.clone(), id.to_string());
+    let p = ViewParams { version };
+    let typed = |k: &str| {
+        failed
+            .and_then(|(_, t)| t.get(k))
+            .map(String::as_str)
+            .unwrap_or("")
+    };
     let user = Some((&auth.user, auth.csrf.as_str()));
     let loaded = async {
         let (form, meta) = state
@@ -138,7 +158,7 @@ pub async fn view(
             .form_with_meta(&id)
             .await?
             .ok_or_else(ApiError::not_found)?;
-        let meta = check_visible(&state, &auth, meta).await?;
+        let meta = check_visible(&state, auth, meta).await?;
         let shown = match p.version {
             Some(v) if v != meta.version => state
                 .store
@@ -215,22 +235,30 @@ pub async fn view(
         @if !actions.is_empty() && old.is_none() {
             section class="actions noprint" aria-labelledby="act-h" {
                 h2 id="act-h" { "审核操作" }
-                form method="post" action={ "/forms/" (id) "/action" } {
+                @if let Some((e, _)) = failed { p class="error" role="alert" { (e.message) } }
+                form method="post" action={ "/forms/" (id) "/action#act-h" } {
                     input type="hidden" name="_csrf" value=(auth.csrf);
                     @if actions.iter().any(|(a, _)| *a == Action::Return) {
                         label for="comment" { "意见（退回时必填）" }
-                        textarea id="comment" name="comment" rows="3" {}
-                        details {
+                        textarea id="comment" name="comment" rows="3" { (typed("comment")) }
+                        details open[form.indicators.iter().any(|i| i.id.as_ref().is_some_and(|iid| !typed(&format!("ic_{iid}")).is_empty()))] {
                             summary { "对单个指标的意见" }
                             @for ind in &form.indicators {
                                 @if let Some(iid) = &ind.id {
-                                    label { (ind.name) textarea name={ "ic_" (iid) } rows="1" {} }
+                                    label { (ind.name) textarea name={ "ic_" (iid) } rows="1" { (typed(&format!("ic_{iid}"))) } }
                                 }
                             }
                         }
                     }
                     @for (a, label) in &actions {
-                        button type="submit" name="action" value=(a.name()) class={ "act-" (a.name()) } { (label) }
+                        // 送审, 审核通过 and 公开 ask first (the page script); 退回 needs its comment.
+                        @let ask = match a {
+                            Action::Submit => Some("确认送审？送审后在退回前不能修改。"),
+                            Action::Approve => Some("确认审核通过？"),
+                            Action::Publish => Some("确认公开？公开后任何人都能看到这张表。"),
+                            _ => None,
+                        };
+                        button type="submit" name="action" value=(a.name()) class={ "act-" (a.name()) } data-confirm=[ask] { (label) }
                     }
                 }
             }
@@ -311,7 +339,14 @@ pub async fn action(
     .await
     {
         Ok(_) => Redirect::to(&format!("/forms/{id}")).into_response(),
-        Err(e) => error_page(user, &e),
+        Err(e) => {
+            let status = e.status;
+            let mut page = render_view(&state, &post.auth, &id, None, Some((&e, f))).await;
+            if page.status() == axum::http::StatusCode::OK {
+                *page.status_mut() = status;
+            }
+            page
+        }
     }
 }
 

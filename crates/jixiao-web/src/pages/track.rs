@@ -324,8 +324,18 @@ pub async fn save_monitoring(
         // Replacing a saved period: first show what changes, save only once confirmed.
         if v(&values, "confirm") != "replace" {
             let label = v(&values, "period").trim();
-            if let Some(old) = state.store.periods(&id).await?.iter().find(|r| r.period.label == label) {
-                return Ok(Some(period_changes(&form, &period_values(&form, old), &values)));
+            if let Some(old) = state
+                .store
+                .periods(&id)
+                .await?
+                .iter()
+                .find(|r| r.period.label == label)
+            {
+                return Ok(Some(period_changes(
+                    &form,
+                    &period_values(&form, old),
+                    &values,
+                )));
             }
         }
         let mut progress = vec![];
@@ -369,9 +379,20 @@ pub async fn save_monitoring(
     }
     .await;
     match result {
-        Ok(None) => axum::response::Redirect::to(&format!("/forms/{id}/monitoring")).into_response(),
+        Ok(None) => {
+            axum::response::Redirect::to(&format!("/forms/{id}/monitoring")).into_response()
+        }
         Ok(Some(changes)) => {
-            render_monitoring(&state, &post.auth, &id, &values, None, Some(changes), StatusCode::OK).await
+            render_monitoring(
+                &state,
+                &post.auth,
+                &id,
+                &values,
+                None,
+                Some(changes),
+                StatusCode::OK,
+            )
+            .await
         }
         Err(e) => {
             let status = e.status;
