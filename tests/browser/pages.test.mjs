@@ -123,6 +123,14 @@ test("the review workflow: submit, return with a comment, fix, approve twice", a
   await raw.fill("≥3项");
   await unit.getByRole("button", { name: "保存" }).click();
   await unit.waitForURL(url);
+  // The two versions side by side, the change marked.
+  await unit.getByRole("link", { name: "与第 1 版比较" }).click();
+  await unit.waitForURL(/\/diff\?from=1&to=2$/);
+  const change = unit.locator("table.diff tbody tr", { hasText: "长效管理机制健全性" });
+  assert.equal(await change.locator("del").textContent(), "健全");
+  assert.equal(await change.locator("ins").textContent(), "≥3项");
+  await shot(unit, "version-diff");
+  await unit.goto(url);
   unit.expectDialog(/确认送审/);
   await unit.getByRole("button", { name: "送审" }).click();
   await assert.doesNotReject(unit.locator(".meta .status", { hasText: "已送审" }).waitFor());

@@ -673,6 +673,12 @@ async fn access_matrix() {
                     "{u} {sub}"
                 );
             }
+            // The version comparison page, as the signed-in browser asks for it.
+            let (s, page) = c.get(&format!("/forms/{id}/diff?from=1&to=1")).await;
+            assert_eq!(s, expect, "{u} diff page {other}");
+            if expect == StatusCode::OK {
+                assert!(page.as_str().unwrap().contains("内容相同"), "{u} diff page");
+            }
             // Copying into a new year: only a unit, only a form it sees.
             let (s, _) = c
                 .call(

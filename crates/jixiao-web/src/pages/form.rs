@@ -298,6 +298,7 @@ async fn render_view(
                         a href={ "/forms/" (id) "?version=" (v.version) } { "第 " (v.version) " 版" }
                         " " (beijing(&v.saved_at))
                         @if let Some(by) = &v.saved_by { "（" (by) "）" }
+                        @if v.version > 1 { " · " a href={ "/forms/" (id) "/diff?from=" (v.version - 1) "&to=" (v.version) } { "与第 " (v.version - 1) " 版比较" } }
                     }
                 }
             }

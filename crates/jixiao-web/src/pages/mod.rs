@@ -2,6 +2,7 @@
 //! API. maud escapes every value it renders, so text with HTML or script in it shows as text.
 //! Our own two static files (app.css, app.js) are the only assets; no CDN, no inline script.
 
+mod diff;
 mod form;
 mod lists;
 mod login;
@@ -48,6 +49,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/forms/{id}", get(form::view))
         .route("/forms/{id}/edit", get(form::editor))
+        .route("/forms/{id}/diff", get(diff::page))
         .route("/forms/{id}/action", post(form::action))
         .route(
             "/forms/{id}/monitoring",
