@@ -203,6 +203,17 @@ pub trait Store: Send + Sync {
     async fn link_forms_to_units(&self) -> Result<u64, StoreError>;
     async fn create_user(&self, user: &User, password_hash: &str) -> Result<(), StoreError>;
     async fn users(&self) -> Result<Vec<User>, StoreError>;
+    /// Every account with its state (locked, disabled, password to change), for administrators.
+    async fn accounts(&self) -> Result<Vec<Account>, StoreError>;
+    /// Changes an account's state; [`StoreError::NotFound`] if there is no such user. Resetting
+    /// the password, disabling and changing the password end the account's other sessions
+    /// (a change of one's own password keeps `keep_session`).
+    async fn update_account(
+        &self,
+        user_id: &str,
+        change: &AccountChange,
+        keep_session: Option<&str>,
+    ) -> Result<(), StoreError>;
     async fn user_auth(&self, username: &str) -> Result<Option<UserAuth>, StoreError>;
     /// Counts a failed sign-in; returns the count. `lock_until` locks the account.
     async fn login_failed(
@@ -307,6 +318,35 @@ pub struct UserAuth {
     pub password_hash: String,
     pub failed_logins: i64,
     pub locked_until: Option<String>,
+    pub disabled: bool,
+    pub must_change_password: bool,
+}
+
+/// An account as administrators see it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Account {
+    #[serde(flatten)]
+    pub user: User,
+    pub failed_logins: i64,
+    pub locked_until: Option<String>,
+    pub disabled: bool,
+    pub must_change_password: bool,
+}
+
+/// What an administrator (or the user, for `ChangePassword`) does to an account.
+#[derive(Clone, Debug)]
+pub enum AccountChange {
+    /// A new password set by an administrator: to be changed at the next sign-in; unlocks.
+    ResetPassword {
+        hash: String,
+    },
+    /// The user's own new password.
+    ChangePassword {
+        hash: String,
+    },
+    Unlock,
+    Disable,
+    Enable,
 }
 
 #[derive(Clone, Debug)]
@@ -314,6 +354,8 @@ pub struct Session {
     pub user: User,
     pub csrf: String,
     pub expires_at: String,
+    /// The password was set by an administrator and must be changed before anything else.
+    pub must_change_password: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]

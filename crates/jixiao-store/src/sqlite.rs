@@ -1,9 +1,9 @@
 //! SQLite behind the [`Store`] trait.
 
 use crate::{
-    AuditEntry, FormMeta, FormRow, ImportOutcome, ImportReport, LibraryEntry, LibraryQuery,
-    ListQuery, OnConflict, Org, Page, Session, Store, StoreError, Transition, User, UserAuth,
-    VersionInfo,
+    Account, AccountChange, AuditEntry, FormMeta, FormRow, ImportOutcome, ImportReport,
+    LibraryEntry, LibraryQuery, ListQuery, OnConflict, Org, Page, Session, Store, StoreError,
+    Transition, User, UserAuth, VersionInfo,
 };
 use async_trait::async_trait;
 use chrono::NaiveDate;
@@ -572,6 +572,17 @@ impl Store for SqliteStore {
     }
     async fn users(&self) -> Result<Vec<User>, StoreError> {
         self.do_users().await
+    }
+    async fn accounts(&self) -> Result<Vec<Account>, StoreError> {
+        self.do_accounts().await
+    }
+    async fn update_account(
+        &self,
+        user_id: &str,
+        change: &AccountChange,
+        keep_session: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.do_update_account(user_id, change, keep_session).await
     }
     async fn user_auth(&self, username: &str) -> Result<Option<UserAuth>, StoreError> {
         self.do_user_auth(username).await

@@ -2,8 +2,8 @@
 
 use crate::sqlite::{load_form, now, SqliteStore};
 use crate::{
-    AuditEntry, FormMeta, FormRow, ListQuery, Org, Page, Scope, Session, StoreError, Transition,
-    User, UserAuth, VersionInfo,
+    Account, AccountChange, AuditEntry, FormMeta, FormRow, ListQuery, Org, Page, Scope, Session,
+    StoreError, Transition, User, UserAuth, VersionInfo,
 };
 use jixiao_core::workflow::{Action, Role, Status};
 use jixiao_core::{Form, Money};
@@ -183,7 +183,7 @@ impl SqliteStore {
         &self,
         username: &str,
     ) -> Result<Option<UserAuth>, StoreError> {
-        let Some(r) = sqlx::query("SELECT id, username, display_name, role, org_id, password_hash, failed_logins, locked_until FROM users WHERE username = ?")
+        let Some(r) = sqlx::query("SELECT id, username, display_name, role, org_id, password_hash, failed_logins, locked_until, disabled, must_change_password FROM users WHERE username = ?")
             .bind(username)
             .fetch_optional(&self.pool)
             .await?
@@ -195,7 +195,74 @@ impl SqliteStore {
             password_hash: r.get("password_hash"),
             failed_logins: r.get("failed_logins"),
             locked_until: r.get("locked_until"),
+            disabled: r.get::<i64, _>("disabled") != 0,
+            must_change_password: r.get::<i64, _>("must_change_password") != 0,
         }))
+    }
+
+    pub(crate) async fn do_accounts(&self) -> Result<Vec<Account>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, username, display_name, role, org_id, failed_logins, locked_until, disabled, \
+             must_change_password FROM users ORDER BY username",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Account {
+                    user: user_from(r)?,
+                    failed_logins: r.get("failed_logins"),
+                    locked_until: r.get("locked_until"),
+                    disabled: r.get::<i64, _>("disabled") != 0,
+                    must_change_password: r.get::<i64, _>("must_change_password") != 0,
+                })
+            })
+            .collect()
+    }
+
+    pub(crate) async fn do_update_account(
+        &self,
+        user_id: &str,
+        change: &AccountChange,
+        keep_session: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let (sql, hash, end_sessions) = match change {
+            AccountChange::ResetPassword { hash } => (
+                "UPDATE users SET password_hash = ?, must_change_password = 1, failed_logins = 0, locked_until = NULL WHERE id = ?",
+                Some(hash.as_str()),
+                true,
+            ),
+            AccountChange::ChangePassword { hash } => (
+                "UPDATE users SET password_hash = ?, must_change_password = 0 WHERE id = ?",
+                Some(hash.as_str()),
+                true,
+            ),
+            AccountChange::Unlock => (
+                "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?",
+                None,
+                false,
+            ),
+            AccountChange::Disable => ("UPDATE users SET disabled = 1 WHERE id = ?", None, true),
+            AccountChange::Enable => ("UPDATE users SET disabled = 0 WHERE id = ?", None, false),
+        };
+        let mut q = sqlx::query(sql);
+        if let Some(h) = hash {
+            q = q.bind(h);
+        }
+        let done = q.bind(user_id).execute(&mut *tx).await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(user_id.to_string()));
+        }
+        if end_sessions {
+            sqlx::query("DELETE FROM sessions WHERE user_id = ? AND token_hash IS NOT ?")
+                .bind(user_id)
+                .bind(keep_session)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     pub(crate) async fn do_login_failed(
@@ -245,8 +312,9 @@ impl SqliteStore {
         now: &str,
     ) -> Result<Option<Session>, StoreError> {
         let Some(r) = sqlx::query(
-            "SELECT u.id, u.username, u.display_name, u.role, u.org_id, s.csrf, s.expires_at FROM sessions s \
-             JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?",
+            "SELECT u.id, u.username, u.display_name, u.role, u.org_id, u.must_change_password, s.csrf, s.expires_at \
+             FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = 0",
         )
         .bind(token_hash)
         .bind(now)
@@ -259,6 +327,7 @@ impl SqliteStore {
             user: user_from(&r)?,
             csrf: r.get("csrf"),
             expires_at: r.get("expires_at"),
+            must_change_password: r.get::<i64, _>("must_change_password") != 0,
         }))
     }
 

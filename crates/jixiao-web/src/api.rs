@@ -1563,6 +1563,195 @@ pub async fn add_user(state: &AppState, auth: &Auth, u: NewUser) -> ApiResult<Us
     Ok(user)
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountBody {
+    /// For `reset-password`: the new password, at least 10 characters.
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+/// Checks a new password: at least 10 characters, not all the same kind.
+pub fn check_new_password(p: &str) -> ApiResult<()> {
+    if p.chars().count() < 10 {
+        return Err(ApiError::bad_request(
+            "密码至少 10 个字符",
+            "a password has at least 10 characters",
+        ));
+    }
+    if p.chars().count() > 200 {
+        return Err(ApiError::bad_request(
+            "密码过长（最多 200 个字符）",
+            "the password is too long (200 characters at most)",
+        ));
+    }
+    Ok(())
+}
+
+/// What an administrator does to an account: `reset-password`, `unlock`, `disable`, `enable`.
+/// The page and `POST /api/users/{id}/{action}` come here.
+pub async fn change_account(
+    state: &AppState,
+    auth: &Auth,
+    user_id: &str,
+    action: &str,
+    password: Option<&str>,
+) -> ApiResult<String> {
+    require(auth, Role::Admin)?;
+    let accounts = state.store.accounts().await?;
+    let target = accounts
+        .iter()
+        .find(|a| a.user.id == user_id)
+        .ok_or_else(ApiError::not_found)?;
+    let change = match action {
+        "reset-password" => {
+            let p = password.unwrap_or("");
+            check_new_password(p)?;
+            jixiao_store::AccountChange::ResetPassword {
+                hash: hash_password(p)?,
+            }
+        }
+        "unlock" => jixiao_store::AccountChange::Unlock,
+        "disable" if user_id == auth.user.id => {
+            return Err(ApiError::bad_request(
+                "不能停用自己的账户",
+                "you cannot disable your own account",
+            ))
+        }
+        "disable" => jixiao_store::AccountChange::Disable,
+        "enable" => jixiao_store::AccountChange::Enable,
+        other => {
+            return Err(ApiError::bad_request(
+                format!("未知操作“{other}”"),
+                format!("unknown action “{other}”"),
+            ))
+        }
+    };
+    state.store.update_account(user_id, &change, None).await?;
+    audit(
+        state,
+        &auth.user.username,
+        &auth.ip,
+        &format!("user_{}", action.replace('-', "_")),
+        &target.user.username,
+        "",
+    )
+    .await;
+    Ok(target.user.username.clone())
+}
+
+/// `POST /api/users/{id}/{action}` (administrators): `reset-password` with `{"password"}`,
+/// `unlock`, `disable`, `enable`.
+pub async fn account_action(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((id, action)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    // No body for unlock, disable and enable; `{"password"}` for reset-password.
+    let password = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        serde_json::from_slice::<AccountBody>(&body)
+            .map_err(|e| {
+                ApiError::bad_request(
+                    format!("请求体不是所需的 JSON：{e}"),
+                    format!("the body is not the JSON expected: {e}"),
+                )
+            })?
+            .password
+    };
+    change_account(&state, &auth, &id, &action, password.as_deref()).await?;
+    let account = state
+        .store
+        .accounts()
+        .await?
+        .into_iter()
+        .find(|a| a.user.id == id)
+        .ok_or_else(ApiError::not_found)?;
+    Ok(Json(json!({ "account": account })))
+}
+
+/// `GET /api/accounts` (administrators): every account with its state.
+pub async fn accounts(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Value>> {
+    require(&auth, Role::Admin)?;
+    Ok(Json(json!({ "accounts": state.store.accounts().await? })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordBody {
+    pub current: String,
+    pub new: String,
+}
+
+/// Changes the signed-in user's own password (the current one checked); other sessions end.
+pub async fn change_own_password(
+    state: &AppState,
+    auth: &Auth,
+    current: &str,
+    new: &str,
+) -> ApiResult<()> {
+    let me = state
+        .store
+        .user_auth(&auth.user.username)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    if !crate::auth::verify(current, &me.password_hash) {
+        audit(
+            state,
+            &auth.user.username,
+            &auth.ip,
+            "password_change_failed",
+            &auth.user.username,
+            "",
+        )
+        .await;
+        return Err(ApiError::bad_request(
+            "当前密码不对",
+            "the current password is wrong",
+        ));
+    }
+    check_new_password(new)?;
+    if new == current {
+        return Err(ApiError::bad_request(
+            "新密码不能与当前密码相同",
+            "the new password must differ from the current one",
+        ));
+    }
+    state
+        .store
+        .update_account(
+            &auth.user.id,
+            &jixiao_store::AccountChange::ChangePassword {
+                hash: hash_password(new)?,
+            },
+            Some(&auth.token_hash),
+        )
+        .await?;
+    audit(
+        state,
+        &auth.user.username,
+        &auth.ip,
+        "password_change",
+        &auth.user.username,
+        "",
+    )
+    .await;
+    Ok(())
+}
+
+/// `POST /api/session/password` `{"current", "new"}`.
+pub async fn change_password(
+    State(state): State<AppState>,
+    auth: Auth,
+    body: Body<PasswordBody>,
+) -> ApiResult<Json<Value>> {
+    let Json(b) = body?;
+    change_own_password(&state, &auth, &b.current, &b.new).await?;
+    Ok(Json(json!({ "changed": true })))
+}
+
 /// `GET /api/orgs`: every signed-in user may read the organisations.
 pub async fn orgs(State(state): State<AppState>, _auth: Auth) -> ApiResult<Json<Value>> {
     Ok(Json(json!({ "orgs": state.store.orgs().await? })))

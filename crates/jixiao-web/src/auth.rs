@@ -45,7 +45,7 @@ pub fn hash_password(password: &str) -> Result<String, ApiError> {
         })
 }
 
-fn verify(password: &str, hash: &str) -> bool {
+pub fn verify(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|h| {
         Argon2::default()
             .verify_password(password.as_bytes(), &h)
@@ -107,6 +107,16 @@ pub struct Auth {
     pub token_hash: String,
     pub csrf: String,
     pub ip: String,
+    /// An administrator set this password: only changing it is allowed until then.
+    pub must_change_password: bool,
+}
+
+/// The routes a session whose password must be changed may still use.
+pub fn allowed_before_password_change(path: &str) -> bool {
+    matches!(
+        path,
+        "/api/session" | "/api/session/password" | "/account/password" | "/logout" | "/login"
+    ) || path.starts_with("/static/")
 }
 
 pub fn cookie_token(headers: &HeaderMap) -> Option<String> {
@@ -175,11 +185,20 @@ impl FromRequestParts<AppState> for Auth {
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0);
         let ip = client_ip(&parts.headers, peer, state.config.trust_proxy);
+        if session.must_change_password && !allowed_before_password_change(parts.uri.path()) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "password_change_required",
+                "管理员重置了密码：请先修改密码（POST /api/session/password）",
+                "an administrator reset the password: change it first (POST /api/session/password)",
+            ));
+        }
         Ok(Auth {
             user: session.user,
             token_hash: hash,
             csrf: session.csrf,
             ip,
+            must_change_password: session.must_change_password,
         })
     }
 }
@@ -238,6 +257,36 @@ pub async fn authenticate(
         return Err(refused());
     };
     let t = now();
+    if auth.disabled {
+        // Told only after the password is right, so a guess learns nothing about the account.
+        if verify(password, &auth.password_hash) {
+            audit(
+                state,
+                &auth.user.username,
+                ip,
+                "login_disabled",
+                &auth.user.username,
+                "",
+            )
+            .await;
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "disabled",
+                "账户已停用，请联系系统管理员",
+                "the account is disabled: ask the administrator",
+            ));
+        }
+        audit(
+            state,
+            &auth.user.username,
+            ip,
+            "login_failed",
+            &auth.user.username,
+            "disabled",
+        )
+        .await;
+        return Err(refused());
+    }
     if let Some(until) = auth
         .locked_until
         .as_deref()

@@ -35,6 +35,9 @@ pub const ROUTES: &[(&str, &str, &str, &str, Option<&str>)] = &[
     ("get", "/api/handled", "any", "我处理过的 / handled by me", None),
     ("get", "/api/users", "admin", "用户 / users", None),
     ("post", "/api/users", "admin", "新建用户 / create a user", Some("NewUser")),
+    ("get", "/api/accounts", "admin", "账户及其状态（锁定、停用、待改密码）/ every account with its state (locked, disabled, password to change)", None),
+    ("post", "/api/users/{id}/{action}", "admin", "账户操作：action 为 reset-password（请求体 {password}，至少 10 位；下次登录须修改；结束其会话）、unlock、disable（结束其会话）、enable / account actions: reset-password (body {password}; to be changed at next sign-in; ends its sessions), unlock, disable (ends its sessions), enable", Some("AccountAction")),
+    ("post", "/api/session/password", "any", "修改自己的密码：{current, new}；其他会话结束。管理员重置密码后，修改前其他接口返回 403 password_change_required / change one's own password; other sessions end. After an administrator's reset, every other route answers 403 password_change_required until then", Some("PasswordChange")),
     ("get", "/api/orgs", "any", "组织 / organisations", None),
     ("post", "/api/orgs", "admin", "新建组织 / create an organisation", Some("NewOrg")),
     ("get", "/api/rules", "any", "审核规则 / review rules", None),
@@ -51,6 +54,10 @@ fn schemas() -> Value {
     json!({
         "Error": { "type": "object", "required": ["code", "message", "message_en"], "properties": {
             "code": { "type": "string" }, "message": { "type": "string" }, "message_en": { "type": "string" }, "detail": {} } },
+        "AccountAction": { "type": "object", "additionalProperties": false,
+            "properties": { "password": { "type": "string", "minLength": 10 } } },
+        "PasswordChange": { "type": "object", "required": ["current", "new"], "additionalProperties": false,
+            "properties": { "current": { "type": "string" }, "new": { "type": "string", "minLength": 10 } } },
         "SignIn": { "type": "object", "required": ["username", "password"], "additionalProperties": false,
             "properties": { "username": { "type": "string" }, "password": { "type": "string" } } },
         "Target": { "oneOf": [

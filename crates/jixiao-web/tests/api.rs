@@ -1310,3 +1310,206 @@ async fn the_indicator_library_answers_with_levels_units_and_ranges() {
         .await;
     assert_eq!(lib[0]["actuals"]["max"], "97", "{lib}");
 }
+
+#[tokio::test]
+async fn administrators_reset_unlock_disable_and_enable_accounts() {
+    let app = spawn_app().await;
+    let admin = Client::login(&app, "admin").await;
+    let unit = Client::login(&app, "unit").await;
+    let (_, accounts) = admin.get("/api/accounts").await;
+    let unit_id = accounts["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["username"] == "unit")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Only administrators.
+    for (who, c) in [("unit", &unit)] {
+        assert_eq!(
+            c.get("/api/accounts").await.0,
+            StatusCode::FORBIDDEN,
+            "{who}"
+        );
+        let (s, _) = c
+            .call(Method::POST, &format!("/api/users/{unit_id}/unlock"), None)
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{who}");
+    }
+    // A short password is refused and changes nothing.
+    let (s, _) = admin
+        .call(
+            Method::POST,
+            &format!("/api/users/{unit_id}/reset-password"),
+            Some(json!({ "password": "short" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        unit.get("/api/forms").await.0,
+        StatusCode::OK,
+        "the session lives on"
+    );
+
+    // Reset: the unit's session ends; the new password signs in but only to change it.
+    let (s, a) = admin
+        .call(
+            Method::POST,
+            &format!("/api/users/{unit_id}/reset-password"),
+            Some(json!({ "password": "temporary-pass-1" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{a}");
+    assert_eq!(a["account"]["must_change_password"], true);
+    assert_eq!(
+        unit.get("/api/forms").await.0,
+        StatusCode::UNAUTHORIZED,
+        "the old session ended"
+    );
+    let anon = Client::anonymous(&app);
+    let (s, _) = anon
+        .call(
+            Method::POST,
+            "/api/session",
+            Some(json!({ "username": "unit", "password": "jixiao-demo" })),
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::UNAUTHORIZED,
+        "the old password no longer works"
+    );
+    let temp = Client::login_with(&app, "unit", "temporary-pass-1").await;
+    let (s, e) = temp.get("/api/forms").await;
+    assert_eq!(
+        (s, e["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("password_change_required"))
+    );
+    let (s, _) = temp
+        .call(
+            Method::POST,
+            "/api/session/password",
+            Some(json!({ "current": "wrong-password", "new": "my-own-password-1" })),
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::BAD_REQUEST,
+        "the current password is checked"
+    );
+    let (s, e) = temp
+        .call(
+            Method::POST,
+            "/api/session/password",
+            Some(json!({ "current": "temporary-pass-1", "new": "my-own-password-1" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{e}");
+    assert_eq!(
+        temp.get("/api/forms").await.0,
+        StatusCode::OK,
+        "changed: this session goes on"
+    );
+
+    // Locked by failed sign-ins, then unlocked by the administrator.
+    for _ in 0..5 {
+        anon.call(
+            Method::POST,
+            "/api/session",
+            Some(json!({ "username": "unit", "password": "wrong-password" })),
+        )
+        .await;
+    }
+    let (s, _) = anon
+        .call(
+            Method::POST,
+            "/api/session",
+            Some(json!({ "username": "unit", "password": "my-own-password-1" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::LOCKED);
+    let (s, a) = admin
+        .call(Method::POST, &format!("/api/users/{unit_id}/unlock"), None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{a}");
+    assert!(a["account"]["locked_until"].is_null());
+    let again = Client::login_with(&app, "unit", "my-own-password-1").await;
+
+    // Disabled: every session ends and sign-in is refused; enabled: it works again.
+    let (s, _) = admin
+        .call(Method::POST, &format!("/api/users/{unit_id}/disable"), None)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(again.get("/api/forms").await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(temp.get("/api/forms").await.0, StatusCode::UNAUTHORIZED);
+    let (s, e) = anon
+        .call(
+            Method::POST,
+            "/api/session",
+            Some(json!({ "username": "unit", "password": "my-own-password-1" })),
+        )
+        .await;
+    assert_eq!(
+        (s, e["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("disabled"))
+    );
+    let (s, e) = anon
+        .call(
+            Method::POST,
+            "/api/session",
+            Some(json!({ "username": "unit", "password": "a-wrong-guess" })),
+        )
+        .await;
+    assert_eq!(
+        (s, e["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("bad_credentials")),
+        "a wrong guess learns nothing"
+    );
+    let (s, _) = admin
+        .call(Method::POST, &format!("/api/users/{unit_id}/enable"), None)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let back = Client::login_with(&app, "unit", "my-own-password-1").await;
+    assert_eq!(back.get("/api/forms").await.0, StatusCode::OK);
+
+    // An administrator cannot disable themself; unknown actions and users are refused.
+    let (_, me) = admin.get("/api/session").await;
+    let admin_id = me["user"]["id"].as_str().unwrap().to_string();
+    let (s, _) = admin
+        .call(
+            Method::POST,
+            &format!("/api/users/{admin_id}/disable"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _) = admin
+        .call(Method::POST, &format!("/api/users/{unit_id}/delete"), None)
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _) = admin
+        .call(Method::POST, "/api/users/nobody/unlock", None)
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // Each change is in the audit log.
+    let auditor = Client::login(&app, "auditor").await;
+    let (_, log) = auditor.get("/api/audit?limit=200").await;
+    let actions: Vec<&str> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    for a in [
+        "user_reset_password",
+        "password_change",
+        "user_unlock",
+        "user_disable",
+        "user_enable",
+        "login_disabled",
+    ] {
+        assert!(actions.contains(&a), "{a} in {actions:?}");
+    }
+}

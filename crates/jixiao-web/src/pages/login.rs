@@ -110,3 +110,77 @@ pub async fn logout(State(state): State<AppState>, post: PagePost<Nothing>) -> R
     let cookie = format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
     ([(header::SET_COOKIE, cookie)], Redirect::to("/login?bye=1")).into_response()
 }
+
+fn password_form(auth: &crate::auth::Auth, message: Option<(&str, &str)>) -> Markup {
+    html! {
+        section class="login" {
+            h1 { "修改密码" }
+            @if auth.must_change_password {
+                p class="notice" { "管理员重置了你的密码。请先设置一个只有你知道的新密码，然后才能继续使用。" }
+            }
+            @if let Some((kind, text)) = message {
+                p class=(kind) role=(if kind == "ok" { "status" } else { "alert" }) { (text) }
+            }
+            form method="post" action="/account/password" {
+                input type="hidden" name="_csrf" value=(auth.csrf);
+                label for="current" { "当前密码" }
+                input id="current" name="current" type="password" autocomplete="current-password" required;
+                label for="new" { "新密码（至少 10 位）" }
+                input id="new" name="new" type="password" autocomplete="new-password" required minlength="10";
+                label for="repeat" { "再输入一次新密码" }
+                input id="repeat" name="repeat" type="password" autocomplete="new-password" required;
+                button type="submit" { "修改密码" }
+            }
+        }
+    }
+}
+
+/// `GET /account/password`
+pub async fn password_page(super::PageUser(auth): super::PageUser) -> Response {
+    let user = Some((&auth.user, auth.csrf.as_str()));
+    layout("修改密码", user, "", password_form(&auth, None)).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct PasswordFields {
+    current: String,
+    new: String,
+    repeat: String,
+}
+
+/// `POST /account/password`: the user's own new password; the other sessions end.
+pub async fn password_change(
+    State(state): State<AppState>,
+    post: PagePost<PasswordFields>,
+) -> Response {
+    let PagePost { auth, form: f } = post;
+    let user = Some((&auth.user, auth.csrf.as_str()));
+    let result = if f.new != f.repeat {
+        Err(crate::error::ApiError::bad_request(
+            "两次输入的新密码不一致",
+            "the two new passwords differ",
+        ))
+    } else {
+        crate::api::change_own_password(&state, &auth, &f.current, &f.new).await
+    };
+    match result {
+        Ok(()) if auth.must_change_password => Redirect::to("/forms").into_response(),
+        Ok(()) => layout(
+            "修改密码",
+            user,
+            "",
+            password_form(&auth, Some(("ok", "密码已修改；其他设备上的登录已退出。"))),
+        )
+        .into_response(),
+        Err(e) => (
+            e.status,
+            layout(
+                "修改密码",
+                user,
+                "",
+                password_form(&auth, Some(("error", &e.message))),
+            ),
+        )
+            .into_response(),
+    }
+}

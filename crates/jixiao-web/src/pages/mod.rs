@@ -62,6 +62,11 @@ pub fn routes() -> Router<AppState> {
         .route("/dashboard", get(overview::dashboard))
         .route("/admin", get(overview::admin))
         .route("/admin/users", post(overview::admin_user))
+        .route("/admin/users/{id}", post(overview::admin_account))
+        .route(
+            "/account/password",
+            get(login::password_page).post(login::password_change),
+        )
         .route("/admin/orgs", post(overview::admin_org))
         .route("/admin/rules", post(overview::admin_rules))
         .route("/todo", get(lists::todo))
@@ -121,11 +126,17 @@ impl FromRequestParts<AppState> for PageUser {
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0);
         let ip = client_ip(&parts.headers, peer, state.config.trust_proxy);
+        if session.must_change_password
+            && !crate::auth::allowed_before_password_change(parts.uri.path())
+        {
+            return Err(Redirect::to("/account/password").into_response());
+        }
         Ok(PageUser(Auth {
             user: session.user,
             token_hash: token_hash(&token),
             csrf: session.csrf,
             ip,
+            must_change_password: session.must_change_password,
         }))
     }
 }
@@ -243,6 +254,7 @@ pub fn layout(title: &str, user: Option<(&User, &str)>, current: &str, body: Mar
                         }
                         div class="who" {
                             span { (u.display_name) "（" (role_label(u.role)) "）" }
+                            a href="/account/password" { "修改密码" }
                             form method="post" action="/logout" {
                                 input type="hidden" name="_csrf" value=(csrf);
                                 button type="submit" class="link" { "退出" }

@@ -200,7 +200,8 @@ async fn render_admin(
         return error_page(user, &e);
     }
     let loaded =
-        async { Ok::<_, ApiError>((state.store.users().await?, state.store.orgs().await?)) }.await;
+        async { Ok::<_, ApiError>((state.store.accounts().await?, state.store.orgs().await?)) }
+            .await;
     let (users, orgs) = match loaded {
         Ok(x) => x,
         Err(e) => return error_page(user, &e),
@@ -229,8 +230,38 @@ async fn render_admin(
         section aria-labelledby="users-h" {
             h2 id="users-h" { "用户（" (users.len()) "）" }
             table class="list" {
-                thead { tr { th scope="col" { "用户名" } th scope="col" { "姓名" } th scope="col" { "角色" } th scope="col" { "所属组织" } } }
-                tbody { @for u in &users { tr { td { (u.username) } td { (u.display_name) } td { (super::role_label(u.role)) } td { (u.org_id.as_deref().and_then(|o| org_name.get(o).copied()).unwrap_or("")) } } } }
+                thead { tr { th scope="col" { "用户名" } th scope="col" { "姓名" } th scope="col" { "角色" } th scope="col" { "所属组织" } th scope="col" { "状态" } th scope="col" { "账户操作" } } }
+                tbody { @for a in &users {
+                    @let u = &a.user;
+                    @let now = crate::auth::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+                    @let locked = a.locked_until.as_deref().filter(|t| *t > now.as_str());
+                    tr {
+                        td { (u.username) } td { (u.display_name) } td { (super::role_label(u.role)) }
+                        td { (u.org_id.as_deref().and_then(|o| org_name.get(o).copied()).unwrap_or("")) }
+                        td {
+                            @if a.disabled { span class="badge bad" { "已停用" } " " }
+                            @if let Some(t) = locked { span class="badge warn" { "锁定至 " (crate::auth::beijing(t)) } " " }
+                            @if a.must_change_password { span class="badge" { "待改密码" } " " }
+                            @if !a.disabled && locked.is_none() && !a.must_change_password { "正常" }
+                        }
+                        td class="account-actions" {
+                            form method="post" action={ "/admin/users/" (u.id) } class="inline" {
+                                input type="hidden" name="_csrf" value=(auth.csrf);
+                                label for={ "pw-" (u.id) } class="visually-hidden" { "“" (u.username) "”的新密码" }
+                                input id={ "pw-" (u.id) } name="password" type="password" autocomplete="new-password" placeholder="新密码（至少 10 位）" size="14";
+                                button type="submit" name="action" value="reset-password" aria-label={ "重置“" (u.username) "”的密码" } { "重置密码" }
+                                @if locked.is_some() || a.failed_logins > 0 {
+                                    " " button type="submit" name="action" value="unlock" aria-label={ "解锁“" (u.username) "”" } { "解锁" }
+                                }
+                                @if a.disabled {
+                                    " " button type="submit" name="action" value="enable" aria-label={ "启用“" (u.username) "”" } { "启用" }
+                                } @else if u.id != auth.user.id {
+                                    " " button type="submit" name="action" value="disable" aria-label={ "停用“" (u.username) "”" } data-confirm={ "确认停用“" (u.username) "”？其会话将立即结束。" } { "停用" }
+                                }
+                            }
+                        }
+                    }
+                } }
             }
             form method="post" action="/admin/users" class="enter" {
                 h3 { "新建用户" }
@@ -355,6 +386,34 @@ pub async fn admin_user(State(state): State<AppState>, post: PagePost<UserFields
         .map(|u| format!("已建立用户 {}", u.username)),
         None => Err(ApiError::bad_request("未知角色", "unknown role")),
     };
+    render_admin(&state, &post.auth, Some(result)).await
+}
+
+#[derive(serde::Deserialize)]
+pub struct AccountFields {
+    action: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// `POST /admin/users/{id}`: reset a password, unlock, disable or enable an account.
+pub async fn admin_account(
+    State(state): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    post: PagePost<AccountFields>,
+) -> Response {
+    let f = post.form;
+    let password = (!f.password.is_empty()).then_some(f.password.as_str());
+    let result = crate::api::change_account(&state, &post.auth, &id, &f.action, password)
+        .await
+        .map(|name| match f.action.as_str() {
+            "reset-password" => {
+                format!("已重置 {name} 的密码；其下次登录时须修改密码，现有会话已结束")
+            }
+            "unlock" => format!("已解锁 {name}"),
+            "disable" => format!("已停用 {name}，其会话已结束"),
+            _ => format!("已启用 {name}"),
+        });
     render_admin(&state, &post.auth, Some(result)).await
 }
 
