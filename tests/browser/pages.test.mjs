@@ -615,3 +615,50 @@ test("starting a year: last year's form copied into a draft shows last year's ta
   assert.match(await page.locator("table.indicators").textContent(), /用户满意度/);
   await page.context().close();
 });
+
+test("each role lands on its home; the auditor reads, filters and exports the audit log", async () => {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "zh-CN" });
+  const page = await context.newPage();
+  for (const [user, home] of [["dept", /\/todo$/], ["admin", /\/admin$/], ["unit", /\/forms$/], ["auditor", /\/audit$/]]) {
+    await context.clearCookies();
+    await page.goto(server.base + "/");
+    await page.waitForURL(/\/login$/);
+    await page.getByLabel("用户名").fill(user);
+    await page.getByLabel("密码").fill("jixiao-demo");
+    await page.getByRole("button", { name: "登录" }).click();
+    await page.waitForURL(home);
+    if (user === "admin") {
+      // The sign-in test locked the auditor out: the administrator unlocks the account.
+      const unlock = page.getByRole("button", { name: "解锁“auditor”" });
+      if (await unlock.count()) {
+        await unlock.click();
+        assert.match(await page.getByRole("status").textContent(), /已解锁 auditor/);
+      }
+    }
+    if (user === "unit") {
+      // Something for the log: the unit submits a form.
+      page.once("dialog", (d) => d.accept());
+      await openForm(page, "上海市政务外网通信服务项目经费");
+      await page.getByRole("button", { name: "送审" }).click();
+      await page.locator(".meta .status", { hasText: "已送审" }).waitFor();
+    }
+  }
+  // The auditor is signed in now: the log in words and Beijing time.
+  assert.equal(await page.locator("h1").textContent(), "审计日志");
+  const rows = page.locator("table.audit tbody tr");
+  assert.ok(await rows.count() > 0);
+  assert.match(await rows.first().textContent(), /审计人员（auditor）/);
+  await page.getByLabel("操作").selectOption({ label: "送审" });
+  await page.getByRole("button", { name: "筛选" }).click();
+  const submitted = await page.locator("table.audit tbody").textContent();
+  assert.match(submitted, /上海市政务外网通信服务项目经费（2023年度）/, "a form by its name, not its ID");
+  assert.doesNotMatch(submitted, /[0-9a-f]{32}/);
+  await shot(page, "audit-log");
+  const [csv] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "导出 CSV" }).click()]);
+  assert.equal(csv.suggestedFilename(), "审计日志.csv");
+  const text = (await import("node:fs")).readFileSync(await csv.path(), "utf8");
+  assert.match(text, /^\uFEFF时间（北京时间）,人员/);
+  assert.match(text, /"送审"/);
+  assert.doesNotMatch(text, /"登录"/, "the export has the page's filters");
+  await context.close();
+});

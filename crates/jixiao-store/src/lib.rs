@@ -292,6 +292,8 @@ pub trait Store: Send + Sync {
     async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError>;
     /// The newest entries first.
     async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError>;
+    /// Entries matching every filter given, newest first.
+    async fn audit_search(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError>;
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -484,6 +486,22 @@ pub struct VersionInfo {
     pub version: i64,
     pub saved_by: Option<String>,
     pub saved_at: String,
+}
+
+/// Filters of the audit log; `None` (or '') matches everything.
+#[derive(Clone, Debug, Default)]
+pub struct AuditQuery {
+    /// The acting username, exactly.
+    pub actor: Option<String>,
+    /// The action, exactly (`login_failed`, `form_approve`, …).
+    pub action: Option<String>,
+    /// Any of these targets, exactly (a username, or form IDs found by name).
+    pub targets: Option<Vec<String>>,
+    /// From this instant (RFC 3339, UTC), inclusive.
+    pub from: Option<String>,
+    /// Before this instant (RFC 3339, UTC), exclusive.
+    pub until: Option<String>,
+    pub limit: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]

@@ -690,6 +690,9 @@ impl Store for SqliteStore {
     async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
         self.do_audit(entry).await
     }
+    async fn audit_search(&self, q: &crate::AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
+        self.do_audit_search(q).await
+    }
     async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
         self.do_audit_log(limit).await
     }

@@ -757,6 +757,54 @@ impl SqliteStore {
         Ok(())
     }
 
+    pub(crate) async fn do_audit_search(
+        &self,
+        q: &crate::AuditQuery,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut qb: sqlx::QueryBuilder<sqlx::Sqlite> = sqlx::QueryBuilder::new(
+            "SELECT seq, at, actor, ip, action, target, detail FROM audit WHERE 1 = 1",
+        );
+        let some = |x: &Option<String>| x.as_deref().filter(|s| !s.is_empty()).map(str::to_string);
+        if let Some(a) = some(&q.actor) {
+            qb.push(" AND actor = ").push_bind(a);
+        }
+        if let Some(a) = some(&q.action) {
+            qb.push(" AND action = ").push_bind(a);
+        }
+        if let Some(targets) = &q.targets {
+            if targets.is_empty() {
+                return Ok(vec![]);
+            }
+            qb.push(" AND target IN (");
+            let mut s = qb.separated(", ");
+            for t in targets.iter().take(500) {
+                s.push_bind(t.clone());
+            }
+            qb.push(")");
+        }
+        if let Some(f) = some(&q.from) {
+            qb.push(" AND at >= ").push_bind(f);
+        }
+        if let Some(u) = some(&q.until) {
+            qb.push(" AND at < ").push_bind(u);
+        }
+        qb.push(" ORDER BY seq DESC LIMIT ")
+            .push_bind(q.limit.clamp(1, 10_000));
+        let rows = qb.build().fetch_all(&self.pool).await?;
+        Ok(rows
+            .iter()
+            .map(|r| AuditEntry {
+                seq: r.get("seq"),
+                at: r.get("at"),
+                actor: r.get("actor"),
+                ip: r.get("ip"),
+                action: r.get("action"),
+                target: r.get("target"),
+                detail: r.get("detail"),
+            })
+            .collect())
+    }
+
     pub(crate) async fn do_audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
         let rows = sqlx::query("SELECT seq, at, actor, ip, action, target, detail FROM audit ORDER BY seq DESC LIMIT ?")
             .bind(limit.clamp(1, 10_000))

@@ -385,7 +385,7 @@ pub async fn import_file(
 }
 
 /// RFC 5987 percent-encoding of a file name: every byte but unreserved ASCII.
-fn percent_encode(s: &str) -> String {
+pub fn percent_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len() * 3);
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {

@@ -117,10 +117,6 @@ async fn not_found() -> error::ApiError {
 pub fn router(state: AppState) -> Router {
     let limit = state.config.body_limit_bytes;
     Router::new()
-        .route(
-            "/",
-            get(|| async { axum::response::Redirect::to("/forms") }),
-        )
         .merge(pages::routes())
         .route("/api/health", get(health))
         .route(

@@ -39,9 +39,26 @@ fn login_form(message: Option<(&str, &str)>, next: &str, username: &str) -> Mark
     }
 }
 
+/// Where a role lands when it signs in without a page to return to: a unit on its forms,
+/// reviewers on their to-do list, the administrator on accounts, the auditor on the log.
+fn home(role: jixiao_core::workflow::Role) -> &'static str {
+    use jixiao_core::workflow::Role;
+    match role {
+        Role::Unit => "/forms",
+        Role::Department | Role::Finance => "/todo",
+        Role::Admin => "/admin",
+        Role::Auditor => "/audit",
+    }
+}
+
 /// `GET /login`
 pub async fn page(Query(q): Query<HashMap<String, String>>) -> Markup {
-    let next = safe_next(q.get("next").map(String::as_str));
+    // No page to return to: the role's home after sign-in.
+    let next = q
+        .get("next")
+        .filter(|n| !n.is_empty())
+        .map(|n| safe_next(Some(n)))
+        .unwrap_or_default();
     let message = if q.contains_key("expired") {
         Some(("notice", "登录已过期或已退出，请重新登录。"))
     } else if q.contains_key("bye") {
@@ -68,9 +85,17 @@ pub async fn submit(
     Form(f): Form<LoginForm>,
 ) -> Response {
     let ip = client_ip(&headers, Some(peer), state.config.trust_proxy);
-    let next = safe_next(f.next.as_deref());
+    let wanted = f.next.as_deref().filter(|n| !n.is_empty());
+    let next = wanted.map(|n| safe_next(Some(n))).unwrap_or_default();
     match authenticate(&state, f.username.trim(), &f.password, &ip).await {
-        Ok(s) => ([(header::SET_COOKIE, s.cookie)], Redirect::to(&next)).into_response(),
+        Ok(s) => {
+            let to = if wanted.is_some() {
+                next.clone()
+            } else {
+                home(s.user.role).to_string()
+            };
+            ([(header::SET_COOKIE, s.cookie)], Redirect::to(&to)).into_response()
+        }
         Err(e) => {
             let status = if e.status == StatusCode::LOCKED {
                 StatusCode::LOCKED
@@ -182,5 +207,24 @@ pub async fn password_change(
             ),
         )
             .into_response(),
+    }
+}
+
+/// `GET /`: the signed-in user's home, or the sign-in page.
+pub async fn root(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let stamp = crate::auth::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let session = match crate::auth::cookie_token(&headers) {
+        Some(t) => state
+            .store
+            .session(&crate::auth::token_hash(&t), &stamp)
+            .await
+            .ok()
+            .flatten(),
+        None => None,
+    };
+    match session {
+        Some(s) if s.must_change_password => Redirect::to("/account/password").into_response(),
+        Some(s) => Redirect::to(home(s.user.role)).into_response(),
+        None => Redirect::to("/login").into_response(),
     }
 }

@@ -2,6 +2,7 @@
 //! API. maud escapes every value it renders, so text with HTML or script in it shows as text.
 //! Our own two static files (app.css, app.js) are the only assets; no CDN, no inline script.
 
+mod audit;
 mod diff;
 mod form;
 mod lists;
@@ -28,6 +29,7 @@ use std::net::SocketAddr;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/", get(login::root))
         .route("/login", get(login::page).post(login::submit))
         .route("/logout", post(login::logout))
         .route("/forms", get(lists::portfolio))
@@ -60,6 +62,7 @@ pub fn routes() -> Router<AppState> {
             get(track::evaluation).post(track::save_evaluation),
         )
         .route("/dashboard", get(overview::dashboard))
+        .route("/audit", get(audit::page))
         .route("/admin", get(overview::admin))
         .route("/admin/users", post(overview::admin_user))
         .route("/admin/users/{id}", post(overview::admin_account))
@@ -251,6 +254,7 @@ pub fn layout(title: &str, user: Option<(&User, &str)>, current: &str, body: Mar
                                 a href=(href) aria-current=[(current == href).then_some("page")] { (label) }
                             }
                             @if u.role == Role::Admin { a href="/admin" aria-current=[(current == "/admin").then_some("page")] { "管理" } }
+                            @if u.role == Role::Auditor { a href="/audit" aria-current=[(current == "/audit").then_some("page")] { "审计日志" } }
                         }
                         div class="who" {
                             span { (u.display_name) "（" (role_label(u.role)) "）" }

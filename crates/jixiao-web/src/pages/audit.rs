@@ -1,0 +1,287 @@
+//! The audit log for auditors (`/audit`): filters by person, action, form and time, names
+//! instead of IDs, Beijing time, and the same selection as a CSV file.
+
+use super::{error_page, form_urlencoded, layout, PageUser};
+use crate::api::{percent_encode, require};
+use crate::auth::{beijing, Auth};
+use crate::error::ApiError;
+use crate::AppState;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use jixiao_core::workflow::Role;
+use jixiao_store::{AuditEntry, AuditQuery};
+use maud::html;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+/// Every action the log records, in words.
+pub const ACTIONS: &[(&str, &str)] = &[
+    ("login", "登录"),
+    ("login_failed", "登录失败"),
+    ("login_locked", "锁定期间尝试登录"),
+    ("login_disabled", "停用账户尝试登录"),
+    ("logout", "退出"),
+    ("password_change", "修改密码"),
+    ("password_change_failed", "修改密码失败"),
+    ("user_create", "新建用户"),
+    ("user_reset_password", "重置密码"),
+    ("user_unlock", "解锁账户"),
+    ("user_disable", "停用账户"),
+    ("user_enable", "启用账户"),
+    ("org_create", "新建组织"),
+    ("rules_save", "保存审核规则"),
+    ("form_create", "新建申报表"),
+    ("form_copy", "复制申报表"),
+    ("form_save", "保存申报表"),
+    ("forms_import", "导入申报表"),
+    ("form_submit", "送审"),
+    ("form_withdraw", "撤回"),
+    ("form_return", "退回"),
+    ("form_approve", "审核通过"),
+    ("form_publish", "公开"),
+    ("form_export", "下载申报表"),
+    ("forms_summary", "下载汇总表"),
+    ("monitoring_save", "保存监控数据"),
+    ("monitoring_export", "下载监控表"),
+    ("self_evaluation_save", "保存自评"),
+    ("score_export", "下载自评表"),
+];
+
+fn action_label(a: &str) -> &str {
+    ACTIONS
+        .iter()
+        .find(|(k, _)| *k == a)
+        .map(|(_, l)| *l)
+        .unwrap_or(a)
+}
+
+#[derive(Deserialize, Default)]
+pub struct Filters {
+    #[serde(default)]
+    actor: String,
+    #[serde(default)]
+    action: String,
+    /// Part of a form's name, or its ID.
+    #[serde(default)]
+    form: String,
+    /// Beijing dates, `YYYY-MM-DD`, both included.
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    format: String,
+}
+
+/// A Beijing date's first instant, in the log's UTC form.
+fn beijing_midnight(date: &str, what: &str, days_after: i64) -> Result<Option<String>, ApiError> {
+    let d = date.trim();
+    if d.is_empty() {
+        return Ok(None);
+    }
+    let day = chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
+        ApiError::bad_request(
+            format!("{what}“{d}”不是日期（如 2026-11-27）"),
+            format!("{what} “{d}” is not a date (like 2026-11-27)"),
+        )
+    })?;
+    let start = (day + chrono::Duration::days(days_after))
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t - chrono::Duration::hours(8));
+    Ok(start.map(|t| {
+        t.and_utc()
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    }))
+}
+
+async fn search(
+    state: &AppState,
+    auth: &Auth,
+    f: &Filters,
+    limit: i64,
+) -> Result<
+    (
+        Vec<AuditEntry>,
+        HashMap<String, String>,
+        HashMap<String, String>,
+    ),
+    ApiError,
+> {
+    require(auth, Role::Auditor)?;
+    let forms = state.store.list().await?;
+    let form_names: HashMap<String, String> = forms
+        .iter()
+        .map(|r| (r.id.clone(), format!("{}（{}年度）", r.name, r.year)))
+        .collect();
+    let targets = match f.form.trim() {
+        "" => None,
+        t => Some(
+            forms
+                .iter()
+                .filter(|r| r.id == t || r.name.contains(t))
+                .map(|r| r.id.clone())
+                .collect(),
+        ),
+    };
+    let q = AuditQuery {
+        actor: Some(f.actor.trim().to_string()),
+        action: Some(f.action.trim().to_string()),
+        targets,
+        from: beijing_midnight(&f.from, "起始日期", 0)?,
+        until: beijing_midnight(&f.to, "截止日期", 1)?,
+        limit,
+    };
+    let entries = state.store.audit_search(&q).await?;
+    let people: HashMap<String, String> = state
+        .store
+        .users()
+        .await?
+        .into_iter()
+        .map(|u| (u.username, u.display_name))
+        .collect();
+    Ok((entries, people, form_names))
+}
+
+fn target_text(
+    e: &AuditEntry,
+    people: &HashMap<String, String>,
+    forms: &HashMap<String, String>,
+) -> String {
+    if let Some(f) = forms.get(&e.target) {
+        return f.clone();
+    }
+    match people.get(&e.target) {
+        Some(name) => format!("{name}（{}）", e.target),
+        None => e.target.clone(),
+    }
+}
+
+/// A transition's detail (`draft → submitted`) in words (`草稿 → 已送审`); other details as kept.
+fn detail_text(d: &str) -> String {
+    match d.split_once(" → ") {
+        Some((a, b)) => match (
+            jixiao_core::workflow::Status::from_name(a),
+            jixiao_core::workflow::Status::from_name(b),
+        ) {
+            (Some(a), Some(b)) => format!("{} → {}", a.chinese(), b.chinese()),
+            _ => d.to_string(),
+        },
+        None => d.to_string(),
+    }
+}
+
+fn person(actor: &str, people: &HashMap<String, String>) -> String {
+    match people.get(actor) {
+        Some(name) => format!("{name}（{actor}）"),
+        None => actor.to_string(),
+    }
+}
+
+/// `GET /audit` (and `?format=csv`: the same selection as a file).
+pub async fn page(
+    State(state): State<AppState>,
+    PageUser(auth): PageUser,
+    Query(f): Query<Filters>,
+) -> Response {
+    let user = Some((&auth.user, auth.csrf.as_str()));
+    let csv = f.format == "csv";
+    let (entries, people, forms) =
+        match search(&state, &auth, &f, if csv { 10_000 } else { 500 }).await {
+            Ok(x) => x,
+            Err(e) => return error_page(user, &e),
+        };
+    if csv {
+        let mut out = String::from("\u{feff}时间（北京时间）,人员,地址,操作,对象,详情\r\n");
+        let cell = |s: &str| {
+            // Quoted; a leading = + - @ is neutralised so a spreadsheet never runs it.
+            let s = if s.starts_with(['=', '+', '-', '@']) {
+                format!("'{s}")
+            } else {
+                s.to_string()
+            };
+            format!("\"{}\"", s.replace('"', "\"\""))
+        };
+        for e in &entries {
+            let row = [
+                beijing(&e.at),
+                person(&e.actor, &people),
+                e.ip.clone(),
+                action_label(&e.action).to_string(),
+                target_text(e, &people, &forms),
+                detail_text(&e.detail),
+            ];
+            out.push_str(&row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(","));
+            out.push_str("\r\n");
+        }
+        crate::auth::audit(
+            &state,
+            &auth.user.username,
+            &auth.ip,
+            "audit_export",
+            "",
+            &format!("{} entries", entries.len()),
+        )
+        .await;
+        return (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!(
+                        "attachment; filename=\"audit.csv\"; filename*=UTF-8''{}",
+                        percent_encode("审计日志.csv")
+                    ),
+                ),
+            ],
+            out,
+        )
+            .into_response();
+    }
+    let mut people_sorted: Vec<(&String, &String)> = people.iter().collect();
+    people_sorted.sort();
+    let export = form_urlencoded(&[
+        ("actor", &f.actor),
+        ("action", &f.action),
+        ("form", &f.form),
+        ("from", &f.from),
+        ("to", &f.to),
+        ("format", "csv"),
+    ]);
+    let body = html! {
+        h1 { "审计日志" }
+        form method="get" action="/audit" class="filters compare" {
+            label for="a-actor" { "人员" }
+            select id="a-actor" name="actor" {
+                option value="" { "全部" }
+                @for (u, name) in &people_sorted { option value=(u) selected[f.actor == **u] { (name) "（" (u) "）" } }
+            }
+            label for="a-action" { "操作" }
+            select id="a-action" name="action" {
+                option value="" { "全部" }
+                @for (k, l) in ACTIONS { option value=(k) selected[f.action == *k] { (l) } }
+            }
+            label for="a-form" { "申报表（名称或 ID）" } input id="a-form" name="form" value=(f.form);
+            label for="a-from" { "从" } input id="a-from" name="from" type="date" value=(f.from);
+            label for="a-to" { "到" } input id="a-to" name="to" type="date" value=(f.to);
+            button type="submit" { "筛选" }
+            a class="button" href={ "/audit?" (export) } download { "导出 CSV" }
+        }
+        p role="status" { "共 " (entries.len()) " 条" @if entries.len() == 500 { "（只显示最新 500 条；导出可得最多 10,000 条）" } "，时间为北京时间。" }
+        table class="list audit" {
+            thead { tr { th scope="col" { "时间" } th scope="col" { "人员" } th scope="col" { "地址" } th scope="col" { "操作" } th scope="col" { "对象" } th scope="col" { "详情" } } }
+            tbody { @for e in &entries { tr {
+                td class="num" { (beijing(&e.at)) }
+                td { (person(&e.actor, &people)) }
+                td { (e.ip) }
+                td class={ "act " (e.action) } { (action_label(&e.action)) }
+                td {
+                    @if forms.contains_key(&e.target) { a href={ "/forms/" (e.target) } { (target_text(e, &people, &forms)) } }
+                    @else { (target_text(e, &people, &forms)) }
+                }
+                td { (detail_text(&e.detail)) }
+            } } }
+        }
+    };
+    layout("审计日志", user, "/audit", body).into_response()
+}
