@@ -662,3 +662,20 @@ test("each role lands on its home; the auditor reads, filters and exports the au
   assert.doesNotMatch(text, /"登录"/, "the export has the page's filters");
   await context.close();
 });
+
+test("help: a finding's code leads to its rule; targets are shown as the editor reads them", async () => {
+  const page = await signIn(browser, server.base, "unit");
+  await openForm(page, "管理工作经费");
+  await page.locator(".side-col a.code", { hasText: "GOAL-COPY" }).first().click();
+  await page.waitForURL(/\/help#rule-GOAL-COPY$/);
+  assert.match(await page.locator("#rule-GOAL-COPY").textContent(), /项目总目标与年度目标相同/);
+  const targets = await page.locator("section[aria-labelledby=targets] tbody").textContent();
+  assert.match(targets, /≤30元\/平方米\s*定量：/);
+  assert.match(targets, /按期完成\s*定性：按期完成/);
+  assert.match(await page.locator("section[aria-labelledby=monitoring]").textContent(), /红灯：r 低于 60/);
+  await shot(page, "help");
+  await page.getByRole("link", { name: "接口说明（供其他系统对接）" }).click();
+  await page.getByRole("link", { name: /返回 jixiao/ }).click();
+  await page.waitForURL(/\/forms$/);
+  await page.context().close();
+});

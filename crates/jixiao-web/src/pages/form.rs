@@ -108,7 +108,7 @@ fn findings_panel(findings: &[Finding]) -> Markup {
                 @for f in findings {
                     li class={ "finding " (f.severity.name()) } {
                         span class="sev" { (f.severity.chinese()) } " "
-                        span class="code" { (f.code) } " "
+                        a class="code" href={ "/help#rule-" (f.code) } title="这条规则的说明" { (f.code) } " "
                         @if let Some(i) = f.indicator_index { a href={ "#ind-" (i) } { (f.indicator.as_deref().unwrap_or("")) } "：" }
                         (f.message)
                         br; span class="fix" { "修改建议：" (f.fix) }

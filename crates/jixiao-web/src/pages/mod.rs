@@ -5,6 +5,7 @@
 mod audit;
 mod diff;
 mod form;
+mod help;
 mod lists;
 mod login;
 mod overview;
@@ -30,6 +31,7 @@ use std::net::SocketAddr;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(login::root))
+        .route("/help", get(help::page))
         .route("/login", get(login::page).post(login::submit))
         .route("/logout", post(login::logout))
         .route("/forms", get(lists::portfolio))
@@ -257,6 +259,7 @@ pub fn layout(title: &str, user: Option<(&User, &str)>, current: &str, body: Mar
                             @if u.role == Role::Auditor { a href="/audit" aria-current=[(current == "/audit").then_some("page")] { "审计日志" } }
                         }
                         div class="who" {
+                            a href="/help" aria-current=[(current == "/help").then_some("page")] { "帮助" }
                             span { (u.display_name) "（" (role_label(u.role)) "）" }
                             a href="/account/password" { "修改密码" }
                             form method="post" action="/logout" {
