@@ -115,6 +115,7 @@ test("the review workflow: submit, return with a comment, fix, approve twice", a
   await unit.goto(server.base + "/todo");
   await unit.getByRole("link", { name: "管理工作经费" }).click();
   assert.match(await unit.locator(".history").textContent(), /请量化长效管理机制的目标/);
+  assert.match(await unit.locator(".history").textContent(), /主管部门审核人（dept）/, "people by name");
   await unit.getByRole("link", { name: "编辑" }).click();
   await unit.locator("#indicator-rows tr").first().waitFor();
   const idx = await unit.locator("#indicator-rows input[aria-label^='三级指标名称']").evaluateAll((els) => els.findIndex((e) => e.value === "长效管理机制健全性"));
@@ -167,7 +168,8 @@ test("a stale save is refused with a clear message", async () => {
   await b.getByLabel("年度总体目标").fill("乙后保存的目标");
   await b.getByRole("button", { name: "保存" }).click();
   await assert.doesNotReject(b.locator("#save-status", { hasText: "保存被拒绝" }).waitFor());
-  assert.match(await b.locator("#save-status").textContent(), /goal_annual/);
+  assert.match(await b.locator("#save-status").textContent(), /对方改动了：年度总体目标/);
+  assert.match(await b.locator("#save-status").textContent(), /（北京时间）/);
   await shot(b, "editor-conflict");
   await a.context().close();
 });
@@ -665,10 +667,10 @@ test("each role lands on its home; the auditor reads, filters and exports the au
 
 test("help: a finding's code leads to its rule; targets are shown as the editor reads them", async () => {
   const page = await signIn(browser, server.base, "unit");
-  await openForm(page, "管理工作经费");
-  await page.locator(".side-col a.code", { hasText: "GOAL-COPY" }).first().click();
-  await page.waitForURL(/\/help#rule-GOAL-COPY$/);
-  assert.match(await page.locator("#rule-GOAL-COPY").textContent(), /项目总目标与年度目标相同/);
+  await openForm(page, "2023年数字化建设项目经费");
+  await page.locator(".side-col a.code", { hasText: "VAGUE-TARGET" }).first().click();
+  await page.waitForURL(/\/help#rule-VAGUE-TARGET$/);
+  assert.match(await page.locator("#rule-VAGUE-TARGET").textContent(), /指标值含糊/);
   const targets = await page.locator("section[aria-labelledby=targets] tbody").textContent();
   assert.match(targets, /≤30元\/平方米\s*定量：/);
   assert.match(targets, /按期完成\s*定性：按期完成/);
@@ -678,4 +680,22 @@ test("help: a finding's code leads to its rule; targets are shown as the editor 
   await page.getByRole("link", { name: /返回 jixiao/ }).click();
   await page.waitForURL(/\/forms$/);
   await page.context().close();
+});
+
+test("at 390 px wide no page scrolls sideways (wide tables scroll inside themselves)", async () => {
+  for (const [user, extra] of [["unit", []], ["admin", ["/admin"]], ["auditor", ["/audit"]]]) {
+    const page = await signIn(browser, server.base, user);
+    await page.setViewportSize({ width: 390, height: 844 });
+    const ids = await page.evaluate(async () => (await (await fetch("/api/forms?per_page=1")).json()).items.map((f) => f.id));
+    const forms = ids.length ? [`/forms/${ids[0]}`, `/forms/${ids[0]}/monitoring`, `/forms/${ids[0]}/evaluation`, `/forms/${ids[0]}/diff?from=1&to=1`] : [];
+    const unitOnly = user === "unit" && ids.length ? [`/forms/${ids[0]}/edit`, "/forms/new", "/forms/import"] : [];
+    for (const p of ["/forms", "/todo", "/handled", "/dashboard", "/help", "/account/password", ...forms, ...unitOnly, ...extra]) {
+      await page.goto(server.base + p);
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(width <= 390, `${user} ${p}: the page is ${width} px wide`);
+      const name = "narrow-" + user + p.replace(/[0-9a-f]{32}/, "form").replace(/[/?=&]+/g, "-").replace(/-$/, "");
+      await shot(page, name);
+    }
+    await page.context().close();
+  }
 });

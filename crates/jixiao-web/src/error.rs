@@ -72,18 +72,44 @@ impl From<StoreError> for ApiError {
         let text = e.to_string();
         match e {
             StoreError::NotFound(_) => ApiError::not_found(),
-            StoreError::Conflict { base, current, ref updated_by, ref updated_at } => {
-                ApiError::from_bilingual(StatusCode::CONFLICT, "conflict", &text)
+            StoreError::Conflict {
+                base,
+                current,
+                ref updated_by,
+                ref updated_at,
+            } => {
+                // The time in Beijing time, as people read it; the detail keeps the instant.
+                ApiError::new(
+                    StatusCode::CONFLICT,
+                    "conflict",
+                    format!(
+                        "申报表已被 {updated_by} 于 {}（北京时间）修改为第 {current} 版，你的修改基于第 {base} 版",
+                        crate::auth::beijing(updated_at)
+                    ),
+                    format!("the form was changed by {updated_by} at {updated_at} to version {current}; your change was based on version {base}"),
+                )
                     .with_detail(json!({ "base_version": base, "current_version": current, "updated_by": updated_by, "updated_at": updated_at }))
             }
-            StoreError::StatusChanged(_) => ApiError::from_bilingual(StatusCode::CONFLICT, "status_changed", &text),
-            StoreError::Exists { .. } | StoreError::Taken(_) | StoreError::IdTaken { .. } | StoreError::DuplicateInImport { .. } => {
+            StoreError::StatusChanged(_) => {
+                ApiError::from_bilingual(StatusCode::CONFLICT, "status_changed", &text)
+            }
+            StoreError::Exists { .. }
+            | StoreError::Taken(_)
+            | StoreError::IdTaken { .. }
+            | StoreError::DuplicateInImport { .. } => {
                 ApiError::from_bilingual(StatusCode::CONFLICT, "exists", &text)
             }
-            StoreError::Ambiguous { .. } => ApiError::from_bilingual(StatusCode::BAD_REQUEST, "ambiguous", &text),
+            StoreError::Ambiguous { .. } => {
+                ApiError::from_bilingual(StatusCode::BAD_REQUEST, "ambiguous", &text)
+            }
             StoreError::Corrupt(_) | StoreError::Migrate(_) | StoreError::Db(_) => {
                 eprintln!("store error: {text}");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "服务器内部错误", "internal server error")
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "服务器内部错误",
+                    "internal server error",
+                )
             }
         }
     }

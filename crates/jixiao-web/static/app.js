@@ -168,6 +168,19 @@
     }, 200);
   }
 
+  // A changed field in the words of the form (the same words as the version comparison).
+  var FIELDS = { year: "年度", name: "项目名称", nature: "项目性质", category: "项目类别", department: "主管部门",
+    implementer: "实施单位", start_date: "计划开始日期", end_date: "计划完成日期", goal_overall: "项目总目标",
+    goal_annual: "年度总体目标", "indicators.order": "指标的顺序", "funds.total": "项目资金总额",
+    "funds.fiscal": "财政资金", "funds.other": "其他资金", "funds.annual_total": "年度资金申请总额",
+    "funds.annual_appropriation": "当年财政拨款", "funds.annual_carryover": "上年结转资金", "funds.annual_other": "其他资金（年度）" };
+  function fieldLabel(f) {
+    if (FIELDS[f]) { return FIELDS[f]; }
+    var m = /^indicators\[(.*)\](\.(name|level|raw))?$/.exec(f);
+    if (m) { return "指标“" + m[1] + "”" + ({ name: "的名称", level: "的级别", raw: "的指标值" }[m[3]] || ""); }
+    return f;
+  }
+
   var parseTimers = new WeakMap();
   function parseLater(ind, cell) {
     clearTimeout(parseTimers.get(ind));
@@ -235,10 +248,13 @@
       var msg = r.body.message || ("保存失败（" + r.status + "）");
       if (r.status === 409 && r.body.detail && r.body.detail.updated_by) {
         var d = r.body.detail;
-        msg = "保存被拒绝：这张表已被 " + d.updated_by + " 于 " + String(d.updated_at).slice(0, 16).replace("T", " ") +
+        var at = Date.parse(d.updated_at);
+        // Beijing time (UTC+8), as every page shows it.
+        var when = isNaN(at) ? String(d.updated_at) : new Date(at + 8 * 3600 * 1000).toISOString().slice(0, 16).replace("T", " ") + "（北京时间）";
+        msg = "保存被拒绝：这张表已被 " + d.updated_by + " 于 " + when +
           " 修改为第 " + d.current_version + " 版，而你的修改基于第 " + d.base_version + " 版。请复制你的修改，刷新页面后再改。";
         if (d.changes && d.changes.length) {
-          msg += " 对方改动了：" + d.changes.map(function (c) { return c.field; }).join("、") + "。";
+          msg += " 对方改动了：" + d.changes.map(function (c) { return fieldLabel(c.field); }).join("、") + "。";
         }
       }
       status.textContent = msg;

@@ -168,11 +168,19 @@ async fn render_view(
             _ => form,
         };
         let history = state.store.transitions(&id).await?;
+        // People by name in the history, not by their sign-in names.
+        let people: HashMap<String, String> = state
+            .store
+            .users()
+            .await?
+            .into_iter()
+            .map(|u| (u.username, u.display_name))
+            .collect();
         let versions = state.store.versions(&id).await?;
-        Ok::<_, ApiError>((shown, meta, history, versions))
+        Ok::<_, ApiError>((shown, meta, history, versions, people))
     }
     .await;
-    let (form, meta, history, versions) = match loaded {
+    let (form, meta, history, versions, people) = match loaded {
         Ok(x) => x,
         Err(e) => return error_page(user, &e),
     };
@@ -274,7 +282,7 @@ async fn render_view(
                             tr {
                                 td class="when" { (beijing(&t.at)) }
                                 td { (t.action.chinese()) }
-                                td { (t.actor) }
+                                td { (people.get(&t.actor).map(|n| format!("{n}（{}）", t.actor)).unwrap_or_else(|| t.actor.clone())) }
                                 td { (t.from.chinese()) " → " (t.to.chinese()) }
                                 td {
                                     (t.comment)
@@ -297,7 +305,7 @@ async fn render_view(
                     li {
                         a href={ "/forms/" (id) "?version=" (v.version) } { "第 " (v.version) " 版" }
                         " " (beijing(&v.saved_at))
-                        @if let Some(by) = &v.saved_by { "（" (by) "）" }
+                        @if let Some(by) = &v.saved_by { "（" (people.get(by).map(String::as_str).unwrap_or(by)) "）" }
                         @if v.version > 1 { " · " a href={ "/forms/" (id) "/diff?from=" (v.version - 1) "&to=" (v.version) } { "与第 " (v.version - 1) " 版比较" } }
                     }
                 }
