@@ -77,7 +77,7 @@ test("editing a form: a finding appears and disappears as the target is typed", 
   await assert.doesNotReject(panel.getByText("UNIT-RATE").waitFor({ state: "detached" }));
   await shot(page, "editor");
   await page.getByRole("button", { name: "保存" }).click();
-  await page.waitForURL(/\/forms\/[0-9a-f]{32}$/);
+  await page.waitForURL(/\/forms\/[0-9a-f]{32}\?saved=\d+$/);
   assert.match(await page.locator(".meta").textContent(), /第 2 版/);
   assert.match(await page.locator("table.indicators").textContent(), /≥5%/);
   await page.context().close();
@@ -108,6 +108,8 @@ test("the review workflow: submit, return with a comment, fix, approve twice", a
   assert.match(await dept.locator(".meta .status").textContent(), /已送审/);
   await shot(dept, "form-return-needs-comment");
   await dept.getByLabel("意见（退回时必填）").fill("请量化长效管理机制的目标");
+  await dept.locator("details summary", { hasText: "对单个指标的意见" }).click();
+  await dept.getByLabel("长效管理机制健全性").fill("写成可考核的数量，如制度数");
   await dept.getByRole("button", { name: "退回" }).click();
   await assert.doesNotReject(dept.locator(".meta .status", { hasText: "已退回" }).waitFor());
   await shot(dept, "form-returned");
@@ -116,14 +118,26 @@ test("the review workflow: submit, return with a comment, fix, approve twice", a
   await unit.getByRole("link", { name: "管理工作经费" }).click();
   assert.match(await unit.locator(".history").textContent(), /请量化长效管理机制的目标/);
   assert.match(await unit.locator(".history").textContent(), /主管部门审核人（dept）/, "people by name");
+  // The indicator's comment stands beside it in the form's 审核意见 column and in the editor.
+  const commented = unit.locator("table.indicators tr", { hasText: "长效管理机制健全性" });
+  assert.match(await commented.locator(".ind-comment").textContent(), /审核意见（主管部门审核人，.*）：写成可考核的数量，如制度数/);
   await unit.getByRole("link", { name: "编辑" }).click();
   await unit.locator("#indicator-rows tr").first().waitFor();
+  assert.match(await unit.locator("#indicator-rows .ind-comment").textContent(), /写成可考核的数量/);
+  await shot(unit, "editor-indicator-comment");
   const idx = await unit.locator("#indicator-rows input[aria-label^='三级指标名称']").evaluateAll((els) => els.findIndex((e) => e.value === "长效管理机制健全性"));
   assert.ok(idx >= 0);
   const raw = unit.locator("#indicator-rows tr").nth(idx).locator("input.raw");
   await raw.fill("≥3项");
+  // Leaving with unsaved changes asks first; staying keeps them.
+  unit.expectDialog(/.*/, false);
+  await unit.getByRole("link", { name: "取消" }).click();
+  assert.equal(unit.expected.length, 0, "the browser asked before leaving");
+  assert.match(unit.url(), /\/edit$/);
+  assert.equal(await raw.inputValue(), "≥3项");
   await unit.getByRole("button", { name: "保存" }).click();
-  await unit.waitForURL(url);
+  await unit.waitForURL(url + "?saved=2");
+  assert.equal(await unit.getByRole("status").first().textContent(), "已保存为第 2 版。");
   // The two versions side by side, the change marked.
   await unit.getByRole("link", { name: "与第 1 版比较" }).click();
   await unit.waitForURL(/\/diff\?from=1&to=2$/);
@@ -146,6 +160,7 @@ test("the review workflow: submit, return with a comment, fix, approve twice", a
   finance.expectDialog(/确认审核通过/);
   await finance.getByRole("button", { name: "审核通过" }).click();
   await assert.doesNotReject(finance.locator(".meta .status", { hasText: "财政已批复" }).waitFor());
+  assert.equal(await finance.locator("table.indicators .ind-comment").count(), 0, "settled by the approval");
   const steps = await finance.locator(".history tbody tr").count();
   assert.equal(steps, 5);
   await shot(finance, "form-approved");
@@ -164,7 +179,7 @@ test("a stale save is refused with a clear message", async () => {
   await b.goto(edit);
   await a.getByLabel("年度总体目标").fill("甲先保存的目标");
   await a.getByRole("button", { name: "保存" }).click();
-  await a.waitForURL(/\/forms\/[0-9a-f]{32}$/);
+  await a.waitForURL(/\/forms\/[0-9a-f]{32}\?saved=\d+$/);
   await b.getByLabel("年度总体目标").fill("乙后保存的目标");
   await b.getByRole("button", { name: "保存" }).click();
   await assert.doesNotReject(b.locator("#save-status", { hasText: "保存被拒绝" }).waitFor());
@@ -376,7 +391,7 @@ test("the editor adds, moves and removes indicators with the keyboard-reachable 
   await page.getByRole("button", { name: "删除第1行" }).click();
   assert.equal(await rows.count(), 21);
   await page.getByRole("button", { name: "保存" }).click();
-  await page.waitForURL(/\/forms\/[0-9a-f]{32}$/);
+  await page.waitForURL(/\/forms\/[0-9a-f]{32}\?saved=\d+$/);
   const names = await page.locator("table.indicators tbody tr td:nth-last-child(3)").allTextContents();
   assert.equal(names.length, 21);
   assert.ok(!names.includes("完成下达服务任务"), "the first indicator was removed");
@@ -611,7 +626,7 @@ test("starting a year: last year's form copied into a draft shows last year's ta
   await assert.doesNotReject(row.locator("td.parsed", { hasText: "定量：≥99.9%" }).waitFor(), "the first row is still read after a row is added");
   await shot(page, "editor-library");
   await page.getByRole("button", { name: "保存" }).click();
-  await page.waitForURL(/\/forms\/[0-9a-f]{32}$/);
+  await page.waitForURL(/\/forms\/[0-9a-f]{32}\?saved=\d+$/);
   assert.match(await page.locator("table.official").first().textContent(), /1,200,000\.50/);
   assert.match(await page.locator("table.indicators").textContent(), /平台可用率/);
   assert.match(await page.locator("table.indicators").textContent(), /用户满意度/);

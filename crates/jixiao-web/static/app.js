@@ -17,6 +17,7 @@
   var formId = root.dataset.formId;
   var baseVersion = parseInt(root.dataset.baseVersion, 10);
   var form = JSON.parse(root.dataset.form);
+  var comments = root.dataset.comments ? JSON.parse(root.dataset.comments) : {};
   var rows = document.getElementById("indicator-rows");
   var options = document.getElementById("level-options").content;
   var status = document.getElementById("save-status");
@@ -95,6 +96,11 @@
         }, hint);
       });
       var c3 = el("td"); c3.appendChild(name); c3.appendChild(hint);
+      // The reviewer's open comments on this indicator, until an approval settles them.
+      (comments[ind.id] || []).forEach(function (c) {
+        var p = el("p", "审核意见（" + c[0] + "）：" + c[1], "ind-comment");
+        c3.appendChild(p);
+      });
       shown.setAttribute("aria-live", "polite");
       raw.addEventListener("input", function () {
         ind.raw = raw.value;
@@ -204,7 +210,14 @@
   }
 
   var reviewTimer = null;
+  // Unsaved changes: the browser asks before the page is left.
+  var dirty = false;
+  window.addEventListener("beforeunload", function (e) {
+    if (dirty) { e.preventDefault(); e.returnValue = ""; }
+  });
+
   function schedule() {
+    dirty = true;
     clearTimeout(reviewTimer);
     reviewTimer = setTimeout(review, 300);
   }
@@ -241,7 +254,8 @@
     api("PUT", "/api/forms/" + formId, { base_version: baseVersion, form: payload() }).then(function (r) {
       if (r.status === 200) {
         status.textContent = "已保存为第 " + r.body.version + " 版。";
-        window.location.href = "/forms/" + formId;
+        dirty = false;
+        window.location.href = "/forms/" + formId + "?saved=" + r.body.version;
         return;
       }
       status.className = "error";

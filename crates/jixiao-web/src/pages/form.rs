@@ -16,7 +16,11 @@ use serde::Deserialize;
 use std::collections::HashMap;
 
 /// The official layout of 财政项目支出绩效目标申报表, with findings beside the rows they concern.
-pub fn official_table(form: &Form, findings: &[Finding]) -> Markup {
+pub fn official_table(
+    form: &Form,
+    findings: &[Finding],
+    comments: &HashMap<String, Vec<(String, String)>>,
+) -> Markup {
     let by_indicator = |i: usize| {
         findings
             .iter()
@@ -73,6 +77,9 @@ pub fn official_table(form: &Form, findings: &[Finding]) -> Markup {
                             td { (ind.name) }
                             td title=(ind.raw) { (shown_target(ind)) }
                             td class="noprint findings-cell" {
+                                @for (who, text) in ind.id.as_ref().and_then(|i| comments.get(i)).into_iter().flatten() {
+                                    p class="ind-comment" { strong { "审核意见" } "（" (who) "）：" (text) }
+                                }
                                 @for x in by_indicator(k) {
                                     p class={ "finding " (x.severity.name()) } { span class="code" { (x.code) } " " (x.message) }
                                 }
@@ -83,6 +90,40 @@ pub fn official_table(form: &Form, findings: &[Finding]) -> Markup {
             }
         }
     }
+}
+
+/// Reviewers' comments on single indicators still open: those of the latest return, until a
+/// later approval settles them. By indicator ID: (who and when, comment).
+pub fn open_indicator_comments(
+    history: &[jixiao_store::Transition],
+    people: &HashMap<String, String>,
+) -> HashMap<String, Vec<(String, String)>> {
+    let mut out: HashMap<String, Vec<(String, String)>> = HashMap::new();
+    let Some(k) = history.iter().rposition(|t| t.action == Action::Return) else {
+        return out;
+    };
+    if history[k + 1..].iter().any(|t| t.action == Action::Approve) {
+        return out;
+    }
+    let t = &history[k];
+    let who = people
+        .get(&t.actor)
+        .cloned()
+        .unwrap_or_else(|| t.actor.clone());
+    let label = format!("{who}，{}", crate::auth::beijing(&t.at));
+    let detail: serde_json::Value = serde_json::from_str(&t.detail).unwrap_or_default();
+    for c in detail["indicator_comments"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        if let (Some(i), Some(text)) = (c["indicator_id"].as_str(), c["comment"].as_str()) {
+            out.entry(i.to_string())
+                .or_default()
+                .push((label.clone(), text.to_string()));
+        }
+    }
+    out
 }
 
 /// The target as the form writes it, unless the writing is a LaTeX leftover (`$\geq 60\%$`),
@@ -122,6 +163,8 @@ fn findings_panel(findings: &[Finding]) -> Markup {
 #[derive(Deserialize)]
 pub struct ViewParams {
     version: Option<i64>,
+    /// Just saved as this version (the editor comes back here).
+    saved: Option<i64>,
 }
 
 /// `GET /forms/{id}`
@@ -131,7 +174,7 @@ pub async fn view(
     Path(id): Path<String>,
     Query(p): Query<ViewParams>,
 ) -> Response {
-    render_view(&state, &auth, &id, p.version, None).await
+    render_view(&state, &auth, &id, p.version, p.saved, None).await
 }
 
 /// The form page; `failed` is a review action that was refused, with what the reviewer typed,
@@ -141,10 +184,11 @@ async fn render_view(
     auth: &crate::auth::Auth,
     id: &str,
     version: Option<i64>,
+    saved: Option<i64>,
     failed: Option<(&ApiError, &HashMap<String, String>)>,
 ) -> Response {
     let (state, id) = (state.clone(), id.to_string());
-    let p = ViewParams { version };
+    let p = ViewParams { version, saved };
     let typed = |k: &str| {
         failed
             .and_then(|(_, t)| t.get(k))
@@ -211,6 +255,9 @@ async fn render_view(
         div class="form-head noprint" {
             h1 { (form.name) }
             (super::track::tabs(&id, "申报表"))
+            @if p.saved.is_some_and(|v| v == meta.version) && old.is_none() {
+                p class="ok" role="status" { "已保存为第 " (meta.version) " 版。" }
+            }
             p class="meta" {
                 (status_badge(meta.status)) " 第 " (meta.version) " 版"
                 @if let Some(v) = old { " · " strong class="warn" { "正在查看第 " (v) " 版（旧版本，只读）" } " " a href={ "/forms/" (id) } { "看当前版本" } }
@@ -237,7 +284,7 @@ async fn render_view(
             }
         }
         div class="with-side" {
-            div class="main-col" { (official_table(&form, &findings)) }
+            div class="main-col" { (official_table(&form, &findings, &if old.is_none() { open_indicator_comments(&history, &people) } else { HashMap::new() })) }
             aside class="side-col" { (findings_panel(&findings)) }
         }
         @if !actions.is_empty() && old.is_none() {
@@ -350,7 +397,7 @@ pub async fn action(
         Ok(_) => Redirect::to(&format!("/forms/{id}")).into_response(),
         Err(e) => {
             let status = e.status;
-            let mut page = render_view(&state, &post.auth, &id, None, Some((&e, f))).await;
+            let mut page = render_view(&state, &post.auth, &id, None, None, Some((&e, f))).await;
             if page.status() == axum::http::StatusCode::OK {
                 *page.status_mut() = status;
             }
@@ -397,6 +444,18 @@ pub async fn editor(
     // Last year's form of the same project, with its actuals: a reference while editing.
     let last_year = state.store.last_year(&form).await.ok().flatten();
     let json = serde_json::to_string(&form).unwrap_or_default();
+    // Open reviewer comments, shown under their indicators while editing.
+    let people: HashMap<String, String> = state
+        .store
+        .users()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|u| (u.username, u.display_name))
+        .collect();
+    let history = state.store.transitions(&id).await.unwrap_or_default();
+    let comments_json =
+        serde_json::to_string(&open_indicator_comments(&history, &people)).unwrap_or_default();
     let text = |name: &str, label: &str, value: &str| {
         html! {
             label for={ "f-" (name) } { (label) }
@@ -415,7 +474,7 @@ pub async fn editor(
             p class="notice" { "这张表已批复。保存后生成新版本（调整），需要重新送审；已批复的版本仍可查看。" }
         }
         // The form travels as an attribute: escaped by maud, decoded by the browser, never run.
-        div id="editor" data-form-id=(id) data-base-version=(meta.version) data-form=(json) {
+        div id="editor" data-form-id=(id) data-base-version=(meta.version) data-form=(json) data-comments=(comments_json) {
             div class="with-side" {
                 div class="main-col" {
                     fieldset {
