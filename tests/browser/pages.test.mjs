@@ -380,7 +380,7 @@ test("the editor adds, moves and removes indicators with the keyboard-reachable 
   const rows = page.locator("#indicator-rows tr");
   await rows.first().waitFor();
   assert.equal(await rows.count(), 21);
-  await page.getByRole("button", { name: "添加指标" }).click();
+  await page.getByRole("button", { name: "添加指标", exact: true }).click();
   assert.equal(await rows.count(), 22);
   const added = rows.nth(21);
   await added.getByLabel("三级指标名称（第22行）").fill("新增的满意度调查次数");
@@ -607,13 +607,13 @@ test("starting a year: last year's form copied into a draft shows last year's ta
   await shot(page, "new-form");
   await page.getByRole("button", { name: "创建并编辑指标" }).click();
   await page.waitForURL(/\/forms\/[0-9a-f]{32}\/edit$/);
-  await page.getByRole("button", { name: "添加指标" }).click();
+  await page.getByRole("button", { name: "添加指标", exact: true }).click();
   const row = page.locator("#indicator-rows tr").first();
   await row.getByLabel("三级指标名称（第1行）").fill("平台可用率");
   await row.locator("input.raw").fill("≥99.9%");
   // The indicator library: typing part of a name offers filed names; choosing one fills the
   // levels and the usual target, and says where they come from.
-  await page.getByRole("button", { name: "添加指标" }).click();
+  await page.getByRole("button", { name: "添加指标", exact: true }).click();
   const second = page.locator("#indicator-rows tr").nth(1);
   const name2 = second.getByLabel("三级指标名称（第2行）");
   await name2.pressSequentially("用户满意");
@@ -624,6 +624,18 @@ test("starting a year: last year's form copied into a draft shows last year's ta
   assert.equal(await second.locator("select").first().inputValue(), "满意度指标");
   await assert.doesNotReject(second.locator("td.parsed", { hasText: "定量" }).waitFor());
   await assert.doesNotReject(row.locator("td.parsed", { hasText: "定量：≥99.9%" }).waitFor(), "the first row is still read after a row is added");
+  // A row added right below the first, under the same levels; level 2 follows level 1.
+  await page.getByRole("button", { name: "在第1行下添加指标" }).click();
+  const added = page.locator("#indicator-rows tr").nth(1);
+  assert.equal(await page.locator("#indicator-rows tr").count(), 3);
+  assert.equal(await added.getByLabel("三级指标名称（第2行）").inputValue(), "");
+  assert.equal(await added.locator("select.l1").inputValue(), "产出指标");
+  await added.locator("select.l1").selectOption("效益指标");
+  assert.equal(await added.locator("select.l2").inputValue(), "经济效益指标");
+  const offered = await added.locator("select.l2 option:not([hidden])").allTextContents();
+  assert.ok(!offered.includes("数量指标") && offered.includes("社会效益指标"), offered.join(","));
+  await page.getByRole("button", { name: "删除第2行" }).click();
+  assert.equal(await page.locator("#indicator-rows tr").count(), 2);
   await shot(page, "editor-library");
   await page.getByRole("button", { name: "保存" }).click();
   await page.waitForURL(/\/forms\/[0-9a-f]{32}\?saved=\d+$/);

@@ -67,7 +67,26 @@
       var l1 = sel.querySelector(".l1"), l2 = sel.querySelector(".l2");
       l1.value = ind.level1;
       l2.value = ind.level2 || "";
-      l1.addEventListener("change", function () { ind.level1 = l1.value; schedule(); });
+      // Level 2 offers only the choices under the chosen level 1 (and the value the form has,
+      // even if it does not belong, so that nothing is changed behind the user's back).
+      function limitLevel2() {
+        Array.prototype.forEach.call(l2.options, function (o) {
+          var fits = !o.dataset.l1 || o.dataset.l1 === l1.value || o.value === (ind.level2 || "");
+          o.hidden = !fits; o.disabled = !fits;
+        });
+      }
+      limitLevel2();
+      l1.addEventListener("change", function () {
+        ind.level1 = l1.value;
+        var sel = l2.options[l2.selectedIndex];
+        if (sel && sel.dataset.l1 && sel.dataset.l1 !== l1.value) {
+          // The level 2 no longer belongs: the first one that does.
+          var first = Array.prototype.find.call(l2.options, function (o) { return o.dataset.l1 === l1.value; });
+          l2.value = first ? first.value : ""; ind.level2 = l2.value || null;
+        }
+        limitLevel2();
+        schedule();
+      });
       l2.addEventListener("change", function () { ind.level2 = l2.value || null; schedule(); });
       var c1 = el("td"); c1.appendChild(l1);
       var c2 = el("td"); c2.appendChild(l2);
@@ -115,6 +134,16 @@
         btn.addEventListener("click", function () { move(i, b[2]); });
         c6.appendChild(btn);
       });
+      // A new indicator right below this one, under the same levels.
+      var add = el("button", "＋"); add.type = "button"; add.setAttribute("aria-label", "在第" + (i + 1) + "行下添加指标");
+      add.title = "在此行下添加同级指标";
+      add.addEventListener("click", function () {
+        form.indicators.splice(i + 1, 0, { id: null, level1: ind.level1, level2: ind.level2, name: "", raw: "", target: null });
+        render(); schedule();
+        var next = rows.children[i + 1] && rows.children[i + 1].querySelector("input");
+        if (next) { next.focus(); }
+      });
+      c6.appendChild(add);
       var del = el("button", "删除"); del.type = "button"; del.setAttribute("aria-label", "删除第" + (i + 1) + "行");
       del.addEventListener("click", function () { form.indicators.splice(i, 1); render(); schedule(); });
       c6.appendChild(del);

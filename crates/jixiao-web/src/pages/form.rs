@@ -518,7 +518,7 @@ pub async fn editor(
                         button type="button" id="add-indicator" { "添加指标" }
                         template id="level-options" {
                             select class="l1" aria-label="一级指标" { @for l in Level1::ALL { option value=(l.name()) { (l.name()) } } }
-                            select class="l2" aria-label="二级指标" { option value="" { "（未填）" } @for l in Level2::ALL { option value=(l.name()) { (l.name()) } } }
+                            select class="l2" aria-label="二级指标" { option value="" { "（未填）" } @for l in Level2::ALL { option value=(l.name()) data-l1=(l.level1().name()) { (l.name()) } } }
                         }
                     }
                     @if let Some((prev, actuals)) = &last_year {
