@@ -360,7 +360,17 @@ test("dashboards: the whole jurisdiction and one department, charts readable as 
   // The self-evaluation recorded earlier scored 89.00: one 良.
   assert.match(await page.getByRole("img", { name: "自评等级" }).textContent(), /良1 个项目/);
   assert.match(await page.getByRole("img", { name: /各期预警/ }).textContent(), /7月 红灯[1-9]\d* 条/);
+  // Warning bars in their colours; every bar leads to the forms behind it.
+  const warn = page.getByRole("img", { name: /各期预警/ });
+  assert.ok(await warn.locator("g.bar.red").count() >= 1 && await warn.locator("g.bar.yellow").count() >= 1);
   await shot(page, "dashboard-finance");
+  await page.getByRole("textbox", { name: "年度" }).fill("2023");
+  await page.getByRole("button", { name: "查看" }).click();
+  assert.match(await page.locator(".totals").textContent(), /共 \d+ 张申报表/);
+  await page.getByRole("img", { name: /各期预警/ }).locator("a").first().click();
+  await page.waitForURL(/\/forms\?warnings=red&year=2023$/);
+  assert.ok(await page.locator("td.name").count() >= 1, "the red-light forms are listed");
+  await page.goto(server.base + "/dashboard");
   await page.getByLabel("主管部门").fill("上海市大数据中心");
   await page.getByRole("button", { name: "查看" }).click();
   assert.equal(await page.locator("h1").textContent(), "看板：上海市大数据中心");

@@ -16,12 +16,19 @@ use jixiao_store::ListQuery;
 use maud::{html, Markup};
 use std::collections::{BTreeMap, HashMap};
 
-/// A horizontal bar chart: each bar with its label and its value written beside it.
-/// `size` only draws the bar; the value shown is `text`, exact.
-fn bar_chart(title: &str, bars: &[(String, f64, String)]) -> Markup {
-    let row = 26.0;
+/// A horizontal bar chart: each bar with its label and its value written beside it (`size`
+/// only draws the bar; the value shown is `text`, exact). A bar chart whose bars lead to the forms behind them (`links`, one per bar, or none) and
+/// carry a class (`red`, `yellow`) where their colour means something.
+fn bar_chart(
+    title: &str,
+    bars: &[(String, f64, String)],
+    links: &[String],
+    classes: &[&str],
+) -> Markup {
+    // Sized in the units the chart is drawn in: at the usual width the text reads at 14–16 px.
+    let row = 34.0;
     let label_w = 300.0;
-    let bar_w = 420.0;
+    let bar_w = 380.0;
     let height = row * bars.len().max(1) as f64 + 10.0;
     let max = bars.iter().map(|b| b.1).fold(0.0_f64, f64::max).max(1e-9);
     html! {
@@ -32,10 +39,16 @@ fn bar_chart(title: &str, bars: &[(String, f64, String)]) -> Markup {
                 @for (k, (label, size, text)) in bars.iter().enumerate() {
                     @let y = 5.0 + row * k as f64;
                     @let w = (size / max * bar_w).max(if *size > 0.0 { 2.0 } else { 0.0 });
-                    g class="bar" {
-                        text x=(label_w - 8.0) y=(y + 17.0) text-anchor="end" class="label" { (shorten(label, 22)) }
-                        rect x=(label_w) y=(y + 3.0) width=(w) height=(row - 8.0) {}
-                        text x=(label_w + w + 6.0) y=(y + 17.0) class="value" { (text) }
+                    @let bar = html! {
+                        g class={ "bar " (classes.get(k).copied().unwrap_or("")) } {
+                            text x=(label_w - 8.0) y=(y + 22.0) text-anchor="end" class="label" { (shorten(label, 15)) }
+                            rect x=(label_w) y=(y + 4.0) width=(w) height=(row - 10.0) {}
+                            text x=(label_w + w + 6.0) y=(y + 22.0) class="value" { (text) }
+                        }
+                    };
+                    @match links.get(k) {
+                        Some(href) => a href=(href) { title { (label) "：" (text) } (bar) },
+                        None => (bar),
                     }
                 }
             }
@@ -54,6 +67,7 @@ fn shorten(s: &str, n: usize) -> String {
 #[derive(serde::Deserialize, Default)]
 pub struct DashParams {
     department: Option<String>,
+    year: Option<String>,
 }
 
 /// `GET /dashboard`: the user's scope (a department's units, or the whole jurisdiction),
@@ -64,7 +78,22 @@ pub async fn dashboard(
     Query(p): Query<DashParams>,
 ) -> Response {
     let user = Some((&auth.user, auth.csrf.as_str()));
-    match build(&state, &auth, p.department.filter(|d| !d.is_empty())).await {
+    let year = match p.year.as_deref().map(str::trim).filter(|y| !y.is_empty()) {
+        None => None,
+        Some(y) => match y.parse::<i32>() {
+            Ok(y) => Some(y),
+            Err(_) => {
+                return error_page(
+                    user,
+                    &ApiError::bad_request(
+                        format!("年度“{y}”不是数字"),
+                        format!("the year “{y}” is not a number"),
+                    ),
+                )
+            }
+        },
+    };
+    match build(&state, &auth, p.department.filter(|d| !d.is_empty()), year).await {
         Ok(body) => layout("看板", user, "/dashboard", body).into_response(),
         Err(e) => error_page(user, &e),
     }
@@ -74,12 +103,13 @@ async fn build(
     state: &AppState,
     auth: &Auth,
     department: Option<String>,
+    year: Option<i32>,
 ) -> Result<Markup, ApiError> {
     let q = |status: Option<Status>, sort: &str, per_page: i64| ListQuery {
         grade: None,
         warnings: None,
         scope: scope(&auth.user),
-        year: None,
+        year,
         status,
         department: department.clone(),
         search: None,
@@ -117,6 +147,7 @@ async fn build(
         };
         if check_visible(state, auth, meta).await.is_err()
             || department.as_ref().is_some_and(|d| &form.department != d)
+            || year.is_some_and(|y| form.year != y)
         {
             continue;
         }
@@ -132,7 +163,8 @@ async fn build(
             let f = match state.store.form_with_meta(&id).await? {
                 Some((form, meta))
                     if check_visible(state, auth, meta.clone()).await.is_ok()
-                        && department.as_ref().is_none_or(|d| &form.department == d) =>
+                        && department.as_ref().is_none_or(|d| &form.department == d)
+                        && year.is_none_or(|y| form.year == y) =>
                 {
                     Some(form)
                 }
@@ -155,25 +187,41 @@ async fn build(
         (None, Role::Unit) => "看板：本单位".into(),
         _ => "看板：全辖区".into(),
     };
+    // The portfolio list behind a bar: its own filter plus the dashboard's year and department.
+    let list_link = |extra: &[(&str, &str)]| {
+        let y = year.map(|y| y.to_string()).unwrap_or_default();
+        let d = department.clone().unwrap_or_default();
+        let mut pairs: Vec<(&str, &str)> = extra.to_vec();
+        if !y.is_empty() {
+            pairs.push(("year", &y));
+        }
+        if !d.is_empty() {
+            pairs.push(("department", &d));
+        }
+        format!("/forms?{}", super::form_urlencoded(&pairs))
+    };
     Ok(html! {
         h1 { (title) }
         form class="filters" method="get" action="/dashboard" {
+            label { "年度 " input name="year" inputmode="numeric" size="6" value=[year]; }
             label { "主管部门 " input name="department" value=[department.as_deref()]; }
             button type="submit" { "查看" }
             a href="/dashboard" { "全部" }
         }
         p class="totals" { "共 " strong { (all.total) } " 张申报表，年度资金合计 " strong class="num" { (all.annual_total_sum.grouped()) } " 元" }
         div class="charts" {
-            (bar_chart("各项目年度资金（前 15 个）", &money_bars))
-            (bar_chart("申报表状态", &statuses))
+            (bar_chart("各项目年度资金（前 15 个）", &money_bars, &all.items.iter().map(|r| format!("/forms/{}", r.id)).collect::<Vec<_>>(), &[]))
+            (bar_chart("申报表状态", &statuses, &Status::ALL.iter().map(|s| list_link(&[("status", s.name())])).collect::<Vec<_>>(), &[]))
             (bar_chart("自评等级", &[Grade::Excellent, Grade::Good, Grade::Fair, Grade::Poor].iter().map(|g| {
                 let n = grades.get(g.chinese()).copied().unwrap_or(0);
                 (g.chinese().to_string(), n as f64, format!("{n} 个项目"))
-            }).collect::<Vec<_>>()))
+            }).collect::<Vec<_>>(), &[Grade::Excellent, Grade::Good, Grade::Fair, Grade::Poor].iter().map(|g| list_link(&[("grade", g.chinese())])).collect::<Vec<_>>(), &[]))
             (bar_chart("各期预警（按期末月份；红灯 / 黄灯）", &by_month.iter().flat_map(|(m, (r, y))| [
                 (format!("{m}月 红灯"), *r as f64, format!("{r} 条")),
                 (format!("{m}月 黄灯"), *y as f64, format!("{y} 条")),
-            ]).collect::<Vec<_>>()))
+            ]).collect::<Vec<_>>(),
+            &by_month.keys().flat_map(|_| [list_link(&[("warnings", "red")]), list_link(&[("warnings", "yellow")])]).collect::<Vec<_>>(),
+            &by_month.keys().flat_map(|_| ["red", "yellow"]).collect::<Vec<_>>()))
         }
         @if !scored.is_empty() {
             h2 { "自评得分" }
