@@ -300,6 +300,28 @@ test("monitoring: enter a period's figures and see the warnings with their numbe
   assert.doesNotMatch(cleared, /截至本期执行数/, "500000 and 500,000.00 are the same amount");
   await page.getByRole("link", { name: "放弃这些改动" }).click();
   assert.match(await page.locator("section.period").first().textContent(), /12项/, "nothing was replaced");
+  // A rectification (整改): advice required, listed as open until its result is written.
+  await page.getByRole("link", { name: "修改“1-7月”的数据" }).click();
+  await page.getByLabel("委托研究课题数量 是否整改").selectOption("是");
+  await page.getByRole("button", { name: "保存本期数据" }).click();
+  assert.match(await page.getByRole("alert").first().textContent(), /请写明整改建议/);
+  await page.getByLabel("委托研究课题数量 整改建议").fill("加快课题委托进度");
+  await page.getByRole("button", { name: "保存本期数据" }).click();
+  await page.getByRole("button", { name: "确认替换" }).click();
+  await page.waitForURL(/\/monitoring$/);
+  assert.match(await page.locator("section.period").first().textContent(), /待整改 加快课题委托进度/);
+  await page.getByRole("link", { name: "待整改", exact: true }).click();
+  const open = page.locator("table.list tbody tr", { hasText: "委托研究课题数量" });
+  assert.match(await open.textContent(), /加快课题委托进度/);
+  await shot(page, "rectifications");
+  await open.getByRole("link").click();
+  await page.getByRole("link", { name: "修改“1-7月”的数据" }).click();
+  await page.getByLabel("委托研究课题数量 整改结果").fill("已签订 2 项委托合同");
+  await page.getByRole("button", { name: "保存本期数据" }).click();
+  await page.getByRole("button", { name: "确认替换" }).click();
+  await page.waitForURL(/\/monitoring$/);
+  await page.goto(server.base + "/rectifications");
+  assert.equal(await page.locator("table.list tbody tr", { hasText: "委托研究课题数量" }).count(), 0, "done: no longer open");
   await page.context().close();
 });
 
@@ -726,7 +748,7 @@ test("at 390 px wide no page scrolls sideways (wide tables scroll inside themsel
     const ids = await page.evaluate(async () => (await (await fetch("/api/forms?per_page=1")).json()).items.map((f) => f.id));
     const forms = ids.length ? [`/forms/${ids[0]}`, `/forms/${ids[0]}/monitoring`, `/forms/${ids[0]}/evaluation`, `/forms/${ids[0]}/diff?from=1&to=1`] : [];
     const unitOnly = user === "unit" && ids.length ? [`/forms/${ids[0]}/edit`, "/forms/new", "/forms/import"] : [];
-    for (const p of ["/forms", "/todo", "/handled", "/dashboard", "/help", "/account/password", ...forms, ...unitOnly, ...extra]) {
+    for (const p of ["/forms", "/todo", "/handled", "/dashboard", "/rectifications", "/help", "/account/password", ...forms, ...unitOnly, ...extra]) {
       await page.goto(server.base + p);
       const width = await page.evaluate(() => document.documentElement.scrollWidth);
       assert.ok(width <= 390, `${user} ${p}: the page is ${width} px wide`);

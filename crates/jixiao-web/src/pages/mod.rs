@@ -32,6 +32,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(login::root))
         .route("/help", get(help::page))
+        .route("/rectifications", get(track::rectifications))
         .route("/login", get(login::page).post(login::submit))
         .route("/logout", post(login::logout))
         .route("/forms", get(lists::portfolio))
@@ -252,7 +253,7 @@ pub fn layout(title: &str, user: Option<(&User, &str)>, current: &str, body: Mar
                     a class="brand" href="/forms" { "绩效 " span lang="en" { "jixiao" } }
                     @if let Some((u, csrf)) = user {
                         nav aria-label="主导航" {
-                            @for (href, label) in [("/forms", "申报表"), ("/todo", "待办"), ("/handled", "我处理过的"), ("/dashboard", "看板")] {
+                            @for (href, label) in [("/forms", "申报表"), ("/todo", "待办"), ("/handled", "我处理过的"), ("/dashboard", "看板"), ("/rectifications", "待整改")] {
                                 a href=(href) aria-current=[(current == href).then_some("page")] { (label) }
                             }
                             @if u.role == Role::Admin { a href="/admin" aria-current=[(current == "/admin").then_some("page")] { "管理" } }

@@ -70,6 +70,11 @@ fn period_values(form: &Form, r: &jixiao_core::monitor::PeriodReport) -> Values 
         values.insert(format!("likelihood_{k}"), word(p.likelihood));
         values.insert(format!("category_{k}"), word(p.deviation_category));
         values.insert(format!("deviation_{k}"), p.deviation.clone());
+        if p.rectification_needed {
+            values.insert(format!("rect_{k}"), "是".into());
+        }
+        values.insert(format!("advice_{k}"), p.rectification_advice.clone());
+        values.insert(format!("result_{k}"), p.rectification_result.clone());
     }
     values
 }
@@ -87,6 +92,9 @@ fn period_changes(form: &Form, old: &Values, new: &Values) -> Vec<(String, Strin
             ("likelihood", "完成可能性"),
             ("category", "偏差类型"),
             ("deviation", "偏差原因"),
+            ("rect", "是否整改"),
+            ("advice", "整改建议"),
+            ("result", "整改结果"),
         ] {
             fields.push((format!("{p}_{k}"), format!("{} {label}", ind.name)));
         }
@@ -192,13 +200,20 @@ fn monitoring_page(
                     }
                 }
                 table class="list" {
-                    thead { tr { th scope="col" { "三级指标" } th scope="col" { "指标值" } th scope="col" { "截至本期完成" } th scope="col" { "全年预计" } th scope="col" { "完成可能性" } th scope="col" { "偏差原因" } } }
+                    thead { tr { th scope="col" { "三级指标" } th scope="col" { "指标值" } th scope="col" { "截至本期完成" } th scope="col" { "全年预计" } th scope="col" { "完成可能性" } th scope="col" { "偏差原因" } th scope="col" { "整改" } } }
                     tbody { @for p in &r.indicators { tr {
                         td { (p.indicator) }
                         td { (form.indicators.iter().find(|i| i.name == p.indicator).map(|i| i.raw.as_str()).unwrap_or("")) }
                         td { (p.to_date) } td { (p.forecast) }
                         td { (p.likelihood.and_then(|l| serde_json::to_value(l).ok()).and_then(|x| x.as_str().map(str::to_string)).unwrap_or_default()) }
                         td { (p.deviation_category.and_then(|l| serde_json::to_value(l).ok()).and_then(|x| x.as_str().map(str::to_string)).unwrap_or_default()) " " (p.deviation) }
+                        td {
+                            @if p.rectification_needed {
+                                @if p.rectification_result.trim().is_empty() { span class="badge warn" { "待整改" } } @else { span class="badge" { "已整改" } }
+                                " " (p.rectification_advice)
+                                @if !p.rectification_result.trim().is_empty() { br; "结果：" (p.rectification_result) }
+                            }
+                        }
                     } } }
                 }
             }
@@ -215,7 +230,7 @@ fn monitoring_page(
                         label for="forecast_spent" { "全年预计执行数（元）" } input id="forecast_spent" name="forecast_spent" inputmode="decimal" value=(v(values, "forecast_spent"));
                     }
                     table class="list" {
-                        thead { tr { th scope="col" { "三级指标" } th scope="col" { "指标值" } th scope="col" { "截至本期完成" } th scope="col" { "全年预计" } th scope="col" { "完成可能性" } th scope="col" { "偏差类型" } th scope="col" { "偏差原因" } } }
+                        thead { tr { th scope="col" { "三级指标" } th scope="col" { "指标值" } th scope="col" { "截至本期完成" } th scope="col" { "全年预计" } th scope="col" { "完成可能性" } th scope="col" { "偏差类型" } th scope="col" { "偏差原因" } th scope="col" { "是否整改" } th scope="col" { "整改建议" } th scope="col" { "整改结果" } } }
                         tbody {
                             @for (k, ind) in form.indicators.iter().enumerate() {
                                 tr {
@@ -225,6 +240,9 @@ fn monitoring_page(
                                     td { select name={ "likelihood_" (k) } aria-label={ (ind.name) " 完成可能性" } { @for (val, label) in likely { option value=(val) selected[v(values, &format!("likelihood_{k}")) == val] { (label) } } } }
                                     td { select name={ "category_" (k) } aria-label={ (ind.name) " 偏差类型" } { @for (val, label) in cats { option value=(val) selected[v(values, &format!("category_{k}")) == val] { (label) } } } }
                                     td { input name={ "deviation_" (k) } aria-label={ (ind.name) " 偏差原因" } value=(v(values, &format!("deviation_{k}"))); }
+                                    td { select name={ "rect_" (k) } aria-label={ (ind.name) " 是否整改" } { option value="" { "否" } option value="是" selected[v(values, &format!("rect_{k}")) == "是"] { "是" } } }
+                                    td { input name={ "advice_" (k) } aria-label={ (ind.name) " 整改建议" } value=(v(values, &format!("advice_{k}"))); }
+                                    td { input name={ "result_" (k) } aria-label={ (ind.name) " 整改结果" } value=(v(values, &format!("result_{k}"))); }
                                 }
                             }
                         }
@@ -321,7 +339,46 @@ pub async fn save_monitoring(
             ApiError::bad_request("请填写截至本期执行数", "the amount spent is required")
         })?;
         let forecast_spent = amount("forecast_spent", "全年预计执行数")?;
-        // Replacing a saved period: first show what changes, save only once confirmed.
+        let mut progress = vec![];
+        for (k, ind) in form.indicators.iter().enumerate() {
+            let get = |p: &str| v(&values, &format!("{p}_{k}")).trim().to_string();
+            let (to_date, forecast, likely, cat, deviation) = (
+                get("to_date"),
+                get("forecast"),
+                get("likelihood"),
+                get("category"),
+                get("deviation"),
+            );
+            let (rect, advice, outcome) = (get("rect"), get("advice"), get("result"));
+            if [
+                &to_date, &forecast, &likely, &cat, &deviation, &rect, &advice, &outcome,
+            ]
+            .iter()
+            .all(|x| x.is_empty())
+            {
+                continue;
+            }
+            if rect == "是" && advice.is_empty() {
+                return Err(ApiError::bad_request(
+                    format!("“{}”需整改：请写明整改建议", ind.name),
+                    format!("“{}” needs rectification: write the advice", ind.name),
+                ));
+            }
+            progress.push(Progress {
+                indicator_id: ind.id.clone(),
+                indicator: ind.name.clone(),
+                to_date,
+                forecast,
+                likelihood: Likelihood::read(&likely),
+                deviation_category: DeviationCategory::read(&cat),
+                deviation,
+                rectification_needed: rect == "是",
+                rectification_advice: advice,
+                rectification_result: outcome,
+            });
+        }
+        // Replacing a saved period: once everything typed is valid, first show what changes;
+        // save only once confirmed.
         if v(&values, "confirm") != "replace" {
             let label = v(&values, "period").trim();
             if let Some(old) = state
@@ -337,33 +394,6 @@ pub async fn save_monitoring(
                     &values,
                 )));
             }
-        }
-        let mut progress = vec![];
-        for (k, ind) in form.indicators.iter().enumerate() {
-            let get = |p: &str| v(&values, &format!("{p}_{k}")).trim().to_string();
-            let (to_date, forecast, likely, cat, deviation) = (
-                get("to_date"),
-                get("forecast"),
-                get("likelihood"),
-                get("category"),
-                get("deviation"),
-            );
-            if [&to_date, &forecast, &likely, &cat, &deviation]
-                .iter()
-                .all(|x| x.is_empty())
-            {
-                continue;
-            }
-            progress.push(Progress {
-                indicator_id: ind.id.clone(),
-                indicator: ind.name.clone(),
-                to_date,
-                forecast,
-                likelihood: Likelihood::read(&likely),
-                deviation_category: DeviationCategory::read(&cat),
-                deviation,
-                ..Progress::default()
-            });
         }
         record_period(
             &state,
@@ -644,4 +674,86 @@ pub async fn save_evaluation(
         }
         (Ok(_), Err(e)) => error_page(user, &e),
     }
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct RectParams {
+    #[serde(default)]
+    department: String,
+}
+
+/// `GET /rectifications`: open rectifications (整改) in the user's scope — indicators the
+/// latest monitoring period of each form marks 需整改 with no result yet — by department.
+pub async fn rectifications(
+    State(state): State<AppState>,
+    PageUser(auth): PageUser,
+    Query(p): Query<RectParams>,
+) -> Response {
+    let user = Some((&auth.user, auth.csrf.as_str()));
+    let loaded = async {
+        let mut latest: HashMap<String, jixiao_core::monitor::PeriodReport> = HashMap::new();
+        for (id, r) in state.store.all_periods().await? {
+            let newer = latest
+                .get(&id)
+                .is_none_or(|o| r.period.end_month >= o.period.end_month);
+            if newer {
+                latest.insert(id, r);
+            }
+        }
+        let mut rows = vec![];
+        for (id, r) in latest {
+            let Some((form, meta)) = state.store.form_with_meta(&id).await? else {
+                continue;
+            };
+            if check_visible(&state, &auth, meta).await.is_err() {
+                continue;
+            }
+            if !p.department.trim().is_empty() && form.department != p.department.trim() {
+                continue;
+            }
+            for x in r
+                .indicators
+                .iter()
+                .filter(|x| x.rectification_needed && x.rectification_result.trim().is_empty())
+            {
+                rows.push((
+                    form.department.clone(),
+                    form.implementer.clone(),
+                    form.name.clone(),
+                    form.year,
+                    id.clone(),
+                    r.period.label.clone(),
+                    x.indicator.clone(),
+                    x.rectification_advice.clone(),
+                ));
+            }
+        }
+        rows.sort();
+        Ok::<_, ApiError>(rows)
+    }
+    .await;
+    let rows = match loaded {
+        Ok(r) => r,
+        Err(e) => return error_page(user, &e),
+    };
+    let body = html! {
+        h1 { "待整改" }
+        p { "各项目最近一期监控中标为“需整改”、尚未填写整改结果的指标。整改结果在该项目的“绩效监控”中修改本期数据时填写。" }
+        form method="get" action="/rectifications" class="filters" {
+            label { "主管部门 " input name="department" value=(p.department); }
+            button type="submit" { "筛选" }
+        }
+        p role="status" { "共 " (rows.len()) " 项待整改。" }
+        @if !rows.is_empty() {
+            table class="list" {
+                thead { tr { th scope="col" { "主管部门" } th scope="col" { "实施单位" } th scope="col" { "项目" } th scope="col" { "期间" } th scope="col" { "三级指标" } th scope="col" { "整改建议" } } }
+                tbody { @for (dept, unit, name, year, id, period, ind, advice) in &rows { tr {
+                    td { (dept) } td { (unit) }
+                    td { a href={ "/forms/" (id) "/monitoring" } { (name) "（" (year) "年度）" } }
+                    td { (period) } td { (ind) } td { (advice) }
+                } } }
+            }
+        }
+    };
+    layout("待整改", user, "/rectifications", body).into_response()
 }
