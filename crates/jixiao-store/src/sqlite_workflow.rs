@@ -806,21 +806,10 @@ impl SqliteStore {
     }
 
     pub(crate) async fn do_audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
-        let rows = sqlx::query("SELECT seq, at, actor, ip, action, target, detail FROM audit ORDER BY seq DESC LIMIT ?")
-            .bind(limit.clamp(1, 10_000))
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows
-            .iter()
-            .map(|r| AuditEntry {
-                seq: r.get("seq"),
-                at: r.get("at"),
-                actor: r.get("actor"),
-                ip: r.get("ip"),
-                action: r.get("action"),
-                target: r.get("target"),
-                detail: r.get("detail"),
-            })
-            .collect())
+        self.do_audit_search(&crate::AuditQuery {
+            limit,
+            ..crate::AuditQuery::default()
+        })
+        .await
     }
 }

@@ -133,13 +133,7 @@ async fn search(
         limit,
     };
     let entries = state.store.audit_search(&q).await?;
-    let people: HashMap<String, String> = state
-        .store
-        .users()
-        .await?
-        .into_iter()
-        .map(|u| (u.username, u.display_name))
-        .collect();
+    let people = super::people(state).await?;
     Ok((entries, people, form_names))
 }
 

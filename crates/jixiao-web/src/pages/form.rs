@@ -213,13 +213,7 @@ async fn render_view(
         };
         let history = state.store.transitions(&id).await?;
         // People by name in the history, not by their sign-in names.
-        let people: HashMap<String, String> = state
-            .store
-            .users()
-            .await?
-            .into_iter()
-            .map(|u| (u.username, u.display_name))
-            .collect();
+        let people = super::people(&state).await?;
         let versions = state.store.versions(&id).await?;
         Ok::<_, ApiError>((shown, meta, history, versions, people))
     }
@@ -445,14 +439,7 @@ pub async fn editor(
     let last_year = state.store.last_year(&form).await.ok().flatten();
     let json = serde_json::to_string(&form).unwrap_or_default();
     // Open reviewer comments, shown under their indicators while editing.
-    let people: HashMap<String, String> = state
-        .store
-        .users()
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|u| (u.username, u.display_name))
-        .collect();
+    let people = super::people(&state).await.unwrap_or_default();
     let history = state.store.transitions(&id).await.unwrap_or_default();
     let comments_json =
         serde_json::to_string(&open_indicator_comments(&history, &people)).unwrap_or_default();

@@ -277,6 +277,19 @@ pub fn layout(title: &str, user: Option<(&User, &str)>, current: &str, body: Mar
 }
 
 /// An error on a page: its message in Chinese, the English beside it.
+/// Every user's name by sign-in name, to show people by name.
+pub async fn people(
+    state: &crate::AppState,
+) -> Result<std::collections::HashMap<String, String>, ApiError> {
+    Ok(state
+        .store
+        .users()
+        .await?
+        .into_iter()
+        .map(|u| (u.username, u.display_name))
+        .collect())
+}
+
 pub fn error_page(user: Option<(&User, &str)>, e: &ApiError) -> Response {
     let body = html! {
         h1 { "出错了" }
