@@ -474,6 +474,7 @@ test("administration: organisations and users, for administrators only", async (
   await admin.getByLabel("“tester”的新密码").fill("temporary-pass-9");
   await admin.getByRole("button", { name: "重置“tester”的密码" }).click();
   assert.match(await admin.getByRole("status").textContent(), /已重置 tester 的密码/);
+  assert.match(admin.url(), /\/admin\?done=reset-password&who=tester$/, "redirected: a reload does not reset again");
   const row = admin.locator("section[aria-labelledby=users-h] tbody tr", { hasText: "测试填报人" });
   assert.match(await row.textContent(), /待改密码/);
   await shot(admin, "admin-accounts");

@@ -234,8 +234,45 @@ async fn build(
 }
 
 /// `GET /admin`: users, organisations, rules (administrators).
-pub async fn admin(State(state): State<AppState>, PageUser(auth): PageUser) -> Response {
-    render_admin(&state, &auth, None).await
+#[derive(serde::Deserialize, Default)]
+pub struct AdminParams {
+    /// An account action just done (`reset-password`, `unlock`, `disable`, `enable`) …
+    done: Option<String>,
+    /// … to this user: the page says so after the redirect.
+    who: Option<String>,
+}
+
+pub async fn admin(
+    State(state): State<AppState>,
+    PageUser(auth): PageUser,
+    Query(p): Query<AdminParams>,
+) -> Response {
+    // Said only of an account that exists: a crafted link cannot make the page claim anything.
+    let known = match p.who.as_deref() {
+        Some(name) => state
+            .store
+            .accounts()
+            .await
+            .map(|a| a.iter().any(|a| a.user.username == name))
+            .unwrap_or(false),
+        None => false,
+    };
+    let message = match (p.done.as_deref(), p.who.as_deref()) {
+        (Some(action), Some(name)) if known => account_message(action, name).map(Ok),
+        _ => None,
+    };
+    render_admin(&state, &auth, message).await
+}
+
+/// What an account action did, in words (`None` for an unknown action).
+fn account_message(action: &str, name: &str) -> Option<String> {
+    Some(match action {
+        "reset-password" => format!("已重置 {name} 的密码；其下次登录时须修改密码，现有会话已结束"),
+        "unlock" => format!("已解锁 {name}"),
+        "disable" => format!("已停用 {name}，其会话已结束"),
+        "enable" => format!("已启用 {name}"),
+        _ => return None,
+    })
 }
 
 async fn render_admin(
@@ -452,17 +489,15 @@ pub async fn admin_account(
 ) -> Response {
     let f = post.form;
     let password = (!f.password.is_empty()).then_some(f.password.as_str());
-    let result = crate::api::change_account(&state, &post.auth, &id, &f.action, password)
-        .await
-        .map(|name| match f.action.as_str() {
-            "reset-password" => {
-                format!("已重置 {name} 的密码；其下次登录时须修改密码，现有会话已结束")
-            }
-            "unlock" => format!("已解锁 {name}"),
-            "disable" => format!("已停用 {name}，其会话已结束"),
-            _ => format!("已启用 {name}"),
-        });
-    render_admin(&state, &post.auth, Some(result)).await
+    match crate::api::change_account(&state, &post.auth, &id, &f.action, password).await {
+        // Redirect after the change, so that reloading the page does not do it again.
+        Ok(name) => Redirect::to(&format!(
+            "/admin?{}",
+            super::form_urlencoded(&[("done", &f.action), ("who", &name)])
+        ))
+        .into_response(),
+        Err(e) => render_admin(&state, &post.auth, Some(Err(e))).await,
+    }
 }
 
 #[derive(serde::Deserialize)]
