@@ -53,6 +53,21 @@ fn yes() -> bool {
 
 impl Scheme {
     /// 10 budget, 50 output, 30 outcome, 10 satisfaction; linear reverse; bands 80/60.
+    /// The scheme in Chinese words: its description before the English (`全国通行：…`),
+    /// or its name when it has no description.
+    pub fn label(&self) -> &str {
+        let zh = self
+            .description
+            .split_once("/ ")
+            .map_or(self.description.as_str(), |(zh, _)| zh)
+            .trim();
+        if zh.is_empty() {
+            &self.name
+        } else {
+            zh
+        }
+    }
+
     pub fn national() -> Scheme {
         Scheme {
             name: "national".into(),

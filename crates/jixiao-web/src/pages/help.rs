@@ -91,7 +91,7 @@ pub async fn page(PageUser(auth): PageUser) -> Response {
                 tbody { @for s in Scheme::builtin() {
                     tr {
                         td { code { (s.name) } }
-                        td { (s.description.split_once("/ ").map(|(zh, _)| zh.trim()).unwrap_or(&s.description)) }
+                        td { (s.label()) }
                         td class="num" { (s.budget) }
                         @if let Some(p) = s.pooled { td colspan="3" class="num" { "全部指标共 " (p) } }
                         @else { td class="num" { (s.output) } td class="num" { (s.outcome) } td class="num" { (s.satisfaction) } }

@@ -475,9 +475,9 @@ fn evaluation_page(
         @if let Some(e) = error { p class="error" role="alert" { (e.message) } }
         @if let Some(s) = scored {
             section aria-labelledby="score-h" {
-                h2 id="score-h" { "项目支出绩效自评表（计分方案：" (s.scheme) "）" }
+                h2 id="score-h" { "项目支出绩效自评表（计分方案：" (Scheme::builtin().iter().find(|x| x.name == s.scheme).map(|x| x.label().to_string()).unwrap_or_else(|| s.scheme.clone())) "）" }
                 form method="get" class="filters noprint" {
-                    label { "计分方案 " select name="scheme" { @for sc in Scheme::builtin() { option value=(sc.name) selected[sc.name == scheme] { (sc.name) " — " (sc.description) } } } }
+                    label { "计分方案 " select name="scheme" { @for sc in Scheme::builtin() { option value=(sc.name) selected[sc.name == scheme] { (sc.label()) } } } }
                     button type="submit" { "重新计分" }
                     " "
                     a class="button" href={ "/api/forms/" (id) "/score?format=xlsx&scheme=" (scheme) } download { "下载自评表（Excel）" }
