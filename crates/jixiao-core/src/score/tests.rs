@@ -451,10 +451,16 @@ proptest! {
 
 #[test]
 fn schemes_have_chinese_labels() {
-    assert_eq!(Scheme::national().label(), "全国通行：预算执行10分，产出50分，效益30分，满意度10分");
+    assert_eq!(
+        Scheme::national().label(),
+        "全国通行：预算执行10分，产出50分，效益30分，满意度10分"
+    );
     for s in Scheme::builtin() {
         assert!(!s.label().is_ascii(), "{}: {}", s.name, s.label());
     }
-    let bare = Scheme { description: String::new(), ..Scheme::national() };
+    let bare = Scheme {
+        description: String::new(),
+        ..Scheme::national()
+    };
     assert_eq!(bare.label(), "national");
 }

@@ -75,7 +75,7 @@ pub fn official_table(
                             @if span1[k] > 0 { th scope="rowgroup" rowspan=(span1[k]) { (ind.level1.name()) } }
                             @if span2[k] > 0 { td rowspan=(span2[k]) { (ind.level2.map(|l| l.name()).unwrap_or("（未填）")) } }
                             td { (ind.name) }
-                            td title=(ind.raw) { (shown_target(ind)) }
+                            td title=(ind.raw) class=[matches!(ind.target, jixiao_core::Target::Quantitative { .. }).then_some("value")] { (shown_target(ind)) }
                             td class="noprint findings-cell" {
                                 @for (who, text) in ind.id.as_ref().and_then(|i| comments.get(i)).into_iter().flatten() {
                                     p class="ind-comment" { strong { "审核意见" } "（" (who) "）：" (text) }

@@ -440,7 +440,7 @@ fn scores_table(scored: &Scored) -> Markup {
                 tr { td colspan="4" { "预算执行率 " (scored.execution_rate) "%" } td class="num" { (scored.budget_weight) } td class="num" { (scored.budget_score) } td { "执行率 × 分值，不超过分值" } }
                 @for s in &scored.indicators {
                     tr class=[(!s.met).then_some("missed")] {
-                        td { (s.level1.name()) } td { (s.name) } td { (s.target) } td { (s.actual) }
+                        td class="level" { (s.level1.name()) } td { (s.name) } td class=[(s.target.chars().count() <= 16).then_some("value")] { (s.target) } td class=[(s.actual.chars().count() <= 16).then_some("value")] { (s.actual) }
                         td class="num" { (s.weight.normalize()) } td class="num score" { (s.score) } td class="explain" { (s.explanation) }
                     }
                 }
