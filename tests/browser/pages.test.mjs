@@ -759,3 +759,31 @@ test("at 390 px wide no page scrolls sideways (wide tables scroll inside themsel
     await page.context().close();
   }
 });
+
+test("supporting documents: the unit attaches a PDF to an actual value; a reviewer downloads it", async () => {
+  const page = await signIn(browser, server.base, "unit");
+  await openForm(page, LAW);
+  await page.getByRole("link", { name: "绩效自评" }).click();
+  await page.getByLabel("佐证的指标").selectOption({ label: "委托研究课题数量" });
+  const pdf = Buffer.from("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n");
+  await page.getByLabel(/文件（PDF/).setInputFiles({ name: "课题委托合同.pdf", mimeType: "application/pdf", buffer: pdf });
+  await page.getByRole("button", { name: "上传佐证材料" }).click();
+  await page.waitForURL(/\/evaluation#docs-h$/);
+  const row = page.locator("section.documents tbody tr", { hasText: "课题委托合同.pdf" });
+  assert.match(await row.textContent(), /委托研究课题数量/);
+  await shot(page, "documents");
+  // A file that is not a document is refused with the reason.
+  await page.getByLabel(/文件（PDF/).setInputFiles({ name: "发票.pdf", mimeType: "application/pdf", buffer: Buffer.from("MZ this is a program") });
+  await page.getByRole("button", { name: "上传佐证材料" }).click();
+  assert.match(await page.getByRole("alert").textContent(), /不是可接受的佐证材料/);
+  // The department reviewer reads the same list and downloads the file as it was uploaded.
+  const dept = await signIn(browser, server.base, "dept");
+  await openForm(dept, LAW);
+  await dept.getByRole("link", { name: "绩效自评" }).click();
+  assert.equal(await dept.getByRole("button", { name: "上传佐证材料" }).count(), 0, "reviewers do not upload");
+  const [d] = await Promise.all([dept.waitForEvent("download"), dept.getByRole("link", { name: "课题委托合同.pdf" }).click()]);
+  assert.equal(d.suggestedFilename(), "课题委托合同.pdf");
+  assert.deepEqual((await import("node:fs")).readFileSync(await d.path()), pdf);
+  await page.context().close();
+  await dept.context().close();
+});

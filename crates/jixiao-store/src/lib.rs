@@ -287,6 +287,15 @@ pub trait Store: Send + Sync {
     async fn versions(&self, id: &str) -> Result<Vec<VersionInfo>, StoreError>;
     async fn version_form(&self, id: &str, version: i64) -> Result<Option<Form>, StoreError>;
 
+    // ------------------------------------------------------------ documents
+
+    /// Keeps a supporting document (its ID, digest and size set by the caller).
+    async fn add_document(&self, doc: &Document, data: &[u8]) -> Result<(), StoreError>;
+    /// A form's documents, oldest first, without their contents.
+    async fn documents(&self, form_id: &str) -> Result<Vec<Document>, StoreError>;
+    /// One document with its contents.
+    async fn document(&self, id: &str) -> Result<Option<(Document, Vec<u8>)>, StoreError>;
+
     // ------------------------------------------------------------ audit
 
     async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError>;
@@ -486,6 +495,22 @@ pub struct VersionInfo {
     pub version: i64,
     pub saved_by: Option<String>,
     pub saved_at: String,
+}
+
+/// A supporting document (佐证材料) as listed: everything but its contents.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Document {
+    pub id: String,
+    pub form_id: String,
+    /// The indicator whose actual value it supports, if one.
+    pub indicator_id: Option<String>,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+    /// SM3 digest of the contents, hex.
+    pub sm3: String,
+    pub uploaded_by: String,
+    pub uploaded_at: String,
 }
 
 /// Filters of the audit log; `None` (or '') matches everything.

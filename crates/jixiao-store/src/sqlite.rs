@@ -690,6 +690,51 @@ impl Store for SqliteStore {
     async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
         self.do_audit(entry).await
     }
+    async fn add_document(&self, d: &crate::Document, data: &[u8]) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO documents (id, form_id, indicator_id, name, content_type, size, sm3, data, uploaded_by, uploaded_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&d.id)
+        .bind(&d.form_id)
+        .bind(&d.indicator_id)
+        .bind(&d.name)
+        .bind(&d.content_type)
+        .bind(d.size)
+        .bind(&d.sm3)
+        .bind(data)
+        .bind(&d.uploaded_by)
+        .bind(&d.uploaded_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn documents(&self, form_id: &str) -> Result<Vec<crate::Document>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, form_id, indicator_id, name, content_type, size, sm3, uploaded_by, uploaded_at \
+             FROM documents WHERE form_id = ? ORDER BY uploaded_at, id",
+        )
+        .bind(form_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(document_from).collect()
+    }
+
+    async fn document(&self, id: &str) -> Result<Option<(crate::Document, Vec<u8>)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, form_id, indicator_id, name, content_type, size, sm3, uploaded_by, uploaded_at, data \
+             FROM documents WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            Some(r) => Ok(Some((document_from(&r)?, r.try_get("data")?))),
+            None => Ok(None),
+        }
+    }
+
     async fn audit_search(&self, q: &crate::AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
         self.do_audit_search(q).await
     }
@@ -978,5 +1023,19 @@ fn indicator_from_row(r: &SqliteRow) -> Result<Indicator, StoreError> {
         raw: r.get("raw"),
         weight,
         direction: r.get("direction"),
+    })
+}
+
+fn document_from(r: &SqliteRow) -> Result<crate::Document, StoreError> {
+    Ok(crate::Document {
+        id: r.try_get("id")?,
+        form_id: r.try_get("form_id")?,
+        indicator_id: r.try_get("indicator_id")?,
+        name: r.try_get("name")?,
+        content_type: r.try_get("content_type")?,
+        size: r.try_get("size")?,
+        sm3: r.try_get("sm3")?,
+        uploaded_by: r.try_get("uploaded_by")?,
+        uploaded_at: r.try_get("uploaded_at")?,
     })
 }

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod auth;
 pub mod demo;
+pub mod documents;
 pub mod error;
 pub mod openapi;
 pub mod pages;
@@ -142,6 +143,13 @@ pub fn router(state: AppState) -> Router {
         .route("/api/forms/{id}/score", get(api::get_score))
         .route("/api/forms/{id}/export", get(api::export_form))
         .route("/api/forms/{id}/copy", post(api::copy_form))
+        .route(
+            "/api/forms/{id}/documents",
+            get(documents::list).post(documents::upload).layer(
+                axum::extract::DefaultBodyLimit::max(documents::MAX_DOCUMENT + 1024),
+            ),
+        )
+        .route("/api/documents/{id}", get(documents::download))
         .route(
             "/api/imports",
             post(api::import_file).layer(axum::extract::DefaultBodyLimit::max(

@@ -666,6 +666,7 @@ async fn access_matrix() {
                 "export?format=xlsx",
                 "export?format=json",
                 "monitoring?format=xlsx",
+                "documents",
             ] {
                 assert_eq!(
                     c.get(&format!("/api/forms/{id}/{sub}")).await.0,
@@ -1585,4 +1586,79 @@ async fn the_audit_log_page_filters_and_exports_for_auditors_only() {
     assert!(page.as_str().unwrap().contains("共 0 条"));
     let (s, _) = auditor.get("/audit?from=yesterday").await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn supporting_documents_are_checked_kept_with_their_digest_and_given_only_to_readers() {
+    let app = spawn_app().await;
+    let unit = Client::login(&app, "unit").await;
+    let id = form_id(&unit, "管理工作经费").await;
+    let (_, form) = unit.get(&format!("/api/forms/{id}")).await;
+    let ind = form["indicators"][0]["id"].as_str().unwrap().to_string();
+    let upload = |name: &str, bytes: Vec<u8>, indicator: Option<&str>| {
+        let mut url = format!("{}/api/forms/{id}/documents?name={}", app.base, urlencode(name));
+        if let Some(i) = indicator {
+            url.push_str(&format!("&indicator_id={i}"));
+        }
+        unit.http.post(url).header("x-csrf-token", &unit.csrf).body(bytes).send()
+    };
+    // A PDF as an office would attach it.
+    let pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n".to_vec();
+    let res = upload("../../物业合同 2023.pdf", pdf.clone(), Some(&ind)).await.unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let doc: Value = res.json().await.unwrap();
+    let doc = &doc["document"];
+    assert_eq!(doc["name"], "物业合同 2023.pdf", "no path in the name");
+    assert_eq!(doc["size"], pdf.len());
+    assert_eq!(doc["content_type"], "application/pdf");
+    assert_eq!(doc["sm3"].as_str().unwrap().len(), 64);
+    // Refused: a program renamed .pdf, a zip that is no Office file, an empty file, too large.
+    for (name, bytes) in [
+        ("invoice.pdf", b"MZ\x90\x00 program".to_vec()),
+        ("photos.zip", b"PK\x03\x04 zipped".to_vec()),
+        ("empty.pdf", vec![]),
+    ] {
+        let res = upload(name, bytes, None).await.unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{name}");
+    }
+    let mut big = b"%PDF-".to_vec();
+    big.resize(jixiao_web::documents::MAX_DOCUMENT + 1, b' ');
+    let res = upload("big.pdf", big, None).await.unwrap();
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let res = upload("x.pdf", pdf.clone(), Some("no-such-indicator")).await.unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    // Listed once; downloaded exactly, with its digest.
+    let (_, list) = unit.get(&format!("/api/forms/{id}/documents")).await;
+    assert_eq!(list["documents"].as_array().unwrap().len(), 1, "refused uploads left nothing");
+    let doc_id = doc["id"].as_str().unwrap();
+    for who in ["unit", "dept", "finance", "auditor"] {
+        let c = Client::login(&app, who).await;
+        let res = c.http.get(format!("{}/api/documents/{doc_id}", app.base)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{who}");
+        assert_eq!(res.headers()["x-sm3"].to_str().unwrap(), doc["sm3"].as_str().unwrap());
+        assert_eq!(res.bytes().await.unwrap().to_vec(), pdf, "{who}");
+    }
+    // Reviewers may read but not upload; the administrator sees no forms, so no documents.
+    let dept = Client::login(&app, "dept").await;
+    let res = dept
+        .http
+        .post(format!("{}/api/forms/{id}/documents?name=a.pdf", app.base))
+        .header("x-csrf-token", &dept.csrf)
+        .body(pdf.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let admin = Client::login(&app, "admin").await;
+    let res = admin.http.get(format!("{}/api/documents/{doc_id}", app.base)).send().await.unwrap();
+    assert!(res.status() == StatusCode::NOT_FOUND || res.status() == StatusCode::FORBIDDEN, "{}", res.status());
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

@@ -33,6 +33,12 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(login::root))
         .route("/help", get(help::page))
         .route("/rectifications", get(track::rectifications))
+        .route(
+            "/forms/{id}/documents",
+            post(track::upload_document).layer(axum::extract::DefaultBodyLimit::max(
+                crate::documents::MAX_DOCUMENT + 64 * 1024,
+            )),
+        )
         .route("/login", get(login::page).post(login::submit))
         .route("/logout", post(login::logout))
         .route("/forms", get(lists::portfolio))

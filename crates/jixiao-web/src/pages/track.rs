@@ -543,23 +543,19 @@ pub async fn evaluation(
             Some(e) => Some(score_with(&form, e, &scheme)?),
             None => None,
         };
-        Ok::<_, ApiError>((form, eval, scored))
+        let docs = state.store.documents(&id).await?;
+        Ok::<_, ApiError>((form, eval, scored, docs))
     }
     .await;
     match loaded {
-        Ok((form, eval, scored)) => layout(
+        Ok((form, eval, scored, docs)) => layout(
             &format!("{} 绩效自评", form.name),
             user,
             "",
-            evaluation_page(
-                &auth,
-                &form,
-                &id,
-                eval.as_ref(),
-                scored.as_ref(),
-                None,
-                &scheme_name,
-            ),
+            html! {
+                (evaluation_page(&auth, &form, &id, eval.as_ref(), scored.as_ref(), None, &scheme_name))
+                (documents_section(&auth, &form, &id, &docs))
+            },
         )
         .into_response(),
         Err(e) => error_page(user, &e),
@@ -756,4 +752,114 @@ pub async fn rectifications(
         }
     };
     layout("待整改", user, "/rectifications", body).into_response()
+}
+
+/// The form's supporting documents (佐证材料): listed for everyone who may read the form,
+/// uploaded by its unit.
+fn documents_section(
+    auth: &Auth,
+    form: &Form,
+    id: &str,
+    docs: &[jixiao_store::Document],
+) -> Markup {
+    let indicator = |iid: &Option<String>| {
+        iid.as_ref()
+            .and_then(|i| form.indicators.iter().find(|x| x.id.as_ref() == Some(i)))
+            .map(|x| x.name.clone())
+            .unwrap_or_else(|| "（整张表）".into())
+    };
+    html! {
+        section class="documents" aria-labelledby="docs-h" {
+            h2 id="docs-h" { "佐证材料（" (docs.len()) "）" }
+            @if docs.is_empty() { p class="muted" { "还没有佐证材料。" } } @else {
+                table class="list" {
+                    thead { tr { th scope="col" { "文件" } th scope="col" { "佐证的指标" } th scope="col" { "大小" } th scope="col" { "SM3 摘要" } th scope="col" { "上传" } } }
+                    tbody { @for d in docs { tr {
+                        td { a href={ "/api/documents/" (d.id) } download { (d.name) } }
+                        td { (indicator(&d.indicator_id)) }
+                        td class="num" { (format!("{:.1} KB", d.size as f64 / 1024.0)) }
+                        td { code title=(d.sm3) { (d.sm3.get(..16).unwrap_or(&d.sm3)) "…" } }
+                        td { (d.uploaded_by) "，" (crate::auth::beijing(&d.uploaded_at)) }
+                    } } }
+                }
+            }
+            @if auth.user.role == Role::Unit {
+                form method="post" action={ "/forms/" (id) "/documents" } enctype="multipart/form-data" class="enter" {
+                    input type="hidden" name="_csrf" value=(auth.csrf);
+                    label for="doc-ind" { "佐证的指标" }
+                    select id="doc-ind" name="indicator_id" {
+                        option value="" { "（整张表）" }
+                        @for i in &form.indicators { @if let Some(iid) = &i.id { option value=(iid) { (i.name) } } }
+                    }
+                    label for="doc-file" { "文件（PDF、图片、Word、Excel、OFD，最大 10 MB）" }
+                    input id="doc-file" type="file" name="file" required accept=".pdf,.png,.jpg,.jpeg,.doc,.docx,.xls,.xlsx,.ofd";
+                    button type="submit" class="primary" { "上传佐证材料" }
+                }
+            }
+        }
+    }
+}
+
+/// `POST /forms/{id}/documents` (multipart: `_csrf`, `indicator_id`, `file`).
+pub async fn upload_document(
+    State(state): State<AppState>,
+    PageUser(auth): PageUser,
+    Path(id): Path<String>,
+    mut parts: axum::extract::Multipart,
+) -> Response {
+    let user = Some((&auth.user, auth.csrf.as_str()));
+    let (mut csrf, mut indicator, mut file, mut name) =
+        (String::new(), String::new(), Vec::new(), String::new());
+    loop {
+        match parts.next_field().await {
+            Ok(Some(field)) => {
+                let field_name = field.name().unwrap_or("").to_string();
+                if field_name == "file" {
+                    name = field.file_name().unwrap_or("").to_string();
+                }
+                match field.bytes().await {
+                    Ok(b) => match field_name.as_str() {
+                        "_csrf" => csrf = String::from_utf8_lossy(&b).into_owned(),
+                        "indicator_id" => indicator = String::from_utf8_lossy(&b).into_owned(),
+                        "file" => file = b.to_vec(),
+                        _ => {}
+                    },
+                    Err(e) => {
+                        return error_page(
+                            user,
+                            &ApiError::bad_request(
+                                format!("上传不完整：{e}"),
+                                format!("the upload broke off: {e}"),
+                            ),
+                        )
+                    }
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                return error_page(
+                    user,
+                    &ApiError::bad_request(
+                        format!("上传不完整：{e}"),
+                        format!("the upload broke off: {e}"),
+                    ),
+                )
+            }
+        }
+    }
+    if csrf.is_empty() || csrf != auth.csrf {
+        return error_page(
+            user,
+            &ApiError::forbidden(
+                "页面已过期，请刷新后重试（CSRF 令牌不符）",
+                "the page is stale: reload and try again (CSRF token mismatch)",
+            ),
+        );
+    }
+    match crate::documents::attach(&state, &auth, &id, Some(&indicator), &name, &file).await {
+        Ok(_) => {
+            axum::response::Redirect::to(&format!("/forms/{id}/evaluation#docs-h")).into_response()
+        }
+        Err(e) => error_page(user, &e),
+    }
 }
