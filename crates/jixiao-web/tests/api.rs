@@ -1581,6 +1581,22 @@ async fn the_audit_log_page_filters_and_exports_for_auditors_only() {
         lines[1].contains("\"登录失败\"") && lines[1].contains("主管部门审核人（dept）"),
         "{csv}"
     );
+    // A username typed as a formula (an attacker's sign-in attempt) cannot run in a spreadsheet.
+    anon.call(
+        Method::POST,
+        "/api/session",
+        Some(json!({ "username": "=HYPERLINK(\"http://x\")", "password": "p" })),
+    )
+    .await;
+    let res = auditor
+        .http
+        .get(format!("{}/audit?action=login_failed&format=csv", app.base))
+        .send()
+        .await
+        .unwrap();
+    let csv = res.text().await.unwrap();
+    assert!(csv.contains("\"'=HYPERLINK(\"\"http://x\"\")\""), "{csv}");
+    assert!(!csv.contains(",\"=HYPERLINK"), "{csv}");
     // A time range that excludes everything, and a bad date.
     let (_, page) = auditor.get("/audit?from=2000-01-01&to=2000-01-02").await;
     assert!(page.as_str().unwrap().contains("共 0 条"));
@@ -1596,15 +1612,25 @@ async fn supporting_documents_are_checked_kept_with_their_digest_and_given_only_
     let (_, form) = unit.get(&format!("/api/forms/{id}")).await;
     let ind = form["indicators"][0]["id"].as_str().unwrap().to_string();
     let upload = |name: &str, bytes: Vec<u8>, indicator: Option<&str>| {
-        let mut url = format!("{}/api/forms/{id}/documents?name={}", app.base, urlencode(name));
+        let mut url = format!(
+            "{}/api/forms/{id}/documents?name={}",
+            app.base,
+            urlencode(name)
+        );
         if let Some(i) = indicator {
             url.push_str(&format!("&indicator_id={i}"));
         }
-        unit.http.post(url).header("x-csrf-token", &unit.csrf).body(bytes).send()
+        unit.http
+            .post(url)
+            .header("x-csrf-token", &unit.csrf)
+            .body(bytes)
+            .send()
     };
     // A PDF as an office would attach it.
     let pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n".to_vec();
-    let res = upload("../../物业合同 2023.pdf", pdf.clone(), Some(&ind)).await.unwrap();
+    let res = upload("../../物业合同 2023.pdf", pdf.clone(), Some(&ind))
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::CREATED);
     let doc: Value = res.json().await.unwrap();
     let doc = &doc["document"];
@@ -1625,17 +1651,31 @@ async fn supporting_documents_are_checked_kept_with_their_digest_and_given_only_
     big.resize(jixiao_web::documents::MAX_DOCUMENT + 1, b' ');
     let res = upload("big.pdf", big, None).await.unwrap();
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
-    let res = upload("x.pdf", pdf.clone(), Some("no-such-indicator")).await.unwrap();
+    let res = upload("x.pdf", pdf.clone(), Some("no-such-indicator"))
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     // Listed once; downloaded exactly, with its digest.
     let (_, list) = unit.get(&format!("/api/forms/{id}/documents")).await;
-    assert_eq!(list["documents"].as_array().unwrap().len(), 1, "refused uploads left nothing");
+    assert_eq!(
+        list["documents"].as_array().unwrap().len(),
+        1,
+        "refused uploads left nothing"
+    );
     let doc_id = doc["id"].as_str().unwrap();
     for who in ["unit", "dept", "finance", "auditor"] {
         let c = Client::login(&app, who).await;
-        let res = c.http.get(format!("{}/api/documents/{doc_id}", app.base)).send().await.unwrap();
+        let res = c
+            .http
+            .get(format!("{}/api/documents/{doc_id}", app.base))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), StatusCode::OK, "{who}");
-        assert_eq!(res.headers()["x-sm3"].to_str().unwrap(), doc["sm3"].as_str().unwrap());
+        assert_eq!(
+            res.headers()["x-sm3"].to_str().unwrap(),
+            doc["sm3"].as_str().unwrap()
+        );
         assert_eq!(res.bytes().await.unwrap().to_vec(), pdf, "{who}");
     }
     // Reviewers may read but not upload; the administrator sees no forms, so no documents.
@@ -1650,14 +1690,25 @@ async fn supporting_documents_are_checked_kept_with_their_digest_and_given_only_
         .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     let admin = Client::login(&app, "admin").await;
-    let res = admin.http.get(format!("{}/api/documents/{doc_id}", app.base)).send().await.unwrap();
-    assert!(res.status() == StatusCode::NOT_FOUND || res.status() == StatusCode::FORBIDDEN, "{}", res.status());
+    let res = admin
+        .http
+        .get(format!("{}/api/documents/{doc_id}", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        res.status() == StatusCode::NOT_FOUND || res.status() == StatusCode::FORBIDDEN,
+        "{}",
+        res.status()
+    );
 }
 
 fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()

@@ -189,7 +189,7 @@ pub async fn page(
         let mut out = String::from("\u{feff}时间（北京时间）,人员,地址,操作,对象,详情\r\n");
         let cell = |s: &str| {
             // Quoted; a leading = + - @ is neutralised so a spreadsheet never runs it.
-            let s = if s.starts_with(['=', '+', '-', '@']) {
+            let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
                 format!("'{s}")
             } else {
                 s.to_string()
