@@ -211,40 +211,12 @@ fn write_form(ws: &mut Worksheet, form: &Form, f: &Formats) -> Result<(), XlsxEr
     }
     // Level cells merged over their runs.
     let inds = &form.indicators;
-    let mut i = 0;
-    while i < inds.len() {
-        let l1 = inds[i].level1;
-        let mut j = i;
-        while j < inds.len() && inds[j].level1 == l1 {
-            j += 1;
-        }
-        merge_or_write(
-            ws,
-            first + i as u32,
-            first + j as u32 - 1,
-            1,
-            l1.name(),
-            &f.text,
-        )?;
-        let mut k = i;
-        while k < j {
-            let l2 = inds[k].level2;
-            let mut m = k;
-            while m < j && inds[m].level2 == l2 {
-                m += 1;
-            }
-            merge_or_write(
-                ws,
-                first + k as u32,
-                first + m as u32 - 1,
-                2,
-                l2.map_or("", |l| l.name()),
-                &f.text,
-            )?;
-            k = m;
-        }
-        i = j;
-    }
+    merge_levels(
+        ws,
+        first,
+        inds.iter().map(|i| (i.level1, i.level2)).collect(),
+        &f.text,
+    )?;
     for (k, ind) in inds.iter().enumerate() {
         let r = first + k as u32;
         text(ws, r, 3, &ind.name)?;
@@ -295,6 +267,50 @@ fn fit(ws: &mut Worksheet, row: u32, cells: &[(&str, f64)]) -> Result<(), XlsxEr
         })
         .fold(1.0, f64::max);
     ws.set_row_height(row, (lines * 14.0 + 4.0).min(409.0))?;
+    Ok(())
+}
+
+/// Level 1 and level 2 cells (columns 1 and 2) merged over their runs, from row `first`.
+fn merge_levels(
+    ws: &mut Worksheet,
+    first: u32,
+    levels: Vec<(jixiao_core::Level1, Option<jixiao_core::Level2>)>,
+    format: &Format,
+) -> Result<(), XlsxError> {
+    let mut i = 0;
+    while i < levels.len() {
+        let l1 = levels[i].0;
+        let mut j = i;
+        while j < levels.len() && levels[j].0 == l1 {
+            j += 1;
+        }
+        merge_or_write(
+            ws,
+            first + i as u32,
+            first + j as u32 - 1,
+            1,
+            l1.name(),
+            format,
+        )?;
+        let mut k = i;
+        while k < j {
+            let l2 = levels[k].1;
+            let mut m = k;
+            while m < j && levels[m].1 == l2 {
+                m += 1;
+            }
+            merge_or_write(
+                ws,
+                first + k as u32,
+                first + m as u32 - 1,
+                2,
+                l2.map_or("", |l| l.name()),
+                format,
+            )?;
+            k = m;
+        }
+        i = j;
+    }
     Ok(())
 }
 
@@ -437,41 +453,13 @@ fn write_self(
     }
     let n = s.indicators.len() as u32;
     ws.merge_range(top, 0, top + n.max(1), 0, "绩效指标", &f.label)?;
-    let mut i = 0;
     let inds = &s.indicators;
-    while i < inds.len() {
-        let l1 = inds[i].level1;
-        let mut j = i;
-        while j < inds.len() && inds[j].level1 == l1 {
-            j += 1;
-        }
-        merge_or_write(
-            ws,
-            top + 1 + i as u32,
-            top + j as u32,
-            1,
-            l1.name(),
-            &f.text,
-        )?;
-        let mut k = i;
-        while k < j {
-            let l2 = inds[k].level2;
-            let mut m = k;
-            while m < j && inds[m].level2 == l2 {
-                m += 1;
-            }
-            merge_or_write(
-                ws,
-                top + 1 + k as u32,
-                top + m as u32,
-                2,
-                l2.map_or("", |l| l.name()),
-                &f.text,
-            )?;
-            k = m;
-        }
-        i = j;
-    }
+    merge_levels(
+        ws,
+        top + 1,
+        inds.iter().map(|i| (i.level1, i.level2)).collect(),
+        &f.text,
+    )?;
     for (k, ind) in inds.iter().enumerate() {
         let r = top + 1 + k as u32;
         let deviation = eval

@@ -265,3 +265,66 @@ async fn sqlx_wipe(path: &std::path::Path) {
         .unwrap();
     pool.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_library_stays_exact_under_concurrent_saves() {
+    use jixiao_store::LibraryQuery;
+    use std::sync::Arc;
+    let (dir, store) = fresh().await;
+    let forms = seed_forms();
+    let report = store.import(&forms, OnConflict::Refuse).await.unwrap();
+    let store: Arc<dyn Store> = Arc::from(store);
+    // Eight saves at once, one per form, each renaming its first indicator to a name they
+    // share and changing its target: the same library entries touched by every writer.
+    let barrier = Arc::new(tokio::sync::Barrier::new(report.outcomes.len()));
+    let mut tasks = vec![];
+    for (k, (id, _)) in report.outcomes.iter().enumerate() {
+        let (store, barrier, id) = (store.clone(), barrier.clone(), id.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut form = store.get(&id).await.unwrap().unwrap();
+            form.indicators[0].name = "共同的指标".into();
+            form.indicators[0].raw = format!("≥{}个", k + 1);
+            form.indicators[0].target = jixiao_core::Target::parse(&form.indicators[0].raw);
+            let v = store.version(&id).await.unwrap();
+            barrier.wait().await;
+            // SQLite may answer "busy" past its timeout under contention; retry as a user would.
+            for _ in 0..20 {
+                match store
+                    .save_form(&id, v, &form, jixiao_core::workflow::Status::Draft, "t")
+                    .await
+                {
+                    Ok(_) => return,
+                    Err(jixiao_store::StoreError::Conflict { .. }) => {
+                        panic!("no one else saves this form")
+                    }
+                    Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+                }
+            }
+            panic!("the save never went through");
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let all = LibraryQuery {
+        limit: 100,
+        ..LibraryQuery::default()
+    };
+    let shared = store
+        .library(&LibraryQuery {
+            q: "共同的指标".into(),
+            limit: 10,
+            ..LibraryQuery::default()
+        })
+        .await
+        .unwrap();
+    let total: i64 = shared.iter().map(|e| e.count).sum();
+    assert_eq!(total, 8, "every save counted once: {shared:?}");
+    let before = store.library(&all).await.unwrap();
+    drop(store);
+    // Rebuilt from the stored forms, the library is the same.
+    let path = dir.path().join("t.db");
+    sqlx_wipe(&path).await;
+    let store = jixiao_store::open(path.to_str().unwrap()).await.unwrap();
+    assert_eq!(store.library(&all).await.unwrap(), before);
+}

@@ -549,6 +549,14 @@ pub fn form_from_body(mut v: Value) -> ApiResult<Form> {
     Ok(form)
 }
 
+/// The unit a filer's new forms belong to.
+pub(crate) fn unit_of(auth: &Auth) -> ApiResult<String> {
+    auth.user
+        .org_id
+        .clone()
+        .ok_or_else(|| ApiError::forbidden("账户没有所属单位", "the account belongs to no unit"))
+}
+
 pub(crate) fn require_editor(auth: &Auth) -> ApiResult<()> {
     if !auth.user.role.may_edit() {
         return Err(ApiError::forbidden(
@@ -568,10 +576,7 @@ pub async fn create_form(
     require_editor(&auth)?;
     let Json(v) = body?;
     let form = form_from_body(v)?;
-    let unit =
-        auth.user.org_id.clone().ok_or_else(|| {
-            ApiError::forbidden("账户没有所属单位", "the account belongs to no unit")
-        })?;
+    let unit = unit_of(&auth)?;
     let id = state
         .store
         .create_form(&form, Some(&unit), &auth.user.username)
@@ -619,10 +624,7 @@ pub async fn copy_form_for(
         ));
     }
     visible(state, auth, id).await?;
-    let unit =
-        auth.user.org_id.clone().ok_or_else(|| {
-            ApiError::forbidden("账户没有所属单位", "the account belongs to no unit")
-        })?;
+    let unit = unit_of(auth)?;
     let form = state.store.get(id).await?.ok_or_else(ApiError::not_found)?;
     let copy = form.copy_for_year(year);
     let new_id = match state

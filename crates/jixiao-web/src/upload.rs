@@ -83,10 +83,7 @@ pub async fn commit(
     filename: &str,
 ) -> ApiResult<Vec<String>> {
     require_editor(auth)?;
-    let unit =
-        auth.user.org_id.clone().ok_or_else(|| {
-            ApiError::forbidden("账户没有所属单位", "the account belongs to no unit")
-        })?;
+    let unit = crate::api::unit_of(auth)?;
     let (preview, out) = preview(state, bytes).await?;
     if let Some(why) = preview.refused {
         return Err(ApiError::from_bilingual(

@@ -283,6 +283,49 @@ pub fn layout(title: &str, user: Option<(&User, &str)>, current: &str, body: Mar
 }
 
 /// An error on a page: its message in Chinese, the English beside it.
+/// A multipart page post (a file upload): its text fields, and its file field `file` with the
+/// name the browser gave it; the CSRF token checked as for other page posts.
+pub struct Upload {
+    pub fields: std::collections::HashMap<String, String>,
+    pub file: Vec<u8>,
+    pub filename: String,
+}
+
+pub async fn read_upload(
+    mut parts: axum::extract::Multipart,
+    auth: &Auth,
+) -> Result<Upload, ApiError> {
+    let broke = |e: axum::extract::multipart::MultipartError| {
+        ApiError::bad_request(
+            format!("上传不完整：{e}"),
+            format!("the upload broke off: {e}"),
+        )
+    };
+    let mut up = Upload {
+        fields: Default::default(),
+        file: vec![],
+        filename: String::new(),
+    };
+    while let Some(field) = parts.next_field().await.map_err(broke)? {
+        let name = field.name().unwrap_or("").to_string();
+        if name == "file" {
+            up.filename = field.file_name().unwrap_or("").to_string();
+            up.file = field.bytes().await.map_err(broke)?.to_vec();
+        } else {
+            let b = field.bytes().await.map_err(broke)?;
+            up.fields
+                .insert(name, String::from_utf8_lossy(&b).into_owned());
+        }
+    }
+    match up.fields.get("_csrf") {
+        Some(t) if !t.is_empty() && *t == auth.csrf => Ok(up),
+        _ => Err(ApiError::forbidden(
+            "页面已过期，请刷新后重试（CSRF 令牌不符）",
+            "the page is stale: reload and try again (CSRF token mismatch)",
+        )),
+    }
+}
+
 /// Every user's name by sign-in name, to show people by name.
 pub async fn people(
     state: &crate::AppState,

@@ -100,9 +100,7 @@ pub async fn create(State(state): State<AppState>, post: PagePost<NewForm>) -> R
     let user = Some((&auth.user, auth.csrf.as_str()));
     let result = async {
         require_editor(&auth)?;
-        let unit = auth.user.org_id.clone().ok_or_else(|| {
-            ApiError::forbidden("账户没有所属单位", "the account belongs to no unit")
-        })?;
+        let unit = crate::api::unit_of(&auth)?;
         let year: i32 = f
             .year
             .trim()

@@ -805,57 +805,15 @@ pub async fn upload_document(
     State(state): State<AppState>,
     PageUser(auth): PageUser,
     Path(id): Path<String>,
-    mut parts: axum::extract::Multipart,
+    parts: axum::extract::Multipart,
 ) -> Response {
     let user = Some((&auth.user, auth.csrf.as_str()));
-    let (mut csrf, mut indicator, mut file, mut name) =
-        (String::new(), String::new(), Vec::new(), String::new());
-    loop {
-        match parts.next_field().await {
-            Ok(Some(field)) => {
-                let field_name = field.name().unwrap_or("").to_string();
-                if field_name == "file" {
-                    name = field.file_name().unwrap_or("").to_string();
-                }
-                match field.bytes().await {
-                    Ok(b) => match field_name.as_str() {
-                        "_csrf" => csrf = String::from_utf8_lossy(&b).into_owned(),
-                        "indicator_id" => indicator = String::from_utf8_lossy(&b).into_owned(),
-                        "file" => file = b.to_vec(),
-                        _ => {}
-                    },
-                    Err(e) => {
-                        return error_page(
-                            user,
-                            &ApiError::bad_request(
-                                format!("上传不完整：{e}"),
-                                format!("the upload broke off: {e}"),
-                            ),
-                        )
-                    }
-                }
-            }
-            Ok(None) => break,
-            Err(e) => {
-                return error_page(
-                    user,
-                    &ApiError::bad_request(
-                        format!("上传不完整：{e}"),
-                        format!("the upload broke off: {e}"),
-                    ),
-                )
-            }
-        }
-    }
-    if csrf.is_empty() || csrf != auth.csrf {
-        return error_page(
-            user,
-            &ApiError::forbidden(
-                "页面已过期，请刷新后重试（CSRF 令牌不符）",
-                "the page is stale: reload and try again (CSRF token mismatch)",
-            ),
-        );
-    }
+    let up = match super::read_upload(parts, &auth).await {
+        Ok(u) => u,
+        Err(e) => return error_page(user, &e),
+    };
+    let indicator = up.fields.get("indicator_id").cloned().unwrap_or_default();
+    let (file, name) = (up.file, up.filename);
     match crate::documents::attach(&state, &auth, &id, Some(&indicator), &name, &file).await {
         Ok(_) => {
             axum::response::Redirect::to(&format!("/forms/{id}/evaluation#docs-h")).into_response()

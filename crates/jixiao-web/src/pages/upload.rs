@@ -2,7 +2,7 @@
 //! review's findings) before anything is saved, then confirm or cancel. The file travels back
 //! with the confirmation (base64 in the page), so the server keeps nothing between the steps.
 
-use super::{error_page, layout, PagePost, PageUser};
+use super::{error_page, layout, PagePost, PageUser, Upload};
 use crate::error::ApiError;
 use crate::upload::{commit, preview, MAX_UPLOAD};
 use crate::AppState;
@@ -38,53 +38,13 @@ pub async fn page(PageUser(auth): PageUser) -> Response {
 pub async fn upload(
     State(state): State<AppState>,
     PageUser(auth): PageUser,
-    mut parts: Multipart,
+    parts: Multipart,
 ) -> Response {
     let user = Some((&auth.user, auth.csrf.as_str()));
-    let (mut csrf, mut file, mut filename) = (String::new(), Vec::new(), String::new());
-    loop {
-        match parts.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or("").to_string();
-                if name == "file" {
-                    filename = field.file_name().unwrap_or("").to_string();
-                }
-                match field.bytes().await {
-                    Ok(b) if name == "_csrf" => csrf = String::from_utf8_lossy(&b).into_owned(),
-                    Ok(b) if name == "file" => file = b.to_vec(),
-                    Ok(_) => {}
-                    Err(e) => {
-                        return error_page(
-                            user,
-                            &ApiError::bad_request(
-                                format!("上传不完整：{e}"),
-                                format!("the upload broke off: {e}"),
-                            ),
-                        )
-                    }
-                }
-            }
-            Ok(None) => break,
-            Err(e) => {
-                return error_page(
-                    user,
-                    &ApiError::bad_request(
-                        format!("上传不完整：{e}"),
-                        format!("the upload broke off: {e}"),
-                    ),
-                )
-            }
-        }
-    }
-    if csrf.is_empty() || csrf != auth.csrf {
-        return error_page(
-            user,
-            &ApiError::forbidden(
-                "页面已过期，请刷新后重试（CSRF 令牌不符）",
-                "the page is stale: reload and try again (CSRF token mismatch)",
-            ),
-        );
-    }
+    let Upload { file, filename, .. } = match super::read_upload(parts, &auth).await {
+        Ok(u) => u,
+        Err(e) => return error_page(user, &e),
+    };
     if let Err(e) = crate::api::require_editor(&auth) {
         return error_page(user, &e);
     }
