@@ -348,7 +348,7 @@ test("self-evaluation: enter actuals and see the score, the grade and the depart
   await shot(page, "evaluation");
   // Another scheme, chosen on the page.
   await page.goto(page.url().replace(/\?.*$/, "") + "?scheme=budget10-indicators90");
-  assert.match(await page.locator("h2#score-h").textContent(), /计分方案：预算执行10分，全部指标共90分（四川等）/);
+  assert.match(await page.locator(".scheme-name").textContent(), /计分方案：预算执行10分，全部指标共90分（四川等）/);
   await page.context().close();
 });
 
@@ -785,5 +785,76 @@ test("supporting documents: the unit attaches a PDF to an actual value; a review
   assert.equal(d.suggestedFilename(), "课题委托合同.pdf");
   assert.deepEqual((await import("node:fs")).readFileSync(await d.path()), pdf);
   await page.context().close();
+  await dept.context().close();
+});
+
+test("self-evaluation as the official table: submitted, returned with a reason, fixed, approved", async () => {
+  const unit = await signIn(browser, server.base, "unit");
+  await openForm(unit, LAW);
+  await unit.getByRole("link", { name: "绩效自评" }).click();
+  await unit.getByLabel("年度总体目标实际完成情况").fill("完成年度研究课题和法律服务，数据安全无事故。");
+  await unit.getByLabel("委托研究课题数量 偏差原因分析及改进措施").fill("6项课题立项延后，次年一季度完成");
+  await unit.getByRole("button", { name: "保存并计分" }).click();
+  await unit.waitForURL(/\/evaluation\?saved=1/);
+  assert.match(await unit.getByRole("status").textContent(), /自评已保存并计分/);
+  // The header block, the goal against what was achieved, and the deviation in its column.
+  const sheet = unit.locator(".sheet");
+  assert.match(await sheet.locator("table.official").first().textContent(), /年初预算数.*全年预算数.*全年执行数.*执行率/);
+  assert.match(await sheet.textContent(), /完成年度研究课题和法律服务，数据安全无事故。/);
+  const row = sheet.locator("table.scores tr", { hasText: "委托研究课题数量" });
+  assert.match(await row.textContent(), /6项课题立项延后，次年一季度完成/);
+  assert.equal(await unit.locator(".eval-status").textContent(), "自评填报中");
+  await shot(unit, "evaluation-official");
+  await unit.setViewportSize({ width: 390, height: 800 });
+  assert.ok(await unit.evaluate(() => document.documentElement.scrollWidth) <= 390, "no sideways scroll at 390 px");
+  await shot(unit, "narrow-evaluation-official");
+  await unit.setViewportSize({ width: 1440, height: 900 });
+
+  unit.expectDialog(/确认自评送审/);
+  await unit.getByRole("button", { name: "自评送审" }).click();
+  await unit.waitForURL(/\/evaluation#eval-act-h$/);
+  assert.equal(await unit.locator(".eval-status").textContent(), "自评已送审");
+  assert.equal(await unit.getByRole("button", { name: "保存并计分" }).count(), 0, "no changes while under review");
+  assert.equal(await unit.getByRole("button", { name: "上传佐证材料" }).count(), 0, "no new documents while under review");
+
+  // The department finds it in its to-do, returns it without a reason (refused), then with one.
+  const dept = await signIn(browser, server.base, "dept");
+  await dept.goto(server.base + "/todo");
+  assert.match(await dept.locator("h2", { hasText: "待审核的自评" }).textContent(), /1 张/);
+  await dept.getByRole("link", { name: LAW }).last().click();
+  await dept.waitForURL(/\/evaluation$/);
+  await dept.getByRole("button", { name: "退回自评" }).click();
+  assert.match(await dept.getByRole("alert").textContent(), /退回必须写明理由/);
+  await dept.getByLabel("意见（退回时必填）").fill("偏差原因请写明责任处室和完成时间");
+  await dept.getByRole("button", { name: "退回自评" }).click();
+  await dept.waitForURL(/\/evaluation#eval-act-h$/);
+  assert.equal(await dept.locator(".eval-status").textContent(), "自评已退回");
+
+  // The unit sees why, fixes the reason and submits again.
+  await unit.goto(server.base + "/todo");
+  assert.match(await unit.locator("h2", { hasText: "被退回、待修改的自评" }).textContent(), /1 张/);
+  await unit.goto(unit.url().replace(/\/todo$/, "") + dept.url().replace(/^https?:\/\/[^/]+/, "").replace(/#.*$/, ""));
+  assert.match(await unit.getByRole("alert").first().textContent(), /退回：偏差原因请写明责任处室和完成时间/);
+  await unit.getByLabel("委托研究课题数量 偏差原因分析及改进措施").fill("6项课题立项延后（研究处负责），2024年3月底前完成");
+  await unit.getByRole("button", { name: "保存并计分" }).click();
+  await unit.waitForURL(/\/evaluation\?saved=1/);
+  unit.expectDialog(/确认自评送审/);
+  await unit.getByRole("button", { name: "自评送审" }).click();
+  await unit.waitForURL(/\/evaluation#eval-act-h$/);
+
+  // Approved, with the whole history in words and names.
+  await dept.reload();
+  dept.expectDialog(/确认自评审核通过/);
+  await dept.getByRole("button", { name: "自评审核通过" }).click();
+  await dept.waitForURL(/\/evaluation#eval-act-h$/);
+  assert.equal(await dept.locator(".eval-status").textContent(), "自评已审核");
+  const history = dept.locator("section.history tbody tr");
+  assert.equal(await history.count(), 4);
+  assert.match(await history.nth(1).textContent(), /退回.*自评已送审 → 自评已退回.*偏差原因请写明责任处室和完成时间/);
+  assert.match(await dept.locator(".sheet").textContent(), /研究处负责/);
+  assert.match(await dept.locator(".departures").textContent(), /未达到指标值却给满分$/m, "in Chinese, without the English half");
+  assert.deepEqual(unit.unexpectedDialogs.concat(dept.unexpectedDialogs), []);
+  await shot(dept, "evaluation-approved");
+  await unit.context().close();
   await dept.context().close();
 });

@@ -205,6 +205,7 @@ pub fn from_monitoring(
         },
         indicators,
         total: None,
+        overall_actual: String::new(),
     })
 }
 

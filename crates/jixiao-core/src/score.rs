@@ -816,6 +816,9 @@ pub struct SelfEvaluation {
     /// The total the unit wrote, if any.
     #[serde(default, with = "lenient_opt", skip_serializing_if = "Option::is_none")]
     pub total: Option<Decimal>,
+    /// 年度总体目标的实际完成情况: what the year achieved, against the form's annual goal.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub overall_actual: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -165,6 +165,13 @@ pub enum WorkflowError {
         action: &'static str,
         action_en: &'static str,
     },
+    #[error("“{status}”的自评不能{action} / a self-evaluation that is {status_en} cannot be {action_en}")]
+    EvalNotNow {
+        status: &'static str,
+        status_en: &'static str,
+        action: &'static str,
+        action_en: &'static str,
+    },
     #[error("此角色不能{action} / this role cannot {action_en}")]
     NotYourDuty {
         action: &'static str,
@@ -206,6 +213,98 @@ pub fn transition(
         _ => None,
     };
     let next = next.ok_or(WorkflowError::NotNow {
+        status: status.chinese(),
+        status_en: status.name(),
+        action: action.chinese(),
+        action_en: action.name(),
+    })?;
+    if action == Return && comment.trim().is_empty() {
+        return Err(WorkflowError::CommentRequired);
+    }
+    Ok(next)
+}
+
+/// The status of a form's year-end self-evaluation (绩效自评), reviewed like the form: the unit
+/// submits it, the department (or the finance bureau, for units without one) approves or
+/// returns it; the finance bureau may return an approved one on re-check (复核).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EvalStatus {
+    /// 自评填报中.
+    Draft,
+    /// 自评已送审.
+    Submitted,
+    /// 自评已退回.
+    Returned,
+    /// 自评已审核.
+    Approved,
+}
+
+impl EvalStatus {
+    pub const ALL: [EvalStatus; 4] = [
+        EvalStatus::Draft,
+        EvalStatus::Submitted,
+        EvalStatus::Returned,
+        EvalStatus::Approved,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            EvalStatus::Draft => "draft",
+            EvalStatus::Submitted => "submitted",
+            EvalStatus::Returned => "returned",
+            EvalStatus::Approved => "approved",
+        }
+    }
+
+    pub fn chinese(self) -> &'static str {
+        match self {
+            EvalStatus::Draft => "自评填报中",
+            EvalStatus::Submitted => "自评已送审",
+            EvalStatus::Returned => "自评已退回",
+            EvalStatus::Approved => "自评已审核",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Option<EvalStatus> {
+        EvalStatus::ALL.into_iter().find(|x| x.name() == s)
+    }
+
+    /// Whether the unit may change the self-evaluation in this status.
+    pub fn editable(self) -> bool {
+        matches!(self, EvalStatus::Draft | EvalStatus::Returned)
+    }
+}
+
+/// The status a self-evaluation action leads to, if this role may take it now. Publishing
+/// is not a self-evaluation action.
+pub fn eval_transition(
+    status: EvalStatus,
+    action: Action,
+    role: Role,
+    comment: &str,
+) -> Result<EvalStatus, WorkflowError> {
+    use Action::*;
+    use EvalStatus::*;
+    let duty = match action {
+        Submit | Withdraw => role == Role::Unit,
+        Return | Approve => role == Role::Department || role == Role::Finance,
+        Publish => false,
+    };
+    if !duty {
+        return Err(WorkflowError::NotYourDuty {
+            action: action.chinese(),
+            action_en: action.name(),
+        });
+    }
+    let next = match (action, status, role) {
+        (Submit, Draft | Returned, _) => Some(Submitted),
+        (Withdraw, Submitted, _) => Some(Draft),
+        (Return, Submitted, _) | (Return, Approved, Role::Finance) => Some(Returned),
+        (Approve, Submitted, _) => Some(Approved),
+        _ => None,
+    };
+    let next = next.ok_or(WorkflowError::EvalNotNow {
         status: status.chinese(),
         status_en: status.name(),
         action: action.chinese(),
@@ -383,6 +482,63 @@ mod tests {
             transition(Status::Returned, Action::Submit, Role::Unit, ""),
             Ok(Status::Submitted)
         );
+    }
+
+    #[test]
+    fn self_evaluation_path() {
+        use EvalStatus as E;
+        let t = |s, a, r, c| eval_transition(s, a, r, c);
+        assert_eq!(
+            t(E::Draft, Action::Submit, Role::Unit, ""),
+            Ok(E::Submitted)
+        );
+        assert_eq!(
+            t(E::Submitted, Action::Withdraw, Role::Unit, ""),
+            Ok(E::Draft)
+        );
+        assert_eq!(
+            t(E::Submitted, Action::Return, Role::Department, " "),
+            Err(WorkflowError::CommentRequired)
+        );
+        assert_eq!(
+            t(
+                E::Submitted,
+                Action::Return,
+                Role::Department,
+                "偏差原因未写"
+            ),
+            Ok(E::Returned)
+        );
+        assert_eq!(
+            t(E::Returned, Action::Submit, Role::Unit, ""),
+            Ok(E::Submitted)
+        );
+        assert_eq!(
+            t(E::Submitted, Action::Approve, Role::Finance, ""),
+            Ok(E::Approved)
+        );
+        // Re-check: finance may return an approved self-evaluation, a department may not.
+        assert_eq!(
+            t(E::Approved, Action::Return, Role::Finance, "复核：数据不符"),
+            Ok(E::Returned)
+        );
+        assert!(matches!(
+            t(E::Approved, Action::Return, Role::Department, "x"),
+            Err(WorkflowError::EvalNotNow { .. })
+        ));
+        // Duties: a unit never approves its own; nobody publishes a self-evaluation.
+        assert!(matches!(
+            t(E::Submitted, Action::Approve, Role::Unit, ""),
+            Err(WorkflowError::NotYourDuty { .. })
+        ));
+        for r in [Role::Admin, Role::Auditor, Role::Finance] {
+            assert!(t(E::Approved, Action::Publish, r, "").is_err());
+        }
+        assert!(E::Draft.editable() && E::Returned.editable());
+        assert!(!E::Submitted.editable() && !E::Approved.editable());
+        for s in E::ALL {
+            assert_eq!(E::from_name(s.name()), Some(s));
+        }
     }
 
     #[test]

@@ -108,6 +108,7 @@ impl SelfTable {
                 })
                 .collect(),
             total: self.self_total,
+            overall_actual: self.goal_actual.clone(),
         };
         (eval, notes)
     }

@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use jixiao_core::monitor::PeriodReport;
 use jixiao_core::review::Finding;
 use jixiao_core::score::SelfEvaluation;
-use jixiao_core::workflow::{Action, Role, Status};
+use jixiao_core::workflow::{Action, EvalStatus, Role, Status};
 use jixiao_core::{Form, Money};
 
 /// What to do when an imported form's key (year, implementer, name) is already stored
@@ -75,6 +75,10 @@ pub enum StoreError {
     },
     #[error("申报表状态已变为“{0}” / the form's status has changed to {0}")]
     StatusChanged(String),
+    #[error("自评为“{0}”状态，不能修改 / the self-evaluation is {0} and cannot be changed")]
+    EvalLocked(&'static str),
+    #[error("自评状态已变为“{0}” / the self-evaluation's status has changed to {0}")]
+    EvalStatusChanged(&'static str),
     #[error("名称“{0}”已被使用 / the name “{0}” is taken")]
     Taken(String),
     #[error("找不到申报表 {0} / no form {0}")]
@@ -171,7 +175,8 @@ pub trait Store: Send + Sync {
     /// The form's monitoring reports, in the order of their periods.
     async fn periods(&self, id: &str) -> Result<Vec<PeriodReport>, StoreError>;
 
-    /// Records the form's self-evaluation, replacing an earlier one.
+    /// Records the form's self-evaluation, replacing an earlier one, while it is a draft or
+    /// returned ([`StoreError::EvalLocked`] once submitted or approved; checked in the write).
     async fn save_self_evaluation(
         &self,
         id: &str,
@@ -179,6 +184,27 @@ pub trait Store: Send + Sync {
     ) -> Result<(), StoreError>;
 
     async fn self_evaluation(&self, id: &str) -> Result<Option<SelfEvaluation>, StoreError>;
+
+    /// The status of the form's self-evaluation, `None` while there is none.
+    async fn eval_status(&self, id: &str) -> Result<Option<EvalStatus>, StoreError>;
+
+    /// Moves the self-evaluation from `from` to `to` if it is still in `from`
+    /// ([`StoreError::EvalStatusChanged`] otherwise), with its history entry, in one transaction.
+    async fn eval_transition(
+        &self,
+        id: &str,
+        from: EvalStatus,
+        to: EvalStatus,
+        action: Action,
+        actor: &str,
+        comment: &str,
+    ) -> Result<EvalTransition, StoreError>;
+
+    /// The self-evaluation's history, oldest first.
+    async fn eval_transitions(&self, id: &str) -> Result<Vec<EvalTransition>, StoreError>;
+
+    /// The status of every self-evaluation, by form ID (for to-do lists).
+    async fn eval_statuses(&self) -> Result<Vec<(String, EvalStatus)>, StoreError>;
 
     /// Keeps the grade of the form's latest self-evaluation and the worst light of its latest
     /// monitoring period, for the portfolio's filters.
@@ -473,6 +499,18 @@ pub struct Page {
     pub per_page: i64,
     /// The sum of the annual totals of every matching form (not only this page).
     pub annual_total_sum: Money,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct EvalTransition {
+    pub seq: i64,
+    pub form_id: String,
+    pub from: EvalStatus,
+    pub to: EvalStatus,
+    pub action: Action,
+    pub actor: String,
+    pub at: String,
+    pub comment: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use jixiao_core::monitor::PeriodReport;
 use jixiao_core::review::{Finding, Severity};
 use jixiao_core::score::SelfEvaluation;
-use jixiao_core::workflow::{Action, Status};
+use jixiao_core::workflow::{Action, EvalStatus, Status};
 use jixiao_core::{Form, Funds, Indicator, Level1, Level2, Money, Op, Target};
 use rust_decimal::Decimal;
 use sqlx::sqlite::{
@@ -74,7 +74,7 @@ impl SqliteStore {
         .fetch_one(&pool)
         .await?;
         if empty {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
             crate::library::rebuild(&mut tx).await?;
             tx.commit().await?;
         }
@@ -170,7 +170,7 @@ impl Store for SqliteStore {
                 }
             }
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let now = now();
         let mut library = crate::library::Facts::new();
         let mut ids: Vec<Option<(String, ImportOutcome)>> = vec![None; forms.len()];
@@ -342,7 +342,7 @@ impl Store for SqliteStore {
     }
 
     async fn save_findings(&self, id: &str, findings: &[Finding]) -> Result<i64, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let version: i64 = sqlx::query_scalar("SELECT version FROM forms WHERE id = ?")
             .bind(id)
             .fetch_optional(&mut *tx)
@@ -521,18 +521,32 @@ impl Store for SqliteStore {
         self.version(id).await?;
         let json =
             serde_json::to_string(evaluation).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let ids = [id.to_string()];
         let before = crate::library::contributions(&mut tx, &ids).await?;
-        sqlx::query(
+        // Only a draft or a returned self-evaluation changes; the status is checked in the
+        // write itself, so a save racing a submit cannot change what was submitted.
+        let changed = sqlx::query(
             "INSERT INTO self_evaluations (form_id, evaluation, updated_at) VALUES (?, ?, ?) \
-             ON CONFLICT (form_id) DO UPDATE SET evaluation = excluded.evaluation, updated_at = excluded.updated_at",
+             ON CONFLICT (form_id) DO UPDATE SET evaluation = excluded.evaluation, updated_at = excluded.updated_at \
+             WHERE self_evaluations.status IN ('draft', 'returned')",
         )
         .bind(id)
         .bind(json)
         .bind(now())
         .execute(&mut *tx)
         .await?;
+        if changed.rows_affected() == 0 {
+            let status: Option<String> =
+                sqlx::query_scalar("SELECT status FROM self_evaluations WHERE form_id = ?")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let status = status.as_deref().and_then(EvalStatus::from_name);
+            return Err(StoreError::EvalLocked(
+                status.map(|s| s.chinese()).unwrap_or("未知"),
+            ));
+        }
         let actuals: Vec<(String, String)> = evaluation
             .indicators
             .iter()
@@ -543,6 +557,90 @@ impl Store for SqliteStore {
         crate::library::apply(&mut tx, crate::library::difference(before, after)).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn eval_status(&self, id: &str) -> Result<Option<EvalStatus>, StoreError> {
+        let row: Option<String> =
+            sqlx::query_scalar("SELECT status FROM self_evaluations WHERE form_id = ?")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|s| {
+            EvalStatus::from_name(&s)
+                .ok_or_else(|| StoreError::Corrupt(format!("self-evaluation status {s}")))
+        })
+        .transpose()
+    }
+
+    async fn eval_transition(
+        &self,
+        id: &str,
+        from: EvalStatus,
+        to: EvalStatus,
+        action: Action,
+        actor: &str,
+        comment: &str,
+    ) -> Result<crate::EvalTransition, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let changed =
+            sqlx::query("UPDATE self_evaluations SET status = ? WHERE form_id = ? AND status = ?")
+                .bind(to.name())
+                .bind(id)
+                .bind(from.name())
+                .execute(&mut *tx)
+                .await?;
+        if changed.rows_affected() == 0 {
+            let now_status: Option<String> =
+                sqlx::query_scalar("SELECT status FROM self_evaluations WHERE form_id = ?")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            return Err(
+                match now_status.as_deref().and_then(EvalStatus::from_name) {
+                    Some(s) => StoreError::EvalStatusChanged(s.chinese()),
+                    None => StoreError::NotFound(id.to_string()),
+                },
+            );
+        }
+        let row = sqlx::query(
+            "INSERT INTO evaluation_transitions (form_id, from_status, to_status, action, actor, at, comment) \
+             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *",
+        )
+        .bind(id)
+        .bind(from.name())
+        .bind(to.name())
+        .bind(action.name())
+        .bind(actor)
+        .bind(now())
+        .bind(comment)
+        .fetch_one(&mut *tx)
+        .await?;
+        let t = eval_transition_from(&row)?;
+        tx.commit().await?;
+        Ok(t)
+    }
+
+    async fn eval_transitions(&self, id: &str) -> Result<Vec<crate::EvalTransition>, StoreError> {
+        let rows =
+            sqlx::query("SELECT * FROM evaluation_transitions WHERE form_id = ? ORDER BY seq")
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter().map(eval_transition_from).collect()
+    }
+
+    async fn eval_statuses(&self) -> Result<Vec<(String, EvalStatus)>, StoreError> {
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT form_id, status FROM self_evaluations ORDER BY form_id")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.into_iter()
+            .map(|(id, s)| {
+                EvalStatus::from_name(&s)
+                    .map(|st| (id, st))
+                    .ok_or_else(|| StoreError::Corrupt(format!("self-evaluation status {s}")))
+            })
+            .collect()
     }
 
     async fn self_evaluation(&self, id: &str) -> Result<Option<SelfEvaluation>, StoreError> {
@@ -1037,5 +1135,32 @@ fn document_from(r: &SqliteRow) -> Result<crate::Document, StoreError> {
         sm3: r.try_get("sm3")?,
         uploaded_by: r.try_get("uploaded_by")?,
         uploaded_at: r.try_get("uploaded_at")?,
+    })
+}
+
+fn eval_transition_from(r: &sqlx::sqlite::SqliteRow) -> Result<crate::EvalTransition, StoreError> {
+    let st = |c: &str| -> Result<EvalStatus, StoreError> {
+        let v: String = r.try_get(c)?;
+        EvalStatus::from_name(&v).ok_or_else(|| StoreError::Corrupt(format!("{c} {v}")))
+    };
+    let act: String = r.try_get("action")?;
+    Ok(crate::EvalTransition {
+        seq: r.try_get("seq")?,
+        form_id: r.try_get("form_id")?,
+        from: st("from_status")?,
+        to: st("to_status")?,
+        action: [
+            Action::Submit,
+            Action::Withdraw,
+            Action::Return,
+            Action::Approve,
+            Action::Publish,
+        ]
+        .into_iter()
+        .find(|a| a.name() == act)
+        .ok_or_else(|| StoreError::Corrupt(format!("action {act}")))?,
+        actor: r.try_get("actor")?,
+        at: r.try_get("at")?,
+        comment: r.try_get("comment")?,
     })
 }

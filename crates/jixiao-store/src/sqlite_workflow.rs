@@ -226,7 +226,7 @@ impl SqliteStore {
         change: &AccountChange,
         keep_session: Option<&str>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let (sql, hash, end_sessions) = match change {
             AccountChange::ResetPassword { hash } => (
                 "UPDATE users SET password_hash = ?, must_change_password = 1, failed_logins = 0, locked_until = NULL WHERE id = ?",
@@ -518,7 +518,7 @@ impl SqliteStore {
         unit_id: Option<&str>,
         actor: &str,
     ) -> Result<Vec<String>, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let t = now();
         let mut ids = Vec::with_capacity(forms.len());
         let mut library = crate::library::Facts::new();
@@ -569,7 +569,7 @@ impl SqliteStore {
         st: Status,
         actor: &str,
     ) -> Result<i64, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let Some((current, by, at)): Option<(i64, Option<String>, String)> =
             sqlx::query_as("SELECT version, updated_by, updated_at FROM forms WHERE id = ?")
                 .bind(id)
@@ -631,7 +631,7 @@ impl SqliteStore {
         comment: &str,
         detail: &str,
     ) -> Result<Transition, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let t = now();
         let changed = sqlx::query("UPDATE forms SET status = ? WHERE id = ? AND status = ?")
             .bind(to.name())

@@ -287,20 +287,12 @@ async fn the_library_stays_exact_under_concurrent_saves() {
             form.indicators[0].target = jixiao_core::Target::parse(&form.indicators[0].raw);
             let v = store.version(&id).await.unwrap();
             barrier.wait().await;
-            // SQLite may answer "busy" past its timeout under contention; retry as a user would.
-            for _ in 0..20 {
-                match store
-                    .save_form(&id, v, &form, jixiao_core::workflow::Status::Draft, "t")
-                    .await
-                {
-                    Ok(_) => return,
-                    Err(jixiao_store::StoreError::Conflict { .. }) => {
-                        panic!("no one else saves this form")
-                    }
-                    Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
-                }
-            }
-            panic!("the save never went through");
+            // Write transactions begin immediately and wait their turn: no "busy" error, no
+            // retry.
+            store
+                .save_form(&id, v, &form, jixiao_core::workflow::Status::Draft, "t")
+                .await
+                .unwrap();
         }));
     }
     for t in tasks {
@@ -327,4 +319,116 @@ async fn the_library_stays_exact_under_concurrent_saves() {
     sqlx_wipe(&path).await;
     let store = jixiao_store::open(path.to_str().unwrap()).await.unwrap();
     assert_eq!(store.library(&all).await.unwrap(), before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_self_evaluation_moves_once_and_is_locked_once_submitted() {
+    use jixiao_core::workflow::{Action, EvalStatus};
+    use std::sync::Arc;
+    let (_d, store) = fresh().await;
+    let report = store
+        .import(&seed_forms(), OnConflict::Refuse)
+        .await
+        .unwrap();
+    let id = report.outcomes[0].0.clone();
+    let form = store.get(&id).await.unwrap().unwrap();
+    let eval = |actual: &str| -> jixiao_core::score::SelfEvaluation {
+        serde_json::from_value(serde_json::json!({
+            "budget": { "annual_budget": "1", "spent": "1" },
+            "indicators": [{ "name": form.indicators[0].name, "actual": actual }]
+        }))
+        .unwrap()
+    };
+    assert_eq!(store.eval_status(&id).await.unwrap(), None);
+    store.save_self_evaluation(&id, &eval("1")).await.unwrap();
+    assert_eq!(
+        store.eval_status(&id).await.unwrap(),
+        Some(EvalStatus::Draft)
+    );
+
+    // Eight saves and one submit released together: every call answers (no busy error);
+    // the submit goes through; whatever is stored afterwards was saved before it.
+    let store: Arc<dyn Store> = Arc::from(store);
+    let barrier = Arc::new(tokio::sync::Barrier::new(9));
+    let mut saves = vec![];
+    for k in 0..8 {
+        let (store, barrier, id, e) = (
+            store.clone(),
+            barrier.clone(),
+            id.clone(),
+            eval(&format!("{}", k + 10)),
+        );
+        saves.push(tokio::spawn(async move {
+            barrier.wait().await;
+            match store.save_self_evaluation(&id, &e).await {
+                Ok(()) => true,
+                Err(StoreError::EvalLocked(_)) => false,
+                Err(other) => panic!("save: {other}"),
+            }
+        }));
+    }
+    let submit = {
+        let (store, barrier, id) = (store.clone(), barrier.clone(), id.clone());
+        tokio::spawn(async move {
+            barrier.wait().await;
+            store
+                .eval_transition(
+                    &id,
+                    EvalStatus::Draft,
+                    EvalStatus::Submitted,
+                    Action::Submit,
+                    "unit",
+                    "",
+                )
+                .await
+        })
+    };
+    let mut saved = 0;
+    for s in saves {
+        saved += s.await.unwrap() as usize;
+    }
+    submit.await.unwrap().unwrap();
+    let stored = store.self_evaluation(&id).await.unwrap().unwrap();
+    // Refused saves left nothing; and after the submit nothing changes any more.
+    assert!(saved <= 8);
+    assert!(matches!(
+        store.save_self_evaluation(&id, &eval("99")).await,
+        Err(StoreError::EvalLocked("自评已送审"))
+    ));
+    assert_eq!(store.self_evaluation(&id).await.unwrap().unwrap(), stored);
+
+    // Eight reviewers approve at once: exactly one moves it, the others are told it moved.
+    let barrier = Arc::new(tokio::sync::Barrier::new(8));
+    let mut tasks = vec![];
+    for k in 0..8 {
+        let (store, barrier, id) = (store.clone(), barrier.clone(), id.clone());
+        tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
+            store
+                .eval_transition(
+                    &id,
+                    EvalStatus::Submitted,
+                    EvalStatus::Approved,
+                    Action::Approve,
+                    &format!("r{k}"),
+                    "",
+                )
+                .await
+        }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(StoreError::EvalStatusChanged("自评已审核")) => {}
+            Err(other) => panic!("approve: {other}"),
+        }
+    }
+    assert_eq!(ok, 1);
+    let history = store.eval_transitions(&id).await.unwrap();
+    assert_eq!(history.len(), 2, "one submit, one approval: {history:?}");
+    assert_eq!(
+        store.eval_statuses().await.unwrap(),
+        vec![(id.clone(), EvalStatus::Approved)]
+    );
 }

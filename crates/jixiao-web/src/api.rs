@@ -12,7 +12,7 @@ use axum::Json;
 use jixiao_core::monitor::{PeriodReport, Thresholds};
 use jixiao_core::review::{review, RuleSet};
 use jixiao_core::score::{score, Scheme, SelfEvaluation};
-use jixiao_core::workflow::{self, Action, EditRule, Role, Status};
+use jixiao_core::workflow::{self, Action, EditRule, EvalStatus, Role, Status};
 use jixiao_core::{Form, Indicator, Target};
 use jixiao_store::{FormMeta, ListQuery, Org, Scope, User};
 use serde::Deserialize;
@@ -935,14 +935,7 @@ pub async fn take_action(
         auth.user.role,
         if has_comments { "x" } else { "" },
     )
-    .map_err(|e| {
-        let code = match e {
-            workflow::WorkflowError::NotYourDuty { .. } => StatusCode::FORBIDDEN,
-            workflow::WorkflowError::CommentRequired => StatusCode::BAD_REQUEST,
-            workflow::WorkflowError::NotNow { .. } => StatusCode::CONFLICT,
-        };
-        ApiError::from_bilingual(code, "workflow", &e.to_string())
-    })?;
+    .map_err(workflow_error)?;
     let detail = json!({ "indicator_comments": indicator_comments.iter().filter(|(_, c)| !c.trim().is_empty()).map(|(i, c)| json!({"indicator_id": i, "comment": c})).collect::<Vec<_>>() });
     let t = state
         .store
@@ -1092,14 +1085,42 @@ async fn rows_for(state: &AppState, auth: &Auth, ids: Vec<String>) -> ApiResult<
     Ok(out)
 }
 
-/// `GET /api/todo`: forms waiting for the caller's review (or, for a unit, returned to it).
+/// Self-evaluations waiting for the caller: a department's submitted ones, a unit's returned
+/// ones (finance re-checks from the form's page; its to-do is the forms').
+pub async fn eval_todo(state: &AppState, auth: &Auth) -> ApiResult<Vec<Value>> {
+    let waiting = match auth.user.role {
+        Role::Unit => EvalStatus::Returned,
+        Role::Department => EvalStatus::Submitted,
+        _ => return Ok(vec![]),
+    };
+    let ids = state
+        .store
+        .eval_statuses()
+        .await?
+        .into_iter()
+        .filter(|(_, s)| *s == waiting)
+        .map(|(id, _)| id)
+        .collect();
+    let mut rows = rows_for(state, auth, ids).await?;
+    for r in &mut rows {
+        r["self_evaluation_status"] = json!(waiting);
+        r["self_evaluation_status_label"] = json!(waiting.chinese());
+    }
+    Ok(rows)
+}
+
+/// `GET /api/todo`: forms waiting for the caller's review (or, for a unit, returned to it),
+/// and in `evaluations` the self-evaluations waiting likewise.
 pub async fn todo(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Value>> {
     let waiting = match auth.user.role {
         Role::Unit => Some(Status::Returned),
         r => workflow::waiting_for(r),
     };
+    let evaluations = eval_todo(&state, &auth).await?;
     let Some(status) = waiting else {
-        return Ok(Json(json!({ "items": [], "total": 0 })));
+        return Ok(Json(
+            json!({ "items": [], "total": 0, "evaluations": evaluations }),
+        ));
     };
     let page = state
         .store
@@ -1116,7 +1137,9 @@ pub async fn todo(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<V
             per_page: 200,
         })
         .await?;
-    Ok(Json(json!({ "items": page.items, "total": page.total })))
+    Ok(Json(
+        json!({ "items": page.items, "total": page.total, "evaluations": evaluations }),
+    ))
 }
 
 /// `GET /api/handled`: forms the caller has acted on.
@@ -1310,6 +1333,102 @@ pub async fn put_self_evaluation(
     let Json(eval) = body?;
     let scored = record_evaluation(&state, &auth, &id, &eval).await?;
     Ok(Json(serde_json::to_value(scored).unwrap_or(Value::Null)))
+}
+
+/// `GET /api/forms/{id}/self-evaluation`: the self-evaluation as entered, its status and its
+/// history (`null` evaluation and status while there is none).
+pub async fn get_self_evaluation(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    visible(&state, &auth, &id).await?;
+    let eval = state.store.self_evaluation(&id).await?;
+    let status = state.store.eval_status(&id).await?;
+    let history = state.store.eval_transitions(&id).await?;
+    Ok(Json(json!({
+        "status": status,
+        "status_label": status.map(|s| s.chinese()),
+        "evaluation": eval,
+        "history": history,
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvalActionBody {
+    action: Action,
+    #[serde(default)]
+    comment: String,
+}
+
+/// `POST /api/forms/{id}/self-evaluation/actions`: submit, withdraw, return, approve.
+pub async fn eval_act(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    body: Body<EvalActionBody>,
+) -> ApiResult<Json<Value>> {
+    let Json(body) = body?;
+    let t = take_eval_action(&state, &auth, &id, body.action, &body.comment).await?;
+    Ok(Json(
+        json!({ "status": t.to, "status_label": t.to.chinese(), "transition": t }),
+    ))
+}
+
+/// A workflow action on a form's self-evaluation, checked and recorded (API and page).
+pub async fn take_eval_action(
+    state: &AppState,
+    auth: &Auth,
+    id: &str,
+    action: Action,
+    comment: &str,
+) -> ApiResult<jixiao_store::EvalTransition> {
+    visible(state, auth, id).await?;
+    too_long(comment, 5_000, "comment")?;
+    // Duties first: whether this role may take the action at all does not depend on whether
+    // a self-evaluation exists.
+    if let Err(e @ workflow::WorkflowError::NotYourDuty { .. }) =
+        workflow::eval_transition(EvalStatus::Draft, action, auth.user.role, "x")
+    {
+        return Err(workflow_error(e));
+    }
+    let status = state.store.eval_status(id).await?.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::CONFLICT,
+            "no_self_evaluation",
+            "还没有自评，先填报并保存自评",
+            "there is no self-evaluation yet: enter and save it first",
+        )
+    })?;
+    let comment = comment.trim();
+    let to = workflow::eval_transition(status, action, auth.user.role, comment)
+        .map_err(workflow_error)?;
+    let t = state
+        .store
+        .eval_transition(id, status, to, action, &auth.user.username, comment)
+        .await?;
+    audit(
+        state,
+        &auth.user.username,
+        &auth.ip,
+        &format!("self_evaluation_{}", action.name()),
+        id,
+        &format!("{} → {}", status.name(), to.name()),
+    )
+    .await;
+    Ok(t)
+}
+
+fn workflow_error(e: workflow::WorkflowError) -> ApiError {
+    let code = match e {
+        workflow::WorkflowError::NotYourDuty { .. } => StatusCode::FORBIDDEN,
+        workflow::WorkflowError::CommentRequired => StatusCode::BAD_REQUEST,
+        workflow::WorkflowError::NotNow { .. } | workflow::WorkflowError::EvalNotNow { .. } => {
+            StatusCode::CONFLICT
+        }
+    };
+    ApiError::from_bilingual(code, "workflow", &e.to_string())
 }
 
 /// Records a form's self-evaluation once it scores without error; returns the scores. The

@@ -65,6 +65,21 @@ pub async fn attach(
 ) -> ApiResult<Document> {
     require_editor(auth)?;
     visible(state, auth, form_id).await?;
+    // What a reviewer reads stays as submitted: documents are added while the
+    // self-evaluation can change.
+    if let Some(s) = state.store.eval_status(form_id).await? {
+        if !s.editable() {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "status_changed",
+                format!("自评{}，不能再添加佐证材料；需要时请先撤回", s.chinese()),
+                format!(
+                    "the self-evaluation is {}: documents can no longer be added",
+                    s.name()
+                ),
+            ));
+        }
+    }
     // The name as shown: no path, no control characters, not too long.
     let name: String = name
         .rsplit(['/', '\\'])

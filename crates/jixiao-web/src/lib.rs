@@ -138,7 +138,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/forms/{id}/monitoring/{period}", put(api::put_period))
         .route(
             "/api/forms/{id}/self-evaluation",
-            put(api::put_self_evaluation),
+            put(api::put_self_evaluation).get(api::get_self_evaluation),
+        )
+        .route(
+            "/api/forms/{id}/self-evaluation/actions",
+            post(api::eval_act),
         )
         .route("/api/forms/{id}/score", get(api::get_score))
         .route("/api/forms/{id}/export", get(api::export_form))

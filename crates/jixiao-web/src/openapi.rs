@@ -25,7 +25,9 @@ pub const ROUTES: &[(&str, &str, &str, &str, Option<&str>)] = &[
     ("get", "/api/forms/{id}/history", "any", "流程记录 / workflow history", None),
     ("get", "/api/forms/{id}/monitoring", "any", "监控期间及预警；format=xlsx 下载绩效运行监控表工作簿 / monitoring periods and warnings; format=xlsx downloads the 绩效运行监控表 workbook", None),
     ("put", "/api/forms/{id}/monitoring/{period}", "unit", "录入期间数据 / record a period's figures", Some("Period")),
-    ("put", "/api/forms/{id}/self-evaluation", "unit", "录入自评 / record the self-evaluation", Some("SelfEvaluation")),
+    ("put", "/api/forms/{id}/self-evaluation", "unit", "录入自评（自评填报中或已退回时；送审后返回 409）/ record the self-evaluation (while a draft or returned; 409 once submitted)", Some("SelfEvaluation")),
+    ("get", "/api/forms/{id}/self-evaluation", "any", "自评：status（draft/submitted/returned/approved）、evaluation、history / the self-evaluation with its status and history", None),
+    ("post", "/api/forms/{id}/self-evaluation/actions", "unit, department, finance", "自评流程：{action: submit|withdraw|return|approve, comment}；退回须写理由；财政可退回已审核的自评（复核）/ self-evaluation workflow; a return needs a comment; finance may return an approved one on re-check", Some("EvalAction")),
     ("get", "/api/forms/{id}/score", "any", "自评计分：scheme；format=xlsx 下载财预〔2020〕10号版式的自评表工作簿 / the self-evaluation scored; format=xlsx downloads the 自评表 workbook", None),
     ("get", "/api/forms/summary", "any", "汇总表（xlsx）：与列表相同的筛选条件，全部页；筛选条件写在表头 / the portfolio as a 汇总表 workbook: the list's filters, every page, the filters written above the table", None),
     ("post", "/api/imports", "unit", "导入文件：请求体为 xlsx/xls/文本/JSON；dry_run=true 只读取和审核、列出申报表、警告和审核发现，不保存；否则为本单位保存全部申报表（一个事务）/ import a file (the body: xlsx, xls, text or JSON): with dry_run=true read and review it, listing forms, warnings and findings, saving nothing; otherwise save all its forms for the caller's unit in one transaction", None),
@@ -92,7 +94,9 @@ fn schemas() -> Value {
             "action": { "enum": ["submit", "withdraw", "return", "approve", "publish"] }, "comment": { "type": "string" },
             "indicator_comments": { "type": "array", "items": { "type": "object", "properties": { "indicator_id": { "type": "string" }, "comment": { "type": "string" } } } } } },
         "Period": { "type": "object", "required": ["spent"], "properties": { "spent": money, "forecast_spent": money, "indicators": { "type": "array" } } },
-        "SelfEvaluation": { "type": "object", "required": ["budget", "indicators"], "properties": { "budget": { "type": "object" }, "indicators": { "type": "array" }, "total": {} } },
+        "SelfEvaluation": { "type": "object", "required": ["budget", "indicators"], "properties": { "budget": { "type": "object" }, "indicators": { "type": "array", "description": "{name, actual, weight, self_score, deviation（偏差原因分析及改进措施）}" }, "total": {}, "overall_actual": { "type": "string", "description": "年度总体目标实际完成情况 / what the year achieved against the annual goal" } } },
+        "EvalAction": { "type": "object", "required": ["action"], "additionalProperties": false, "properties": {
+            "action": { "enum": ["submit", "withdraw", "return", "approve"] }, "comment": { "type": "string" } } },
         "NewUser": { "type": "object", "required": ["username", "display_name", "password", "role"], "additionalProperties": false, "properties": {
             "username": { "type": "string" }, "display_name": { "type": "string" }, "password": { "type": "string", "minLength": 10 },
             "role": { "enum": ["unit", "department", "finance", "admin", "auditor"] }, "org_id": { "type": ["string", "null"] } } },

@@ -667,6 +667,7 @@ async fn access_matrix() {
                 "export?format=json",
                 "monitoring?format=xlsx",
                 "documents",
+                "self-evaluation",
             ] {
                 assert_eq!(
                     c.get(&format!("/api/forms/{id}/{sub}")).await.0,
@@ -782,6 +783,47 @@ async fn access_matrix() {
                         "{u} {action} {other}: {s}"
                     );
                 }
+            }
+            // The self-evaluation's review: none exists yet, so reviewers who see the form
+            // get 409; everyone else 403 or 404; only the unit records its own.
+            for action in ["approve", "return", "submit"] {
+                let (s, _) = c
+                    .call(
+                        Method::POST,
+                        &format!("/api/forms/{id}/self-evaluation/actions"),
+                        Some(json!({ "action": action, "comment": "x" })),
+                    )
+                    .await;
+                let duty = if action == "submit" {
+                    *u == "unit"
+                } else {
+                    *u == "dept" || *u == "finance"
+                };
+                if duty && sees(u, other) {
+                    assert_eq!(
+                        s,
+                        StatusCode::CONFLICT,
+                        "{u} self-evaluation {action} {other}"
+                    );
+                } else {
+                    assert!(
+                        s == StatusCode::FORBIDDEN || s == StatusCode::NOT_FOUND,
+                        "{u} self-evaluation {action} {other}: {s}"
+                    );
+                }
+            }
+            if *u != "unit" || other {
+                let (s, _) = c
+                    .call(
+                        Method::PUT,
+                        &format!("/api/forms/{id}/self-evaluation"),
+                        Some(json!({ "budget": { "annual_budget": "1", "spent": "1" }, "indicators": [] })),
+                    )
+                    .await;
+                assert!(
+                    s == StatusCode::FORBIDDEN || s == StatusCode::NOT_FOUND,
+                    "{u} PUT self-evaluation {other}: {s}"
+                );
             }
             if *u != "unit" {
                 let (s, _) = act(c, id, "submit", "").await;
@@ -1712,4 +1754,196 @@ fn urlencode(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+#[tokio::test]
+async fn a_self_evaluation_is_submitted_returned_fixed_and_approved() {
+    let app = spawn_app().await;
+    let unit = Client::login(&app, "unit").await;
+    let dept = Client::login(&app, "dept").await;
+    let finance = Client::login(&app, "finance").await;
+    let id = form_id(&unit, "管理工作经费").await;
+    let (_, form) = unit.get(&format!("/api/forms/{id}")).await;
+    let first = form["indicators"][0]["name"].as_str().unwrap().to_string();
+    let ind_id = form["indicators"][0]["id"].as_str().unwrap().to_string();
+    let eval = |actual: &str| {
+        json!({
+            "budget": { "annual_budget": "1000000", "spent": "950000.50" },
+            "overall_actual": "全年保障运行，目标基本完成。",
+            "indicators": [{ "name": first, "actual": actual, "deviation": "第四季度采购延后" }]
+        })
+    };
+    async fn eval_act(c: &Client, id: &str, action: &str, comment: &str) -> (StatusCode, Value) {
+        let body = json!({ "action": action, "comment": comment });
+        c.call(
+            Method::POST,
+            &format!("/api/forms/{id}/self-evaluation/actions"),
+            Some(body),
+        )
+        .await
+    }
+    async fn eval_put(c: &Client, id: &str, body: Value) -> (StatusCode, Value) {
+        c.call(
+            Method::PUT,
+            &format!("/api/forms/{id}/self-evaluation"),
+            Some(body),
+        )
+        .await
+    }
+    // Nothing to submit before there is a self-evaluation.
+    assert_eq!(
+        eval_act(&unit, &id, "submit", "").await.0,
+        StatusCode::CONFLICT
+    );
+    let (s, none) = unit.get(&format!("/api/forms/{id}/self-evaluation")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(none["status"], Value::Null);
+
+    let (s, scored) = eval_put(&unit, &id, eval("80%")).await;
+    assert_eq!(s, StatusCode::OK, "{scored}");
+    let (_, got) = unit.get(&format!("/api/forms/{id}/self-evaluation")).await;
+    assert_eq!(got["status"], "draft");
+    assert_eq!(got["status_label"], "自评填报中");
+    assert_eq!(
+        got["evaluation"]["overall_actual"],
+        "全年保障运行，目标基本完成。"
+    );
+    assert_eq!(
+        got["evaluation"]["indicators"][0]["deviation"],
+        "第四季度采购延后"
+    );
+
+    // A draft is not for review; a reviewer does not submit.
+    assert_eq!(
+        eval_act(&dept, &id, "approve", "").await.0,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        eval_act(&dept, &id, "submit", "").await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (s, v) = eval_act(&unit, &id, "submit", "").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "submitted");
+
+    // Submitted: the unit can change neither the figures nor the documents.
+    let (s, v) = eval_put(&unit, &id, eval("100%")).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("自评已送审"), "{v}");
+    let res = unit
+        .http
+        .post(format!(
+            "{}/api/forms/{id}/documents?name=a.pdf&indicator_id={ind_id}",
+            app.base
+        ))
+        .header("x-csrf-token", &unit.csrf)
+        .body(b"%PDF-1.4\n%%EOF\n".to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let (_, kept) = unit.get(&format!("/api/forms/{id}/self-evaluation")).await;
+    assert_eq!(
+        kept["evaluation"]["indicators"][0]["actual"], "80%",
+        "the refused save changed nothing"
+    );
+
+    // The department's to-do lists it; a return needs its reason.
+    let (_, todo) = dept.get("/api/todo").await;
+    assert!(
+        todo["evaluations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["id"] == id.as_str()),
+        "{todo}"
+    );
+    assert_eq!(
+        eval_act(&dept, &id, "return", "  ").await.0,
+        StatusCode::BAD_REQUEST
+    );
+    let (s, v) = eval_act(&dept, &id, "return", "偏差原因写得太笼统").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "returned");
+    let (_, todo) = unit.get("/api/todo").await;
+    assert!(todo["evaluations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["id"] == id.as_str()));
+    let (_, todo) = dept.get("/api/todo").await;
+    assert!(todo["evaluations"].as_array().unwrap().is_empty(), "{todo}");
+
+    // Fixed, submitted again, approved; finance re-checks and returns; a department cannot
+    // return what it approved.
+    assert_eq!(eval_put(&unit, &id, eval("90%")).await.0, StatusCode::OK);
+    assert_eq!(eval_act(&unit, &id, "submit", "").await.0, StatusCode::OK);
+    assert_eq!(
+        eval_act(&unit, &id, "approve", "").await.0,
+        StatusCode::FORBIDDEN,
+        "a unit never approves its own"
+    );
+    let (s, v) = eval_act(&dept, &id, "approve", "").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "approved");
+    assert_eq!(
+        eval_act(&dept, &id, "return", "再看看").await.0,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        eval_act(&finance, &id, "publish", "").await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        eval_act(&finance, &id, "return", "复核：执行数与决算不符")
+            .await
+            .0,
+        StatusCode::OK
+    );
+
+    let (_, got) = finance
+        .get(&format!("/api/forms/{id}/self-evaluation"))
+        .await;
+    let history = got["history"].as_array().unwrap();
+    let steps: Vec<(&str, &str, &str)> = history
+        .iter()
+        .map(|t| {
+            (
+                t["action"].as_str().unwrap(),
+                t["to"].as_str().unwrap(),
+                t["actor"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("submit", "submitted", "unit"),
+            ("return", "returned", "dept"),
+            ("submit", "submitted", "unit"),
+            ("approve", "approved", "dept"),
+            ("return", "returned", "finance"),
+        ]
+    );
+    assert_eq!(history[1]["comment"], "偏差原因写得太笼统");
+    let auditor = Client::login(&app, "auditor").await;
+    let (_, log) = auditor.get("/api/audit?limit=200").await;
+    let actions: Vec<&str> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    for a in [
+        "self_evaluation_submit",
+        "self_evaluation_return",
+        "self_evaluation_approve",
+    ] {
+        assert!(actions.contains(&a), "{a} audited: {actions:?}");
+    }
+    // The auditor reads, changes nothing.
+    assert_eq!(
+        eval_act(&auditor, &id, "approve", "").await.0,
+        StatusCode::FORBIDDEN
+    );
 }

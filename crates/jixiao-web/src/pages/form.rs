@@ -136,7 +136,7 @@ fn shown_target(ind: &jixiao_core::Indicator) -> String {
     }
 }
 
-fn paragraphs(text: &str) -> Markup {
+pub(crate) fn paragraphs(text: &str) -> Markup {
     html! { @for p in text.split('\n') { p { (p) } } }
 }
 

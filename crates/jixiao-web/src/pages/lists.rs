@@ -269,10 +269,32 @@ pub async fn todo(State(state): State<AppState>, PageUser(auth): PageUser) -> Re
         Role::Finance => "待财政审核的申报表",
         _ => "此角色没有审核任务",
     };
+    let evals = match crate::api::eval_todo(&state, &auth).await {
+        Ok(e) => e,
+        Err(e) => return error_page(user, &e),
+    };
+    let eval_what = match auth.user.role {
+        Role::Unit => "被退回、待修改的自评",
+        _ => "待审核的自评",
+    };
     let body = html! {
         h1 { "待办" }
         p { (what) "：" (rows.len()) " 张" }
         @if !rows.is_empty() { (table(&rows, None, None)) }
+        @if matches!(auth.user.role, Role::Unit | Role::Department) {
+            h2 { (eval_what) "：" (evals.len()) " 张" }
+            @if !evals.is_empty() {
+                table class="list" {
+                    thead { tr { th scope="col" { "项目名称" } th scope="col" { "年度" } th scope="col" { "实施单位" } th scope="col" { "自评状态" } } }
+                    tbody { @for r in &evals { tr {
+                        td { a href={ "/forms/" (r["id"].as_str().unwrap_or("")) "/evaluation" } { (r["name"].as_str().unwrap_or("")) } }
+                        td class="num" { (r["year"]) }
+                        td { (r["implementer"].as_str().unwrap_or("")) }
+                        td { (r["self_evaluation_status_label"].as_str().unwrap_or("")) }
+                    } } }
+                }
+            }
+        }
     };
     layout("待办", user, "/todo", body).into_response()
 }

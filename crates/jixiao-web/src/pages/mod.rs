@@ -70,6 +70,10 @@ pub fn routes() -> Router<AppState> {
             "/forms/{id}/evaluation",
             get(track::evaluation).post(track::save_evaluation),
         )
+        .route(
+            "/forms/{id}/evaluation/action",
+            post(track::evaluation_action),
+        )
         .route("/dashboard", get(overview::dashboard))
         .route("/audit", get(audit::page))
         .route("/admin", get(overview::admin))

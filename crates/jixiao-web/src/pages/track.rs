@@ -1,7 +1,8 @@
 //! Monitoring (绩效运行监控) and self-evaluation (绩效自评) pages of a form.
 
 use super::{error_page, layout, money, PagePost, PageUser};
-use crate::api::{check_visible, record_evaluation, record_period, score_with};
+use crate::api::{check_visible, record_evaluation, record_period, score_with, take_eval_action};
+use crate::auth::beijing;
 use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::AppState;
@@ -10,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use jixiao_core::monitor::{DeviationCategory, Likelihood, Progress, Thresholds};
 use jixiao_core::score::{BudgetLine, Scheme, Scored, SelfEvaluation, SelfIndicator};
-use jixiao_core::workflow::Role;
+use jixiao_core::workflow::{self, Action, EvalStatus, Role};
 use jixiao_core::{Form, Money};
 use maud::{html, Markup};
 use rust_decimal::Decimal;
@@ -431,62 +432,229 @@ pub async fn save_monitoring(
     }
 }
 
-fn scores_table(scored: &Scored) -> Markup {
+/// Everything the self-evaluation page shows.
+struct EvalView<'a> {
+    form: &'a Form,
+    id: &'a str,
+    eval: Option<&'a SelfEvaluation>,
+    scored: Option<&'a Scored>,
+    status: Option<EvalStatus>,
+    history: &'a [jixiao_store::EvalTransition],
+    people: &'a HashMap<String, String>,
+    error: Option<&'a ApiError>,
+    notice: Option<&'a str>,
+    scheme: &'a str,
+}
+
+/// The 项目支出绩效自评表 of 财预〔2020〕10号 as the unit files it: the header block, the
+/// funds line, 年度总体目标 预期目标 / 实际完成情况, and the indicators with their actuals,
+/// points, scores and 偏差原因分析及改进措施; each score explained beside it (not printed).
+fn official_self_table(form: &Form, eval: &SelfEvaluation, scored: &Scored) -> Markup {
+    let deviation = |name: &str| {
+        eval.indicators
+            .iter()
+            .find(|i| i.name == name)
+            .map(|i| i.deviation.as_str())
+            .unwrap_or("")
+    };
+    let (annual, spent) = eval.budget.in_yuan();
+    let weights: Decimal =
+        scored.budget_weight + scored.indicators.iter().map(|s| s.weight).sum::<Decimal>();
+    // Rows spanned by each level-1 group, as the printed table merges them.
+    let n = scored.indicators.len();
+    let mut span1 = vec![0usize; n];
+    let mut i = 0;
+    while i < n {
+        let mut j = i;
+        while j < n && scored.indicators[j].level1 == scored.indicators[i].level1 {
+            j += 1;
+        }
+        span1[i] = j - i;
+        i = j;
+    }
     html! {
-        p { "预算执行：" (scored.budget_explanation) }
-        table class="list scores" {
-            thead { tr { th scope="col" { "一级指标" } th scope="col" { "三级指标" } th scope="col" { "年度指标值" } th scope="col" { "实际完成值" } th scope="col" { "分值" } th scope="col" { "得分" } th scope="col" { "计分说明" } } }
-            tbody {
-                tr { td colspan="4" { "预算执行率 " (scored.execution_rate) "%" } td class="num" { (scored.budget_weight) } td class="num" { (scored.budget_score) } td { "执行率 × 分值，不超过分值" } }
-                @for s in &scored.indicators {
-                    tr class=[(!s.met).then_some("missed")] {
-                        td class="level" { (s.level1.name()) } td { (s.name) } td class=[(s.target.chars().count() <= 16).then_some("value")] { (s.target) } td class=[(s.actual.chars().count() <= 16).then_some("value")] { (s.actual) }
-                        td class="num" { (s.weight.normalize()) } td class="num score" { (s.score) } td class="explain" { (s.explanation) }
+        div class="sheet" {
+            h2 class="sheet-title" id="score-h" { "项目支出绩效自评表" }
+            p class="sheet-year" { "（" (form.year) "年度）" }
+            p class="scheme-name" { "计分方案：" (Scheme::builtin().iter().find(|x| x.name == scored.scheme).map(|x| x.label().to_string()).unwrap_or_else(|| scored.scheme.clone())) }
+            table class="official self-head" {
+                tbody {
+                    tr { th scope="row" { "项目名称" } td colspan="6" class="strong" { (form.name) } }
+                    tr { th scope="row" { "主管部门" } td colspan="2" { (form.department) } th scope="row" { "实施单位" } td colspan="3" { (form.implementer) } }
+                    tr { th rowspan="2" scope="rowgroup" { "项目资金" br; "（元）" } th { "年初预算数" } th { "全年预算数" } th { "全年执行数" } th { "分值" } th { "执行率" } th { "得分" } }
+                    tr {
+                        td class="num" { (money(form.funds.annual_total)) }
+                        td class="num" { (jixiao_core::score::grouped(annual)) }
+                        td class="num" { (jixiao_core::score::grouped(spent)) }
+                        td class="num" { (scored.budget_weight.normalize()) }
+                        td class="num" { (scored.execution_rate) "%" }
+                        td class="num score" title=(scored.budget_explanation) { (scored.budget_score) }
                     }
+                    tr { th rowspan="2" scope="rowgroup" { "年度总体目标" } th colspan="3" { "预期目标" } th colspan="3" { "实际完成情况" } }
+                    tr { td colspan="3" class="goal" { (super::form::paragraphs(&form.goal_annual)) } td colspan="3" class="goal" { (super::form::paragraphs(&eval.overall_actual)) } }
                 }
             }
-            tfoot { tr { th colspan="5" scope="row" { "总分" } td class="num total" { (scored.total) } td { "等级：" strong class="grade" { (scored.grade.chinese()) } } } }
+            table class="official indicators scores" {
+                thead { tr {
+                    th scope="col" { "一级指标" } th scope="col" { "二级指标" } th scope="col" { "三级指标" }
+                    th scope="col" { "年度指标值" } th scope="col" { "实际完成值" } th scope="col" { "分值" } th scope="col" { "得分" }
+                    th scope="col" { "偏差原因分析及改进措施" } th scope="col" class="noprint" { "计分说明" }
+                } }
+                tbody {
+                    @for (k, s) in scored.indicators.iter().enumerate() {
+                        tr class=[(!s.met).then_some("missed")] {
+                            @if span1[k] > 0 { th scope="rowgroup" rowspan=(span1[k]) class="level" { (s.level1.name()) } }
+                            td class="level" { (s.level2.map(|l| l.name()).unwrap_or("")) }
+                            td { (s.name) }
+                            td class=[(s.target.chars().count() <= 16).then_some("value")] { (s.target) }
+                            td class=[(s.actual.chars().count() <= 16).then_some("value")] { (s.actual) }
+                            td class="num" { (s.weight.normalize()) }
+                            td class="num score" { (s.score) }
+                            td { (deviation(&s.name)) }
+                            td class="explain noprint" { (s.explanation) }
+                        }
+                    }
+                }
+                tfoot { tr {
+                    th colspan="5" scope="row" { "总分" }
+                    td class="num" { (weights.normalize()) }
+                    td class="num total" { (scored.total) }
+                    td colspan="2" { "自评等级：" strong class="grade" { (scored.grade.chinese()) }
+                        @if let Some(t) = scored.self_total { span class="muted" { "（单位自评总分 " (t.normalize()) "）" } } }
+                } }
+            }
+            p class="noprint muted" { "预算执行：" (scored.budget_explanation) }
+        }
+        @if !scored.needs_judgement.is_empty() {
+            h3 { "需要审核人判断的实际完成值（" (scored.needs_judgement.len()) "）" }
+            ul class="departures" {
+                @for j in &scored.needs_judgement { li { strong { (j.indicator) } "：" (chinese_part(&j.reason)) } }
+            }
         }
         @if !scored.departures.is_empty() {
             h3 { "自评与规则不符之处（" (scored.departures.len()) "）" }
             ul class="departures" {
                 @for d in &scored.departures {
-                    li { strong { (d.indicator) } "：自评 " (d.self_score.map(|s| s.normalize().to_string()).unwrap_or("—".into())) "，按规则 " (d.computed.normalize()) " — " (d.reason) }
+                    li { strong { (d.indicator) } "：自评 " (d.self_score.map(|s| s.normalize().to_string()).unwrap_or("—".into())) "，按规则 " (d.computed.normalize()) " — " (chinese_part(&d.reason)) }
                 }
             }
         }
     }
 }
 
-fn evaluation_page(
-    auth: &Auth,
-    form: &Form,
-    id: &str,
-    eval: Option<&SelfEvaluation>,
-    scored: Option<&Scored>,
-    error: Option<&ApiError>,
-    scheme: &str,
-) -> Markup {
+/// The Chinese half of a bilingual message (`中文 / English`), as the pages show it.
+fn chinese_part(text: &str) -> &str {
+    text.split_once(" / ").map_or(text, |(zh, _)| zh)
+}
+
+/// What the signed-in user may do with the self-evaluation now, with the button's words.
+fn eval_actions(role: Role, status: Option<EvalStatus>) -> Vec<(Action, &'static str)> {
+    let Some(status) = status else { return vec![] };
+    [
+        (Action::Submit, "自评送审"),
+        (Action::Withdraw, "撤回自评"),
+        (Action::Approve, "自评审核通过"),
+        (Action::Return, "退回自评"),
+    ]
+    .into_iter()
+    .filter(|(a, _)| workflow::eval_transition(status, *a, role, "x").is_ok())
+    .collect()
+}
+
+fn evaluation_page(auth: &Auth, view: &EvalView) -> Markup {
+    let EvalView {
+        form,
+        id,
+        eval,
+        scored,
+        status,
+        history,
+        people,
+        error,
+        notice,
+        scheme,
+    } = *view;
     let find = |name: &str| eval.and_then(|e| e.indicators.iter().find(|i| i.name == name));
     let dec = |d: Option<Decimal>| d.map(|d| d.normalize().to_string()).unwrap_or_default();
+    let actions = eval_actions(auth.user.role, status);
+    let editable = auth.user.role == Role::Unit && status.is_none_or(|s| s.editable());
+    let last_return = history.iter().rev().find(|t| t.action == Action::Return);
+    let who = |actor: &str| {
+        people
+            .get(actor)
+            .map(|n| format!("{n}（{actor}）"))
+            .unwrap_or_else(|| actor.to_string())
+    };
     html! {
         h1 { (form.name) }
         (tabs(id, "绩效自评"))
+        p class="status-line" {
+            "自评状态："
+            @match status {
+                Some(s) => strong class={ "eval-status eval-" (s.name()) } { (s.chinese()) },
+                None => span class="muted" { "未填报" },
+            }
+        }
+        @if let Some(n) = notice { p class="notice" role="status" { (n) } }
         @if let Some(e) = error { p class="error" role="alert" { (e.message) } }
-        @if let Some(s) = scored {
+        @if status == Some(EvalStatus::Returned) {
+            @if let Some(t) = last_return {
+                p class="error" role="alert" { "自评被 " (who(&t.actor)) " 于 " (beijing(&t.at)) " 退回：" (t.comment) }
+            }
+        }
+        @if let (Some(s), Some(e)) = (scored, eval) {
             section aria-labelledby="score-h" {
-                h2 id="score-h" { "项目支出绩效自评表（计分方案：" (Scheme::builtin().iter().find(|x| x.name == s.scheme).map(|x| x.label().to_string()).unwrap_or_else(|| s.scheme.clone())) "）" }
                 form method="get" class="filters noprint" {
                     label { "计分方案 " select name="scheme" { @for sc in Scheme::builtin() { option value=(sc.name) selected[sc.name == scheme] { (sc.label()) } } } }
                     button type="submit" { "重新计分" }
                     " "
                     a class="button" href={ "/api/forms/" (id) "/score?format=xlsx&scheme=" (scheme) } download { "下载自评表（Excel）" }
+                    " "
+                    button type="button" data-action="print" { "打印" }
                 }
-                (scores_table(s))
+                (official_self_table(form, e, s))
             }
         } @else { p class="muted" { "还没有自评数据。" } }
-        @if auth.user.role == Role::Unit {
-            section class="enter" aria-labelledby="enter-ev" {
+        @if !actions.is_empty() {
+            section class="actions noprint" aria-labelledby="eval-act-h" {
+                h2 id="eval-act-h" { "自评审核" }
+                form method="post" action={ "/forms/" (id) "/evaluation/action" } {
+                    input type="hidden" name="_csrf" value=(auth.csrf);
+                    @if actions.iter().any(|(a, _)| *a == Action::Return) {
+                        label for="eval-comment" { "意见（退回时必填）" }
+                        textarea id="eval-comment" name="comment" rows="3" {}
+                    }
+                    @for (a, label) in &actions {
+                        @let ask = match a {
+                            Action::Submit => Some("确认自评送审？送审后在退回前不能修改。"),
+                            Action::Approve => Some("确认自评审核通过？"),
+                            _ => None,
+                        };
+                        button type="submit" name="action" value=(a.name()) class={ "act-" (a.name()) } data-confirm=[ask] { (label) }
+                    }
+                }
+            }
+        }
+        @if !history.is_empty() {
+            section class="history noprint" aria-labelledby="eval-hist-h" {
+                h2 id="eval-hist-h" { "自评流程记录" }
+                table class="list" {
+                    thead { tr { th scope="col" { "时间" } th scope="col" { "操作" } th scope="col" { "操作人" } th scope="col" { "状态" } th scope="col" { "意见" } } }
+                    tbody { @for t in history { tr {
+                        td class="when" { (beijing(&t.at)) }
+                        td { (t.action.chinese()) }
+                        td { (who(&t.actor)) }
+                        td { (t.from.chinese()) " → " (t.to.chinese()) }
+                        td { (t.comment) }
+                    } } }
+                }
+            }
+        }
+        @if auth.user.role == Role::Unit && !editable {
+            p class="muted noprint" { "自评" (status.map(|s| s.chinese()).unwrap_or("")) "，不能修改；需要修改时请先撤回，或等待退回。" }
+        }
+        @if editable {
+            section class="enter noprint" aria-labelledby="enter-ev" {
                 h2 id="enter-ev" { "填报自评" }
                 form method="post" action={ "/forms/" (id) "/evaluation" } {
                     input type="hidden" name="_csrf" value=(auth.csrf);
@@ -495,16 +663,22 @@ fn evaluation_page(
                         label for="spent" { "全年执行数（元）" } input id="spent" name="spent" inputmode="decimal" required value=(eval.map(|e| e.budget.in_yuan().1.to_string()).unwrap_or_default());
                         label for="budget_self" { "预算执行自评得分" } input id="budget_self" name="budget_self" inputmode="decimal" value=(dec(eval.and_then(|e| e.budget.self_score)));
                     }
-                    table class="list" {
-                        thead { tr { th scope="col" { "三级指标" } th scope="col" { "年度指标值" } th scope="col" { "实际完成值" } th scope="col" { "分值（空则按方案平分）" } th scope="col" { "自评得分" } } }
-                        tbody {
-                            @for (k, ind) in form.indicators.iter().enumerate() {
-                                @let mine = find(&ind.name);
-                                tr {
-                                    td { (ind.name) } td { (ind.raw) }
-                                    td { input name={ "actual_" (k) } aria-label={ (ind.name) " 实际完成值" } value=(mine.map(|m| m.actual.as_str()).unwrap_or("")); }
-                                    td { input name={ "weight_" (k) } aria-label={ (ind.name) " 分值" } inputmode="decimal" size="5" value=(dec(mine.and_then(|m| m.weight))); }
-                                    td { input name={ "self_" (k) } aria-label={ (ind.name) " 自评得分" } inputmode="decimal" size="5" value=(dec(mine.and_then(|m| m.self_score))); }
+                    label for="overall_actual" { "年度总体目标实际完成情况" }
+                    p class="muted" { "预期目标：" (form.goal_annual) }
+                    textarea id="overall_actual" name="overall_actual" rows="4" { (eval.map(|e| e.overall_actual.as_str()).unwrap_or("")) }
+                    div class="table-scroll" {
+                        table class="list" {
+                            thead { tr { th scope="col" { "三级指标" } th scope="col" { "年度指标值" } th scope="col" { "实际完成值" } th scope="col" { "分值（空则按方案平分）" } th scope="col" { "自评得分" } th scope="col" { "偏差原因分析及改进措施" } } }
+                            tbody {
+                                @for (k, ind) in form.indicators.iter().enumerate() {
+                                    @let mine = find(&ind.name);
+                                    tr {
+                                        td { (ind.name) } td { (ind.raw) }
+                                        td { input name={ "actual_" (k) } aria-label={ (ind.name) " 实际完成值" } value=(mine.map(|m| m.actual.as_str()).unwrap_or("")); }
+                                        td { input name={ "weight_" (k) } aria-label={ (ind.name) " 分值" } inputmode="decimal" size="5" value=(dec(mine.and_then(|m| m.weight))); }
+                                        td { input name={ "self_" (k) } aria-label={ (ind.name) " 自评得分" } inputmode="decimal" size="5" value=(dec(mine.and_then(|m| m.self_score))); }
+                                        td { textarea name={ "deviation_" (k) } aria-label={ (ind.name) " 偏差原因分析及改进措施" } rows="1" { (mine.map(|m| m.deviation.as_str()).unwrap_or("")) } }
+                                    }
                                 }
                             }
                         }
@@ -519,6 +693,71 @@ fn evaluation_page(
 #[derive(serde::Deserialize)]
 pub struct SchemeParam {
     scheme: Option<String>,
+    saved: Option<String>,
+}
+
+/// Loads what the self-evaluation page shows and renders it (with an error or a notice).
+async fn render_evaluation(
+    state: &AppState,
+    auth: &Auth,
+    id: &str,
+    scheme_name: &str,
+    typed: Option<&SelfEvaluation>,
+    error: Option<&ApiError>,
+    notice: Option<&str>,
+) -> Response {
+    let user = Some((&auth.user, auth.csrf.as_str()));
+    let loaded = async {
+        let form = load(state, auth, id).await?;
+        let stored = state.store.self_evaluation(id).await?;
+        let status = state.store.eval_status(id).await?;
+        let history = state.store.eval_transitions(id).await?;
+        let people = super::people(state).await?;
+        let scheme = Scheme::builtin()
+            .into_iter()
+            .find(|s| s.name == scheme_name)
+            .ok_or_else(|| {
+                ApiError::bad_request(format!("没有计分方案“{scheme_name}”"), "no such scheme")
+            })?;
+        let scored = match &stored {
+            Some(e) => Some(score_with(&form, e, &scheme)?),
+            None => None,
+        };
+        let docs = state.store.documents(id).await?;
+        Ok::<_, ApiError>((form, stored, status, history, people, scored, docs))
+    }
+    .await;
+    match loaded {
+        Ok((form, stored, status, history, people, scored, docs)) => {
+            let view = EvalView {
+                form: &form,
+                id,
+                // What the user typed, when a save failed; what is stored otherwise.
+                eval: typed.or(stored.as_ref()),
+                scored: scored.as_ref(),
+                status,
+                history: &history,
+                people: &people,
+                error,
+                notice,
+                scheme: scheme_name,
+            };
+            let page = layout(
+                &format!("{} 绩效自评", form.name),
+                user,
+                "",
+                html! {
+                    (evaluation_page(auth, &view))
+                    (documents_section(auth, &form, id, &docs, status))
+                },
+            );
+            match error {
+                Some(e) => (e.status, page).into_response(),
+                None => page.into_response(),
+            }
+        }
+        Err(e) => error_page(user, &e),
+    }
 }
 
 /// `GET /forms/{id}/evaluation`
@@ -528,41 +767,68 @@ pub async fn evaluation(
     Path(id): Path<String>,
     Query(q): Query<SchemeParam>,
 ) -> Response {
-    let user = Some((&auth.user, auth.csrf.as_str()));
-    let scheme_name = q.scheme.unwrap_or_else(|| "national".into());
-    let loaded = async {
-        let form = load(&state, &auth, &id).await?;
-        let eval = state.store.self_evaluation(&id).await?;
-        let scheme = Scheme::builtin()
-            .into_iter()
-            .find(|s| s.name == scheme_name)
-            .ok_or_else(|| {
-                ApiError::bad_request(format!("没有计分方案“{scheme_name}”"), "no such scheme")
-            })?;
-        let scored = match &eval {
-            Some(e) => Some(score_with(&form, e, &scheme)?),
-            None => None,
-        };
-        let docs = state.store.documents(&id).await?;
-        Ok::<_, ApiError>((form, eval, scored, docs))
-    }
-    .await;
-    match loaded {
-        Ok((form, eval, scored, docs)) => layout(
-            &format!("{} 绩效自评", form.name),
-            user,
-            "",
-            html! {
-                (evaluation_page(&auth, &form, &id, eval.as_ref(), scored.as_ref(), None, &scheme_name))
-                (documents_section(&auth, &form, &id, &docs))
-            },
-        )
-        .into_response(),
-        Err(e) => error_page(user, &e),
-    }
+    let scheme = q.scheme.unwrap_or_else(|| "national".into());
+    let notice = q.saved.map(|_| "自评已保存并计分。");
+    render_evaluation(&state, &auth, &id, &scheme, None, None, notice).await
 }
 
-/// `POST /forms/{id}/evaluation`
+/// The entry form's values as a self-evaluation of `form`.
+fn typed_evaluation(form: &Form, values: &Values) -> Result<SelfEvaluation, ApiError> {
+    let amount = |key: &str, label: &str| {
+        Money::from_str(v(values, key).trim())
+            .map_err(|e| ApiError::bad_request(format!("{label}：{e}"), format!("{label}: {e}")))
+    };
+    let number = |key: &str, label: &str| -> Result<Option<Decimal>, ApiError> {
+        let t = v(values, key).trim();
+        if t.is_empty() {
+            return Ok(None);
+        }
+        Decimal::from_str(t).map(Some).map_err(|_| {
+            ApiError::bad_request(
+                format!("{label}“{t}”不是数值"),
+                format!("{label} “{t}” is not a number"),
+            )
+        })
+    };
+    let mut indicators = vec![];
+    for (k, ind) in form.indicators.iter().enumerate() {
+        let actual = v(values, &format!("actual_{k}")).trim().to_string();
+        let deviation = v(values, &format!("deviation_{k}")).trim().to_string();
+        if actual.is_empty() {
+            if !deviation.is_empty() {
+                return Err(ApiError::bad_request(
+                    format!("“{}”写了偏差原因，但没有实际完成值", ind.name),
+                    format!("“{}” has a deviation reason but no actual value", ind.name),
+                ));
+            }
+            continue;
+        }
+        indicators.push(SelfIndicator {
+            level1: Some(ind.level1),
+            level2: ind.level2,
+            name: ind.name.clone(),
+            target: None,
+            actual,
+            weight: number(&format!("weight_{k}"), &format!("“{}”的分值", ind.name))?,
+            self_score: number(&format!("self_{k}"), &format!("“{}”的自评得分", ind.name))?,
+            deviation,
+        });
+    }
+    Ok(SelfEvaluation {
+        budget: BudgetLine {
+            annual_budget: amount("annual_budget", "全年预算数")?.to_yuan(),
+            spent: amount("spent", "全年执行数")?.to_yuan(),
+            unit: None,
+            weight: None,
+            self_score: number("budget_self", "预算执行自评得分")?,
+        },
+        indicators,
+        total: None,
+        overall_actual: v(values, "overall_actual").trim().to_string(),
+    })
+}
+
+/// `POST /forms/{id}/evaluation`: saved, then back to the page (a reload does not post again).
 pub async fn save_evaluation(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -570,60 +836,13 @@ pub async fn save_evaluation(
 ) -> Response {
     let auth = &post.auth;
     let user = Some((&auth.user, auth.csrf.as_str()));
-    let values = &post.form;
     let form = match load(&state, auth, &id).await {
         Ok(f) => f,
         Err(e) => return error_page(user, &e),
     };
-    let parsed = (|| {
-        let amount = |key: &str, label: &str| {
-            Money::from_str(v(values, key).trim()).map_err(|e| {
-                ApiError::bad_request(format!("{label}：{e}"), format!("{label}: {e}"))
-            })
-        };
-        let number = |key: &str, label: &str| -> Result<Option<Decimal>, ApiError> {
-            let t = v(values, key).trim();
-            if t.is_empty() {
-                return Ok(None);
-            }
-            Decimal::from_str(t).map(Some).map_err(|_| {
-                ApiError::bad_request(
-                    format!("{label}“{t}”不是数值"),
-                    format!("{label} “{t}” is not a number"),
-                )
-            })
-        };
-        let mut indicators = vec![];
-        for (k, ind) in form.indicators.iter().enumerate() {
-            let actual = v(values, &format!("actual_{k}")).trim().to_string();
-            if actual.is_empty() {
-                continue;
-            }
-            indicators.push(SelfIndicator {
-                level1: Some(ind.level1),
-                level2: ind.level2,
-                name: ind.name.clone(),
-                target: None,
-                actual,
-                weight: number(&format!("weight_{k}"), &format!("“{}”的分值", ind.name))?,
-                self_score: number(&format!("self_{k}"), &format!("“{}”的自评得分", ind.name))?,
-                deviation: String::new(),
-            });
-        }
-        Ok::<_, ApiError>(SelfEvaluation {
-            budget: BudgetLine {
-                annual_budget: amount("annual_budget", "全年预算数")?.to_yuan(),
-                spent: amount("spent", "全年执行数")?.to_yuan(),
-                unit: None,
-                weight: None,
-                self_score: number("budget_self", "预算执行自评得分")?,
-            },
-            indicators,
-            total: None,
-        })
-    })();
-    let result = match &parsed {
-        Ok(eval) => record_evaluation(&state, auth, &id, eval).await,
+    let typed = typed_evaluation(&form, &post.form);
+    let result = match &typed {
+        Ok(eval) => record_evaluation(&state, auth, &id, eval).await.map(|_| ()),
         Err(e) => Err(ApiError::new(
             e.status,
             e.code,
@@ -631,44 +850,59 @@ pub async fn save_evaluation(
             e.message_en.clone(),
         )),
     };
-    match (result, parsed) {
-        (Ok(scored), Ok(eval)) => layout(
-            &format!("{} 绩效自评", form.name),
-            user,
-            "",
-            evaluation_page(
+    match result {
+        Ok(()) => axum::response::Redirect::to(&format!("/forms/{id}/evaluation?saved=1#score-h"))
+            .into_response(),
+        Err(e) => {
+            render_evaluation(
+                &state,
                 auth,
-                &form,
                 &id,
-                Some(&eval),
-                Some(&scored),
-                None,
                 "national",
-            ),
-        )
-        .into_response(),
-        (Err(e), parsed) => {
-            let status = e.status;
-            (
-                status,
-                layout(
-                    &format!("{} 绩效自评", form.name),
-                    user,
-                    "",
-                    evaluation_page(
-                        auth,
-                        &form,
-                        &id,
-                        parsed.as_ref().ok(),
-                        None,
-                        Some(&e),
-                        "national",
-                    ),
-                ),
+                typed.as_ref().ok(),
+                Some(&e),
+                None,
             )
-                .into_response()
+            .await
         }
-        (Ok(_), Err(e)) => error_page(user, &e),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct EvalActionForm {
+    action: String,
+    #[serde(default)]
+    comment: String,
+}
+
+/// `POST /forms/{id}/evaluation/action`: submit, withdraw, return, approve.
+pub async fn evaluation_action(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    post: PagePost<EvalActionForm>,
+) -> Response {
+    let auth = &post.auth;
+    let action = [
+        Action::Submit,
+        Action::Withdraw,
+        Action::Return,
+        Action::Approve,
+    ]
+    .into_iter()
+    .find(|a| a.name() == post.form.action);
+    let result = match action {
+        Some(a) => take_eval_action(&state, auth, &id, a, &post.form.comment)
+            .await
+            .map(|_| ()),
+        None => Err(ApiError::bad_request(
+            format!("没有操作“{}”", post.form.action),
+            "no such action",
+        )),
+    };
+    match result {
+        Ok(()) => axum::response::Redirect::to(&format!("/forms/{id}/evaluation#eval-act-h"))
+            .into_response(),
+        Err(e) => render_evaluation(&state, auth, &id, "national", None, Some(&e), None).await,
     }
 }
 
@@ -761,6 +995,7 @@ fn documents_section(
     form: &Form,
     id: &str,
     docs: &[jixiao_store::Document],
+    status: Option<EvalStatus>,
 ) -> Markup {
     let indicator = |iid: &Option<String>| {
         iid.as_ref()
@@ -783,7 +1018,7 @@ fn documents_section(
                     } } }
                 }
             }
-            @if auth.user.role == Role::Unit {
+            @if auth.user.role == Role::Unit && status.is_none_or(|s| s.editable()) {
                 form method="post" action={ "/forms/" (id) "/documents" } enctype="multipart/form-data" class="enter" {
                     input type="hidden" name="_csrf" value=(auth.csrf);
                     label for="doc-ind" { "佐证的指标" }
