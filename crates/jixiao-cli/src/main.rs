@@ -626,7 +626,7 @@ async fn run(cli: Cli) -> Result<()> {
                             department: f.department.clone(),
                             implementer: f.implementer.clone(),
                             goal_expected: f.goal_annual.clone(),
-                            goal_actual: String::new(),
+                            goal_actual: eval.overall_actual.clone(),
                         })
                         .unwrap_or_default();
                     let bytes = jixiao_export::self_evaluations_xlsx(&[(head, &eval, &scored)])

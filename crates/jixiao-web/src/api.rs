@@ -1533,7 +1533,7 @@ pub async fn get_score(
                 department: form.department.clone(),
                 implementer: form.implementer.clone(),
                 goal_expected: form.goal_annual.clone(),
-                goal_actual: String::new(),
+                goal_actual: eval.overall_actual.clone(),
             };
             let bytes =
                 jixiao_export::self_evaluations_xlsx(&[(head, &eval, &scored)]).map_err(|e| {

@@ -1926,6 +1926,18 @@ async fn a_self_evaluation_is_submitted_returned_fixed_and_approved() {
         ]
     );
     assert_eq!(history[1]["comment"], "偏差原因写得太笼统");
+    // The 自评表 workbook carries what was achieved and the deviation's reason: read back.
+    let res = finance
+        .http
+        .get(format!("{}/api/forms/{id}/score?format=xlsx", app.base))
+        .send()
+        .await
+        .unwrap();
+    let back = jixiao_import::read_any(&res.bytes().await.unwrap()).unwrap();
+    let t = &back.tables[0].table;
+    assert_eq!(t.goal_actual, "全年保障运行，目标基本完成。");
+    assert_eq!(t.rows[0].deviation, "第四季度采购延后");
+    assert_eq!(t.rows[0].actual, "90%");
     let auditor = Client::login(&app, "auditor").await;
     let (_, log) = auditor.get("/api/audit?limit=200").await;
     let actions: Vec<&str> = log["entries"]
