@@ -435,15 +435,15 @@ test("the editor adds, moves and removes indicators with the keyboard-reachable 
 test("administration: organisations and users, for administrators only", async () => {
   const admin = await signIn(browser, server.base, "admin");
   await admin.getByRole("link", { name: "管理" }).click();
-  await admin.getByLabel("名称").fill("测试单位");
+  await admin.getByLabel("名称", { exact: true }).fill("测试单位");
   await admin.getByLabel("类型").selectOption("unit");
   await admin.getByLabel("上级组织").selectOption({ label: "上海市人民政府办公厅" });
   await admin.getByRole("button", { name: "新建组织" }).click();
   assert.match(await admin.locator("section[aria-labelledby=orgs-h] table").textContent(), /测试单位/);
   await admin.getByLabel("用户名").fill("tester");
-  await admin.getByLabel("姓名").fill("测试填报人");
+  await admin.getByLabel("姓名", { exact: true }).fill("测试填报人");
   await admin.getByLabel("初始密码（至少 10 位）").fill("tester-password-1");
-  await admin.getByLabel("角色").selectOption("unit");
+  await admin.getByLabel("角色", { exact: true }).selectOption("unit");
   await admin.getByLabel("所属组织").selectOption({ label: "测试单位" });
   await admin.getByRole("button", { name: "新建用户" }).click();
   assert.match(await admin.getByRole("status").textContent(), /已建立用户 tester/);
@@ -857,4 +857,52 @@ test("self-evaluation as the official table: submitted, returned with a reason, 
   await shot(dept, "evaluation-approved");
   await unit.context().close();
   await dept.context().close();
+});
+
+test("administration: a user's role and name, an organisation's name, a form's unit", async () => {
+  const admin = await signIn(browser, server.base, "admin");
+  await admin.goto(server.base + "/admin");
+  // A user's name changes (their sessions end).
+  await admin.getByLabel("修改“auditor”").click();
+  await admin.getByLabel("“auditor”的姓名").fill("审计人员（改）");
+  admin.expectDialog(/确认修改“auditor”/);
+  await admin.getByRole("button", { name: "保存对“auditor”的修改" }).click();
+  assert.match(await admin.getByRole("status").textContent(), /已修改 auditor/);
+  assert.match(await admin.locator("section[aria-labelledby=users-h] tbody tr", { hasText: "auditor" }).textContent(), /审计人员（改）/);
+  // A role that does not fit the organisation is refused with the reason.
+  await admin.getByLabel("修改“tester”").click();
+  await admin.getByLabel("“tester”的角色").selectOption("department");
+  admin.expectDialog(/确认修改“tester”/);
+  await admin.getByRole("button", { name: "保存对“tester”的修改" }).click();
+  assert.match(await admin.getByRole("alert").textContent(), /此角色须属于一个主管部门/);
+  // An organisation renamed.
+  await admin.goto(server.base + "/admin");
+  await admin.getByLabel("修改组织“测试单位”").click();
+  await admin.getByLabel("“测试单位”的新名称").fill("测试单位（改名）");
+  await admin.getByRole("button", { name: "保存组织“测试单位”" }).click();
+  assert.match(await admin.getByRole("status").textContent(), /已修改组织 测试单位（改名）/);
+  // A form given to another unit, found by name; the first unit no longer sees it; given back.
+  await admin.getByLabel("查找申报表").fill("管理工作经费");
+  await admin.getByRole("button", { name: "查找" }).click();
+  const select = admin.getByLabel("“管理工作经费”（2023）归属");
+  assert.equal(await select.inputValue() !== "", true, "it has a unit");
+  await shot(admin, "admin-assign");
+  const unit = await signIn(browser, server.base, "unit");
+  await unit.getByLabel("年度", { exact: true }).fill("2023");
+  await unit.getByLabel("搜索").fill("管理工作经费");
+  await unit.getByRole("button", { name: "筛选" }).click();
+  assert.match(await unit.locator(".totals").textContent(), /共 1 张申报表/);
+  await select.selectOption({ label: "测试单位（改名）" });
+  await admin.getByRole("button", { name: "保存“管理工作经费”（2023）的归属" }).click();
+  assert.match(await admin.getByRole("status").textContent(), /已将申报表归属 测试单位（改名）/);
+  assert.match(admin.url(), /fq=/, "back to the same search");
+  await unit.reload();
+  assert.match(await unit.locator(".totals").textContent(), /共 0 张申报表/);
+  await admin.getByLabel("“管理工作经费”（2023）归属").selectOption({ label: "上海市大数据中心" });
+  await admin.getByRole("button", { name: "保存“管理工作经费”（2023）的归属" }).click();
+  await unit.reload();
+  assert.match(await unit.locator(".totals").textContent(), /共 1 张申报表/);
+  assert.deepEqual(admin.unexpectedDialogs, []);
+  await unit.context().close();
+  await admin.context().close();
 });

@@ -227,6 +227,13 @@ pub trait Store: Send + Sync {
     async fn orgs(&self) -> Result<Vec<Org>, StoreError>;
     /// Links stored forms without a unit to the unit organisation named as their implementer.
     async fn link_forms_to_units(&self) -> Result<u64, StoreError>;
+    /// Renames or moves an organisation ([`StoreError::Taken`] for a name in use).
+    async fn update_org(&self, org: &Org) -> Result<(), StoreError>;
+    /// Changes a user's name, role and organisation, and ends their sessions (the new role
+    /// applies from the next sign-in).
+    async fn update_user(&self, user: &User) -> Result<(), StoreError>;
+    /// Gives a form to a unit organisation (or to none), so that unit and its department see it.
+    async fn assign_form(&self, id: &str, unit_id: Option<&str>) -> Result<(), StoreError>;
     async fn create_user(&self, user: &User, password_hash: &str) -> Result<(), StoreError>;
     async fn users(&self) -> Result<Vec<User>, StoreError>;
     /// Every account with its state (locked, disabled, password to change), for administrators.
@@ -489,6 +496,8 @@ pub struct FormRow {
     pub updated_at: String,
     pub grade: Option<String>,
     pub warning_light: Option<String>,
+    /// The unit organisation the form belongs to.
+    pub unit_id: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]

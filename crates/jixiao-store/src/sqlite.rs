@@ -93,7 +93,7 @@ const FORM_COLUMNS: &str =
 /// The columns of a form list line (see `sqlite_workflow::row_from`).
 pub(crate) const LIST_SELECT: &str =
     "SELECT f.id, f.year, f.name, f.department, f.implementer, f.funds_annual_total, \
-    f.status, f.version, f.updated_at, f.grade, f.warning_light, \
+    f.status, f.version, f.updated_at, f.grade, f.warning_light, f.unit_id, \
     (SELECT count(*) FROM indicators i WHERE i.form_id = f.id) AS n FROM forms f";
 
 const INDICATOR_COLUMNS: &str =
@@ -556,6 +556,53 @@ impl Store for SqliteStore {
         let after = crate::library::contributions(&mut tx, &ids).await?;
         crate::library::apply(&mut tx, crate::library::difference(before, after)).await?;
         tx.commit().await?;
+        Ok(())
+    }
+
+    async fn update_org(&self, org: &crate::Org) -> Result<(), StoreError> {
+        let r = sqlx::query("UPDATE orgs SET name = ?, kind = ?, parent_id = ? WHERE id = ?")
+            .bind(&org.name)
+            .bind(&org.kind)
+            .bind(&org.parent_id)
+            .bind(&org.id)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| crate::sqlite_workflow::taken(e, &org.name))?;
+        if r.rows_affected() == 0 {
+            return Err(StoreError::NotFound(org.id.clone()));
+        }
+        Ok(())
+    }
+
+    async fn update_user(&self, u: &crate::User) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let r = sqlx::query("UPDATE users SET display_name = ?, role = ?, org_id = ? WHERE id = ?")
+            .bind(&u.display_name)
+            .bind(u.role.name())
+            .bind(&u.org_id)
+            .bind(&u.id)
+            .execute(&mut *tx)
+            .await?;
+        if r.rows_affected() == 0 {
+            return Err(StoreError::NotFound(u.id.clone()));
+        }
+        sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+            .bind(&u.id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn assign_form(&self, id: &str, unit_id: Option<&str>) -> Result<(), StoreError> {
+        let r = sqlx::query("UPDATE forms SET unit_id = ? WHERE id = ?")
+            .bind(unit_id)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        if r.rows_affected() == 0 {
+            return Err(StoreError::NotFound(id.to_string()));
+        }
         Ok(())
     }
 

@@ -50,6 +50,7 @@ pub(crate) fn row_from(r: &SqliteRow) -> Result<FormRow, StoreError> {
         updated_at: r.get("updated_at"),
         grade: r.get("grade"),
         warning_light: r.get("warning_light"),
+        unit_id: r.get("unit_id"),
     })
 }
 
@@ -70,7 +71,7 @@ fn action(s: &str) -> Result<Action, StoreError> {
     .ok_or_else(|| StoreError::Corrupt(format!("action “{s}”")))
 }
 
-fn taken(e: sqlx::Error, what: &str) -> StoreError {
+pub(crate) fn taken(e: sqlx::Error, what: &str) -> StoreError {
     match &e {
         sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Taken(what.to_string()),
         _ => StoreError::Db(e),

@@ -1643,20 +1643,7 @@ pub async fn add_user(state: &AppState, auth: &Auth, u: NewUser) -> ApiResult<Us
             "a password has at least 10 characters",
         ));
     }
-    let needs_org = matches!(u.role, Role::Unit | Role::Department | Role::Finance);
-    let orgs = state.store.orgs().await?;
-    match (&u.org_id, needs_org) {
-        (Some(o), _) if !orgs.iter().any(|x| &x.id == o) => {
-            return Err(ApiError::bad_request("没有此组织", "no such organisation"))
-        }
-        (None, true) => {
-            return Err(ApiError::bad_request(
-                "此角色须属于一个组织",
-                "this role needs an organisation",
-            ))
-        }
-        _ => {}
-    }
+    check_role_org(state, u.role, u.org_id.as_deref()).await?;
     let user = User {
         id: uuid::Uuid::new_v4().simple().to_string(),
         username: u.username.trim().to_string(),
@@ -1682,6 +1669,264 @@ pub async fn add_user(state: &AppState, auth: &Auth, u: NewUser) -> ApiResult<Us
     )
     .await;
     Ok(user)
+}
+
+/// A role and its organisation agree: a unit filer belongs to a unit, a department reviewer
+/// to a department, a finance reviewer to a finance bureau; administrators and auditors to
+/// any organisation or none.
+async fn check_role_org(state: &AppState, role: Role, org_id: Option<&str>) -> ApiResult<()> {
+    let orgs = state.store.orgs().await?;
+    let org = match org_id {
+        Some(o) => Some(
+            orgs.iter()
+                .find(|x| x.id == o)
+                .ok_or_else(|| ApiError::bad_request("没有此组织", "no such organisation"))?,
+        ),
+        None => None,
+    };
+    let (kind, word) = match role {
+        Role::Unit => ("unit", "实施单位"),
+        Role::Department => ("department", "主管部门"),
+        Role::Finance => ("finance", "财政部门"),
+        Role::Admin | Role::Auditor => return Ok(()),
+    };
+    match org {
+        Some(o) if o.kind == kind => Ok(()),
+        Some(o) => Err(ApiError::bad_request(
+            format!("此角色须属于一个{word}，“{}”不是", o.name),
+            format!(
+                "this role belongs to a {kind} organisation; “{}” is not one",
+                o.name
+            ),
+        )),
+        None => Err(ApiError::bad_request(
+            format!("此角色须属于一个{word}"),
+            format!("this role needs a {kind} organisation"),
+        )),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserEdit {
+    pub display_name: String,
+    pub role: Role,
+    pub org_id: Option<String>,
+}
+
+/// `PUT /api/users/{id}`: name, role and organisation (administrators).
+pub async fn edit_user(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    body: Body<UserEdit>,
+) -> ApiResult<Json<Value>> {
+    let Json(e) = body?;
+    let user = change_user(&state, &auth, &id, e).await?;
+    Ok(Json(json!({ "user": user })))
+}
+
+/// Changes a user's name, role and organisation; their sessions end, so the new role applies
+/// from the next sign-in. An administrator cannot change their own role.
+pub async fn change_user(state: &AppState, auth: &Auth, id: &str, e: UserEdit) -> ApiResult<User> {
+    require(auth, Role::Admin)?;
+    too_long(&e.display_name, 100, "display_name")?;
+    let old = state
+        .store
+        .users()
+        .await?
+        .into_iter()
+        .find(|u| u.id == id)
+        .ok_or_else(ApiError::not_found)?;
+    if id == auth.user.id && e.role != old.role {
+        return Err(ApiError::bad_request(
+            "不能改变自己的角色",
+            "you cannot change your own role",
+        ));
+    }
+    let org_id = e.org_id.filter(|o| !o.is_empty());
+    check_role_org(state, e.role, org_id.as_deref()).await?;
+    let user = User {
+        id: old.id.clone(),
+        username: old.username.clone(),
+        display_name: match e.display_name.trim() {
+            "" => old.display_name.clone(),
+            n => n.to_string(),
+        },
+        role: e.role,
+        org_id,
+    };
+    state.store.update_user(&user).await?;
+    audit(
+        state,
+        &auth.user.username,
+        &auth.ip,
+        "user_update",
+        &user.username,
+        &format!(
+            "{} → {}; {} → {}",
+            old.role.name(),
+            user.role.name(),
+            old.org_id.as_deref().unwrap_or("-"),
+            user.org_id.as_deref().unwrap_or("-")
+        ),
+    )
+    .await;
+    Ok(user)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrgEdit {
+    pub name: String,
+    pub parent_id: Option<String>,
+}
+
+/// `PUT /api/orgs/{id}`: rename or move an organisation (its kind stays).
+pub async fn edit_org(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    body: Body<OrgEdit>,
+) -> ApiResult<Json<Value>> {
+    let Json(e) = body?;
+    let org = change_org(&state, &auth, &id, e).await?;
+    Ok(Json(json!({ "org": org })))
+}
+
+/// Renames or moves an organisation; never under itself or one of its own.
+pub async fn change_org(state: &AppState, auth: &Auth, id: &str, e: OrgEdit) -> ApiResult<Org> {
+    require(auth, Role::Admin)?;
+    too_long(&e.name, 200, "name")?;
+    let orgs = state.store.orgs().await?;
+    let old = orgs
+        .iter()
+        .find(|o| o.id == id)
+        .ok_or_else(ApiError::not_found)?;
+    if e.name.trim().is_empty() {
+        return Err(ApiError::bad_request(
+            "组织须有名称",
+            "an organisation needs a name",
+        ));
+    }
+    let parent_id = e.parent_id.filter(|p| !p.is_empty());
+    // Walk up from the new parent: reaching this organisation would make a loop.
+    let mut up = parent_id.clone();
+    let mut steps = 0;
+    while let Some(p) = up {
+        if p == id {
+            return Err(ApiError::bad_request(
+                "上级组织不能是它自己或它的下级",
+                "an organisation cannot be placed under itself or under one of its own",
+            ));
+        }
+        let parent = orgs.iter().find(|o| o.id == p).ok_or_else(|| {
+            ApiError::bad_request("没有此上级组织", "no such parent organisation")
+        })?;
+        up = parent.parent_id.clone();
+        steps += 1;
+        if steps > orgs.len() {
+            break;
+        }
+    }
+    let org = Org {
+        id: old.id.clone(),
+        name: e.name.trim().to_string(),
+        kind: old.kind.clone(),
+        parent_id,
+    };
+    state.store.update_org(&org).await?;
+    state.store.link_forms_to_units().await?;
+    audit(
+        state,
+        &auth.user.username,
+        &auth.ip,
+        "org_update",
+        &org.name,
+        &format!(
+            "{} → {}; {} → {}",
+            old.name,
+            org.name,
+            old.parent_id.as_deref().unwrap_or("-"),
+            org.parent_id.as_deref().unwrap_or("-")
+        ),
+    )
+    .await;
+    Ok(org)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssignBody {
+    pub unit_id: Option<String>,
+}
+
+/// `PUT /api/forms/{id}/unit`: give a form to a unit organisation (administrators).
+pub async fn assign_form(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    body: Body<AssignBody>,
+) -> ApiResult<Json<Value>> {
+    let Json(b) = body?;
+    let unit = assign_form_to(&state, &auth, &id, b.unit_id.as_deref()).await?;
+    Ok(Json(
+        json!({ "id": id, "unit_id": unit.as_ref().map(|o| &o.id), "unit_name": unit.as_ref().map(|o| &o.name) }),
+    ))
+}
+
+/// An administrator gives a form to a unit (or to none). Administrators see only the form's
+/// name and owner for this, never its content.
+pub async fn assign_form_to(
+    state: &AppState,
+    auth: &Auth,
+    id: &str,
+    unit_id: Option<&str>,
+) -> ApiResult<Option<Org>> {
+    require(auth, Role::Admin)?;
+    let meta = state
+        .store
+        .form_meta(id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let unit_id = unit_id.filter(|u| !u.is_empty());
+    let unit = match unit_id {
+        Some(u) => {
+            let org = state
+                .store
+                .orgs()
+                .await?
+                .into_iter()
+                .find(|o| o.id == u)
+                .ok_or_else(|| ApiError::bad_request("没有此组织", "no such organisation"))?;
+            if org.kind != "unit" {
+                return Err(ApiError::bad_request(
+                    format!("申报表只能归属实施单位，“{}”不是", org.name),
+                    format!(
+                        "a form belongs to a unit organisation; “{}” is not one",
+                        org.name
+                    ),
+                ));
+            }
+            Some(org)
+        }
+        None => None,
+    };
+    state.store.assign_form(id, unit_id).await?;
+    audit(
+        state,
+        &auth.user.username,
+        &auth.ip,
+        "form_assign",
+        id,
+        &format!(
+            "{} → {}",
+            meta.unit_id.as_deref().unwrap_or("-"),
+            unit_id.unwrap_or("-")
+        ),
+    )
+    .await;
+    Ok(unit)
 }
 
 #[derive(Deserialize)]

@@ -40,6 +40,9 @@ pub const ROUTES: &[(&str, &str, &str, &str, Option<&str>)] = &[
     ("get", "/api/handled", "any", "我处理过的 / handled by me", None),
     ("get", "/api/users", "admin", "用户 / users", None),
     ("post", "/api/users", "admin", "新建用户 / create a user", Some("NewUser")),
+    ("put", "/api/users/{id}", "admin", "修改用户：{display_name, role, org_id}；角色须与组织类型相符（填报人—实施单位，主管部门审核人—主管部门，财政—财政部门）；其会话结束；不能改变自己的角色 / change a user's name, role and organisation (the role must fit the organisation's kind); their sessions end; nobody changes their own role", Some("UserEdit")),
+    ("put", "/api/orgs/{id}", "admin", "修改组织：{name, parent_id}（类型不变；不能放在自己或下级之下）/ rename or move an organisation (its kind stays; never under itself or its own)", Some("OrgEdit")),
+    ("put", "/api/forms/{id}/unit", "admin", "申报表归属：{unit_id}（实施单位，null 为无）；该单位及其主管部门即可看到 / give a form to a unit organisation (null for none), so that unit and its department see it", Some("Assign")),
     ("get", "/api/accounts", "admin", "账户及其状态（锁定、停用、待改密码）/ every account with its state (locked, disabled, password to change)", None),
     ("post", "/api/users/{id}/{action}", "admin", "账户操作：action 为 reset-password（请求体 {password}，至少 10 位；下次登录须修改；结束其会话）、unlock、disable（结束其会话）、enable / account actions: reset-password (body {password}; to be changed at next sign-in; ends its sessions), unlock, disable (ends its sessions), enable", Some("AccountAction")),
     ("post", "/api/session/password", "any", "修改自己的密码：{current, new}；其他会话结束。管理员重置密码后，修改前其他接口返回 403 password_change_required / change one's own password; other sessions end. After an administrator's reset, every other route answers 403 password_change_required until then", Some("PasswordChange")),
@@ -95,6 +98,11 @@ fn schemas() -> Value {
             "indicator_comments": { "type": "array", "items": { "type": "object", "properties": { "indicator_id": { "type": "string" }, "comment": { "type": "string" } } } } } },
         "Period": { "type": "object", "required": ["spent"], "properties": { "spent": money, "forecast_spent": money, "indicators": { "type": "array" } } },
         "SelfEvaluation": { "type": "object", "required": ["budget", "indicators"], "properties": { "budget": { "type": "object" }, "indicators": { "type": "array", "description": "{name, actual, weight, self_score, deviation（偏差原因分析及改进措施）}" }, "total": {}, "overall_actual": { "type": "string", "description": "年度总体目标实际完成情况 / what the year achieved against the annual goal" } } },
+        "UserEdit": { "type": "object", "required": ["display_name", "role"], "additionalProperties": false, "properties": {
+            "display_name": { "type": "string" }, "role": { "enum": ["unit", "department", "finance", "admin", "auditor"] }, "org_id": { "type": ["string", "null"] } } },
+        "OrgEdit": { "type": "object", "required": ["name"], "additionalProperties": false, "properties": {
+            "name": { "type": "string" }, "parent_id": { "type": ["string", "null"] } } },
+        "Assign": { "type": "object", "additionalProperties": false, "properties": { "unit_id": { "type": ["string", "null"] } } },
         "EvalAction": { "type": "object", "required": ["action"], "additionalProperties": false, "properties": {
             "action": { "enum": ["submit", "withdraw", "return", "approve"] }, "comment": { "type": "string" } } },
         "NewUser": { "type": "object", "required": ["username", "display_name", "password", "role"], "additionalProperties": false, "properties": {

@@ -1959,3 +1959,174 @@ async fn a_self_evaluation_is_submitted_returned_fixed_and_approved() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn administrators_edit_roles_and_organisations_and_give_forms_to_units() {
+    let app = spawn_app().await;
+    let admin = Client::login(&app, "admin").await;
+    let unit = Client::login(&app, "unit").await;
+    let id = form_id(&unit, "管理工作经费").await;
+    let (_, users) = admin.get("/api/users").await;
+    let user_id = |name: &str| {
+        users["users"]
+            .as_array()
+            .or(users.as_array())
+            .unwrap()
+            .iter()
+            .find(|u| u["username"] == name)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (dept_id, admin_id) = (user_id("dept"), user_id("admin"));
+
+    // Nobody else edits users, organisations or owners.
+    for who in ["unit", "dept", "finance", "auditor"] {
+        let c = Client::login(&app, who).await;
+        let (s, _) = c
+            .call(
+                Method::PUT,
+                &format!("/api/users/{dept_id}"),
+                Some(json!({ "display_name": "x", "role": "finance", "org_id": "org-finance" })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{who} edits a user");
+        let (s, _) = c
+            .call(
+                Method::PUT,
+                "/api/orgs/org-unit",
+                Some(json!({ "name": "x" })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{who} edits an organisation");
+        let (s, _) = c
+            .call(
+                Method::PUT,
+                &format!("/api/forms/{id}/unit"),
+                Some(json!({ "unit_id": null })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{who} gives away a form");
+    }
+
+    // A role must fit its organisation; one's own role stays.
+    let (s, v) = admin.call(Method::PUT, &format!("/api/users/{dept_id}"), Some(json!({ "display_name": "主管部门审核人", "role": "finance", "org_id": "org-dept" }))).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("财政部门"), "{v}");
+    let (s, _) = admin
+        .call(
+            Method::PUT,
+            &format!("/api/users/{admin_id}"),
+            Some(json!({ "display_name": "管理员", "role": "finance", "org_id": "org-finance" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "no one changes their own role");
+
+    // The department reviewer becomes a finance reviewer: their session ends, and at the next
+    // sign-in they see every form.
+    let dept = Client::login(&app, "dept").await;
+    assert_eq!(dept.get("/api/session").await.0, StatusCode::OK);
+    let (s, v) = admin.call(Method::PUT, &format!("/api/users/{dept_id}"), Some(json!({ "display_name": "改任财政审核人", "role": "finance", "org_id": "org-finance" }))).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["user"]["role"], "finance");
+    assert_eq!(
+        dept.get("/api/session").await.0,
+        StatusCode::UNAUTHORIZED,
+        "the old session ended"
+    );
+    let again = Client::login(&app, "dept").await;
+    let (_, me) = again.get("/api/session").await;
+    assert_eq!(
+        me["user"]["role"].as_str().or(me["role"].as_str()),
+        Some("finance"),
+        "{me}"
+    );
+
+    // An organisation is renamed or moved, never under itself or its own.
+    let (s, v) = admin
+        .call(
+            Method::PUT,
+            "/api/orgs/org-dept",
+            Some(json!({ "name": "市大数据中心（主管）", "parent_id": "org-unit" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "a loop: {v}");
+    let (s, v) = admin
+        .call(
+            Method::PUT,
+            "/api/orgs/org-dept",
+            Some(json!({ "name": "市数据局", "parent_id": "org-finance" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, orgs) = admin.get("/api/orgs").await;
+    assert!(orgs.to_string().contains("市数据局"));
+    let (s, _) = admin
+        .call(
+            Method::PUT,
+            "/api/orgs/org-dept",
+            Some(json!({ "name": "市数据局", "kind": "unit" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "the kind does not change");
+
+    // A form given to another unit leaves the first unit's sight and reaches the other's.
+    let (_, u2) = admin
+        .call(
+            Method::POST,
+            "/api/orgs",
+            Some(json!({ "name": "乙单位", "kind": "unit", "parent_id": "org-dept" })),
+        )
+        .await;
+    let u2 = u2["org"]["id"].as_str().unwrap().to_string();
+    let (s, _) = admin.call(Method::POST, "/api/users", Some(json!({ "username": "unit2", "display_name": "乙单位填报人", "password": "another-pass-1", "role": "unit", "org_id": u2 }))).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let unit2 = Client::login_with(&app, "unit2", "another-pass-1").await;
+    assert_eq!(
+        unit2.get(&format!("/api/forms/{id}")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (s, v) = admin
+        .call(
+            Method::PUT,
+            &format!("/api/forms/{id}/unit"),
+            Some(json!({ "unit_id": "org-dept" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "only a unit owns forms: {v}");
+    let (s, v) = admin
+        .call(
+            Method::PUT,
+            &format!("/api/forms/{id}/unit"),
+            Some(json!({ "unit_id": u2 })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["unit_name"], "乙单位");
+    assert_eq!(
+        unit2.get(&format!("/api/forms/{id}")).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        unit.get(&format!("/api/forms/{id}")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    // The administrator still cannot read the form itself.
+    assert_eq!(
+        admin.get(&format!("/api/forms/{id}")).await.0,
+        StatusCode::NOT_FOUND
+    );
+
+    let auditor = Client::login(&app, "auditor").await;
+    let (_, log) = auditor.get("/api/audit").await;
+    let actions: Vec<&str> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    for a in ["user_update", "org_update", "form_assign"] {
+        assert!(actions.contains(&a), "{a} audited");
+    }
+}

@@ -322,6 +322,7 @@ pub async fn handled(State(state): State<AppState>, PageUser(auth): PageUser) ->
                 updated_at: meta.updated_at,
                 grade: None,
                 warning_light: None,
+                unit_id: meta.unit_id,
             });
         }
     }

@@ -79,6 +79,9 @@ pub fn routes() -> Router<AppState> {
         .route("/admin", get(overview::admin))
         .route("/admin/users", post(overview::admin_user))
         .route("/admin/users/{id}", post(overview::admin_account))
+        .route("/admin/users/{id}/edit", post(overview::admin_user_edit))
+        .route("/admin/orgs/{id}", post(overview::admin_org_edit))
+        .route("/admin/forms/{id}/unit", post(overview::admin_assign))
         .route(
             "/account/password",
             get(login::password_page).post(login::password_change),

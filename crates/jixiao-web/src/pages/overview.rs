@@ -238,8 +238,10 @@ async fn build(
 pub struct AdminParams {
     /// An account action just done (`reset-password`, `unlock`, `disable`, `enable`) …
     done: Option<String>,
-    /// … to this user: the page says so after the redirect.
+    /// … to this user (or organisation): the page says so after the redirect.
     who: Option<String>,
+    /// Forms to give to a unit: part of their name or implementer.
+    fq: Option<String>,
 }
 
 pub async fn admin(
@@ -247,21 +249,30 @@ pub async fn admin(
     PageUser(auth): PageUser,
     Query(p): Query<AdminParams>,
 ) -> Response {
-    // Said only of an account that exists: a crafted link cannot make the page claim anything.
+    // Said only of an account or organisation that exists: a crafted link cannot make the
+    // page claim anything about anyone else.
     let known = match p.who.as_deref() {
-        Some(name) => state
-            .store
-            .accounts()
-            .await
-            .map(|a| a.iter().any(|a| a.user.username == name))
-            .unwrap_or(false),
+        Some(name) => {
+            state
+                .store
+                .accounts()
+                .await
+                .map(|a| a.iter().any(|a| a.user.username == name))
+                .unwrap_or(false)
+                || state
+                    .store
+                    .orgs()
+                    .await
+                    .map(|o| o.iter().any(|o| o.name == name))
+                    .unwrap_or(false)
+        }
         None => false,
     };
     let message = match (p.done.as_deref(), p.who.as_deref()) {
         (Some(action), Some(name)) if known => account_message(action, name).map(Ok),
         _ => None,
     };
-    render_admin(&state, &auth, message).await
+    render_admin(&state, &auth, p.fq.as_deref(), message).await
 }
 
 /// What an account action did, in words (`None` for an unknown action).
@@ -271,6 +282,9 @@ fn account_message(action: &str, name: &str) -> Option<String> {
         "unlock" => format!("已解锁 {name}"),
         "disable" => format!("已停用 {name}，其会话已结束"),
         "enable" => format!("已启用 {name}"),
+        "edited" => format!("已修改 {name} 的姓名、角色或组织；其现有会话已结束"),
+        "org" => format!("已修改组织 {name}"),
+        "assigned" => format!("已将申报表归属 {name}"),
         _ => return None,
     })
 }
@@ -278,6 +292,7 @@ fn account_message(action: &str, name: &str) -> Option<String> {
 async fn render_admin(
     state: &AppState,
     auth: &Auth,
+    fq: Option<&str>,
     message: Option<Result<String, ApiError>>,
 ) -> Response {
     let user = Some((&auth.user, auth.csrf.as_str()));
@@ -291,6 +306,32 @@ async fn render_admin(
         Ok(x) => x,
         Err(e) => return error_page(user, &e),
     };
+    // Forms to give to a unit: their name, year, implementer and owner only.
+    let fq = fq.map(str::trim).filter(|q| !q.is_empty());
+    let forms = match fq {
+        Some(q) => match state
+            .store
+            .list_page(&ListQuery {
+                scope: jixiao_store::Scope::All,
+                year: None,
+                status: None,
+                department: None,
+                search: Some(q.to_string()),
+                grade: None,
+                warnings: None,
+                sort: "name".into(),
+                page: 1,
+                per_page: 30,
+            })
+            .await
+        {
+            Ok(p) => Some(p),
+            Err(e) => return error_page(user, &e.into()),
+        },
+        None => None,
+    };
+    let units: Vec<&jixiao_store::Org> = orgs.iter().filter(|o| o.kind == "unit").collect();
+
     let org_name: HashMap<&str, &str> = orgs
         .iter()
         .map(|o| (o.id.as_str(), o.name.as_str()))
@@ -315,7 +356,7 @@ async fn render_admin(
         section aria-labelledby="users-h" {
             h2 id="users-h" { "用户（" (users.len()) "）" }
             table class="list" {
-                thead { tr { th scope="col" { "用户名" } th scope="col" { "姓名" } th scope="col" { "角色" } th scope="col" { "所属组织" } th scope="col" { "状态" } th scope="col" { "账户操作" } } }
+                thead { tr { th scope="col" { "用户名" } th scope="col" { "姓名" } th scope="col" { "角色" } th scope="col" { "所属组织" } th scope="col" { "状态" } th scope="col" { "账户操作" } th scope="col" { "修改" } } }
                 tbody { @for a in &users {
                     @let u = &a.user;
                     @let now = crate::auth::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
@@ -345,6 +386,31 @@ async fn render_admin(
                                 }
                             }
                         }
+                        td {
+                            details class="edit-user" {
+                                summary aria-label={ "修改“" (u.username) "”" } { "修改" }
+                                form method="post" action={ "/admin/users/" (u.id) "/edit" } class="inline" {
+                                    input type="hidden" name="_csrf" value=(auth.csrf);
+                                    label { "姓名 " input name="display_name" aria-label={ "“" (u.username) "”的姓名" } value=(u.display_name) size="10"; }
+                                    " "
+                                    label { "角色 "
+                                        select name="role" aria-label={ "“" (u.username) "”的角色" } disabled[u.id == auth.user.id] {
+                                            @for r in [Role::Unit, Role::Department, Role::Finance, Role::Admin, Role::Auditor] { option value=(r.name()) selected[r == u.role] { (super::role_label(r)) } }
+                                        }
+                                    }
+                                    @if u.id == auth.user.id { input type="hidden" name="role" value=(u.role.name()); }
+                                    " "
+                                    label { "组织 "
+                                        select name="org_id" aria-label={ "“" (u.username) "”的组织" } {
+                                            option value="" { "（无）" }
+                                            @for o in &orgs { option value=(o.id) selected[u.org_id.as_deref() == Some(o.id.as_str())] { (o.name) } }
+                                        }
+                                    }
+                                    " "
+                                    button type="submit" aria-label={ "保存对“" (u.username) "”的修改" } data-confirm={ "确认修改“" (u.username) "”？其现有会话将结束。" } { "保存" }
+                                }
+                            }
+                        }
                     }
                 } }
             }
@@ -366,8 +432,24 @@ async fn render_admin(
         section aria-labelledby="orgs-h" {
             h2 id="orgs-h" { "组织（" (orgs.len()) "）" }
             table class="list" {
-                thead { tr { th scope="col" { "名称" } th scope="col" { "类型" } th scope="col" { "上级" } } }
-                tbody { @for o in &orgs { tr { td { (o.name) } td { (match o.kind.as_str() { "unit" => "实施单位", "department" => "主管部门", _ => "财政部门" }) } td { (o.parent_id.as_deref().and_then(|p| org_name.get(p).copied()).unwrap_or("")) } } } }
+                thead { tr { th scope="col" { "名称" } th scope="col" { "类型" } th scope="col" { "上级" } th scope="col" { "修改" } } }
+                tbody { @for o in &orgs { tr {
+                    td { (o.name) } td { (org_kind(&o.kind)) } td { (o.parent_id.as_deref().and_then(|p| org_name.get(p).copied()).unwrap_or("")) }
+                    td { details class="edit-org" {
+                        summary aria-label={ "修改组织“" (o.name) "”" } { "修改" }
+                        form method="post" action={ "/admin/orgs/" (o.id) } class="inline" {
+                            input type="hidden" name="_csrf" value=(auth.csrf);
+                            label { "名称 " input name="name" aria-label={ "“" (o.name) "”的新名称" } value=(o.name) required; }
+                            " "
+                            label { "上级 " select name="parent_id" aria-label={ "“" (o.name) "”的上级" } {
+                                option value="" { "（无）" }
+                                @for p in orgs.iter().filter(|p| p.id != o.id) { option value=(p.id) selected[o.parent_id.as_deref() == Some(p.id.as_str())] { (p.name) } }
+                            } }
+                            " "
+                            button type="submit" aria-label={ "保存组织“" (o.name) "”" } { "保存" }
+                        }
+                    } }
+                } } }
             }
             form method="post" action="/admin/orgs" class="enter" {
                 h3 { "新建组织" }
@@ -378,6 +460,38 @@ async fn render_admin(
                     label for="no-parent" { "上级组织" } select id="no-parent" name="parent_id" { option value="" { "（无）" } @for o in &orgs { option value=(o.id) { (o.name) } } }
                 }
                 button type="submit" class="primary" { "新建组织" }
+            }
+        }
+        section aria-labelledby="assign-h" {
+            h2 id="assign-h" { "申报表归属" }
+            p class="muted" { "申报表归属哪个实施单位，该单位和它的主管部门就能看到它。新建实施单位时，实施单位名称与之相同的申报表自动归属。这里只显示名称和归属，不显示内容。" }
+            form method="get" action="/admin" class="filters" role="search" {
+                label { "查找申报表 " input type="search" name="fq" placeholder="项目名称或实施单位" value=[fq]; }
+                button type="submit" { "查找" }
+            }
+            @if let Some(p) = &forms {
+                @if p.items.is_empty() { p class="empty" { "没有符合条件的申报表。" } } @else {
+                    p { "找到 " (p.total) " 张" @if p.total > p.items.len() as i64 { "，显示前 " (p.items.len()) " 张，请缩小范围" } }
+                    table class="list" {
+                        thead { tr { th scope="col" { "项目名称" } th scope="col" { "年度" } th scope="col" { "实施单位（表上）" } th scope="col" { "归属" } } }
+                        tbody { @for f in &p.items { tr {
+                            td { (f.name) } td class="num" { (f.year) } td { (f.implementer) }
+                            td {
+                                form method="post" action={ "/admin/forms/" (f.id) "/unit" } class="inline" {
+                                    input type="hidden" name="_csrf" value=(auth.csrf);
+                                    input type="hidden" name="fq" value=[fq];
+                                    select name="unit_id" aria-label={ "“" (f.name) "”（" (f.year) "）归属" } {
+                                        option value="" { "（未归属）" }
+                                        @for u in &units { option value=(u.id) selected[f.unit_id.as_deref() == Some(u.id.as_str())] { (u.name) } }
+                                    }
+                                    " "
+                                    button type="submit" aria-label={ "保存“" (f.name) "”（" (f.year) "）的归属" } { "保存" }
+                                    @if f.unit_id.is_none() { " " span class="badge warn" { "未归属" } }
+                                }
+                            }
+                        } } }
+                    }
+                }
             }
         }
         section aria-labelledby="rules-h" {
@@ -440,7 +554,7 @@ pub async fn admin_rules(
     let result = crate::api::save_rule_config(&state, &post.auth, &config)
         .await
         .map(|_| "已保存规则集".to_string());
-    render_admin(&state, &post.auth, Some(result)).await
+    render_admin(&state, &post.auth, None, Some(result)).await
 }
 
 #[derive(serde::Deserialize)]
@@ -471,7 +585,7 @@ pub async fn admin_user(State(state): State<AppState>, post: PagePost<UserFields
         .map(|u| format!("已建立用户 {}", u.username)),
         None => Err(ApiError::bad_request("未知角色", "unknown role")),
     };
-    render_admin(&state, &post.auth, Some(result)).await
+    render_admin(&state, &post.auth, None, Some(result)).await
 }
 
 #[derive(serde::Deserialize)]
@@ -496,7 +610,7 @@ pub async fn admin_account(
             super::form_urlencoded(&[("done", &f.action), ("who", &name)])
         ))
         .into_response(),
-        Err(e) => render_admin(&state, &post.auth, Some(Err(e))).await,
+        Err(e) => render_admin(&state, &post.auth, None, Some(Err(e))).await,
     }
 }
 
@@ -523,6 +637,112 @@ pub async fn admin_org(State(state): State<AppState>, post: PagePost<OrgFields>)
     .map(|o| format!("已建立组织 {}", o.name));
     match result {
         Ok(_) => Redirect::to("/admin").into_response(),
-        Err(e) => render_admin(&state, &post.auth, Some(Err(e))).await,
+        Err(e) => render_admin(&state, &post.auth, None, Some(Err(e))).await,
+    }
+}
+
+fn org_kind(kind: &str) -> &'static str {
+    match kind {
+        "unit" => "实施单位",
+        "department" => "主管部门",
+        _ => "财政部门",
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct UserEditFields {
+    display_name: String,
+    role: String,
+    #[serde(default)]
+    org_id: String,
+}
+
+/// `POST /admin/users/{id}/edit`: name, role, organisation.
+pub async fn admin_user_edit(
+    State(state): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    post: PagePost<UserEditFields>,
+) -> Response {
+    let f = post.form;
+    let result = match Role::from_name(&f.role) {
+        Some(role) => {
+            crate::api::change_user(
+                &state,
+                &post.auth,
+                &id,
+                crate::api::UserEdit {
+                    display_name: f.display_name,
+                    role,
+                    org_id: Some(f.org_id),
+                },
+            )
+            .await
+        }
+        None => Err(ApiError::bad_request("未知角色", "unknown role")),
+    };
+    match result {
+        Ok(u) => Redirect::to(&format!(
+            "/admin?{}",
+            super::form_urlencoded(&[("done", "edited"), ("who", &u.username)])
+        ))
+        .into_response(),
+        Err(e) => render_admin(&state, &post.auth, None, Some(Err(e))).await,
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct OrgEditFields {
+    name: String,
+    #[serde(default)]
+    parent_id: String,
+}
+
+/// `POST /admin/orgs/{id}`: rename or move an organisation.
+pub async fn admin_org_edit(
+    State(state): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    post: PagePost<OrgEditFields>,
+) -> Response {
+    let f = post.form;
+    let edit = crate::api::OrgEdit {
+        name: f.name,
+        parent_id: Some(f.parent_id),
+    };
+    match crate::api::change_org(&state, &post.auth, &id, edit).await {
+        Ok(o) => Redirect::to(&format!(
+            "/admin?{}#orgs-h",
+            super::form_urlencoded(&[("done", "org"), ("who", &o.name)])
+        ))
+        .into_response(),
+        Err(e) => render_admin(&state, &post.auth, None, Some(Err(e))).await,
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct AssignFields {
+    #[serde(default)]
+    unit_id: String,
+    #[serde(default)]
+    fq: String,
+}
+
+/// `POST /admin/forms/{id}/unit`: give a form to a unit; back to the same search.
+pub async fn admin_assign(
+    State(state): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    post: PagePost<AssignFields>,
+) -> Response {
+    let f = post.form;
+    match crate::api::assign_form_to(&state, &post.auth, &id, Some(&f.unit_id)).await {
+        Ok(unit) => {
+            let name = unit.map(|u| u.name).unwrap_or_default();
+            let mut q = vec![("fq", f.fq.as_str())];
+            if !name.is_empty() {
+                q.push(("done", "assigned"));
+                q.push(("who", &name));
+            }
+            Redirect::to(&format!("/admin?{}#assign-h", super::form_urlencoded(&q))).into_response()
+        }
+        Err(e) => render_admin(&state, &post.auth, Some(&f.fq), Some(Err(e))).await,
     }
 }
