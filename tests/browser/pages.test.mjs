@@ -906,3 +906,36 @@ test("administration: a user's role and name, an organisation's name, a form's u
   await unit.context().close();
   await admin.context().close();
 });
+
+test("the indicator library: everyone browses it by category; the administrator recommends and merges", async () => {
+  const unit = await signIn(browser, server.base, "unit");
+  await unit.getByRole("link", { name: "指标库" }).click();
+  await unit.getByLabel("项目类别").selectOption("其他运转类");
+  await unit.getByRole("button", { name: "查找" }).click();
+  assert.match(await unit.locator("h2").first().textContent(), /“其他运转类”项目的常用指标/);
+  assert.match(await unit.locator("table.library tbody").textContent(), /本类/);
+  assert.equal(await unit.getByRole("button", { name: /^推荐/ }).count(), 0, "a unit does not curate");
+  await shot(unit, "library");
+
+  const admin = await signIn(browser, server.base, "admin");
+  await admin.goto(server.base + "/library?q=" + encodeURIComponent("满意度"));
+  const variant = "提供多渠道咨询服务，提升用户满意度";
+  await admin.getByLabel(`把“${variant}”合并到`).fill("用户满意度");
+  await admin.getByRole("button", { name: `合并“${variant}”` }).click();
+  assert.match(await admin.getByRole("status").textContent(), /已合并/);
+  assert.match(admin.url(), /q=%E6%BB%A1%E6%84%8F%E5%BA%A6/, "back to the same search");
+  const row = admin.locator("table.library tbody tr", { hasText: /^用户满意度/ }).first();
+  assert.match(await row.textContent(), /也写作：提供多渠道咨询服务，提升用户满意度/);
+  await admin.getByRole("button", { name: "推荐“用户满意度”" }).first().click();
+  assert.match(await admin.locator("table.library tbody tr").first().textContent(), /用户满意度.*推荐/);
+  await shot(admin, "library-curation");
+  await admin.setViewportSize({ width: 390, height: 800 });
+  assert.ok(await admin.evaluate(() => document.documentElement.scrollWidth) <= 390, "no sideways scroll at 390 px");
+  await shot(admin, "narrow-library");
+  // Undone, for the tests after this one.
+  await admin.goto(server.base + "/library?all=1&q=" + encodeURIComponent("提升用户"));
+  await admin.getByRole("button", { name: `取消合并“${variant}”` }).click();
+  assert.match(await admin.getByRole("status").textContent(), /已取消合并/);
+  await unit.context().close();
+  await admin.context().close();
+});

@@ -159,6 +159,17 @@ pub trait Store: Send + Sync {
     /// The indicator library (指标库): entries whose name contains the query.
     async fn library(&self, q: &LibraryQuery) -> Result<Vec<LibraryEntry>, StoreError>;
 
+    /// Curates a name of the library (recommend, retire, merge into another name).
+    async fn curate_library(
+        &self,
+        name: &str,
+        change: &Curation,
+        by: &str,
+    ) -> Result<(), StoreError>;
+
+    /// The project categories (项目类别) of the stored forms, with how many forms each.
+    async fn categories(&self) -> Result<Vec<(String, i64)>, StoreError>;
+
     /// The form's current version (1 when created, +1 on each replacement).
     async fn version(&self, id: &str) -> Result<i64, StoreError>;
 
@@ -450,6 +461,22 @@ pub struct LibraryQuery {
     pub level2: Option<String>,
     /// At most this many entries (1–100).
     pub limit: i64,
+    /// Only indicators filed on forms of this project category (项目类别), the most filed in it
+    /// first.
+    pub category: Option<String>,
+    /// Retired names and merged spellings too (for curating).
+    pub all: bool,
+}
+
+/// What an administrator does to a name in the indicator library.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Curation {
+    /// Recommended names come first in suggestions.
+    Recommend(bool),
+    /// A retired name is no longer suggested.
+    Retire(bool),
+    /// A variant spelling shown as the other name (`None` undoes it).
+    MergeInto(Option<String>),
 }
 
 /// The smallest, middle and largest of some values.
@@ -480,6 +507,16 @@ pub struct LibraryEntry {
     pub targets: Option<Range>,
     /// The quantities reached in self-evaluations (none if never evaluated as a quantity).
     pub actuals: Option<Range>,
+    /// Marked recommended by an administrator.
+    pub recommended: bool,
+    /// Retired by an administrator: no longer suggested.
+    pub retired: bool,
+    /// The name this spelling was merged into, if it was.
+    pub merged_into: Option<String>,
+    /// Variant spellings merged into this name.
+    pub aliases: Vec<String>,
+    /// With a category asked for: how many of its forms' indicators carry this entry.
+    pub in_category: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]

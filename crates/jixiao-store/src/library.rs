@@ -25,7 +25,7 @@ pub(crate) async fn contributions(
     for chunk in form_ids.chunks(500) {
         let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
             "SELECT i.name, i.level1, coalesce(i.level2, '') AS level2, coalesce(i.unit, '') AS unit, \
-             i.value, i.raw, f.year, f.implementer, \
+             i.value, i.raw, f.year, f.implementer, f.category, \
              (SELECT group_concat(a.actual, char(31)) FROM self_actuals a \
               WHERE a.form_id = i.form_id AND a.name = i.name) AS actuals \
              FROM indicators i JOIN forms f ON f.id = i.form_id WHERE i.form_id IN (",
@@ -49,6 +49,10 @@ pub(crate) async fn contributions(
             add('r', r.try_get("raw")?);
             add('u', r.try_get("implementer")?);
             add('y', r.try_get::<i32, _>("year")?.to_string());
+            let category: String = r.try_get("category")?;
+            if !category.trim().is_empty() {
+                add('k', category.trim().to_string());
+            }
             if let Some(v) = r.try_get::<Option<String>, _>("value")? {
                 add('t', v);
             }
@@ -117,6 +121,9 @@ pub(crate) async fn contributions_of(
             add('r', Cow::Borrowed(&i.raw));
             add('u', Cow::Borrowed(&f.implementer));
             add('y', Cow::Borrowed(year));
+            if !f.category.trim().is_empty() {
+                add('k', Cow::Borrowed(f.category.trim()));
+            }
             if let Some(v) = value {
                 add('t', Cow::Owned(v));
             }
@@ -420,31 +427,58 @@ pub(crate) async fn set_actuals(
     Ok(())
 }
 
-/// Entries whose name contains the query, the closest and most used first.
+/// Entries whose name (or a variant spelling merged into it) contains the query: the exact
+/// name first, then names that start with it, then recommended ones, then the most filed (in
+/// the category, when one is asked for). Retired names and merged spellings are left out
+/// unless `all` asks for every entry (the curation page).
 pub(crate) async fn search(
     conn: &mut SqliteConnection,
     q: &LibraryQuery,
 ) -> Result<Vec<LibraryEntry>, StoreError> {
     let text = q.q.trim();
+    let category = q
+        .category
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
     let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
-        "SELECT name, level1, level2, unit, count, implementers, first_year, last_year, usual, \
-         target_min, target_median, target_max, actual_min, actual_median, actual_max FROM library WHERE 1 = 1",
+        "SELECT l.name, l.level1, l.level2, l.unit, l.count, l.implementers, l.first_year, l.last_year, l.usual, \
+         l.target_min, l.target_median, l.target_max, l.actual_min, l.actual_median, l.actual_max, \
+         coalesce(c.recommended, 0) AS recommended, coalesce(c.retired, 0) AS retired, c.merged_into, ",
     );
+    if category.is_some() {
+        qb.push("k.n AS in_category FROM library l JOIN library_facts k ON k.name = l.name AND k.level1 = l.level1 \
+                 AND k.level2 = l.level2 AND k.unit = l.unit AND k.fact = 'k' AND k.n > 0 AND k.value = ")
+            .push_bind(category.unwrap_or_default());
+    } else {
+        qb.push("NULL AS in_category FROM library l");
+    }
+    qb.push(" LEFT JOIN library_curation c ON c.name = l.name WHERE 1 = 1");
     if !text.is_empty() {
-        qb.push(" AND instr(name, ").push_bind(text).push(") > 0");
+        qb.push(" AND (instr(l.name, ")
+            .push_bind(text)
+            .push(") > 0 OR l.name IN (SELECT merged_into FROM library_curation WHERE merged_into IS NOT NULL AND instr(name, ")
+            .push_bind(text)
+            .push(") > 0))");
+    }
+    if !q.all {
+        qb.push(" AND coalesce(c.retired, 0) = 0 AND c.merged_into IS NULL");
     }
     if let Some(l1) = &q.level1 {
-        qb.push(" AND level1 = ").push_bind(l1.as_str());
+        qb.push(" AND l.level1 = ").push_bind(l1.as_str());
     }
     if let Some(l2) = &q.level2 {
-        qb.push(" AND level2 = ").push_bind(l2.as_str());
+        qb.push(" AND l.level2 = ").push_bind(l2.as_str());
     }
-    // The exact name first, then names that start with the query, then the most filed.
-    qb.push(" ORDER BY name = ")
+    qb.push(" ORDER BY l.name = ")
         .push_bind(text)
-        .push(" DESC, instr(name, ")
+        .push(" DESC, instr(l.name, ")
         .push_bind(text)
-        .push(") = 1 DESC, count DESC, name LIMIT ")
+        .push(") = 1 DESC, coalesce(c.recommended, 0) DESC, ");
+    if category.is_some() {
+        qb.push("k.n DESC, ");
+    }
+    qb.push("l.count DESC, l.name LIMIT ")
         .push_bind(q.limit.clamp(1, 100));
     let rows = qb.build().fetch_all(&mut *conn).await?;
     let dec = |r: &sqlx::sqlite::SqliteRow, c: &str| -> Result<Option<Decimal>, StoreError> {
@@ -463,7 +497,8 @@ pub(crate) async fn search(
             },
         )
     };
-    rows.iter()
+    let mut entries = rows
+        .iter()
         .map(|r| {
             Ok(LibraryEntry {
                 name: r.try_get("name")?,
@@ -476,7 +511,37 @@ pub(crate) async fn search(
                 usual: r.try_get("usual")?,
                 targets: rng(r, "target")?,
                 actuals: rng(r, "actual")?,
+                recommended: r.try_get::<i64, _>("recommended")? != 0,
+                retired: r.try_get::<i64, _>("retired")? != 0,
+                merged_into: r.try_get("merged_into")?,
+                aliases: vec![],
+                in_category: r.try_get("in_category")?,
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    // The variant spellings merged into each name found.
+    let names: BTreeSet<&str> = entries.iter().map(|e| e.name.as_str()).collect();
+    if !names.is_empty() {
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "SELECT name, merged_into FROM library_curation WHERE merged_into IN (",
+        );
+        let mut sep = qb.separated(", ");
+        for n in &names {
+            sep.push_bind(*n);
+        }
+        qb.push(") ORDER BY name");
+        let mut aliases: HashMap<String, Vec<String>> = HashMap::new();
+        for r in qb.build().fetch_all(&mut *conn).await? {
+            aliases
+                .entry(r.try_get("merged_into")?)
+                .or_default()
+                .push(r.try_get("name")?);
+        }
+        for e in &mut entries {
+            if let Some(a) = aliases.get(&e.name) {
+                e.aliases = a.clone();
+            }
+        }
+    }
+    Ok(entries)
 }

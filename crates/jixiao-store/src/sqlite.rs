@@ -442,6 +442,50 @@ impl Store for SqliteStore {
         crate::library::search(&mut conn, q).await
     }
 
+    async fn curate_library(
+        &self,
+        name: &str,
+        change: &crate::Curation,
+        by: &str,
+    ) -> Result<(), StoreError> {
+        let (column, value): (&str, Option<String>) = match change {
+            crate::Curation::Recommend(on) => ("recommended", Some((*on as i64).to_string())),
+            crate::Curation::Retire(on) => ("retired", Some((*on as i64).to_string())),
+            crate::Curation::MergeInto(into) => ("merged_into", into.clone()),
+        };
+        // The column name comes from the match above, never from input.
+        let sql = format!(
+            "INSERT INTO library_curation (name, {column}, updated_by, updated_at) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (name) DO UPDATE SET {column} = excluded.{column}, \
+             updated_by = excluded.updated_by, updated_at = excluded.updated_at"
+        );
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query(&sql)
+            .bind(name)
+            .bind(value)
+            .bind(by)
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+        // A name with nothing curated left is forgotten.
+        sqlx::query(
+            "DELETE FROM library_curation WHERE name = ? AND recommended = 0 AND retired = 0 AND merged_into IS NULL",
+        )
+        .bind(name)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn categories(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT trim(category) AS c, count(*) FROM forms WHERE trim(category) <> '' GROUP BY c ORDER BY count(*) DESC, c",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     async fn periods(&self, id: &str) -> Result<Vec<PeriodReport>, StoreError> {
         let rows: Vec<String> = sqlx::query_scalar(
             "SELECT report FROM monitoring WHERE form_id = ? ORDER BY end_month, period",

@@ -432,3 +432,128 @@ async fn a_self_evaluation_moves_once_and_is_locked_once_submitted() {
         vec![(id.clone(), EvalStatus::Approved)]
     );
 }
+
+#[tokio::test]
+async fn the_library_is_curated_and_answers_by_project_category() {
+    use jixiao_store::{Curation, LibraryQuery};
+    let (_d, store) = fresh().await;
+    let mut forms = seed_forms();
+    // A variant spelling on one form, as units write them.
+    let k = forms
+        .iter()
+        .position(|f| f.indicators.iter().any(|i| i.name == "用户满意度"))
+        .unwrap();
+    let j = forms[k]
+        .indicators
+        .iter()
+        .position(|i| i.name == "用户满意度")
+        .unwrap();
+    forms[k].indicators[j].name = "用户满意率".into();
+    store.import(&forms, OnConflict::Refuse).await.unwrap();
+    let q = |q: &str| LibraryQuery {
+        q: q.into(),
+        limit: 20,
+        ..LibraryQuery::default()
+    };
+    let names =
+        |v: &[jixiao_store::LibraryEntry]| v.iter().map(|e| e.name.clone()).collect::<Vec<_>>();
+
+    // Categories, and the indicators typical of one: every entry filed on its forms, counted
+    // there, most filed first.
+    let cats = store.categories().await.unwrap();
+    assert!(
+        cats.iter().any(|(c, n)| c == "特定目标类" && *n > 0),
+        "{cats:?}"
+    );
+    let typical = store
+        .library(&LibraryQuery {
+            category: Some("其他运转类".into()),
+            limit: 100,
+            ..LibraryQuery::default()
+        })
+        .await
+        .unwrap();
+    let in_category: std::collections::HashSet<String> = forms
+        .iter()
+        .filter(|f| f.category.trim() == "其他运转类")
+        .flat_map(|f| f.indicators.iter().map(|i| i.name.clone()))
+        .collect();
+    assert!(!typical.is_empty());
+    assert!(typical
+        .iter()
+        .all(|e| in_category.contains(&e.name) && e.in_category.unwrap_or(0) > 0));
+    assert!(typical
+        .windows(2)
+        .all(|w| w[0].in_category >= w[1].in_category));
+
+    // Merged: the variant is no longer suggested on its own; typing it finds the preferred name,
+    // which lists it as an alias.
+    store
+        .curate_library(
+            "用户满意率",
+            &Curation::MergeInto(Some("用户满意度".into())),
+            "admin",
+        )
+        .await
+        .unwrap();
+    let found = store.library(&q("满意率")).await.unwrap();
+    assert_eq!(names(&found), ["用户满意度"], "{found:?}");
+    assert_eq!(found[0].aliases, ["用户满意率"]);
+    // Retired names leave the suggestions; the curation page still lists them.
+    store
+        .curate_library("用户满意度", &Curation::Retire(true), "admin")
+        .await
+        .unwrap();
+    let left = store.library(&q("用户满意")).await.unwrap();
+    assert!(
+        left.iter()
+            .all(|e| e.name != "用户满意度" && e.name != "用户满意率"),
+        "{left:?}"
+    );
+    let all = store
+        .library(&LibraryQuery {
+            q: "用户满意".into(),
+            limit: 20,
+            all: true,
+            ..LibraryQuery::default()
+        })
+        .await
+        .unwrap();
+    assert!(all.iter().any(|e| e.name == "用户满意度" && e.retired));
+    assert!(all
+        .iter()
+        .any(|e| e.name == "用户满意率" && e.merged_into.as_deref() == Some("用户满意度")));
+    store
+        .curate_library("用户满意度", &Curation::Retire(false), "admin")
+        .await
+        .unwrap();
+    // Recommended names come before more filed ones.
+    let before = store.library(&q("满意")).await.unwrap();
+    let last = before.last().unwrap().name.clone();
+    store
+        .curate_library(&last, &Curation::Recommend(true), "admin")
+        .await
+        .unwrap();
+    let after = store.library(&q("满意")).await.unwrap();
+    assert_eq!(after[0].name, last, "{:?}", names(&after));
+    assert!(after[0].recommended);
+    // Undone, the name is as it was.
+    store
+        .curate_library(&last, &Curation::Recommend(false), "admin")
+        .await
+        .unwrap();
+    store
+        .curate_library("用户满意率", &Curation::MergeInto(None), "admin")
+        .await
+        .unwrap();
+    let undone = store.library(&q("满意")).await.unwrap();
+    assert!(undone
+        .iter()
+        .all(|e| !e.recommended && e.aliases.is_empty()));
+    assert!(names(&undone).contains(&"用户满意率".to_string()));
+    assert_eq!(
+        undone.len(),
+        before.len() + 1,
+        "the variant is back on its own"
+    );
+}

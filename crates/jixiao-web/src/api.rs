@@ -986,6 +986,10 @@ pub struct LibraryParams {
     level1: Option<String>,
     level2: Option<String>,
     limit: Option<i64>,
+    /// 项目类别: the indicators typical of this category.
+    category: Option<String>,
+    /// `true`: retired names and merged spellings too.
+    all: Option<bool>,
 }
 
 /// `GET /api/library?q=满意度&level1=&level2=&limit=20`: the indicator library (指标库), every
@@ -1033,9 +1037,125 @@ pub async fn library(
             level1,
             level2,
             limit,
+            category: p.category.filter(|c| !c.trim().is_empty()),
+            all: p.all.unwrap_or(false),
         })
         .await?;
     Ok(Json(json!(entries)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CurationBody {
+    pub name: String,
+    /// `recommend`, `unrecommend`, `retire`, `restore`, `merge` (with `into`), `unmerge`.
+    pub action: String,
+    #[serde(default)]
+    pub into: Option<String>,
+}
+
+/// `POST /api/library/curation` (administrators): recommend, retire or merge a name.
+pub async fn curate_library(
+    State(state): State<AppState>,
+    auth: Auth,
+    body: Body<CurationBody>,
+) -> ApiResult<Json<Value>> {
+    let Json(b) = body?;
+    curate(&state, &auth, b).await?;
+    Ok(Json(json!({ "ok": true })))
+}
+
+/// A curation of the indicator library, checked: the name is in the library; a merge goes
+/// into another name that is in it and is not itself merged (no chains, no loops).
+pub async fn curate(state: &AppState, auth: &Auth, b: CurationBody) -> ApiResult<String> {
+    use jixiao_store::{Curation, LibraryQuery};
+    require(auth, Role::Admin)?;
+    too_long(&b.name, 200, "name")?;
+    let name = b.name.trim().to_string();
+    let exact = |n: &str| {
+        let n = n.to_string();
+        async move {
+            let found = state
+                .store
+                .library(&LibraryQuery {
+                    q: n.clone(),
+                    limit: 100,
+                    all: true,
+                    ..LibraryQuery::default()
+                })
+                .await?;
+            Ok::<_, ApiError>(found.into_iter().find(|e| e.name == n))
+        }
+    };
+    let entry = exact(&name).await?.ok_or_else(|| {
+        ApiError::bad_request(
+            format!("指标库中没有“{name}”"),
+            format!("the library has no “{name}”"),
+        )
+    })?;
+    let change = match b.action.as_str() {
+        "recommend" => Curation::Recommend(true),
+        "unrecommend" => Curation::Recommend(false),
+        "retire" => Curation::Retire(true),
+        "restore" => Curation::Retire(false),
+        "unmerge" => Curation::MergeInto(None),
+        "merge" => {
+            let into = b.into.as_deref().map(str::trim).unwrap_or("").to_string();
+            too_long(&into, 200, "into")?;
+            if into.is_empty() || into == name {
+                return Err(ApiError::bad_request(
+                    "合并须指明另一个指标名称",
+                    "a merge needs another indicator name",
+                ));
+            }
+            let target = exact(&into).await?.ok_or_else(|| {
+                ApiError::bad_request(
+                    format!("指标库中没有“{into}”"),
+                    format!("the library has no “{into}”"),
+                )
+            })?;
+            if target.merged_into.is_some() {
+                return Err(ApiError::bad_request(
+                    format!(
+                        "“{into}”已合并到“{}”，请直接合并到后者",
+                        target.merged_into.unwrap_or_default()
+                    ),
+                    format!("“{into}” is itself merged into another name: merge into that one"),
+                ));
+            }
+            if !entry.aliases.is_empty() {
+                return Err(ApiError::bad_request(
+                    format!("已有写法合并到“{name}”，先取消那些合并"),
+                    format!("other spellings are merged into “{name}”: undo those first"),
+                ));
+            }
+            Curation::MergeInto(Some(into))
+        }
+        other => {
+            return Err(ApiError::bad_request(
+                format!("未知操作“{other}”"),
+                format!("unknown action “{other}”"),
+            ))
+        }
+    };
+    state
+        .store
+        .curate_library(&name, &change, &auth.user.username)
+        .await?;
+    audit(
+        state,
+        &auth.user.username,
+        &auth.ip,
+        "library_curate",
+        &name,
+        &format!(
+            "{}{}",
+            b.action,
+            b.into.map(|i| format!(" → {i}")).unwrap_or_default()
+        ),
+    )
+    .await;
+    Ok(name)
 }
 
 /// `POST /api/review`: the findings of a form not yet saved (the editor shows them live).

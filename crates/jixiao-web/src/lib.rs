@@ -173,6 +173,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/rules", get(api::rules))
         .route("/api/targets/parse", get(api::parse_target))
         .route("/api/library", get(api::library))
+        .route("/api/library/curation", post(api::curate_library))
         .route("/api/review", post(api::review_draft))
         .route("/api/audit", get(api::audit_log))
         .route("/api/openapi.json", get(openapi::spec))

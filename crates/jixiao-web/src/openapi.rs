@@ -50,7 +50,8 @@ pub const ROUTES: &[(&str, &str, &str, &str, Option<&str>)] = &[
     ("post", "/api/orgs", "admin", "新建组织 / create an organisation", Some("NewOrg")),
     ("get", "/api/rules", "any", "审核规则 / review rules", None),
     ("get", "/api/audit", "auditor", "审计日志：limit / the audit log", None),
-    ("get", "/api/library", "any", "指标库：q（名称的一部分）、level1、level2、limit（1–100，默认 20）；每项为名称、级别、单位、填报次数、单位数、年份、常用指标值、指标值和实际完成值的最小/中位/最大 / the indicator library: q (part of the name), level1, level2, limit; each entry has name, levels, unit, count, implementers, years, the usual target, and min/median/max of targets and actuals", None),
+    ("get", "/api/library", "any", "指标库：q（名称的一部分，或合并到它的写法）、level1、level2、category（项目类别：本类常用指标，本类中填报最多的在前）、all（含已停用和已合并的）、limit（1–100，默认 20）；推荐的在前；每项另有 recommended、retired、merged_into、aliases、in_category；每项为名称、级别、单位、填报次数、单位数、年份、常用指标值、指标值和实际完成值的最小/中位/最大 / the indicator library: q (part of the name), level1, level2, limit; each entry has name, levels, unit, count, implementers, years, the usual target, and min/median/max of targets and actuals", None),
+    ("post", "/api/library/curation", "admin", "指标库维护：{name, action: recommend|unrecommend|retire|restore|merge|unmerge, into}；推荐的排在前面，停用的不再建议，合并的写法显示为另一个名称 / curate the library: recommended names first, retired ones no longer suggested, merged spellings shown as the other name", Some("Curation")),
     ("get", "/api/targets/parse", "any", "按用户写法解析指标值：raw / read a target as typed", None),
     ("post", "/api/review", "any", "审核未保存的申报表（编辑时实时显示）/ review an unsaved form (live in the editor)", Some("Form")),
     ("get", "/api/openapi.json", "public", "本说明 / this description", None),
@@ -103,6 +104,8 @@ fn schemas() -> Value {
         "OrgEdit": { "type": "object", "required": ["name"], "additionalProperties": false, "properties": {
             "name": { "type": "string" }, "parent_id": { "type": ["string", "null"] } } },
         "Assign": { "type": "object", "additionalProperties": false, "properties": { "unit_id": { "type": ["string", "null"] } } },
+        "Curation": { "type": "object", "required": ["name", "action"], "additionalProperties": false, "properties": {
+            "name": { "type": "string" }, "action": { "enum": ["recommend", "unrecommend", "retire", "restore", "merge", "unmerge"] }, "into": { "type": "string" } } },
         "EvalAction": { "type": "object", "required": ["action"], "additionalProperties": false, "properties": {
             "action": { "enum": ["submit", "withdraw", "return", "approve"] }, "comment": { "type": "string" } } },
         "NewUser": { "type": "object", "required": ["username", "display_name", "password", "role"], "additionalProperties": false, "properties": {

@@ -2130,3 +2130,137 @@ async fn administrators_edit_roles_and_organisations_and_give_forms_to_units() {
         assert!(actions.contains(&a), "{a} audited");
     }
 }
+
+#[tokio::test]
+async fn administrators_curate_the_library_and_everyone_sees_typical_indicators_by_category() {
+    let app = spawn_app().await;
+    let admin = Client::login(&app, "admin").await;
+    let unit = Client::login(&app, "unit").await;
+    let curate = |c: &Client, body: Value| {
+        let (http, base, csrf) = (c.http.clone(), c.base.clone(), c.csrf.clone());
+        async move {
+            let res = http
+                .post(format!("{base}/api/library/curation"))
+                .header("x-csrf-token", csrf)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let s = res.status();
+            (s, res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let variant = "提供多渠道咨询服务，提升用户满意度";
+    for who in ["unit", "dept", "finance", "auditor"] {
+        let c = Client::login(&app, who).await;
+        let (s, _) = curate(&c, json!({ "name": "用户满意度", "action": "recommend" })).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{who} curates");
+    }
+    // Refused: a name not in the library, a merge into nothing, into itself, an unknown action.
+    for (body, what) in [
+        (
+            json!({ "name": "不存在的指标", "action": "retire" }),
+            "unknown name",
+        ),
+        (
+            json!({ "name": variant, "action": "merge" }),
+            "merge without into",
+        ),
+        (
+            json!({ "name": variant, "action": "merge", "into": variant }),
+            "merge into itself",
+        ),
+        (
+            json!({ "name": variant, "action": "merge", "into": "不存在的指标" }),
+            "merge into nothing",
+        ),
+        (
+            json!({ "name": variant, "action": "delete" }),
+            "unknown action",
+        ),
+    ] {
+        assert_eq!(
+            curate(&admin, body).await.0,
+            StatusCode::BAD_REQUEST,
+            "{what}"
+        );
+    }
+    let (s, v) = curate(
+        &admin,
+        json!({ "name": variant, "action": "merge", "into": "用户满意度" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    // No chains: nothing merges into a merged spelling, and a name with spellings merged into
+    // it is not merged away.
+    assert_eq!(
+        curate(
+            &admin,
+            json!({ "name": "用户满意度", "action": "merge", "into": variant })
+        )
+        .await
+        .0,
+        StatusCode::BAD_REQUEST
+    );
+    let (_, found) = unit
+        .get(&format!("/api/library?q={}", urlencode("提升用户")))
+        .await;
+    let names: Vec<&str> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["用户满意度"],
+        "the variant leads to the preferred name"
+    );
+    assert_eq!(found[0]["aliases"], json!([variant]));
+    let (_, all) = admin
+        .get(&format!(
+            "/api/library?all=true&q={}",
+            urlencode("提升用户")
+        ))
+        .await;
+    assert!(all
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["merged_into"] == "用户满意度"));
+
+    // Typical indicators of a category, counted in it.
+    let (s, typical) = unit
+        .get(&format!(
+            "/api/library?limit=100&category={}",
+            urlencode("其他运转类")
+        ))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let typical = typical.as_array().unwrap();
+    assert!(!typical.is_empty());
+    assert!(typical
+        .iter()
+        .all(|e| e["in_category"].as_i64().unwrap_or(0) > 0));
+    // The library page, with the category's heading, for every role.
+    let (s, page) = unit
+        .get(&format!("/library?category={}", urlencode("其他运转类")))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page
+        .as_str()
+        .unwrap()
+        .contains("“其他运转类”项目的常用指标"));
+    assert!(
+        !page.as_str().unwrap().contains("/library/curation"),
+        "no curation for a unit"
+    );
+
+    let auditor = Client::login(&app, "auditor").await;
+    let (_, log) = auditor.get("/api/audit").await;
+    assert!(log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["action"] == "library_curate"));
+}

@@ -6,6 +6,7 @@ mod audit;
 mod diff;
 mod form;
 mod help;
+mod library;
 mod lists;
 mod login;
 mod overview;
@@ -76,6 +77,8 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/dashboard", get(overview::dashboard))
         .route("/audit", get(audit::page))
+        .route("/library", get(library::page))
+        .route("/library/curation", post(library::curation))
         .route("/admin", get(overview::admin))
         .route("/admin/users", post(overview::admin_user))
         .route("/admin/users/{id}", post(overview::admin_account))
@@ -266,7 +269,7 @@ pub fn layout(title: &str, user: Option<(&User, &str)>, current: &str, body: Mar
                     a class="brand" href="/forms" { "绩效 " span lang="en" { "jixiao" } }
                     @if let Some((u, csrf)) = user {
                         nav aria-label="主导航" {
-                            @for (href, label) in [("/forms", "申报表"), ("/todo", "待办"), ("/handled", "我处理过的"), ("/dashboard", "看板"), ("/rectifications", "待整改")] {
+                            @for (href, label) in [("/forms", "申报表"), ("/todo", "待办"), ("/handled", "我处理过的"), ("/dashboard", "看板"), ("/rectifications", "待整改"), ("/library", "指标库")] {
                                 a href=(href) aria-current=[(current == href).then_some("page")] { (label) }
                             }
                             @if u.role == Role::Admin { a href="/admin" aria-current=[(current == "/admin").then_some("page")] { "管理" } }
