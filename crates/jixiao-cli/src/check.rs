@@ -48,17 +48,22 @@ pub async fn review_all(
         let given = history
             .iter()
             .find(|h| h.year == f.year - 1 && h.implementer == f.implementer && h.name == f.name)
-            .map(|h| (h.clone(), vec![]));
+            .map(|h| jixiao_store::LastYear {
+                form: h.clone(),
+                actuals: vec![],
+                rectifications: vec![],
+            });
         let last = match (given, store) {
             (Some(l), _) => Some(l),
             (None, Some(store)) => store.last_year(f).await?,
             (None, None) => None,
         };
-        let (form, actuals) = match &last {
-            Some((form, actuals)) => (Some(form), actuals.as_slice()),
-            None => (None, &[][..]),
-        };
-        all.push(review::review_with_actuals(f, form, actuals, rules));
+        all.push(match &last {
+            Some(l) => {
+                review::review_with_history(f, Some(&l.form), &l.actuals, &l.rectifications, rules)
+            }
+            None => review::review(f, None, rules),
+        });
     }
     Ok(all)
 }

@@ -458,6 +458,20 @@ pub fn warnings(
     Ok(out)
 }
 
+/// The rectifications (整改) a form's monitoring leaves open: in its latest period, the
+/// indicators marked 需整改 with no result yet, as (indicator, advice).
+pub fn open_rectifications(periods: &[PeriodReport]) -> Vec<(String, String)> {
+    let Some(latest) = periods.iter().max_by_key(|r| r.period.end_month) else {
+        return vec![];
+    };
+    latest
+        .indicators
+        .iter()
+        .filter(|x| x.rectification_needed && x.rectification_result.trim().is_empty())
+        .map(|x| (x.indicator.clone(), x.rectification_advice.clone()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

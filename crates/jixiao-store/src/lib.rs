@@ -129,11 +129,9 @@ pub trait Store: Send + Sync {
     ) -> Result<Option<String>, StoreError>;
 
     /// Last year's form of the same project (year − 1, same implementer and name), with what it
-    /// actually achieved, by indicator name, when its self-evaluation is recorded.
-    async fn last_year(
-        &self,
-        form: &Form,
-    ) -> Result<Option<(Form, Vec<(String, String)>)>, StoreError> {
+    /// actually achieved, by indicator name, when its self-evaluation is recorded, and the
+    /// rectifications its monitoring left open.
+    async fn last_year(&self, form: &Form) -> Result<Option<LastYear>, StoreError> {
         let Some(id) = self
             .find_key(form.year - 1, &form.implementer, &form.name)
             .await?
@@ -153,7 +151,12 @@ pub trait Store: Send + Sync {
                     .collect()
             })
             .unwrap_or_default();
-        Ok(Some((prev, actuals)))
+        let rectifications = jixiao_core::monitor::open_rectifications(&self.periods(&id).await?);
+        Ok(Some(LastYear {
+            form: prev,
+            actuals,
+            rectifications,
+        }))
     }
 
     /// The indicator library (指标库): entries whose name contains the query.
@@ -466,6 +469,16 @@ pub struct LibraryQuery {
     pub category: Option<String>,
     /// Retired names and merged spellings too (for curating).
     pub all: bool,
+}
+
+/// What last year left for a project's new form.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LastYear {
+    pub form: Form,
+    /// What was achieved, by indicator name, as written in its self-evaluation.
+    pub actuals: Vec<(String, String)>,
+    /// Rectifications (整改) its monitoring asked for with no result yet: (indicator, advice).
+    pub rectifications: Vec<(String, String)>,
 }
 
 /// What an administrator does to a name in the indicator library.

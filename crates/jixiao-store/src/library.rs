@@ -441,10 +441,20 @@ pub(crate) async fn search(
         .as_deref()
         .map(str::trim)
         .filter(|c| !c.is_empty());
+    // The curation is small (what administrators marked): read whole once, and used in the
+    // search only through IN lists that SQLite builds once, never a join per library row.
+    let curated: HashMap<String, (bool, bool, Option<String>)> =
+        sqlx::query_as::<_, (String, i64, i64, Option<String>)>(
+            "SELECT name, recommended, retired, merged_into FROM library_curation",
+        )
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|(n, r, t, m)| (n, (r != 0, t != 0, m)))
+        .collect();
     let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
         "SELECT l.name, l.level1, l.level2, l.unit, l.count, l.implementers, l.first_year, l.last_year, l.usual, \
-         l.target_min, l.target_median, l.target_max, l.actual_min, l.actual_median, l.actual_max, \
-         coalesce(c.recommended, 0) AS recommended, coalesce(c.retired, 0) AS retired, c.merged_into, ",
+         l.target_min, l.target_median, l.target_max, l.actual_min, l.actual_median, l.actual_max, ",
     );
     if category.is_some() {
         qb.push("k.n AS in_category FROM library l JOIN library_facts k ON k.name = l.name AND k.level1 = l.level1 \
@@ -453,7 +463,7 @@ pub(crate) async fn search(
     } else {
         qb.push("NULL AS in_category FROM library l");
     }
-    qb.push(" LEFT JOIN library_curation c ON c.name = l.name WHERE 1 = 1");
+    qb.push(" WHERE 1 = 1");
     if !text.is_empty() {
         qb.push(" AND (instr(l.name, ")
             .push_bind(text)
@@ -461,8 +471,8 @@ pub(crate) async fn search(
             .push_bind(text)
             .push(") > 0))");
     }
-    if !q.all {
-        qb.push(" AND coalesce(c.retired, 0) = 0 AND c.merged_into IS NULL");
+    if !q.all && !curated.is_empty() {
+        qb.push(" AND l.name NOT IN (SELECT name FROM library_curation WHERE retired <> 0 OR merged_into IS NOT NULL)");
     }
     if let Some(l1) = &q.level1 {
         qb.push(" AND l.level1 = ").push_bind(l1.as_str());
@@ -474,7 +484,10 @@ pub(crate) async fn search(
         .push_bind(text)
         .push(" DESC, instr(l.name, ")
         .push_bind(text)
-        .push(") = 1 DESC, coalesce(c.recommended, 0) DESC, ");
+        .push(") = 1 DESC, ");
+    if curated.values().any(|c| c.0) {
+        qb.push("l.name IN (SELECT name FROM library_curation WHERE recommended <> 0) DESC, ");
+    }
     if category.is_some() {
         qb.push("k.n DESC, ");
     }
@@ -511,36 +524,30 @@ pub(crate) async fn search(
                 usual: r.try_get("usual")?,
                 targets: rng(r, "target")?,
                 actuals: rng(r, "actual")?,
-                recommended: r.try_get::<i64, _>("recommended")? != 0,
-                retired: r.try_get::<i64, _>("retired")? != 0,
-                merged_into: r.try_get("merged_into")?,
+                recommended: false,
+                retired: false,
+                merged_into: None,
                 aliases: vec![],
                 in_category: r.try_get("in_category")?,
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
-    // The variant spellings merged into each name found.
-    let names: BTreeSet<&str> = entries.iter().map(|e| e.name.as_str()).collect();
-    if !names.is_empty() {
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "SELECT name, merged_into FROM library_curation WHERE merged_into IN (",
-        );
-        let mut sep = qb.separated(", ");
-        for n in &names {
-            sep.push_bind(*n);
+    // Each entry's marks, and the variant spellings merged into it.
+    let mut aliases: HashMap<&str, Vec<String>> = HashMap::new();
+    for (name, (_, _, into)) in &curated {
+        if let Some(into) = into {
+            aliases.entry(into.as_str()).or_default().push(name.clone());
         }
-        qb.push(") ORDER BY name");
-        let mut aliases: HashMap<String, Vec<String>> = HashMap::new();
-        for r in qb.build().fetch_all(&mut *conn).await? {
-            aliases
-                .entry(r.try_get("merged_into")?)
-                .or_default()
-                .push(r.try_get("name")?);
+    }
+    for e in &mut entries {
+        if let Some((recommended, retired, into)) = curated.get(&e.name) {
+            e.recommended = *recommended;
+            e.retired = *retired;
+            e.merged_into = into.clone();
         }
-        for e in &mut entries {
-            if let Some(a) = aliases.get(&e.name) {
-                e.aliases = a.clone();
-            }
+        if let Some(a) = aliases.get(e.name.as_str()) {
+            e.aliases = a.clone();
+            e.aliases.sort();
         }
     }
     Ok(entries)

@@ -2366,9 +2366,13 @@ pub(crate) async fn review_stored(
 ) -> ApiResult<Vec<jixiao_core::review::Finding>> {
     let rules = rule_set(state).await?;
     Ok(match state.store.last_year(form).await? {
-        Some((prev, actuals)) => {
-            jixiao_core::review::review_with_actuals(form, Some(&prev), &actuals, &rules)
-        }
+        Some(last) => jixiao_core::review::review_with_history(
+            form,
+            Some(&last.form),
+            &last.actuals,
+            &last.rectifications,
+            &rules,
+        ),
         None => review(form, None, &rules),
     })
 }

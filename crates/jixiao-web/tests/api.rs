@@ -2264,3 +2264,68 @@ async fn administrators_curate_the_library_and_everyone_sees_typical_indicators_
         .iter()
         .any(|e| e["action"] == "library_curate"));
 }
+
+#[tokio::test]
+async fn last_years_open_rectifications_reach_the_new_years_review() {
+    let app = spawn_app().await;
+    let unit = Client::login(&app, "unit").await;
+    let id = form_id(&unit, "管理工作经费").await;
+    let (_, form) = unit.get(&format!("/api/forms/{id}")).await;
+    let first = form["indicators"][0]["name"].as_str().unwrap().to_string();
+    // Last year's monitoring asks for a rectification and records no result.
+    let (s, v) = unit
+        .call(
+            Method::PUT,
+            &format!("/api/forms/{id}/monitoring/1-7月"),
+            Some(json!({ "spent": "20000000.00", "indicators": [{
+                "indicator": first, "to_date": "1个", "forecast": "2个",
+                "rectification_needed": true, "rectification_advice": "增加第四季度巡检"
+            }] })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, copy) = unit
+        .call(
+            Method::POST,
+            &format!("/api/forms/{id}/copy"),
+            Some(json!({ "year": 2024 })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{copy}");
+    let new_id = copy["id"].as_str().unwrap();
+    let (_, found) = unit.get(&format!("/api/forms/{new_id}/findings")).await;
+    let carried: Vec<&Value> = found["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "HISTORY-RECTIFY")
+        .collect();
+    assert_eq!(carried.len(), 1, "{found}");
+    assert_eq!(carried[0]["indicator"], first.as_str());
+    assert!(carried[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("增加第四季度巡检"));
+    // With the result recorded, the new year's review no longer carries it.
+    let (s, _) = unit
+        .call(
+            Method::PUT,
+            &format!("/api/forms/{id}/monitoring/1-7月"),
+            Some(json!({ "spent": "20000000.00", "indicators": [{
+                "indicator": first, "to_date": "1个", "forecast": "2个",
+                "rectification_needed": true, "rectification_advice": "增加第四季度巡检",
+                "rectification_result": "已增加两次巡检"
+            }] })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, again) = unit.get(&format!("/api/forms/{new_id}/findings")).await;
+    assert!(
+        !again["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "HISTORY-RECTIFY"),
+        "{again}"
+    );
+}

@@ -227,8 +227,22 @@ pub fn review_with_actuals(
     last_actuals: &[(String, String)],
     rules: &RuleSet,
 ) -> Vec<Finding> {
+    review_with_history(form, last_year, last_actuals, &[], rules)
+}
+
+/// Reviews a form with all that last year left: its form, its actuals, and the
+/// rectifications (整改) its monitoring asked for that still have no result, as (indicator,
+/// advice); those are carried into this year's review (rule `HISTORY-RECTIFY`).
+pub fn review_with_history(
+    form: &Form,
+    last_year: Option<&Form>,
+    last_actuals: &[(String, String)],
+    last_rectifications: &[(String, String)],
+    rules: &RuleSet,
+) -> Vec<Finding> {
     let mut ctx = rules::Ctx::new(form, last_year, &rules.settings);
     ctx.last_actuals = last_actuals;
+    ctx.last_rectifications = last_rectifications;
     let mut findings = Vec::new();
     for &(i, severity) in &rules.active {
         let rule = &rules::RULES[i];

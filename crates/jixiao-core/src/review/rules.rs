@@ -16,6 +16,8 @@ pub(super) struct Ctx<'a> {
     pub last_year: Option<&'a Form>,
     /// Last year's actual values by indicator name, as written (from its self-evaluation).
     pub last_actuals: &'a [(String, String)],
+    /// The rectifications last year's monitoring left open: (indicator, advice).
+    pub last_rectifications: &'a [(String, String)],
     pub settings: &'a Settings,
     /// What each indicator's name (and qualitative target) says, read once per form.
     info: Vec<Info>,
@@ -36,6 +38,7 @@ impl<'a> Ctx<'a> {
             form,
             last_year,
             last_actuals: &[],
+            last_rectifications: &[],
             settings,
             info,
             goals_same,
@@ -573,6 +576,13 @@ pub(super) static RULES: &[Rule] = &[
         "指标值较上年大幅变化",
         "target jumps from last year's",
         history_jump
+    ),
+    rule!(
+        "HISTORY-RECTIFY",
+        Warning,
+        "上年整改未落实",
+        "last year's rectification still open",
+        history_rectify
     ),
 ];
 
@@ -1751,6 +1761,47 @@ fn history_pairs<'a>(c: &'a Ctx) -> Vec<(usize, &'a Indicator, &'a Indicator, De
         }
     }
     pairs
+}
+
+/// Rectifications (整改) that last year's monitoring asked for and that have no result: the
+/// new year's form is where they are carried into targets, so the reviewer sees them here.
+fn history_rectify(c: &Ctx, out: &mut Vec<Draft>) {
+    for (name, advice) in c.last_rectifications {
+        let advice_zh = if advice.trim().is_empty() {
+            String::new()
+        } else {
+            format!("（整改建议：{}）", advice.trim())
+        };
+        let advice_en = if advice.trim().is_empty() {
+            String::new()
+        } else {
+            format!(" (advice: {})", advice.trim())
+        };
+        let evidence = format!("上年监控：“{name}”需整改{advice_zh}，尚无整改结果");
+        let message = format!("上年监控要求整改“{name}”{advice_zh}，至今没有整改结果");
+        let message_en = format!(
+            "last year's monitoring asked for “{name}” to be rectified{advice_en}, and no result is recorded"
+        );
+        match c.form.indicators.iter().position(|i| i.name == *name) {
+            Some(n) => out.push(Draft::indicator(
+                n,
+                "target",
+                evidence,
+                message,
+                message_en,
+                "在本年指标值和保障措施中落实整改，或在上年监控中填写整改结果".into(),
+                "carry the rectification into this year's target, or record its result in last year's monitoring".into(),
+            )),
+            None => out.push(Draft::form(
+                "indicators",
+                evidence,
+                message,
+                message_en,
+                "本年没有同名指标：说明整改如何落实，或在上年监控中填写整改结果",
+                "this year has no indicator of that name: say how the rectification is carried out, or record its result",
+            )),
+        }
+    }
 }
 
 fn history_below(c: &Ctx, out: &mut Vec<Draft>) {

@@ -133,6 +133,7 @@ fn every_rule_has_a_failing_example() {
         "GOAL-NUMBER-UNMEASURED",
         "HISTORY-BELOW",
         "HISTORY-JUMP",
+        "HISTORY-RECTIFY",
     ];
     let registry: Vec<&str> = registry().iter().map(|r| r.code).collect();
     assert_eq!(
@@ -459,4 +460,34 @@ fn a_finding_says_where_why_and_how() {
         assert!(json.get(k).is_some(), "{k}");
     }
     assert_eq!(json["severity"], "error");
+}
+
+#[test]
+fn last_years_open_rectifications_are_carried_into_the_review() {
+    let last = good();
+    let mut f = good();
+    f.year = 2024;
+    let rules = RuleSet::default();
+    let name = f.indicators[0].name.clone();
+    // None open: nothing said.
+    assert!(!review_with_history(&f, Some(&last), &[], &[], &rules)
+        .iter()
+        .any(|x| x.code == "HISTORY-RECTIFY"));
+    let open = vec![
+        (name.clone(), "增加巡检频次".to_string()),
+        ("已取消的指标".to_string(), String::new()),
+    ];
+    let r = review_with_history(&f, Some(&last), &[], &open, &rules);
+    let carried: Vec<&Finding> = r.iter().filter(|x| x.code == "HISTORY-RECTIFY").collect();
+    assert_eq!(carried.len(), 2, "{carried:#?}");
+    // At the indicator of the same name, with the advice; the other at the form.
+    assert_eq!(carried[0].indicator.as_deref(), Some(name.as_str()));
+    assert!(
+        carried[0].message.contains("增加巡检频次"),
+        "{}",
+        carried[0].message
+    );
+    assert_eq!(carried[1].indicator, None);
+    assert!(carried[1].message.contains("已取消的指标"));
+    assert_eq!(carried[0].severity, Severity::Warning);
 }

@@ -508,17 +508,19 @@ pub async fn editor(
                             select class="l2" aria-label="二级指标" { option value="" { "（未填）" } @for l in Level2::ALL { option value=(l.name()) data-l1=(l.level1().name()) { (l.name()) } } }
                         }
                     }
-                    @if let Some((prev, actuals)) = &last_year {
+                    @if let Some(jixiao_store::LastYear { form: prev, actuals, rectifications }) = &last_year {
                         section class="last-year" aria-labelledby="ly-h" {
                             h2 id="ly-h" { "上年（" (prev.year) "年度）参考" }
                             table class="list" {
-                                thead { tr { th scope="col" { "三级指标" } th scope="col" { "上年指标值" } th scope="col" { "上年实际完成" } } }
+                                thead { tr { th scope="col" { "三级指标" } th scope="col" { "上年指标值" } th scope="col" { "上年实际完成" } th scope="col" { "上年待整改" } } }
                                 tbody {
                                     @for i in &prev.indicators {
-                                        tr {
+                                        @let rect = rectifications.iter().find(|(n, _)| n == &i.name);
+                                        tr class=[rect.is_some().then_some("missed")] {
                                             td { (i.name) }
                                             td { (i.raw) }
                                             td { (actuals.iter().find(|(n, _)| n == &i.name).map(|(_, a)| a.as_str()).unwrap_or("（未录入自评）")) }
+                                            td { @if let Some((_, advice)) = rect { "需整改" @if !advice.trim().is_empty() { "：" (advice) } } }
                                         }
                                     }
                                 }

@@ -921,17 +921,16 @@ pub async fn rectifications(
 ) -> Response {
     let user = Some((&auth.user, auth.csrf.as_str()));
     let loaded = async {
-        let mut latest: HashMap<String, jixiao_core::monitor::PeriodReport> = HashMap::new();
+        let mut by_form: HashMap<String, Vec<jixiao_core::monitor::PeriodReport>> = HashMap::new();
         for (id, r) in state.store.all_periods().await? {
-            let newer = latest
-                .get(&id)
-                .is_none_or(|o| r.period.end_month >= o.period.end_month);
-            if newer {
-                latest.insert(id, r);
-            }
+            by_form.entry(id).or_default().push(r);
         }
         let mut rows = vec![];
-        for (id, r) in latest {
+        for (id, periods) in by_form {
+            let open = jixiao_core::monitor::open_rectifications(&periods);
+            if open.is_empty() {
+                continue;
+            }
             let Some((form, meta)) = state.store.form_with_meta(&id).await? else {
                 continue;
             };
@@ -941,20 +940,21 @@ pub async fn rectifications(
             if !p.department.trim().is_empty() && form.department != p.department.trim() {
                 continue;
             }
-            for x in r
-                .indicators
+            let label = periods
                 .iter()
-                .filter(|x| x.rectification_needed && x.rectification_result.trim().is_empty())
-            {
+                .max_by_key(|r| r.period.end_month)
+                .map(|r| r.period.label.clone())
+                .unwrap_or_default();
+            for (indicator, advice) in open {
                 rows.push((
                     form.department.clone(),
                     form.implementer.clone(),
                     form.name.clone(),
                     form.year,
                     id.clone(),
-                    r.period.label.clone(),
-                    x.indicator.clone(),
-                    x.rectification_advice.clone(),
+                    label.clone(),
+                    indicator,
+                    advice,
                 ));
             }
         }
