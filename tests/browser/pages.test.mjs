@@ -271,9 +271,9 @@ test("monitoring: enter a period's figures and see the warnings with their numbe
   await page.waitForURL(/\/monitoring$/);
   const warnings = await page.locator(".warnings").textContent();
   // 500,000 of 2,550,000 is 19.61 % after 7 months (58.33 %): r = 33.61, red.
-  assert.match(warnings, /红灯 SPEND-TIME/);
+  assert.match(warnings, /红灯 预算执行慢于时间进度（红灯） SPEND-TIME/, "the Chinese name first, the code after it");
   assert.match(warnings, /r = 执行率 ÷ 时间进度 × 100 = 33\.61/);
-  assert.match(warnings, /FORECAST-BELOW “委托研究课题数量”/);
+  assert.match(warnings, /黄灯 “委托研究课题数量”：全年预计 24项 达不到指标值 =30 \(项\) FORECAST-BELOW/);
   await shot(page, "monitoring");
   // Correcting the period: its figures load back into the form, and saving lists the
   // changes and waits for a confirmation.
@@ -467,7 +467,7 @@ test("administration: organisations and users, for administrators only", async (
   await unit.reload();
   assert.doesNotMatch(await unit.locator(".side-col").textContent(), /GOAL-COPY/);
   await openForm(unit, "上海市政务云基础设施服务项目经费");
-  assert.match(await unit.locator(".side-col").textContent(), /错误 VAGUE-TARGET/);
+  assert.match(await unit.locator(".side-col").textContent(), /错误 政务云稳定性：指标值“有所提升”含糊.* VAGUE-TARGET/);
   // Accounts: the administrator resets tester's password; tester's session ends, the new
   // password only leads to changing it; then disabled, tester cannot sign in.
   await admin.goto(server.base + "/admin");

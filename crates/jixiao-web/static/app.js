@@ -264,9 +264,8 @@
         var li = el("li", undefined, "finding " + f.severity);
         li.dataset.code = f.code;
         li.appendChild(el("span", SEVERITY[f.severity], "sev"));
-        li.appendChild(document.createTextNode(" "));
+        li.appendChild(document.createTextNode(" " + (f.indicator ? f.indicator + "：" : "") + f.message + " "));
         li.appendChild(el("span", f.code, "code"));
-        li.appendChild(document.createTextNode(" " + (f.indicator ? f.indicator + "：" : "") + f.message));
         li.appendChild(el("br"));
         li.appendChild(el("span", "修改建议：" + f.fix, "fix"));
         ul.appendChild(li);

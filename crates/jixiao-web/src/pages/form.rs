@@ -81,7 +81,7 @@ pub fn official_table(
                                     p class="ind-comment" { strong { "审核意见" } "（" (who) "）：" (text) }
                                 }
                                 @for x in by_indicator(k) {
-                                    p class={ "finding " (x.severity.name()) } { span class="code" { (x.code) } " " (x.message) }
+                                    p class={ "finding " (x.severity.name()) } { (x.message) " " span class="code" title="规则代码" { (x.code) } }
                                 }
                             }
                         }
@@ -149,9 +149,9 @@ fn findings_panel(findings: &[Finding]) -> Markup {
                 @for f in findings {
                     li class={ "finding " (f.severity.name()) } {
                         span class="sev" { (f.severity.chinese()) } " "
-                        a class="code" href={ "/help#rule-" (f.code) } title="这条规则的说明" { (f.code) } " "
                         @if let Some(i) = f.indicator_index { a href={ "#ind-" (i) } { (f.indicator.as_deref().unwrap_or("")) } "：" }
-                        (f.message)
+                        (f.message) " "
+                        a class="code" href={ "/help#rule-" (f.code) } title="这条规则的说明" { (f.code) }
                         br; span class="fix" { "修改建议：" (f.fix) }
                     }
                 }

@@ -194,9 +194,10 @@ fn monitoring_page(
                 ul class="warnings" {
                     @for w in warnings {
                         li class={ "warning light-" (serde_json::to_value(w.light).ok().and_then(|x| x.as_str().map(str::to_string)).unwrap_or_default()) } {
-                            span class="light" { (w.light.chinese()) "灯" } " " span class="code" { (w.code) } " "
+                            span class="light" { (w.light.chinese()) "灯" } " "
                             @if let Some(i) = &w.indicator { "“" (i) "”：" }
-                            (w.message) br; span class="numbers" { (w.numbers) }
+                            (w.message) " " span class="code" title="预警代码" { (w.code) }
+                            br; span class="numbers" { (w.numbers) }
                         }
                     }
                 }
