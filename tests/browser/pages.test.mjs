@@ -221,6 +221,15 @@ test("HTML in any field shows as text; long names and 60 indicators do not break
   await page.goto(server.base + "/forms?q=" + encodeURIComponent("超长项目名称"));
   assert.equal(await page.locator("td.name").count(), 1);
   await shot(page, "portfolio-long-name");
+  // In the editor, a long indicator name is shown whole under its box, as text.
+  await page.goto(server.base + "/forms/" + id + "/edit");
+  const row3 = page.locator("#indicator-rows tr").nth(3);
+  await row3.locator(".fullname").waitFor();
+  assert.equal(await row3.locator(".fullname").textContent(), "指标3" + evil);
+  assert.equal(await page.locator("img[src=x]").count(), 0, "no element was made from the name");
+  await page.locator("#indicator-rows tr").nth(4).getByLabel("三级指标名称（第5行）").fill("短名称");
+  assert.equal(await page.locator("#indicator-rows tr").nth(4).locator(".fullname").textContent(), "", "a short name needs no caption");
+  await shot(page, "editor-long-names");
   await page.context().close();
 });
 
@@ -938,4 +947,144 @@ test("the indicator library: everyone browses it by category; the administrator 
   assert.match(await admin.getByRole("status").textContent(), /已取消合并/);
   await unit.context().close();
   await admin.context().close();
+});
+
+test("a whole year of one project, every role in turn, every page at 1440 and 390 px", async () => {
+  const ZW = "上海市政务外网通信服务项目经费";
+  const NEW = "来访客户满意度";
+  // Each page looked at both ways: the screenshot at 1440 px, then at 390 px with no
+  // sideways scroll.
+  const both = async (page, name) => {
+    await shot(page, "year-" + name);
+    await page.setViewportSize({ width: 390, height: 800 });
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 390, `${name}: ${width} px wide at 390`);
+    await shot(page, "narrow-year-" + name);
+    await page.setViewportSize({ width: 1440, height: 900 });
+  };
+  const unit = await signIn(browser, server.base, "unit");
+  const dept = await signIn(browser, server.base, "dept");
+  const finance = await signIn(browser, server.base, "finance");
+
+  // 1. The unit copies last year's form and adds an indicator from the library.
+  await unit.goto(server.base + "/forms?q=" + encodeURIComponent(ZW));
+  await unit.getByRole("button", { name: `复制“${ZW}”为 2024 年度草稿` }).click();
+  await unit.waitForURL(/\/forms\/[0-9a-f]{32}\/edit$/);
+  const formUrl = unit.url().replace(/\/edit$/, "");
+  await unit.getByRole("button", { name: "添加指标", exact: true }).click();
+  const rows = unit.locator("#indicator-rows tr");
+  const last = rows.nth((await rows.count()) - 1);
+  const name = last.locator("input[aria-label^='三级指标名称']");
+  await name.pressSequentially("来访客户");
+  await assert.doesNotReject(unit.locator(`#library-names option[value='${NEW}']`).waitFor({ state: "attached" }));
+  await name.fill(NEW);
+  await assert.doesNotReject(last.locator(".lib-hint", { hasText: "填报" }).waitFor());
+  assert.match(await last.locator("input.raw").inputValue(), /90/);
+  assert.equal(await last.locator("select.l1").inputValue(), "满意度指标");
+  await both(unit, "1-copy-editor");
+  await unit.getByRole("button", { name: "保存" }).click();
+  await unit.waitForURL(/\?saved=\d+$/);
+  assert.match(await unit.locator("table.indicators").textContent(), new RegExp(NEW));
+  await both(unit, "2-form-draft");
+
+  // 2. Submitted, returned with a comment on the new indicator, fixed, submitted again.
+  unit.expectDialog(/确认送审/);
+  await unit.getByRole("button", { name: "送审" }).click();
+  await assert.doesNotReject(unit.locator(".meta .status", { hasText: "已送审" }).waitFor());
+  const formPath = new URL(formUrl).pathname;
+  await dept.goto(server.base + "/todo");
+  await dept.locator(`a[href='${formPath}']`).click();
+  assert.equal(dept.url(), formUrl);
+  await dept.getByLabel("意见（退回时必填）").fill("满意度目标应高于上年实际");
+  await dept.locator("details summary", { hasText: "对单个指标的意见" }).click();
+  await dept.getByLabel(NEW).fill("建议不低于95%");
+  await dept.getByRole("button", { name: "退回" }).click();
+  await assert.doesNotReject(dept.locator(".meta .status", { hasText: "已退回" }).waitFor());
+  await both(dept, "3-form-returned");
+  await unit.goto(formUrl);
+  const commented = unit.locator("table.indicators tr", { hasText: NEW });
+  assert.match(await commented.locator(".ind-comment").textContent(), /建议不低于95%/);
+  await unit.getByRole("link", { name: "编辑" }).click();
+  await unit.locator("#indicator-rows tr").first().waitFor();
+  const idx = await unit.locator("#indicator-rows input[aria-label^='三级指标名称']").evaluateAll((els, n) => els.findIndex((e) => e.value === n), NEW);
+  await unit.locator("#indicator-rows tr").nth(idx).locator("input.raw").fill("≥95%");
+  await unit.getByRole("button", { name: "保存" }).click();
+  await unit.waitForURL(/\?saved=\d+$/);
+  unit.expectDialog(/确认送审/);
+  await unit.getByRole("button", { name: "送审" }).click();
+  await assert.doesNotReject(unit.locator(".meta .status", { hasText: "已送审" }).waitFor());
+
+  // 3. Approved twice and published.
+  await dept.goto(formUrl);
+  dept.expectDialog(/确认审核通过/);
+  await dept.getByRole("button", { name: "审核通过" }).click();
+  await assert.doesNotReject(dept.locator(".meta .status", { hasText: "主管部门已审核" }).waitFor());
+  await finance.goto(server.base + "/todo");
+  await finance.locator(`a[href='${formPath}']`).click();
+  finance.expectDialog(/确认审核通过/);
+  await finance.getByRole("button", { name: "审核通过" }).click();
+  await assert.doesNotReject(finance.locator(".meta .status", { hasText: "财政已批复" }).waitFor());
+  finance.expectDialog(/确认公开/);
+  await finance.getByRole("button", { name: "公开" }).click();
+  await assert.doesNotReject(finance.locator(".meta .status", { hasText: "已公开" }).waitFor());
+  await both(finance, "4-form-published");
+
+  // 4. Monitored twice, the first period corrected before the second.
+  await unit.goto(formUrl + "/monitoring");
+  await unit.getByLabel("期间（如 1-7月、Q2、全年）").fill("1-6月");
+  await unit.getByLabel("截至本期执行数（元）").fill("1,000,000.00");
+  await unit.getByLabel(`${NEW} 截至本期完成`).fill("93%");
+  await unit.getByRole("button", { name: "保存本期数据" }).click();
+  await unit.waitForURL(/\/monitoring$/);
+  await unit.getByRole("link", { name: "修改“1-6月”的数据" }).click();
+  await unit.getByLabel("截至本期执行数（元）").fill("1,200,000.00");
+  await unit.getByRole("button", { name: "保存本期数据" }).click();
+  assert.match(await unit.locator("table.changes").textContent(), /截至本期执行数/);
+  await unit.getByRole("button", { name: "确认替换" }).click();
+  await unit.waitForURL(/\/monitoring$/);
+  await unit.getByLabel("期间（如 1-7月、Q2、全年）").fill("1-9月");
+  await unit.getByLabel("截至本期执行数（元）").fill("2,000,000.00");
+  await unit.getByLabel(`${NEW} 截至本期完成`).fill("95%");
+  await unit.getByRole("button", { name: "保存本期数据" }).click();
+  await unit.waitForURL(/\/monitoring$/);
+  const periods = await unit.locator("section.period").allTextContents();
+  assert.equal(periods.length, 2);
+  assert.ok(periods.some((p) => /1,200,000\.00/.test(p)), "the correction kept");
+  await both(unit, "5-monitoring");
+
+  // 5. The self-evaluation, with a document, submitted and approved.
+  await unit.goto(formUrl + "/evaluation");
+  await unit.getByLabel("全年执行数（元）").fill("2,600,000");
+  await unit.getByLabel(`${NEW} 实际完成值`).fill("96%");
+  await unit.getByLabel("年度总体目标实际完成情况").fill("政务外网全年稳定运行。");
+  await unit.getByRole("button", { name: "保存并计分" }).click();
+  await unit.waitForURL(/\/evaluation\?saved=1/);
+  await unit.getByLabel("佐证的指标").selectOption({ label: NEW });
+  await unit.getByLabel(/文件（PDF/).setInputFiles({ name: "满意度调查报告.pdf", mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.4\n%%EOF\n") });
+  await unit.getByRole("button", { name: "上传佐证材料" }).click();
+  await unit.waitForURL(/\/evaluation#docs-h$/);
+  unit.expectDialog(/确认自评送审/);
+  await unit.getByRole("button", { name: "自评送审" }).click();
+  await unit.waitForURL(/\/evaluation#eval-act-h$/);
+  await dept.goto(server.base + "/todo");
+  await dept.locator("h2", { hasText: "待审核的自评" }).waitFor();
+  await dept.goto(formUrl + "/evaluation");
+  assert.match(await dept.locator("section.documents").textContent(), /满意度调查报告\.pdf/);
+  dept.expectDialog(/确认自评审核通过/);
+  await dept.getByRole("button", { name: "自评审核通过" }).click();
+  await dept.waitForURL(/\/evaluation#eval-act-h$/);
+  assert.equal(await dept.locator(".eval-status").textContent(), "自评已审核");
+  const row = dept.locator("table.scores tr", { hasText: NEW });
+  assert.match(await row.textContent(), /≥95%|≥95 ?\(?%/);
+  assert.match(await row.textContent(), /96%/);
+  await both(dept, "6-evaluation-approved");
+
+  // 6. The year on the finance bureau's dashboard and in the history of the form.
+  await finance.goto(server.base + "/dashboard?year=2024");
+  await both(finance, "7-dashboard");
+  await finance.goto(formUrl);
+  const steps = await finance.locator(".history tbody tr").count();
+  assert.equal(steps, 6, "submit, return, submit, approve, approve, publish");
+  for (const p of [unit, dept, finance]) assert.deepEqual(p.unexpectedDialogs, []);
+  for (const p of [unit, dept, finance]) await p.context().close();
 });

@@ -92,6 +92,13 @@
       var c2 = el("td"); c2.appendChild(l2);
       var name = el("input"); name.value = ind.name; name.setAttribute("aria-label", "三级指标名称（第" + (i + 1) + "行）");
       name.setAttribute("list", "library-names");
+      // A long name is shown whole under its box (and on hover), so it is read as filed.
+      var full = el("small", undefined, "fullname");
+      var showFull = function () {
+        name.title = name.value;
+        full.textContent = name.value.length > 18 ? name.value : "";
+      };
+      showFull();
       var hint = el("small", undefined, "lib-hint");
       hint.setAttribute("aria-live", "polite");
       var raw = el("input"); raw.value = ind.raw; raw.className = "raw"; raw.setAttribute("aria-label", "指标值（第" + (i + 1) + "行）");
@@ -100,6 +107,7 @@
       if (!ind.target && ind.raw) { parseLater(ind, shown); }
       name.addEventListener("input", function () {
         ind.name = name.value;
+        showFull();
         schedule();
         suggest(name.value, ind, function (entry) {
           // A name chosen from the library (or typed exactly) on a row without a target yet:
@@ -114,7 +122,7 @@
           schedule();
         }, hint);
       });
-      var c3 = el("td"); c3.appendChild(name); c3.appendChild(hint);
+      var c3 = el("td", undefined, "name-cell"); c3.appendChild(name); c3.appendChild(full); c3.appendChild(hint);
       // The reviewer's open comments on this indicator, until an approval settles them.
       (comments[ind.id] || []).forEach(function (c) {
         var p = el("p", "审核意见（" + c[0] + "）：" + c[1], "ind-comment");
@@ -127,7 +135,7 @@
         parseLater(ind, shown);
         schedule();
       });
-      var c4 = el("td"); c4.appendChild(raw);
+      var c4 = el("td", undefined, "raw-cell"); c4.appendChild(raw);
       var c6 = el("td", undefined, "row-buttons");
       [["↑", "上移", -1], ["↓", "下移", 1]].forEach(function (b) {
         var btn = el("button", b[0]); btn.type = "button"; btn.setAttribute("aria-label", b[1] + "第" + (i + 1) + "行");
