@@ -756,9 +756,9 @@ test("at 390 px wide no page scrolls sideways (wide tables scroll inside themsel
     const page = await signIn(browser, server.base, user);
     await page.setViewportSize({ width: 390, height: 844 });
     const ids = await page.evaluate(async () => (await (await fetch("/api/forms?per_page=1")).json()).items.map((f) => f.id));
-    const forms = ids.length ? [`/forms/${ids[0]}`, `/forms/${ids[0]}/monitoring`, `/forms/${ids[0]}/evaluation`, `/forms/${ids[0]}/diff?from=1&to=1`] : [];
+    const forms = ids.length ? [`/forms/${ids[0]}`, `/forms/${ids[0]}/versions/1`, `/forms/${ids[0]}/monitoring`, `/forms/${ids[0]}/evaluation`, `/forms/${ids[0]}/diff?from=1&to=1`] : [];
     const unitOnly = user === "unit" && ids.length ? [`/forms/${ids[0]}/edit`, "/forms/new", "/forms/import"] : [];
-    for (const p of ["/forms", "/todo", "/handled", "/dashboard", "/rectifications", "/help", "/account/password", ...forms, ...unitOnly, ...extra]) {
+    for (const p of ["/forms", "/todo", "/handled", "/dashboard", "/rectifications", "/library", "/help", "/account/password", ...forms, ...unitOnly, ...extra]) {
       await page.goto(server.base + p);
       const width = await page.evaluate(() => document.documentElement.scrollWidth);
       assert.ok(width <= 390, `${user} ${p}: the page is ${width} px wide`);
@@ -767,6 +767,19 @@ test("at 390 px wide no page scrolls sideways (wide tables scroll inside themsel
     }
     await page.context().close();
   }
+  // The sign-in page, before anyone signs in, and with an error.
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const login = await context.newPage();
+  await login.goto(server.base + "/login");
+  assert.ok(await login.evaluate(() => document.documentElement.scrollWidth) <= 390, "the sign-in page");
+  await shot(login, "narrow-login");
+  await login.getByLabel("用户名").fill("nobody");
+  await login.getByLabel("密码").fill("wrong-password");
+  await login.getByRole("button", { name: "登录" }).click();
+  await login.getByRole("alert").waitFor();
+  assert.ok(await login.evaluate(() => document.documentElement.scrollWidth) <= 390, "the sign-in page with its error");
+  await shot(login, "narrow-login-error");
+  await context.close();
 });
 
 test("supporting documents: the unit attaches a PDF to an actual value; a reviewer downloads it", async () => {

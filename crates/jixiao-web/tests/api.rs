@@ -754,6 +754,12 @@ async fn access_matrix() {
             (v["version"].clone(), v["status"].clone())
         }
     };
+    let (_, me) = clients[1].1.get("/api/session").await;
+    let dept_id = me["user"]["id"]
+        .as_str()
+        .or(me["id"].as_str())
+        .unwrap()
+        .to_string();
     let fin = &clients[2].1;
     let before_own = snapshot(fin, own_id.clone()).await;
     let before_other = snapshot(fin, other_id.clone()).await;
@@ -841,6 +847,58 @@ async fn access_matrix() {
         );
         let (s, _) = c.get("/api/users").await;
         assert_eq!(s == StatusCode::OK, *u == "admin", "{u} list users");
+        // Administration routes: the administrator only (the changes here leave things as
+        // they were: same owner, same name, same role).
+        for (other, id, owner) in [(false, &own_id, "org-unit"), (true, &other_id, u2.as_str())] {
+            let (s, _) = c
+                .call(
+                    Method::PUT,
+                    &format!("/api/forms/{id}/unit"),
+                    Some(json!({ "unit_id": owner })),
+                )
+                .await;
+            assert_eq!(
+                s == StatusCode::OK,
+                *u == "admin",
+                "{u} assigns {other}: {s}"
+            );
+            assert!(
+                s == StatusCode::OK || s == StatusCode::FORBIDDEN,
+                "{u} assigns {other}: {s}"
+            );
+        }
+        let (s, _) = c
+            .call(
+                Method::PUT,
+                "/api/orgs/org-unit",
+                Some(json!({ "name": "上海市大数据中心", "parent_id": "org-dept" })),
+            )
+            .await;
+        assert_eq!(
+            s == StatusCode::OK,
+            *u == "admin",
+            "{u} edits an organisation: {s}"
+        );
+        // The department reviewer, unchanged (their session ends; they act no more below).
+        let (s, _) = c
+            .call(Method::PUT, &format!("/api/users/{dept_id}"), Some(json!({ "display_name": "主管部门审核人", "role": "department", "org_id": "org-dept" })))
+            .await;
+        assert_eq!(s == StatusCode::OK, *u == "admin", "{u} edits a user: {s}");
+        for action in ["recommend", "unrecommend"] {
+            let (s, _) = c
+                .call(
+                    Method::POST,
+                    "/api/library/curation",
+                    Some(json!({ "name": "用户满意度", "action": action })),
+                )
+                .await;
+            assert_eq!(s == StatusCode::OK, *u == "admin", "{u} curates: {s}");
+        }
+        assert_eq!(
+            c.get("/library").await.0,
+            StatusCode::OK,
+            "{u} reads the library page"
+        );
     }
     let after_other = snapshot(fin, other_id.clone()).await;
     assert_eq!(
