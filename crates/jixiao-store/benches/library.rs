@@ -148,7 +148,7 @@ fn main() {
             let v = store.version(id).await.unwrap();
             let t = Instant::now();
             store
-                .save_form(id, v, &form, jixiao_core::workflow::Status::Draft, "bench")
+                .save_form(id, v, jixiao_core::workflow::Status::Draft, &form, jixiao_core::workflow::Status::Draft, "bench")
                 .await
                 .unwrap();
             saves.push(t.elapsed());

@@ -304,23 +304,30 @@ pub trait Store: Send + Sync {
         unit_id: Option<&str>,
         actor: &str,
     ) -> Result<Vec<String>, StoreError>;
-    /// Saves a new version of a form if it is still at `base_version`; the version before is
-    /// kept. A later save of the same base is refused with [`StoreError::Conflict`].
+    /// Saves a new version of a form, in status `status`, if it is still at `base_version` and
+    /// in status `expected` (both checked inside the write's transaction); the version before
+    /// is kept. A later save of the same base is refused with [`StoreError::Conflict`], a save
+    /// racing a workflow action with [`StoreError::StatusChanged`].
+    #[allow(clippy::too_many_arguments)]
     async fn save_form(
         &self,
         id: &str,
         base_version: i64,
+        expected: Status,
         form: &Form,
         status: Status,
         actor: &str,
     ) -> Result<i64, StoreError>;
     #[allow(clippy::too_many_arguments)]
-    /// Moves a form from `from` to `to` (refused with a conflict if it is no longer in `from`)
-    /// and records who, when and why.
+    /// Moves a form from `from` to `to` and records who, when and why: refused with
+    /// [`StoreError::StatusChanged`] if it is no longer in `from`, and, when `seen_version` is
+    /// given (a reviewer's decision on what they read), with [`StoreError::Conflict`] if the
+    /// form has another version now.
     async fn transition(
         &self,
         id: &str,
         from: Status,
+        seen_version: Option<i64>,
         to: Status,
         action: Action,
         actor: &str,

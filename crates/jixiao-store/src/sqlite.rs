@@ -844,24 +844,26 @@ impl Store for SqliteStore {
         &self,
         id: &str,
         base_version: i64,
+        expected: Status,
         form: &Form,
         status: Status,
         actor: &str,
     ) -> Result<i64, StoreError> {
-        self.do_save_form(id, base_version, form, status, actor)
+        self.do_save_form(id, base_version, expected, form, status, actor)
             .await
     }
     async fn transition(
         &self,
         id: &str,
         from: Status,
+        seen_version: Option<i64>,
         to: Status,
         action: Action,
         actor: &str,
         comment: &str,
         detail: &str,
     ) -> Result<Transition, StoreError> {
-        self.do_transition(id, from, to, action, actor, comment, detail)
+        self.do_transition(id, from, seen_version, to, action, actor, comment, detail)
             .await
     }
     async fn transitions(&self, id: &str) -> Result<Vec<Transition>, StoreError> {

@@ -566,16 +566,19 @@ impl SqliteStore {
         &self,
         id: &str,
         base: i64,
+        expected: Status,
         form: &Form,
         st: Status,
         actor: &str,
     ) -> Result<i64, StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let Some((current, by, at)): Option<(i64, Option<String>, String)> =
-            sqlx::query_as("SELECT version, updated_by, updated_at FROM forms WHERE id = ?")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?
+        let Some((current, now_status, by, at)): Option<(i64, String, Option<String>, String)> =
+            sqlx::query_as(
+                "SELECT version, status, updated_by, updated_at FROM forms WHERE id = ?",
+            )
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
         else {
             return Err(StoreError::NotFound(id.to_string()));
         };
@@ -586,6 +589,15 @@ impl SqliteStore {
                 updated_by: by.unwrap_or_else(|| "导入 / import".into()),
                 updated_at: at,
             });
+        }
+        // A workflow action since the editor read the form (a submit racing this save): the
+        // save would write the old status back.
+        if now_status != expected.name() {
+            return Err(StoreError::StatusChanged(
+                status(&now_status)
+                    .map(|s| s.chinese().to_string())
+                    .unwrap_or(now_status),
+            ));
         }
         // Another form with this key would make the save ambiguous.
         let clash: Option<String> = sqlx::query_scalar(
@@ -626,6 +638,7 @@ impl SqliteStore {
         &self,
         id: &str,
         from: Status,
+        seen_version: Option<i64>,
         to: Status,
         act: Action,
         actor: &str,
@@ -634,21 +647,34 @@ impl SqliteStore {
     ) -> Result<Transition, StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let t = now();
-        let changed = sqlx::query("UPDATE forms SET status = ? WHERE id = ? AND status = ?")
-            .bind(to.name())
-            .bind(id)
-            .bind(from.name())
-            .execute(&mut *tx)
-            .await?;
+        let changed = sqlx::query(
+            "UPDATE forms SET status = ? WHERE id = ? AND status = ? AND (? IS NULL OR version = ?)",
+        )
+        .bind(to.name())
+        .bind(id)
+        .bind(from.name())
+        .bind(seen_version)
+        .bind(seen_version)
+        .execute(&mut *tx)
+        .await?;
         if changed.rows_affected() == 0 {
-            let now_status: Option<String> =
-                sqlx::query_scalar("SELECT status FROM forms WHERE id = ?")
-                    .bind(id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            return Err(match now_status {
-                Some(s) => StoreError::StatusChanged(s),
+            let now: Option<(String, i64, Option<String>, String)> = sqlx::query_as(
+                "SELECT status, version, updated_by, updated_at FROM forms WHERE id = ?",
+            )
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            return Err(match now {
                 None => StoreError::NotFound(id.to_string()),
+                Some((s, _, _, _)) if s != from.name() => StoreError::StatusChanged(
+                    status(&s).map(|x| x.chinese().to_string()).unwrap_or(s),
+                ),
+                Some((_, current, by, at)) => StoreError::Conflict {
+                    base: seen_version.unwrap_or(current),
+                    current,
+                    updated_by: by.unwrap_or_else(|| "导入 / import".into()),
+                    updated_at: at,
+                },
             });
         }
         let row = sqlx::query(

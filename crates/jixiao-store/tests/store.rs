@@ -220,6 +220,7 @@ async fn the_library_follows_every_form_and_self_evaluation() {
         .save_form(
             id,
             version,
+            jixiao_core::workflow::Status::Draft,
             &form,
             jixiao_core::workflow::Status::Draft,
             "t",
@@ -290,7 +291,14 @@ async fn the_library_stays_exact_under_concurrent_saves() {
             // Write transactions begin immediately and wait their turn: no "busy" error, no
             // retry.
             store
-                .save_form(&id, v, &form, jixiao_core::workflow::Status::Draft, "t")
+                .save_form(
+                    &id,
+                    v,
+                    jixiao_core::workflow::Status::Draft,
+                    &form,
+                    jixiao_core::workflow::Status::Draft,
+                    "t",
+                )
                 .await
                 .unwrap();
         }));
@@ -556,4 +564,75 @@ async fn the_library_is_curated_and_answers_by_project_category() {
         before.len() + 1,
         "the variant is back on its own"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_save_racing_a_submit_never_pulls_the_form_out_of_review() {
+    use jixiao_core::workflow::{Action, Status};
+    use std::sync::Arc;
+    for round in 0..5 {
+        let (_d, store) = fresh().await;
+        let report = store
+            .import(&seed_forms(), OnConflict::Refuse)
+            .await
+            .unwrap();
+        let id = report.outcomes[0].0.clone();
+        let store: Arc<dyn Store> = Arc::from(store);
+        let base = store.version(&id).await.unwrap();
+        // Eight editors who read version `base` in draft, and the unit's submit, at once.
+        let barrier = Arc::new(tokio::sync::Barrier::new(9));
+        let mut saves = vec![];
+        for k in 0..8 {
+            let (store, barrier, id) = (store.clone(), barrier.clone(), id.clone());
+            saves.push(tokio::spawn(async move {
+                let mut form = store.get(&id).await.unwrap().unwrap();
+                form.goal_annual = format!("第 {k} 位编辑的目标");
+                barrier.wait().await;
+                store
+                    .save_form(&id, base, Status::Draft, &form, Status::Draft, "editor")
+                    .await
+            }));
+        }
+        let submit = {
+            let (store, barrier, id) = (store.clone(), barrier.clone(), id.clone());
+            tokio::spawn(async move {
+                barrier.wait().await;
+                store
+                    .transition(
+                        &id,
+                        Status::Draft,
+                        None,
+                        Status::Submitted,
+                        Action::Submit,
+                        "unit",
+                        "",
+                        "{}",
+                    )
+                    .await
+            })
+        };
+        let mut ok = 0;
+        for s in saves {
+            match s.await.unwrap() {
+                Ok(v) => {
+                    assert_eq!(v, base + 1);
+                    ok += 1;
+                }
+                Err(StoreError::Conflict { .. }) | Err(StoreError::StatusChanged(_)) => {}
+                Err(other) => panic!("round {round}: a save answered {other}"),
+            }
+        }
+        submit.await.unwrap().unwrap();
+        assert!(
+            ok <= 1,
+            "round {round}: one save of a base at most, {ok} went through"
+        );
+        let meta = store.form_meta(&id).await.unwrap().unwrap();
+        assert_eq!(
+            meta.status,
+            Status::Submitted,
+            "round {round}: still under review"
+        );
+        assert_eq!(meta.version, base + ok as i64);
+    }
 }

@@ -716,7 +716,14 @@ pub async fn save_form(
     };
     match state
         .store
-        .save_form(&id, body.base_version, &form, status, &auth.user.username)
+        .save_form(
+            &id,
+            body.base_version,
+            meta.status,
+            &form,
+            status,
+            &auth.user.username,
+        )
         .await
     {
         Ok(version) => {
@@ -876,6 +883,9 @@ pub struct IndicatorComment {
 #[serde(deny_unknown_fields)]
 pub struct ActionBody {
     action: Action,
+    /// The version the reviewer read: required to return, approve or publish.
+    #[serde(default)]
+    version: Option<i64>,
     #[serde(default)]
     comment: String,
     #[serde(default)]
@@ -895,7 +905,16 @@ pub async fn act(
         .into_iter()
         .map(|c| (c.indicator_id, c.comment))
         .collect();
-    let (to, t) = take_action(&state, &auth, &id, body.action, &body.comment, &comments).await?;
+    let (to, t) = take_action(
+        &state,
+        &auth,
+        &id,
+        body.action,
+        body.version,
+        &body.comment,
+        &comments,
+    )
+    .await?;
     Ok(Json(
         json!({ "status": to, "status_label": to.chinese(), "transition": t }),
     ))
@@ -907,10 +926,19 @@ pub async fn take_action(
     auth: &Auth,
     id: &str,
     action: Action,
+    version: Option<i64>,
     comment: &str,
     indicator_comments: &[(String, String)],
 ) -> ApiResult<(Status, jixiao_store::Transition)> {
     let meta = visible(state, auth, id).await?;
+    // A decision is about what the reviewer read: it names the version, and a form that has
+    // changed since is not decided on blindly.
+    if matches!(action, Action::Return | Action::Approve | Action::Publish) && version.is_none() {
+        return Err(ApiError::bad_request(
+            "审核操作须写明所审阅的版本号（version）",
+            "a review decision names the version it was made on (version)",
+        ));
+    }
     too_long(comment, 5_000, "comment")?;
     let form = state.store.get(id).await?.ok_or_else(ApiError::not_found)?;
     for (ind, text) in indicator_comments {
@@ -942,13 +970,32 @@ pub async fn take_action(
         .transition(
             id,
             meta.status,
+            version,
             to,
             action,
             &auth.user.username,
             &comment,
             &detail.to_string(),
         )
-        .await?;
+        .await
+        .map_err(|e| match e {
+            jixiao_store::StoreError::Conflict {
+                base,
+                current,
+                updated_by,
+                updated_at,
+            } => ApiError::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                format!(
+                    "你审阅的是第 {base} 版，申报表已被 {updated_by} 于 {}（北京时间）改为第 {current} 版：请重新审阅后再操作",
+                    crate::auth::beijing(&updated_at)
+                ),
+                format!("you reviewed version {base}; the form was changed by {updated_by} at {updated_at} to version {current}: review it again"),
+            )
+            .with_detail(json!({ "seen_version": base, "current_version": current, "updated_by": updated_by, "updated_at": updated_at })),
+            other => other.into(),
+        })?;
     audit(
         state,
         &auth.user.username,

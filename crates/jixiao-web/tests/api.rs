@@ -102,11 +102,13 @@ async fn form_id(c: &Client, name: &str) -> String {
         .to_string()
 }
 
+/// A workflow action on the version the caller reads now (as a reviewer's page sends it).
 async fn act(c: &Client, id: &str, action: &str, comment: &str) -> (StatusCode, Value) {
+    let (_, f) = c.get(&format!("/api/forms/{id}")).await;
     c.call(
         Method::POST,
         &format!("/api/forms/{id}/actions"),
-        Some(json!({ "action": action, "comment": comment })),
+        Some(json!({ "action": action, "comment": comment, "version": f["version"] })),
     )
     .await
 }
@@ -166,8 +168,9 @@ async fn the_whole_workflow_by_three_roles() {
     assert_eq!(act(&unit, &id, "submit", "").await.0, StatusCode::OK);
     // The department returns it with a comment on the form and on one indicator.
     let ind = saved["indicators"][7]["id"].as_str().unwrap().to_string();
+    let (_, read) = dept.get(&format!("/api/forms/{id}")).await;
     let (s, v) = dept
-        .call(Method::POST, &format!("/api/forms/{id}/actions"), Some(json!({ "action": "return", "comment": "请补充成本指标", "indicator_comments": [{ "indicator_id": ind, "comment": "这是效益，不是成本" }] })))
+        .call(Method::POST, &format!("/api/forms/{id}/actions"), Some(json!({ "action": "return", "version": read["version"], "comment": "请补充成本指标", "indicator_comments": [{ "indicator_id": ind, "comment": "这是效益，不是成本" }] })))
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["status"], "returned");
@@ -2386,4 +2389,109 @@ async fn last_years_open_rectifications_reach_the_new_years_review() {
             .any(|f| f["code"] == "HISTORY-RECTIFY"),
         "{again}"
     );
+}
+
+#[tokio::test]
+async fn a_decision_is_on_the_version_the_reviewer_read() {
+    let app = spawn_app().await;
+    let unit = Client::login(&app, "unit").await;
+    let dept = Client::login(&app, "dept").await;
+    let id = form_id(&unit, "管理工作经费").await;
+    assert_eq!(act(&unit, &id, "submit", "").await.0, StatusCode::OK);
+    // The reviewer reads version 1 …
+    let (_, read) = dept.get(&format!("/api/forms/{id}")).await;
+    let seen = read["version"].as_i64().unwrap();
+    // … meanwhile the unit withdraws, changes the money and submits again.
+    assert_eq!(act(&unit, &id, "withdraw", "").await.0, StatusCode::OK);
+    let (_, mut form) = unit.get(&format!("/api/forms/{id}")).await;
+    form["funds"]["annual_total"] = json!("99999999.00");
+    let (s, v) = unit
+        .call(
+            Method::PUT,
+            &format!("/api/forms/{id}"),
+            Some(json!({ "base_version": seen, "form": form })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(act(&unit, &id, "submit", "").await.0, StatusCode::OK);
+    // The approval of what was read is refused and says why; nothing moved.
+    let decide = |action: &str, version: Value| json!({ "action": action, "version": version, "comment": "x" });
+    for action in ["approve", "return"] {
+        let (s, e) = dept
+            .call(
+                Method::POST,
+                &format!("/api/forms/{id}/actions"),
+                Some(decide(action, json!(seen))),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CONFLICT, "{action}: {e}");
+        assert!(
+            e["message"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("你审阅的是第 {seen} 版")),
+            "{e}"
+        );
+        assert_eq!(e["detail"]["current_version"], seen + 1);
+    }
+    // Without the version a decision is refused outright.
+    let (s, _) = dept
+        .call(
+            Method::POST,
+            &format!("/api/forms/{id}/actions"),
+            Some(json!({ "action": "approve" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (_, now) = dept.get(&format!("/api/forms/{id}")).await;
+    assert_eq!(now["status"], "submitted");
+    // On the version now shown, it goes through.
+    let (s, v) = dept
+        .call(
+            Method::POST,
+            &format!("/api/forms/{id}/actions"),
+            Some(decide("approve", now["version"].clone())),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn truly_concurrent_saves_of_one_form_one_wins_the_rest_get_409_never_500() {
+    let app = spawn_app().await;
+    let first = Client::login(&app, "unit").await;
+    let id = form_id(&first, "管理工作经费").await;
+    let (_, form) = first.get(&format!("/api/forms/{id}")).await;
+    let base = form["version"].clone();
+    let n = 8;
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(n));
+    let mut tasks = vec![];
+    for k in 0..n {
+        let c = Client::login(&app, "unit").await;
+        let (barrier, id, mut body) = (barrier.clone(), id.clone(), form.clone());
+        body["goal_annual"] = json!(format!("第 {k} 次保存"));
+        let base = base.clone();
+        tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
+            c.call(
+                Method::PUT,
+                &format!("/api/forms/{id}"),
+                Some(json!({ "base_version": base, "form": body })),
+            )
+            .await
+        }));
+    }
+    let mut codes = vec![];
+    for t in tasks {
+        let (s, v) = t.await.unwrap();
+        assert!(s == StatusCode::OK || s == StatusCode::CONFLICT, "{s}: {v}");
+        codes.push(s);
+    }
+    assert_eq!(
+        codes.iter().filter(|s| **s == StatusCode::OK).count(),
+        1,
+        "{codes:?}"
+    );
+    let (_, now) = first.get(&format!("/api/forms/{id}")).await;
+    assert_eq!(now["version"], base.as_i64().unwrap() + 1);
 }

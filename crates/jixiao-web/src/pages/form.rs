@@ -287,6 +287,7 @@ async fn render_view(
                 @if let Some((e, _)) = failed { p class="error" role="alert" { (e.message) } }
                 form method="post" action={ "/forms/" (id) "/action#act-h" } {
                     input type="hidden" name="_csrf" value=(auth.csrf);
+                    input type="hidden" name="version" value=(meta.version);
                     @if actions.iter().any(|(a, _)| *a == Action::Return) {
                         label for="comment" { "意见（退回时必填）" }
                         textarea id="comment" name="comment" rows="3" { (typed("comment")) }
@@ -373,6 +374,7 @@ pub async fn action(
         _ => return error_page(user, &ApiError::bad_request("未知操作", "unknown action")),
     };
     let comment = f.get("comment").cloned().unwrap_or_default();
+    let version = f.get("version").and_then(|v| v.trim().parse::<i64>().ok());
     let indicator_comments: Vec<(String, String)> = f
         .iter()
         .filter_map(|(k, v)| k.strip_prefix("ic_").map(|i| (i.to_string(), v.clone())))
@@ -383,6 +385,7 @@ pub async fn action(
         &post.auth,
         &id,
         action,
+        version,
         &comment,
         &indicator_comments,
     )
