@@ -139,6 +139,8 @@ struct Cell {
     last: bool,
     /// A bare `|` line of a one-cell-per-line table: an empty cell that still takes its column.
     empty: bool,
+    /// Cut from a text whose cells run together with no separator.
+    glued: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -164,6 +166,7 @@ fn make_cell(col: usize, text: String) -> Cell {
         label,
         last: false,
         empty: false,
+        glued: false,
     }
 }
 
@@ -237,14 +240,19 @@ fn space_cells(raw: &str) -> Vec<Cell> {
             words[i..i + take].join(" ")
         };
         i += take;
-        // Cells run together with no separator: split at the labels and level names.
+        // Cells run together with no separator: split at the labels and level names, and a
+        // header of column heads only into its heads.
         if take == 1 {
             let c = make_cell(cells.len(), text.clone());
             if c.label.is_none() && level_cell(&c.key).is_none() {
                 if let Some(pieces) = crate::layout::split_run_together(&text, i == words.len()) {
                     for p in pieces {
-                        cells.push(make_cell(cells.len(), p));
+                        push_piece(&mut cells, p, true);
                     }
+                    continue;
+                }
+                if text.len() > 6 {
+                    push_piece(&mut cells, text, false);
                     continue;
                 }
             }
@@ -254,6 +262,28 @@ fn space_cells(raw: &str) -> Vec<Cell> {
         cells.push(make_cell(cells.len(), text));
     }
     cells
+}
+
+/// A piece of a run-together word: split further when it is column heads only.
+fn push_piece(cells: &mut Vec<Cell>, p: String, glued: bool) {
+    let c = make_cell(cells.len(), p);
+    if c.label.is_none() && level_cell(&c.key).is_none() {
+        if let Some(heads) = crate::runon::split_heads(&c.text) {
+            for (text, head) in heads {
+                let mut h = make_cell(cells.len(), text);
+                if !head.is_empty() {
+                    h.key = head.to_string();
+                    h.label = label_of(head);
+                }
+                h.glued = true;
+                cells.push(h);
+            }
+            return;
+        }
+    }
+    let mut c = c;
+    c.glued = glued;
+    cells.push(c);
 }
 
 /// Strips HTML tags (paragraph and line breaks become `\n`), decodes the common entities,
@@ -557,6 +587,21 @@ impl Reader {
     }
 }
 
+/// Text after a run-together table's end.
+const AFTER_TABLE: &str = "表格结束后的文字，未读入 / text after the table's end, not read";
+
+/// The points in a level cell or a points cell: `产出指标(70分)`, `(10分)`.
+fn points_of(key: &str) -> Option<Decimal> {
+    let at = key.rfind('(')?;
+    let inner = key[at + 1..]
+        .trim_end_matches(')')
+        .trim_end_matches('分')
+        .trim_end_matches(')');
+    (!inner.is_empty() && inner.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
+        .then(|| Decimal::from_str(inner).ok())
+        .flatten()
+}
+
 /// The start of the warning that marks a text cut off inside a form.
 pub(crate) const CUT: &str = "文件在此中断";
 
@@ -618,6 +663,7 @@ fn accepts(role: Role, c: &Cell) -> bool {
         Role::Direction => direction_cell(&c.key),
         Role::Target | Role::Actual => true,
         Role::Reason | Role::Note => c.last,
+        Role::Completion => c.key.ends_with('%'),
     }
 }
 
@@ -683,6 +729,15 @@ struct Builder {
     done: Vec<Finished>,
     /// Cells seen at all, to tell an empty builder from one that read nothing usable.
     cells_seen: usize,
+    /// The table's heads ran together: its rows are split by `runon::decode`.
+    runon: bool,
+    /// The table has ended in running text (totals, then notes or a prose heading): what
+    /// follows is reported, not read.
+    prose: bool,
+    /// The points of the open level-1 and level-2 groups (`产出指标(70分)`, `数量指标(10分)`).
+    points: (Option<Decimal>, Option<Decimal>),
+    /// The last level cell named a level 2.
+    last_level2: bool,
 }
 
 impl Builder {
@@ -731,6 +786,10 @@ impl Builder {
             warnings: vec![],
             done: vec![],
             cells_seen: 0,
+            runon: false,
+            prose: false,
+            points: (None, None),
+            last_level2: false,
         }
     }
 
@@ -811,6 +870,15 @@ impl Builder {
         for (i, c) in row.cells.iter().enumerate() {
             let opens = if sec == Section::Indicators && footer_cell(&c.key) {
                 Some(Section::Totals)
+            } else if c.label.is_none()
+                && sec != Section::Indicators
+                && sec != Section::Totals
+                && (sec != Section::Header || c.key.ends_with("指标"))
+                && level_cell(&c.key).is_some()
+            {
+                // A level name is never a header value or a goal: the indicator table has begun
+                // (its heads lost on a skipped page, or written on no line of their own).
+                Some(Section::Indicators)
             } else {
                 c.label.and_then(|l| self.section_of(l, sec))
             };
@@ -819,10 +887,13 @@ impl Builder {
                 Some(Section::Header) if sec == Section::Indicators && self.record.is_some() => {
                     None
                 }
-                // 分值/得分 after the budget heads are the budget's.
+                // 分值/得分 (and 得分计算方法) after the budget heads are the budget's.
                 Some(Section::Indicators)
                     if sec == Section::Budget
-                        && matches!(c.label, Some(Label::Column(Role::Weight | Role::Score))) =>
+                        && matches!(
+                            c.label,
+                            Some(Label::Column(Role::Weight | Role::Score | Role::Note))
+                        ) =>
                 {
                     None
                 }
@@ -848,6 +919,12 @@ impl Builder {
     }
 
     fn segment(&mut self, sec: Section, line: usize, cells: &[Cell], line_start: bool) {
+        if self.prose {
+            for c in cells {
+                self.warn(line, &c.text, AFTER_TABLE);
+            }
+            return;
+        }
         if sec != self.section {
             self.leave_section();
             self.section = sec;
@@ -1196,6 +1273,23 @@ impl Builder {
                 Some(Label::FundsUnit(fen)) => self.fen_per_unit = fen,
                 Some(_) => {}
                 None => match &mut self.budget_row {
+                    Some((_, _, vals)) if vals.is_empty() && c.glued => {
+                        // `:202010100.00%10其中:本年`: the amounts run together, then text.
+                        let t = c.text.trim_start_matches([':', '：']);
+                        let end = t
+                            .find(|ch: char| !(ch.is_ascii_digit() || ch == '.' || ch == '%'))
+                            .unwrap_or(t.len());
+                        match crate::runon::split_budget_run(&t[..end], &self.budget_cols) {
+                            Some(parts) => {
+                                vals.extend(parts);
+                                if end < t.len() {
+                                    let rest = t[end..].to_string();
+                                    self.warn(line, &rest, "预算表中无法归入任何字段的单元格 / a cell of the budget block that fits no field");
+                                }
+                            }
+                            None => vals.push(c.text.clone()),
+                        }
+                    }
                     Some((_, _, vals)) => vals.push(c.text.clone()),
                     None => {
                         if let Some(fen) = inline_funds_unit(&c.key) {
@@ -1222,6 +1316,13 @@ impl Builder {
             let c = &cells[i];
             let line_start = std::mem::take(&mut self.at_line_start);
             i += 1;
+            if self.prose {
+                self.warn(line, &c.text, AFTER_TABLE);
+                continue;
+            }
+            if c.glued && matches!(c.label, Some(Label::LevelHead | Label::Column(_))) {
+                self.runon = true;
+            }
             match c.label {
                 Some(Label::IndicatorsBlock) => continue,
                 // The table's heads, before any indicator: what was taken for a row before
@@ -1259,11 +1360,27 @@ impl Builder {
                 _ => {}
             }
             if is_points_cell(&c.key) {
-                continue; // `(50分)`: the points of a level-1 group, which the weights carry.
+                // `(50分)`: the points of a level group, which the weights carry.
+                if let Some(p) = points_of(&c.key) {
+                    self.set_points(p);
+                }
+                continue;
             }
-            if let Some(l) = level_cell(&c.key) {
+            // `服务对象满意度指标` | `服务对象满意度`: a level-1 alias naming the open group again
+            // right after its level 2 is the indicator's name.
+            let renames = |l: LevelCell| {
+                matches!(l, LevelCell::L1(x) if self.level1 == Some(x)
+                    && self.last_level2
+                    && self.level2.is_some_and(|l2| l2.level1() == x)
+                    && !c.key.ends_with("指标"))
+            };
+            if let Some(l) = level_cell(&c.key).filter(|l| !renames(*l)) {
                 self.close_record();
+                let before = self.level1;
                 self.apply_levels(&[l]);
+                let is_l2 = matches!(l, LevelCell::L2(_))
+                    || (l == LevelCell::Cost && self.level2 == Some(Level2::Cost));
+                self.note_level(before, is_l2, points_of(&c.key));
                 continue;
             }
             if let Some((suffix, bline, prefix)) = &self.broken_level {
@@ -1281,13 +1398,22 @@ impl Builder {
                 continue;
             }
             if self.record.is_none() {
-                if let Some((l, suffix)) = level_prefix(&c.key) {
+                // Not the level just named again (`可持续影响指标` | `可持续`: a name).
+                let current = |l: LevelCell| match l {
+                    LevelCell::L1(x) => self.level1 == Some(x),
+                    LevelCell::L2(x) => self.level2 == Some(x),
+                    LevelCell::Cost => false,
+                };
+                if let Some((l, suffix)) = level_prefix(&c.key).filter(|(l, _)| !current(*l)) {
                     self.apply_levels(&[l]);
                     self.broken_level = Some((suffix, line, c.text.clone()));
                     continue;
                 }
                 if let Some((levels, rest)) = leading_levels(&c.key, &c.text) {
+                    let before = self.level1;
                     self.apply_levels(&levels);
+                    let is_l2 = matches!(levels.last(), Some(LevelCell::L2(_)));
+                    self.note_level(before, is_l2, None);
                     let mut cell = c.clone();
                     cell.key = key_of(&rest);
                     cell.text = rest;
@@ -1307,6 +1433,9 @@ impl Builder {
                     self.kind = Kind::SelfEvaluation;
                 }
                 self.roles = finalize_roles(&self.cols, self.kind);
+            }
+            if self.runon && c.label.is_none() && self.decode_run(line, c) {
+                continue;
             }
             match &self.record {
                 Some(rec) => {
@@ -1340,6 +1469,156 @@ impl Builder {
                 None => i += self.start_record(line, c, &cells[i..]),
             }
         }
+    }
+
+    /// A cell of a table whose cells run together: its rows, split by the shapes of their
+    /// values in the order of the table's heads; what cannot be split with certainty is
+    /// reported as written.
+    fn decode_run(&mut self, line: usize, c: &Cell) -> bool {
+        let mut text = c.text.as_str();
+        // `(10分)保障人数…`: the points of the group just named, then its rows.
+        if let Some(close) = text.find(['）', ')']) {
+            let head = &text[..close + text[close..].chars().next().map_or(1, char::len_utf8)];
+            if is_points_cell(&key_of(head)) {
+                if let Some(p) = points_of(&key_of(head)) {
+                    self.set_points(p);
+                }
+                text = &text[head.len()..];
+            }
+        }
+        // `指标1:指标2:`: the empty slots of a template.
+        let (slots, rest) = crate::runon::strip_slots(text);
+        for s in slots {
+            self.warn(line, &s, crate::runon::EMPTY_ROW);
+        }
+        let owned = rest;
+        let text = owned.as_str();
+        if let Some(l) = level_cell(&key_of(text)) {
+            self.close_record();
+            let before = self.level1;
+            self.apply_levels(&[l]);
+            let is_l2 = matches!(l, LevelCell::L2(_));
+            self.note_level(before, is_l2, None);
+            return true;
+        }
+        if text.trim().is_empty() {
+            return true;
+        }
+        let limits = crate::runon::Limits {
+            max_weight: self.max_weight(),
+        };
+        let pieces = crate::runon::decode(text, &self.roles, limits);
+        // Nothing of it splits (a name whose values are in the next cells): read as a cell.
+        if matches!(pieces.as_slice(), [crate::runon::Piece::Unread(t, m)] if t == text && *m == crate::runon::UNREAD)
+        {
+            // Only a name, or a value of the open row, is read as a cell of its own; other
+            // text with numbers in it is reported.
+            let digits = text.chars().any(|ch| ch.is_ascii_digit());
+            let one_value = self.record.is_some() && crate::runon::one_value(text);
+            if digits && !one_value {
+                self.close_record();
+                self.warn(line, text, crate::runon::UNREAD);
+                return true;
+            }
+            if text.len() < c.text.len() {
+                let mut cell = c.clone();
+                cell.text = text.to_string();
+                cell.key = key_of(text);
+                self.close_record();
+                self.start_record(line, &cell, &[]);
+                return true;
+            }
+            return false;
+        }
+        self.close_record();
+        for piece in pieces {
+            match piece {
+                crate::runon::Piece::Row(r) => {
+                    self.record = Some(Record {
+                        line,
+                        level1: self.level1,
+                        level2: self.level2,
+                        name: r.name,
+                        vals: r.vals,
+                        next_role: self.roles.len(),
+                    });
+                    for (t, m) in r.notes {
+                        self.warn(line, &t, m);
+                    }
+                    self.close_record();
+                }
+                crate::runon::Piece::Unread(t, m) => self.warn(line, &t, m),
+                crate::runon::Piece::Total(t) => {
+                    self.run_total(line, &t);
+                    self.prose = true;
+                }
+                crate::runon::Piece::End(t) => {
+                    self.warn(line, &t, AFTER_TABLE);
+                    self.prose = true;
+                }
+            }
+        }
+        true
+    }
+
+    /// `总分100100`: the weights' total and the score's, fused; split where the first is the
+    /// sum of the rows' weights.
+    fn run_total(&mut self, line: usize, t: &str) {
+        if t.is_empty() {
+            return;
+        }
+        let weights: Option<Decimal> = if self.kind == Kind::SelfEvaluation {
+            self.rows.iter().map(|r| r.weight).sum()
+        } else {
+            self.indicators.iter().map(|r| r.weight).sum()
+        };
+        if let Some(w) = weights {
+            let w = w.normalize().to_string();
+            if let Some(rest) = t.strip_prefix(w.as_str()) {
+                let ok = rest.is_empty()
+                    || number(rest).is_some_and(|s| s <= Decimal::from_str(&w).unwrap_or_default())
+                        && !(rest.len() > 1 && rest.starts_with('0'));
+                if ok {
+                    self.totals.push(w);
+                    if !rest.is_empty() {
+                        self.totals.push(rest.to_string());
+                    }
+                    return;
+                }
+            }
+        }
+        self.warn(line, t, crate::runon::UNREAD);
+    }
+
+    fn set_points(&mut self, p: Decimal) {
+        if self.last_level2 {
+            self.points.1 = Some(p);
+        } else {
+            self.points.0 = Some(p);
+        }
+    }
+
+    /// After a level cell (`is_l2`: it named a level 2): the points of the groups it closed
+    /// are forgotten, and those written with it kept.
+    fn note_level(&mut self, before: Option<Level1>, is_l2: bool, points: Option<Decimal>) {
+        if self.level1 != before {
+            self.points = (None, None);
+        }
+        if is_l2 {
+            self.points.1 = None;
+        }
+        self.last_level2 = is_l2;
+        if let Some(p) = points {
+            self.set_points(p);
+        }
+    }
+
+    /// The most a row's weight may be: its group's points, else 100.
+    fn max_weight(&self) -> Decimal {
+        self.points
+            .1
+            .or(self.points.0)
+            .map_or(Decimal::ONE_HUNDRED, |p| p.min(Decimal::ONE_HUNDRED))
     }
 
     fn complete(&self, rec: &Record) -> bool {
@@ -1544,6 +1823,14 @@ impl Builder {
                     "权重不是数值，未读入 / the weight is not a number: not read",
                 );
             }
+        }
+        if let Some(v) = rec.get(Role::Completion) {
+            let v = v.to_string();
+            self.warn(
+                line,
+                &v,
+                &format!("完成率（“{name}”）读出，未保存 / a completion rate, not kept"),
+            );
         }
         let op = rec.get(Role::Op).unwrap_or("").to_string();
         let value = rec.get(Role::Target).unwrap_or("").to_string();
@@ -1901,6 +2188,23 @@ impl Builder {
     /// A builder that read no indicator: what it read is reported, not lost.
     fn into_loose(self) -> Vec<Warning> {
         let mut w = self.warnings;
+        let start = self.start;
+        let mut report = |text: String, what: &str| {
+            if !text.is_empty() {
+                w.push(Warning {
+                    line: start,
+                    text,
+                    message: format!("{what}：表格没有指标行，未读入 / the table has no indicator rows: not read"),
+                    place: None,
+                });
+            }
+        };
+        for (f, vals) in &self.budget_rows {
+            report(vals.join(" | "), field_label(*f));
+        }
+        report(self.goal_overall.join("\n"), "总体目标");
+        report(self.goal_annual.join("\n"), "年度目标");
+        report(self.goal_actual.join("\n"), "实际完成情况");
         let what = |s: &Option<String>| s.clone().unwrap_or_default();
         if let Some(n) = &self.name {
             w.push(Warning {

@@ -280,13 +280,13 @@ fn the_real_corpus() {
 }
 
 /// The share of the corpus's rows read right, in ‰, as last measured.
-const MIN_PER_MILLE: usize = 850;
+const MIN_PER_MILLE: usize = 976;
 
 /// Texts still refused, as last measured.
-const MAX_REFUSED: usize = 6;
+const MAX_REFUSED: usize = 4;
 
 /// Cells the `nothing_is_lost` check cannot find in any reading, as last measured.
-const MAX_LOST: usize = 18;
+const MAX_LOST: usize = 15;
 
 #[test]
 fn every_text_has_its_reading() {
@@ -431,4 +431,4 @@ fn budget_lines() {
 }
 
 /// Budget lines read right, in %, as last measured.
-const MIN_BUDGET_PERCENT: usize = 85;
+const MIN_BUDGET_PERCENT: usize = 88;
