@@ -871,6 +871,7 @@ impl Builder {
             let opens = if sec == Section::Indicators && footer_cell(&c.key) {
                 Some(Section::Totals)
             } else if c.label.is_none()
+                && c.key.len() <= 48
                 && sec != Section::Indicators
                 && sec != Section::Totals
                 && (sec != Section::Header || c.key.ends_with("指标"))

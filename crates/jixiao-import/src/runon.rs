@@ -83,6 +83,28 @@ pub(crate) fn split_heads(text: &str) -> Option<Vec<(String, &'static str)>> {
     if text.len() > 400 || text.contains(char::is_whitespace) {
         return None;
     }
+    // A header starts with a head, its characters perhaps out of order: its first two
+    // characters are characters of heads (a quick refusal of ordinary text).
+    static CHARS: std::sync::OnceLock<Vec<char>> = std::sync::OnceLock::new();
+    let chars = CHARS.get_or_init(|| {
+        let mut c: Vec<char> = HEAD_WORDS.iter().flat_map(|w| w.chars()).collect();
+        c.sort_unstable();
+        c.dedup();
+        c
+    });
+    let lead = text.trim_start_matches(|c| matches!(c, '(' | '（'));
+    let lead = match short_bracket(text) {
+        Some(n) => &text[n..],
+        None => lead,
+    };
+    if lead.chars().take(2).count() < 2
+        || !lead
+            .chars()
+            .take(2)
+            .all(|c| chars.binary_search(&simplify(c)).is_ok())
+    {
+        return None;
+    }
     let simple: String = text.chars().map(simplify).collect();
     let mut pieces = vec![];
     let mut at = 0;
@@ -100,9 +122,10 @@ pub(crate) fn split_heads(text: &str) -> Option<Vec<(String, &'static str)>> {
         {
             Some(w) => (*w, w.len()),
             None => {
+                let first = rest.chars().next()?;
                 let w = HEAD_WORDS.iter().find(|w| {
                     let n = w.chars().count();
-                    n >= 4 && {
+                    n >= 4 && w.contains(first) && {
                         let mut a: Vec<char> = rest.chars().take(n).collect();
                         let mut b: Vec<char> = w.chars().collect();
                         a.sort_unstable();
