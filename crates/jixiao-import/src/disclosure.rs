@@ -141,6 +141,8 @@ struct Cell {
     empty: bool,
     /// Cut from a text whose cells run together with no separator.
     glued: bool,
+    /// Cut from the same word as the cell before it (nothing between them).
+    joined: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -167,6 +169,7 @@ fn make_cell(col: usize, text: String) -> Cell {
         last: false,
         empty: false,
         glued: false,
+        joined: false,
     }
 }
 
@@ -246,8 +249,12 @@ fn space_cells(raw: &str) -> Vec<Cell> {
             let c = make_cell(cells.len(), text.clone());
             if c.label.is_none() && level_cell(&c.key).is_none() {
                 if let Some(pieces) = crate::layout::split_run_together(&text, i == words.len()) {
+                    let first = cells.len();
                     for p in pieces {
                         push_piece(&mut cells, p, true);
+                    }
+                    for c in cells.iter_mut().skip(first + 1) {
+                        c.joined = true;
                     }
                     continue;
                 }
@@ -864,6 +871,15 @@ impl Builder {
             self.wide_row(row);
             return;
         }
+        // Heads run together on this line: its table's cells run together too.
+        if !self.runon
+            && row
+                .cells
+                .iter()
+                .any(|c| c.glued && matches!(c.label, Some(Label::LevelHead | Label::Column(_))))
+        {
+            self.runon = true;
+        }
         // Split the row where a label opens another section.
         let mut start = 0;
         let mut sec = self.section;
@@ -884,8 +900,13 @@ impl Builder {
                 c.label.and_then(|l| self.section_of(l, sec))
             };
             let opens = match opens {
-                // Header fields inside the indicator table are cells, not labels.
-                Some(Section::Header) if sec == Section::Indicators && self.record.is_some() => {
+                // Header fields inside the indicator table are cells, not labels (and in a
+                // table run together, words of a name: `项目资金` of 项目资金使用合规性).
+                Some(Section::Header)
+                    if sec == Section::Indicators
+                        && (self.record.is_some() || self.runon && c.glued)
+                        && c.label != Some(Label::Field(Field::Name)) =>
+                {
                     None
                 }
                 // 分值/得分 (and 得分计算方法) after the budget heads are the budget's.
@@ -1370,10 +1391,15 @@ impl Builder {
             // `服务对象满意度指标` | `服务对象满意度`: a level-1 alias naming the open group again
             // right after its level 2 is the indicator's name.
             let renames = |l: LevelCell| {
-                matches!(l, LevelCell::L1(x) if self.level1 == Some(x)
+                !c.key.ends_with("指标")
                     && self.last_level2
-                    && self.level2.is_some_and(|l2| l2.level1() == x)
-                    && !c.key.ends_with("指标"))
+                    && match l {
+                        LevelCell::L1(x) => {
+                            self.level1 == Some(x) && self.level2.is_some_and(|l2| l2.level1() == x)
+                        }
+                        LevelCell::L2(x) => self.level2 == Some(x),
+                        LevelCell::Cost => false,
+                    }
             };
             if let Some(l) = level_cell(&c.key).filter(|l| !renames(*l)) {
                 self.close_record();
@@ -1434,6 +1460,32 @@ impl Builder {
                     self.kind = Kind::SelfEvaluation;
                 }
                 self.roles = finalize_roles(&self.cols, self.kind);
+            }
+            // `项目资金` | `使用合规性反映…`: one run cut at a header word, joined again.
+            let piece = |x: &Cell| {
+                let words = match x.label {
+                    None | Some(Label::FundsUnit(_)) => true,
+                    Some(Label::Field(f)) => f != Field::Name,
+                    _ => false,
+                };
+                words && level_cell(&x.key).is_none() && !is_points_cell(&x.key)
+            };
+            if self.runon && c.glued && piece(c) {
+                let mut n = i;
+                while cells.get(n).is_some_and(|x| x.joined && piece(x)) {
+                    n += 1;
+                }
+                if n > i || c.label.is_some() {
+                    let mut joined = c.clone();
+                    joined.label = None;
+                    joined.text = cells[i - 1..n].iter().map(|x| x.text.as_str()).collect();
+                    joined.key = String::new();
+                    i = n;
+                    if !self.decode_run(line, &joined) {
+                        self.warn(line, &joined.text, crate::runon::UNREAD);
+                    }
+                    continue;
+                }
             }
             if self.runon && c.label.is_none() && self.decode_run(line, c) {
                 continue;

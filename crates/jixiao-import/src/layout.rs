@@ -332,6 +332,7 @@ pub(crate) fn label_of(key: &str) -> Option<Label> {
         | "指标值(含单位)"
         | "目标值及单位"
         | "当年预期实现值"
+        | "区域目标值"
         | "指标值(A)" => Label::Column(Role::Target),
         "度量单位" | "计量单位" => Label::Column(Role::Unit),
         // Several periods under 指标值: the whole period's is the target, the years' notes.

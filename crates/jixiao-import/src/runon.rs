@@ -17,7 +17,8 @@ use std::str::FromStr;
 
 /// Column heads that may run together in a header row (`一级指标二级指标三级指标分值年度指标值`).
 /// A piece of text made of nothing but these is the table's header.
-pub(crate) const HEAD_WORDS: [&str; 55] = [
+pub(crate) const HEAD_WORDS: [&str; 56] = [
+    "区域目标值",
     "得分计算方法",
     "全年预算数",
     "全年执行数",
@@ -92,7 +93,7 @@ pub(crate) fn split_heads(text: &str) -> Option<Vec<(String, &'static str)>> {
         c.dedup();
         c
     });
-    let lead = text.trim_start_matches(|c| matches!(c, '(' | '（'));
+    let lead = text.trim_start_matches(['(', '（']);
     let lead = match short_bracket(text) {
         Some(n) => &text[n..],
         None => lead,
@@ -121,6 +122,16 @@ pub(crate) fn split_heads(text: &str) -> Option<Vec<(String, &'static str)>> {
             .max_by_key(|w| w.len())
         {
             Some(w) => (*w, w.len()),
+            // `区域目标值` | `新罗区` | `永定区` …: a target column per place.
+            None if pieces.last().is_some_and(|p| p.1 == REGION_HEAD) => {
+                let end = rest
+                    .char_indices()
+                    .take(4)
+                    .skip(1)
+                    .find(|(_, c)| matches!(c, '区' | '县' | '市' | '旗' | '镇' | '乡'))
+                    .map(|(b, c)| b + c.len_utf8())?;
+                (REGION_HEAD, end)
+            }
             None => {
                 let first = rest.chars().next()?;
                 let w = HEAD_WORDS.iter().find(|w| {
@@ -152,6 +163,9 @@ pub(crate) fn split_heads(text: &str) -> Option<Vec<(String, &'static str)>> {
     (pieces.len() >= 2).then_some(pieces)
 }
 
+/// The head over one target column per place (县, 区, 市).
+const REGION_HEAD: &str = "区域目标值";
+
 /// The length of a short bracket at the start of `s`: `(A)`, `(B/A)`, `(八)`.
 fn short_bracket(s: &str) -> Option<usize> {
     let after = s.strip_prefix(['(', '（'])?;
@@ -166,8 +180,10 @@ fn short_bracket(s: &str) -> Option<usize> {
 }
 
 /// Units a value may end with, longest first where one begins another.
-const UNITS: [&str; 84] = [
+const UNITS: [&str; 86] = [
     "个百分点",
+    "百分比",
+    "百分率",
     "平方公里",
     "平方米",
     "立方米",
@@ -546,6 +562,8 @@ pub(crate) const UNREAD: &str =
     "连写的单元格无法确定地分开，未读入 / cells run together that cannot be split with certainty: not read";
 pub(crate) const EMPTY_ROW: &str =
     "表格中的空行（只有类型或占位符），未读入 / an empty row of the table (a type or a placeholder only): not read";
+pub(crate) const SAME_TARGETS: &str =
+    "各列（如各区县）的目标值相同，读作一个目标 / the same target in every column (place): read as one";
 pub(crate) const OCR_SCORE: &str =
     "得分疑为识别错误（I/l 作 1，O 作 0），已按数字读取 / the score read as an OCR-damaged number (I/l as 1, O as 0)";
 
@@ -574,6 +592,15 @@ fn prose_heading(t: &str) -> bool {
         chars.next(),
         Some('一' | '二' | '三' | '四' | '五' | '六' | '七' | '八' | '九' | '十')
     ) && matches!(chars.next(), Some(')' | '）' | '、'))
+}
+
+/// The next table's title run into the last row (`…=99百分比省级部门预算项目支出绩效目标表(`):
+/// this table has ended.
+fn ends_in_title(t: &str) -> bool {
+    let t = t.trim_end_matches(['(', '（']);
+    ["绩效目标表", "绩效目标申报表", "自评表", "绩效评价指标表"]
+        .iter()
+        .any(|w| t.ends_with(w))
 }
 
 const TOTAL_WORDS: [&str; 3] = ["总分", "合计", "总计"];
@@ -635,7 +662,7 @@ pub(crate) fn decode(text: &str, roles: &[Role], limits: Limits) -> Vec<Piece> {
             }
             return out;
         }
-        if prose_heading(name_text) {
+        if prose_heading(name_text) || ends_in_title(name_text) {
             out.push(Piece::End(rest_text(&toks[i..])));
             return out;
         }
@@ -679,8 +706,31 @@ pub(crate) fn decode(text: &str, roles: &[Role], limits: Limits) -> Vec<Piece> {
                 distinct.push(r);
             }
         }
+        // Several target columns (one per place): one target when all are written alike,
+        // else no reading.
+        let mut places = None;
+        for d in &mut distinct {
+            let targets: Vec<&String> =
+                d.0.iter()
+                    .filter(|c| c.0 == Role::Target)
+                    .map(|c| &c.1)
+                    .collect();
+            if targets.len() > 1 {
+                if targets.iter().all(|t| *t == targets[0]) {
+                    places = Some(targets.iter().map(|t| t.as_str()).collect::<String>());
+                    let mut seen = false;
+                    d.0.retain(|c| c.0 != Role::Target || !std::mem::replace(&mut seen, true));
+                } else {
+                    d.0.clear();
+                }
+            }
+        }
+        distinct.retain(|d| !d.0.is_empty());
         match distinct.as_slice() {
             [(cells, end)] => {
+                if let Some(p) = places.take() {
+                    notes.push((p, SAME_TARGETS));
+                }
                 for (role, v, ocr) in cells {
                     if *ocr {
                         notes.push((v.clone(), OCR_SCORE));
@@ -1236,6 +1286,62 @@ mod tests {
         assert_eq!(r[0].0, "享受资助人数");
         assert!(r[0].1.contains(&(Role::Target, "2100".into())), "{p:?}");
         assert!(r[0].1.contains(&(Role::Weight, "10".into())), "{p:?}");
+    }
+
+    /// One target column per place: read as one target when all are alike, else reported.
+    #[test]
+    fn targets_per_place() {
+        let h = split_heads("区域目标值新罗区永定区上杭县").unwrap();
+        assert_eq!(h.len(), 4);
+        assert!(h.iter().all(|x| x.1 == REGION_HEAD));
+        let roles = [Role::Note, Role::Target, Role::Target, Role::Target];
+        let p = decode(
+            "资金使用合规性反映合规情况>=95%>=95%>=95%",
+            &roles,
+            lim(100),
+        );
+        let r = rows(&p);
+        assert_eq!(r[0].0, "资金使用合规性");
+        assert_eq!(
+            r[0].1,
+            [
+                (Role::Note, "反映合规情况".to_string()),
+                (Role::Target, ">=95%".to_string())
+            ]
+        );
+        let p = decode("补助县数量反映县数量情况231", &roles, lim(100));
+        assert!(rows(&p).is_empty(), "{p:?}");
+        let p = decode("合规性>=95%>=90%>=95%", &roles, lim(100));
+        assert!(rows(&p).is_empty(), "{p:?}");
+    }
+
+    /// The next table's title, the prose after a table, a template's empty slots.
+    #[test]
+    fn ends_and_slots() {
+        let p = decode(
+            "天数=300天省级部门项目支出绩效目标表(2023年度)",
+            &[Role::Target],
+            lim(100),
+        );
+        assert_eq!(rows(&p).len(), 1);
+        assert!(
+            matches!(p.last(), Some(Piece::End(t)) if t.starts_with("省级")),
+            "{p:?}"
+        );
+        let p = decode(
+            "知晓率>=95%98%103%(二)项目财务管理状况",
+            &[Role::Target, Role::Actual, Role::Completion],
+            lim(100),
+        );
+        assert_eq!(rows(&p).len(), 1);
+        assert!(matches!(p.last(), Some(Piece::End(_))));
+        assert_eq!(
+            strip_slots("保障人数指标2:指标L"),
+            (
+                vec!["指标2:".to_string(), "指标L".to_string()],
+                "保障人数".to_string()
+            )
+        );
     }
 
     #[test]

@@ -197,3 +197,72 @@ fn stray_cells_become_warnings_with_their_line() {
     );
     assert_eq!(f.start_date, None);
 }
+
+/// A self-evaluation table whose cells run together with no separator at all, numbers of
+/// adjacent cells fused: split by the shapes of the values in the heads' order, fused digits
+/// only where one split alone fits (the weight within its group's points, the score within
+/// the weight); what no rule settles is reported as written, never guessed.
+const RUN_TOGETHER: &str = "项目支出绩效自评表(2023年度)项目名称乡村道路养护主管部门某县交通运输局\
+资金情况(万元)全年预算数全年执行数分值执行率得分年度资金总额:808010100.00%10\
+绩效指标一级指标二级指标三级指标分值年度指标值全年实际值得分未完成原因分析\
+产出指标(60分)数量指标(30分)养护里程3020公里20公里30质量指标路面合格率2095%96%20\
+成本指标每公里成本415万元15万元4\
+效益指标社会效益指标群众出行条件10明显改善明显改善9\
+满意度指标服务对象满意度指标沿线群众满意度10≥90%92%9\
+总分7068(二)存在的问题:经费不足。\n";
+
+#[test]
+fn a_table_run_together() {
+    let out = read_disclosure_str(RUN_TOGETHER).unwrap();
+    assert_eq!(out.tables.len(), 1);
+    let t = &out.tables[0].table;
+    let w = &out.tables[0].warnings;
+    assert_eq!((t.name.as_str(), t.year), ("乡村道路养护", Some(2023)));
+    // 80 | 80 | 10 | 100.00% | 10: the only split where rate = spent ÷ budget.
+    assert_eq!(
+        (t.budget.annual, t.budget.spent, t.budget.weight),
+        (Some(80.into()), Some(80.into()), Some(10.into()))
+    );
+    type Row<'a> = (&'a str, &'a str, &'a str, Option<i64>, Option<i64>);
+    let rows: Vec<Row> = t
+        .rows
+        .iter()
+        .map(|r| {
+            (
+                r.name.as_str(),
+                r.target.as_str(),
+                r.actual.as_str(),
+                r.weight.map(|d| d.try_into().unwrap()),
+                r.self_score.map(|d| d.try_into().unwrap()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            // 3020公里: 30 | 20公里 (302 is above the group's 30 points).
+            ("养护里程", "20公里", "20公里", Some(30), Some(30)),
+            // 2095%: 20 | 95% (2 | 095% has a leading zero).
+            ("路面合格率", "95%", "96%", Some(20), Some(20)),
+            ("群众出行条件", "明显改善", "明显改善", Some(10), Some(9)),
+            ("沿线群众满意度", "≥90%", "92%", Some(10), Some(9)),
+        ]
+    );
+    assert_eq!(t.rows[0].level2, Some(Level2::Quantity));
+    assert_eq!(t.rows[3].level1, Level1::Satisfaction);
+    // 415万元: 4 | 15万元 or 41 | 5万元, both within the 60 points: reported, not read.
+    assert!(
+        w.iter().any(|x| x.text == "每公里成本415万元15万元4"),
+        "{w:#?}"
+    );
+    // 总分7068: the weights' sum, then the scores'.
+    assert_eq!(
+        (t.total_weight, t.self_total),
+        (Some(70.into()), Some(68.into()))
+    );
+    // The prose after the table is reported, not read as rows.
+    assert!(
+        w.iter().any(|x| x.text.starts_with("(二)存在的问题")),
+        "{w:#?}"
+    );
+}
