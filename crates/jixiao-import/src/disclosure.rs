@@ -36,10 +36,17 @@ pub fn read_disclosure_str(text: &str) -> Result<ReadOutput, ReadError> {
         ..Reader::default()
     };
     let mut last_line = 0;
-    for (i, line) in text.split('\n').enumerate() {
+    let mut lines = text.split('\n').enumerate().peekable();
+    while let Some((i, line)) = lines.next() {
         last_line = i + 1;
         let row = Row::parse(i + 1, line, layout);
         if !row.cells.is_empty() {
+            // One cell per line: a line of bare pipes (`||`, `|||`) pads the end of a row.
+            reader.end_follows = layout == Layout::PipeLines
+                && lines.peek().is_some_and(|(_, next)| {
+                    let t = next.trim();
+                    t.len() >= 2 && t.bytes().all(|b| b == b'|')
+                });
             reader.row(row);
         }
     }
@@ -460,6 +467,8 @@ struct Reader {
     loose: Vec<Warning>,
     /// The year of the last title or year line, for a form whose header gives none.
     year: Option<i32>,
+    /// The row being read is the last cell of its table row (see `Builder::end_follows`).
+    end_follows: bool,
 }
 
 impl Reader {
@@ -542,7 +551,10 @@ impl Reader {
             _ => {}
         }
         match &mut self.current {
-            Some(b) => b.row(row),
+            Some(b) => {
+                b.end_follows = self.end_follows;
+                b.row(row)
+            }
             None => {
                 for c in &row.cells {
                     if let Some(y) = year_line(&c.key) {
@@ -745,6 +757,9 @@ struct Builder {
     points: (Option<Decimal>, Option<Decimal>),
     /// The last level cell named a level 2.
     last_level2: bool,
+    /// One cell per line, and the line after this one pads the end of the table's row: this
+    /// cell is the row's last (its 绩效标准 or 备注), not the next indicator's name.
+    end_follows: bool,
 }
 
 impl Builder {
@@ -797,6 +812,7 @@ impl Builder {
             prose: false,
             points: (None, None),
             last_level2: false,
+            end_follows: false,
         }
     }
 
@@ -1401,7 +1417,14 @@ impl Builder {
                         LevelCell::Cost => false,
                     }
             };
-            if let Some(l) = level_cell(&c.key).filter(|l| !renames(*l)) {
+            // `成本指標 | 社會成本指標 | 定量 | 100`: a level name after a level name, followed
+            // by the row's values, stands in the name column.
+            let in_name_column = i >= 2
+                && level_cell(&cells[i - 2].key).is_some()
+                && cells.get(i).is_some_and(|n| {
+                    op_cell(&n.key) || plausible_target(&n.text) || number_cell(&n.key)
+                });
+            if let Some(l) = level_cell(&c.key).filter(|l| !renames(*l) && !in_name_column) {
                 self.close_record();
                 let before = self.level1;
                 self.apply_levels(&[l]);
@@ -1494,11 +1517,14 @@ impl Builder {
                 Some(rec) => {
                     let continues = if line_start {
                         // A worksheet's row is a row: an empty target cell is an empty target.
-                        !self.grid && (!self.complete(rec) || self.strong_fit(rec, c))
+                        !self.grid
+                            && (!self.complete(rec)
+                                || self.strong_fit(rec, c)
+                                || self.end_follows && cells.len() == 1 && self.text_left(rec))
                     } else {
                         true
                     };
-                    if continues && self.push(c) {
+                    if continues && self.push(c, cells.len() - i) {
                         continue;
                     }
                     // A cell left over at the end of a complete row is an extra cell of that
@@ -1681,6 +1707,13 @@ impl Builder {
                 || rec.has(Role::Actual))
     }
 
+    /// Whether the record has a text column left (绩效标准, 备注, 偏差原因).
+    fn text_left(&self, rec: &Record) -> bool {
+        self.roles[rec.next_role.min(self.roles.len())..]
+            .iter()
+            .any(|r| matches!(r, Role::Note | Role::Reason))
+    }
+
     fn strong_fit(&self, rec: &Record, c: &Cell) -> bool {
         self.roles[rec.next_role.min(self.roles.len())..]
             .iter()
@@ -1717,7 +1750,8 @@ impl Builder {
     }
 
     /// Gives the cell to the record's next column that takes it; false when none does.
-    fn push(&mut self, c: &Cell) -> bool {
+    /// `left`: the cells after this one in its line.
+    fn push(&mut self, c: &Cell, left: usize) -> bool {
         let Some(rec) = &mut self.record else {
             return false;
         };
@@ -1739,7 +1773,13 @@ impl Builder {
             let text_column = self.grid
                 && (matches!(role, Role::Note | Role::Reason)
                     || role == Role::Unit && !number_cell(&c.key) && c.text.chars().count() <= 8);
-            if text_column || accepts(role, c) {
+            // A text column before the line's last cell, where the rest of the line fits the
+            // columns after it (指标解释 | 评分标准 in a pipe table).
+            let fits = matches!(role, Role::Note | Role::Reason)
+                && matches!(self.layout, Layout::Tab | Layout::Pipe)
+                && left > 0
+                && left <= self.roles.len() - (j + 1);
+            if text_column || fits || accepts(role, c) {
                 rec.vals.push((role, c.text.clone()));
                 rec.next_role = j + 1;
                 return true;

@@ -666,11 +666,22 @@ pub(crate) fn decode(text: &str, roles: &[Role], limits: Limits) -> Vec<Piece> {
             out.push(Piece::End(rest_text(&toks[i..])));
             return out;
         }
-        let (name, qual) = if values == [Role::Target] && one_row {
-            split_qualitative(name_text)
-        } else {
-            (name_text.clone(), None)
+        // A qualitative target right after the name (`…情况稳步提高`): where only notes follow
+        // it, or where it ends the run.
+        let (name, qual) = match split_qualitative(name_text) {
+            (n, Some((t, rest)))
+                if values == [Role::Target]
+                    && (one_row || rest.is_empty() && i + 1 == toks.len()) =>
+            {
+                (n, Some((t, rest)))
+            }
+            _ => (name_text.clone(), None),
         };
+        // A qualitative target inside the text before a value (`…情况稳步提高学校满意度≥90%`):
+        // where one row ends and the next begins is not known.
+        let mixed = qual.is_none()
+            && values == [Role::Target]
+            && matches!(split_qualitative(name_text), (_, Some((_, rest))) if !rest.is_empty());
         let (name, explanation) = if pre_note {
             split_explanation(&name)
         } else {
@@ -739,6 +750,11 @@ pub(crate) fn decode(text: &str, roles: &[Role], limits: Limits) -> Vec<Piece> {
                     } else {
                         vals.push((*role, v.clone()));
                     }
+                }
+                if mixed {
+                    out.push(Piece::Unread(rest_text(&toks[i..*end]), UNREAD));
+                    i = *end;
+                    continue;
                 }
                 if one_row {
                     out.push(Piece::Row(finish_row(
@@ -1312,6 +1328,22 @@ mod tests {
         let p = decode("补助县数量反映县数量情况231", &roles, lim(100));
         assert!(rows(&p).is_empty(), "{p:?}");
         let p = decode("合规性>=95%>=90%>=95%", &roles, lim(100));
+        assert!(rows(&p).is_empty(), "{p:?}");
+    }
+
+    /// A qualitative target right after its name, where it ends the run or only notes follow.
+    #[test]
+    fn qualitative_after_the_name() {
+        let p = decode("义务教育均衡发展情况稳步提高", &[Role::Target], lim(100));
+        assert_eq!(rows(&p)[0].1, [(Role::Target, "稳步提高".to_string())]);
+        let p = decode(
+            "家庭负担率有所减轻对家庭负担减轻情况",
+            &[Role::Target, Role::Note],
+            lim(100),
+        );
+        assert_eq!(rows(&p)[0].0, "家庭负担率");
+        // In the middle of a run with nothing to mark the row's end: not guessed.
+        let p = decode("发展情况稳步提高学校满意度≥90%", &[Role::Target], lim(100));
         assert!(rows(&p).is_empty(), "{p:?}");
     }
 

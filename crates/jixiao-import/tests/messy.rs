@@ -266,3 +266,42 @@ fn a_table_run_together() {
         "{w:#?}"
     );
 }
+
+/// One cell per line: a line of bare pipes pads the end of a table row, so the cell before it
+/// is that row's 绩效标准, not the next indicator's name.
+#[test]
+fn one_cell_per_line_rows_end_in_pipes() {
+    let text = "项目名称 |\n某项目 |\n一级指标 |\n二级指标 |\n三级指标 |\n指标值 |\n绩效标准 |\n\
+产出指标 |\n数量指标 |\n配备车辆数 |\n10辆 |\n计划标准 |\n||\n|\n射程 |\n≥80米 |\n计划标准 |\n|||\n";
+    let out = read_disclosure_str(text).unwrap();
+    let names: Vec<&str> = out.forms[0]
+        .form
+        .indicators
+        .iter()
+        .map(|i| i.name.as_str())
+        .collect();
+    assert_eq!(names, ["配备车辆数", "射程"]);
+}
+
+/// A pipe table whose 三级指标 cell holds a level name (`成本指标 | 社会成本指标 | 定量 | 100`),
+/// and whose 指标解释 and 评分标准 stand before the line's last cell.
+#[test]
+fn a_level_name_in_the_name_column() {
+    let text = "| 项目名称 | 某项目 |\n\
+| 一级指标 | 二级指标 | 三级指标 | 指标值类型 | 指标值 | 计量单位 | 指标解释 | 评(扣)分标准 | 备注 |\n\
+| 产出指标 | 数量指标 | 处理件数 | 定量 | 120 | 件 | 该指标考察处理件数 | 未达酌情扣分 | |\n\
+| 成本指标 | 社会成本指标 | 定量 | 100 | % | 该指标考察成本控制 | 未达酌情扣分 | |\n";
+    let out = read_disclosure_str(text).unwrap();
+    let inds = &out.forms[0].form.indicators;
+    let got: Vec<(&str, Level1, Option<Level2>)> = inds
+        .iter()
+        .map(|i| (i.name.as_str(), i.level1, i.level2))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("处理件数", Level1::Output, Some(Level2::Quantity)),
+            ("社会成本指标", Level1::Output, Some(Level2::Cost)),
+        ]
+    );
+}
