@@ -1397,6 +1397,17 @@ impl Builder {
                 }
                 _ => {}
             }
+            // `指标2:`, `……`: an empty slot of the template, never a name or a value.
+            if crate::runon::slot(&c.key)
+                && self
+                    .record
+                    .as_ref()
+                    .is_none_or(|r| self.complete(r) || r.vals.is_empty())
+            {
+                self.close_record();
+                self.warn(line, &c.text, crate::runon::EMPTY_ROW);
+                continue;
+            }
             if is_points_cell(&c.key) {
                 // `(50分)`: the points of a level group, which the weights carry.
                 if let Some(p) = points_of(&c.key) {
@@ -1455,6 +1466,11 @@ impl Builder {
                     LevelCell::Cost => false,
                 };
                 if let Some((l, suffix)) = level_prefix(&c.key).filter(|(l, _)| !current(*l)) {
+                    self.warn(
+                        line,
+                        &c.text,
+                        "指标名称的前半，与后面的单元格合为一个指标名称 / the first part of a level name, joined with a cell after it",
+                    );
                     self.apply_levels(&[l]);
                     self.broken_level = Some((suffix, line, c.text.clone()));
                     continue;
@@ -1876,6 +1892,16 @@ impl Builder {
             }
         }
         let name = join_wrapped(&rec.name);
+        // `-`, `0`: no indicator is named without a letter; the row is reported.
+        if !name.chars().any(char::is_alphabetic) {
+            let mut text = name.clone();
+            for (_, v) in &rec.vals {
+                text.push(' ');
+                text.push_str(v);
+            }
+            self.warn(line, &text, crate::runon::EMPTY_ROW);
+            return;
+        }
         let Some(level1) = rec.level1 else {
             self.warn(
                 line,

@@ -865,6 +865,21 @@ pub(crate) fn strip_slots(text: &str) -> (Vec<String>, String) {
     (slots, rest)
 }
 
+/// An empty slot of a template on its own: `指标2`, `指标2:`, `……`.
+pub(crate) fn slot(key: &str) -> bool {
+    if !key.is_empty() && key.chars().all(|c| matches!(c, '…' | '.' | '。')) && key.len() >= 3 {
+        return true;
+    }
+    let Some(rest) = key.strip_prefix("指标") else {
+        return false;
+    };
+    let rest = rest.trim_end_matches([':', '：']);
+    (1..=2).contains(&rest.chars().count())
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_digit() || "LlI一二三四五六七八九十".contains(c))
+}
+
 /// Whether a text is one value and nothing else: `100%`, `≥95%`, `2023年12月`.
 pub(crate) fn one_value(text: &str) -> bool {
     matches!(tokens(text).as_slice(), [Tok::Val { .. } | Tok::Date(_)])
