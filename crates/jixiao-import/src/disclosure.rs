@@ -250,6 +250,20 @@ fn space_cells(raw: &str) -> Vec<Cell> {
             words[i..i + take].join(" ")
         };
         i += take;
+        // `合计100`: the totals' label and its number.
+        if take == 1 {
+            if let Some(n) = ["合计", "总分", "总计"].iter().find_map(|w| {
+                text.strip_prefix(w)
+                    .filter(|n| number_cell(n) && !n.ends_with('分'))
+                    .map(|n| (w, n))
+            }) {
+                cells.push(make_cell(cells.len(), n.0.to_string()));
+                let mut v = make_cell(cells.len(), n.1.to_string());
+                v.joined = true;
+                cells.push(v);
+                continue;
+            }
+        }
         // Cells run together with no separator: split at the labels and level names, and a
         // header of column heads only into its heads.
         if take == 1 {
@@ -1547,9 +1561,12 @@ impl Builder {
                     // row (a column the heads did not name), not the next indicator.
                     let complete = self.record.as_ref().is_some_and(|r| self.complete(r));
                     // In a worksheet a row's leftover cells are that row's, wherever they stand.
-                    if !line_start
-                        && complete
-                        && (self.grid || c.last && self.layout != Layout::Space)
+                    // A bare number never names an indicator: after a complete row it is an
+                    // extra cell of it (`足额保障率=100% 22.5`, a weight no head named).
+                    if complete && !self.grid && number_cell(&c.key)
+                        || !line_start
+                            && complete
+                            && (self.grid || c.last && self.layout != Layout::Space)
                     {
                         self.warn(
                             line,

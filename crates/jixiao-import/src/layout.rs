@@ -515,10 +515,14 @@ pub(crate) fn split_run_together(text: &str, ends_line: bool) -> Option<Vec<Stri
         pieces.push(text[m.start()..m.end()].to_string());
         start = m.end();
     }
-    // A target at the end of the last piece, when nothing follows it on the line.
+    // A target at the end of the last piece: a percentage when nothing follows it on the
+    // line, one with its operator (`足额保障率=100%`) wherever it stands.
     if start < text.len() {
         let last = &text[start..];
-        match trailing_target(last).filter(|_| ends_line) {
+        let with_op = |at: &usize| {
+            last[*at..].starts_with(['≥', '≤', '=', '>', '<', '≧', '≦', '＞', '＜', '＝'])
+        };
+        match trailing_target(last).filter(|at| ends_line || with_op(at)) {
             Some(at) => {
                 pieces.push(last[..at].to_string());
                 pieces.push(last[at..].to_string());
@@ -543,7 +547,11 @@ fn trailing_target(t: &str) -> Option<usize> {
                 jixiao_core::Target::Quantitative { subject: None, .. }
             ) {
                 let before = &t[..i];
-                if before.chars().last().is_some_and(jixiao_core::text::is_cjk) {
+                if before
+                    .chars()
+                    .last()
+                    .is_some_and(|c| jixiao_core::text::is_cjk(c) || matches!(c, ')' | '）'))
+                {
                     return Some(i);
                 }
             }

@@ -244,7 +244,7 @@ pub fn layout_words() -> &'static [&'static str] {
             .chain(runon::HEAD_WORDS.iter())
             .copied()
             .chain(layout::LEVEL1_ALIASES.iter().map(|(n, _)| *n))
-            .chain(["产出", "效益", "满意度"])
+            .chain(["产出", "效益", "满意度", "合计", "总分", "总计"])
             .collect();
         // Longest first, so that a head is taken out before a shorter head inside it.
         w.sort_by_key(|x| std::cmp::Reverse(x.len()));
