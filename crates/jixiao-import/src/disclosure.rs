@@ -1550,7 +1550,12 @@ impl Builder {
                         !self.grid
                             && (!self.complete(rec)
                                 || self.strong_fit(rec, c)
-                                || self.end_follows && cells.len() == 1 && self.text_left(rec))
+                                || self.end_follows && cells.len() == 1 && self.text_left(rec)
+                                // A sentence on its own line after a complete row is that
+                                // row's 偏差原因 or 备注: no name ends with `。`.
+                                || cells.len() == 1
+                                    && c.text.ends_with('。')
+                                    && self.text_left(rec))
                     } else {
                         true
                     };

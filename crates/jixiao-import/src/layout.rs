@@ -641,7 +641,9 @@ fn strip_points(key: &str) -> &str {
 
 /// A cell that only says how many points a group has: `(50分)`, `(30分)`.
 pub(crate) fn is_points_cell(key: &str) -> bool {
-    let k = key.trim_start_matches('(').trim_end_matches(')');
+    // `(50分)`, `(40-50)分`.
+    let k = key.strip_suffix('分').unwrap_or(key);
+    let k = k.trim_start_matches('(').trim_end_matches(')');
     let k = k.strip_suffix('分').unwrap_or(k);
     key.starts_with('(')
         && !k.is_empty()
@@ -681,7 +683,13 @@ pub(crate) fn footer_cell(key: &str) -> bool {
     ];
     let key = key.trim_end_matches(':');
     STARTS.iter().any(|w| key.starts_with(w))
+        // `注:各地请根据实际情况…`: a footnote.
+        || key.starts_with("注:")
+        || key == "注"
         || key.ends_with("审核意见")
+        || key.ends_with("初审意见")
+        || key.ends_with("复审意见")
+        || key.contains("(盖章)")
         || key.ends_with("(盖章)")
         || key.ends_with("审核意见(盖章)")
 }
