@@ -335,12 +335,14 @@ enum Tok {
     Date(String),
     /// `IO`, `lO`: a number as OCR misreads it.
     Ocr(String),
+    /// `M.8万元`: a value whose first digit OCR read as a letter.
+    Damaged(String),
 }
 
 impl Tok {
     fn text(&self) -> String {
         match self {
-            Tok::Text(t) | Tok::Date(t) | Tok::Ocr(t) => t.clone(),
+            Tok::Text(t) | Tok::Date(t) | Tok::Ocr(t) | Tok::Damaged(t) => t.clone(),
             Tok::Val {
                 op,
                 num,
@@ -516,6 +518,18 @@ fn tokens(s: &str) -> Vec<Tok> {
                 at += ol;
                 continue;
             }
+            // `3M.8万元14.8万元`: a letter for the first digit of a decimal, right after a value.
+            let b = rest.as_bytes();
+            if b.len() > 2 && b[0].is_ascii_uppercase() && b[1] == b'.' && b[2].is_ascii_digit() {
+                let nl = 2 + rest[2..].bytes().take_while(u8::is_ascii_digit).count();
+                let ul = unit_len(&rest[nl..]);
+                if ul > 0 {
+                    flush(&mut text, &mut out);
+                    out.push(Tok::Damaged(rest[..nl + ul].to_string()));
+                    at += nl + ul;
+                    continue;
+                }
+            }
         }
         let c = rest.chars().next().unwrap_or(' ');
         text.push(c);
@@ -532,9 +546,19 @@ fn flush(text: &mut String, out: &mut Vec<Tok>) {
     }
 }
 
+/// How a cell of a reading was read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mark {
+    Plain,
+    /// A score OCR damaged (`IO`), read as the number.
+    OcrScore,
+    /// A value with a digit OCR damaged (`M.8万元`), kept as written.
+    Damaged,
+}
+
 /// A reading of a row's value columns: (column, text, read as an OCR-damaged number), and
 /// the token after the row.
-type Reading = (Vec<(Role, String, bool)>, usize);
+type Reading = (Vec<(Role, String, Mark)>, usize);
 
 /// One row read from a run.
 #[derive(Clone, Debug, PartialEq)]
@@ -564,6 +588,8 @@ pub(crate) const EMPTY_ROW: &str =
     "表格中的空行（只有类型或占位符），未读入 / an empty row of the table (a type or a placeholder only): not read";
 pub(crate) const SAME_TARGETS: &str =
     "各列（如各区县）的目标值相同，读作一个目标 / the same target in every column (place): read as one";
+pub(crate) const DAMAGED: &str =
+    "数值中一位疑为识别错误（字母代替数字），按原文保留 / a value with a digit OCR-damaged into a letter, kept as written";
 pub(crate) const OCR_SCORE: &str =
     "得分疑为识别错误（I/l 作 1，O 作 0），已按数字读取 / the score read as an OCR-damaged number (I/l as 1, O as 0)";
 
@@ -742,13 +768,18 @@ pub(crate) fn decode(text: &str, roles: &[Role], limits: Limits) -> Vec<Piece> {
                 if let Some(p) = places.take() {
                     notes.push((p, SAME_TARGETS));
                 }
-                for (role, v, ocr) in cells {
-                    if *ocr {
-                        notes.push((v.clone(), OCR_SCORE));
-                        let n = ocr_number(v).map(|d| d.to_string()).unwrap_or_default();
-                        vals.push((*role, n));
-                    } else {
-                        vals.push((*role, v.clone()));
+                for (role, v, mark) in cells {
+                    match mark {
+                        Mark::OcrScore => {
+                            notes.push((v.clone(), OCR_SCORE));
+                            let n = ocr_number(v).map(|d| d.to_string()).unwrap_or_default();
+                            vals.push((*role, n));
+                        }
+                        Mark::Damaged => {
+                            notes.push((v.clone(), DAMAGED));
+                            vals.push((*role, v.clone()));
+                        }
+                        Mark::Plain => vals.push((*role, v.clone())),
                     }
                 }
                 if mixed {
@@ -933,7 +964,7 @@ fn assign(toks: &[Tok], i: usize, values: &[Role], limits: Limits, one_row: bool
     out.retain(|(cells, _)| {
         let get = |r: Role| {
             cells.iter().find(|c| c.0 == r).and_then(|c| {
-                if c.2 {
+                if c.2 == Mark::OcrScore {
                     ocr_number(&c.1)
                 } else {
                     Decimal::from_str(c.1.trim_end_matches('分')).ok()
@@ -964,7 +995,7 @@ fn walk(
     values: &[Role],
     limits: Limits,
     one_row: bool,
-    cur: &mut Vec<(Role, String, bool)>,
+    cur: &mut Vec<(Role, String, Mark)>,
     out: &mut Vec<Reading>,
 ) {
     if out.len() > 16 {
@@ -1016,7 +1047,7 @@ fn walk(
                 quantity_ok(num)
             };
             if whole_ok {
-                cur.push((role, tok_text(&tok), false));
+                cur.push((role, tok_text(&tok), Mark::Plain));
                 walk(toks, next_i, None, more, limits, one_row, cur, out);
                 cur.pop();
             }
@@ -1044,7 +1075,7 @@ fn walk(
                         } else {
                             format!("{op}{a}")
                         };
-                        cur.push((role, first, false));
+                        cur.push((role, first, Mark::Plain));
                         let c = Carry {
                             tok: carry.as_ref().map_or(i, |c| c.tok),
                             num: b.to_string(),
@@ -1064,13 +1095,18 @@ fn walk(
                 }
             }
         }
+        (Tok::Damaged(d), Role::Target | Role::Actual) => {
+            cur.push((role, d.clone(), Mark::Damaged));
+            walk(toks, next_i, None, more, limits, one_row, cur, out);
+            cur.pop();
+        }
         (Tok::Date(d), Role::Target | Role::Actual) => {
-            cur.push((role, d.clone(), false));
+            cur.push((role, d.clone(), Mark::Plain));
             walk(toks, next_i, None, more, limits, one_row, cur, out);
             cur.pop();
         }
         (Tok::Ocr(o), Role::Score) if ocr_number(o).is_some_and(|n| n <= Decimal::ONE_HUNDRED) => {
-            cur.push((role, o.clone(), true));
+            cur.push((role, o.clone(), Mark::OcrScore));
             walk(toks, next_i, None, more, limits, one_row, cur, out);
             cur.pop();
         }
@@ -1082,15 +1118,15 @@ fn walk(
                 if n % 2 == 0 && n >= 2 {
                     let half = t.char_indices().nth(n / 2).map_or(0, |(b, _)| b);
                     if t[..half] == t[half..] && qualitative(&t[..half]) {
-                        cur.push((Role::Target, t[..half].to_string(), false));
-                        cur.push((Role::Actual, t[half..].to_string(), false));
+                        cur.push((Role::Target, t[..half].to_string(), Mark::Plain));
+                        cur.push((Role::Actual, t[half..].to_string(), Mark::Plain));
                         walk(toks, next_i, None, &more[1..], limits, one_row, cur, out);
                         cur.pop();
                         cur.pop();
                     }
                 }
             } else if qualitative(t) {
-                cur.push((role, t.clone(), false));
+                cur.push((role, t.clone(), Mark::Plain));
                 walk(toks, next_i, None, more, limits, one_row, cur, out);
                 cur.pop();
             }
@@ -1317,6 +1353,17 @@ mod tests {
         assert_eq!(r[0].0, "享受资助人数");
         assert!(r[0].1.contains(&(Role::Target, "2100".into())), "{p:?}");
         assert!(r[0].1.contains(&(Role::Weight, "10".into())), "{p:?}");
+    }
+
+    /// OCR damage: a score `IO`, a digit read as a letter (`M.8万元`), kept with a warning.
+    #[test]
+    fn ocr_damage_in_a_run() {
+        let p = decode("保障人数102370人2370人IO", &SELF, lim(10));
+        assert_eq!(rows(&p)[0].1[3], (Role::Score, "10".into()));
+        let p = decode("绿化成本3M.8万元14.8万元3", &SELF, lim(10));
+        let r = rows(&p);
+        assert_eq!(r[0].1[1], (Role::Target, "M.8万元".into()), "{p:?}");
+        assert!(matches!(&p[0], Piece::Row(x) if x.notes[0].1 == DAMAGED));
     }
 
     /// One target column per place: read as one target when all are alike, else reported.

@@ -280,7 +280,7 @@ fn the_real_corpus() {
 }
 
 /// The share of the corpus's rows read right, in ‰, as last measured.
-const MIN_PER_MILLE: usize = 996;
+const MIN_PER_MILLE: usize = 1000;
 
 /// Texts still refused, as last measured.
 const MAX_REFUSED: usize = 4;
