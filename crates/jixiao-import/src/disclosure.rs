@@ -1444,12 +1444,14 @@ impl Builder {
             };
             // `成本指標 | 社會成本指標 | 定量 | 100`: a level name after a level name, followed
             // by the row's values, stands in the name column.
-            let in_name_column = i >= 2
-                && level_cell(&cells[i - 2].key).is_some()
-                && cells.get(i).is_some_and(|n| {
-                    op_cell(&n.key) || plausible_target(&n.text) || number_cell(&n.key)
-                });
-            if let Some(l) = level_cell(&c.key).filter(|l| !renames(*l) && !in_name_column) {
+            let in_name_column = || {
+                i >= 2
+                    && level_cell(&cells[i - 2].key).is_some()
+                    && cells.get(i).is_some_and(|n| {
+                        op_cell(&n.key) || plausible_target(&n.text) || number_cell(&n.key)
+                    })
+            };
+            if let Some(l) = level_cell(&c.key).filter(|l| !renames(*l) && !in_name_column()) {
                 self.close_record();
                 let before = self.level1;
                 self.apply_levels(&[l]);
