@@ -913,8 +913,13 @@ impl Builder {
         // Split the row where a label opens another section.
         let mut start = 0;
         let mut sec = self.section;
+        // A footnote or sign-off runs to the end of its line (`注:1.一级指标分值统一设置为:…`).
+        let mut footer = false;
         for (i, c) in row.cells.iter().enumerate() {
-            let opens = if sec == Section::Indicators && footer_cell(&c.key) {
+            let opens = if footer {
+                None
+            } else if matches!(sec, Section::Indicators | Section::Totals) && footer_cell(&c.key) {
+                footer = true;
                 Some(Section::Totals)
             } else if c.label.is_none()
                 && c.key.len() <= 48
@@ -1478,7 +1483,7 @@ impl Builder {
                 // Not the level just named again (`可持续影响指标` | `可持续`: a name).
                 let current = |l: LevelCell| match l {
                     LevelCell::L1(x) => self.level1 == Some(x),
-                    LevelCell::L2(x) => self.level2 == Some(x),
+                    LevelCell::L2(x) => self.level2 == Some(x) && self.last_level2,
                     LevelCell::Cost => false,
                 };
                 if let Some((l, suffix)) = level_prefix(&c.key).filter(|(l, _)| !current(*l)) {
