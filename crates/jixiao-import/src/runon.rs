@@ -1057,7 +1057,13 @@ fn walk(
                 let fusable = (bare(role) && op.is_empty() && !bare(next))
                     || (!bare(role) && bare(next) && unit.is_empty() && suffix.is_empty());
                 if fusable {
-                    for k in 1..int_len {
+                    // A weight or score has at most three digits before its point (≤ 100).
+                    let ks = if bare(role) {
+                        1..int_len.min(4)
+                    } else {
+                        int_len.saturating_sub(3).max(1)..int_len
+                    };
+                    for k in ks {
                         let (a, b) = num.split_at(k);
                         if !plain_number(a) || !plain_number(b) {
                             continue;
