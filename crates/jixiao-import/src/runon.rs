@@ -586,6 +586,10 @@ pub(crate) const UNREAD: &str =
     "连写的单元格无法确定地分开，未读入 / cells run together that cannot be split with certainty: not read";
 pub(crate) const EMPTY_ROW: &str =
     "表格中的空行（只有类型或占位符），未读入 / an empty row of the table (a type or a placeholder only): not read";
+/// Words of a deviation reason (偏差原因): in a run, they may open what looks like a name.
+const REASON_WORDS: [&str; 6] = ["原因", "由于", "因为", "改进措施", "未完成", "未达到"];
+pub(crate) const REASON_IN_NAME: &str =
+    "指标名称中可能含有上一行的偏差原因（连写，无法分开） / the name may hold the row before's deviation reason (run together, not separable)";
 pub(crate) const SAME_TARGETS: &str =
     "各列（如各区县）的目标值相同，读作一个目标 / the same target in every column (place): read as one";
 pub(crate) const DAMAGED: &str =
@@ -797,6 +801,15 @@ pub(crate) fn decode(text: &str, roles: &[Role], limits: Limits) -> Vec<Piece> {
                     )));
                     return out;
                 }
+                // After a row whose 偏差原因 column may hold text, words of a reason at the
+                // start of the next name are possible: said, since nothing marks the cut.
+                let after_row = out.iter().any(|p| matches!(p, Piece::Row(_)));
+                if after_row
+                    && post.contains(&Role::Reason)
+                    && REASON_WORDS.iter().any(|w| name.contains(w))
+                {
+                    notes.push((name.clone(), REASON_IN_NAME));
+                }
                 out.push(Piece::Row(RunRow { name, vals, notes }));
                 i = *end;
             }
@@ -947,8 +960,15 @@ fn split_qualitative(t: &str) -> (String, Option<(String, String)>) {
 /// `享受资助人数达到预计值`: the name and an explanation that follows it.
 fn split_explanation(t: &str) -> (String, Option<String>) {
     for (at, _) in t.char_indices().skip(2) {
-        if starts_any(&t[at..], &EXPLANATION_OPENERS).is_some() {
-            return (t[..at].to_string(), Some(t[at..].to_string()));
+        let rest = &t[at..];
+        // `达到` opens one only as `达到目标值`/`达到预计值` (a name may say 达到标准).
+        let opens = match starts_any(rest, &EXPLANATION_OPENERS) {
+            Some("达到") => rest.ends_with('值'),
+            Some(_) => true,
+            None => false,
+        };
+        if opens {
+            return (t[..at].to_string(), Some(rest.to_string()));
         }
     }
     (t.to_string(), None)
@@ -1359,6 +1379,26 @@ mod tests {
         assert_eq!(r[0].0, "享受资助人数");
         assert!(r[0].1.contains(&(Role::Target, "2100".into())), "{p:?}");
         assert!(r[0].1.contains(&(Role::Weight, "10".into())), "{p:?}");
+    }
+
+    /// Explanations cut from names only at their openers; a name that may hold the row
+    /// before's deviation reason is said to.
+    #[test]
+    fn explanations_and_reasons() {
+        let roles = [Role::Note, Role::Target, Role::Weight];
+        let p = decode("学校达到标准率95%10", &roles, lim(100));
+        assert_eq!(rows(&p)[0].0, "学校达到标准率");
+        let p = decode("资金支出率达到目标值95%10", &roles, lim(100));
+        assert_eq!(rows(&p)[0].0, "资金支出率");
+        let p = decode(
+            "开工率10≥90%80%8由于天气原因延期完工率10≥90%90%10",
+            &SELF,
+            lim(100),
+        );
+        assert!(
+            matches!(&p[1], Piece::Row(r) if r.notes.iter().any(|n| n.1 == REASON_IN_NAME)),
+            "{p:?}"
+        );
     }
 
     /// OCR damage: a score `IO`, a digit read as a letter (`M.8万元`), kept with a warning.
