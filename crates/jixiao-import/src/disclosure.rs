@@ -1403,6 +1403,10 @@ impl Builder {
                     }
                     self.saw_indicator_head = true;
                     self.cols.push(r);
+                    // `区域目标值 | 新罗区 | 永定区 …`: a target column per place.
+                    if c.key == crate::runon::REGION_HEAD && key_of(&c.text) != c.key {
+                        self.warn(line, &c.text, crate::runon::PLACE_COLUMN);
+                    }
                     continue;
                 }
                 // `单位` among the indicator table's heads is the unit of measure.

@@ -164,7 +164,9 @@ pub(crate) fn split_heads(text: &str) -> Option<Vec<(String, &'static str)>> {
 }
 
 /// The head over one target column per place (县, 区, 市).
-const REGION_HEAD: &str = "区域目标值";
+pub(crate) const REGION_HEAD: &str = "区域目标值";
+
+pub(crate) const PLACE_COLUMN: &str = "一个地区的目标值列：各地区相同时读作一个目标，不同时该行报告而不读入 / a target column of one place: read as one target where all places agree, else the row is reported";
 
 /// The length of a short bracket at the start of `s`: `(A)`, `(B/A)`, `(八)`.
 fn short_bracket(s: &str) -> Option<usize> {
