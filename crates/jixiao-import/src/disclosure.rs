@@ -2249,6 +2249,26 @@ impl Builder {
 
     fn finish_one(mut self) -> (Vec<Finished>, Vec<Warning>) {
         self.leave_section();
+        // In a table run together the weights were split from fused digits: they should add
+        // up to the published total, and where they do not, it is said.
+        if self.runon {
+            let weights: Vec<Option<Decimal>> = if self.rows.is_empty() {
+                self.indicators.iter().map(|i| i.weight).collect()
+            } else {
+                self.rows.iter().map(|r| r.weight).collect()
+            };
+            let published = self.totals.iter().find_map(|t| number(t));
+            let sum: Option<Decimal> = weights.iter().copied().sum();
+            if let (Some(p), Some(s)) = (published, sum) {
+                if !weights.is_empty() && s != p {
+                    self.warn(
+                        self.last_line,
+                        &p.to_string(),
+                        &format!("读出的权重合计 {s} 与表中合计 {p} 不符，请核对各行权重 / the weights read add up to {s}, not the published {p}: check the rows' weights"),
+                    );
+                }
+            }
+        }
         if self.kind == Kind::SelfEvaluation || !self.rows.is_empty() {
             if self.rows.is_empty() {
                 return (vec![], self.into_loose());
