@@ -944,6 +944,13 @@ impl Builder {
                 {
                     None
                 }
+                // Likewise a goal's label run into a row of the table (`项目年度绩效目标(定量
+                // 指标)制度指标…`): words of the row.
+                Some(Section::Goals)
+                    if sec == Section::Indicators && self.runon && c.glued && c.joined =>
+                {
+                    None
+                }
                 // 分值/得分 (and 得分计算方法) after the budget heads are the budget's.
                 Some(Section::Indicators)
                     if sec == Section::Budget
@@ -1530,6 +1537,7 @@ impl Builder {
                 let words = match x.label {
                     None | Some(Label::FundsUnit(_)) => true,
                     Some(Label::Field(f)) => f != Field::Name,
+                    Some(Label::GoalOverall | Label::GoalAnnual | Label::GoalActual) => x.joined,
                     _ => false,
                 };
                 words && level_cell(&x.key).is_none() && !is_points_cell(&x.key)
