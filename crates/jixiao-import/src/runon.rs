@@ -558,8 +558,8 @@ enum Mark {
     Damaged,
 }
 
-/// A reading of a row's value columns: (column, text, read as an OCR-damaged number), and
-/// the token after the row.
+/// A reading of a row's value columns: (column, text, how it was read), and the token after
+/// the row.
 type Reading = (Vec<(Role, String, Mark)>, usize);
 
 /// One row read from a run.
@@ -567,7 +567,8 @@ type Reading = (Vec<(Role, String, Mark)>, usize);
 pub(crate) struct RunRow {
     pub name: String,
     pub vals: Vec<(Role, String)>,
-    /// Readings made on a rule the reader reports (an OCR-damaged score).
+    /// Readings made on a rule the reader reports (an OCR-damaged score or value, a name
+    /// that may hold a reason, targets alike in every place): the text and why.
     pub notes: Vec<(String, &'static str)>,
 }
 
@@ -668,27 +669,26 @@ pub(crate) fn decode(text: &str, roles: &[Role], limits: Limits) -> Vec<Piece> {
             out.push(Piece::Unread(rest_text(&toks[i..]), UNREAD));
             break;
         };
-        // The end of the table: totals, or a heading of the prose after it.
-        if let Some((at, w)) = TOTAL_WORDS
-            .iter()
-            .filter_map(|w| name_text.find(w).map(|at| (at, *w)))
-            .min()
-        {
-            let before = &name_text[..at];
-            if before.chars().any(|c| c.is_alphanumeric()) {
-                out.push(Piece::Unread(before.to_string(), UNREAD));
-            }
-            let after = &name_text[at + w.len()..];
+        // The end of the table: `总分` (after nothing but dots: `……总分100100`) and the
+        // totals' numbers, or a heading of the prose after it.
+        let total_word = TOTAL_WORDS.iter().find(|w| {
+            name_text
+                .strip_suffix(**w)
+                .is_some_and(|before| !before.chars().any(char::is_alphanumeric))
+        });
+        if let Some(w) = total_word {
+            let before = &name_text[..name_text.len() - w.len()];
             let mut j = i + 1;
             let mut total = String::new();
-            if after.is_empty() {
-                while let Some(Tok::Val { .. }) = toks.get(j) {
-                    total.push_str(&toks[j].text());
-                    j += 1;
-                }
+            while let Some(Tok::Val { .. }) = toks.get(j) {
+                total.push_str(&toks[j].text());
+                j += 1;
+            }
+            if !before.is_empty() {
+                out.push(Piece::Unread(before.to_string(), EMPTY_ROW));
             }
             out.push(Piece::Total(total));
-            let rest = format!("{after}{}", rest_text(&toks[j..]));
+            let rest = rest_text(&toks[j..]);
             if !rest.is_empty() {
                 out.push(Piece::End(rest));
             }
@@ -1455,6 +1455,17 @@ mod tests {
         // In the middle of a run with nothing to mark the row's end: not guessed.
         let p = decode("发展情况稳步提高学校满意度≥90%", &[Role::Target], lim(100));
         assert!(rows(&p).is_empty(), "{p:?}");
+    }
+
+    /// `总分` ends the table only as a cell of its own, not inside a name.
+    #[test]
+    fn totals_and_names() {
+        let p = decode("项目合计投资10≥20万元20万元10……总分1010", &SELF, lim(100));
+        assert_eq!(rows(&p)[0].0, "项目合计投资");
+        assert!(
+            matches!(&p[p.len() - 1], Piece::Total(t) if t == "1010"),
+            "{p:?}"
+        );
     }
 
     /// The next table's title, the prose after a table, a template's empty slots.
