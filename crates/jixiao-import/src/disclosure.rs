@@ -620,6 +620,17 @@ impl Reader {
     }
 }
 
+/// A quick test before `level_cell`: level names end like one (`…指标`, `…目标`, `产出`,
+/// `社会效益`, `满意度`, `数量`, `可持续影响`, `(50分)`).
+fn may_be_level(key: &str) -> bool {
+    key.chars().last().is_some_and(|c| {
+        matches!(
+            c,
+            '标' | '出' | '益' | '度' | '量' | '效' | '本' | '响' | '分' | ')' | '等'
+        )
+    })
+}
+
 /// Text after a run-together table's end.
 const AFTER_TABLE: &str = "表格结束后的文字，未读入 / text after the table's end, not read";
 
@@ -923,6 +934,7 @@ impl Builder {
                 Some(Section::Totals)
             } else if c.label.is_none()
                 && c.key.len() <= 48
+                && may_be_level(&c.key)
                 && sec != Section::Indicators
                 && sec != Section::Totals
                 && (sec != Section::Header || c.key.ends_with("指标"))
@@ -1464,7 +1476,10 @@ impl Builder {
                 i >= 2
                     && level_cell(&cells[i - 2].key).is_some()
                     && cells.get(i).is_some_and(|n| {
-                        op_cell(&n.key) || plausible_target(&n.text) || number_cell(&n.key)
+                        op_cell(&n.key)
+                            || n.key.starts_with(|ch: char| {
+                                ch.is_ascii_digit() || "≥≤><=＞＜＝≧≦".contains(ch)
+                            })
                     })
             };
             if let Some(l) = level_cell(&c.key).filter(|l| !renames(*l) && !in_name_column()) {
