@@ -369,6 +369,17 @@ fn digits_len(s: &str) -> usize {
     while n < b.len() && b[n].is_ascii_digit() {
         n += 1;
     }
+    // Thousands grouped with commas: `1,000`, `12,345,678` (three digits after each comma).
+    if (1..=3).contains(&n) {
+        while n + 3 < b.len() + 1
+            && b.get(n) == Some(&b',')
+            && b.get(n + 1..n + 4)
+                .is_some_and(|g| g.iter().all(u8::is_ascii_digit))
+            && !b.get(n + 4).is_some_and(u8::is_ascii_digit)
+        {
+            n += 4;
+        }
+    }
     if n > 0 && n + 1 < b.len() && b[n] == b'.' && b[n + 1].is_ascii_digit() {
         n += 1;
         while n < b.len() && b[n].is_ascii_digit() {
@@ -614,7 +625,15 @@ fn bare(r: Role) -> bool {
 /// No leading zero (`0`, `0.5` are numbers; `020` is not).
 fn plain_number(num: &str) -> bool {
     let leading_zero = num.len() > 1 && num.starts_with('0') && !num.starts_with("0.");
-    !(num.is_empty() || leading_zero || num.ends_with('.'))
+    let int = num.split('.').next().unwrap_or("");
+    // Commas only as thousands separators: `1,000`, never `1,00` or `,000`.
+    let groups_ok = !int.contains(',') || {
+        let mut g = int.split(',');
+        g.next().is_some_and(|f| (1..=3).contains(&f.len())) && g.all(|x| x.len() == 3)
+    };
+    num.starts_with(|c: char| c.is_ascii_digit())
+        && groups_ok
+        && !(leading_zero || num.ends_with('.'))
 }
 
 /// A section heading of prose after a table: `(二)`, `二、`, `（三）`.
@@ -1455,6 +1474,17 @@ mod tests {
         // In the middle of a run with nothing to mark the row's end: not guessed.
         let p = decode("发展情况稳步提高学校满意度≥90%", &[Role::Target], lim(100));
         assert!(rows(&p).is_empty(), "{p:?}");
+    }
+
+    /// Thousands written with commas stay one number; a fused weight is split off before them.
+    #[test]
+    fn thousands_separators() {
+        let p = decode("培训人次101,000人次1,200人次9", &SELF, lim(30));
+        let r = rows(&p);
+        assert_eq!(r[0].1[0], (Role::Weight, "10".into()), "{p:?}");
+        assert_eq!(r[0].1[1], (Role::Target, "1,000人次".into()));
+        assert_eq!(r[0].1[2], (Role::Actual, "1,200人次".into()));
+        assert!(!plain_number(",000") && !plain_number("1,00") && plain_number("12,345.5"));
     }
 
     /// `总分` ends the table only as a cell of its own, not inside a name.
