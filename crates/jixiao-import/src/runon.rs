@@ -761,7 +761,23 @@ pub(crate) fn decode(text: &str, roles: &[Role], limits: Limits) -> Vec<Piece> {
             out.push(Piece::Row(finish_row(name, vals, notes, &rest, &post)));
             return out;
         }
-        let readings = assign(&toks, i + 1, &values, limits, one_row);
+        let mut readings = assign(&toks, i + 1, &values, limits, one_row);
+        let mut name = name;
+        // `群众知晓率显著提高10`: no reading takes the numbers alone, and the text ends in a
+        // qualitative target: the target is that phrase, the numbers the columns after it.
+        if readings.is_empty() && values.first() == Some(&Role::Target) && values.len() > 1 {
+            if let (n, Some((t, rest))) = split_qualitative(&name) {
+                if rest.is_empty() {
+                    readings = assign(&toks, i + 1, &values[1..], limits, one_row);
+                    for r in &mut readings {
+                        r.0.insert(0, (Role::Target, t.clone(), Mark::Plain));
+                    }
+                    if !readings.is_empty() {
+                        name = n;
+                    }
+                }
+            }
+        }
         let mut distinct: Vec<Reading> = vec![];
         for r in readings {
             if !distinct.iter().any(|d| d.0 == r.0) {
@@ -1474,6 +1490,23 @@ mod tests {
         // In the middle of a run with nothing to mark the row's end: not guessed.
         let p = decode("发展情况稳步提高学校满意度≥90%", &[Role::Target], lim(100));
         assert!(rows(&p).is_empty(), "{p:?}");
+    }
+
+    /// A qualitative target ending the text before a weight: `群众知晓率显著提高10`.
+    #[test]
+    fn qualitative_before_a_weight() {
+        let roles = [Role::Target, Role::Unit, Role::Weight];
+        let p = decode("培训人次1000人次20群众知晓率显著提高10", &roles, lim(100));
+        let r = rows(&p);
+        assert_eq!(r.len(), 2, "{p:?}");
+        assert_eq!(r[1].0, "群众知晓率");
+        assert_eq!(
+            r[1].1,
+            [
+                (Role::Target, "显著提高".to_string()),
+                (Role::Weight, "10".to_string())
+            ]
+        );
     }
 
     /// Thousands written with commas stay one number; a fused weight is split off before them.

@@ -305,3 +305,44 @@ fn a_level_name_in_the_name_column() {
         ]
     );
 }
+
+/// A target form whose cells run together: values split from names by their shapes, a
+/// qualitative target before its weight, a date with 底前, a fused target and weight.
+#[test]
+fn a_target_form_run_together() {
+    let text = "项目支出绩效目标申报表(2024年度)项目名称职业技能培训主管部门某县人社局实施单位某县就业中心\
+一级指标二级指标三级指标指标值度量单位权重\
+产出指标数量指标培训人次1000人次20质量指标考核合格率≥95%15时效指标完成时间2024年12月底前10\
+成本指标人均培训成本≤500元5效益指标社会效益指标群众知晓率显著提高10\
+满意度指标服务对象满意度指标学员满意度≥90%10\n";
+    let out = read_disclosure_str(text).unwrap();
+    let f = &out.forms[0].form;
+    assert_eq!((f.name.as_str(), f.year), ("职业技能培训", 2024));
+    let got: Vec<(&str, String, Option<i64>)> = f
+        .indicators
+        .iter()
+        .map(|i| {
+            (
+                i.name.as_str(),
+                i.raw.clone(),
+                i.weight.map(|w| w.try_into().unwrap()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("培训人次", "1000人次".to_string(), Some(20)),
+            ("考核合格率", "≥95%".to_string(), Some(15)),
+            ("完成时间", "2024年12月底前".to_string(), Some(10)),
+            ("人均培训成本", "≤500元".to_string(), Some(5)),
+            ("群众知晓率", "显著提高".to_string(), Some(10)),
+            ("学员满意度", "≥90%".to_string(), Some(10)),
+        ]
+    );
+    assert_eq!(f.indicators[4].level2, Some(Level2::Social));
+    assert!(matches!(
+        f.indicators[0].target,
+        Target::Quantitative { op: Op::Eq, .. }
+    ));
+}
