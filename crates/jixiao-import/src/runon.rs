@@ -9,7 +9,11 @@
 //! `1020万元`), every split is tried and kept only when the columns allow it (no leading
 //! zero, a weight within the points of its group, a score within its weight); a row is read
 //! only when exactly one reading survives. Anything else is given back as text to report,
-//! never guessed.
+//! never guessed. The same holds for a budget line run together (`split_budget_run`: the rate
+//! must equal spent ÷ budget) and for fused totals (split by the builder at the rows' sum).
+//! Readings made on a rule the user should know of (an OCR-damaged score or digit, targets
+//! alike in every place's column, a name that may hold the row before's reason) come with a
+//! note that the builder turns into a warning.
 
 use crate::layout::{key_of, simplify, BudgetCol, Role};
 use rust_decimal::Decimal;
@@ -440,7 +444,7 @@ fn date_len(s: &str) -> usize {
     s.len() - r.len()
 }
 
-/// An OCR-damaged number of one or two characters: `IO` for 10, `l` for 1.
+/// An OCR-damaged number of two or three characters: `IO` for 10, `l0` for 10.
 fn ocr_len(s: &str) -> usize {
     let b = s.as_bytes();
     let mut n = 0;
