@@ -36,10 +36,17 @@ pub fn read_disclosure_str(text: &str) -> Result<ReadOutput, ReadError> {
         ..Reader::default()
     };
     let mut last_line = 0;
-    for (i, line) in text.split('\n').enumerate() {
+    let mut lines = text.split('\n').enumerate().peekable();
+    while let Some((i, line)) = lines.next() {
         last_line = i + 1;
         let row = Row::parse(i + 1, line, layout);
         if !row.cells.is_empty() {
+            // One cell per line: a line of bare pipes (`||`, `|||`) pads the end of a row.
+            reader.end_follows = layout == Layout::PipeLines
+                && lines.peek().is_some_and(|(_, next)| {
+                    let t = next.trim();
+                    t.len() >= 2 && t.bytes().all(|b| b == b'|')
+                });
             reader.row(row);
         }
     }
@@ -139,6 +146,10 @@ struct Cell {
     last: bool,
     /// A bare `|` line of a one-cell-per-line table: an empty cell that still takes its column.
     empty: bool,
+    /// Cut from a text whose cells run together with no separator.
+    glued: bool,
+    /// Cut from the same word as the cell before it (nothing between them).
+    joined: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -164,6 +175,8 @@ fn make_cell(col: usize, text: String) -> Cell {
         label,
         last: false,
         empty: false,
+        glued: false,
+        joined: false,
     }
 }
 
@@ -237,14 +250,37 @@ fn space_cells(raw: &str) -> Vec<Cell> {
             words[i..i + take].join(" ")
         };
         i += take;
-        // Cells run together with no separator: split at the labels and level names.
+        // `合计100`: the totals' label and its number.
+        if take == 1 {
+            if let Some(n) = ["合计", "总分", "总计"].iter().find_map(|w| {
+                text.strip_prefix(w)
+                    .filter(|n| number_cell(n) && !n.ends_with('分'))
+                    .map(|n| (w, n))
+            }) {
+                cells.push(make_cell(cells.len(), n.0.to_string()));
+                let mut v = make_cell(cells.len(), n.1.to_string());
+                v.joined = true;
+                cells.push(v);
+                continue;
+            }
+        }
+        // Cells run together with no separator: split at the labels and level names, and a
+        // header of column heads only into its heads.
         if take == 1 {
             let c = make_cell(cells.len(), text.clone());
             if c.label.is_none() && level_cell(&c.key).is_none() {
                 if let Some(pieces) = crate::layout::split_run_together(&text, i == words.len()) {
+                    let first = cells.len();
                     for p in pieces {
-                        cells.push(make_cell(cells.len(), p));
+                        push_piece(&mut cells, p, true);
                     }
+                    for c in cells.iter_mut().skip(first + 1) {
+                        c.joined = true;
+                    }
+                    continue;
+                }
+                if text.len() > 6 {
+                    push_piece(&mut cells, text, false);
                     continue;
                 }
             }
@@ -254,6 +290,28 @@ fn space_cells(raw: &str) -> Vec<Cell> {
         cells.push(make_cell(cells.len(), text));
     }
     cells
+}
+
+/// A piece of a run-together word: split further when it is column heads only.
+fn push_piece(cells: &mut Vec<Cell>, p: String, glued: bool) {
+    let c = make_cell(cells.len(), p);
+    if c.label.is_none() && level_cell(&c.key).is_none() {
+        if let Some(heads) = crate::runon::split_heads(&c.text) {
+            for (text, head) in heads {
+                let mut h = make_cell(cells.len(), text);
+                if !head.is_empty() {
+                    h.key = head.to_string();
+                    h.label = label_of(head);
+                }
+                h.glued = true;
+                cells.push(h);
+            }
+            return;
+        }
+    }
+    let mut c = c;
+    c.glued = glued;
+    cells.push(c);
 }
 
 /// Strips HTML tags (paragraph and line breaks become `\n`), decodes the common entities,
@@ -423,6 +481,8 @@ struct Reader {
     loose: Vec<Warning>,
     /// The year of the last title or year line, for a form whose header gives none.
     year: Option<i32>,
+    /// The row being read is the last cell of its table row (see `Builder::end_follows`).
+    end_follows: bool,
 }
 
 impl Reader {
@@ -505,7 +565,10 @@ impl Reader {
             _ => {}
         }
         match &mut self.current {
-            Some(b) => b.row(row),
+            Some(b) => {
+                b.end_follows = self.end_follows;
+                b.row(row)
+            }
             None => {
                 for c in &row.cells {
                     if let Some(y) = year_line(&c.key) {
@@ -555,6 +618,32 @@ impl Reader {
             encoding: "UTF-8",
         })
     }
+}
+
+/// A quick test before `level_cell`: level names end like one (`…指标`, `…目标`, `产出`,
+/// `社会效益`, `满意度`, `数量`, `可持续影响`, `(50分)`).
+fn may_be_level(key: &str) -> bool {
+    key.chars().last().is_some_and(|c| {
+        matches!(
+            c,
+            '标' | '出' | '益' | '度' | '量' | '效' | '本' | '响' | '分' | ')' | '等'
+        )
+    })
+}
+
+/// Text after a run-together table's end.
+const AFTER_TABLE: &str = "表格结束后的文字，未读入 / text after the table's end, not read";
+
+/// The points in a level cell or a points cell: `产出指标(70分)`, `(10分)`.
+fn points_of(key: &str) -> Option<Decimal> {
+    let at = key.rfind('(')?;
+    let inner = key[at + 1..]
+        .trim_end_matches(')')
+        .trim_end_matches('分')
+        .trim_end_matches(')');
+    (!inner.is_empty() && inner.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
+        .then(|| Decimal::from_str(inner).ok())
+        .flatten()
 }
 
 /// The start of the warning that marks a text cut off inside a form.
@@ -618,6 +707,7 @@ fn accepts(role: Role, c: &Cell) -> bool {
         Role::Direction => direction_cell(&c.key),
         Role::Target | Role::Actual => true,
         Role::Reason | Role::Note => c.last,
+        Role::Completion => c.key.ends_with('%'),
     }
 }
 
@@ -683,6 +773,18 @@ struct Builder {
     done: Vec<Finished>,
     /// Cells seen at all, to tell an empty builder from one that read nothing usable.
     cells_seen: usize,
+    /// The table's heads ran together: its rows are split by `runon::decode`.
+    runon: bool,
+    /// The table has ended in running text (totals, then notes or a prose heading): what
+    /// follows is reported, not read.
+    prose: bool,
+    /// The points of the open level-1 and level-2 groups (`产出指标(70分)`, `数量指标(10分)`).
+    points: (Option<Decimal>, Option<Decimal>),
+    /// The last level cell named a level 2.
+    last_level2: bool,
+    /// One cell per line, and the line after this one pads the end of the table's row: this
+    /// cell is the row's last (its 绩效标准 or 备注), not the next indicator's name.
+    end_follows: bool,
 }
 
 impl Builder {
@@ -731,6 +833,11 @@ impl Builder {
             warnings: vec![],
             done: vec![],
             cells_seen: 0,
+            runon: false,
+            prose: false,
+            points: (None, None),
+            last_level2: false,
+            end_follows: false,
         }
     }
 
@@ -805,24 +912,64 @@ impl Builder {
             self.wide_row(row);
             return;
         }
+        // Heads run together on this line: its table's cells run together too.
+        if !self.runon
+            && row
+                .cells
+                .iter()
+                .any(|c| c.glued && matches!(c.label, Some(Label::LevelHead | Label::Column(_))))
+        {
+            self.runon = true;
+        }
         // Split the row where a label opens another section.
         let mut start = 0;
         let mut sec = self.section;
+        // A footnote or sign-off runs to the end of its line (`注:1.一级指标分值统一设置为:…`).
+        let mut footer = false;
         for (i, c) in row.cells.iter().enumerate() {
-            let opens = if sec == Section::Indicators && footer_cell(&c.key) {
+            let opens = if footer {
+                None
+            } else if matches!(sec, Section::Indicators | Section::Totals) && footer_cell(&c.key) {
+                footer = true;
                 Some(Section::Totals)
+            } else if c.label.is_none()
+                && c.key.len() <= 48
+                && may_be_level(&c.key)
+                && sec != Section::Indicators
+                && sec != Section::Totals
+                && (sec != Section::Header || c.key.ends_with("指标"))
+                && level_cell(&c.key).is_some()
+            {
+                // A level name is never a header value or a goal: the indicator table has begun
+                // (its heads lost on a skipped page, or written on no line of their own).
+                Some(Section::Indicators)
             } else {
                 c.label.and_then(|l| self.section_of(l, sec))
             };
             let opens = match opens {
-                // Header fields inside the indicator table are cells, not labels.
-                Some(Section::Header) if sec == Section::Indicators && self.record.is_some() => {
+                // Header fields inside the indicator table are cells, not labels (and in a
+                // table run together, words of a name: `项目资金` of 项目资金使用合规性).
+                Some(Section::Header)
+                    if sec == Section::Indicators
+                        && (self.record.is_some() || self.runon && c.glued)
+                        && c.label != Some(Label::Field(Field::Name)) =>
+                {
                     None
                 }
-                // 分值/得分 after the budget heads are the budget's.
+                // Likewise a goal's label run into a row of the table (`项目年度绩效目标(定量
+                // 指标)制度指标…`): words of the row.
+                Some(Section::Goals)
+                    if sec == Section::Indicators && self.runon && c.glued && c.joined =>
+                {
+                    None
+                }
+                // 分值/得分 (and 得分计算方法) after the budget heads are the budget's.
                 Some(Section::Indicators)
                     if sec == Section::Budget
-                        && matches!(c.label, Some(Label::Column(Role::Weight | Role::Score))) =>
+                        && matches!(
+                            c.label,
+                            Some(Label::Column(Role::Weight | Role::Score | Role::Note))
+                        ) =>
                 {
                     None
                 }
@@ -848,6 +995,12 @@ impl Builder {
     }
 
     fn segment(&mut self, sec: Section, line: usize, cells: &[Cell], line_start: bool) {
+        if self.prose {
+            for c in cells {
+                self.warn(line, &c.text, AFTER_TABLE);
+            }
+            return;
+        }
         if sec != self.section {
             self.leave_section();
             self.section = sec;
@@ -1196,6 +1349,23 @@ impl Builder {
                 Some(Label::FundsUnit(fen)) => self.fen_per_unit = fen,
                 Some(_) => {}
                 None => match &mut self.budget_row {
+                    Some((_, _, vals)) if vals.is_empty() && c.glued => {
+                        // `:202010100.00%10其中:本年`: the amounts run together, then text.
+                        let t = c.text.trim_start_matches([':', '：']);
+                        let end = t
+                            .find(|ch: char| !(ch.is_ascii_digit() || ch == '.' || ch == '%'))
+                            .unwrap_or(t.len());
+                        match crate::runon::split_budget_run(&t[..end], &self.budget_cols) {
+                            Some(parts) => {
+                                vals.extend(parts);
+                                if end < t.len() {
+                                    let rest = t[end..].to_string();
+                                    self.warn(line, &rest, "预算表中无法归入任何字段的单元格 / a cell of the budget block that fits no field");
+                                }
+                            }
+                            None => vals.push(c.text.clone()),
+                        }
+                    }
                     Some((_, _, vals)) => vals.push(c.text.clone()),
                     None => {
                         if let Some(fen) = inline_funds_unit(&c.key) {
@@ -1222,6 +1392,13 @@ impl Builder {
             let c = &cells[i];
             let line_start = std::mem::take(&mut self.at_line_start);
             i += 1;
+            if self.prose {
+                self.warn(line, &c.text, AFTER_TABLE);
+                continue;
+            }
+            if c.glued && matches!(c.label, Some(Label::LevelHead | Label::Column(_))) {
+                self.runon = true;
+            }
             match c.label {
                 Some(Label::IndicatorsBlock) => continue,
                 // The table's heads, before any indicator: what was taken for a row before
@@ -1245,6 +1422,10 @@ impl Builder {
                     }
                     self.saw_indicator_head = true;
                     self.cols.push(r);
+                    // `区域目标值 | 新罗区 | 永定区 …`: a target column per place.
+                    if c.key == crate::runon::REGION_HEAD && key_of(&c.text) != c.key {
+                        self.warn(line, &c.text, crate::runon::PLACE_COLUMN);
+                    }
                     continue;
                 }
                 // `单位` among the indicator table's heads is the unit of measure.
@@ -1258,12 +1439,56 @@ impl Builder {
                 }
                 _ => {}
             }
-            if is_points_cell(&c.key) {
-                continue; // `(50分)`: the points of a level-1 group, which the weights carry.
-            }
-            if let Some(l) = level_cell(&c.key) {
+            // `指标2:`, `……`: an empty slot of the template, never a name or a value.
+            if crate::runon::slot(&c.key)
+                && self
+                    .record
+                    .as_ref()
+                    .is_none_or(|r| self.complete(r) || r.vals.is_empty())
+            {
                 self.close_record();
+                self.warn(line, &c.text, crate::runon::EMPTY_ROW);
+                continue;
+            }
+            if is_points_cell(&c.key) {
+                // `(50分)`: the points of a level group, which the weights carry.
+                if let Some(p) = points_of(&c.key) {
+                    self.set_points(p);
+                }
+                continue;
+            }
+            // `服务对象满意度指标` | `服务对象满意度`: a level-1 alias naming the open group again
+            // right after its level 2 is the indicator's name.
+            let renames = |l: LevelCell| {
+                !c.key.ends_with("指标")
+                    && self.last_level2
+                    && match l {
+                        LevelCell::L1(x) => {
+                            self.level1 == Some(x) && self.level2.is_some_and(|l2| l2.level1() == x)
+                        }
+                        LevelCell::L2(x) => self.level2 == Some(x),
+                        LevelCell::Cost => false,
+                    }
+            };
+            // `成本指標 | 社會成本指標 | 定量 | 100`: a level name after a level name, followed
+            // by the row's values, stands in the name column.
+            let in_name_column = || {
+                i >= 2
+                    && level_cell(&cells[i - 2].key).is_some()
+                    && cells.get(i).is_some_and(|n| {
+                        op_cell(&n.key)
+                            || n.key.starts_with(|ch: char| {
+                                ch.is_ascii_digit() || "≥≤><=＞＜＝≧≦".contains(ch)
+                            })
+                    })
+            };
+            if let Some(l) = level_cell(&c.key).filter(|l| !renames(*l) && !in_name_column()) {
+                self.close_record();
+                let before = self.level1;
                 self.apply_levels(&[l]);
+                let is_l2 = matches!(l, LevelCell::L2(_))
+                    || (l == LevelCell::Cost && self.level2 == Some(Level2::Cost));
+                self.note_level(before, is_l2, points_of(&c.key));
                 continue;
             }
             if let Some((suffix, bline, prefix)) = &self.broken_level {
@@ -1281,13 +1506,27 @@ impl Builder {
                 continue;
             }
             if self.record.is_none() {
-                if let Some((l, suffix)) = level_prefix(&c.key) {
+                // Not the level just named again (`可持续影响指标` | `可持续`: a name).
+                let current = |l: LevelCell| match l {
+                    LevelCell::L1(x) => self.level1 == Some(x),
+                    LevelCell::L2(x) => self.level2 == Some(x) && self.last_level2,
+                    LevelCell::Cost => false,
+                };
+                if let Some((l, suffix)) = level_prefix(&c.key).filter(|(l, _)| !current(*l)) {
+                    self.warn(
+                        line,
+                        &c.text,
+                        "指标名称的前半，与后面的单元格合为一个指标名称 / the first part of a level name, joined with a cell after it",
+                    );
                     self.apply_levels(&[l]);
                     self.broken_level = Some((suffix, line, c.text.clone()));
                     continue;
                 }
                 if let Some((levels, rest)) = leading_levels(&c.key, &c.text) {
+                    let before = self.level1;
                     self.apply_levels(&levels);
+                    let is_l2 = matches!(levels.last(), Some(LevelCell::L2(_)));
+                    self.note_level(before, is_l2, None);
                     let mut cell = c.clone();
                     cell.key = key_of(&rest);
                     cell.text = rest;
@@ -1308,24 +1547,65 @@ impl Builder {
                 }
                 self.roles = finalize_roles(&self.cols, self.kind);
             }
+            // `项目资金` | `使用合规性反映…`: one run cut at a header word, joined again.
+            let piece = |x: &Cell| {
+                let words = match x.label {
+                    None | Some(Label::FundsUnit(_)) => true,
+                    Some(Label::Field(f)) => f != Field::Name,
+                    Some(Label::GoalOverall | Label::GoalAnnual | Label::GoalActual) => x.joined,
+                    _ => false,
+                };
+                words && level_cell(&x.key).is_none() && !is_points_cell(&x.key)
+            };
+            if self.runon && c.glued && piece(c) {
+                let mut n = i;
+                while cells.get(n).is_some_and(|x| x.joined && piece(x)) {
+                    n += 1;
+                }
+                if n > i || c.label.is_some() {
+                    let mut joined = c.clone();
+                    joined.label = None;
+                    joined.text = cells[i - 1..n].iter().map(|x| x.text.as_str()).collect();
+                    joined.key = String::new();
+                    i = n;
+                    if !self.decode_run(line, &joined) {
+                        self.warn(line, &joined.text, crate::runon::UNREAD);
+                    }
+                    continue;
+                }
+            }
+            if self.runon && c.label.is_none() && self.decode_run(line, c) {
+                continue;
+            }
             match &self.record {
                 Some(rec) => {
                     let continues = if line_start {
                         // A worksheet's row is a row: an empty target cell is an empty target.
-                        !self.grid && (!self.complete(rec) || self.strong_fit(rec, c))
+                        !self.grid
+                            && (!self.complete(rec)
+                                || self.strong_fit(rec, c)
+                                || self.end_follows && cells.len() == 1 && self.text_left(rec)
+                                // A sentence on its own line after a complete row is that
+                                // row's 偏差原因 or 备注: no name ends with `。`.
+                                || cells.len() == 1
+                                    && c.text.ends_with('。')
+                                    && self.text_left(rec))
                     } else {
                         true
                     };
-                    if continues && self.push(c) {
+                    if continues && self.push(c, cells.len() - i) {
                         continue;
                     }
                     // A cell left over at the end of a complete row is an extra cell of that
                     // row (a column the heads did not name), not the next indicator.
                     let complete = self.record.as_ref().is_some_and(|r| self.complete(r));
                     // In a worksheet a row's leftover cells are that row's, wherever they stand.
-                    if !line_start
-                        && complete
-                        && (self.grid || c.last && self.layout != Layout::Space)
+                    // A bare number never names an indicator: after a complete row it is an
+                    // extra cell of it (`足额保障率=100% 22.5`, a weight no head named).
+                    if complete && !self.grid && number_cell(&c.key)
+                        || !line_start
+                            && complete
+                            && (self.grid || c.last && self.layout != Layout::Space)
                     {
                         self.warn(
                             line,
@@ -1342,11 +1622,168 @@ impl Builder {
         }
     }
 
+    /// A cell of a table whose cells run together: its rows, split by the shapes of their
+    /// values in the order of the table's heads; what cannot be split with certainty is
+    /// reported as written.
+    fn decode_run(&mut self, line: usize, c: &Cell) -> bool {
+        let mut text = c.text.as_str();
+        // `(10分)保障人数…`: the points of the group just named, then its rows.
+        if let Some(close) = text.find(['）', ')']) {
+            let head = &text[..close + text[close..].chars().next().map_or(1, char::len_utf8)];
+            if is_points_cell(&key_of(head)) {
+                if let Some(p) = points_of(&key_of(head)) {
+                    self.set_points(p);
+                }
+                text = &text[head.len()..];
+            }
+        }
+        // `指标1:指标2:`: the empty slots of a template.
+        let (slots, rest) = crate::runon::strip_slots(text);
+        for s in slots {
+            self.warn(line, &s, crate::runon::EMPTY_ROW);
+        }
+        let owned = rest;
+        let text = owned.as_str();
+        if let Some(l) = level_cell(&key_of(text)) {
+            self.close_record();
+            let before = self.level1;
+            self.apply_levels(&[l]);
+            let is_l2 = matches!(l, LevelCell::L2(_));
+            self.note_level(before, is_l2, None);
+            return true;
+        }
+        if text.trim().is_empty() {
+            return true;
+        }
+        let limits = crate::runon::Limits {
+            max_weight: self.max_weight(),
+        };
+        let pieces = crate::runon::decode(text, &self.roles, limits);
+        // Nothing of it splits (a name whose values are in the next cells): read as a cell.
+        if matches!(pieces.as_slice(), [crate::runon::Piece::Unread(t, m)] if t == text && *m == crate::runon::UNREAD)
+        {
+            // Only a name, or a value of the open row, is read as a cell of its own; other
+            // text with numbers in it is reported.
+            let digits = text.chars().any(|ch| ch.is_ascii_digit());
+            let one_value = self.record.is_some() && crate::runon::one_value(text);
+            if digits && !one_value {
+                self.close_record();
+                self.warn(line, text, crate::runon::UNREAD);
+                return true;
+            }
+            if text.len() < c.text.len() {
+                let mut cell = c.clone();
+                cell.text = text.to_string();
+                cell.key = key_of(text);
+                self.close_record();
+                self.start_record(line, &cell, &[]);
+                return true;
+            }
+            return false;
+        }
+        self.close_record();
+        for piece in pieces {
+            match piece {
+                crate::runon::Piece::Row(r) => {
+                    self.record = Some(Record {
+                        line,
+                        level1: self.level1,
+                        level2: self.level2,
+                        name: r.name,
+                        vals: r.vals,
+                        next_role: self.roles.len(),
+                    });
+                    for (t, m) in r.notes {
+                        self.warn(line, &t, m);
+                    }
+                    self.close_record();
+                }
+                crate::runon::Piece::Unread(t, m) => self.warn(line, &t, m),
+                crate::runon::Piece::Total(t) => {
+                    self.run_total(line, &t);
+                    self.prose = true;
+                }
+                crate::runon::Piece::End(t) => {
+                    self.warn(line, &t, AFTER_TABLE);
+                    self.prose = true;
+                }
+            }
+        }
+        true
+    }
+
+    /// `总分100100`: the weights' total and the score's, fused; split where the first is the
+    /// sum of the rows' weights.
+    fn run_total(&mut self, line: usize, t: &str) {
+        if t.is_empty() {
+            return;
+        }
+        let weights: Option<Decimal> = if self.kind == Kind::SelfEvaluation {
+            self.rows.iter().map(|r| r.weight).sum()
+        } else {
+            self.indicators.iter().map(|r| r.weight).sum()
+        };
+        if let Some(w) = weights {
+            let w = w.normalize().to_string();
+            if let Some(rest) = t.strip_prefix(w.as_str()) {
+                let ok = rest.is_empty()
+                    || number(rest).is_some_and(|s| s <= Decimal::from_str(&w).unwrap_or_default())
+                        && !(rest.len() > 1 && rest.starts_with('0'));
+                if ok {
+                    self.totals.push(w);
+                    if !rest.is_empty() {
+                        self.totals.push(rest.to_string());
+                    }
+                    return;
+                }
+            }
+        }
+        self.warn(line, t, crate::runon::UNREAD);
+    }
+
+    fn set_points(&mut self, p: Decimal) {
+        if self.last_level2 {
+            self.points.1 = Some(p);
+        } else {
+            self.points.0 = Some(p);
+        }
+    }
+
+    /// After a level cell (`is_l2`: it named a level 2): the points of the groups it closed
+    /// are forgotten, and those written with it kept.
+    fn note_level(&mut self, before: Option<Level1>, is_l2: bool, points: Option<Decimal>) {
+        if self.level1 != before {
+            self.points = (None, None);
+        }
+        if is_l2 {
+            self.points.1 = None;
+        }
+        self.last_level2 = is_l2;
+        if let Some(p) = points {
+            self.set_points(p);
+        }
+    }
+
+    /// The most a row's weight may be: its group's points, else 100.
+    fn max_weight(&self) -> Decimal {
+        self.points
+            .1
+            .or(self.points.0)
+            .map_or(Decimal::ONE_HUNDRED, |p| p.min(Decimal::ONE_HUNDRED))
+    }
+
     fn complete(&self, rec: &Record) -> bool {
         rec.has(Role::Target)
             && (self.kind == Kind::Target
                 || !self.roles.contains(&Role::Actual)
                 || rec.has(Role::Actual))
+    }
+
+    /// Whether the record has a text column left (绩效标准, 备注, 偏差原因).
+    fn text_left(&self, rec: &Record) -> bool {
+        self.roles[rec.next_role.min(self.roles.len())..]
+            .iter()
+            .any(|r| matches!(r, Role::Note | Role::Reason))
     }
 
     fn strong_fit(&self, rec: &Record, c: &Cell) -> bool {
@@ -1385,7 +1822,8 @@ impl Builder {
     }
 
     /// Gives the cell to the record's next column that takes it; false when none does.
-    fn push(&mut self, c: &Cell) -> bool {
+    /// `left`: the cells after this one in its line.
+    fn push(&mut self, c: &Cell, left: usize) -> bool {
         let Some(rec) = &mut self.record else {
             return false;
         };
@@ -1407,7 +1845,13 @@ impl Builder {
             let text_column = self.grid
                 && (matches!(role, Role::Note | Role::Reason)
                     || role == Role::Unit && !number_cell(&c.key) && c.text.chars().count() <= 8);
-            if text_column || accepts(role, c) {
+            // A text column before the line's last cell, where the rest of the line fits the
+            // columns after it (指标解释 | 评分标准 in a pipe table).
+            let fits = matches!(role, Role::Note | Role::Reason)
+                && matches!(self.layout, Layout::Tab | Layout::Pipe)
+                && left > 0
+                && left <= self.roles.len() - (j + 1);
+            if text_column || fits || accepts(role, c) {
                 rec.vals.push((role, c.text.clone()));
                 rec.next_role = j + 1;
                 return true;
@@ -1504,6 +1948,16 @@ impl Builder {
             }
         }
         let name = join_wrapped(&rec.name);
+        // `-`, `0`: no indicator is named without a letter; the row is reported.
+        if !name.chars().any(char::is_alphabetic) {
+            let mut text = name.clone();
+            for (_, v) in &rec.vals {
+                text.push(' ');
+                text.push_str(v);
+            }
+            self.warn(line, &text, crate::runon::EMPTY_ROW);
+            return;
+        }
         let Some(level1) = rec.level1 else {
             self.warn(
                 line,
@@ -1544,6 +1998,14 @@ impl Builder {
                     "权重不是数值，未读入 / the weight is not a number: not read",
                 );
             }
+        }
+        if let Some(v) = rec.get(Role::Completion) {
+            let v = v.to_string();
+            self.warn(
+                line,
+                &v,
+                &format!("完成率（“{name}”）读出，未保存 / a completion rate, not kept"),
+            );
         }
         let op = rec.get(Role::Op).unwrap_or("").to_string();
         let value = rec.get(Role::Target).unwrap_or("").to_string();
@@ -1810,6 +2272,26 @@ impl Builder {
 
     fn finish_one(mut self) -> (Vec<Finished>, Vec<Warning>) {
         self.leave_section();
+        // In a table run together the weights were split from fused digits: they should add
+        // up to the published total, and where they do not, it is said.
+        if self.runon {
+            let weights: Vec<Option<Decimal>> = if self.rows.is_empty() {
+                self.indicators.iter().map(|i| i.weight).collect()
+            } else {
+                self.rows.iter().map(|r| r.weight).collect()
+            };
+            let published = self.totals.iter().find_map(|t| number(t));
+            let sum: Option<Decimal> = weights.iter().copied().sum();
+            if let (Some(p), Some(s)) = (published, sum) {
+                if !weights.is_empty() && s != p {
+                    self.warn(
+                        self.last_line,
+                        &p.to_string(),
+                        &format!("读出的权重合计 {s} 与表中合计 {p} 不符，请核对各行权重 / the weights read add up to {s}, not the published {p}: check the rows' weights"),
+                    );
+                }
+            }
+        }
         if self.kind == Kind::SelfEvaluation || !self.rows.is_empty() {
             if self.rows.is_empty() {
                 return (vec![], self.into_loose());
@@ -1901,6 +2383,23 @@ impl Builder {
     /// A builder that read no indicator: what it read is reported, not lost.
     fn into_loose(self) -> Vec<Warning> {
         let mut w = self.warnings;
+        let start = self.start;
+        let mut report = |text: String, what: &str| {
+            if !text.is_empty() {
+                w.push(Warning {
+                    line: start,
+                    text,
+                    message: format!("{what}：表格没有指标行，未读入 / the table has no indicator rows: not read"),
+                    place: None,
+                });
+            }
+        };
+        for (f, vals) in &self.budget_rows {
+            report(vals.join(" | "), field_label(*f));
+        }
+        report(self.goal_overall.join("\n"), "总体目标");
+        report(self.goal_annual.join("\n"), "年度目标");
+        report(self.goal_actual.join("\n"), "实际完成情况");
         let what = |s: &Option<String>| s.clone().unwrap_or_default();
         if let Some(n) = &self.name {
             w.push(Warning {

@@ -52,6 +52,8 @@ pub(crate) enum Role {
     Reason,
     /// 备注, 指标值设定依据, 评分标准, 指标解释: text kept in a warning.
     Note,
+    /// 累计完成率: the actual against the target, as published (kept in a warning).
+    Completion,
 }
 
 /// Columns of the budget block of a self-evaluation table.
@@ -169,6 +171,9 @@ pub(crate) fn simplify(c: char) -> char {
         '說' => '说',
         '明' => '明',
         '見' => '见',
+        '備' => '备',
+        '釋' => '释',
+        '準' => '准',
         _ => c,
     }
 }
@@ -300,13 +305,17 @@ pub(crate) fn label_of(key: &str) -> Option<Label> {
         "年度总体目标" | "年度目标" | "年度绩效目标" | "预期目标" => {
             Label::GoalAnnual
         }
-        "实际完成情况" | "年度总体目标完成情况" => Label::GoalActual,
+        "实际完成情况" | "年度总体目标完成情况" | "年度总体目标完成情况综述" => {
+            Label::GoalActual
+        }
         "项目绩效目标" | "绩效目标" | "总体目标" | "总体目标完成情况" => {
             Label::GoalsBlock
         }
         "绩效指标" | "项目绩效指标" => Label::IndicatorsBlock,
         "一级指标" | "二级指标" | "三级指标" | "指标内容" | "指标名称" | "三级指标内容"
-        | "三级指标名称" | "绩效指标内容" => Label::LevelHead,
+        | "三级指标名称" | "绩效指标内容" | "评价指标" | "评价内容" | "绩效内容" => {
+            Label::LevelHead
+        }
         "指标性质" | "计算符号" | "运算符号" | "符号" | "指标符号" | "指标值类型" | "指标类型" => {
             Label::Column(Role::Op)
         }
@@ -324,17 +333,23 @@ pub(crate) fn label_of(key: &str) -> Option<Label> {
         | "绩效目标值"
         | "指标值及单位"
         | "指标值(含单位)"
-        | "目标值及单位" => Label::Column(Role::Target),
+        | "目标值及单位"
+        | "当年预期实现值"
+        | "区域目标值"
+        | "指标值(A)" => Label::Column(Role::Target),
         "度量单位" | "计量单位" => Label::Column(Role::Unit),
         // Several periods under 指标值: the whole period's is the target, the years' notes.
         "总体" | "总体指标值" | "实施期" => Label::Column(Role::Target),
         "第一年度" | "第二年度" | "第三年度" | "第一年" | "第二年" | "第三年" => {
             Label::Column(Role::Note)
         }
-        "权重" | "指标权重" | "权重(%)" | "权重分值" => Label::Column(Role::Weight),
+        "权重" | "指标权重" | "权重(%)" | "权重分值" | "参考分值" => {
+            Label::Column(Role::Weight)
+        }
+        "累计完成率" => Label::Column(Role::Completion),
         "分值" => Label::Column(Role::Weight),
         "指标方向性" | "指标方向" | "方向" => Label::Column(Role::Direction),
-        "实际完成值" | "全年实际完成值" | "实际值" | "完成值" | "全年实际值" => {
+        "实际完成值" | "全年实际完成值" | "实际值" | "完成值" | "全年实际值" | "全年实际值(B)" => {
             Label::Column(Role::Actual)
         }
         "得分" | "自评得分" => Label::Column(Role::Score),
@@ -342,10 +357,15 @@ pub(crate) fn label_of(key: &str) -> Option<Label> {
         | "偏差原因"
         | "偏差原因分析"
         | "未完成原因和改进措施"
-        | "未完成原因分析" => Label::Column(Role::Reason),
+        | "未完成原因分析"
+        | "未完成原因及拟采取的改进措施"
+        | "未完成原因分析及改进措施" => Label::Column(Role::Reason),
         "备注"
         | "指标值设定依据"
         | "评(扣)分标准"
+        | "评(扣分标准)"
+        | "得分计算方法"
+        | "指标值内容"
         | "评分标准"
         | "指标解释"
         | "指标说明"
@@ -354,7 +374,7 @@ pub(crate) fn label_of(key: &str) -> Option<Label> {
         "年初预算数" | "年初预算" | "年初预算数(A)" => {
             Label::Budget(BudgetCol::Initial)
         }
-        "全年预算数" | "调整后预算数" | "全年预算" | "预算调整数" => {
+        "全年预算数" | "调整后预算数" | "全年预算" | "预算调整数" | "全年预算数(A)" => {
             Label::Budget(BudgetCol::Annual)
         }
         "全年执行数" | "预算执行数" | "执行数" | "全年执行" | "全年执行数(B)" => {
@@ -387,8 +407,14 @@ pub(crate) fn label_of(key: &str) -> Option<Label> {
 
 /// Words that begin a new cell where a text runs its cells together (`项目名称农村…`,
 /// `产出指标数量指标…覆盖率100%`): labels and level names, longest first when matched.
-pub(crate) const RUN_WORDS: [&str; 58] = [
+pub(crate) const RUN_WORDS: [&str; 64] = [
+    "年度总体目标完成情况",
+    "项目产出",
+    "项目效益",
     "社会公众或服务对象满意度指标",
+    "未完成原因及拟采取的改进措施",
+    "未完成原因分析及改进措施",
+    "未完成原因和改进措施",
     "偏差原因分析及改进措施",
     "服务对象满意度指标",
     "可持续影响指标",
@@ -489,10 +515,14 @@ pub(crate) fn split_run_together(text: &str, ends_line: bool) -> Option<Vec<Stri
         pieces.push(text[m.start()..m.end()].to_string());
         start = m.end();
     }
-    // A target at the end of the last piece, when nothing follows it on the line.
+    // A target at the end of the last piece: a percentage when nothing follows it on the
+    // line, one with its operator (`足额保障率=100%`) wherever it stands.
     if start < text.len() {
         let last = &text[start..];
-        match trailing_target(last).filter(|_| ends_line) {
+        let with_op = |at: &usize| {
+            last[*at..].starts_with(['≥', '≤', '=', '>', '<', '≧', '≦', '＞', '＜', '＝'])
+        };
+        match trailing_target(last).filter(|at| ends_line || with_op(at)) {
             Some(at) => {
                 pieces.push(last[..at].to_string());
                 pieces.push(last[at..].to_string());
@@ -517,7 +547,11 @@ fn trailing_target(t: &str) -> Option<usize> {
                 jixiao_core::Target::Quantitative { subject: None, .. }
             ) {
                 let before = &t[..i];
-                if before.chars().last().is_some_and(jixiao_core::text::is_cjk) {
+                if before
+                    .chars()
+                    .last()
+                    .is_some_and(|c| jixiao_core::text::is_cjk(c) || matches!(c, ')' | '）'))
+                {
                     return Some(i);
                 }
             }
@@ -540,7 +574,9 @@ fn trailing_target(t: &str) -> Option<usize> {
 }
 
 /// Level-1 names of older or local templates, mapped to the official ones.
-const LEVEL1_ALIASES: [(&str, Level1); 8] = [
+pub(crate) const LEVEL1_ALIASES: [(&str, Level1); 10] = [
+    ("项目产出", Level1::Output),
+    ("项目效益", Level1::Outcome),
     ("项目完成指标", Level1::Output),
     ("预期产出指标", Level1::Output),
     ("产出目标", Level1::Output),
@@ -605,7 +641,9 @@ fn strip_points(key: &str) -> &str {
 
 /// A cell that only says how many points a group has: `(50分)`, `(30分)`.
 pub(crate) fn is_points_cell(key: &str) -> bool {
-    let k = key.trim_start_matches('(').trim_end_matches(')');
+    // `(50分)`, `(40-50)分`.
+    let k = key.strip_suffix('分').unwrap_or(key);
+    let k = k.trim_start_matches('(').trim_end_matches(')');
     let k = k.strip_suffix('分').unwrap_or(k);
     key.starts_with('(')
         && !k.is_empty()
@@ -645,7 +683,13 @@ pub(crate) fn footer_cell(key: &str) -> bool {
     ];
     let key = key.trim_end_matches(':');
     STARTS.iter().any(|w| key.starts_with(w))
+        // `注:各地请根据实际情况…`: a footnote.
+        || key.starts_with("注:")
+        || key == "注"
         || key.ends_with("审核意见")
+        || key.ends_with("初审意见")
+        || key.ends_with("复审意见")
+        || key.contains("(盖章)")
         || key.ends_with("(盖章)")
         || key.ends_with("审核意见(盖章)")
 }
@@ -729,13 +773,18 @@ pub(crate) fn title_kind(key: &str) -> Option<Kind> {
         return None;
     }
     let k = key.trim_end_matches(['|', ':']);
+    // `…绩效目标表公开`: a page's heading over the table.
+    let k = k.strip_suffix("公开").unwrap_or(k);
     let k = k
         .split_once('(')
         .map(|(a, b)| if b.contains('年') { a } else { k })
         .unwrap_or(k);
     if k.ends_with("自评表") {
         Some(Kind::SelfEvaluation)
-    } else if k.ends_with("绩效目标申报表") || k.ends_with("绩效目标表") {
+    } else if k.ends_with("绩效目标申报表")
+        || k.ends_with("绩效目标表")
+        || k.ends_with("绩效评价指标表")
+    {
         Some(Kind::Target)
     } else {
         None

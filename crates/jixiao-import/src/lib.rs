@@ -5,6 +5,7 @@ mod decode;
 mod disclosure;
 mod json;
 mod layout;
+mod runon;
 mod selfeval;
 mod workbook;
 
@@ -234,9 +235,22 @@ pub fn is_layout_word(text: &str) -> bool {
         )
 }
 
-/// The labels and level names the reader splits run-together text at.
+/// The labels, level names and column heads the reader splits run-together text at.
 pub fn layout_words() -> &'static [&'static str] {
-    layout::RUN_WORDS.as_slice()
+    static WORDS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    WORDS.get_or_init(|| {
+        let mut w: Vec<&'static str> = layout::RUN_WORDS
+            .iter()
+            .chain(runon::HEAD_WORDS.iter())
+            .copied()
+            .chain(layout::LEVEL1_ALIASES.iter().map(|(n, _)| *n))
+            .chain(["产出", "效益", "满意度", "合计", "总分", "总计"])
+            .collect();
+        // Longest first, so that a head is taken out before a shorter head inside it.
+        w.sort_by_key(|x| std::cmp::Reverse(x.len()));
+        w.dedup();
+        w
+    })
 }
 
 /// Reads a file's bytes in whichever format they are: a workbook (xlsx, xls), the JSON

@@ -197,3 +197,152 @@ fn stray_cells_become_warnings_with_their_line() {
     );
     assert_eq!(f.start_date, None);
 }
+
+/// A self-evaluation table whose cells run together with no separator at all, numbers of
+/// adjacent cells fused: split by the shapes of the values in the heads' order, fused digits
+/// only where one split alone fits (the weight within its group's points, the score within
+/// the weight); what no rule settles is reported as written, never guessed.
+const RUN_TOGETHER: &str = "项目支出绩效自评表(2023年度)项目名称乡村道路养护主管部门某县交通运输局\
+资金情况(万元)全年预算数全年执行数分值执行率得分年度资金总额:808010100.00%10\
+绩效指标一级指标二级指标三级指标分值年度指标值全年实际值得分未完成原因分析\
+产出指标(60分)数量指标(30分)养护里程3020公里20公里30质量指标路面合格率2095%96%20\
+成本指标每公里成本415万元15万元4\
+效益指标社会效益指标群众出行条件10明显改善明显改善9\
+满意度指标服务对象满意度指标沿线群众满意度10≥90%92%9\
+总分7068(二)存在的问题:经费不足。\n";
+
+#[test]
+fn a_table_run_together() {
+    let out = read_disclosure_str(RUN_TOGETHER).unwrap();
+    assert_eq!(out.tables.len(), 1);
+    let t = &out.tables[0].table;
+    let w = &out.tables[0].warnings;
+    assert_eq!((t.name.as_str(), t.year), ("乡村道路养护", Some(2023)));
+    // 80 | 80 | 10 | 100.00% | 10: the only split where rate = spent ÷ budget.
+    assert_eq!(
+        (t.budget.annual, t.budget.spent, t.budget.weight),
+        (Some(80.into()), Some(80.into()), Some(10.into()))
+    );
+    type Row<'a> = (&'a str, &'a str, &'a str, Option<i64>, Option<i64>);
+    let rows: Vec<Row> = t
+        .rows
+        .iter()
+        .map(|r| {
+            (
+                r.name.as_str(),
+                r.target.as_str(),
+                r.actual.as_str(),
+                r.weight.map(|d| d.try_into().unwrap()),
+                r.self_score.map(|d| d.try_into().unwrap()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            // 3020公里: 30 | 20公里 (302 is above the group's 30 points).
+            ("养护里程", "20公里", "20公里", Some(30), Some(30)),
+            // 2095%: 20 | 95% (2 | 095% has a leading zero).
+            ("路面合格率", "95%", "96%", Some(20), Some(20)),
+            ("群众出行条件", "明显改善", "明显改善", Some(10), Some(9)),
+            ("沿线群众满意度", "≥90%", "92%", Some(10), Some(9)),
+        ]
+    );
+    assert_eq!(t.rows[0].level2, Some(Level2::Quantity));
+    assert_eq!(t.rows[3].level1, Level1::Satisfaction);
+    // 415万元: 4 | 15万元 or 41 | 5万元, both within the 60 points: reported, not read.
+    assert!(
+        w.iter().any(|x| x.text == "每公里成本415万元15万元4"),
+        "{w:#?}"
+    );
+    // 总分7068: the weights' sum, then the scores'.
+    assert_eq!(
+        (t.total_weight, t.self_total),
+        (Some(70.into()), Some(68.into()))
+    );
+    // The prose after the table is reported, not read as rows.
+    assert!(
+        w.iter().any(|x| x.text.starts_with("(二)存在的问题")),
+        "{w:#?}"
+    );
+}
+
+/// One cell per line: a line of bare pipes pads the end of a table row, so the cell before it
+/// is that row's 绩效标准, not the next indicator's name.
+#[test]
+fn one_cell_per_line_rows_end_in_pipes() {
+    let text = "项目名称 |\n某项目 |\n一级指标 |\n二级指标 |\n三级指标 |\n指标值 |\n绩效标准 |\n\
+产出指标 |\n数量指标 |\n配备车辆数 |\n10辆 |\n计划标准 |\n||\n|\n射程 |\n≥80米 |\n计划标准 |\n|||\n";
+    let out = read_disclosure_str(text).unwrap();
+    let names: Vec<&str> = out.forms[0]
+        .form
+        .indicators
+        .iter()
+        .map(|i| i.name.as_str())
+        .collect();
+    assert_eq!(names, ["配备车辆数", "射程"]);
+}
+
+/// A pipe table whose 三级指标 cell holds a level name (`成本指标 | 社会成本指标 | 定量 | 100`),
+/// and whose 指标解释 and 评分标准 stand before the line's last cell.
+#[test]
+fn a_level_name_in_the_name_column() {
+    let text = "| 项目名称 | 某项目 |\n\
+| 一级指标 | 二级指标 | 三级指标 | 指标值类型 | 指标值 | 计量单位 | 指标解释 | 评(扣)分标准 | 备注 |\n\
+| 产出指标 | 数量指标 | 处理件数 | 定量 | 120 | 件 | 该指标考察处理件数 | 未达酌情扣分 | |\n\
+| 成本指标 | 社会成本指标 | 定量 | 100 | % | 该指标考察成本控制 | 未达酌情扣分 | |\n";
+    let out = read_disclosure_str(text).unwrap();
+    let inds = &out.forms[0].form.indicators;
+    let got: Vec<(&str, Level1, Option<Level2>)> = inds
+        .iter()
+        .map(|i| (i.name.as_str(), i.level1, i.level2))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("处理件数", Level1::Output, Some(Level2::Quantity)),
+            ("社会成本指标", Level1::Output, Some(Level2::Cost)),
+        ]
+    );
+}
+
+/// A target form whose cells run together: values split from names by their shapes, a
+/// qualitative target before its weight, a date with 底前, a fused target and weight.
+#[test]
+fn a_target_form_run_together() {
+    let text = "项目支出绩效目标申报表(2024年度)项目名称职业技能培训主管部门某县人社局实施单位某县就业中心\
+一级指标二级指标三级指标指标值度量单位权重\
+产出指标数量指标培训人次1000人次20质量指标考核合格率≥95%15时效指标完成时间2024年12月底前10\
+成本指标人均培训成本≤500元5效益指标社会效益指标群众知晓率显著提高10\
+满意度指标服务对象满意度指标学员满意度≥90%10\n";
+    let out = read_disclosure_str(text).unwrap();
+    let f = &out.forms[0].form;
+    assert_eq!((f.name.as_str(), f.year), ("职业技能培训", 2024));
+    let got: Vec<(&str, String, Option<i64>)> = f
+        .indicators
+        .iter()
+        .map(|i| {
+            (
+                i.name.as_str(),
+                i.raw.clone(),
+                i.weight.map(|w| w.try_into().unwrap()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("培训人次", "1000人次".to_string(), Some(20)),
+            ("考核合格率", "≥95%".to_string(), Some(15)),
+            ("完成时间", "2024年12月底前".to_string(), Some(10)),
+            ("人均培训成本", "≤500元".to_string(), Some(5)),
+            ("群众知晓率", "显著提高".to_string(), Some(10)),
+            ("学员满意度", "≥90%".to_string(), Some(10)),
+        ]
+    );
+    assert_eq!(f.indicators[4].level2, Some(Level2::Social));
+    assert!(matches!(
+        f.indicators[0].target,
+        Target::Quantitative { op: Op::Eq, .. }
+    ));
+}

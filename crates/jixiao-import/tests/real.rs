@@ -261,9 +261,10 @@ fn the_real_corpus() {
         "the corpus holds {} texts",
         report.len()
     );
-    // The goal is that no text is refused. Today the texts whose cells run together with no
-    // separator at all (and digits of adjacent cells fused) still are: a ratchet, so that
-    // the number can only fall.
+    // The goal is that no text is refused. Today four still are, texts whose every row the
+    // reading marks ambiguous and in which the reader finds no row it can read with certainty
+    // (fused digits with several splits, grade thresholds, a transposed table): a ratchet, so
+    // that the number can only fall.
     let refused: Vec<&String> = report
         .iter()
         .filter(|(_, _, _, m)| m.iter().any(|x| x.starts_with("refused")))
@@ -280,13 +281,13 @@ fn the_real_corpus() {
 }
 
 /// The share of the corpus's rows read right, in ‰, as last measured.
-const MIN_PER_MILLE: usize = 850;
+const MIN_PER_MILLE: usize = 1000;
 
 /// Texts still refused, as last measured.
-const MAX_REFUSED: usize = 6;
+const MAX_REFUSED: usize = 4;
 
 /// Cells the `nothing_is_lost` check cannot find in any reading, as last measured.
-const MAX_LOST: usize = 18;
+const MAX_LOST: usize = 14;
 
 #[test]
 fn every_text_has_its_reading() {
@@ -351,9 +352,10 @@ fn nothing_is_lost() {
     for l in &lost {
         println!("LOST {l}");
     }
-    // The goal is none. What remains are cells of texts whose cells run together, where the
-    // check cannot tell a piece the reader placed from one it dropped, and a few footnotes:
-    // a ratchet, so the number can only fall.
+    // The goal is none. What remains are pieces of lines whose cells run together, where the
+    // check cannot tell a piece the reader placed from one it dropped (glued points, a glued
+    // title, heads in traditional script or damaged by OCR), and a few footnotes: a ratchet,
+    // so the number can only fall.
     assert!(lost.len() <= MAX_LOST, "{} cells lost", lost.len());
 }
 
@@ -431,4 +433,4 @@ fn budget_lines() {
 }
 
 /// Budget lines read right, in %, as last measured.
-const MIN_BUDGET_PERCENT: usize = 85;
+const MIN_BUDGET_PERCENT: usize = 88;

@@ -164,3 +164,19 @@ proptest! {
         let _ = read_disclosure_str(&s);
     }
 }
+
+/// A run-together table with very long runs of digits and of text: every split tried is
+/// bounded, so it is read (or reported) at once.
+#[test]
+fn long_runs_together_are_cheap() {
+    let digits = "1".repeat(50_000);
+    let words = "显著提升".repeat(20_000);
+    let text = format!(
+        "项目支出绩效自评表\n一级指标二级指标三级指标分值年度指标值全年实际值得分\n\
+产出指标(50分)数量指标人数{digits}人{digits}人10{words}10≥{digits}%{digits}%9\n\
+预算执行率{digits}.00%{digits}\n"
+    );
+    let t = std::time::Instant::now();
+    let _ = read_disclosure_str(&text);
+    assert!(t.elapsed().as_secs() < 10, "{:?}", t.elapsed());
+}
