@@ -471,7 +471,13 @@ async fn run(cli: Cli) -> Result<()> {
                     .with_context(|| format!("无法识别期间“{label}”（如 1-7月、Q2、上半年、全年）/ unknown period “{label}” (e.g. 1-7月, Q2, 上半年, 全年)"))?;
                 let report = monitor::read(&form, period, &file)?;
                 jixiao_core::monitor::validate(&form, &report)?;
-                store.save_period(&id, &report).await?;
+                // The light kept for the portfolio is the default thresholds', as the server's.
+                let light = jixiao_core::monitor::Light::worst(&jixiao_core::monitor::warnings(
+                    &form,
+                    &report,
+                    &jixiao_core::monitor::Thresholds::default(),
+                )?);
+                store.save_period(&id, &report, Some(light.name())).await?;
             }
             let mut reports = vec![];
             for r in store.periods(&id).await? {
@@ -587,9 +593,16 @@ async fn run(cli: Cli) -> Result<()> {
                     let eval = match file {
                         Some(file) => {
                             let eval = score::read_file(&file)?;
-                            // Check it fully before keeping it.
+                            // Check it fully before keeping it; the grade kept for the portfolio
+                            // is the national scheme's, as the server's.
                             jixiao_core::score::score(&eval.to_evaluation(Some(&form))?, &scheme)?;
-                            store.save_self_evaluation(&id, &eval).await?;
+                            let graded = jixiao_core::score::score(
+                                &eval.to_evaluation(Some(&form))?,
+                                &jixiao_core::score::Scheme::national(),
+                            )?;
+                            store
+                                .save_self_evaluation(&id, &eval, Some(graded.grade.chinese()))
+                                .await?;
                             eval
                         }
                         None => match store.self_evaluation(&id).await? {

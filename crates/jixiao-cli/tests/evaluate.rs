@@ -229,6 +229,45 @@ fn a_seed_form_through_two_periods_and_a_self_evaluation() {
     assert!(deps.iter().any(
         |(i, r)| i == "大楼、食堂场地等物业个数" && r.contains("points taken off a met target")
     ));
+
+    // The portfolio's filters see what the CLI recorded: the latest period's worst light and
+    // the grade of the self-evaluation kept (the national scheme's), kept in the same writes.
+    let worst = periods[1]["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| match w["light"].as_str().unwrap() {
+            "red" => 2,
+            "yellow" => 1,
+            _ => 0,
+        })
+        .max()
+        .unwrap_or(0);
+    let expected_light = ["green", "yellow", "red"][worst];
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let row = rt.block_on(async {
+        let store = jixiao_store::open(env.db().to_str().unwrap())
+            .await
+            .unwrap();
+        let page = store
+            .list_page(&jixiao_store::ListQuery {
+                scope: jixiao_store::Scope::All,
+                year: None,
+                status: None,
+                department: None,
+                search: None,
+                grade: None,
+                warnings: None,
+                sort: "name".into(),
+                page: 1,
+                per_page: 100,
+            })
+            .await
+            .unwrap();
+        page.items.into_iter().find(|r| r.id == id).unwrap()
+    });
+    assert_eq!(row.warning_light.as_deref(), Some(expected_light));
+    assert_eq!(row.grade.as_deref(), s["grade"].as_str());
     assert!(!deps.iter().any(|(i, _)| i == "来访客户满意度"));
     // Kept: scoring again without the file uses it.
     let again = env.json_ok(&["score", &id, "--format", "json"]);

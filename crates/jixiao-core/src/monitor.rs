@@ -198,6 +198,24 @@ pub enum Light {
 }
 
 impl Light {
+    /// `red`, `yellow`, `green`: as kept on the form for the portfolio's filter.
+    pub fn name(self) -> &'static str {
+        match self {
+            Light::Green => "green",
+            Light::Yellow => "yellow",
+            Light::Red => "red",
+        }
+    }
+
+    /// The worst light of some warnings (green when there are none).
+    pub fn worst(warnings: &[Warning]) -> Light {
+        warnings
+            .iter()
+            .map(|w| w.light)
+            .max()
+            .unwrap_or(Light::Green)
+    }
+
     pub fn chinese(self) -> &'static str {
         match self {
             Light::Green => "绿",

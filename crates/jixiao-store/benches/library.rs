@@ -95,6 +95,8 @@ fn main() {
             ("no match (scans all)", LibraryQuery { q: "不存在的指标名称".into(), limit: 20, ..Default::default() }),
             ("empty, by level", LibraryQuery { level1: Some("产出指标".into()), level2: Some("质量指标".into()), limit: 20, ..Default::default() }),
             ("everything, 100", LibraryQuery { limit: 100, ..Default::default() }),
+            ("a category's typical", LibraryQuery { category: Some("特定目标类".into()), limit: 20, ..Default::default() }),
+            ("a category, with text", LibraryQuery { q: "率".into(), category: Some("其他运转类".into()), limit: 20, ..Default::default() }),
         ];
         let entries = store
             .library(&LibraryQuery { q: "（".into(), limit: 100, ..Default::default() })

@@ -183,18 +183,27 @@ pub trait Store: Send + Sync {
     /// The findings kept for a version of a form (the current one when `version` is `None`).
     async fn findings(&self, id: &str, version: Option<i64>) -> Result<Vec<Finding>, StoreError>;
 
-    /// Records a period's monitoring report, replacing an earlier one of the same period.
-    async fn save_period(&self, id: &str, report: &PeriodReport) -> Result<(), StoreError>;
+    /// Records a period's monitoring report, replacing an earlier one of the same period, and,
+    /// in the same transaction, `light` (its worst warning light) as the form's light if this
+    /// is its latest period.
+    async fn save_period(
+        &self,
+        id: &str,
+        report: &PeriodReport,
+        light: Option<&str>,
+    ) -> Result<(), StoreError>;
 
     /// The form's monitoring reports, in the order of their periods.
     async fn periods(&self, id: &str) -> Result<Vec<PeriodReport>, StoreError>;
 
     /// Records the form's self-evaluation, replacing an earlier one, while it is a draft or
     /// returned ([`StoreError::EvalLocked`] once submitted or approved; checked in the write).
+    /// The grade it scores is kept on the form in the same transaction.
     async fn save_self_evaluation(
         &self,
         id: &str,
         evaluation: &SelfEvaluation,
+        grade: Option<&str>,
     ) -> Result<(), StoreError>;
 
     async fn self_evaluation(&self, id: &str) -> Result<Option<SelfEvaluation>, StoreError>;
@@ -219,11 +228,6 @@ pub trait Store: Send + Sync {
 
     /// The status of every self-evaluation, by form ID (for to-do lists).
     async fn eval_statuses(&self) -> Result<Vec<(String, EvalStatus)>, StoreError>;
-
-    /// Keeps the grade of the form's latest self-evaluation and the worst light of its latest
-    /// monitoring period, for the portfolio's filters.
-    async fn set_grade(&self, id: &str, grade: Option<&str>) -> Result<(), StoreError>;
-    async fn set_warning_light(&self, id: &str, light: Option<&str>) -> Result<(), StoreError>;
 
     /// A setting changed through the application (e.g. `rules`, a JSON rule configuration).
     async fn setting(&self, name: &str) -> Result<Option<String>, StoreError>;

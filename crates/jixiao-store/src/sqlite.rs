@@ -419,9 +419,15 @@ impl Store for SqliteStore {
             .collect()
     }
 
-    async fn save_period(&self, id: &str, report: &PeriodReport) -> Result<(), StoreError> {
+    async fn save_period(
+        &self,
+        id: &str,
+        report: &PeriodReport,
+        light: Option<&str>,
+    ) -> Result<(), StoreError> {
         self.version(id).await?;
         let json = serde_json::to_string(report).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query(
             "INSERT INTO monitoring (form_id, period, end_month, report, updated_at) VALUES (?, ?, ?, ?, ?) \
              ON CONFLICT (form_id, period) DO UPDATE SET end_month = excluded.end_month, report = excluded.report, \
@@ -432,8 +438,21 @@ impl Store for SqliteStore {
         .bind(report.period.end_month as i64)
         .bind(json)
         .bind(now())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        // The portfolio filters on the light of the latest period: this one's, unless a later
+        // period is recorded (whose light was kept when it was saved).
+        sqlx::query(
+            "UPDATE forms SET warning_light = ? WHERE id = ? AND NOT EXISTS \
+             (SELECT 1 FROM monitoring WHERE form_id = ? AND end_month > ?)",
+        )
+        .bind(light)
+        .bind(id)
+        .bind(id)
+        .bind(report.period.end_month as i64)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -500,24 +519,6 @@ impl Store for SqliteStore {
             .collect()
     }
 
-    async fn set_grade(&self, id: &str, grade: Option<&str>) -> Result<(), StoreError> {
-        sqlx::query("UPDATE forms SET grade = ? WHERE id = ?")
-            .bind(grade)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    async fn set_warning_light(&self, id: &str, light: Option<&str>) -> Result<(), StoreError> {
-        sqlx::query("UPDATE forms SET warning_light = ? WHERE id = ?")
-            .bind(light)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
     async fn setting(&self, name: &str) -> Result<Option<String>, StoreError> {
         Ok(
             sqlx::query_scalar("SELECT value FROM settings WHERE name = ?")
@@ -561,6 +562,7 @@ impl Store for SqliteStore {
         &self,
         id: &str,
         evaluation: &SelfEvaluation,
+        grade: Option<&str>,
     ) -> Result<(), StoreError> {
         self.version(id).await?;
         let json =
@@ -597,6 +599,11 @@ impl Store for SqliteStore {
             .map(|i| (i.name.clone(), i.actual.clone()))
             .collect();
         crate::library::set_actuals(&mut tx, id, &actuals).await?;
+        sqlx::query("UPDATE forms SET grade = ? WHERE id = ?")
+            .bind(grade)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         let after = crate::library::contributions(&mut tx, &ids).await?;
         crate::library::apply(&mut tx, crate::library::difference(before, after)).await?;
         tx.commit().await?;

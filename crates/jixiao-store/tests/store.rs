@@ -192,7 +192,7 @@ async fn the_library_follows_every_form_and_self_evaluation() {
         .unwrap()
     };
     store
-        .save_self_evaluation(id, &eval("96.5%"))
+        .save_self_evaluation(id, &eval("96.5%"), None)
         .await
         .unwrap();
     let user = store.library(&q("用户满意度")).await.unwrap().remove(0);
@@ -200,7 +200,10 @@ async fn the_library_follows_every_form_and_self_evaluation() {
         user.actuals.map(|r| r.max.to_string()).as_deref(),
         Some("96.5")
     );
-    store.save_self_evaluation(id, &eval("达成")).await.unwrap();
+    store
+        .save_self_evaluation(id, &eval("达成"), None)
+        .await
+        .unwrap();
     let user = store.library(&q("用户满意度")).await.unwrap().remove(0);
     assert!(
         user.actuals.is_none(),
@@ -348,7 +351,10 @@ async fn a_self_evaluation_moves_once_and_is_locked_once_submitted() {
         .unwrap()
     };
     assert_eq!(store.eval_status(&id).await.unwrap(), None);
-    store.save_self_evaluation(&id, &eval("1")).await.unwrap();
+    store
+        .save_self_evaluation(&id, &eval("1"), None)
+        .await
+        .unwrap();
     assert_eq!(
         store.eval_status(&id).await.unwrap(),
         Some(EvalStatus::Draft)
@@ -368,7 +374,7 @@ async fn a_self_evaluation_moves_once_and_is_locked_once_submitted() {
         );
         saves.push(tokio::spawn(async move {
             barrier.wait().await;
-            match store.save_self_evaluation(&id, &e).await {
+            match store.save_self_evaluation(&id, &e, None).await {
                 Ok(()) => true,
                 Err(StoreError::EvalLocked(_)) => false,
                 Err(other) => panic!("save: {other}"),
@@ -400,7 +406,7 @@ async fn a_self_evaluation_moves_once_and_is_locked_once_submitted() {
     // Refused saves left nothing; and after the submit nothing changes any more.
     assert!(saved <= 8);
     assert!(matches!(
-        store.save_self_evaluation(&id, &eval("99")).await,
+        store.save_self_evaluation(&id, &eval("99"), None).await,
         Err(StoreError::EvalLocked("自评已送审"))
     ));
     assert_eq!(store.self_evaluation(&id).await.unwrap().unwrap(), stored);
@@ -635,4 +641,92 @@ async fn a_save_racing_a_submit_never_pulls_the_form_out_of_review() {
         );
         assert_eq!(meta.version, base + ok as i64);
     }
+}
+
+#[tokio::test]
+async fn a_period_keeps_the_light_and_a_self_evaluation_the_grade_in_the_same_write() {
+    use jixiao_core::monitor::{Period, PeriodReport};
+    let (_d, store) = fresh().await;
+    let report = store
+        .import(&seed_forms(), OnConflict::Refuse)
+        .await
+        .unwrap();
+    let id = report.outcomes[0].0.clone();
+    let period = |label: &str| PeriodReport {
+        period: Period::parse(label).unwrap(),
+        spent: jixiao_core::Money::from_fen(100),
+        forecast_spent: None,
+        indicators: vec![],
+    };
+    store
+        .save_period(&id, &period("1-9月"), Some("yellow"))
+        .await
+        .unwrap();
+    assert_eq!(
+        row(&*store, &id).await.warning_light.as_deref(),
+        Some("yellow")
+    );
+    // An earlier period saved later leaves the latest period's light.
+    store
+        .save_period(&id, &period("1-6月"), Some("red"))
+        .await
+        .unwrap();
+    assert_eq!(
+        row(&*store, &id).await.warning_light.as_deref(),
+        Some("yellow")
+    );
+    store
+        .save_period(&id, &period("全年"), Some("green"))
+        .await
+        .unwrap();
+    assert_eq!(
+        row(&*store, &id).await.warning_light.as_deref(),
+        Some("green")
+    );
+
+    let eval: jixiao_core::score::SelfEvaluation = serde_json::from_value(serde_json::json!({
+        "budget": { "annual_budget": "1", "spent": "1" }, "indicators": []
+    }))
+    .unwrap();
+    store
+        .save_self_evaluation(&id, &eval, Some("良"))
+        .await
+        .unwrap();
+    assert_eq!(row(&*store, &id).await.grade.as_deref(), Some("良"));
+    // A refused save changes neither the evaluation nor the grade.
+    store
+        .eval_transition(
+            &id,
+            jixiao_core::workflow::EvalStatus::Draft,
+            jixiao_core::workflow::EvalStatus::Submitted,
+            jixiao_core::workflow::Action::Submit,
+            "u",
+            "",
+        )
+        .await
+        .unwrap();
+    assert!(store
+        .save_self_evaluation(&id, &eval, Some("差"))
+        .await
+        .is_err());
+    assert_eq!(row(&*store, &id).await.grade.as_deref(), Some("良"));
+}
+
+async fn row(store: &dyn Store, id: &str) -> jixiao_store::FormRow {
+    let page = store
+        .list_page(&jixiao_store::ListQuery {
+            scope: jixiao_store::Scope::All,
+            year: None,
+            status: None,
+            department: None,
+            search: None,
+            grade: None,
+            warnings: None,
+            sort: "name".into(),
+            page: 1,
+            per_page: 100,
+        })
+        .await
+        .unwrap();
+    page.items.into_iter().find(|r| r.id == id).unwrap()
 }

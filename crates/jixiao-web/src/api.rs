@@ -581,6 +581,7 @@ pub async fn create_form(
         .store
         .create_form(&form, Some(&unit), &auth.user.username)
         .await?;
+    keep_findings(&state, &id).await;
     audit(
         &state,
         &auth.user.username,
@@ -649,6 +650,7 @@ pub async fn copy_form_for(
         }
         r => r?,
     };
+    keep_findings(state, &new_id).await;
     audit(
         state,
         &auth.user.username,
@@ -727,6 +729,7 @@ pub async fn save_form(
         .await
     {
         Ok(version) => {
+            keep_findings(&state, &id).await;
             let detail = if meta.status.on_edit() == EditRule::Adjustment {
                 "adjustment"
             } else {
@@ -855,7 +858,9 @@ pub async fn indicators(
     Ok(Json(json!({ "indicators": list })))
 }
 
-/// `GET /api/forms/{id}/findings`: the review of the current version (kept with it).
+/// `GET /api/forms/{id}/findings`: the review of the current version by the rules in force
+/// now, with last year's data as stored now. A `GET` writes nothing: the findings kept with a
+/// version are kept when the version is written.
 pub async fn findings(
     State(state): State<AppState>,
     auth: Auth,
@@ -868,8 +873,22 @@ pub async fn findings(
         .await?
         .ok_or_else(ApiError::not_found)?;
     let found = review_stored(&state, &form).await?;
-    state.store.save_findings(&id, &found).await?;
     Ok(Json(json!({ "version": meta.version, "findings": found })))
+}
+
+/// Keeps the review of a form's new version with it (after a create, a copy, a save or an
+/// upload). The version is written already: a failure here is logged, not the request's.
+pub(crate) async fn keep_findings(state: &AppState, id: &str) {
+    let kept = async {
+        let form = state.store.get(id).await?.ok_or_else(ApiError::not_found)?;
+        let found = review_stored(state, &form).await?;
+        state.store.save_findings(id, &found).await?;
+        Ok::<_, ApiError>(())
+    }
+    .await;
+    if let Err(e) = kept {
+        eprintln!("findings of {id} not kept: {}", e.message_en);
+    }
 }
 
 #[derive(Deserialize)]
@@ -1461,23 +1480,13 @@ pub async fn record_period(
         jixiao_core::monitor::warnings(&form, &report, &Thresholds::default()).map_err(|e| {
             ApiError::from_bilingual(StatusCode::BAD_REQUEST, "bad_figures", &e.to_string())
         })?;
-    state.store.save_period(id, &report).await?;
-    // The portfolio filters on the worst light of the latest period (which may be another).
-    if let Some(latest) = state.store.periods(id).await?.pop() {
-        let ws = jixiao_core::monitor::warnings(&form, &latest, &Thresholds::default())
-            .unwrap_or_default();
-        let light = ws
-            .iter()
-            .map(|w| w.light)
-            .max()
-            .unwrap_or(jixiao_core::monitor::Light::Green);
-        let name = match light {
-            jixiao_core::monitor::Light::Red => "red",
-            jixiao_core::monitor::Light::Yellow => "yellow",
-            jixiao_core::monitor::Light::Green => "green",
-        };
-        state.store.set_warning_light(id, Some(name)).await?;
-    }
+    // The period and, if it is the latest, its worst light (the portfolio's filter) in one
+    // transaction.
+    let light = jixiao_core::monitor::Light::worst(&warnings);
+    state
+        .store
+        .save_period(id, &report, Some(light.name()))
+        .await?;
     audit(
         state,
         &auth.user.username,
@@ -1610,10 +1619,9 @@ pub async fn record_evaluation(
     visible(state, auth, id).await?;
     let form = state.store.get(id).await?.ok_or_else(ApiError::not_found)?;
     let scored = score_with(&form, eval, &Scheme::national())?;
-    state.store.save_self_evaluation(id, eval).await?;
     state
         .store
-        .set_grade(id, Some(scored.grade.chinese()))
+        .save_self_evaluation(id, eval, Some(scored.grade.chinese()))
         .await?;
     audit(
         state,

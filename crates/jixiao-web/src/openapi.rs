@@ -21,7 +21,7 @@ pub const ROUTES: &[(&str, &str, &str, &str, Option<&str>)] = &[
     ("get", "/api/forms/{id}/diff", "any", "版本差异：from, to / differences between versions", None),
     ("get", "/api/forms/{id}/indicators", "any", "指标 / indicators", None),
     ("get", "/api/forms/{id}/findings", "any", "智能审核结果（随版本保存）/ review findings (kept with the version)", None),
-    ("post", "/api/forms/{id}/actions", "unit, department, finance", "流程操作：{action: submit|withdraw|return|approve|publish, comment, indicator_comments} / workflow action", Some("Action")),
+    ("post", "/api/forms/{id}/actions", "unit, department, finance", "流程操作：{action: submit|withdraw|return|approve|publish, version, comment, indicator_comments}；退回、审核通过、公开须带所审阅的版本号 version，版本已变则 409 / workflow action; return, approve and publish carry the version the reviewer read (409 if it changed)", Some("Action")),
     ("get", "/api/forms/{id}/history", "any", "流程记录 / workflow history", None),
     ("get", "/api/forms/{id}/monitoring", "any", "监控期间及预警；format=xlsx 下载绩效运行监控表工作簿 / monitoring periods and warnings; format=xlsx downloads the 绩效运行监控表 workbook", None),
     ("put", "/api/forms/{id}/monitoring/{period}", "unit", "录入期间数据 / record a period's figures", Some("Period")),
@@ -95,7 +95,7 @@ fn schemas() -> Value {
         "SaveForm": { "type": "object", "required": ["base_version", "form"], "additionalProperties": false,
             "properties": { "base_version": { "type": "integer" }, "form": { "$ref": "#/components/schemas/Form" } } },
         "Action": { "type": "object", "required": ["action"], "additionalProperties": false, "properties": {
-            "action": { "enum": ["submit", "withdraw", "return", "approve", "publish"] }, "comment": { "type": "string" },
+            "action": { "enum": ["submit", "withdraw", "return", "approve", "publish"] }, "version": { "type": "integer", "description": "所审阅的版本（退回、审核通过、公开时必填）/ the version read (required to return, approve, publish)" }, "comment": { "type": "string" },
             "indicator_comments": { "type": "array", "items": { "type": "object", "properties": { "indicator_id": { "type": "string" }, "comment": { "type": "string" } } } } } },
         "Period": { "type": "object", "required": ["spent"], "properties": { "spent": money, "forecast_spent": money, "indicators": { "type": "array" } } },
         "SelfEvaluation": { "type": "object", "required": ["budget", "indicators"], "properties": { "budget": { "type": "object" }, "indicators": { "type": "array", "description": "{name, actual, weight, self_score, deviation（偏差原因分析及改进措施）}" }, "total": {}, "overall_actual": { "type": "string", "description": "年度总体目标实际完成情况 / what the year achieved against the annual goal" } } },

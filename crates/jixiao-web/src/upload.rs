@@ -97,6 +97,9 @@ pub async fn commit(
         .store
         .create_forms(&forms, Some(&unit), &auth.user.username)
         .await?;
+    for id in &ids {
+        crate::api::keep_findings(state, id).await;
+    }
     let names: Vec<&str> = forms.iter().map(|f| f.name.as_str()).collect();
     audit(
         state,

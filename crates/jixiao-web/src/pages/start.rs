@@ -157,6 +157,7 @@ pub async fn create(State(state): State<AppState>, post: PagePost<NewForm>) -> R
             .store
             .create_form(&form, Some(&unit), &auth.user.username)
             .await?;
+        crate::api::keep_findings(&state, &id).await;
         audit(
             &state,
             &auth.user.username,
