@@ -39,9 +39,12 @@ enum Command {
         /// 要导入的文件 / files to import
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
-        /// 已存在但内容不同的申报表予以替换 / replace stored forms whose content differs
+        /// 已存在但内容不同的申报表予以替换（仅草稿或已退回的）/ replace stored forms whose content differs (drafts and returned forms only)
         #[arg(long)]
         replace: bool,
+        /// 新申报表归属的实施单位（组织名称）；不写则归属名称与表上实施单位相同的组织 / the unit organisation the new forms belong to (by name); by default the one named as their implementer
+        #[arg(long, value_name = "NAME")]
+        unit: Option<String>,
         /// 导入后审核所用的规则配置（TOML）/ rule configuration (TOML) for the review run after import
         #[arg(long, value_name = "FILE")]
         rules: Option<PathBuf>,
@@ -310,6 +313,31 @@ fn db_path(cli_db: Option<PathBuf>, demo: bool) -> Result<PathBuf> {
     Ok(dir.join(if demo { "demo.db" } else { "jixiao.db" }))
 }
 
+/// Who runs the command: the operating-system user, as the audit log names CLI changes.
+fn os_user() -> String {
+    ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|u| !u.trim().is_empty()))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Records a change made from the command line in the audit log, with the OS user as actor
+/// (`os:NAME`) and `cli` as the address.
+async fn cli_audit(store: &dyn Store, action: &str, target: &str, detail: &str) -> Result<()> {
+    store
+        .audit(&jixiao_store::AuditEntry {
+            seq: 0,
+            at: String::new(), // the store stamps it
+            actor: format!("os:{}", os_user()),
+            ip: "cli".into(),
+            action: action.into(),
+            target: target.into(),
+            detail: detail.into(),
+        })
+        .await?;
+    Ok(())
+}
+
 async fn open_store(path: &Path) -> Result<Box<dyn Store>> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
@@ -331,6 +359,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Import {
             files,
             replace,
+            unit,
             rules,
         } => {
             let on_conflict = if replace {
@@ -339,7 +368,14 @@ async fn run(cli: Cli) -> Result<()> {
                 OnConflict::Refuse
             };
             let rules = check::rule_set(rules.as_deref())?;
-            import(&db_path(cli.db, false)?, &files, on_conflict, &rules).await
+            import(
+                &db_path(cli.db, false)?,
+                &files,
+                on_conflict,
+                unit.as_deref(),
+                &rules,
+            )
+            .await
         }
         Command::List => list(&*open_store(&db_path(cli.db, false)?).await?).await,
         Command::Show { id } => {
@@ -478,6 +514,7 @@ async fn run(cli: Cli) -> Result<()> {
                     &jixiao_core::monitor::Thresholds::default(),
                 )?);
                 store.save_period(&id, &report, Some(light.name())).await?;
+                cli_audit(&*store, "monitoring_save", &id, &label).await?;
             }
             let mut reports = vec![];
             for r in store.periods(&id).await? {
@@ -603,6 +640,7 @@ async fn run(cli: Cli) -> Result<()> {
                             store
                                 .save_self_evaluation(&id, &eval, Some(graded.grade.chinese()))
                                 .await?;
+                            cli_audit(&*store, "self_evaluation_save", &id, "").await?;
                             eval
                         }
                         None => match store.self_evaluation(&id).await? {
@@ -665,7 +703,7 @@ async fn run(cli: Cli) -> Result<()> {
                 .with_context(|| format!("找不到申报表 / no form {id}"))?;
             let unit = store.form_meta(&id).await?.and_then(|m| m.unit_id);
             let new_id = match store
-                .create_form(&form.copy_for_year(year), unit.as_deref(), "jixiao copy")
+                .create_form(&form.copy_for_year(year), unit.as_deref(), &format!("os:{}", os_user()))
                 .await
             {
                 Ok(id) => id,
@@ -676,6 +714,7 @@ async fn run(cli: Cli) -> Result<()> {
                 ),
                 Err(e) => return Err(e.into()),
             };
+            cli_audit(&*store, "form_copy", &new_id, &format!("{id} → {year}")).await?;
             println!("{new_id}");
             eprintln!(
                 "已复制“{}”为 {year} 年度草稿 / copied “{}” into a draft for {year}",
@@ -794,6 +833,7 @@ async fn run(cli: Cli) -> Result<()> {
                         org_id,
                     };
                     store.create_user(&user, &hash).await?;
+                    cli_audit(&*store, "user_create", &user.username, user.role.name()).await?;
                     println!("已建立用户 / created user {}", user.username);
                 }
             }
@@ -827,6 +867,7 @@ async fn run(cli: Cli) -> Result<()> {
                         })
                         .await?;
                     let linked = store.link_forms_to_units().await?;
+                    cli_audit(&*store, "org_create", &name, "").await?;
                     println!("已建立组织 / created organisation {name}（关联申报表 / forms linked: {linked}）");
                 }
             }
@@ -965,6 +1006,7 @@ async fn import(
     db: &Path,
     files: &[PathBuf],
     on_conflict: OnConflict,
+    unit: Option<&str>,
     rules: &jixiao_core::review::RuleSet,
 ) -> Result<()> {
     // Read everything first: a file that cannot be read stops the import before the
@@ -1018,7 +1060,41 @@ async fn import(
         .flat_map(|(_, o)| o.forms.iter().map(|f| f.form.clone()))
         .collect();
     let store = open_store(db).await?;
-    let report = store.import(&forms, on_conflict).await?;
+    let owner = match unit {
+        Some(name) => Some(
+            store
+                .orgs()
+                .await?
+                .into_iter()
+                .find(|o| o.name == name.trim())
+                .filter(|o| o.kind == "unit")
+                .with_context(|| {
+                    format!("没有名为“{name}”的实施单位（jixiao org list 列出组织）/ no unit organisation named “{name}” (jixiao org list shows them)")
+                })?
+                .id,
+        ),
+        None => None,
+    };
+    let report = store
+        .import_for(&forms, on_conflict, owner.as_deref())
+        .await?;
+    cli_audit(
+        &*store,
+        "forms_import",
+        &files
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        &format!(
+            "created {}, replaced {}, unchanged {}{}",
+            report.count(ImportOutcome::Created),
+            report.count(ImportOutcome::Replaced),
+            report.count(ImportOutcome::Unchanged),
+            unit.map(|u| format!("; unit {u}")).unwrap_or_default()
+        ),
+    )
+    .await?;
     // Review what was created or changed. The findings are kept with the form's version when
     // the form is checked (jixiao check, or the web app), not here: a bulk import stays fast.
     let (mut errors, mut warns, mut hints) = (0, 0, 0);

@@ -374,3 +374,86 @@ fn copy_into_next_year() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("已有"));
     assert_eq!(env.export(), before);
 }
+
+/// Imported forms have an owner (the unit given, or the one named as their implementer), a
+/// form under review is not replaced by an import, and the CLI's changes are audited with the
+/// operating-system user.
+#[test]
+fn imports_have_owners_respect_the_workflow_and_are_audited() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let store_of = |env: &Env| {
+        let path = env.db();
+        rt.block_on(async move { jixiao_store::open(path.to_str().unwrap()).await.unwrap() })
+    };
+    let seed = |env: &Env| env.file("seed.txt", SEED);
+
+    // By name: the unit organisation called like the forms' 实施单位.
+    let env = Env::new();
+    env.ok(&["org", "add", "上海市大数据中心", "--kind", "unit"]);
+    env.ok(&["org", "add", "乙单位", "--kind", "unit"]);
+    let out = env.run(&["import", "--unit", "不存在的单位", s(&seed(&env))]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("没有名为“不存在的单位”的实施单位"));
+    env.ok(&["import", s(&seed(&env))]);
+    let store = store_of(&env);
+    let orgs = rt.block_on(store.orgs()).unwrap();
+    let org = |name: &str| orgs.iter().find(|o| o.name == name).unwrap().id.clone();
+    let forms = rt.block_on(store.list()).unwrap();
+    assert_eq!(forms.len(), 8);
+    assert!(forms
+        .iter()
+        .all(|f| f.unit_id.as_deref() == Some(org("上海市大数据中心").as_str())));
+
+    // Given: every new form to that unit.
+    let env2 = Env::new();
+    env2.ok(&["org", "add", "乙单位", "--kind", "unit"]);
+    env2.ok(&["import", "--unit", "乙单位", s(&seed(&env2))]);
+    let store2 = store_of(&env2);
+    let b = rt.block_on(store2.orgs()).unwrap()[0].id.clone();
+    assert!(rt
+        .block_on(store2.list())
+        .unwrap()
+        .iter()
+        .all(|f| f.unit_id.as_deref() == Some(b.as_str())));
+
+    // A form under review is not replaced by an import; nothing of that import is written.
+    let id = env.form_id("数据运营服务费");
+    rt.block_on(store.transition(
+        &id,
+        jixiao_core::workflow::Status::Draft,
+        None,
+        jixiao_core::workflow::Status::Submitted,
+        jixiao_core::workflow::Action::Submit,
+        "unit",
+        "",
+        "{}",
+    ))
+    .unwrap();
+    let before = env.export();
+    let changed = env.file(
+        "changed.txt",
+        SEED.replace("≥15000.00(个)", "≥15001.00(个)"),
+    );
+    let out = env.run(&["import", "--replace", s(&changed)]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("不能用导入替换") && err.contains("已送审"),
+        "{err}"
+    );
+    assert_eq!(env.export(), before);
+
+    // The audit log names the operating-system user.
+    let log = rt.block_on(store.audit_log(100)).unwrap();
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".into());
+    let imports: Vec<_> = log.iter().filter(|e| e.action == "forms_import").collect();
+    assert_eq!(imports.len(), 1, "one import went through: {log:?}");
+    assert_eq!(imports[0].actor, format!("os:{user}"));
+    assert_eq!(imports[0].ip, "cli");
+    assert!(imports[0].detail.contains("created 8"));
+    assert!(log
+        .iter()
+        .any(|e| e.action == "org_create" && e.target == "乙单位"));
+}

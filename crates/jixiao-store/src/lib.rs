@@ -79,6 +79,13 @@ pub enum StoreError {
     EvalLocked(&'static str),
     #[error("自评状态已变为“{0}” / the self-evaluation's status has changed to {0}")]
     EvalStatusChanged(&'static str),
+    #[error("“{name}”（{year}年度）为“{status}”，不能用导入替换；请在系统中撤回或办理调整 / “{name}” ({year}) is {status_en}: an import cannot replace it; withdraw or adjust it in the application")]
+    NotReplaceable {
+        name: String,
+        year: i32,
+        status: &'static str,
+        status_en: &'static str,
+    },
     #[error("名称“{0}”已被使用 / the name “{0}” is taken")]
     Taken(String),
     #[error("找不到申报表 {0} / no form {0}")]
@@ -98,11 +105,25 @@ pub enum StoreError {
 pub trait Store: Send + Sync {
     /// Stores forms in one transaction. A form whose key is stored with the same content is
     /// left unchanged; with different content the import fails unless `on_conflict` is
-    /// `Replace`. Forms keep the IDs they carry (from the exchange format) or get new ones.
+    /// `Replace`, and a form under review or approved is never replaced
+    /// ([`StoreError::NotReplaceable`]). Forms keep the IDs they carry (from the exchange
+    /// format) or get new ones. New forms belong to the unit organisation named as their
+    /// implementer, if there is one.
     async fn import(
         &self,
         forms: &[Form],
         on_conflict: OnConflict,
+    ) -> Result<ImportReport, StoreError> {
+        self.import_for(forms, on_conflict, None).await
+    }
+
+    /// [`Store::import`], the new forms given to the unit organisation `owner` (when given) in
+    /// the same transaction.
+    async fn import_for(
+        &self,
+        forms: &[Form],
+        on_conflict: OnConflict,
+        owner: Option<&str>,
     ) -> Result<ImportReport, StoreError>;
 
     /// Every form, newest year first, then by department and name.

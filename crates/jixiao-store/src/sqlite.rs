@@ -147,10 +147,11 @@ async fn existing_ids<'a>(
 
 #[async_trait]
 impl Store for SqliteStore {
-    async fn import(
+    async fn import_for(
         &self,
         forms: &[Form],
         on_conflict: OnConflict,
+        owner: Option<&str>,
     ) -> Result<ImportReport, StoreError> {
         // The same key twice in one import must be the same form.
         let mut first_of: HashMap<(i32, &str, &str), usize> = HashMap::with_capacity(forms.len());
@@ -199,6 +200,23 @@ impl Store for SqliteStore {
                             name: form.name.clone(),
                         });
                     }
+                    // Only a form its unit may still edit in place is replaced: under review
+                    // or approved, a change goes through the workflow, not round it.
+                    let status: String =
+                        sqlx::query_scalar("SELECT status FROM forms WHERE id = ?")
+                            .bind(id)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                    let status = Status::from_name(&status)
+                        .ok_or_else(|| StoreError::Corrupt(format!("status {status}")))?;
+                    if status.on_edit() != jixiao_core::workflow::EditRule::InPlace {
+                        return Err(StoreError::NotReplaceable {
+                            name: form.name.clone(),
+                            year: form.year,
+                            status: status.chinese(),
+                            status_en: status.name(),
+                        });
+                    }
                     let mut new = form.clone();
                     new.id = Some(id.clone());
                     keep_indicator_ids(&old, &mut new);
@@ -231,6 +249,33 @@ impl Store for SqliteStore {
             crate::library::merge(&mut library, d);
         }
         crate::library::apply(&mut tx, library).await?;
+        // Owners of the new forms: the unit given, or the unit organisation named as their
+        // implementer.
+        let created: Vec<&str> = ids
+            .iter()
+            .flatten()
+            .filter(|(_, o)| *o == ImportOutcome::Created)
+            .map(|(id, _)| id.as_str())
+            .collect();
+        for chunk in created.chunks(500) {
+            let mut qb: QueryBuilder<Sqlite> = match owner {
+                Some(unit) => {
+                    let mut qb = QueryBuilder::new("UPDATE forms SET unit_id = ");
+                    qb.push_bind(unit.to_string());
+                    qb
+                }
+                None => QueryBuilder::new(
+                    "UPDATE forms SET unit_id = (SELECT o.id FROM orgs o WHERE o.kind = 'unit' AND o.name = forms.implementer)",
+                ),
+            };
+            qb.push(" WHERE id IN (");
+            let mut sep = qb.separated(", ");
+            for id in chunk {
+                sep.push_bind(id.to_string());
+            }
+            qb.push(")");
+            qb.build().execute(&mut *tx).await?;
+        }
         tx.commit().await?;
         let outcomes = (0..forms.len())
             .map(|i| match repeat_of[i] {

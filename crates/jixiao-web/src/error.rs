@@ -91,6 +91,7 @@ impl From<StoreError> for ApiError {
                     .with_detail(json!({ "base_version": base, "current_version": current, "updated_by": updated_by, "updated_at": updated_at }))
             }
             StoreError::StatusChanged(_)
+            | StoreError::NotReplaceable { .. }
             | StoreError::EvalLocked(_)
             | StoreError::EvalStatusChanged(_) => {
                 ApiError::from_bilingual(StatusCode::CONFLICT, "status_changed", &text)
