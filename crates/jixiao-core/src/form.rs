@@ -131,6 +131,33 @@ impl Funds {
             ("annual_other", "其他资金（年度）", self.annual_other),
         ]
     }
+
+    /// The largest amount a fund field may hold: 1 万亿元 (10¹² yuan). Far above any project,
+    /// and low enough that the sums of a whole country's forms stay exact in 64 bits.
+    pub const MAX: Money = Money::from_fen(100_000_000_000_000);
+
+    /// Every amount is between 0 and [`Funds::MAX`]: the field, its label and the problem
+    /// otherwise (Chinese, English).
+    pub fn check(&self) -> Result<(), (&'static str, String, String)> {
+        for (key, label, m) in self.fields() {
+            let Some(m) = m else { continue };
+            if m.fen() < 0 {
+                return Err((
+                    key,
+                    format!("{label}不能为负数（{}）", m.grouped()),
+                    format!("{key} cannot be negative ({m})"),
+                ));
+            }
+            if m > Funds::MAX {
+                return Err((
+                    key,
+                    format!("{label}（{} 元）超过上限 1 万亿元", m.grouped()),
+                    format!("{key} ({m}) is above the limit of 10^12 yuan"),
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

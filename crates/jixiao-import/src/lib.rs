@@ -95,6 +95,13 @@ impl fmt::Display for Warning {
 pub enum ReadError {
     #[error("文件为空 / the file is empty")]
     Empty,
+    #[error("第{line}行，“{name}”：{zh} / line {line}, “{name}”: {en}")]
+    BadAmount {
+        line: usize,
+        name: String,
+        zh: String,
+        en: String,
+    },
     #[error("这是二进制文件而不是文本（第{offset}字节附近）/ this is a binary file, not text (near byte {offset})")]
     Binary { offset: usize },
     #[error("无法识别文字编码：既不是 UTF-8 也不是 GB18030/GBK（第{offset}字节附近）/ unknown text encoding: neither UTF-8 nor GB18030/GBK (near byte {offset})")]
@@ -200,6 +207,14 @@ impl ReadOutput {
             }
             if f.form.year == 0 {
                 return Err(ReadError::MissingYear { line: f.line });
+            }
+            if let Err((_, zh, en)) = f.form.funds.check() {
+                return Err(ReadError::BadAmount {
+                    line: f.line,
+                    name: f.form.name.clone(),
+                    zh,
+                    en,
+                });
             }
         }
         Ok(())

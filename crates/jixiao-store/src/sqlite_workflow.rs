@@ -451,11 +451,18 @@ impl SqliteStore {
         let (total, sum) = match cached {
             Some((_, total, sum)) => (total, sum),
             None => {
+                // Summed in two parts (billions of fen and the rest), each far from overflowing
+                // whatever is stored, and joined in 128 bits: a sum never fails.
                 let mut count: QueryBuilder<Sqlite> = QueryBuilder::new(
-                    "SELECT count(*), COALESCE(sum(f.funds_annual_total), 0) FROM forms f",
+                    "SELECT count(*), COALESCE(sum(f.funds_annual_total / 1000000000), 0), \
+                     COALESCE(sum(f.funds_annual_total % 1000000000), 0) FROM forms f",
                 );
                 filters(&mut count, q);
-                let (total, sum): (i64, i64) = count.build_query_as().fetch_one(&self.pool).await?;
+                let (total, high, low): (i64, i64, i64) =
+                    count.build_query_as().fetch_one(&self.pool).await?;
+                let exact = i128::from(high) * 1_000_000_000 + i128::from(low);
+                let sum =
+                    i64::try_from(exact).unwrap_or(if exact > 0 { i64::MAX } else { i64::MIN });
                 if let Ok(mut m) = self.totals.lock() {
                     if m.len() > 4096 {
                         m.clear();

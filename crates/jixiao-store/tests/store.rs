@@ -730,3 +730,32 @@ async fn row(store: &dyn Store, id: &str) -> jixiao_store::FormRow {
         .unwrap();
     page.items.into_iter().find(|r| r.id == id).unwrap()
 }
+
+#[tokio::test]
+async fn the_portfolio_sum_never_overflows_whatever_is_stored() {
+    let (_d, store) = fresh().await;
+    let mut forms = seed_forms();
+    // Amounts no input path accepts (above 1 万亿元), written straight to the store: the sum
+    // of the list is exact as long as it fits, and saturates instead of failing.
+    for f in &mut forms {
+        f.funds.annual_total = Some(jixiao_core::Money::from_fen(i64::MAX / 4));
+    }
+    store.import(&forms, OnConflict::Refuse).await.unwrap();
+    let page = store
+        .list_page(&jixiao_store::ListQuery {
+            scope: jixiao_store::Scope::All,
+            year: None,
+            status: None,
+            department: None,
+            search: None,
+            grade: None,
+            warnings: None,
+            sort: "amount".into(),
+            page: 1,
+            per_page: 2,
+        })
+        .await
+        .unwrap();
+    assert_eq!(page.total, 8);
+    assert_eq!(page.annual_total_sum.fen(), i64::MAX);
+}

@@ -520,6 +520,11 @@ pub fn form_from_body(mut v: Value) -> ApiResult<Form> {
         )
     })?;
     too_long(&form.name, 200, "name")?;
+    if let Err((field, zh, en)) = form.funds.check() {
+        return Err(
+            ApiError::bad_request(zh, en).with_detail(json!({ "field": format!("funds.{field}") }))
+        );
+    }
     for (f, v) in [
         ("nature", &form.nature),
         ("category", &form.category),

@@ -2495,3 +2495,113 @@ async fn truly_concurrent_saves_of_one_form_one_wins_the_rest_get_409_never_500(
     let (_, now) = first.get(&format!("/api/forms/{id}")).await;
     assert_eq!(now["version"], base.as_i64().unwrap() + 1);
 }
+
+#[tokio::test]
+async fn amounts_out_of_range_are_refused_and_the_portfolio_never_fails() {
+    let app = spawn_app().await;
+    let unit = Client::login(&app, "unit").await;
+    let finance = Client::login(&app, "finance").await;
+    let id = form_id(&unit, "管理工作经费").await;
+    let (_, form) = unit.get(&format!("/api/forms/{id}")).await;
+    for (amount, why) in [
+        ("92233720368547758.07", "超过上限"),
+        ("1000000000000.01", "超过上限"),
+        ("-1.00", "不能为负数"),
+    ] {
+        let mut f = form.clone();
+        f["funds"]["annual_total"] = json!(amount);
+        let (s, e) = unit
+            .call(
+                Method::PUT,
+                &format!("/api/forms/{id}"),
+                Some(json!({ "base_version": form["version"], "form": f })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{amount}: {e}");
+        assert!(
+            e["message"].as_str().unwrap().contains(why),
+            "{amount}: {e}"
+        );
+        assert_eq!(e["detail"]["field"], "funds.annual_total");
+        let mut f = form.clone();
+        f["name"] = json!(format!("新项目 {amount}"));
+        f["funds"]["total"] = json!(amount);
+        let (s, _) = unit.call(Method::POST, "/api/forms", Some(f)).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "create with {amount}");
+    }
+    // The largest amount allowed is stored, and every page that sums still answers.
+    let mut f = form.clone();
+    f["funds"]["annual_total"] = json!("1000000000000.00");
+    let (s, v) = unit
+        .call(
+            Method::PUT,
+            &format!("/api/forms/{id}"),
+            Some(json!({ "base_version": form["version"], "form": f })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    for path in ["/api/forms", "/forms", "/dashboard", "/api/forms/summary"] {
+        assert_eq!(finance.get(path).await.0, StatusCode::OK, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn sign_in_never_redirects_off_the_site_and_never_fails_on_the_address() {
+    let app = spawn_app().await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    // As an attacker writes them into a link: the raw query string, percent-encoded.
+    for (next, expected) in [
+        ("%2F%09%2Fevil.com", "/forms"),
+        ("/%09/evil.com", "/forms"),
+        ("%2F%7F", "/forms"),
+        ("/%0D%0ALocation:%20http://evil.com", "/forms"),
+        ("//evil.com", "/forms"),
+        ("/%5Cevil.com", "/forms"),
+        ("https://evil.com/", "/forms"),
+        ("/%E4%B8%AD", "/forms"),
+        ("/dashboard%3Fyear%3D2023", "/dashboard?year=2023"),
+    ] {
+        // The sign-in page keeps it only if it is safe …
+        let page = http
+            .get(format!("{}/login?next={next}", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), StatusCode::OK, "{next}");
+        // … and the form posted back (as the browser sends the hidden field) goes there or home.
+        let decoded = percent_decode(next);
+        let res = http
+            .post(format!("{}/login", app.base))
+            .form(&[
+                ("username", "unit"),
+                ("password", "jixiao-demo"),
+                ("next", decoded.as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_redirection(), "{next}: {}", res.status());
+        assert_eq!(res.headers()["location"], expected, "{next}");
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = vec![];
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}

@@ -12,10 +12,21 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
-fn safe_next(next: Option<&str>) -> String {
-    // Only a path on this site: never an absolute or protocol-relative URL.
+/// Where to go after signing in: only a path on this site. Never an absolute or
+/// protocol-relative URL, and nothing a browser would tidy into one (a tab, a newline or a
+/// backslash dropped or turned into `/`): every character visible ASCII, as the addresses
+/// of our own pages are (a browser percent-encodes the rest). Anything else goes to the
+/// portfolio.
+pub(crate) fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && n.len() <= 2000
+                && n.chars().all(|c| c.is_ascii_graphic() && c != '\\') =>
+        {
+            n.to_string()
+        }
         _ => "/forms".into(),
     }
 }

@@ -153,6 +153,9 @@ pub async fn create(State(state): State<AppState>, post: PagePost<NewForm>) -> R
             goal_annual: f.goal_annual.trim().to_string(),
             indicators: vec![],
         };
+        form.funds
+            .check()
+            .map_err(|(_, zh, en)| ApiError::bad_request(zh, en))?;
         let id = state
             .store
             .create_form(&form, Some(&unit), &auth.user.username)
