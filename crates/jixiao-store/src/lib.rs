@@ -287,13 +287,21 @@ pub trait Store: Send + Sync {
         keep_session: Option<&str>,
     ) -> Result<(), StoreError>;
     async fn user_auth(&self, username: &str) -> Result<Option<UserAuth>, StoreError>;
-    /// Counts a failed sign-in; returns the count. `lock_until` locks the account.
-    async fn login_failed(
+    /// Counts a sign-in attempt on `key` (`u:USERNAME`, `a:ADDRESS`) before its password is
+    /// checked, in one statement: an expired lock is lifted and the count starts again; the
+    /// attempt past `max` locks the key until `lock_until`. Returns the attempt's number, or
+    /// the end of the lock the key is under.
+    async fn login_attempt(
         &self,
-        user_id: &str,
-        lock_until: Option<&str>,
-    ) -> Result<i64, StoreError>;
-    async fn login_succeeded(&self, user_id: &str) -> Result<(), StoreError>;
+        key: &str,
+        now: &str,
+        max: i64,
+        lock_until: &str,
+    ) -> Result<LoginAttempt, StoreError>;
+    /// A checked attempt failed: a key at `max` attempts or more is locked until `lock_until`.
+    async fn login_failure(&self, key: &str, max: i64, lock_until: &str) -> Result<(), StoreError>;
+    /// A sign-in succeeded (or an administrator unlocked it): the key's count starts again.
+    async fn login_reset(&self, key: &str) -> Result<(), StoreError>;
 
     // ------------------------------------------------------------ sessions
 
@@ -501,6 +509,15 @@ pub struct LibraryQuery {
     pub category: Option<String>,
     /// Retired names and merged spellings too (for curating).
     pub all: bool,
+}
+
+/// A sign-in attempt as counted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LoginAttempt {
+    /// The attempt's number since the count last started.
+    Counted(i64),
+    /// The key is locked until then.
+    Locked(String),
 }
 
 /// What last year left for a project's new form.

@@ -457,13 +457,17 @@ pub(crate) async fn search(
          l.target_min, l.target_median, l.target_max, l.actual_min, l.actual_median, l.actual_max, ",
     );
     if category.is_some() {
-        qb.push("k.n AS in_category FROM library l JOIN library_facts k ON k.name = l.name AND k.level1 = l.level1 \
-                 AND k.level2 = l.level2 AND k.unit = l.unit AND k.fact = 'k' AND k.n > 0 AND k.value = ")
+        // Driven by the category's facts (index on fact, value, n), each joined to its entry
+        // by the library's primary key.
+        qb.push("k.n AS in_category FROM library_facts k CROSS JOIN library l ON k.name = l.name AND k.level1 = l.level1 \
+                 AND k.level2 = l.level2 AND k.unit = l.unit WHERE k.fact = 'k' AND k.n > 0 AND k.value = ")
             .push_bind(category.unwrap_or_default());
     } else {
         qb.push("NULL AS in_category FROM library l");
     }
-    qb.push(" WHERE 1 = 1");
+    if category.is_none() {
+        qb.push(" WHERE 1 = 1");
+    }
     if !text.is_empty() {
         qb.push(" AND (instr(l.name, ")
             .push_bind(text)
@@ -480,11 +484,14 @@ pub(crate) async fn search(
     if let Some(l2) = &q.level2 {
         qb.push(" AND l.level2 = ").push_bind(l2.as_str());
     }
-    qb.push(" ORDER BY l.name = ")
-        .push_bind(text)
-        .push(" DESC, instr(l.name, ")
-        .push_bind(text)
-        .push(") = 1 DESC, ");
+    qb.push(" ORDER BY ");
+    if !text.is_empty() {
+        qb.push("l.name = ")
+            .push_bind(text)
+            .push(" DESC, instr(l.name, ")
+            .push_bind(text)
+            .push(") = 1 DESC, ");
+    }
     if curated.values().any(|c| c.0) {
         qb.push("l.name IN (SELECT name FROM library_curation WHERE recommended <> 0) DESC, ");
     }

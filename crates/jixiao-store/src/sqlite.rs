@@ -828,15 +828,58 @@ impl Store for SqliteStore {
     async fn user_auth(&self, username: &str) -> Result<Option<UserAuth>, StoreError> {
         self.do_user_auth(username).await
     }
-    async fn login_failed(
+    async fn login_attempt(
         &self,
-        user_id: &str,
-        lock_until: Option<&str>,
-    ) -> Result<i64, StoreError> {
-        self.do_login_failed(user_id, lock_until).await
+        key: &str,
+        now: &str,
+        max: i64,
+        lock_until: &str,
+    ) -> Result<crate::LoginAttempt, StoreError> {
+        // One statement, so parallel attempts are numbered one by one: a lock that has ended
+        // starts the count again; while locked nothing changes; the attempt past the limit
+        // locks.
+        let (attempts, locked): (i64, Option<String>) = sqlx::query_as(
+            "INSERT INTO login_throttle (key, attempts, locked_until) VALUES (?1, 1, CASE WHEN 1 > ?3 THEN ?4 END) \
+             ON CONFLICT (key) DO UPDATE SET \
+               attempts = CASE WHEN login_throttle.locked_until IS NULL THEN login_throttle.attempts + 1 \
+                               WHEN login_throttle.locked_until <= ?2 THEN 1 \
+                               ELSE login_throttle.attempts END, \
+               locked_until = CASE WHEN login_throttle.locked_until IS NULL \
+                                    THEN CASE WHEN login_throttle.attempts + 1 > ?3 THEN ?4 END \
+                                   WHEN login_throttle.locked_until <= ?2 THEN NULL \
+                                   ELSE login_throttle.locked_until END \
+             RETURNING attempts, locked_until",
+        )
+        .bind(key)
+        .bind(now)
+        .bind(max)
+        .bind(lock_until)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(match locked {
+            Some(until) => crate::LoginAttempt::Locked(until),
+            None => crate::LoginAttempt::Counted(attempts),
+        })
     }
-    async fn login_succeeded(&self, user_id: &str) -> Result<(), StoreError> {
-        self.do_login_succeeded(user_id).await
+
+    async fn login_failure(&self, key: &str, max: i64, lock_until: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE login_throttle SET locked_until = ? WHERE key = ? AND attempts >= ? AND locked_until IS NULL",
+        )
+        .bind(lock_until)
+        .bind(key)
+        .bind(max)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn login_reset(&self, key: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM login_throttle WHERE key = ?")
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
     async fn create_session(
         &self,

@@ -202,9 +202,11 @@ impl SqliteStore {
     }
 
     pub(crate) async fn do_accounts(&self) -> Result<Vec<Account>, StoreError> {
+        // Failures and locks are the sign-in throttle's, kept by username.
         let rows = sqlx::query(
-            "SELECT id, username, display_name, role, org_id, failed_logins, locked_until, disabled, \
-             must_change_password FROM users ORDER BY username",
+            "SELECT u.id, u.username, u.display_name, u.role, u.org_id, coalesce(t.attempts, 0) AS failed_logins, \
+             t.locked_until, u.disabled, u.must_change_password FROM users u \
+             LEFT JOIN login_throttle t ON t.key = 'u:' || u.username ORDER BY u.username",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -255,6 +257,18 @@ impl SqliteStore {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(user_id.to_string()));
         }
+        // Unlocked, or a new password set by an administrator: the sign-in count starts again.
+        if matches!(
+            change,
+            AccountChange::Unlock | AccountChange::ResetPassword { .. }
+        ) {
+            sqlx::query(
+                "DELETE FROM login_throttle WHERE key = 'u:' || (SELECT username FROM users WHERE id = ?)",
+            )
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        }
         if end_sessions {
             sqlx::query("DELETE FROM sessions WHERE user_id = ? AND token_hash IS NOT ?")
                 .bind(user_id)
@@ -263,29 +277,6 @@ impl SqliteStore {
                 .await?;
         }
         tx.commit().await?;
-        Ok(())
-    }
-
-    pub(crate) async fn do_login_failed(
-        &self,
-        user_id: &str,
-        lock_until: Option<&str>,
-    ) -> Result<i64, StoreError> {
-        let n: i64 = sqlx::query_scalar(
-            "UPDATE users SET failed_logins = failed_logins + 1, locked_until = COALESCE(?, locked_until) WHERE id = ? RETURNING failed_logins",
-        )
-        .bind(lock_until)
-        .bind(user_id)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(n)
-    }
-
-    pub(crate) async fn do_login_succeeded(&self, user_id: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?")
-            .bind(user_id)
-            .execute(&self.pool)
-            .await?;
         Ok(())
     }
 

@@ -2,7 +2,7 @@
 //! audit. Every handler checks access on the server: a form outside the caller's scope is
 //! 404 (its existence is not revealed); a duty the role does not have is 403.
 
-use crate::auth::{audit, hash_password, Auth};
+use crate::auth::{audit, Auth};
 use crate::error::{ApiError, ApiResult};
 use crate::AppState;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -1837,7 +1837,7 @@ pub async fn add_user(state: &AppState, auth: &Auth, u: NewUser) -> ApiResult<Us
     };
     state
         .store
-        .create_user(&user, &hash_password(&u.password)?)
+        .create_user(&user, &crate::auth::hash_async(state, &u.password).await?)
         .await?;
     audit(
         state,
@@ -2154,7 +2154,7 @@ pub async fn change_account(
             let p = password.unwrap_or("");
             check_new_password(p)?;
             jixiao_store::AccountChange::ResetPassword {
-                hash: hash_password(p)?,
+                hash: crate::auth::hash_async(state, p).await?,
             }
         }
         "unlock" => jixiao_store::AccountChange::Unlock,
@@ -2243,7 +2243,7 @@ pub async fn change_own_password(
         .user_auth(&auth.user.username)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    if !crate::auth::verify(current, &me.password_hash) {
+    if !crate::auth::verify_async(state, current, &me.password_hash).await? {
         audit(
             state,
             &auth.user.username,
@@ -2270,7 +2270,7 @@ pub async fn change_own_password(
         .update_account(
             &auth.user.id,
             &jixiao_store::AccountChange::ChangePassword {
-                hash: hash_password(new)?,
+                hash: crate::auth::hash_async(state, new).await?,
             },
             Some(&auth.token_hash),
         )

@@ -23,6 +23,9 @@ use std::net::SocketAddr;
 
 pub const COOKIE: &str = "jixiao_session";
 
+/// An address may make this many times the attempts of one username before it is locked.
+pub const ADDRESS_FACTOR: i64 = 10;
+
 pub fn hash_password(password: &str) -> Result<String, ApiError> {
     let salt = SaltString::encode_b64(uuid::Uuid::new_v4().as_bytes()).map_err(|_| {
         ApiError::new(
@@ -236,6 +239,62 @@ pub struct NewSession {
 
 /// Checks a username and password, counting failures and locking the account after too many;
 /// on success opens a session. Used by the API and the sign-in page alike.
+/// How many sign-ins or password changes may wait for the hashing workers; more get `503`.
+pub const MAX_HASH_QUEUE: usize = 64;
+
+/// Runs password hashing work on the blocking pool, a bounded number at once, so that a
+/// flood of sign-ins cannot stall the async workers that serve every other request.
+pub async fn hashing<T: Send + 'static>(
+    state: &AppState,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> ApiResult<T> {
+    use std::sync::atomic::Ordering;
+    struct Leave<'a>(&'a std::sync::atomic::AtomicUsize);
+    impl Drop for Leave<'_> {
+        fn drop(&mut self) {
+            self.0.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+    let busy = || {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            "登录请求过多，请稍后再试",
+            "too many sign-ins at once: try again shortly",
+        )
+    };
+    let waiting = state.hash_queue.fetch_add(1, Ordering::SeqCst);
+    let _leave = Leave(&state.hash_queue);
+    if waiting >= MAX_HASH_QUEUE {
+        return Err(busy());
+    }
+    let _permit = state.hashing.acquire().await.map_err(|_| busy())?;
+    tokio::task::spawn_blocking(work).await.map_err(|_| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "服务器内部错误",
+            "internal server error",
+        )
+    })
+}
+
+/// Checks a password against a hash on the hashing workers.
+pub async fn verify_async(state: &AppState, password: &str, hash: &str) -> ApiResult<bool> {
+    let (password, hash) = (password.to_string(), hash.to_string());
+    hashing(state, move || verify(&password, &hash)).await
+}
+
+/// Hashes a new password on the hashing workers.
+pub async fn hash_async(state: &AppState, password: &str) -> ApiResult<String> {
+    let password = password.to_string();
+    hashing(state, move || hash_password(&password)).await?
+}
+
+/// Signs in. Every attempt is counted before its password is checked, by username (known or
+/// not: the answers and the work are the same) and by address; past the limit the attempt is
+/// refused, the right password too, until the lock ends, and the count starts again when it
+/// does.
 pub async fn authenticate(
     state: &AppState,
     username: &str,
@@ -250,87 +309,96 @@ pub async fn authenticate(
             "wrong username or password",
         )
     };
-    let Some(auth) = state.store.user_auth(username).await? else {
-        // Same work as a real check, so timing does not tell which usernames exist.
-        let _ = verify(password, &state.dummy_hash);
-        audit(state, "-", ip, "login_failed", username, "unknown user").await;
-        return Err(refused());
-    };
-    let t = now();
-    if auth.disabled {
-        // Told only after the password is right, so a guess learns nothing about the account.
-        if verify(password, &auth.password_hash) {
-            audit(
-                state,
-                &auth.user.username,
-                ip,
-                "login_disabled",
-                &auth.user.username,
-                "",
-            )
-            .await;
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "disabled",
-                "账户已停用，请联系系统管理员",
-                "the account is disabled: ask the administrator",
-            ));
-        }
-        audit(
-            state,
-            &auth.user.username,
-            ip,
-            "login_failed",
-            &auth.user.username,
-            "disabled",
-        )
-        .await;
-        return Err(refused());
-    }
-    if let Some(until) = auth
-        .locked_until
-        .as_deref()
-        .filter(|u| *u > stamp(t).as_str())
-    {
-        audit(
-            state,
-            &auth.user.username,
-            ip,
-            "login_locked",
-            &auth.user.username,
-            until,
-        )
-        .await;
-        return Err(ApiError::new(
+    let locked = |until: &str| {
+        ApiError::new(
             StatusCode::LOCKED,
             "locked",
             format!(
-                "连续登录失败次数过多，账户已锁定至 {}（北京时间）",
+                "连续登录失败次数过多，已锁定至 {}（北京时间）",
                 beijing(until)
             ),
-            format!("too many failed sign-ins: the account is locked until {until}"),
+            format!("too many failed sign-ins: locked until {until}"),
         )
-        .with_detail(json!({ "locked_until": until })));
+        .with_detail(json!({ "locked_until": until }))
+    };
+    let t = now();
+    let max = state.config.max_failed_logins;
+    // An address may try more (an office shares one), but not without end.
+    let max_address = max.saturating_mul(ADDRESS_FACTOR);
+    let until = stamp(t + state.config.lockout());
+    let (user_key, addr_key) = (format!("u:{username}"), format!("a:{ip}"));
+    use jixiao_store::LoginAttempt;
+    if let LoginAttempt::Locked(u) = state
+        .store
+        .login_attempt(&addr_key, &stamp(t), max_address, &until)
+        .await?
+    {
+        audit(
+            state,
+            "-",
+            ip,
+            "login_locked",
+            username,
+            &format!("address until {u}"),
+        )
+        .await;
+        return Err(locked(&u));
     }
-    if !verify(password, &auth.password_hash) {
-        let lock = (auth.failed_logins + 1 >= state.config.max_failed_logins)
-            .then(|| stamp(t + chrono::Duration::minutes(state.config.lockout_minutes)));
-        let n = state
+    let n = match state
+        .store
+        .login_attempt(&user_key, &stamp(t), max, &until)
+        .await?
+    {
+        LoginAttempt::Locked(u) => {
+            audit(state, "-", ip, "login_locked", username, &u).await;
+            return Err(locked(&u));
+        }
+        LoginAttempt::Counted(n) => n,
+    };
+    // Checked off the async workers; an unknown username costs the same check.
+    let found = state.store.user_auth(username).await?;
+    let hash = found
+        .as_ref()
+        .map(|a| a.password_hash.clone())
+        .unwrap_or_else(|| state.dummy_hash.to_string());
+    let right = verify_async(state, password, &hash).await? && found.is_some();
+    let Some(auth) = found.filter(|_| right) else {
+        state.store.login_failure(&user_key, max, &until).await?;
+        state
             .store
-            .login_failed(&auth.user.id, lock.as_deref())
+            .login_failure(&addr_key, max_address, &until)
             .await?;
+        audit(
+            state,
+            "-",
+            ip,
+            "login_failed",
+            username,
+            &format!("attempt {n}"),
+        )
+        .await;
+        return Err(refused());
+    };
+    if auth.disabled {
+        // Told only with the right password, so a guess learns nothing about the account.
         audit(
             state,
             &auth.user.username,
             ip,
-            "login_failed",
+            "login_disabled",
             &auth.user.username,
-            &format!("failures: {n}"),
+            "",
         )
         .await;
-        return Err(refused());
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "disabled",
+            "账户已停用，请联系系统管理员",
+            "the account is disabled: ask the administrator",
+        ));
     }
-    state.store.login_succeeded(&auth.user.id).await?;
+    state.store.login_reset(&user_key).await?;
+    state.store.login_reset(&addr_key).await?;
     let token = token();
     let csrf = uuid::Uuid::new_v4().simple().to_string();
     let expires = t + chrono::Duration::minutes(state.config.session_minutes);

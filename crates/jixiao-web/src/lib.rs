@@ -31,12 +31,25 @@ pub struct Config {
     pub bind: String,
     pub session_minutes: i64,
     pub max_failed_logins: i64,
+    /// How long a username (or an address) stays locked after too many attempts …
     pub lockout_minutes: i64,
+    /// … or, when given, this many seconds (short locks for tests and drills).
+    pub lockout_seconds: Option<i64>,
     /// Mark the session cookie `Secure` (behind HTTPS).
     pub secure_cookies: bool,
     /// Take the client address from `X-Forwarded-For` (behind a trusted proxy).
     pub trust_proxy: bool,
     pub body_limit_bytes: usize,
+}
+
+impl Config {
+    /// How long a lock-out lasts.
+    pub fn lockout(&self) -> chrono::Duration {
+        match self.lockout_seconds {
+            Some(s) => chrono::Duration::seconds(s),
+            None => chrono::Duration::minutes(self.lockout_minutes),
+        }
+    }
 }
 
 impl Default for Config {
@@ -46,6 +59,7 @@ impl Default for Config {
             session_minutes: 8 * 60,
             max_failed_logins: 5,
             lockout_minutes: 15,
+            lockout_seconds: None,
             secure_cookies: false,
             trust_proxy: false,
             body_limit_bytes: 1 << 20,
@@ -60,6 +74,10 @@ pub struct AppState {
     pub rules: Arc<RuleSet>,
     /// A password hash to verify against for unknown usernames (timing).
     pub dummy_hash: Arc<String>,
+    /// Password hashing runs on the blocking pool, this many at once …
+    pub hashing: Arc<tokio::sync::Semaphore>,
+    /// … with at most [`auth::MAX_HASH_QUEUE`] requests waiting (more are told to retry).
+    pub hash_queue: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl AppState {
@@ -70,6 +88,10 @@ impl AppState {
             config: Arc::new(config),
             rules: Arc::new(rules),
             dummy_hash: Arc::new(dummy),
+            hashing: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
+            hash_queue: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
         }
     }
 }

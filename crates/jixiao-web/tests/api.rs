@@ -2605,3 +2605,131 @@ fn percent_decode(s: &str) -> String {
     }
     String::from_utf8_lossy(&out).into_owned()
 }
+
+/// Sign-in attempts sent together, as an attacker sends them: each is its own connection,
+/// all released at once.
+async fn burst(app: &App, attempts: Vec<(&'static str, String)>) -> Vec<StatusCode> {
+    let barrier = Arc::new(tokio::sync::Barrier::new(attempts.len()));
+    let mut tasks = vec![];
+    for (user, password) in attempts {
+        let (barrier, base) = (barrier.clone(), app.base.clone());
+        tasks.push(tokio::spawn(async move {
+            let http = reqwest::Client::new();
+            barrier.wait().await;
+            http.post(format!("{base}/api/session"))
+                .json(&json!({ "username": user, "password": password }))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }));
+    }
+    let mut out = vec![];
+    for t in tasks {
+        out.push(t.await.unwrap());
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_guesses_are_counted_before_they_are_checked() {
+    let app = spawn_app_with(Config {
+        lockout_seconds: Some(2),
+        ..Config::default()
+    })
+    .await;
+    let count = |v: &[StatusCode], s: StatusCode| v.iter().filter(|x| **x == s).count();
+    // Signed in before the storm (the address will be locked by the end).
+    let auditor = Client::login(&app, "auditor").await;
+    // An unknown username first: over the limit it is answered as a real one would be, so
+    // the answers cannot tell which usernames exist.
+    let unknown: Vec<_> = (0..20)
+        .map(|k| ("nobody-here", format!("guess-{k}")))
+        .collect();
+    let answers = burst(&app, unknown).await;
+    assert_eq!(count(&answers, StatusCode::UNAUTHORIZED), 5, "{answers:?}");
+    assert_eq!(count(&answers, StatusCode::LOCKED), 15, "{answers:?}");
+    // 20 wrong passwords at once with a limit of 5: exactly 5 are checked, the rest are
+    // refused as locked.
+    let wrong: Vec<_> = (0..20).map(|k| ("unit", format!("guess-{k}"))).collect();
+    let answers = burst(&app, wrong).await;
+    assert_eq!(count(&answers, StatusCode::UNAUTHORIZED), 5, "{answers:?}");
+    assert_eq!(count(&answers, StatusCode::LOCKED), 15, "{answers:?}");
+    // While locked, a burst of 60 with the right password among them: all refused.
+    let mut mixed: Vec<_> = (0..59).map(|k| ("unit", format!("guess-{k}"))).collect();
+    mixed.insert(30, ("unit", "jixiao-demo".to_string()));
+    let answers = burst(&app, mixed).await;
+    assert_eq!(count(&answers, StatusCode::LOCKED), 60, "{answers:?}");
+    // When the lock ends the count starts again: one wrong password does not lock again, and
+    // the right one then signs in.
+    tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
+    let http = reqwest::Client::new();
+    let post = |password: &str| {
+        http.post(format!("{}/api/session", app.base))
+            .json(&json!({ "username": "unit", "password": password }))
+            .send()
+    };
+    assert_eq!(
+        post("wrong-again").await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(post("jixiao-demo").await.unwrap().status(), StatusCode::OK);
+    // One address spraying many usernames, none past its own limit: past the address's
+    // limit (10 × 5 = 50 attempts since its last success) it is refused.
+    const NAMES: [&str; 12] = [
+        "a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8", "a9", "a10", "a11", "a12",
+    ];
+    let spray: Vec<_> = (0..60).map(|k| (NAMES[k % 12], format!("p{k}"))).collect();
+    let answers = burst(&app, spray).await;
+    assert_eq!(count(&answers, StatusCode::LOCKED), 10, "{answers:?}");
+    assert_eq!(count(&answers, StatusCode::UNAUTHORIZED), 50, "{answers:?}");
+    // The auditor sees how many were checked: every refused-as-locked attempt is logged too.
+    let (_, log) = auditor.get("/api/audit?limit=500").await;
+    let entries = log["entries"].as_array().unwrap();
+    let checked = entries
+        .iter()
+        .filter(|e| e["action"] == "login_failed" && e["target"] == "unit")
+        .count();
+    assert_eq!(checked, 6, "5 checked in the burst, 1 after the lock");
+    assert!(entries.iter().any(|e| e["action"] == "login_locked"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_flood_of_sign_ins_gets_answers_never_errors() {
+    let app = spawn_app().await;
+    // 150 sign-ins at once from many users' worth of guesses: each is answered (signed in,
+    // refused, locked, or told to retry), none fails.
+    let flood: Vec<_> = (0..150)
+        .map(|k| {
+            (
+                ["unit", "dept", "finance"][k % 3],
+                if k % 5 == 0 {
+                    "jixiao-demo".to_string()
+                } else {
+                    format!("x{k}")
+                },
+            )
+        })
+        .collect();
+    let answers = burst(&app, flood).await;
+    for s in &answers {
+        assert!(
+            [
+                StatusCode::OK,
+                StatusCode::UNAUTHORIZED,
+                StatusCode::LOCKED,
+                StatusCode::SERVICE_UNAVAILABLE
+            ]
+            .contains(s),
+            "{s}"
+        );
+    }
+    // And the server still answers a page at once afterwards.
+    assert_eq!(
+        reqwest::get(format!("{}/api/health", app.base))
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+}
