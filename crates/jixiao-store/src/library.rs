@@ -456,12 +456,19 @@ pub(crate) async fn search(
         "SELECT l.name, l.level1, l.level2, l.unit, l.count, l.implementers, l.first_year, l.last_year, l.usual, \
          l.target_min, l.target_median, l.target_max, l.actual_min, l.actual_median, l.actual_max, ",
     );
-    if category.is_some() {
-        // Driven by the category's facts (index on fact, value, n), each joined to its entry
-        // by the library's primary key.
+    if category.is_some() && text.is_empty() {
+        // Driven by the category's facts (a partial index on value and count), most filed
+        // first, each joined to its entry by the library's primary key.
         qb.push("k.n AS in_category FROM library_facts k CROSS JOIN library l ON k.name = l.name AND k.level1 = l.level1 \
                  AND k.level2 = l.level2 AND k.unit = l.unit WHERE k.fact = 'k' AND k.n > 0 AND k.value = ")
             .push_bind(category.unwrap_or_default());
+    } else if category.is_some() {
+        // With a name to match, the names are fewer than the category's entries: driven by
+        // the library, each match's category count found by primary key.
+        qb.push("k.n AS in_category FROM library l CROSS JOIN library_facts k ON k.name = l.name AND k.level1 = l.level1 \
+                 AND k.level2 = l.level2 AND k.unit = l.unit AND k.fact = 'k' AND k.n > 0 AND k.value = ")
+            .push_bind(category.unwrap_or_default())
+            .push(" WHERE 1 = 1");
     } else {
         qb.push("NULL AS in_category FROM library l");
     }

@@ -96,9 +96,10 @@ impl AppState {
     }
 }
 
-/// Security headers on every response: a CSP that allows no inline script and no framing.
+/// Security headers on every response: a CSP that allows no inline script and no framing, and
+/// no caching of anything but the static files (pages and data are a signed-in user's).
 async fn secure_headers(req: Request<axum::body::Body>, next: Next) -> Response {
-    let api = req.uri().path().starts_with("/api/");
+    let cacheable = req.uri().path().starts_with("/static/");
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     h.insert(
@@ -118,7 +119,7 @@ async fn secure_headers(req: Request<axum::body::Body>, next: Next) -> Response 
         "cross-origin-opener-policy",
         HeaderValue::from_static("same-origin"),
     );
-    if api {
+    if !cacheable {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     res

@@ -2550,6 +2550,7 @@ async fn sign_in_never_redirects_off_the_site_and_never_fails_on_the_address() {
     let app = spawn_app().await;
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
         .build()
         .unwrap();
     // As an attacker writes them into a link: the raw query string, percent-encoded.
@@ -2571,11 +2572,13 @@ async fn sign_in_never_redirects_off_the_site_and_never_fails_on_the_address() {
             .await
             .unwrap();
         assert_eq!(page.status(), StatusCode::OK, "{next}");
+        let token = login_token(&page.text().await.unwrap());
         // … and the form posted back (as the browser sends the hidden field) goes there or home.
         let decoded = percent_decode(next);
         let res = http
             .post(format!("{}/login", app.base))
             .form(&[
+                ("_login", token.as_str()),
                 ("username", "unit"),
                 ("password", "jixiao-demo"),
                 ("next", decoded.as_str()),
@@ -2732,4 +2735,88 @@ async fn a_flood_of_sign_ins_gets_answers_never_errors() {
             .status(),
         StatusCode::OK
     );
+}
+
+/// The sign-in page's token, from its hidden field.
+fn login_token(page: &str) -> String {
+    let key = "name=\"_login\" value=\"";
+    let at = page.find(key).expect("the sign-in form has its token");
+    let rest = &page[at + key.len()..];
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+#[tokio::test]
+async fn the_sign_in_form_cannot_be_posted_from_another_site() {
+    let app = spawn_app().await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    // As another site's page would post it: the right credentials, no token or a made-up one.
+    for form in [
+        vec![("username", "unit"), ("password", "jixiao-demo")],
+        vec![
+            ("_login", "0123456789abcdef0123456789abcdef"),
+            ("username", "unit"),
+            ("password", "jixiao-demo"),
+        ],
+    ] {
+        let res = http
+            .post(format!("{}/login", app.base))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+        assert!(
+            !res.headers()
+                .get_all("set-cookie")
+                .iter()
+                .any(|c| c.to_str().unwrap().starts_with("jixiao_session=")),
+            "no session"
+        );
+        assert!(res.text().await.unwrap().contains("登录请求来自其他网站"));
+    }
+    // From our own page (its token in the cookie and the form) it signs in.
+    let page = http
+        .get(format!("{}/login", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = login_token(&page);
+    let res = http
+        .post(format!("{}/login", app.base))
+        .form(&[
+            ("_login", token.as_str()),
+            ("username", "unit"),
+            ("password", "jixiao-demo"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_redirection(), "{}", res.status());
+    // Pages and data are never cached; static files may be.
+    let auth = Client::login(&app, "unit").await;
+    for path in ["/forms", "/api/forms", "/login"] {
+        let res = auth
+            .http
+            .get(format!("{}{path}", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.headers()["cache-control"], "no-store", "{path}");
+    }
+    let res = http
+        .get(format!("{}/static/app.css", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(res
+        .headers()
+        .get("cache-control")
+        .is_none_or(|v| v != "no-store"));
 }

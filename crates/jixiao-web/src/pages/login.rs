@@ -31,7 +31,42 @@ pub(crate) fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-fn login_form(message: Option<(&str, &str)>, next: &str, username: &str) -> Markup {
+/// The sign-in form's own token, in an HttpOnly, SameSite=Strict cookie and in the form:
+/// another site can make a browser post the form, but not with a token that matches the
+/// cookie (login CSRF).
+const LOGIN_COOKIE: &str = "jixiao_login";
+
+/// The sign-in page with a fresh token (cookie and hidden field), with a message if any.
+fn login_page(
+    state: &AppState,
+    status: StatusCode,
+    message: Option<(&str, &str)>,
+    next: &str,
+    username: &str,
+) -> Response {
+    let token = uuid::Uuid::new_v4().simple().to_string();
+    let cookie = format!(
+        "{LOGIN_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/login; Max-Age=3600{}",
+        if state.config.secure_cookies {
+            "; Secure"
+        } else {
+            ""
+        }
+    );
+    (
+        status,
+        [(header::SET_COOKIE, cookie)],
+        layout(
+            "登录",
+            None,
+            "",
+            login_form(message, next, username, &token),
+        ),
+    )
+        .into_response()
+}
+
+fn login_form(message: Option<(&str, &str)>, next: &str, username: &str, token: &str) -> Markup {
     html! {
         section class="login" {
             h1 { "登录" }
@@ -39,6 +74,7 @@ fn login_form(message: Option<(&str, &str)>, next: &str, username: &str) -> Mark
                 p class=(kind) role="alert" { (text) }
             }
             form method="post" action="/login" {
+                input type="hidden" name="_login" value=(token);
                 input type="hidden" name="next" value=(next);
                 label for="username" { "用户名" }
                 input id="username" name="username" autocomplete="username" required value=(username) autofocus;
@@ -63,7 +99,10 @@ fn home(role: jixiao_core::workflow::Role) -> &'static str {
 }
 
 /// `GET /login`
-pub async fn page(Query(q): Query<HashMap<String, String>>) -> Markup {
+pub async fn page(
+    State(state): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     // No page to return to: the role's home after sign-in.
     let next = q
         .get("next")
@@ -77,7 +116,7 @@ pub async fn page(Query(q): Query<HashMap<String, String>>) -> Markup {
     } else {
         None
     };
-    layout("登录", None, "", login_form(message, &next, ""))
+    login_page(&state, StatusCode::OK, message, &next, "")
 }
 
 #[derive(Deserialize)]
@@ -85,6 +124,8 @@ pub struct LoginForm {
     username: String,
     password: String,
     next: Option<String>,
+    #[serde(default, rename = "_login")]
+    login_token: String,
 }
 
 /// `POST /login`: on success the session cookie and a redirect; otherwise the page again with
@@ -98,6 +139,36 @@ pub async fn submit(
     let ip = client_ip(&headers, Some(peer), state.config.trust_proxy);
     let wanted = f.next.as_deref().filter(|n| !n.is_empty());
     let next = wanted.map(|n| safe_next(Some(n))).unwrap_or_default();
+    // The form must come from our own sign-in page: its token matches the cookie that page set.
+    let cookie_token = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == LOGIN_COOKIE)
+        .map(|(_, v)| v.to_string());
+    if f.login_token.is_empty() || cookie_token.as_deref() != Some(f.login_token.as_str()) {
+        crate::auth::audit(
+            &state,
+            "-",
+            &ip,
+            "login_refused",
+            f.username.trim(),
+            "no sign-in page token",
+        )
+        .await;
+        return login_page(
+            &state,
+            StatusCode::FORBIDDEN,
+            Some((
+                "error",
+                "登录页面已过期，或登录请求来自其他网站。请在本页重新登录。",
+            )),
+            &next,
+            "",
+        );
+    }
     match authenticate(&state, f.username.trim(), &f.password, &ip).await {
         Ok(s) => {
             let to = if wanted.is_some() {
@@ -108,22 +179,14 @@ pub async fn submit(
             ([(header::SET_COOKIE, s.cookie)], Redirect::to(&to)).into_response()
         }
         Err(e) => {
-            let status = if e.status == StatusCode::LOCKED {
-                StatusCode::LOCKED
-            } else {
-                StatusCode::UNAUTHORIZED
-            };
             let text = format!("{}。", e.message);
-            (
-                status,
-                layout(
-                    "登录",
-                    None,
-                    "",
-                    login_form(Some(("error", &text)), &next, f.username.trim()),
-                ),
+            login_page(
+                &state,
+                e.status,
+                Some(("error", &text)),
+                &next,
+                f.username.trim(),
             )
-                .into_response()
         }
     }
 }
