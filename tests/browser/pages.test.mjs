@@ -758,7 +758,7 @@ test("at 390 px wide no page scrolls sideways (wide tables scroll inside themsel
     const ids = await page.evaluate(async () => (await (await fetch("/api/forms?per_page=1")).json()).items.map((f) => f.id));
     const forms = ids.length ? [`/forms/${ids[0]}`, `/forms/${ids[0]}/versions/1`, `/forms/${ids[0]}/monitoring`, `/forms/${ids[0]}/evaluation`, `/forms/${ids[0]}/diff?from=1&to=1`] : [];
     const unitOnly = user === "unit" && ids.length ? [`/forms/${ids[0]}/edit`, "/forms/new", "/forms/import"] : [];
-    for (const p of ["/forms", "/todo", "/handled", "/dashboard", "/rectifications", "/library", "/help", "/account/password", ...forms, ...unitOnly, ...extra]) {
+    for (const p of ["/forms", "/todo", "/handled", "/dashboard", "/rectifications", "/library", "/help", "/account/password", "/account/sessions", ...forms, ...unitOnly, ...extra]) {
       await page.goto(server.base + p);
       const width = await page.evaluate(() => document.documentElement.scrollWidth);
       assert.ok(width <= 390, `${user} ${p}: the page is ${width} px wide`);
@@ -1100,4 +1100,23 @@ test("a whole year of one project, every role in turn, every page at 1440 and 39
   assert.equal(steps, 6, "submit, return, submit, approve, approve, publish");
   for (const p of [unit, dept, finance]) assert.deepEqual(p.unexpectedDialogs, []);
   for (const p of [unit, dept, finance]) await p.context().close();
+});
+
+test("one's sessions: listed with this device marked; signing out everywhere ends them all", async () => {
+  const one = await signIn(browser, server.base, "dept");
+  const two = await signIn(browser, server.base, "dept");
+  await one.getByRole("link", { name: "登录设备" }).click();
+  await one.waitForURL(/\/account\/sessions$/);
+  const rows = one.locator("table.list tbody tr");
+  assert.ok(await rows.count() >= 2, "both sessions listed");
+  assert.equal(await one.locator("table.list .badge", { hasText: "本设备" }).count(), 1);
+  await shot(one, "sessions");
+  one.expectDialog(/确认退出所有设备/);
+  await one.getByRole("button", { name: "退出所有设备" }).click();
+  await one.waitForURL(/\/login\?bye=1$/);
+  await two.reload();
+  assert.match(two.url(), /\/login/, "the other device is signed out too");
+  assert.deepEqual(one.unexpectedDialogs, []);
+  await one.context().close();
+  await two.context().close();
 });

@@ -311,10 +311,35 @@ pub trait Store: Send + Sync {
         user_id: &str,
         csrf: &str,
         expires_at: &str,
+        ip: &str,
     ) -> Result<(), StoreError>;
-    /// The session and its user, if it exists and has not expired at `now`.
-    async fn session(&self, token_hash: &str, now: &str) -> Result<Option<Session>, StoreError>;
+    /// The session and its user, if it exists, has not reached its end at `now` and was used
+    /// after `idle_since`.
+    async fn session(
+        &self,
+        token_hash: &str,
+        now: &str,
+        idle_since: &str,
+    ) -> Result<Option<Session>, StoreError>;
+    /// Marks the session used at `now`, if it was last marked before `stale_before` (a write
+    /// a minute at most, not one per request).
+    async fn touch_session(
+        &self,
+        token_hash: &str,
+        now: &str,
+        stale_before: &str,
+    ) -> Result<(), StoreError>;
     async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
+    /// A user's current sessions (not past their end at `now`, used after `idle_since`),
+    /// the most recently used first.
+    async fn user_sessions(
+        &self,
+        user_id: &str,
+        now: &str,
+        idle_since: &str,
+    ) -> Result<Vec<SessionInfo>, StoreError>;
+    /// Ends all of a user's sessions (but `keep`); returns how many ended.
+    async fn end_sessions(&self, user_id: &str, keep: Option<&str>) -> Result<u64, StoreError>;
 
     // ------------------------------------------------------------ forms in the workflow
 
@@ -445,6 +470,16 @@ pub enum AccountChange {
     Unlock,
     Disable,
     Enable,
+}
+
+/// One of a user's sessions, as the user sees it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct SessionInfo {
+    pub token_hash: String,
+    pub created_at: String,
+    pub last_seen: Option<String>,
+    pub expires_at: String,
+    pub ip: String,
 }
 
 #[derive(Clone, Debug)]

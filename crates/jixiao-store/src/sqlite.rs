@@ -887,12 +887,85 @@ impl Store for SqliteStore {
         user_id: &str,
         csrf: &str,
         expires_at: &str,
+        ip: &str,
     ) -> Result<(), StoreError> {
-        self.do_create_session(token_hash, user_id, csrf, expires_at)
-            .await
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at, last_seen, ip) \
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(csrf)
+        .bind(now())
+        .bind(expires_at)
+        .bind(now())
+        .bind(ip)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
-    async fn session(&self, token_hash: &str, now: &str) -> Result<Option<Session>, StoreError> {
-        self.do_session(token_hash, now).await
+    async fn session(
+        &self,
+        token_hash: &str,
+        now: &str,
+        idle_since: &str,
+    ) -> Result<Option<Session>, StoreError> {
+        self.do_session(token_hash, now, idle_since).await
+    }
+    async fn touch_session(
+        &self,
+        token_hash: &str,
+        now: &str,
+        stale_before: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE sessions SET last_seen = ? WHERE token_hash = ? AND coalesce(last_seen, created_at) < ?",
+        )
+        .bind(now)
+        .bind(token_hash)
+        .bind(stale_before)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+    async fn user_sessions(
+        &self,
+        user_id: &str,
+        now: &str,
+        idle_since: &str,
+    ) -> Result<Vec<crate::SessionInfo>, StoreError> {
+        let rows: Vec<(String, String, Option<String>, String, String)> = sqlx::query_as(
+            "SELECT token_hash, created_at, last_seen, expires_at, ip FROM sessions \
+             WHERE user_id = ? AND expires_at > ? AND coalesce(last_seen, created_at) > ? \
+             ORDER BY coalesce(last_seen, created_at) DESC",
+        )
+        .bind(user_id)
+        .bind(now)
+        .bind(idle_since)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(token_hash, created_at, last_seen, expires_at, ip)| crate::SessionInfo {
+                    token_hash,
+                    created_at,
+                    last_seen,
+                    expires_at,
+                    ip,
+                },
+            )
+            .collect())
+    }
+    async fn end_sessions(&self, user_id: &str, keep: Option<&str>) -> Result<u64, StoreError> {
+        Ok(
+            sqlx::query("DELETE FROM sessions WHERE user_id = ? AND token_hash IS NOT ?")
+                .bind(user_id)
+                .bind(keep)
+                .execute(&self.pool)
+                .await?
+                .rows_affected(),
+        )
     }
     async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
         self.do_delete_session(token_hash).await

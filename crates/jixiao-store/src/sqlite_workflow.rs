@@ -280,36 +280,20 @@ impl SqliteStore {
         Ok(())
     }
 
-    pub(crate) async fn do_create_session(
-        &self,
-        token_hash: &str,
-        user_id: &str,
-        csrf: &str,
-        expires_at: &str,
-    ) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
-            .bind(token_hash)
-            .bind(user_id)
-            .bind(csrf)
-            .bind(now())
-            .bind(expires_at)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
     pub(crate) async fn do_session(
         &self,
         token_hash: &str,
         now: &str,
+        idle_since: &str,
     ) -> Result<Option<Session>, StoreError> {
         let Some(r) = sqlx::query(
             "SELECT u.id, u.username, u.display_name, u.role, u.org_id, u.must_change_password, s.csrf, s.expires_at \
              FROM sessions s JOIN users u ON u.id = s.user_id \
-             WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = 0",
+             WHERE s.token_hash = ? AND s.expires_at > ? AND coalesce(s.last_seen, s.created_at) > ? AND u.disabled = 0",
         )
         .bind(token_hash)
         .bind(now)
+        .bind(idle_since)
         .fetch_optional(&self.pool)
         .await?
         else {

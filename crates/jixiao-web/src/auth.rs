@@ -23,6 +23,29 @@ use std::net::SocketAddr;
 
 pub const COOKIE: &str = "jixiao_session";
 
+/// The session of a token hash, if it is current: not past its end, and used within the idle
+/// time. Its use is noted (at most once a minute, or half the idle time if shorter), so a
+/// session in use stays open on every server.
+pub async fn find_session(
+    state: &AppState,
+    hash: &str,
+) -> Result<Option<jixiao_store::Session>, jixiao_store::StoreError> {
+    let t = now();
+    let idle = state.config.idle();
+    let session = state
+        .store
+        .session(hash, &stamp(t), &stamp(t - idle))
+        .await?;
+    if session.is_some() {
+        let every = std::cmp::min(chrono::Duration::seconds(60), idle / 2);
+        state
+            .store
+            .touch_session(hash, &stamp(t), &stamp(t - every))
+            .await?;
+    }
+    Ok(session)
+}
+
 /// An address may make this many times the attempts of one username before it is locked.
 pub const ADDRESS_FACTOR: i64 = 10;
 
@@ -157,18 +180,14 @@ impl FromRequestParts<AppState> for Auth {
             }
         };
         let hash = token_hash(&token);
-        let session = state
-            .store
-            .session(&hash, &stamp(now()))
-            .await?
-            .ok_or_else(|| {
-                ApiError::new(
-                    StatusCode::UNAUTHORIZED,
-                    "session_expired",
-                    "登录已过期或已退出，请重新登录",
-                    "the session has expired or ended: sign in again",
-                )
-            })?;
+        let session = find_session(state, &hash).await?.ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "session_expired",
+                "登录已过期或已退出，请重新登录",
+                "the session has expired or ended: sign in again",
+            )
+        })?;
         let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         if via_cookie && !safe {
             let sent = parts
@@ -404,7 +423,13 @@ pub async fn authenticate(
     let expires = t + chrono::Duration::minutes(state.config.session_minutes);
     state
         .store
-        .create_session(&token_hash(&token), &auth.user.id, &csrf, &stamp(expires))
+        .create_session(
+            &token_hash(&token),
+            &auth.user.id,
+            &csrf,
+            &stamp(expires),
+            ip,
+        )
         .await?;
     audit(
         state,
@@ -452,6 +477,61 @@ pub async fn sign_out(State(state): State<AppState>, auth: Auth) -> ApiResult<Re
     .await;
     let cookie = format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
     Ok(([(header::SET_COOKIE, cookie)], StatusCode::NO_CONTENT).into_response())
+}
+
+/// One's own sessions as shown: a short ID (the start of the token's SM3 hash, which reveals
+/// nothing of the token), when it began and was last used, its end, its address, and whether
+/// it is the one asking.
+pub async fn my_sessions(state: &AppState, auth: &Auth) -> ApiResult<Vec<serde_json::Value>> {
+    let t = now();
+    Ok(state
+        .store
+        .user_sessions(&auth.user.id, &stamp(t), &stamp(t - state.config.idle()))
+        .await?
+        .into_iter()
+        .map(|s| {
+            json!({
+                "id": s.token_hash.get(..12).unwrap_or(&s.token_hash),
+                "created_at": s.created_at,
+                "last_seen": s.last_seen,
+                "expires_at": s.expires_at,
+                "ip": s.ip,
+                "current": s.token_hash == auth.token_hash,
+            })
+        })
+        .collect())
+}
+
+/// Ends every session of the user, this one included (退出所有设备).
+pub async fn end_all_sessions(state: &AppState, auth: &Auth) -> ApiResult<u64> {
+    let n = state.store.end_sessions(&auth.user.id, None).await?;
+    audit(
+        state,
+        &auth.user.username,
+        &auth.ip,
+        "logout_everywhere",
+        &auth.user.username,
+        &format!("{n} sessions"),
+    )
+    .await;
+    Ok(n)
+}
+
+/// `GET /api/sessions`: the caller's sessions.
+pub async fn sessions(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> ApiResult<Json<serde_json::Value>> {
+    Ok(Json(
+        json!({ "sessions": my_sessions(&state, &auth).await? }),
+    ))
+}
+
+/// `DELETE /api/sessions`: signs out everywhere.
+pub async fn sign_out_everywhere(State(state): State<AppState>, auth: Auth) -> ApiResult<Response> {
+    let n = end_all_sessions(&state, &auth).await?;
+    let cookie = format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    Ok(([(header::SET_COOKIE, cookie)], Json(json!({ "ended": n }))).into_response())
 }
 
 /// Records an audit entry; a failure to record is logged, never hidden from operators.

@@ -30,6 +30,10 @@ use std::sync::Arc;
 pub struct Config {
     pub bind: String,
     pub session_minutes: i64,
+    /// A session unused this long ends (besides `session_minutes` after sign-in) …
+    pub idle_minutes: i64,
+    /// … or, when given, this many seconds (for tests and drills).
+    pub idle_seconds: Option<i64>,
     pub max_failed_logins: i64,
     /// How long a username (or an address) stays locked after too many attempts …
     pub lockout_minutes: i64,
@@ -43,6 +47,14 @@ pub struct Config {
 }
 
 impl Config {
+    /// How long a session may go unused.
+    pub fn idle(&self) -> chrono::Duration {
+        match self.idle_seconds {
+            Some(s) => chrono::Duration::seconds(s),
+            None => chrono::Duration::minutes(self.idle_minutes),
+        }
+    }
+
     /// How long a lock-out lasts.
     pub fn lockout(&self) -> chrono::Duration {
         match self.lockout_seconds {
@@ -57,6 +69,8 @@ impl Default for Config {
         Config {
             bind: "127.0.0.1:8080".into(),
             session_minutes: 8 * 60,
+            idle_minutes: 30,
+            idle_seconds: None,
             max_failed_logins: 5,
             lockout_minutes: 15,
             lockout_seconds: None,
@@ -190,6 +204,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/users/{id}/{action}", post(api::account_action))
         .route("/api/accounts", get(api::accounts))
         .route("/api/session/password", post(api::change_password))
+        .route(
+            "/api/sessions",
+            get(auth::sessions).delete(auth::sign_out_everywhere),
+        )
         .route("/api/orgs", get(api::orgs).post(api::create_org))
         .route("/api/orgs/{id}", put(api::edit_org))
         .route("/api/forms/{id}/unit", put(api::assign_form))

@@ -46,6 +46,8 @@ pub const ROUTES: &[(&str, &str, &str, &str, Option<&str>)] = &[
     ("get", "/api/accounts", "admin", "账户及其状态（锁定、停用、待改密码）/ every account with its state (locked, disabled, password to change)", None),
     ("post", "/api/users/{id}/{action}", "admin", "账户操作：action 为 reset-password（请求体 {password}，至少 10 位；下次登录须修改；结束其会话）、unlock、disable（结束其会话）、enable / account actions: reset-password (body {password}; to be changed at next sign-in; ends its sessions), unlock, disable (ends its sessions), enable", Some("AccountAction")),
     ("post", "/api/session/password", "any", "修改自己的密码：{current, new}；其他会话结束。管理员重置密码后，修改前其他接口返回 403 password_change_required / change one's own password; other sessions end. After an administrator's reset, every other route answers 403 password_change_required until then", Some("PasswordChange")),
+    ("get", "/api/sessions", "any", "自己的登录会话：id、开始、最近使用、到期、地址、是否本会话 / one's own sessions", None),
+    ("delete", "/api/sessions", "any", "退出所有设备（包括本会话）/ sign out everywhere, this session included", None),
     ("get", "/api/orgs", "any", "组织 / organisations", None),
     ("post", "/api/orgs", "admin", "新建组织 / create an organisation", Some("NewOrg")),
     ("get", "/api/rules", "any", "审核规则 / review rules", None),

@@ -2820,3 +2820,45 @@ async fn the_sign_in_form_cannot_be_posted_from_another_site() {
         .get("cache-control")
         .is_none_or(|v| v != "no-store"));
 }
+
+#[tokio::test]
+async fn sessions_end_when_idle_and_everywhere_at_once() {
+    let app = spawn_app_with(Config {
+        idle_seconds: Some(2),
+        ..Config::default()
+    })
+    .await;
+    // Kept alive by use: requests every 0.6 s for 3 s, past the 2 s idle time.
+    let busy = Client::login(&app, "unit").await;
+    for _ in 0..5 {
+        tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+        assert_eq!(busy.get("/api/session").await.0, StatusCode::OK, "in use");
+    }
+    // Left alone past the idle time: ended, on every route.
+    let idle = Client::login(&app, "dept").await;
+    tokio::time::sleep(std::time::Duration::from_millis(2300)).await;
+    let (s, e) = idle.get("/api/forms").await;
+    assert_eq!(
+        (s, e["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("session_expired"))
+    );
+
+    // Two devices: each sees both, itself marked; signing out everywhere ends both.
+    let a = Client::login(&app, "finance").await;
+    let b = Client::login(&app, "finance").await;
+    let (_, list) = a.get("/api/sessions").await;
+    let list = list["sessions"].as_array().unwrap().clone();
+    assert_eq!(list.len(), 2, "{list:?}");
+    assert_eq!(list.iter().filter(|s| s["current"] == true).count(), 1);
+    assert!(list
+        .iter()
+        .all(|s| s["ip"] == "127.0.0.1" && s["id"].as_str().unwrap().len() == 12));
+    let other = Client::login(&app, "auditor").await;
+    let (s, v) = b.call(Method::DELETE, "/api/sessions", None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["ended"], 2);
+    assert_eq!(a.get("/api/session").await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(b.get("/api/session").await.0, StatusCode::UNAUTHORIZED);
+    // Another user's sessions are untouched.
+    assert_eq!(other.get("/api/session").await.0, StatusCode::OK);
+}

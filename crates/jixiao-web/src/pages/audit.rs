@@ -23,6 +23,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("login_disabled", "停用账户尝试登录"),
     ("login_refused", "拒绝非本站登录请求"),
     ("logout", "退出"),
+    ("logout_everywhere", "退出所有设备"),
     ("password_change", "修改密码"),
     ("password_change_failed", "修改密码失败"),
     ("user_create", "新建用户"),

@@ -286,11 +286,8 @@ pub async fn password_change(
 
 /// `GET /`: the signed-in user's home, or the sign-in page.
 pub async fn root(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let stamp = crate::auth::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let session = match crate::auth::cookie_token(&headers) {
-        Some(t) => state
-            .store
-            .session(&crate::auth::token_hash(&t), &stamp)
+        Some(t) => crate::auth::find_session(&state, &crate::auth::token_hash(&t))
             .await
             .ok()
             .flatten(),
@@ -301,4 +298,43 @@ pub async fn root(State(state): State<AppState>, headers: HeaderMap) -> Response
         Some(s) => Redirect::to(home(s.user.role)).into_response(),
         None => Redirect::to("/login").into_response(),
     }
+}
+
+/// `GET /account/sessions`: where one is signed in, and 退出所有设备.
+pub async fn sessions_page(
+    State(state): State<AppState>,
+    super::PageUser(auth): super::PageUser,
+) -> Response {
+    let user = Some((&auth.user, auth.csrf.as_str()));
+    let list = match crate::auth::my_sessions(&state, &auth).await {
+        Ok(l) => l,
+        Err(e) => return super::error_page(user, &e),
+    };
+    let t = |v: &serde_json::Value| v.as_str().map(crate::auth::beijing).unwrap_or_default();
+    let body = html! {
+        h1 { "登录设备" }
+        p class="muted" { "你在这些地方登录着。闲置 " (state.config.idle().num_minutes().max(1)) " 分钟未使用的会话自动结束。" }
+        table class="list" {
+            thead { tr { th scope="col" { "会话" } th scope="col" { "登录时间" } th scope="col" { "最近使用" } th scope="col" { "到期" } th scope="col" { "地址" } } }
+            tbody { @for s in &list { tr {
+                td { code { (s["id"].as_str().unwrap_or("")) } @if s["current"] == true { " " span class="badge ok" { "本设备" } } }
+                td { (t(&s["created_at"])) } td { (t(&s["last_seen"])) } td { (t(&s["expires_at"])) } td { (s["ip"].as_str().unwrap_or("")) }
+            } } }
+        }
+        form method="post" action="/account/sessions/end" {
+            input type="hidden" name="_csrf" value=(auth.csrf);
+            button type="submit" data-confirm="确认退出所有设备？包括本设备在内的所有会话都将结束。" { "退出所有设备" }
+        }
+    };
+    layout("登录设备", user, "/account/sessions", body).into_response()
+}
+
+/// `POST /account/sessions/end`: signs out everywhere, then the sign-in page.
+pub async fn end_sessions(State(state): State<AppState>, post: PagePost<Nothing>) -> Response {
+    let user = Some((&post.auth.user, post.auth.csrf.as_str()));
+    if let Err(e) = crate::auth::end_all_sessions(&state, &post.auth).await {
+        return super::error_page(user, &e);
+    }
+    let cookie = format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    ([(header::SET_COOKIE, cookie)], Redirect::to("/login?bye=1")).into_response()
 }

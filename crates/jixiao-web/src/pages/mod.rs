@@ -14,7 +14,7 @@ mod start;
 mod track;
 mod upload;
 
-use crate::auth::{client_ip, cookie_token, now, token_hash, Auth};
+use crate::auth::{client_ip, cookie_token, token_hash, Auth};
 use crate::error::ApiError;
 use crate::AppState;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
@@ -89,6 +89,8 @@ pub fn routes() -> Router<AppState> {
             "/account/password",
             get(login::password_page).post(login::password_change),
         )
+        .route("/account/sessions", get(login::sessions_page))
+        .route("/account/sessions/end", post(login::end_sessions))
         .route("/admin/orgs", post(overview::admin_org))
         .route("/admin/rules", post(overview::admin_rules))
         .route("/todo", get(lists::todo))
@@ -137,8 +139,7 @@ impl FromRequestParts<AppState> for PageUser {
         let Some(token) = cookie_token(&parts.headers) else {
             return Err(to_login(false));
         };
-        let stamp = now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        let session = match state.store.session(&token_hash(&token), &stamp).await {
+        let session = match crate::auth::find_session(state, &token_hash(&token)).await {
             Ok(Some(s)) => s,
             Ok(None) => return Err(to_login(true)),
             Err(e) => return Err(ApiError::from(e).into_response()),
@@ -279,6 +280,7 @@ pub fn layout(title: &str, user: Option<(&User, &str)>, current: &str, body: Mar
                             a href="/help" aria-current=[(current == "/help").then_some("page")] { "帮助" }
                             span { (u.display_name) "（" (role_label(u.role)) "）" }
                             a href="/account/password" { "修改密码" }
+                            a href="/account/sessions" aria-current=[(current == "/account/sessions").then_some("page")] { "登录设备" }
                             form method="post" action="/logout" {
                                 input type="hidden" name="_csrf" value=(csrf);
                                 button type="submit" class="link" { "退出" }
