@@ -172,6 +172,9 @@ enum Command {
     /// 组织管理 / organisations
     #[command(subcommand)]
     Org(OrgCommand),
+    /// 审计日志 / the audit log
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// 载入示例数据（上海市大数据中心 2023 年 8 张申报表）并列出 / load the demo data (8 forms of the Shanghai Big Data Center, 2023) and list it
     Demo,
 }
@@ -193,6 +196,12 @@ enum UserCommand {
     },
     /// 列出用户 / list users
     List,
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// 核验审计日志的 HMAC-SM3 链：被改动、删除、插入或调换顺序的条目都会被发现；有问题时退出码非零并指出第一条 / check the audit log's HMAC-SM3 chain: an entry edited, deleted, inserted or moved is found; exits non-zero naming the first bad entry
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -321,19 +330,72 @@ fn os_user() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
+/// The audit key of the database this process opened (see [`audit_key`]).
+static AUDIT_KEY: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+
+/// The key of the audit log's HMAC-SM3 chain, kept outside the database: `JIXIAO_AUDIT_KEY`
+/// (hexadecimal, at least 16 bytes), or the file `JIXIAO_AUDIT_KEY_FILE` names, or else the
+/// file beside the database (`jixiao.audit-key` for `jixiao.db`), made with a random key and
+/// readable by its owner only the first time.
+fn audit_key(db: &Path) -> Result<Vec<u8>> {
+    let parse = |text: &str, whence: &str| -> Result<Vec<u8>> {
+        jixiao_core::crypto::from_hex(text)
+            .filter(|k| k.len() >= 16)
+            .with_context(|| format!("{whence} 须为至少 32 位十六进制 / {whence} must be at least 32 hexadecimal digits"))
+    };
+    if let Ok(k) = std::env::var("JIXIAO_AUDIT_KEY") {
+        return parse(&k, "JIXIAO_AUDIT_KEY");
+    }
+    let (file, given) = match std::env::var_os("JIXIAO_AUDIT_KEY_FILE") {
+        Some(p) => (PathBuf::from(p), true),
+        None => (db.with_extension("audit-key"), false),
+    };
+    match std::fs::read_to_string(&file) {
+        Ok(text) => parse(&text, &file.display().to_string()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !given => {
+            let key: Vec<u8> = [uuid::Uuid::new_v4(), uuid::Uuid::new_v4()]
+                .iter()
+                .flat_map(|u| u.as_bytes().to_vec())
+                .collect();
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let mut f = options.open(&file).with_context(|| {
+                format!(
+                    "无法创建审计密钥文件 / cannot create the audit key file {}",
+                    file.display()
+                )
+            })?;
+            std::io::Write::write_all(&mut f, jixiao_core::crypto::hex(&key).as_bytes())?;
+            Ok(key)
+        }
+        Err(e) => Err(anyhow::anyhow!(
+            "无法读取审计密钥文件 / cannot read the audit key file {}: {e}",
+            file.display()
+        )),
+    }
+}
+
 /// Records a change made from the command line in the audit log, with the OS user as actor
 /// (`os:NAME`) and `cli` as the address.
 async fn cli_audit(store: &dyn Store, action: &str, target: &str, detail: &str) -> Result<()> {
+    let key = AUDIT_KEY
+        .get()
+        .context("审计密钥未载入 / the audit key is not loaded")?;
     store
-        .audit(&jixiao_store::AuditEntry {
-            seq: 0,
-            at: String::new(), // the store stamps it
-            actor: format!("os:{}", os_user()),
-            ip: "cli".into(),
-            action: action.into(),
-            target: target.into(),
-            detail: detail.into(),
-        })
+        .audit(
+            &jixiao_store::AuditEntry {
+                seq: 0,
+                at: String::new(), // the store stamps it
+                actor: format!("os:{}", os_user()),
+                ip: "cli".into(),
+                action: action.into(),
+                target: target.into(),
+                detail: detail.into(),
+            },
+            key,
+        )
         .await?;
     Ok(())
 }
@@ -346,6 +408,9 @@ async fn open_store(path: &Path) -> Result<Box<dyn Store>> {
     let location = path
         .to_str()
         .context("数据库路径不是有效文字 / the database path is not valid text")?;
+    if AUDIT_KEY.get().is_none() {
+        let _ = AUDIT_KEY.set(audit_key(path)?);
+    }
     jixiao_store::open(location).await.with_context(|| {
         format!(
             "无法打开数据库 / cannot open the database {}",
@@ -783,8 +848,13 @@ async fn run(cli: Cli) -> Result<()> {
             if demo {
                 println!("演示模式 / demo mode — 账户 / accounts: unit, dept, finance, admin, auditor；密码 / password: {demo_password}");
             }
+            let key = AUDIT_KEY
+                .get()
+                .cloned()
+                .context("审计密钥未载入 / the audit key is not loaded")?;
             let state =
-                jixiao_web::AppState::new(store, cfg, jixiao_core::review::RuleSet::default());
+                jixiao_web::AppState::new(store, cfg, jixiao_core::review::RuleSet::default())
+                    .with_audit_key(key);
             jixiao_web::serve(state, listener).await?;
             Ok(())
         }
@@ -837,6 +907,67 @@ async fn run(cli: Cli) -> Result<()> {
                     println!("已建立用户 / created user {}", user.username);
                 }
             }
+            Ok(())
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let store = open_store(&db_path(cli.db, false)?).await?;
+            let key = AUDIT_KEY
+                .get()
+                .context("审计密钥未载入 / the audit key is not loaded")?;
+            let (mut previous, mut last_seq, mut chained, mut unchained) =
+                (String::new(), 0i64, 0u64, 0u64);
+            loop {
+                let batch = store.audit_chain(last_seq, 10_000).await?;
+                if batch.is_empty() {
+                    break;
+                }
+                for (e, mac) in batch {
+                    let Some(mac) = mac else {
+                        // From before the chain began; none may follow a chained entry.
+                        if chained > 0 {
+                            bail!("第 {} 条审计记录没有校验值，排在已链接的记录之后：被插入或改动 / audit entry {} has no link although it follows chained entries: inserted or altered", e.seq, e.seq);
+                        }
+                        unchained += 1;
+                        last_seq = e.seq;
+                        continue;
+                    };
+                    let expected = jixiao_core::crypto::audit_link(
+                        &jixiao_core::crypto::Software,
+                        key,
+                        &previous,
+                        &[
+                            &e.seq.to_string(),
+                            &e.at,
+                            &e.actor,
+                            &e.ip,
+                            &e.action,
+                            &e.target,
+                            &e.detail,
+                        ],
+                    );
+                    if expected != mac {
+                        bail!(
+                            "第 {} 条审计记录（{} {} {}）与校验链不符：它或它之前的记录被改动、删除、插入或调换，或密钥不对 / audit entry {} ({} {} {}) breaks the chain: it or one before it was edited, deleted, inserted or moved, or the key is wrong",
+                            e.seq, e.at, e.actor, e.action, e.seq, e.at, e.actor, e.action
+                        );
+                    }
+                    if e.seq != last_seq + 1 && chained > 0 {
+                        bail!(
+                            "第 {} 条之前缺少记录 / entries are missing before audit entry {}",
+                            e.seq,
+                            e.seq
+                        );
+                    }
+                    previous = mac;
+                    last_seq = e.seq;
+                    chained += 1;
+                }
+            }
+            println!(
+                "审计日志完整 / the audit log is intact: {chained} 条已链接 / chained{}; 链头 / head {}",
+                if unchained > 0 { format!("，{unchained} 条早于校验链 / from before the chain") } else { String::new() },
+                if previous.is_empty() { "-" } else { &previous[..16] }
+            );
             Ok(())
         }
         Command::Org(cmd) => {

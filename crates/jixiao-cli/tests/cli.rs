@@ -457,3 +457,91 @@ fn imports_have_owners_respect_the_workflow_and_are_audited() {
         .iter()
         .any(|e| e.action == "org_create" && e.target == "乙单位"));
 }
+
+/// The audit log as an attacker with the database file meets it: the database refuses to
+/// change or delete an entry; with the guard removed, any edit, deletion, insertion or move
+/// is found by `jixiao audit verify`, which names the first bad entry and exits non-zero.
+#[test]
+fn the_audit_log_is_tamper_evident() {
+    let env = Env::new();
+    env.import_seed();
+    env.ok(&["org", "add", "上海市大数据中心", "--kind", "unit"]);
+    env.ok(&["org", "add", "乙单位", "--kind", "unit"]);
+    env.ok(&["org", "add", "丙单位", "--kind", "unit"]);
+    let out = env.ok(&["audit", "verify"]);
+    assert!(
+        out.contains("审计日志完整") && out.contains("4 条已链接"),
+        "{out}"
+    );
+    // The key lives beside the database, not in it, readable by its owner only.
+    let key = env.db().with_extension("audit-key");
+    assert!(key.exists());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sql = |statements: &[&str]| -> Result<(), String> {
+        let url = format!("sqlite://{}", env.db().display());
+        let statements: Vec<String> = statements.iter().map(|s| s.to_string()).collect();
+        rt.block_on(async move {
+            let pool = sqlx::SqlitePool::connect(&url)
+                .await
+                .map_err(|e| e.to_string())?;
+            for s in &statements {
+                sqlx::query(s)
+                    .execute(&pool)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+            pool.close().await;
+            Ok(())
+        })
+    };
+    // Refused by the database itself.
+    let e = sql(&["UPDATE audit SET detail = 'x' WHERE seq = 2"]).unwrap_err();
+    assert!(e.contains("append-only"), "{e}");
+    let e = sql(&["DELETE FROM audit WHERE seq = 2"]).unwrap_err();
+    assert!(e.contains("append-only"), "{e}");
+    assert!(env.ok(&["audit", "verify"]).contains("4 条已链接"));
+
+    // With the guard dropped, each kind of tampering is found, at the first bad entry.
+    let unguard = [
+        "DROP TRIGGER audit_no_update",
+        "DROP TRIGGER audit_no_delete",
+    ];
+    let backup = std::fs::read(env.db()).unwrap();
+    for (what, statements, first_bad) in [
+        ("edited", vec!["UPDATE audit SET detail = 'created 0' WHERE seq = 1"], 1),
+        ("deleted", vec!["DELETE FROM audit WHERE seq = 2"], 3),
+        ("inserted", vec!["INSERT INTO audit (seq, at, actor, ip, action, target, detail, mac) SELECT 10, at, actor, ip, action, target, detail, mac FROM audit WHERE seq = 4"], 10),
+        ("moved", vec!["UPDATE audit SET seq = 100 WHERE seq = 2", "UPDATE audit SET seq = 2 WHERE seq = 3", "UPDATE audit SET seq = 3 WHERE seq = 100"], 2),
+    ] {
+        std::fs::write(env.db(), &backup).unwrap();
+        let _ = std::fs::remove_file(env.db().with_extension("db-wal"));
+        let _ = std::fs::remove_file(env.db().with_extension("db-shm"));
+        let mut all: Vec<&str> = unguard.to_vec();
+        all.extend(statements.iter());
+        sql(&all).unwrap();
+        let out = env.run(&["audit", "verify"]);
+        assert!(!out.status.success(), "{what}: verify passed");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(&format!("第 {first_bad} 条")), "{what}: {err}");
+    }
+    // The wrong key is told apart from nothing.
+    std::fs::write(env.db(), &backup).unwrap();
+    let _ = std::fs::remove_file(env.db().with_extension("db-wal"));
+    let _ = std::fs::remove_file(env.db().with_extension("db-shm"));
+    let out = Command::new(env!("CARGO_BIN_EXE_jixiao"))
+        .args(["--db", env.db().to_str().unwrap(), "audit", "verify"])
+        .env("JIXIAO_AUDIT_KEY", "00112233445566778899aabbccddeeff")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("第 1 条"));
+}

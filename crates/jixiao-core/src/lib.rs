@@ -5,6 +5,7 @@
 //! target values read by one grammar.
 
 pub mod actual;
+pub mod crypto;
 pub mod form;
 pub mod level;
 pub mod money;

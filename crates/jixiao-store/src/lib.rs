@@ -410,7 +410,16 @@ pub trait Store: Send + Sync {
 
     // ------------------------------------------------------------ audit
 
-    async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError>;
+    /// Appends an entry, chained to the one before with HMAC-SM3 under `key`, in one
+    /// transaction (so two servers never chain two entries to the same one).
+    async fn audit(&self, entry: &AuditEntry, key: &[u8]) -> Result<(), StoreError>;
+    /// Entries after `after_seq`, oldest first, with their links (`None` before the chain
+    /// began), at most `limit`: for checking the chain.
+    async fn audit_chain(
+        &self,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<(AuditEntry, Option<String>)>, StoreError>;
     /// The newest entries first.
     async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError>;
     /// Entries matching every filter given, newest first.

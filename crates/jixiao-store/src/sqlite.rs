@@ -1046,8 +1046,82 @@ impl Store for SqliteStore {
     async fn version_form(&self, id: &str, version: i64) -> Result<Option<Form>, StoreError> {
         self.do_version_form(id, version).await
     }
-    async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
-        self.do_audit(entry).await
+    async fn audit(&self, e: &AuditEntry, key: &[u8]) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let last: Option<(i64, Option<String>)> =
+            sqlx::query_as("SELECT seq, mac FROM audit ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(&mut *tx)
+                .await?;
+        let (seq, previous) = match last {
+            Some((s, m)) => (s + 1, m.unwrap_or_default()),
+            None => (1, String::new()),
+        };
+        let at = if e.at.is_empty() { now() } else { e.at.clone() };
+        let seq_text = seq.to_string();
+        let mac = jixiao_core::crypto::audit_link(
+            &jixiao_core::crypto::Software,
+            key,
+            &previous,
+            &[
+                &seq_text, &at, &e.actor, &e.ip, &e.action, &e.target, &e.detail,
+            ],
+        );
+        sqlx::query(
+            "INSERT INTO audit (seq, at, actor, ip, action, target, detail, mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(seq)
+        .bind(&at)
+        .bind(&e.actor)
+        .bind(&e.ip)
+        .bind(&e.action)
+        .bind(&e.target)
+        .bind(&e.detail)
+        .bind(mac)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn audit_chain(
+        &self,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<(AuditEntry, Option<String>)>, StoreError> {
+        let rows: Vec<(
+            i64,
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+        )> = sqlx::query_as(
+            "SELECT seq, at, actor, ip, action, target, detail, mac FROM audit \
+                 WHERE seq > ? ORDER BY seq LIMIT ?",
+        )
+        .bind(after_seq)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(seq, at, actor, ip, action, target, detail, mac)| {
+                (
+                    AuditEntry {
+                        seq,
+                        at,
+                        actor,
+                        ip,
+                        action,
+                        target,
+                        detail,
+                    },
+                    mac,
+                )
+            })
+            .collect())
     }
     async fn add_document(&self, d: &crate::Document, data: &[u8]) -> Result<(), StoreError> {
         sqlx::query(

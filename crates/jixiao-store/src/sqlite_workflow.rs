@@ -751,21 +751,6 @@ impl SqliteStore {
         .transpose()
     }
 
-    pub(crate) async fn do_audit(&self, e: &AuditEntry) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO audit (at, actor, ip, action, target, detail) VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(if e.at.is_empty() { now() } else { e.at.clone() })
-        .bind(&e.actor)
-        .bind(&e.ip)
-        .bind(&e.action)
-        .bind(&e.target)
-        .bind(&e.detail)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
     pub(crate) async fn do_audit_search(
         &self,
         q: &crate::AuditQuery,

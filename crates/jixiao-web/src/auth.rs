@@ -552,7 +552,7 @@ pub async fn audit(
         target: target.to_string(),
         detail: detail.to_string(),
     };
-    if let Err(e) = state.store.audit(&entry).await {
+    if let Err(e) = state.store.audit(&entry, &state.audit_key).await {
         eprintln!("audit log write failed: {e}");
     }
 }

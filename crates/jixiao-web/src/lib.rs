@@ -92,6 +92,8 @@ pub struct AppState {
     pub hashing: Arc<tokio::sync::Semaphore>,
     /// … with at most [`auth::MAX_HASH_QUEUE`] requests waiting (more are told to retry).
     pub hash_queue: Arc<std::sync::atomic::AtomicUsize>,
+    /// The key of the audit log's HMAC-SM3 chain, kept outside the database.
+    pub audit_key: Arc<Vec<u8>>,
 }
 
 impl AppState {
@@ -106,7 +108,16 @@ impl AppState {
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
             hash_queue: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
+            // A key for this process only until the caller gives the installation's
+            // (`with_audit_key`): entries chained under it cannot be verified later.
+            audit_key: Arc::new(uuid::Uuid::new_v4().as_bytes().to_vec()),
         }
+    }
+
+    /// The installation's audit key (from `JIXIAO_AUDIT_KEY`, a key file, or a KMS).
+    pub fn with_audit_key(mut self, key: Vec<u8>) -> AppState {
+        self.audit_key = Arc::new(key);
+        self
     }
 }
 
