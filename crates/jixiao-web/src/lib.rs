@@ -233,8 +233,67 @@ pub fn router(state: AppState) -> Router {
         .route("/static/api-docs.js", get(openapi::docs_script))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(limit))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            audit_refusals,
+        ))
         .layer(middleware::from_fn(secure_headers))
         .with_state(state)
+}
+
+/// Refused requests go to the audit log too: a 403 or 409 anywhere, and a 404 on a form or a
+/// document (what someone outside a form's scope gets), with who asked when they are signed
+/// in. Sign-in refusals are logged by the sign-in itself.
+async fn audit_refusals(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: Request<axum::body::Body>,
+    next: Next,
+) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let headers = req.headers().clone();
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
+    let res = next.run(req).await;
+    let status = res.status();
+    let on_a_form = ["/api/forms/", "/forms/", "/api/documents/"]
+        .iter()
+        .any(|p| path.starts_with(p));
+    let refused = status == axum::http::StatusCode::FORBIDDEN
+        || status == axum::http::StatusCode::CONFLICT
+        || (status == axum::http::StatusCode::NOT_FOUND && on_a_form);
+    let sign_in = path == "/api/session" || path == "/login";
+    if refused && !sign_in {
+        let token = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| t.trim().to_string())
+            .or_else(|| auth::cookie_token(&headers));
+        let actor = match token {
+            Some(t) => auth::find_session(&state, &auth::token_hash(&t))
+                .await
+                .ok()
+                .flatten()
+                .map(|s| s.user.username)
+                .unwrap_or_else(|| "-".into()),
+            None => "-".into(),
+        };
+        let ip = auth::client_ip(&headers, peer, state.config.trust_proxy);
+        let path: String = path.chars().take(300).collect();
+        auth::audit(
+            &state,
+            &actor,
+            &ip,
+            "request_refused",
+            &path,
+            &format!("{method} {}", status.as_u16()),
+        )
+        .await;
+    }
+    res
 }
 
 /// Serves until the process is stopped.

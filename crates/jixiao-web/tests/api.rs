@@ -2862,3 +2862,56 @@ async fn sessions_end_when_idle_and_everywhere_at_once() {
     // Another user's sessions are untouched.
     assert_eq!(other.get("/api/session").await.0, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn refused_requests_are_in_the_audit_log_with_who_asked() {
+    let app = spawn_app().await;
+    let unit = Client::login(&app, "unit").await;
+    let admin = Client::login(&app, "admin").await;
+    let id = form_id(&unit, "管理工作经费").await;
+    // 404 on a form outside one's scope, 403 for a route outside one's duty, 409 for a stale
+    // save; an unknown page is not worth a line.
+    assert_eq!(
+        admin.get(&format!("/api/forms/{id}")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(admin.get("/api/audit").await.0, StatusCode::FORBIDDEN);
+    let (_, form) = unit.get(&format!("/api/forms/{id}")).await;
+    let (s, _) = unit
+        .call(
+            Method::PUT,
+            &format!("/api/forms/{id}"),
+            Some(json!({ "base_version": 0, "form": form })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert_eq!(unit.get("/no-such-page").await.0, StatusCode::NOT_FOUND);
+    let auditor = Client::login(&app, "auditor").await;
+    let (_, log) = auditor.get("/api/audit?limit=500").await;
+    let refused: Vec<(String, String, String)> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "request_refused")
+        .map(|e| {
+            (
+                e["actor"].as_str().unwrap().to_string(),
+                e["target"].as_str().unwrap().to_string(),
+                e["detail"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        refused.contains(&("admin".into(), format!("/api/forms/{id}"), "GET 404".into())),
+        "{refused:?}"
+    );
+    assert!(
+        refused.contains(&("admin".into(), "/api/audit".into(), "GET 403".into())),
+        "{refused:?}"
+    );
+    assert!(
+        refused.contains(&("unit".into(), format!("/api/forms/{id}"), "PUT 409".into())),
+        "{refused:?}"
+    );
+    assert!(!refused.iter().any(|r| r.1 == "/no-such-page"));
+}

@@ -24,6 +24,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("login_refused", "拒绝非本站登录请求"),
     ("logout", "退出"),
     ("logout_everywhere", "退出所有设备"),
+    ("request_refused", "请求被拒绝（无权限、不在范围或冲突）"),
     ("password_change", "修改密码"),
     ("password_change_failed", "修改密码失败"),
     ("user_create", "新建用户"),
