@@ -890,8 +890,8 @@ async fn run(cli: Cli) -> Result<()> {
                             line.trim_end_matches(['\n', '\r']).to_string()
                         }
                     };
-                    if password.chars().count() < 10 {
-                        bail!("密码至少 10 个字符 / a password has at least 10 characters");
+                    if let Err((zh, en)) = jixiao_core::password::check(&password, &username) {
+                        bail!("{zh} / {en}");
                     }
                     let hash = jixiao_web::auth::hash_password(&password)
                         .map_err(|e| anyhow::anyhow!("{}", e.message_en))?;
@@ -902,7 +902,8 @@ async fn run(cli: Cli) -> Result<()> {
                         role,
                         org_id,
                     };
-                    store.create_user(&user, &hash).await?;
+                    // Chosen by the operator: the user changes it at the first sign-in.
+                    store.create_user(&user, &hash, true).await?;
                     cli_audit(&*store, "user_create", &user.username, user.role.name()).await?;
                     println!("已建立用户 / created user {}", user.username);
                 }

@@ -10,6 +10,7 @@ pub mod form;
 pub mod level;
 pub mod money;
 pub mod monitor;
+pub mod password;
 pub mod review;
 pub mod score;
 pub mod target;

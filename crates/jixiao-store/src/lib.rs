@@ -273,7 +273,16 @@ pub trait Store: Send + Sync {
     async fn update_user(&self, user: &User) -> Result<(), StoreError>;
     /// Gives a form to a unit organisation (or to none), so that unit and its department see it.
     async fn assign_form(&self, id: &str, unit_id: Option<&str>) -> Result<(), StoreError>;
-    async fn create_user(&self, user: &User, password_hash: &str) -> Result<(), StoreError>;
+    /// Creates an account; `must_change` makes its first sign-in lead to changing the
+    /// password (someone else chose it).
+    async fn create_user(
+        &self,
+        user: &User,
+        password_hash: &str,
+        must_change: bool,
+    ) -> Result<(), StoreError>;
+    /// The hashes of a user's last passwords, the current one included, newest first.
+    async fn password_history(&self, user_id: &str) -> Result<Vec<String>, StoreError>;
     async fn users(&self) -> Result<Vec<User>, StoreError>;
     /// Every account with its state (locked, disabled, password to change), for administrators.
     async fn accounts(&self) -> Result<Vec<Account>, StoreError>;

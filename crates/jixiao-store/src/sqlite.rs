@@ -808,8 +808,22 @@ impl Store for SqliteStore {
     async fn link_forms_to_units(&self) -> Result<u64, StoreError> {
         self.do_link_forms_to_units().await
     }
-    async fn create_user(&self, user: &User, password_hash: &str) -> Result<(), StoreError> {
-        self.do_create_user(user, password_hash).await
+    async fn create_user(
+        &self,
+        user: &User,
+        password_hash: &str,
+        must_change: bool,
+    ) -> Result<(), StoreError> {
+        self.do_create_user(user, password_hash, must_change).await
+    }
+    async fn password_history(&self, user_id: &str) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT hash FROM password_history WHERE user_id = ? ORDER BY set_at DESC, rowid DESC LIMIT ?",
+        )
+        .bind(user_id)
+        .bind(jixiao_core::password::HISTORY as i64)
+        .fetch_all(&self.pool)
+        .await?)
     }
     async fn users(&self) -> Result<Vec<User>, StoreError> {
         self.do_users().await

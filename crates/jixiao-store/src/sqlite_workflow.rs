@@ -156,8 +156,14 @@ impl SqliteStore {
         Ok(r.rows_affected())
     }
 
-    pub(crate) async fn do_create_user(&self, u: &User, hash: &str) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO users (id, username, display_name, password_hash, role, org_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+    pub(crate) async fn do_create_user(
+        &self,
+        u: &User,
+        hash: &str,
+        must_change: bool,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query("INSERT INTO users (id, username, display_name, password_hash, role, org_id, created_at, must_change_password) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
             .bind(&u.id)
             .bind(&u.username)
             .bind(&u.display_name)
@@ -165,9 +171,12 @@ impl SqliteStore {
             .bind(u.role.name())
             .bind(&u.org_id)
             .bind(now())
-            .execute(&self.pool)
+            .bind(must_change as i64)
+            .execute(&mut *tx)
             .await
             .map_err(|e| taken(e, &u.username))?;
+        remember_password(&mut tx, &u.id, hash).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -256,6 +265,11 @@ impl SqliteStore {
         let done = q.bind(user_id).execute(&mut *tx).await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(user_id.to_string()));
+        }
+        if let AccountChange::ResetPassword { hash } | AccountChange::ChangePassword { hash } =
+            change
+        {
+            remember_password(&mut tx, user_id, hash).await?;
         }
         // Unlocked, or a new password set by an administrator: the sign-in count starts again.
         if matches!(
@@ -806,4 +820,28 @@ impl SqliteStore {
         })
         .await
     }
+}
+
+/// Keeps a password's hash in the user's history, and only the last few.
+async fn remember_password(
+    tx: &mut sqlx::SqliteConnection,
+    user_id: &str,
+    hash: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO password_history (user_id, hash, set_at) VALUES (?, ?, ?)")
+        .bind(user_id)
+        .bind(hash)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "DELETE FROM password_history WHERE user_id = ? AND rowid NOT IN \
+         (SELECT rowid FROM password_history WHERE user_id = ? ORDER BY set_at DESC, rowid DESC LIMIT ?)",
+    )
+    .bind(user_id)
+    .bind(user_id)
+    .bind(jixiao_core::password::HISTORY as i64)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }

@@ -1817,12 +1817,7 @@ pub async fn add_user(state: &AppState, auth: &Auth, u: NewUser) -> ApiResult<Us
             "a username is letters, digits and . _ -",
         ));
     }
-    if u.password.chars().count() < 10 {
-        return Err(ApiError::bad_request(
-            "密码至少 10 个字符",
-            "a password has at least 10 characters",
-        ));
-    }
+    check_new_password(&u.password, u.username.trim())?;
     check_role_org(state, u.role, u.org_id.as_deref()).await?;
     let user = User {
         id: uuid::Uuid::new_v4().simple().to_string(),
@@ -1837,7 +1832,12 @@ pub async fn add_user(state: &AppState, auth: &Auth, u: NewUser) -> ApiResult<Us
     };
     state
         .store
-        .create_user(&user, &crate::auth::hash_async(state, &u.password).await?)
+        // Chosen by an administrator: the user changes it at the first sign-in.
+        .create_user(
+            &user,
+            &crate::auth::hash_async(state, &u.password).await?,
+            true,
+        )
         .await?;
     audit(
         state,
@@ -2117,18 +2117,29 @@ pub struct AccountBody {
     pub password: Option<String>,
 }
 
-/// Checks a new password: at least 10 characters, not all the same kind.
-pub fn check_new_password(p: &str) -> ApiResult<()> {
-    if p.chars().count() < 10 {
+/// Checks a new password against the policy (`jixiao_core::password`).
+pub fn check_new_password(p: &str, username: &str) -> ApiResult<()> {
+    jixiao_core::password::check(p, username).map_err(|(zh, en)| ApiError::bad_request(zh, en))
+}
+
+/// Refuses a password the user had among their last ones (checked on the hashing workers).
+pub async fn check_not_reused(state: &AppState, user_id: &str, p: &str) -> ApiResult<()> {
+    let history = state.store.password_history(user_id).await?;
+    let password = p.to_string();
+    let reused = crate::auth::hashing(state, move || {
+        history.iter().any(|h| crate::auth::verify(&password, h))
+    })
+    .await?;
+    if reused {
         return Err(ApiError::bad_request(
-            "密码至少 10 个字符",
-            "a password has at least 10 characters",
-        ));
-    }
-    if p.chars().count() > 200 {
-        return Err(ApiError::bad_request(
-            "密码过长（最多 200 个字符）",
-            "the password is too long (200 characters at most)",
+            format!(
+                "不能使用最近 {} 次用过的密码",
+                jixiao_core::password::HISTORY
+            ),
+            format!(
+                "a password cannot be one of the last {} used",
+                jixiao_core::password::HISTORY
+            ),
         ));
     }
     Ok(())
@@ -2152,7 +2163,8 @@ pub async fn change_account(
     let change = match action {
         "reset-password" => {
             let p = password.unwrap_or("");
-            check_new_password(p)?;
+            check_new_password(p, &target.user.username)?;
+            check_not_reused(state, user_id, p).await?;
             jixiao_store::AccountChange::ResetPassword {
                 hash: crate::auth::hash_async(state, p).await?,
             }
@@ -2258,13 +2270,14 @@ pub async fn change_own_password(
             "the current password is wrong",
         ));
     }
-    check_new_password(new)?;
+    check_new_password(new, &auth.user.username)?;
     if new == current {
         return Err(ApiError::bad_request(
             "新密码不能与当前密码相同",
             "the new password must differ from the current one",
         ));
     }
+    check_not_reused(state, &auth.user.id, new).await?;
     state
         .store
         .update_account(

@@ -211,8 +211,8 @@ impl FromRequestParts<AppState> for Auth {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
                 "password_change_required",
-                "管理员重置了密码：请先修改密码（POST /api/session/password）",
-                "an administrator reset the password: change it first (POST /api/session/password)",
+                "密码由管理员设定（新建账户或重置密码）：请先修改密码（POST /api/session/password）",
+                "the password was set by an administrator (a new account or a reset): change it first (POST /api/session/password)",
             ));
         }
         Ok(Auth {

@@ -63,7 +63,8 @@ pub async fn load(store: &dyn Store, password: &str) -> Result<(), ApiError> {
             role,
             org_id: org,
         };
-        store.create_user(&user, &hash).await?;
+        // The demo's accounts sign in with the demo password alone, as the sign-in page says.
+        store.create_user(&user, &hash, false).await?;
     }
     Ok(())
 }

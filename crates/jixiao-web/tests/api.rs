@@ -52,6 +52,21 @@ impl Client {
         Client::login_with(app, username, "jixiao-demo").await
     }
 
+    /// An account an administrator just made: signed in, its password changed to its own
+    /// (`PASSWORD` + `Z`), as the first sign-in requires.
+    async fn first_sign_in(app: &App, username: &str, password: &str) -> Client {
+        let c = Client::login_with(app, username, password).await;
+        let (s, v) = c
+            .call(
+                Method::POST,
+                "/api/session/password",
+                Some(json!({ "current": password, "new": format!("{password}Z") })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        c
+    }
+
     async fn login_with(app: &App, username: &str, password: &str) -> Client {
         let mut c = Client::anonymous(app);
         let (s, v) = c
@@ -623,7 +638,7 @@ async fn access_matrix() {
     let u2 = u2["org"]["id"].as_str().unwrap().to_string();
     let (s, e) = admin.call(Method::POST, "/api/users", Some(json!({ "username": "unit2", "display_name": "乙单位", "password": "another-pass-1", "role": "unit", "org_id": u2 }))).await;
     assert_eq!(s, StatusCode::CREATED, "{e}");
-    let unit2 = Client::login_with(&app, "unit2", "another-pass-1").await;
+    let unit2 = Client::first_sign_in(&app, "unit2", "another-pass-1").await;
     let mine = Client::login(&app, "unit").await;
     let own_id = form_id(&mine, "管理工作经费").await;
     let (_, own) = mine.get(&format!("/api/forms/{own_id}")).await;
@@ -842,7 +857,7 @@ async fn access_matrix() {
                 );
             }
         }
-        let (s, _) = c.call(Method::POST, "/api/users", Some(json!({ "username": format!("x{u}"), "display_name": "x", "password": "0123456789", "role": "auditor" }))).await;
+        let (s, _) = c.call(Method::POST, "/api/users", Some(json!({ "username": format!("x{u}"), "display_name": "x", "password": "Zero-1234567", "role": "auditor" }))).await;
         assert_eq!(
             s == StatusCode::CREATED,
             *u == "admin",
@@ -2143,7 +2158,7 @@ async fn administrators_edit_roles_and_organisations_and_give_forms_to_units() {
     let u2 = u2["org"]["id"].as_str().unwrap().to_string();
     let (s, _) = admin.call(Method::POST, "/api/users", Some(json!({ "username": "unit2", "display_name": "乙单位填报人", "password": "another-pass-1", "role": "unit", "org_id": u2 }))).await;
     assert_eq!(s, StatusCode::CREATED);
-    let unit2 = Client::login_with(&app, "unit2", "another-pass-1").await;
+    let unit2 = Client::first_sign_in(&app, "unit2", "another-pass-1").await;
     assert_eq!(
         unit2.get(&format!("/api/forms/{id}")).await.0,
         StatusCode::NOT_FOUND
@@ -2914,4 +2929,95 @@ async fn refused_requests_are_in_the_audit_log_with_who_asked() {
         "{refused:?}"
     );
     assert!(!refused.iter().any(|r| r.1 == "/no-such-page"));
+}
+
+#[tokio::test]
+async fn passwords_follow_the_policy_are_not_reused_and_are_changed_at_first_sign_in() {
+    let app = spawn_app().await;
+    let admin = Client::login(&app, "admin").await;
+    let create = |password: &str| json!({ "username": "newfiler", "display_name": "新填报人", "password": password, "role": "unit", "org_id": "org-unit" });
+    for (weak, why) in [
+        ("short-1A", "至少 10"),
+        ("abcdefghijkl", "至少三种"),
+        ("newfiler-Pass-1", "用户名"),
+    ] {
+        let (s, e) = admin
+            .call(Method::POST, "/api/users", Some(create(weak)))
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{weak}");
+        assert!(e["message"].as_str().unwrap().contains(why), "{weak}: {e}");
+    }
+    let (s, v) = admin
+        .call(
+            Method::POST,
+            "/api/users",
+            Some(create("Chosen-by-admin-1")),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["user"]["id"].as_str().unwrap().to_string();
+    // The first sign-in can do nothing but change the password.
+    let c = Client::login_with(&app, "newfiler", "Chosen-by-admin-1").await;
+    let (s, e) = c.get("/api/forms").await;
+    assert_eq!(
+        (s, e["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("password_change_required"))
+    );
+    let change = |current: &str, new: &str| json!({ "current": current, "new": new });
+    // Not the same, and not too weak.
+    let (s, _) = c
+        .call(
+            Method::POST,
+            "/api/session/password",
+            Some(change("Chosen-by-admin-1", "Chosen-by-admin-1")),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let mut current = "Chosen-by-admin-1".to_string();
+    for k in 1..=5 {
+        let next = format!("Own-password-{k}");
+        let (s, v) = c
+            .call(
+                Method::POST,
+                "/api/session/password",
+                Some(change(&current, &next)),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{k}: {v}");
+        current = next;
+    }
+    assert_eq!(
+        c.get("/api/forms").await.0,
+        StatusCode::OK,
+        "changed: free to work"
+    );
+    // None of the last five again (the administrator's is the sixth back: allowed).
+    for old in ["Own-password-1", "Own-password-4"] {
+        let (s, e) = c
+            .call(
+                Method::POST,
+                "/api/session/password",
+                Some(change(&current, old)),
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{old}");
+        assert!(e["message"].as_str().unwrap().contains("最近 5 次"), "{e}");
+    }
+    let (s, v) = c
+        .call(
+            Method::POST,
+            "/api/session/password",
+            Some(change(&current, "Chosen-by-admin-1")),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    // An administrator's reset follows the same rules.
+    let (s, e) = admin
+        .call(
+            Method::POST,
+            &format!("/api/users/{id}/reset-password"),
+            Some(json!({ "password": "Own-password-5" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
 }

@@ -215,7 +215,7 @@ fn password_form(auth: &crate::auth::Auth, message: Option<(&str, &str)>) -> Mar
         section class="login" {
             h1 { "修改密码" }
             @if auth.must_change_password {
-                p class="notice" { "管理员重置了你的密码。请先设置一个只有你知道的新密码，然后才能继续使用。" }
+                p class="notice" { "你的密码由管理员设定（新建账户或重置密码）。请先设置一个只有你知道的新密码，然后才能继续使用。" }
             }
             @if let Some((kind, text)) = message {
                 p class=(kind) role=(if kind == "ok" { "status" } else { "alert" }) { (text) }
