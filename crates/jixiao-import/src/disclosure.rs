@@ -2449,7 +2449,20 @@ impl Builder {
         // The budget rows not scored are kept in warnings, with what they say.
         let picked = pick.map(|p| p as *const _);
         for (row, (f, vals)) in rows.iter().zip(&self.budget_rows) {
-            if Some(row as *const _) != picked && !vals.is_empty() {
+            if Some(row as *const _) == picked {
+                // Text in the scored row (its 得分计算方法 or 原因 column, a footnote run
+                // into it): no amount, kept in a warning.
+                for v in vals.iter().filter(|v| budget_text(v)) {
+                    warnings.push(Warning {
+                        line: self.start,
+                        text: v.clone(),
+                        message:
+                            "预算行中的说明文字，未计分 / a remark in the budget row, not scored"
+                                .into(),
+                        place: None,
+                    });
+                }
+            } else if !vals.is_empty() {
                 warnings.push(Warning {
                     line: self.start,
                     text: vals.join(" | "),
@@ -2519,6 +2532,15 @@ impl Builder {
             warnings,
         }
     }
+}
+
+/// A value of a budget row that is words, not an amount, a rate or a placeholder
+/// (`执行率*该指标分值,最高不得超过分值上限。`).
+fn budget_text(v: &str) -> bool {
+    v.chars()
+        .filter(|c| jixiao_core::text::is_cjk(*c))
+        .nth(1)
+        .is_some()
 }
 
 fn is_fund(f: Field) -> bool {

@@ -250,6 +250,13 @@ pub fn is_layout_word(text: &str) -> bool {
         )
 }
 
+/// The key the reader matches a text by against the layout's words: whitespace removed,
+/// full-width brackets and colons folded, traditional characters simplified (`績效目標` →
+/// `绩效目标`).
+pub fn layout_key(text: &str) -> String {
+    layout::key_of(text)
+}
+
 /// The labels, level names and column heads the reader splits run-together text at.
 pub fn layout_words() -> &'static [&'static str] {
     static WORDS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();

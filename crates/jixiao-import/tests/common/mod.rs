@@ -129,13 +129,19 @@ pub fn residue(token: &str, acc: &[String]) -> String {
         return String::new();
     }
     // What the reading holds first (longest first, whole cells before their parts), then the
-    // layout's words; single characters say nothing.
+    // layout's words, matched as the reader matches them (traditional script simplified);
+    // single characters say nothing.
     for a in acc
         .iter()
         .map(String::as_str)
         .filter(|a| a.chars().count() > 1)
-        .chain(jixiao_import::layout_words().iter().copied())
     {
+        if t.contains(a) {
+            t = t.replace(a, "");
+        }
+    }
+    let mut t = jixiao_import::layout_key(&t);
+    for a in jixiao_import::layout_words().iter().copied() {
         if t.contains(a) {
             t = t.replace(a, "");
         }
