@@ -514,6 +514,14 @@ impl Reader {
             b.year = year.or(self.year);
             b.titled = true;
             b.grid = self.grid;
+            if title.glued {
+                // Cut from a line run together: what the cut kept of the title is shown.
+                b.warn(
+                    row.line,
+                    &title.text,
+                    "表格标题（与其他文字连写），从此读作新的一张表 / a title run together with other text: a new table is read from here",
+                );
+            }
             self.current = Some(b);
             if rest.len() > 1 {
                 self.feed(Row {
@@ -527,6 +535,7 @@ impl Reader {
     }
 
     fn feed(&mut self, row: Row) {
+        let row_line = row.line;
         let names_project = row
             .cells
             .iter()
@@ -556,6 +565,28 @@ impl Reader {
             }
             Some(b) if names_project && b.name.is_some() && !b.wide() => {
                 let kind = b.kind;
+                // Cells before the next project's name are the current form's (a line run
+                // together: the rest of its table, then the next form's title and header).
+                let at = row
+                    .cells
+                    .iter()
+                    .position(|c| c.label == Some(Label::Field(Field::Name)))
+                    .unwrap_or(0);
+                if at > 0 && row.cells[..at].iter().all(|c| c.glued) {
+                    let mut row = row;
+                    let rest = row.cells.split_off(at);
+                    self.feed_current(row);
+                    self.close();
+                    let mut b = Builder::new(row_line, kind, self.layout);
+                    b.year = self.year;
+                    b.grid = self.grid;
+                    self.current = Some(b);
+                    self.feed_current(Row {
+                        line: row_line,
+                        cells: rest,
+                    });
+                    return;
+                }
                 self.close();
                 let mut b = Builder::new(row.line, kind, self.layout);
                 b.year = self.year;
@@ -564,6 +595,10 @@ impl Reader {
             }
             _ => {}
         }
+        self.feed_current(row);
+    }
+
+    fn feed_current(&mut self, row: Row) {
         match &mut self.current {
             Some(b) => {
                 b.end_follows = self.end_follows;
@@ -1104,12 +1139,35 @@ impl Builder {
 
     fn set_field(&mut self, f: Field, line: usize, value: &str) {
         let text = join_wrapped(value);
+        let slot = match f {
+            Field::Name => Some(&mut self.name),
+            Field::Nature => Some(&mut self.nature),
+            Field::Category => Some(&mut self.category),
+            Field::Department => Some(&mut self.department),
+            Field::Implementer => Some(&mut self.implementer),
+            _ => None,
+        };
+        if let Some(slot) = slot {
+            // A field given twice (`一级项目名称 … 二级项目名称 …`): the last is kept, the
+            // one it replaces is reported.
+            if let Some(old) = slot.replace(text.clone()).filter(|o| *o != text) {
+                self.warn(
+                    line,
+                    &old,
+                    &format!(
+                        "“{}”出现两次，保留后一个 / a field given twice: the later value is kept",
+                        field_label(f)
+                    ),
+                );
+            }
+            return;
+        }
         match f {
-            Field::Name => self.name = Some(text),
-            Field::Nature => self.nature = Some(text),
-            Field::Category => self.category = Some(text),
-            Field::Department => self.department = Some(text),
-            Field::Implementer => self.implementer = Some(text),
+            Field::Name
+            | Field::Nature
+            | Field::Category
+            | Field::Department
+            | Field::Implementer => {}
             Field::Start | Field::End => match parse_date(&text) {
                 Some(d) if f == Field::Start => self.start_date = Some(d),
                 Some(d) => self.end_date = Some(d),
@@ -2396,6 +2454,24 @@ impl Builder {
         };
         for (f, vals) in &self.budget_rows {
             report(vals.join(" | "), field_label(*f));
+        }
+        // The header it read, field by field (a form cut before its table, or a stray label
+        // with a value that began a builder of its own).
+        for (value, label) in [
+            (&self.nature, "项目性质"),
+            (&self.category, "项目类别"),
+            (&self.department, "主管部门"),
+            (&self.implementer, "实施单位"),
+        ] {
+            report(value.clone().unwrap_or_default(), label);
+        }
+        for d in [self.start_date, self.end_date].into_iter().flatten() {
+            report(d.format("%Y-%m-%d").to_string(), "日期");
+        }
+        for (_, label, m) in self.funds.fields() {
+            if let Some(m) = m {
+                report(m.to_string(), label);
+            }
         }
         report(self.goal_overall.join("\n"), "总体目标");
         report(self.goal_annual.join("\n"), "年度目标");

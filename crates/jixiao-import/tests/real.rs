@@ -287,7 +287,7 @@ const MIN_PER_MILLE: usize = 1000;
 const MAX_REFUSED: usize = 4;
 
 /// Cells the `nothing_is_lost` check cannot find in any reading, as last measured.
-const MAX_LOST: usize = 6;
+const MAX_LOST: usize = 4;
 
 #[test]
 fn every_text_has_its_reading() {
