@@ -150,6 +150,9 @@ struct Cell {
     glued: bool,
     /// Cut from the same word as the cell before it (nothing between them).
     joined: bool,
+    /// A column head read as a head its text is not (OCR: `考值参分` for 参考分值, `指标值(八)`
+    /// for 指标值(A)): said in a warning.
+    damaged_head: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -177,6 +180,7 @@ fn make_cell(col: usize, text: String) -> Cell {
         empty: false,
         glued: false,
         joined: false,
+        damaged_head: false,
     }
 }
 
@@ -300,6 +304,20 @@ fn push_piece(cells: &mut Vec<Cell>, p: String, glued: bool) {
             for (text, head) in heads {
                 let mut h = make_cell(cells.len(), text);
                 if !head.is_empty() {
+                    // Written as the head, perhaps with its column's letter: `指标值(A)`.
+                    let base = match h.key.rfind('(') {
+                        Some(i)
+                            if h.key[i + 1..]
+                                .trim_end_matches(')')
+                                .chars()
+                                .all(|c| c.is_ascii_alphanumeric() || c == '/') =>
+                        {
+                            &h.key[..i]
+                        }
+                        _ => h.key.as_str(),
+                    };
+                    // A place's column under 区域目标值 is named by its place, not damaged.
+                    h.damaged_head = base != head && head != crate::runon::REGION_HEAD;
                     h.key = head.to_string();
                     h.label = label_of(head);
                 }
@@ -913,6 +931,16 @@ impl Builder {
     fn row(&mut self, row: Row) {
         self.last_line = row.line;
         self.cells_seen += row.cells.len();
+        for c in row.cells.iter().filter(|c| c.damaged_head) {
+            self.warn(
+                row.line,
+                &c.text,
+                &format!(
+                    "表头疑为识别错误，按“{}”读取 / a column head damaged by OCR, read as {}",
+                    c.key, c.key
+                ),
+            );
+        }
         // A header row of a several-project table: 单位名称 | 项目名称 | 预算数 | 年度目标 | 一级指标 …
         if self.section != Section::Indicators || self.record.is_none() {
             if let Some(first_level) = row

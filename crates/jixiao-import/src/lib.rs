@@ -250,11 +250,19 @@ pub fn is_layout_word(text: &str) -> bool {
         )
 }
 
-/// The key the reader matches a text by against the layout's words: whitespace removed,
-/// full-width brackets and colons folded, traditional characters simplified (`績效目標` →
-/// `绩效目标`).
+/// A text folded as the reader folds it before matching the layout's words, character by
+/// character: whitespace removed, full-width brackets and colons folded, traditional
+/// characters simplified (`績效目標` → `绩效目标`).
 pub fn layout_key(text: &str) -> String {
-    layout::key_of(text)
+    text.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '（' => '(',
+            '）' => ')',
+            '：' => ':',
+            c => layout::simplify(c),
+        })
+        .collect()
 }
 
 /// The labels, level names and column heads the reader splits run-together text at.
@@ -267,6 +275,16 @@ pub fn layout_words() -> &'static [&'static str] {
             .copied()
             .chain(layout::LEVEL1_ALIASES.iter().map(|(n, _)| *n))
             .chain(["产出", "效益", "满意度", "合计", "总分", "总计"])
+            // Level-2 names written short, as `level2_of` reads them.
+            .chain([
+                "经济效益",
+                "社会效益",
+                "生态效益",
+                "生态环境效益",
+                "可持续影响",
+                "服务对象满意度",
+                "社会公众满意度",
+            ])
             .collect();
         // Longest first, so that a head is taken out before a shorter head inside it.
         w.sort_by_key(|x| std::cmp::Reverse(x.len()));
