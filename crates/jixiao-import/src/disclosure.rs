@@ -655,12 +655,29 @@ impl Reader {
     fn finish(mut self, _last_line: usize) -> Result<ReadOutput, ReadError> {
         self.close();
         if self.forms.is_empty() && self.tables.is_empty() {
-            let first = self.loose.first().map(|w| w.line);
-            return Err(match first {
-                Some(line) if self.loose.iter().any(|w| w.message.starts_with("有表头")) => {
-                    ReadError::MissingHeader { line }
-                }
-                _ => ReadError::NoForms,
+            // A header (or a table's rows) was found, but no row could be read with certainty:
+            // said so, with the first row reported and why.
+            let header = self.loose.iter().find(|w| w.message.starts_with("有表头"));
+            let row = self.loose.iter().find(|w| {
+                [crate::runon::UNREAD, NO_LEVEL]
+                    .iter()
+                    .any(|m| w.message == *m)
+            });
+            return Err(match (header, row) {
+                (None, None) => ReadError::NoForms,
+                (h, r) => ReadError::NoIndicators {
+                    line: h.or(r).map_or(1, |w| w.line),
+                    name: h.map(|w| w.text.clone()).unwrap_or_default(),
+                    why: r
+                        .map(|w| {
+                            let mut t: String = w.text.chars().take(40).collect();
+                            if t.len() < w.text.len() {
+                                t.push('…');
+                            }
+                            format!("（第{}行：{}：“{t}”）", w.line, w.message)
+                        })
+                        .unwrap_or_default(),
+                },
             });
         }
         self.loose.sort_by_key(|w| w.line);
@@ -683,6 +700,9 @@ fn may_be_level(key: &str) -> bool {
         )
     })
 }
+
+/// An indicator row met before any level 1 names its group.
+const NO_LEVEL: &str = "指标前没有一级指标，未读入 / an indicator before any level 1, not read";
 
 /// Text after a run-together table's end.
 const AFTER_TABLE: &str = "表格结束后的文字，未读入 / text after the table's end, not read";
@@ -2045,17 +2065,9 @@ impl Builder {
             return;
         }
         let Some(level1) = rec.level1 else {
-            self.warn(
-                line,
-                &name,
-                "指标前没有一级指标，未读入 / an indicator before any level 1, not read",
-            );
+            self.warn(line, &name, NO_LEVEL);
             for (_, v) in &rec.vals {
-                self.warn(
-                    line,
-                    v,
-                    "指标前没有一级指标，未读入 / an indicator before any level 1, not read",
-                );
+                self.warn(line, v, NO_LEVEL);
             }
             return;
         };
