@@ -150,6 +150,9 @@ struct Cell {
     glued: bool,
     /// Cut from the same word as the cell before it (nothing between them).
     joined: bool,
+    /// A column head read as a head its text is not (OCR: `考值参分` for 参考分值, `指标值(八)`
+    /// for 指标值(A)): said in a warning.
+    damaged_head: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -177,6 +180,7 @@ fn make_cell(col: usize, text: String) -> Cell {
         empty: false,
         glued: false,
         joined: false,
+        damaged_head: false,
     }
 }
 
@@ -300,6 +304,20 @@ fn push_piece(cells: &mut Vec<Cell>, p: String, glued: bool) {
             for (text, head) in heads {
                 let mut h = make_cell(cells.len(), text);
                 if !head.is_empty() {
+                    // Written as the head, perhaps with its column's letter: `指标值(A)`.
+                    let base = match h.key.rfind('(') {
+                        Some(i)
+                            if h.key[i + 1..]
+                                .trim_end_matches(')')
+                                .chars()
+                                .all(|c| c.is_ascii_alphanumeric() || c == '/') =>
+                        {
+                            &h.key[..i]
+                        }
+                        _ => h.key.as_str(),
+                    };
+                    // A place's column under 区域目标值 is named by its place, not damaged.
+                    h.damaged_head = base != head && head != crate::runon::REGION_HEAD;
                     h.key = head.to_string();
                     h.label = label_of(head);
                 }
@@ -514,6 +532,14 @@ impl Reader {
             b.year = year.or(self.year);
             b.titled = true;
             b.grid = self.grid;
+            if title.glued {
+                // Cut from a line run together: what the cut kept of the title is shown.
+                b.warn(
+                    row.line,
+                    &title.text,
+                    "表格标题（与其他文字连写），从此读作新的一张表 / a title run together with other text: a new table is read from here",
+                );
+            }
             self.current = Some(b);
             if rest.len() > 1 {
                 self.feed(Row {
@@ -527,6 +553,7 @@ impl Reader {
     }
 
     fn feed(&mut self, row: Row) {
+        let row_line = row.line;
         let names_project = row
             .cells
             .iter()
@@ -556,6 +583,28 @@ impl Reader {
             }
             Some(b) if names_project && b.name.is_some() && !b.wide() => {
                 let kind = b.kind;
+                // Cells before the next project's name are the current form's (a line run
+                // together: the rest of its table, then the next form's title and header).
+                let at = row
+                    .cells
+                    .iter()
+                    .position(|c| c.label == Some(Label::Field(Field::Name)))
+                    .unwrap_or(0);
+                if at > 0 && row.cells[..at].iter().all(|c| c.glued) {
+                    let mut row = row;
+                    let rest = row.cells.split_off(at);
+                    self.feed_current(row);
+                    self.close();
+                    let mut b = Builder::new(row_line, kind, self.layout);
+                    b.year = self.year;
+                    b.grid = self.grid;
+                    self.current = Some(b);
+                    self.feed_current(Row {
+                        line: row_line,
+                        cells: rest,
+                    });
+                    return;
+                }
                 self.close();
                 let mut b = Builder::new(row.line, kind, self.layout);
                 b.year = self.year;
@@ -564,6 +613,10 @@ impl Reader {
             }
             _ => {}
         }
+        self.feed_current(row);
+    }
+
+    fn feed_current(&mut self, row: Row) {
         match &mut self.current {
             Some(b) => {
                 b.end_follows = self.end_follows;
@@ -602,12 +655,29 @@ impl Reader {
     fn finish(mut self, _last_line: usize) -> Result<ReadOutput, ReadError> {
         self.close();
         if self.forms.is_empty() && self.tables.is_empty() {
-            let first = self.loose.first().map(|w| w.line);
-            return Err(match first {
-                Some(line) if self.loose.iter().any(|w| w.message.starts_with("有表头")) => {
-                    ReadError::MissingHeader { line }
-                }
-                _ => ReadError::NoForms,
+            // A header (or a table's rows) was found, but no row could be read with certainty:
+            // said so, with the first row reported and why.
+            let header = self.loose.iter().find(|w| w.message.starts_with("有表头"));
+            let row = self.loose.iter().find(|w| {
+                [crate::runon::UNREAD, NO_LEVEL]
+                    .iter()
+                    .any(|m| w.message == *m)
+            });
+            return Err(match (header, row) {
+                (None, None) => ReadError::NoForms,
+                (h, r) => ReadError::NoIndicators {
+                    line: h.or(r).map_or(1, |w| w.line),
+                    name: h.map(|w| w.text.clone()).unwrap_or_default(),
+                    why: r
+                        .map(|w| {
+                            let mut t: String = w.text.chars().take(40).collect();
+                            if t.len() < w.text.len() {
+                                t.push('…');
+                            }
+                            format!("（第{}行：{}：“{t}”）", w.line, w.message)
+                        })
+                        .unwrap_or_default(),
+                },
             });
         }
         self.loose.sort_by_key(|w| w.line);
@@ -630,6 +700,9 @@ fn may_be_level(key: &str) -> bool {
         )
     })
 }
+
+/// An indicator row met before any level 1 names its group.
+const NO_LEVEL: &str = "指标前没有一级指标，未读入 / an indicator before any level 1, not read";
 
 /// Text after a run-together table's end.
 const AFTER_TABLE: &str = "表格结束后的文字，未读入 / text after the table's end, not read";
@@ -878,6 +951,16 @@ impl Builder {
     fn row(&mut self, row: Row) {
         self.last_line = row.line;
         self.cells_seen += row.cells.len();
+        for c in row.cells.iter().filter(|c| c.damaged_head) {
+            self.warn(
+                row.line,
+                &c.text,
+                &format!(
+                    "表头疑为识别错误，按“{}”读取 / a column head damaged by OCR, read as {}",
+                    c.key, c.key
+                ),
+            );
+        }
         // A header row of a several-project table: 单位名称 | 项目名称 | 预算数 | 年度目标 | 一级指标 …
         if self.section != Section::Indicators || self.record.is_none() {
             if let Some(first_level) = row
@@ -1104,12 +1187,35 @@ impl Builder {
 
     fn set_field(&mut self, f: Field, line: usize, value: &str) {
         let text = join_wrapped(value);
+        let slot = match f {
+            Field::Name => Some(&mut self.name),
+            Field::Nature => Some(&mut self.nature),
+            Field::Category => Some(&mut self.category),
+            Field::Department => Some(&mut self.department),
+            Field::Implementer => Some(&mut self.implementer),
+            _ => None,
+        };
+        if let Some(slot) = slot {
+            // A field given twice (`一级项目名称 … 二级项目名称 …`): the last is kept, the
+            // one it replaces is reported.
+            if let Some(old) = slot.replace(text.clone()).filter(|o| *o != text) {
+                self.warn(
+                    line,
+                    &old,
+                    &format!(
+                        "“{}”出现两次，保留后一个 / a field given twice: the later value is kept",
+                        field_label(f)
+                    ),
+                );
+            }
+            return;
+        }
         match f {
-            Field::Name => self.name = Some(text),
-            Field::Nature => self.nature = Some(text),
-            Field::Category => self.category = Some(text),
-            Field::Department => self.department = Some(text),
-            Field::Implementer => self.implementer = Some(text),
+            Field::Name
+            | Field::Nature
+            | Field::Category
+            | Field::Department
+            | Field::Implementer => {}
             Field::Start | Field::End => match parse_date(&text) {
                 Some(d) if f == Field::Start => self.start_date = Some(d),
                 Some(d) => self.end_date = Some(d),
@@ -1959,17 +2065,9 @@ impl Builder {
             return;
         }
         let Some(level1) = rec.level1 else {
-            self.warn(
-                line,
-                &name,
-                "指标前没有一级指标，未读入 / an indicator before any level 1, not read",
-            );
+            self.warn(line, &name, NO_LEVEL);
             for (_, v) in &rec.vals {
-                self.warn(
-                    line,
-                    v,
-                    "指标前没有一级指标，未读入 / an indicator before any level 1, not read",
-                );
+                self.warn(line, v, NO_LEVEL);
             }
             return;
         };
@@ -2397,6 +2495,24 @@ impl Builder {
         for (f, vals) in &self.budget_rows {
             report(vals.join(" | "), field_label(*f));
         }
+        // The header it read, field by field (a form cut before its table, or a stray label
+        // with a value that began a builder of its own).
+        for (value, label) in [
+            (&self.nature, "项目性质"),
+            (&self.category, "项目类别"),
+            (&self.department, "主管部门"),
+            (&self.implementer, "实施单位"),
+        ] {
+            report(value.clone().unwrap_or_default(), label);
+        }
+        for d in [self.start_date, self.end_date].into_iter().flatten() {
+            report(d.format("%Y-%m-%d").to_string(), "日期");
+        }
+        for (_, label, m) in self.funds.fields() {
+            if let Some(m) = m {
+                report(m.to_string(), label);
+            }
+        }
         report(self.goal_overall.join("\n"), "总体目标");
         report(self.goal_annual.join("\n"), "年度目标");
         report(self.goal_actual.join("\n"), "实际完成情况");
@@ -2449,7 +2565,20 @@ impl Builder {
         // The budget rows not scored are kept in warnings, with what they say.
         let picked = pick.map(|p| p as *const _);
         for (row, (f, vals)) in rows.iter().zip(&self.budget_rows) {
-            if Some(row as *const _) != picked && !vals.is_empty() {
+            if Some(row as *const _) == picked {
+                // Text in the scored row (its 得分计算方法 or 原因 column, a footnote run
+                // into it): no amount, kept in a warning.
+                for v in vals.iter().filter(|v| budget_text(v)) {
+                    warnings.push(Warning {
+                        line: self.start,
+                        text: v.clone(),
+                        message:
+                            "预算行中的说明文字，未计分 / a remark in the budget row, not scored"
+                                .into(),
+                        place: None,
+                    });
+                }
+            } else if !vals.is_empty() {
                 warnings.push(Warning {
                     line: self.start,
                     text: vals.join(" | "),
@@ -2519,6 +2648,15 @@ impl Builder {
             warnings,
         }
     }
+}
+
+/// A value of a budget row that is words, not an amount, a rate or a placeholder
+/// (`执行率*该指标分值,最高不得超过分值上限。`).
+fn budget_text(v: &str) -> bool {
+    v.chars()
+        .filter(|c| jixiao_core::text::is_cjk(*c))
+        .nth(1)
+        .is_some()
 }
 
 fn is_fund(f: Field) -> bool {

@@ -226,6 +226,11 @@ pub(crate) fn label_of(key: &str) -> Option<Label> {
         .strip_prefix("其中:")
         .or_else(|| k.strip_prefix("其中"))
         .unwrap_or(k);
+    // `主管部门(盖章)`, `实施单位(盖章)`: the label with the place of its stamp.
+    let k = match k.strip_suffix("(盖章)") {
+        Some(l) if !l.is_empty() => l.trim_end_matches(':'),
+        _ => k,
+    };
     use Field::*;
     Some(match k {
         "项目名称" | "项目(名称)" | "二级项目名称" | "项目支出名称" | "专项名称" => {
@@ -311,7 +316,9 @@ pub(crate) fn label_of(key: &str) -> Option<Label> {
         "项目绩效目标" | "绩效目标" | "总体目标" | "总体目标完成情况" => {
             Label::GoalsBlock
         }
-        "绩效指标" | "项目绩效指标" => Label::IndicatorsBlock,
+        "绩效指标" | "项目绩效指标" | "年度绩效指标完成情况" | "绩效指标完成情况" => {
+            Label::IndicatorsBlock
+        }
         "一级指标" | "二级指标" | "三级指标" | "指标内容" | "指标名称" | "三级指标内容"
         | "三级指标名称" | "绩效指标内容" | "评价指标" | "评价内容" | "绩效内容" => {
             Label::LevelHead
@@ -502,7 +509,8 @@ pub(crate) fn split_run_together(text: &str, ends_line: bool) -> Option<Vec<Stri
             }
         }
         scanned = m.start();
-        if depth > 0 {
+        // Nor words that end a sentence (`完成年度目标。`): a label is followed by its value.
+        if depth > 0 || simple[m.end()..].starts_with(['。', '，', ',', '；', ';']) {
             continue;
         }
         // Byte offsets agree: `simplify` maps CJK to CJK of the same UTF-8 length.

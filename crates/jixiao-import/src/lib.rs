@@ -114,6 +114,15 @@ pub enum ReadError {
         "第{line}行：申报表缺少表头（项目名称）/ line {line}: the form has no header (项目名称)"
     )]
     MissingHeader { line: usize },
+    #[error("第{line}行起的表{zh}没有一行指标能确定读出，未读入 / the table {en}from line {line} has no indicator row that can be read with certainty: not read{why}", zh = quoted(.name, ""), en = quoted(.name, " "))]
+    NoIndicators {
+        line: usize,
+        /// The project's name, empty when none was read.
+        name: String,
+        /// The first of its rows the reader reported, as its warning says (`（第21行：…）`),
+        /// or nothing.
+        why: String,
+    },
     #[error("第{line}行：申报表缺少年度，且计划开始、完成日期也无法确定年度 / line {line}: the form has no year, and none can be taken from its dates")]
     MissingYear { line: usize },
     #[error("第{line}行起的申报表“{name}”在第{end}行中断，{what} / the form “{name}” from line {line} breaks off at line {end}: {what_en}")]
@@ -142,11 +151,21 @@ pub enum ReadError {
     InvalidForm { index: usize, message: String },
 }
 
+/// `“name”` and what follows it, or nothing for no name.
+fn quoted(name: &str, after: &str) -> String {
+    if name.is_empty() {
+        String::new()
+    } else {
+        format!("“{name}”{after}")
+    }
+}
+
 impl ReadError {
     /// The line the error points to, when it points to one.
     pub fn line(&self) -> Option<usize> {
         match self {
             ReadError::MissingHeader { line }
+            | ReadError::NoIndicators { line, .. }
             | ReadError::MissingYear { line }
             | ReadError::Json { line, .. } => Some(*line),
             ReadError::Truncated { end, .. } => Some(*end),
@@ -250,6 +269,21 @@ pub fn is_layout_word(text: &str) -> bool {
         )
 }
 
+/// A text folded as the reader folds it before matching the layout's words, character by
+/// character: whitespace removed, full-width brackets and colons folded, traditional
+/// characters simplified (`績效目標` → `绩效目标`).
+pub fn layout_key(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '（' => '(',
+            '）' => ')',
+            '：' => ':',
+            c => layout::simplify(c),
+        })
+        .collect()
+}
+
 /// The labels, level names and column heads the reader splits run-together text at.
 pub fn layout_words() -> &'static [&'static str] {
     static WORDS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
@@ -260,6 +294,16 @@ pub fn layout_words() -> &'static [&'static str] {
             .copied()
             .chain(layout::LEVEL1_ALIASES.iter().map(|(n, _)| *n))
             .chain(["产出", "效益", "满意度", "合计", "总分", "总计"])
+            // Level-2 names written short, as `level2_of` reads them.
+            .chain([
+                "经济效益",
+                "社会效益",
+                "生态效益",
+                "生态环境效益",
+                "可持续影响",
+                "服务对象满意度",
+                "社会公众满意度",
+            ])
             .collect();
         // Longest first, so that a head is taken out before a shorter head inside it.
         w.sort_by_key(|x| std::cmp::Reverse(x.len()));

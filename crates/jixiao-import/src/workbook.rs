@@ -79,7 +79,11 @@ pub fn read_workbook(bytes: &[u8]) -> Result<ReadOutput, ReadError> {
         }
         let sheet = match crate::disclosure::read_rows(rows) {
             Ok(s) => s,
-            Err(ReadError::NoForms | ReadError::MissingHeader { .. }) => continue,
+            Err(
+                ReadError::NoForms
+                | ReadError::MissingHeader { .. }
+                | ReadError::NoIndicators { .. },
+            ) => continue,
             Err(e) => return Err(e),
         };
         // Each warning points to its sheet and, where its text is a cell's, to that cell.

@@ -346,3 +346,67 @@ fn a_target_form_run_together() {
         Target::Quantitative { op: Op::Eq, .. }
     ));
 }
+
+/// What a reader cannot place is said, never dropped: a remark in the scored budget row, a
+/// stamp slot, a field given twice, a header with no table after it.
+#[test]
+fn furniture_and_remarks_are_said() {
+    let text = "\
+项目支出绩效自评表
+（2023年度）
+主管部门（盖章）：\t\t单位：万元
+项目名称\t旧名称\t项目名称\t道路保洁
+主管部门\t某区城管局\t实施单位\t某区环卫所
+\t年初预算数\t全年预算数\t全年执行数\t分值\t执行率\t得分\t得分计算方法
+年度资金总额\t10\t10\t10\t10\t100%\t10\t执行率*该指标分值，最高不得超过分值上限。
+一级指标\t二级指标\t三级指标\t年度指标值\t实际完成值\t分值\t得分
+产出指标\t数量指标\t保洁面积\t100万平方米\t100万平方米\t50\t50
+效益指标\t社会效益指标\t环境改善\t明显\t明显\t30\t30
+满意度指标\t服务对象满意度指标\t群众满意度\t≥90%\t95%\t10\t10
+";
+    let out = read_disclosure_str(text).unwrap();
+    let t = &out.tables[0];
+    assert_eq!(t.table.name, "道路保洁");
+    assert_eq!(t.table.department, "某区城管局");
+    let said = |s: &str| t.warnings.iter().any(|w| w.text == s);
+    assert!(
+        said("执行率*该指标分值，最高不得超过分值上限。"),
+        "{:#?}",
+        t.warnings
+    );
+    assert!(said("旧名称"), "{:#?}", t.warnings);
+    assert_eq!(t.table.budget.spent, Some(rust_decimal::Decimal::from(10)));
+
+    // A header cut before its table: every value it read is reported, and the refusal says
+    // what it found.
+    let cut = "项目名称\t道路保洁\n主管部门\t某区城管局\t实施单位\t某区环卫所\n";
+    match read_disclosure_str(cut) {
+        Err(e @ jixiao_import::ReadError::NoIndicators { .. }) => {
+            assert!(e.to_string().contains("道路保洁"), "{e}")
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Words of a sentence are not labels (`完成年度目标。`), and a heading of the indicator
+/// block written with 完成情况 opens it.
+#[test]
+fn labels_inside_sentences_are_words() {
+    let text = "\
+项目支出绩效自评表
+(2022年度)
+项目名称 水旱灾害防御经费
+主管部门 某市水利局 实施单位 某市水利局
+年度总体目标完成情况 预期目标 实际完成情况
+ 完成年度防汛工作。 完成年度目标。
+年度绩效指标完成情况 一级指标 二级指标 三级指标 年度指标值 实际完成值 分值 得分
+产出指标 数量指标 灌区改造数量 1个 1个 50 50
+";
+    let out = read_disclosure_str(text).unwrap();
+    let t = &out.tables[0].table;
+    assert_eq!(t.rows.len(), 1, "{:#?}", out.tables[0].warnings);
+    assert!(
+        t.goal_actual.contains("完成年度目标。") || t.goal_expected.contains("完成年度目标。"),
+        "{t:#?}"
+    );
+}

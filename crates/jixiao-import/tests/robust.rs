@@ -107,7 +107,7 @@ proptest! {
         0..6), 0..30)) {
         let text = rows.iter().map(|r| r.join("\t")).collect::<Vec<_>>().join("\n");
         match read_disclosure_str(&text) {
-            Ok(_) | Err(ReadError::NoForms | ReadError::MissingHeader { .. } | ReadError::MissingYear { .. } | ReadError::Truncated { .. }) => {}
+            Ok(_) | Err(ReadError::NoForms | ReadError::MissingHeader { .. } | ReadError::NoIndicators { .. } | ReadError::MissingYear { .. } | ReadError::Truncated { .. }) => {}
             Err(e) => prop_assert!(false, "unexpected error {e}"),
         }
     }
@@ -149,7 +149,7 @@ proptest! {
                     prop_assert!(jixiao_core::score::score(&e, &jixiao_core::score::Scheme::national()).is_ok());
                 }
             }
-            Err(ReadError::NoForms | ReadError::MissingHeader { .. }) => {}
+            Err(ReadError::NoForms | ReadError::MissingHeader { .. } | ReadError::NoIndicators { .. }) => {}
             Err(e) => prop_assert!(false, "unexpected error {e}"),
         }
     }

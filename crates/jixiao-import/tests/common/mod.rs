@@ -4,10 +4,6 @@
 use jixiao_import::ReadOutput;
 use rust_decimal::Decimal;
 
-fn no_space(t: &str) -> String {
-    t.chars().filter(|c| !c.is_whitespace()).collect()
-}
-
 /// Everything a reading put somewhere: fields, rows, amounts, warnings.
 pub fn accounted(out: &ReadOutput) -> Vec<String> {
     let mut acc: Vec<String> = vec![];
@@ -103,7 +99,7 @@ pub fn accounted(out: &ReadOutput) -> Vec<String> {
     acc.extend(out.warnings.iter().map(|w| w.text.clone()));
     let mut acc: Vec<String> = acc
         .into_iter()
-        .map(|a| no_space(&a).replace(',', ""))
+        .map(|a| strip_points(&jixiao_import::layout_key(&a).replace(',', "")))
         .filter(|a| !a.is_empty())
         .collect();
     acc.sort_by_key(|a| std::cmp::Reverse(a.chars().count()));
@@ -117,30 +113,74 @@ pub fn residue(token: &str, acc: &[String]) -> String {
     if jixiao_import::is_layout_word(token) {
         return String::new();
     }
-    let mut t = no_space(token).replace(',', "");
+    // Compared as the reader matches: the layout's key (traditional script simplified,
+    // brackets and colons folded), on both sides.
+    let mut t = jixiao_import::layout_key(token).replace(',', "");
     // `部门:…`, `项目名称:…`: a label with its value in one cell.
-    if let Some((label, _)) = t.split_once([':', '：']) {
+    if let Some((label, _)) = t.split_once(':') {
         if jixiao_import::is_layout_word(label) {
-            t = t[label.len()..].trim_start_matches([':', '：']).to_string();
-            t = t.trim_start_matches(':').to_string();
+            t = t[label.len()..].trim_start_matches(':').to_string();
         }
     }
+    // A group's points after its level name (`产出指标(70分)`, `满意度指标(10分)`): the
+    // layout's too (taken out of what the reading holds as well).
+    let t = strip_points(&t);
     if t.is_empty() || acc.iter().any(|a| a.contains(&t)) {
         return String::new();
     }
-    // What the reading holds first (longest first, whole cells before their parts), then the
-    // layout's words; single characters say nothing.
-    for a in acc
+    // What the reading holds and the layout's words, longest first (a level name before a
+    // shorter one inside it: 经济效益指标 before 效益指标); single characters say nothing.
+    let mut words: Vec<&str> = acc
         .iter()
         .map(String::as_str)
         .filter(|a| a.chars().count() > 1)
         .chain(jixiao_import::layout_words().iter().copied())
-    {
-        if t.contains(a) {
-            t = t.replace(a, "");
+        .collect();
+    words.sort_by_key(|a| std::cmp::Reverse(a.chars().count()));
+    // Each piece taken out leaves a gap, so that what is left on either side never joins.
+    let mut rest = t;
+    for a in words {
+        if rest.contains(a) {
+            rest = rest.replace(a, " ");
         }
     }
-    t.chars()
+    // Numbers left whole (a weight or score of one digit, `5`): those the reading holds.
+    let rest: String = rest
+        .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .filter(|n| !n.is_empty() && !acc.iter().any(|a| a == n))
+        .collect::<Vec<_>>()
+        .join(" ")
+        + &rest
+            .split(|c: char| c.is_ascii_digit() || c == '.')
+            .collect::<Vec<_>>()
+            .join(" ");
+    rest.chars()
         .filter(|c| c.is_ascii_digit() || (jixiao_core::text::is_cjk(*c) && c.is_alphanumeric()))
         .collect()
+}
+
+/// `产出指标(70分)数量指标` → `产出指标数量指标`: points right after a level name's last
+/// character.
+fn strip_points(t: &str) -> String {
+    let mut out = String::with_capacity(t.len());
+    let mut s = t;
+    while let Some(i) = s.find('(') {
+        let level_end = s[..i]
+            .chars()
+            .last()
+            .is_some_and(|c| "标益度出量效本响".contains(c));
+        let after = &s[i + 1..];
+        let n = after
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(after.len());
+        out.push_str(&s[..i]);
+        if level_end && n > 0 && after[n..].starts_with("分)") {
+            s = &after[n + "分)".len()..];
+        } else {
+            out.push('(');
+            s = after;
+        }
+    }
+    out.push_str(s);
+    out
 }
