@@ -1,8 +1,9 @@
 //! Every cryptographic operation of jixiao goes through one trait, [`Crypto`], so that the
-//! software implementation here (the RustCrypto `sm3` and `hmac` crates) can be exchanged for
-//! a certified device or a KMS without touching its callers. Now: SM3 (GB/T 32905) and
-//! HMAC-SM3 (RFC 2104 over SM3), used for the audit log's chain. Pure: keys come from the
-//! caller.
+//! software implementation here (the RustCrypto `sm3`, `hmac`, `sm4` and `sm2` crates) can be
+//! exchanged for a certified device or a KMS without touching its callers: SM3 (GB/T 32905),
+//! HMAC-SM3 (RFC 2104 over SM3; the audit log's chain, session tokens, document digests), the
+//! SM4 block cipher (GB/T 32907) and SM2 signatures (GB/T 32918, GM/T 0003). Pure: keys come
+//! from the caller.
 
 use hmac::{Hmac, Mac};
 use sm3::{Digest, Sm3};
@@ -12,6 +13,18 @@ pub trait Crypto: Send + Sync {
     fn hash(&self, data: &[u8]) -> [u8; 32];
     /// HMAC-SM3 of `data` under `key`.
     fn hmac(&self, key: &[u8], data: &[u8]) -> [u8; 32];
+    /// One SM4 block encrypted under a 128-bit key (modes are built on this).
+    fn sm4_encrypt_block(&self, key: &[u8; 16], block: &[u8; 16]) -> [u8; 16];
+    /// One SM4 block decrypted.
+    fn sm4_decrypt_block(&self, key: &[u8; 16], block: &[u8; 16]) -> [u8; 16];
+    /// An SM2 signature (`r ‖ s`, 64 bytes) of `message` by the secret key, for the signer
+    /// identity `id` (its ZA, as GM/T 0003 says); `None` for an invalid secret key.
+    fn sm2_sign(&self, secret: &[u8; 32], id: &str, message: &[u8]) -> Option<Vec<u8>>;
+    /// Whether `signature` (`r ‖ s`) is `id`'s SM2 signature of `message` under the public
+    /// key (SEC1, uncompressed or compressed).
+    fn sm2_verify(&self, public: &[u8], id: &str, message: &[u8], signature: &[u8]) -> bool;
+    /// The public key (SEC1 uncompressed) of a secret key.
+    fn sm2_public(&self, secret: &[u8; 32]) -> Option<Vec<u8>>;
 }
 
 /// The software implementation (RustCrypto).
@@ -29,6 +42,47 @@ impl Crypto for Software {
             .unwrap_or_else(|_| unreachable!("HMAC takes a key of any length"));
         mac.update(data);
         mac.finalize().into_bytes().into()
+    }
+
+    fn sm4_encrypt_block(&self, key: &[u8; 16], block: &[u8; 16]) -> [u8; 16] {
+        use sm4::cipher::{BlockEncrypt, KeyInit};
+        let cipher = sm4::Sm4::new(key.into());
+        let mut b = sm4::cipher::generic_array::GenericArray::clone_from_slice(block);
+        cipher.encrypt_block(&mut b);
+        b.into()
+    }
+
+    fn sm4_decrypt_block(&self, key: &[u8; 16], block: &[u8; 16]) -> [u8; 16] {
+        use sm4::cipher::{BlockDecrypt, KeyInit};
+        let cipher = sm4::Sm4::new(key.into());
+        let mut b = sm4::cipher::generic_array::GenericArray::clone_from_slice(block);
+        cipher.decrypt_block(&mut b);
+        b.into()
+    }
+
+    fn sm2_sign(&self, secret: &[u8; 32], id: &str, message: &[u8]) -> Option<Vec<u8>> {
+        use sm2::dsa::signature::Signer;
+        let key = sm2::SecretKey::from_slice(secret).ok()?;
+        let signer = sm2::dsa::SigningKey::new(id, &key).ok()?;
+        let sig: sm2::dsa::Signature = signer.try_sign(message).ok()?;
+        Some(sig.to_bytes().to_vec())
+    }
+
+    fn sm2_verify(&self, public: &[u8], id: &str, message: &[u8], signature: &[u8]) -> bool {
+        use sm2::dsa::signature::Verifier;
+        let (Ok(key), Ok(sig)) = (
+            sm2::PublicKey::from_sec1_bytes(public),
+            sm2::dsa::Signature::from_slice(signature),
+        ) else {
+            return false;
+        };
+        sm2::dsa::VerifyingKey::new(id, key).is_ok_and(|v| v.verify(message, &sig).is_ok())
+    }
+
+    fn sm2_public(&self, secret: &[u8; 32]) -> Option<Vec<u8>> {
+        use sm2::elliptic_curve::sec1::ToEncodedPoint;
+        let key = sm2::SecretKey::from_slice(secret).ok()?;
+        Some(key.public_key().to_encoded_point(false).as_bytes().to_vec())
     }
 }
 
@@ -92,6 +146,53 @@ mod tests {
             Software.hmac(&[7; 100], b"x"),
             Software.hmac(&[7; 64], b"x")
         );
+    }
+
+    #[test]
+    fn sm4_known_answer_of_gb_t_32907() {
+        // GB/T 32907-2016, Appendix A, example 1: key and plaintext 0123456789abcdeffedcba9876543210.
+        let k: [u8; 16] = from_hex("0123456789abcdeffedcba9876543210")
+            .unwrap()
+            .try_into()
+            .unwrap();
+        let c = Software.sm4_encrypt_block(&k, &k);
+        assert_eq!(hex(&c), "681edf34d206965e86b3e94f536e4246");
+        assert_eq!(Software.sm4_decrypt_block(&k, &c), k);
+    }
+
+    #[test]
+    fn sm2_signatures_agree_with_another_implementation() {
+        // A key and signatures of "jixiao audit export" made by OpenSSL 3.0
+        // (`openssl pkeyutl -sign -rawin -digest sm3`, with and without `distid`).
+        let secret: [u8; 32] =
+            from_hex("8561e078219cec7a5c5ae5506d100961068f1ab5739e86a344a08f7c53bfbe39")
+                .unwrap()
+                .try_into()
+                .unwrap();
+        let public = from_hex(
+            "0481ad0980dec4b370fdf8704134974854febf595cbed3ee4a1b9d7efa15af3884ec95cc0d383feb328e2cf7935b9cd0e354192da46eca04a185af928b6ee51fcb",
+        )
+        .unwrap();
+        assert_eq!(Software.sm2_public(&secret).unwrap(), public);
+        let message = b"jixiao audit export";
+        let openssl_default_id = from_hex("a308424aab80eb8cfde0cb22e4cb0abb0c3dac5b80bc4f9dac7dc48f1383d1872853f3c301b17e940aeb79a7354e2aaba183167c6ff381e809e1a1359cb3aa5c").unwrap();
+        let openssl_standard_id = from_hex("84fefdd0f3248f5893205522a8aeab6480469344a5a460d94c444ad01bc466fb53cd79d7c2894105d56ea33471fc20909526aea3a28450d878dc674c1ac6eb35").unwrap();
+        assert!(Software.sm2_verify(&public, "", message, &openssl_default_id));
+        assert!(Software.sm2_verify(&public, "1234567812345678", message, &openssl_standard_id));
+        // Another identity, message or signature does not verify.
+        assert!(!Software.sm2_verify(&public, "1234567812345678", message, &openssl_default_id));
+        assert!(!Software.sm2_verify(&public, "", b"jixiao audit exporT", &openssl_default_id));
+        // Our own signatures verify (SM2 signatures are randomised, so not compared).
+        let ours = Software
+            .sm2_sign(&secret, "1234567812345678", message)
+            .unwrap();
+        assert_eq!(ours.len(), 64);
+        assert!(Software.sm2_verify(&public, "1234567812345678", message, &ours));
+        assert!(
+            Software.sm2_sign(&[0; 32], "x", message).is_none(),
+            "zero is no key"
+        );
+        assert!(!Software.sm2_verify(b"not a key", "", message, &ours));
     }
 
     #[test]

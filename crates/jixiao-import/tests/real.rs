@@ -286,7 +286,6 @@ const MIN_PER_MILLE: usize = 1000;
 /// Texts still refused, as last measured.
 const MAX_REFUSED: usize = 4;
 
-
 #[test]
 fn every_text_has_its_reading() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/real");

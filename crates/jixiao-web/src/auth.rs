@@ -15,10 +15,10 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use jixiao_core::crypto::{hex, Crypto, Software};
 use jixiao_store::{AuditEntry, User};
 use serde::Deserialize;
 use serde_json::json;
-use sm3::{Digest, Sm3};
 use std::net::SocketAddr;
 
 pub const COOKIE: &str = "jixiao_session";
@@ -88,10 +88,7 @@ fn token() -> String {
 }
 
 pub fn token_hash(token: &str) -> String {
-    Sm3::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Software.hash(token.as_bytes()))
 }
 
 /// A stored UTC time as people in China read it: Beijing time (UTC+8), to the minute.

@@ -10,10 +10,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use jixiao_core::crypto::{hex, Crypto, Software};
 use jixiao_store::Document;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use sm3::{Digest, Sm3};
 
 /// The largest document accepted: 10 MiB.
 pub const MAX_DOCUMENT: usize = 10 << 20;
@@ -136,10 +136,7 @@ pub async fn attach(
         name,
         content_type: content_type.to_string(),
         size: bytes.len() as i64,
-        sm3: Sm3::digest(bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
+        sm3: hex(&Software.hash(bytes)),
         uploaded_by: auth.user.username.clone(),
         uploaded_at: crate::auth::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
     };
@@ -207,10 +204,7 @@ pub async fn download(
         .await?
         .ok_or_else(ApiError::not_found)?;
     visible(&state, &auth, &doc.form_id).await?;
-    let check: String = Sm3::digest(&data)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let check = hex(&Software.hash(&data));
     if check != doc.sm3 {
         return Err(ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
