@@ -202,6 +202,16 @@ enum UserCommand {
 enum AuditCommand {
     /// 核验审计日志的 HMAC-SM3 链：被改动、删除、插入或调换顺序的条目都会被发现；有问题时退出码非零并指出第一条 / check the audit log's HMAC-SM3 chain: an entry edited, deleted, inserted or moved is found; exits non-zero naming the first bad entry
     Verify,
+    /// 导出审计日志（CSV，含链校验值）并用 SM2 签名（FILE.sig）/ export the audit log (CSV, with its chain links) signed with SM2 (FILE.sig)
+    Export {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// 核对导出文件的 SM2 签名是本系统的签名密钥所签 / check that an export's SM2 signature is this installation's
+    CheckExport {
+        /// 导出的 CSV 文件 / the exported CSV file
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -333,37 +343,40 @@ fn os_user() -> String {
 /// The audit key of the database this process opened (see [`audit_key`]).
 static AUDIT_KEY: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
 
-/// The key of the audit log's HMAC-SM3 chain, kept outside the database: `JIXIAO_AUDIT_KEY`
-/// (hexadecimal, at least 16 bytes), or the file `JIXIAO_AUDIT_KEY_FILE` names, or else the
-/// file beside the database (`jixiao.audit-key` for `jixiao.db`), made with a random key and
-/// readable by its owner only the first time.
-fn audit_key(db: &Path) -> Result<Vec<u8>> {
+/// A secret kept outside the database: the hexadecimal in `env_hex`, or the file `env_file`
+/// names, or else the file beside the database with extension `ext` (`jixiao.audit-key` for
+/// `jixiao.db`), made from `fresh` and readable by its owner only the first time.
+fn key_file(
+    db: &Path,
+    env_hex: &str,
+    env_file: &str,
+    ext: &str,
+    min_len: usize,
+    fresh: impl Fn() -> Vec<u8>,
+) -> Result<Vec<u8>> {
     let parse = |text: &str, whence: &str| -> Result<Vec<u8>> {
         jixiao_core::crypto::from_hex(text)
-            .filter(|k| k.len() >= 16)
-            .with_context(|| format!("{whence} 须为至少 32 位十六进制 / {whence} must be at least 32 hexadecimal digits"))
+            .filter(|k| k.len() >= min_len)
+            .with_context(|| format!("{whence} 须为至少 {} 位十六进制 / {whence} must be at least {} hexadecimal digits", min_len * 2, min_len * 2))
     };
-    if let Ok(k) = std::env::var("JIXIAO_AUDIT_KEY") {
-        return parse(&k, "JIXIAO_AUDIT_KEY");
+    if let Ok(k) = std::env::var(env_hex) {
+        return parse(&k, env_hex);
     }
-    let (file, given) = match std::env::var_os("JIXIAO_AUDIT_KEY_FILE") {
+    let (file, given) = match std::env::var_os(env_file) {
         Some(p) => (PathBuf::from(p), true),
-        None => (db.with_extension("audit-key"), false),
+        None => (db.with_extension(ext), false),
     };
     match std::fs::read_to_string(&file) {
         Ok(text) => parse(&text, &file.display().to_string()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !given => {
-            let key: Vec<u8> = [uuid::Uuid::new_v4(), uuid::Uuid::new_v4()]
-                .iter()
-                .flat_map(|u| u.as_bytes().to_vec())
-                .collect();
+            let key = fresh();
             let mut options = std::fs::OpenOptions::new();
             options.write(true).create_new(true);
             #[cfg(unix)]
             std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
             let mut f = options.open(&file).with_context(|| {
                 format!(
-                    "无法创建审计密钥文件 / cannot create the audit key file {}",
+                    "无法创建密钥文件 / cannot create the key file {}",
                     file.display()
                 )
             })?;
@@ -371,11 +384,64 @@ fn audit_key(db: &Path) -> Result<Vec<u8>> {
             Ok(key)
         }
         Err(e) => Err(anyhow::anyhow!(
-            "无法读取审计密钥文件 / cannot read the audit key file {}: {e}",
+            "无法读取密钥文件 / cannot read the key file {}: {e}",
             file.display()
         )),
     }
 }
+
+fn random_bytes(n: usize) -> Vec<u8> {
+    std::iter::repeat_with(|| uuid::Uuid::new_v4().as_bytes().to_vec())
+        .flatten()
+        .take(n)
+        .collect()
+}
+
+/// The key of the audit log's HMAC-SM3 chain: `JIXIAO_AUDIT_KEY`, `JIXIAO_AUDIT_KEY_FILE`, or
+/// `jixiao.audit-key` beside the database.
+fn audit_key(db: &Path) -> Result<Vec<u8>> {
+    key_file(
+        db,
+        "JIXIAO_AUDIT_KEY",
+        "JIXIAO_AUDIT_KEY_FILE",
+        "audit-key",
+        16,
+        || random_bytes(32),
+    )
+}
+
+/// The SM2 secret key that signs exports: `JIXIAO_SIGNING_KEY`, `JIXIAO_SIGNING_KEY_FILE`, or
+/// `jixiao.signing-key` beside the database.
+fn signing_key(db: &Path) -> Result<[u8; 32]> {
+    use jixiao_core::crypto::Crypto;
+    let key = key_file(
+        db,
+        "JIXIAO_SIGNING_KEY",
+        "JIXIAO_SIGNING_KEY_FILE",
+        "signing-key",
+        32,
+        || loop {
+            // A random scalar; the rare one that is no key (0, or not below the order) is drawn again.
+            let k = random_bytes(32);
+            if let Ok(a) = <[u8; 32]>::try_from(k.as_slice()) {
+                if jixiao_core::crypto::Software.sm2_public(&a).is_some() {
+                    return k;
+                }
+            }
+        },
+    )?;
+    let key: [u8; 32] = key
+        .get(..32)
+        .and_then(|k| k.try_into().ok())
+        .context("签名密钥须为 32 字节 / the signing key must be 32 bytes")?;
+    jixiao_core::crypto::Software
+        .sm2_public(&key)
+        .context("签名密钥不是有效的 SM2 私钥 / the signing key is not a valid SM2 secret key")?;
+    Ok(key)
+}
+
+/// The signer identity of jixiao's export signatures (SM2's ZA).
+const SIGNER_ID: &str = "jixiao-audit";
 
 /// Records a change made from the command line in the audit log, with the OS user as actor
 /// (`os:NAME`) and `cli` as the address.
@@ -908,6 +974,98 @@ async fn run(cli: Cli) -> Result<()> {
                     println!("已建立用户 / created user {}", user.username);
                 }
             }
+            Ok(())
+        }
+        Command::Audit(AuditCommand::Export { out }) => {
+            use jixiao_core::crypto::{hex, Crypto, Software};
+            let db = db_path(cli.db, false)?;
+            let store = open_store(&db).await?;
+            let key = signing_key(&db)?;
+            let mut csv = String::from("\u{feff}");
+            csv.push_str(&jixiao_export::csv_line(&[
+                "seq", "at", "actor", "ip", "action", "target", "detail", "mac",
+            ]));
+            let (mut last, mut n) = (0i64, 0u64);
+            loop {
+                let batch = store.audit_chain(last, 10_000).await?;
+                if batch.is_empty() {
+                    break;
+                }
+                for (e, mac) in batch {
+                    let seq = e.seq.to_string();
+                    let mac = mac.unwrap_or_default();
+                    csv.push_str(&jixiao_export::csv_line(&[
+                        &seq, &e.at, &e.actor, &e.ip, &e.action, &e.target, &e.detail, &mac,
+                    ]));
+                    last = e.seq;
+                    n += 1;
+                }
+            }
+            let signature = Software
+                .sm2_sign(&key, SIGNER_ID, csv.as_bytes())
+                .context("无法签名 / cannot sign")?;
+            let public = Software
+                .sm2_public(&key)
+                .context("签名密钥无效 / invalid signing key")?;
+            std::fs::write(&out, csv.as_bytes())
+                .with_context(|| format!("无法写入 / cannot write {}", out.display()))?;
+            let sig_path = PathBuf::from(format!("{}.sig", out.display()));
+            std::fs::write(
+                &sig_path,
+                format!(
+                    "algorithm: SM2 over SM3 (GB/T 32918), signer id {SIGNER_ID}\nsignature: {}\npublic-key: {}\n",
+                    hex(&signature),
+                    hex(&public)
+                ),
+            )?;
+            cli_audit(
+                &*store,
+                "audit_export",
+                &out.display().to_string(),
+                &format!("{n} entries, signed"),
+            )
+            .await?;
+            println!(
+                "已导出 {n} 条审计记录并签名 / exported {n} audit entries, signed: {} ({})\n公钥 / public key: {}",
+                out.display(),
+                sig_path.display(),
+                hex(&public)
+            );
+            Ok(())
+        }
+        Command::Audit(AuditCommand::CheckExport { file }) => {
+            use jixiao_core::crypto::{from_hex, hex, Crypto, Software};
+            let db = db_path(cli.db, false)?;
+            let key = signing_key(&db)?;
+            let ours = Software
+                .sm2_public(&key)
+                .context("签名密钥无效 / invalid signing key")?;
+            let data = std::fs::read(&file)
+                .with_context(|| format!("无法读取 / cannot read {}", file.display()))?;
+            let sig_path = PathBuf::from(format!("{}.sig", file.display()));
+            let sig_text = std::fs::read_to_string(&sig_path).with_context(|| {
+                format!("没有签名文件 / no signature file {}", sig_path.display())
+            })?;
+            let field = |name: &str| {
+                sig_text
+                    .lines()
+                    .find_map(|l| l.strip_prefix(name))
+                    .and_then(|v| from_hex(v.trim()))
+            };
+            let (Some(signature), Some(public)) = (field("signature:"), field("public-key:"))
+            else {
+                bail!(
+                    "签名文件格式不对 / the signature file is not well formed: {}",
+                    sig_path.display()
+                );
+            };
+            if public != ours {
+                bail!("导出文件不是本系统的签名密钥所签（公钥 {}）/ the export was not signed with this installation's key (public key {})", hex(&public), hex(&public));
+            }
+            if !Software.sm2_verify(&public, SIGNER_ID, &data, &signature) {
+                bail!("签名不符：导出文件在签名后被改动 / the signature does not match: the export was changed after it was signed");
+            }
+            println!("签名有效：导出文件未被改动，为本系统所签 / the signature is valid: the export is unchanged and signed by this installation");
             Ok(())
         }
         Command::Audit(AuditCommand::Verify) => {

@@ -3,7 +3,7 @@
 mod common;
 
 use common::{Env, SEED};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use std::process::Command;
 
@@ -544,4 +544,39 @@ fn the_audit_log_is_tamper_evident() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("第 1 条"));
+}
+
+/// An export of the audit log is signed with SM2; the signature shows any change to the file
+/// and whether this installation signed it.
+#[test]
+fn the_audit_log_exports_to_a_signed_file() {
+    let env = Env::new();
+    env.import_seed();
+    let out = env.dir.path().join("审计日志.csv");
+    let said = env.ok(&["audit", "export", "--out", s(&out)]);
+    assert!(said.contains("已导出 1 条审计记录并签名"), "{said}");
+    let csv = std::fs::read_to_string(&out).unwrap();
+    assert!(csv.contains("\"forms_import\""), "{csv}");
+    let sig = PathBuf::from(format!("{}.sig", out.display()));
+    assert!(std::fs::read_to_string(&sig)
+        .unwrap()
+        .contains("signature: "));
+    assert!(env
+        .ok(&["audit", "check-export", s(&out)])
+        .contains("签名有效"));
+    // One character changed after signing.
+    std::fs::write(&out, csv.replace("created 8", "created 9")).unwrap();
+    let res = env.run(&["audit", "check-export", s(&out)]);
+    assert!(!res.status.success());
+    assert!(String::from_utf8_lossy(&res.stderr).contains("签名后被改动"));
+    // Signed by another installation's key: refused although the signature itself is good.
+    let other = Env::new();
+    other.import_seed();
+    let theirs = other.dir.path().join("x.csv");
+    other.ok(&["audit", "export", "--out", s(&theirs)]);
+    std::fs::copy(&theirs, &out).unwrap();
+    std::fs::copy(format!("{}.sig", theirs.display()), &sig).unwrap();
+    let res = env.run(&["audit", "check-export", s(&out)]);
+    assert!(!res.status.success());
+    assert!(String::from_utf8_lossy(&res.stderr).contains("不是本系统的签名密钥所签"));
 }

@@ -18,6 +18,22 @@ struct Exchange<'a> {
 }
 
 /// The public exchange format: `{"forms": [...]}`, pretty-printed, ending in a newline.
+/// One CSV line (CRLF), every cell quoted, and a cell a spreadsheet would run as a formula
+/// (leading `=`, `+`, `-`, `@`, tab or carriage return) neutralised with a leading `'`.
+pub fn csv_line(cells: &[&str]) -> String {
+    let cell = |s: &str| {
+        let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            format!("'{s}")
+        } else {
+            s.to_string()
+        };
+        format!("\"{}\"", s.replace('"', "\"\""))
+    };
+    let mut out = cells.iter().map(|c| cell(c)).collect::<Vec<_>>().join(",");
+    out.push_str("\r\n");
+    out
+}
+
 pub fn to_json(forms: &[Form]) -> String {
     // Serialising plain data into a String cannot fail: every map key is a string.
     let mut s = serde_json::to_string_pretty(&Exchange { forms }).unwrap_or_default();

@@ -199,15 +199,6 @@ pub async fn page(
         };
     if csv {
         let mut out = String::from("\u{feff}时间（北京时间）,人员,地址,操作,对象,详情\r\n");
-        let cell = |s: &str| {
-            // Quoted; a leading = + - @ is neutralised so a spreadsheet never runs it.
-            let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-                format!("'{s}")
-            } else {
-                s.to_string()
-            };
-            format!("\"{}\"", s.replace('"', "\"\""))
-        };
         for e in &entries {
             let row = [
                 beijing(&e.at),
@@ -217,8 +208,8 @@ pub async fn page(
                 target_text(e, &people, &forms),
                 detail_text(&e.detail),
             ];
-            out.push_str(&row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(","));
-            out.push_str("\r\n");
+            let cells: Vec<&str> = row.iter().map(String::as_str).collect();
+            out.push_str(&jixiao_export::csv_line(&cells));
         }
         crate::auth::audit(
             &state,
