@@ -212,13 +212,29 @@ pub fn transition(
         (Publish, FinanceApproved, _) => Some(Published),
         _ => None,
     };
-    let next = next.ok_or(WorkflowError::NotNow {
-        status: status.chinese(),
-        status_en: status.name(),
-        action: action.chinese(),
-        action_en: action.name(),
-    })?;
-    if action == Return && comment.trim().is_empty() {
+    settle(
+        next,
+        || WorkflowError::NotNow {
+            status: status.chinese(),
+            status_en: status.name(),
+            action: action.chinese(),
+            action_en: action.name(),
+        },
+        action,
+        comment,
+    )
+}
+
+/// The end of every transition, once the duty is checked: the next status if there is one
+/// now, and a return only with its reason.
+fn settle<S>(
+    next: Option<S>,
+    not_now: impl FnOnce() -> WorkflowError,
+    action: Action,
+    comment: &str,
+) -> Result<S, WorkflowError> {
+    let next = next.ok_or_else(not_now)?;
+    if action == Action::Return && comment.trim().is_empty() {
         return Err(WorkflowError::CommentRequired);
     }
     Ok(next)
@@ -304,16 +320,17 @@ pub fn eval_transition(
         (Approve, Submitted, _) => Some(Approved),
         _ => None,
     };
-    let next = next.ok_or(WorkflowError::EvalNotNow {
-        status: status.chinese(),
-        status_en: status.name(),
-        action: action.chinese(),
-        action_en: action.name(),
-    })?;
-    if action == Return && comment.trim().is_empty() {
-        return Err(WorkflowError::CommentRequired);
-    }
-    Ok(next)
+    settle(
+        next,
+        || WorkflowError::EvalNotNow {
+            status: status.chinese(),
+            status_en: status.name(),
+            action: action.chinese(),
+            action_en: action.name(),
+        },
+        action,
+        comment,
+    )
 }
 
 /// Forms waiting for this role's review.
