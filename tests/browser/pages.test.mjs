@@ -782,7 +782,7 @@ test("at 390 px wide no page scrolls sideways (wide tables scroll inside themsel
     const ids = await page.evaluate(async () => (await (await fetch("/api/forms?per_page=1")).json()).items.map((f) => f.id));
     const forms = ids.length ? [`/forms/${ids[0]}`, `/forms/${ids[0]}/versions/1`, `/forms/${ids[0]}/monitoring`, `/forms/${ids[0]}/evaluation`, `/forms/${ids[0]}/diff?from=1&to=1`] : [];
     const unitOnly = user === "unit" && ids.length ? [`/forms/${ids[0]}/edit`, "/forms/new", "/forms/import"] : [];
-    for (const p of ["/forms", "/todo", "/handled", "/dashboard", "/rectifications", "/library", "/help", "/account/password", "/account/sessions", ...forms, ...unitOnly, ...extra]) {
+    for (const p of ["/forms", "/todo", "/handled", "/dashboard", "/rectifications", "/library", "/help", "/account/password", "/account/sessions", "/account/totp", ...forms, ...unitOnly, ...extra]) {
       await page.goto(server.base + p);
       const width = await page.evaluate(() => document.documentElement.scrollWidth);
       assert.ok(width <= 390, `${user} ${p}: the page is ${width} px wide`);
@@ -1135,6 +1135,12 @@ test("one's sessions: listed with this device marked; signing out everywhere end
   assert.ok(await rows.count() >= 2, "both sessions listed");
   assert.equal(await one.locator("table.list .badge", { hasText: "本设备" }).count(), 1);
   await shot(one, "sessions");
+  // The second factor's enrolment page: a QR code drawn by the server, the secret as text.
+  await one.goto(server.base + "/account/totp");
+  assert.equal(await one.locator(".qr svg").count(), 1);
+  assert.match(await one.locator("code.secret").textContent(), /^[A-Z2-7]{32}$/);
+  await shot(one, "totp");
+  await one.goto(server.base + "/account/sessions");
   one.expectDialog(/确认退出所有设备/);
   await one.getByRole("button", { name: "退出所有设备" }).click();
   await one.waitForURL(/\/login\?bye=1$/);

@@ -25,6 +25,8 @@ pub trait Crypto: Send + Sync {
     fn sm2_verify(&self, public: &[u8], id: &str, message: &[u8], signature: &[u8]) -> bool;
     /// The public key (SEC1 uncompressed) of a secret key.
     fn sm2_public(&self, secret: &[u8; 32]) -> Option<Vec<u8>>;
+    /// HMAC-SHA1, for one-time passwords (RFC 6238) as authenticator apps compute them.
+    fn hmac_sha1(&self, key: &[u8], data: &[u8]) -> [u8; 20];
 }
 
 /// The software implementation (RustCrypto).
@@ -84,6 +86,63 @@ impl Crypto for Software {
         let key = sm2::SecretKey::from_slice(secret).ok()?;
         Some(key.public_key().to_encoded_point(false).as_bytes().to_vec())
     }
+
+    fn hmac_sha1(&self, key: &[u8], data: &[u8]) -> [u8; 20] {
+        let mut mac = <Hmac<sha1::Sha1> as Mac>::new_from_slice(key)
+            .unwrap_or_else(|_| unreachable!("HMAC takes a key of any length"));
+        mac.update(data);
+        mac.finalize().into_bytes().into()
+    }
+}
+
+/// The time-based one-time password (RFC 6238: HMAC-SHA1, 30-second steps, 6 digits) of a
+/// secret for a time step (`unix seconds / 30`).
+pub fn totp(crypto: &dyn Crypto, secret: &[u8], step: u64) -> String {
+    let mac = crypto.hmac_sha1(secret, &step.to_be_bytes());
+    let offset = usize::from(mac[19] & 0x0f);
+    let code = (u32::from(mac[offset] & 0x7f) << 24)
+        | (u32::from(mac[offset + 1]) << 16)
+        | (u32::from(mac[offset + 2]) << 8)
+        | u32::from(mac[offset + 3]);
+    format!("{:06}", code % 1_000_000)
+}
+
+/// Base32 (RFC 4648) without padding, as authenticator apps take secrets.
+pub fn base32(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut out = String::new();
+    let (mut buffer, mut bits) = (0u32, 0u32);
+    for b in bytes {
+        buffer = (buffer << 8) | u32::from(*b);
+        bits += 8;
+        while bits >= 5 {
+            out.push(char::from(ALPHABET[((buffer >> (bits - 5)) & 31) as usize]));
+            bits -= 5;
+        }
+    }
+    if bits > 0 {
+        out.push(char::from(ALPHABET[((buffer << (5 - bits)) & 31) as usize]));
+    }
+    out
+}
+
+/// Bytes from base32 (upper or lower case, spaces ignored); `None` if it is not.
+pub fn from_base32(text: &str) -> Option<Vec<u8>> {
+    let (mut buffer, mut bits, mut out) = (0u32, 0u32, vec![]);
+    for c in text.chars().filter(|c| !c.is_whitespace() && *c != '=') {
+        let v = match c.to_ascii_uppercase() {
+            c @ 'A'..='Z' => c as u32 - 'A' as u32,
+            c @ '2'..='7' => c as u32 - '2' as u32 + 26,
+            _ => return None,
+        };
+        buffer = (buffer << 5) | v;
+        bits += 5;
+        if bits >= 8 {
+            out.push(((buffer >> (bits - 8)) & 0xff) as u8);
+            bits -= 8;
+        }
+    }
+    Some(out)
 }
 
 /// Lower-case hexadecimal.
@@ -193,6 +252,26 @@ mod tests {
             "zero is no key"
         );
         assert!(!Software.sm2_verify(b"not a key", "", message, &ours));
+    }
+
+    #[test]
+    fn totp_known_answers_of_rfc_6238() {
+        // RFC 6238, Appendix B (SHA1, secret "12345678901234567890"): the 8-digit codes
+        // 94287082, 07081804, 89005924; 6-digit codes are their last six digits.
+        let secret = b"12345678901234567890";
+        for (time, code) in [
+            (59u64, "287082"),
+            (1_111_111_109, "081804"),
+            (1_234_567_890, "005924"),
+            (2_000_000_000, "279037"),
+        ] {
+            assert_eq!(totp(&Software, secret, time / 30), code, "{time}");
+        }
+        // RFC 4648's base32 examples, and back.
+        assert_eq!(base32(b"foobar"), "MZXW6YTBOI");
+        assert_eq!(base32(b"f"), "MY");
+        assert_eq!(from_base32("mzxw 6ytb oi").unwrap(), b"foobar");
+        assert_eq!(from_base32("MZXW1"), None);
     }
 
     #[test]

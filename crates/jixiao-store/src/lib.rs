@@ -281,6 +281,13 @@ pub trait Store: Send + Sync {
         password_hash: &str,
         must_change: bool,
     ) -> Result<(), StoreError>;
+    /// Enrols (or, with `None`, removes) a user's second factor.
+    async fn set_totp(&self, user_id: &str, secret: Option<&str>) -> Result<(), StoreError>;
+    /// Exempts an account from the second factor (the demo's accounts).
+    async fn set_totp_exempt(&self, user_id: &str, exempt: bool) -> Result<(), StoreError>;
+    /// Uses a time step's code: `true` the first time, `false` if this step or a later one
+    /// was used already (a code is good once).
+    async fn use_totp_step(&self, user_id: &str, step: i64) -> Result<bool, StoreError>;
     /// The hashes of a user's last passwords, the current one included, newest first.
     async fn password_history(&self, user_id: &str) -> Result<Vec<String>, StoreError>;
     async fn users(&self) -> Result<Vec<User>, StoreError>;
@@ -461,6 +468,8 @@ pub struct UserAuth {
     pub locked_until: Option<String>,
     pub disabled: bool,
     pub must_change_password: bool,
+    /// The second factor's secret (base32), once enrolled.
+    pub totp_secret: Option<String>,
 }
 
 /// An account as administrators see it.
@@ -507,6 +516,9 @@ pub struct Session {
     pub expires_at: String,
     /// The password was set by an administrator and must be changed before anything else.
     pub must_change_password: bool,
+    /// The role needs a second factor (finance, administrators, auditors) and none is enrolled
+    /// yet (the demo's accounts are exempt): enrolling comes before anything else.
+    pub needs_second_factor: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]

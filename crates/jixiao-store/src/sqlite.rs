@@ -816,6 +816,34 @@ impl Store for SqliteStore {
     ) -> Result<(), StoreError> {
         self.do_create_user(user, password_hash, must_change).await
     }
+    async fn set_totp(&self, user_id: &str, secret: Option<&str>) -> Result<(), StoreError> {
+        sqlx::query("UPDATE users SET totp_secret = ?, totp_last_step = NULL WHERE id = ?")
+            .bind(secret)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+    async fn set_totp_exempt(&self, user_id: &str, exempt: bool) -> Result<(), StoreError> {
+        sqlx::query("UPDATE users SET totp_exempt = ? WHERE id = ?")
+            .bind(exempt as i64)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+    async fn use_totp_step(&self, user_id: &str, step: i64) -> Result<bool, StoreError> {
+        Ok(sqlx::query(
+            "UPDATE users SET totp_last_step = ? WHERE id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)",
+        )
+        .bind(step)
+        .bind(user_id)
+        .bind(step)
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            == 1)
+    }
     async fn password_history(&self, user_id: &str) -> Result<Vec<String>, StoreError> {
         Ok(sqlx::query_scalar(
             "SELECT hash FROM password_history WHERE user_id = ? ORDER BY set_at DESC, rowid DESC LIMIT ?",

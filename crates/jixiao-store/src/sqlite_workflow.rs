@@ -193,7 +193,7 @@ impl SqliteStore {
         &self,
         username: &str,
     ) -> Result<Option<UserAuth>, StoreError> {
-        let Some(r) = sqlx::query("SELECT id, username, display_name, role, org_id, password_hash, failed_logins, locked_until, disabled, must_change_password FROM users WHERE username = ?")
+        let Some(r) = sqlx::query("SELECT id, username, display_name, role, org_id, password_hash, failed_logins, locked_until, disabled, must_change_password, totp_secret FROM users WHERE username = ?")
             .bind(username)
             .fetch_optional(&self.pool)
             .await?
@@ -207,6 +207,7 @@ impl SqliteStore {
             locked_until: r.get("locked_until"),
             disabled: r.get::<i64, _>("disabled") != 0,
             must_change_password: r.get::<i64, _>("must_change_password") != 0,
+            totp_secret: r.get("totp_secret"),
         }))
     }
 
@@ -301,7 +302,8 @@ impl SqliteStore {
         idle_since: &str,
     ) -> Result<Option<Session>, StoreError> {
         let Some(r) = sqlx::query(
-            "SELECT u.id, u.username, u.display_name, u.role, u.org_id, u.must_change_password, s.csrf, s.expires_at \
+            "SELECT u.id, u.username, u.display_name, u.role, u.org_id, u.must_change_password, s.csrf, s.expires_at, \
+             (u.role IN ('finance', 'admin', 'auditor') AND u.totp_secret IS NULL AND u.totp_exempt = 0) AS needs_second_factor \
              FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = ? AND s.expires_at > ? AND coalesce(s.last_seen, s.created_at) > ? AND u.disabled = 0",
         )
@@ -318,6 +320,7 @@ impl SqliteStore {
             csrf: r.get("csrf"),
             expires_at: r.get("expires_at"),
             must_change_password: r.get::<i64, _>("must_change_password") != 0,
+            needs_second_factor: r.get::<i64, _>("needs_second_factor") != 0,
         }))
     }
 

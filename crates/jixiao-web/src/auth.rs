@@ -135,6 +135,11 @@ pub struct Auth {
 }
 
 /// The routes a session whose password must be changed may still use.
+/// What an account whose role needs a second factor may do before enrolling one.
+pub fn allowed_before_second_factor(path: &str) -> bool {
+    allowed_before_password_change(path) || matches!(path, "/api/session/totp" | "/account/totp")
+}
+
 pub fn allowed_before_password_change(path: &str) -> bool {
     matches!(
         path,
@@ -204,6 +209,17 @@ impl FromRequestParts<AppState> for Auth {
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0);
         let ip = client_ip(&parts.headers, peer, state.config.trust_proxy);
+        if session.needs_second_factor
+            && !session.must_change_password
+            && !allowed_before_second_factor(parts.uri.path())
+        {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "second_factor_required",
+                "此角色须先启用动态口令（GET/POST /api/session/totp）",
+                "this role needs a second factor first (GET/POST /api/session/totp)",
+            ));
+        }
         if session.must_change_password && !allowed_before_password_change(parts.uri.path()) {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
@@ -227,6 +243,9 @@ impl FromRequestParts<AppState> for Auth {
 pub struct SignIn {
     username: String,
     password: String,
+    /// The second factor's 6-digit code, for accounts that have one.
+    #[serde(default)]
+    totp: Option<String>,
 }
 
 /// `POST /api/session`: signs in.
@@ -238,7 +257,14 @@ pub async fn sign_in(
 ) -> ApiResult<Response> {
     let Json(body) = body?;
     let ip = client_ip(&headers, Some(peer), state.config.trust_proxy);
-    let s = authenticate(&state, body.username.trim(), &body.password, &ip).await?;
+    let s = authenticate(
+        &state,
+        body.username.trim(),
+        &body.password,
+        body.totp.as_deref(),
+        &ip,
+    )
+    .await?;
     let body = json!({ "user": s.user, "csrf_token": s.csrf, "token": s.token, "expires_at": s.expires_at });
     Ok(([(header::SET_COOKIE, s.cookie)], Json(body)).into_response())
 }
@@ -315,6 +341,7 @@ pub async fn authenticate(
     state: &AppState,
     username: &str,
     password: &str,
+    totp: Option<&str>,
     ip: &str,
 ) -> ApiResult<NewSession> {
     let refused = || {
@@ -413,6 +440,53 @@ pub async fn authenticate(
             "the account is disabled: ask the administrator",
         ));
     }
+    // The second factor, for an account that has one: a code of this time step or the one
+    // before or after (clocks drift), good once; a wrong or missing code counts as a failure.
+    if let Some(secret) = auth
+        .totp_secret
+        .as_deref()
+        .and_then(jixiao_core::crypto::from_base32)
+    {
+        let code = totp.map(str::trim).unwrap_or("");
+        let now_step = t.timestamp().max(0) / 30;
+        let step = (now_step - 1..=now_step + 1).find(|s| {
+            !code.is_empty() && jixiao_core::crypto::totp(&Software, &secret, *s as u64) == code
+        });
+        let accepted = match step {
+            Some(s) => state.store.use_totp_step(&auth.user.id, s).await?,
+            None => false,
+        };
+        if !accepted {
+            state.store.login_failure(&user_key, max, &until).await?;
+            audit(
+                state,
+                &auth.user.username,
+                ip,
+                "login_totp_failed",
+                &auth.user.username,
+                if code.is_empty() {
+                    "no code"
+                } else {
+                    "wrong or used code"
+                },
+            )
+            .await;
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "totp_required",
+                if code.is_empty() {
+                    "此账户须填写动态口令"
+                } else {
+                    "动态口令错误或已用过"
+                },
+                if code.is_empty() {
+                    "this account needs its one-time code"
+                } else {
+                    "the one-time code is wrong or was used already"
+                },
+            ));
+        }
+    }
     state.store.login_reset(&user_key).await?;
     state.store.login_reset(&addr_key).await?;
     let token = token();
@@ -474,6 +548,100 @@ pub async fn sign_out(State(state): State<AppState>, auth: Auth) -> ApiResult<Re
     .await;
     let cookie = format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
     Ok(([(header::SET_COOKIE, cookie)], StatusCode::NO_CONTENT).into_response())
+}
+
+/// A new second-factor secret for the user to enrol: the secret (base32), the `otpauth://`
+/// address an authenticator app takes, and that address as a QR code (SVG, drawn here).
+pub fn new_totp(username: &str) -> (String, String, String) {
+    let bytes: Vec<u8> = [uuid::Uuid::new_v4(), uuid::Uuid::new_v4()]
+        .iter()
+        .flat_map(|u| u.as_bytes().to_vec())
+        .take(20)
+        .collect();
+    let secret = jixiao_core::crypto::base32(&bytes);
+    let uri = format!(
+        "otpauth://totp/jixiao:{}?secret={secret}&issuer=jixiao&algorithm=SHA1&digits=6&period=30",
+        crate::api::percent_encode(username)
+    );
+    let svg = qrcode::QrCode::new(uri.as_bytes())
+        .map(|c| {
+            c.render::<qrcode::render::svg::Color>()
+                .min_dimensions(200, 200)
+                .build()
+        })
+        .unwrap_or_default();
+    (secret, uri, svg)
+}
+
+/// Enrols a second factor once the user shows a code of it (this step or a neighbour).
+pub async fn enrol_totp(state: &AppState, auth: &Auth, secret: &str, code: &str) -> ApiResult<()> {
+    let bad = || {
+        ApiError::bad_request(
+            "动态口令不对：请用手机应用扫描二维码后，输入它显示的 6 位数字",
+            "the code does not match: scan the QR code with an authenticator app and enter the 6 digits it shows",
+        )
+    };
+    // One enrolment: a stolen session must not be able to move the second factor elsewhere.
+    let me = state
+        .store
+        .user_auth(&auth.user.username)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    if me.totp_secret.is_some() {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "exists",
+            "已启用动态口令；如需更换，请联系管理员",
+            "a second factor is enrolled already: ask an administrator to replace it",
+        ));
+    }
+    let bytes = jixiao_core::crypto::from_base32(secret)
+        .filter(|b| b.len() >= 16)
+        .ok_or_else(bad)?;
+    let now_step = now().timestamp().max(0) / 30;
+    let step = (now_step - 1..=now_step + 1)
+        .find(|s| jixiao_core::crypto::totp(&Software, &bytes, *s as u64) == code.trim())
+        .ok_or_else(bad)?;
+    state
+        .store
+        .set_totp(&auth.user.id, Some(secret.trim()))
+        .await?;
+    // The code just shown cannot sign in again.
+    state.store.use_totp_step(&auth.user.id, step).await?;
+    audit(
+        state,
+        &auth.user.username,
+        &auth.ip,
+        "totp_enrolled",
+        &auth.user.username,
+        "",
+    )
+    .await;
+    Ok(())
+}
+
+/// `GET /api/session/totp`: a new secret to enrol, with its QR code.
+pub async fn totp_new(auth: Auth) -> Json<serde_json::Value> {
+    let (secret, uri, svg) = new_totp(&auth.user.username);
+    Json(json!({ "secret": secret, "uri": uri, "qr_svg": svg }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TotpBody {
+    secret: String,
+    code: String,
+}
+
+/// `POST /api/session/totp` `{"secret", "code"}`: enrols the second factor.
+pub async fn totp_enrol(
+    State(state): State<AppState>,
+    auth: Auth,
+    body: Result<Json<TotpBody>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let Json(b) = body?;
+    enrol_totp(&state, &auth, &b.secret, &b.code).await?;
+    Ok(Json(json!({ "enrolled": true })))
 }
 
 /// One's own sessions as shown: a short ID (the start of the token's SM3 hash, which reveals

@@ -216,6 +216,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/accounts", get(api::accounts))
         .route("/api/session/password", post(api::change_password))
         .route(
+            "/api/session/totp",
+            get(auth::totp_new).post(auth::totp_enrol),
+        )
+        .route(
             "/api/sessions",
             get(auth::sessions).delete(auth::sign_out_everywhere),
         )

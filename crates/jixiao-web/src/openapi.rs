@@ -46,6 +46,8 @@ pub const ROUTES: &[(&str, &str, &str, &str, Option<&str>)] = &[
     ("get", "/api/accounts", "admin", "账户及其状态（锁定、停用、待改密码）/ every account with its state (locked, disabled, password to change)", None),
     ("post", "/api/users/{id}/{action}", "admin", "账户操作：action 为 reset-password（请求体 {password}，至少 10 位；下次登录须修改；结束其会话）、unlock、disable（结束其会话）、enable / account actions: reset-password (body {password}; to be changed at next sign-in; ends its sessions), unlock, disable (ends its sessions), enable", Some("AccountAction")),
     ("post", "/api/session/password", "any", "修改自己的密码：{current, new}；其他会话结束。管理员重置密码后，修改前其他接口返回 403 password_change_required / change one's own password; other sessions end. After an administrator's reset, every other route answers 403 password_change_required until then", Some("PasswordChange")),
+    ("get", "/api/session/totp", "any", "新的动态口令密钥：secret（base32）、uri（otpauth://）、qr_svg（二维码）/ a new second-factor secret with its otpauth address and QR code", None),
+    ("post", "/api/session/totp", "any", "启用动态口令：{secret, code}；财政、管理员、审计人员须先启用（演示账户除外），此后登录须带 totp / enrol the second factor; finance, administrators and auditors must before anything else (demo accounts excepted); sign-in then needs totp", Some("Totp")),
     ("get", "/api/sessions", "any", "自己的登录会话：id、开始、最近使用、到期、地址、是否本会话 / one's own sessions", None),
     ("delete", "/api/sessions", "any", "退出所有设备（包括本会话）/ sign out everywhere, this session included", None),
     ("get", "/api/orgs", "any", "组织 / organisations", None),
@@ -108,6 +110,8 @@ fn schemas() -> Value {
         "Assign": { "type": "object", "additionalProperties": false, "properties": { "unit_id": { "type": ["string", "null"] } } },
         "Curation": { "type": "object", "required": ["name", "action"], "additionalProperties": false, "properties": {
             "name": { "type": "string" }, "action": { "enum": ["recommend", "unrecommend", "retire", "restore", "merge", "unmerge"] }, "into": { "type": "string" } } },
+        "Totp": { "type": "object", "required": ["secret", "code"], "additionalProperties": false, "properties": {
+            "secret": { "type": "string" }, "code": { "type": "string", "pattern": "^[0-9]{6}$" } } },
         "EvalAction": { "type": "object", "required": ["action"], "additionalProperties": false, "properties": {
             "action": { "enum": ["submit", "withdraw", "return", "approve"] }, "comment": { "type": "string" } } },
         "NewUser": { "type": "object", "required": ["username", "display_name", "password", "role"], "additionalProperties": false, "properties": {

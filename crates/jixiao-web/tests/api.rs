@@ -3021,3 +3021,118 @@ async fn passwords_follow_the_policy_are_not_reused_and_are_changed_at_first_sig
         .await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
 }
+
+#[tokio::test]
+async fn finance_administrators_and_auditors_need_a_second_factor() {
+    use jixiao_core::crypto::{from_base32, totp, Software};
+    let app = spawn_app().await;
+    let admin = Client::login(&app, "admin").await;
+    let (s, v) = admin
+        .call(Method::POST, "/api/users", Some(json!({ "username": "fin2", "display_name": "财政审核人二", "password": "Chosen-by-admin-1", "role": "finance", "org_id": "org-finance" })))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    // The password first, then the second factor before anything else.
+    let c = Client::first_sign_in(&app, "fin2", "Chosen-by-admin-1").await;
+    let (s, e) = c.get("/api/forms").await;
+    assert_eq!(
+        (s, e["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("second_factor_required"))
+    );
+    let (s, new) = c.get("/api/session/totp").await;
+    assert_eq!(s, StatusCode::OK);
+    let secret = new["secret"].as_str().unwrap().to_string();
+    assert!(new["uri"]
+        .as_str()
+        .unwrap()
+        .starts_with("otpauth://totp/jixiao:fin2?secret="));
+    assert!(new["qr_svg"].as_str().unwrap().contains("<svg"));
+    let key = from_base32(&secret).unwrap();
+    let step = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            / 30
+    };
+    let (s, _) = c
+        .call(
+            Method::POST,
+            "/api/session/totp",
+            Some(json!({ "secret": secret, "code": "000000" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "a wrong code enrols nothing");
+    let now = step();
+    let (s, v) = c
+        .call(
+            Method::POST,
+            "/api/session/totp",
+            Some(json!({ "secret": secret, "code": totp(&Software, &key, now) })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        c.get("/api/forms").await.0,
+        StatusCode::OK,
+        "enrolled: free to work"
+    );
+
+    // Signing in now takes the code: none, a wrong one and a used one are refused.
+    let sign_in = |code: Option<String>| {
+        let base = app.base.clone();
+        async move {
+            let mut body = json!({ "username": "fin2", "password": "Chosen-by-admin-1Z" });
+            if let Some(c) = code {
+                body["totp"] = json!(c);
+            }
+            let res = reqwest::Client::new()
+                .post(format!("{base}/api/session"))
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let status = res.status();
+            (status, res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let (s, e) = sign_in(None).await;
+    assert_eq!(
+        (s, e["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("totp_required"))
+    );
+    assert!(e["message"].as_str().unwrap().contains("须填写动态口令"));
+    let wrong = if totp(&Software, &key, now + 1) == "123456" {
+        "654321"
+    } else {
+        "123456"
+    };
+    assert_eq!(
+        sign_in(Some(wrong.into())).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        sign_in(Some(totp(&Software, &key, now))).await.0,
+        StatusCode::UNAUTHORIZED,
+        "the enrolment's code is used"
+    );
+    let (s, v) = sign_in(Some(totp(&Software, &key, now + 1))).await;
+    assert_eq!(
+        s,
+        StatusCode::OK,
+        "the next step's code (clocks drift by one step): {v}"
+    );
+    assert_eq!(
+        sign_in(Some(totp(&Software, &key, now + 1))).await.0,
+        StatusCode::UNAUTHORIZED,
+        "a code is good once"
+    );
+    // The demo's finance account signs in with its password alone.
+    assert_eq!(
+        Client::login(&app, "finance")
+            .await
+            .get("/api/forms")
+            .await
+            .0,
+        StatusCode::OK
+    );
+}

@@ -24,6 +24,8 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("login_refused", "拒绝非本站登录请求"),
     ("logout", "退出"),
     ("logout_everywhere", "退出所有设备"),
+    ("totp_enrolled", "启用动态口令"),
+    ("login_totp_failed", "动态口令错误"),
     ("request_refused", "请求被拒绝（无权限、不在范围或冲突）"),
     ("password_change", "修改密码"),
     ("password_change_failed", "修改密码失败"),

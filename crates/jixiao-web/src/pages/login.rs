@@ -80,6 +80,9 @@ fn login_form(message: Option<(&str, &str)>, next: &str, username: &str, token: 
                 input id="username" name="username" autocomplete="username" required value=(username) autofocus;
                 label for="password" { "密码" }
                 input id="password" name="password" type="password" autocomplete="current-password" required;
+                label for="totp" { "动态口令（启用了双因素认证的账户填写）" }
+                input id="totp" name="totp" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" size="8";
+                p class="muted" { "财政、管理员和审计人员须使用动态口令；演示账户只用密码登录。" }
                 button type="submit" { "登录" }
             }
         }
@@ -126,6 +129,8 @@ pub struct LoginForm {
     next: Option<String>,
     #[serde(default, rename = "_login")]
     login_token: String,
+    #[serde(default)]
+    totp: String,
 }
 
 /// `POST /login`: on success the session cookie and a redirect; otherwise the page again with
@@ -169,7 +174,15 @@ pub async fn submit(
             "",
         );
     }
-    match authenticate(&state, f.username.trim(), &f.password, &ip).await {
+    match authenticate(
+        &state,
+        f.username.trim(),
+        &f.password,
+        Some(f.totp.as_str()).filter(|c| !c.trim().is_empty()),
+        &ip,
+    )
+    .await
+    {
         Ok(s) => {
             let to = if wanted.is_some() {
                 next.clone()
@@ -337,4 +350,52 @@ pub async fn end_sessions(State(state): State<AppState>, post: PagePost<Nothing>
     }
     let cookie = format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
     ([(header::SET_COOKIE, cookie)], Redirect::to("/login?bye=1")).into_response()
+}
+
+/// `GET /account/totp`: enrol the second factor (a QR code drawn on the server).
+pub async fn totp_page(
+    State(state): State<AppState>,
+    super::PageUser(auth): super::PageUser,
+) -> Response {
+    totp_form(&state, &auth, None).into_response()
+}
+
+fn totp_form(state: &AppState, auth: &crate::auth::Auth, error: Option<&str>) -> Response {
+    let user = Some((&auth.user, auth.csrf.as_str()));
+    let _ = state;
+    let (secret, _uri, svg) = crate::auth::new_totp(&auth.user.username);
+    let body = html! {
+        h1 { "启用动态口令（双因素认证）" }
+        @if let Some(e) = error { p class="error" role="alert" { (e) } }
+        p { "用手机上的身份验证应用（如 Microsoft Authenticator、Google 身份验证器）扫描二维码，或手动输入下面的密钥，然后填写应用显示的 6 位数字。此后登录时除密码外还要填写动态口令。" }
+        div class="qr" { (maud::PreEscaped(svg)) }
+        p { "密钥：" code class="secret" { (secret) } }
+        form method="post" action="/account/totp" {
+            input type="hidden" name="_csrf" value=(auth.csrf);
+            input type="hidden" name="secret" value=(secret);
+            label for="code" { "应用显示的 6 位数字" }
+            input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required;
+            button type="submit" class="primary" { "启用" }
+        }
+    };
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    (status, layout("启用动态口令", user, "/account/totp", body)).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct TotpFields {
+    secret: String,
+    code: String,
+}
+
+/// `POST /account/totp`
+pub async fn totp_enrol(State(state): State<AppState>, post: PagePost<TotpFields>) -> Response {
+    match crate::auth::enrol_totp(&state, &post.auth, &post.form.secret, &post.form.code).await {
+        Ok(()) => Redirect::to(home(post.auth.user.role)).into_response(),
+        Err(e) => totp_form(&state, &post.auth, Some(&e.message)),
+    }
 }

@@ -90,6 +90,10 @@ pub fn routes() -> Router<AppState> {
             get(login::password_page).post(login::password_change),
         )
         .route("/account/sessions", get(login::sessions_page))
+        .route(
+            "/account/totp",
+            get(login::totp_page).post(login::totp_enrol),
+        )
         .route("/account/sessions/end", post(login::end_sessions))
         .route("/admin/orgs", post(overview::admin_org))
         .route("/admin/rules", post(overview::admin_rules))
@@ -153,6 +157,11 @@ impl FromRequestParts<AppState> for PageUser {
             && !crate::auth::allowed_before_password_change(parts.uri.path())
         {
             return Err(Redirect::to("/account/password").into_response());
+        }
+        if session.needs_second_factor
+            && !crate::auth::allowed_before_second_factor(parts.uri.path())
+        {
+            return Err(Redirect::to("/account/totp").into_response());
         }
         Ok(PageUser(Auth {
             user: session.user,
