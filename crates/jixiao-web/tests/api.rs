@@ -3076,6 +3076,15 @@ async fn finance_administrators_and_auditors_need_a_second_factor() {
         StatusCode::OK,
         "enrolled: free to work"
     );
+    // Enrolled once: a session cannot move it elsewhere.
+    let (s, _) = c
+        .call(
+            Method::POST,
+            "/api/session/totp",
+            Some(json!({ "secret": secret, "code": totp(&Software, &key, now) })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
 
     // Signing in now takes the code: none, a wrong one and a used one are refused.
     let sign_in = |code: Option<String>| {
