@@ -3145,3 +3145,140 @@ async fn finance_administrators_and_auditors_need_a_second_factor() {
         StatusCode::OK
     );
 }
+
+/// Two app servers on one database, as behind a load balancer: whatever one server does, the
+/// other sees at once (sessions, lock-outs, the rule set, the portfolio's cached totals), and
+/// the audit log they write together stays one chain.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_servers_on_one_database_are_one_system() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shared.db");
+    let key = b"one key for every server of this installation".to_vec();
+    let mut bases = vec![];
+    for k in 0..2 {
+        let store = jixiao_store::open(path.to_str().unwrap()).await.unwrap();
+        let store: Arc<dyn jixiao_store::Store> = store.into();
+        if k == 0 {
+            demo::load(&*store, "jixiao-demo").await.unwrap();
+        }
+        let state = AppState::new(
+            store,
+            Config::default(),
+            jixiao_core::review::RuleSet::default(),
+        )
+        .with_audit_key(key.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        bases.push(format!("http://{}", listener.local_addr().unwrap()));
+        tokio::spawn(jixiao_web::serve(state, listener));
+    }
+    let (a, b) = (&bases[0], &bases[1]);
+    let http = reqwest::Client::new();
+    let sign_in = |base: &str, user: &str, password: &str| {
+        let (http, url) = (http.clone(), format!("{base}/api/session"));
+        let body = json!({ "username": user, "password": password });
+        async move { http.post(url).json(&body).send().await.unwrap() }
+    };
+    let bearer = |base: &str, token: &str, method: Method, path: &str, body: Option<Value>| {
+        let mut req = http
+            .request(method, format!("{base}{path}"))
+            .bearer_auth(token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        async move {
+            let res = req.send().await.unwrap();
+            let s = res.status();
+            (s, res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    // A session opened on A works on B.
+    let unit: Value = sign_in(a, "unit", "jixiao-demo")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let unit = unit["token"].as_str().unwrap().to_string();
+    let (s, list) = bearer(
+        b,
+        &unit,
+        Method::GET,
+        "/api/forms?q=%E7%AE%A1%E7%90%86%E5%B7%A5%E4%BD%9C%E7%BB%8F%E8%B4%B9",
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let id = list["items"][0]["id"].as_str().unwrap().to_string();
+    let (_, before) = bearer(b, &unit, Method::GET, "/api/forms", None).await;
+    // A change on A is seen on B at once, the cached totals included.
+    let (_, mut form) = bearer(a, &unit, Method::GET, &format!("/api/forms/{id}"), None).await;
+    let version = form["version"].clone();
+    form["funds"]["annual_total"] = json!("1.00");
+    let (s, v) = bearer(
+        a,
+        &unit,
+        Method::PUT,
+        &format!("/api/forms/{id}"),
+        Some(json!({ "base_version": version, "form": form })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, seen) = bearer(b, &unit, Method::GET, &format!("/api/forms/{id}"), None).await;
+    assert_eq!(seen["version"], version.as_i64().unwrap() + 1);
+    let (_, after) = bearer(b, &unit, Method::GET, "/api/forms", None).await;
+    assert_ne!(
+        after["annual_total_sum"], before["annual_total_sum"],
+        "B's totals are not stale"
+    );
+    // A second save of the old version, on B, is the conflict it would be on A.
+    let (s, _) = bearer(
+        b,
+        &unit,
+        Method::PUT,
+        &format!("/api/forms/{id}"),
+        Some(json!({ "base_version": version, "form": form })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    // Lock-out counted across both: three wrong on A, three on B, then the right one is refused.
+    for base in [a, a, a, b, b, b] {
+        sign_in(base, "dept", "wrong-password-1").await;
+    }
+    assert_eq!(
+        sign_in(b, "dept", "jixiao-demo").await.status(),
+        StatusCode::LOCKED
+    );
+    assert_eq!(
+        sign_in(a, "dept", "jixiao-demo").await.status(),
+        StatusCode::LOCKED
+    );
+    // Signing out on B ends the session on A.
+    let (s, _) = bearer(b, &unit, Method::DELETE, "/api/session", None).await;
+    assert!(s.is_success(), "{s}");
+    assert_eq!(
+        bearer(a, &unit, Method::GET, "/api/forms", None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    // One audit chain, written by both servers.
+    let store = jixiao_store::open(path.to_str().unwrap()).await.unwrap();
+    let chain = store.audit_chain(0, 10_000).await.unwrap();
+    assert!(chain.len() >= 10);
+    let mut previous = String::new();
+    for (e, mac) in chain {
+        let expected = jixiao_core::crypto::audit_link(
+            &jixiao_core::crypto::Software,
+            &key,
+            &previous,
+            &[
+                &e.seq.to_string(),
+                &e.at,
+                &e.actor,
+                &e.ip,
+                &e.action,
+                &e.target,
+                &e.detail,
+            ],
+        );
+        assert_eq!(mac.as_deref(), Some(expected.as_str()), "entry {}", e.seq);
+        previous = expected;
+    }
+}
