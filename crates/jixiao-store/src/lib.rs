@@ -497,6 +497,9 @@ pub enum AccountChange {
     Unlock,
     Disable,
     Enable,
+    /// The second factor removed (a lost phone): enrolled again at the next sign-in where the
+    /// role needs it; the account's sessions end.
+    ResetTotp,
 }
 
 /// One of a user's sessions, as the user sees it.

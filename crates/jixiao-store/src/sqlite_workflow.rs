@@ -258,6 +258,11 @@ impl SqliteStore {
             ),
             AccountChange::Disable => ("UPDATE users SET disabled = 1 WHERE id = ?", None, true),
             AccountChange::Enable => ("UPDATE users SET disabled = 0 WHERE id = ?", None, false),
+            AccountChange::ResetTotp => (
+                "UPDATE users SET totp_secret = NULL, totp_last_step = NULL WHERE id = ?",
+                None,
+                true,
+            ),
         };
         let mut q = sqlx::query(sql);
         if let Some(h) = hash {

@@ -2178,6 +2178,13 @@ pub async fn change_account(
         }
         "disable" => jixiao_store::AccountChange::Disable,
         "enable" => jixiao_store::AccountChange::Enable,
+        "reset-totp" if user_id == auth.user.id => {
+            return Err(ApiError::bad_request(
+                "不能重置自己的动态口令，请另一位管理员操作",
+                "you cannot reset your own second factor: ask another administrator",
+            ))
+        }
+        "reset-totp" => jixiao_store::AccountChange::ResetTotp,
         other => {
             return Err(ApiError::bad_request(
                 format!("未知操作“{other}”"),

@@ -3031,6 +3031,7 @@ async fn finance_administrators_and_auditors_need_a_second_factor() {
         .call(Method::POST, "/api/users", Some(json!({ "username": "fin2", "display_name": "财政审核人二", "password": "Chosen-by-admin-1", "role": "finance", "org_id": "org-finance" })))
         .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
+    let fin2_id = v["user"]["id"].as_str().unwrap().to_string();
     // The password first, then the second factor before anything else.
     let c = Client::first_sign_in(&app, "fin2", "Chosen-by-admin-1").await;
     let (s, e) = c.get("/api/forms").await;
@@ -3134,6 +3135,46 @@ async fn finance_administrators_and_auditors_need_a_second_factor() {
         sign_in(Some(totp(&Software, &key, now + 1))).await.0,
         StatusCode::UNAUTHORIZED,
         "a code is good once"
+    );
+    // A lost phone: another administrator removes the second factor (not one's own); the
+    // sessions end and the next sign-in enrols again.
+    let (s, _) = admin
+        .call(
+            Method::POST,
+            &format!("/api/users/{fin2_id}/reset-totp"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, me) = admin.get("/api/session").await;
+    let (s, _) = admin
+        .call(
+            Method::POST,
+            &format!(
+                "/api/users/{}/reset-totp",
+                me["user"]["id"].as_str().unwrap()
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "not one's own");
+    let (s, e) = sign_in(None).await;
+    assert_eq!(
+        s,
+        StatusCode::OK,
+        "no code needed until enrolled again: {e}"
+    );
+    let token = e["token"].as_str().unwrap().to_string();
+    let res = reqwest::Client::new()
+        .get(format!("{}/api/forms", app.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::FORBIDDEN,
+        "enrolment comes first again"
     );
     // The demo's finance account signs in with its password alone.
     assert_eq!(

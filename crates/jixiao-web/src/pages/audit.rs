@@ -34,6 +34,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("user_unlock", "解锁账户"),
     ("user_disable", "停用账户"),
     ("user_enable", "启用账户"),
+    ("user_reset_totp", "重置动态口令"),
     ("org_create", "新建组织"),
     ("user_update", "修改用户"),
     ("org_update", "修改组织"),

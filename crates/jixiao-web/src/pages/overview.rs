@@ -282,6 +282,9 @@ fn account_message(action: &str, name: &str) -> Option<String> {
         "unlock" => format!("已解锁 {name}"),
         "disable" => format!("已停用 {name}，其会话已结束"),
         "enable" => format!("已启用 {name}"),
+        "reset-totp" => {
+            format!("已重置 {name} 的动态口令，其会话已结束；如其角色需要，下次登录后须重新启用")
+        }
         "edited" => format!("已修改 {name} 的姓名、角色或组织；其现有会话已结束"),
         "org" => format!("已修改组织 {name}"),
         "assigned" => format!("已将申报表归属 {name}"),
@@ -383,6 +386,9 @@ async fn render_admin(
                                     " " button type="submit" name="action" value="enable" aria-label={ "启用“" (u.username) "”" } { "启用" }
                                 } @else if u.id != auth.user.id {
                                     " " button type="submit" name="action" value="disable" aria-label={ "停用“" (u.username) "”" } data-confirm={ "确认停用“" (u.username) "”？其会话将立即结束。" } { "停用" }
+                                }
+                                @if u.id != auth.user.id {
+                                    " " button type="submit" name="action" value="reset-totp" aria-label={ "重置“" (u.username) "”的动态口令" } data-confirm={ "确认重置“" (u.username) "”的动态口令？其会话将立即结束。" } { "重置动态口令" }
                                 }
                             }
                         }
