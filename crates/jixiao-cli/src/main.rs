@@ -1090,20 +1090,7 @@ async fn run(cli: Cli) -> Result<()> {
                         last_seq = e.seq;
                         continue;
                     };
-                    let expected = jixiao_core::crypto::audit_link(
-                        &jixiao_core::crypto::Software,
-                        key,
-                        &previous,
-                        &[
-                            &e.seq.to_string(),
-                            &e.at,
-                            &e.actor,
-                            &e.ip,
-                            &e.action,
-                            &e.target,
-                            &e.detail,
-                        ],
-                    );
+                    let expected = e.link(key, &previous);
                     if expected != mac {
                         bail!(
                             "第 {} 条审计记录（{} {} {}）与校验链不符：它或它之前的记录被改动、删除、插入或调换，或密钥不对 / audit entry {} ({} {} {}) breaks the chain: it or one before it was edited, deleted, inserted or moved, or the key is wrong",

@@ -107,6 +107,17 @@ pub fn totp(crypto: &dyn Crypto, secret: &[u8], step: u64) -> String {
     format!("{:06}", code % 1_000_000)
 }
 
+/// The time step (of `unix_seconds`, or the step before or after: clocks drift) whose code is
+/// `code`; `None` for an empty or wrong code.
+pub fn totp_step(crypto: &dyn Crypto, secret: &[u8], code: &str, unix_seconds: i64) -> Option<i64> {
+    let code = code.trim();
+    let now = unix_seconds.max(0) / 30;
+    if code.is_empty() {
+        return None;
+    }
+    (now - 1..=now + 1).find(|s| *s >= 0 && totp(crypto, secret, *s as u64) == code)
+}
+
 /// Base32 (RFC 4648) without padding, as authenticator apps take secrets.
 pub fn base32(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -272,6 +283,11 @@ mod tests {
         assert_eq!(base32(b"f"), "MY");
         assert_eq!(from_base32("mzxw 6ytb oi").unwrap(), b"foobar");
         assert_eq!(from_base32("MZXW1"), None);
+        // A code is taken for its step or a neighbour, no further, and never when empty.
+        assert_eq!(totp_step(&Software, secret, "287082", 59), Some(1));
+        assert_eq!(totp_step(&Software, secret, "287082", 60), Some(1));
+        assert_eq!(totp_step(&Software, secret, "287082", 95), None);
+        assert_eq!(totp_step(&Software, secret, "", 59), None);
     }
 
     #[test]

@@ -754,6 +754,28 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
+impl AuditEntry {
+    /// This entry's link in the audit log's chain, after the link `previous` (empty for the
+    /// first): what the store writes and what a check recomputes. The fields' order is the
+    /// format: sequence number, time, actor, address, action, target, detail.
+    pub fn link(&self, key: &[u8], previous: &str) -> String {
+        jixiao_core::crypto::audit_link(
+            &jixiao_core::crypto::Software,
+            key,
+            previous,
+            &[
+                &self.seq.to_string(),
+                &self.at,
+                &self.actor,
+                &self.ip,
+                &self.action,
+                &self.target,
+                &self.detail,
+            ],
+        )
+    }
+}
+
 /// Opens the store a location names: a file path (SQLite, created with its migrations on
 /// first use) or a `sqlite:` URL.
 pub async fn open(location: &str) -> Result<Box<dyn Store>, StoreError> {

@@ -1098,21 +1098,17 @@ impl Store for SqliteStore {
             Some((s, m)) => (s + 1, m.unwrap_or_default()),
             None => (1, String::new()),
         };
-        let at = if e.at.is_empty() { now() } else { e.at.clone() };
-        let seq_text = seq.to_string();
-        let mac = jixiao_core::crypto::audit_link(
-            &jixiao_core::crypto::Software,
-            key,
-            &previous,
-            &[
-                &seq_text, &at, &e.actor, &e.ip, &e.action, &e.target, &e.detail,
-            ],
-        );
+        let e = AuditEntry {
+            seq,
+            at: if e.at.is_empty() { now() } else { e.at.clone() },
+            ..e.clone()
+        };
+        let mac = e.link(key, &previous);
         sqlx::query(
             "INSERT INTO audit (seq, at, actor, ip, action, target, detail, mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(seq)
-        .bind(&at)
+        .bind(&e.at)
         .bind(&e.actor)
         .bind(&e.ip)
         .bind(&e.action)

@@ -403,8 +403,14 @@ async fn a_self_evaluation_moves_once_and_is_locked_once_submitted() {
     }
     submit.await.unwrap().unwrap();
     let stored = store.self_evaluation(&id).await.unwrap().unwrap();
-    // Refused saves left nothing; and after the submit nothing changes any more.
-    assert!(saved <= 8);
+    // What is stored is the first save or one that went through; with none through, the first.
+    let actual = stored.indicators[0].actual.clone();
+    let through: Vec<String> = (10..18).map(|k| k.to_string()).collect();
+    assert!(actual == "1" || through.contains(&actual), "{actual}");
+    if saved == 0 {
+        assert_eq!(actual, "1", "every save refused: the first stays");
+    }
+    // After the submit nothing changes any more.
     assert!(matches!(
         store.save_self_evaluation(&id, &eval("99"), None).await,
         Err(StoreError::EvalLocked("自评已送审"))

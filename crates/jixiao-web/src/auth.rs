@@ -147,6 +147,20 @@ pub fn allowed_before_password_change(path: &str) -> bool {
     ) || path.starts_with("/static/")
 }
 
+/// A request's session token: `Authorization: Bearer` first, else the cookie (then `true`:
+/// state-changing requests must also carry the CSRF header).
+pub fn request_token(headers: &HeaderMap) -> Option<(String, bool)> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_string());
+    match bearer {
+        Some(t) => Some((t, false)),
+        None => cookie_token(headers).map(|t| (t, true)),
+    }
+}
+
 pub fn cookie_token(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)
@@ -163,23 +177,13 @@ impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Auth, ApiError> {
-        let bearer = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(|t| t.trim().to_string());
-        let (token, via_cookie) = match (bearer, cookie_token(&parts.headers)) {
-            (Some(t), _) => (t, false),
-            (None, Some(t)) => (t, true),
-            (None, None) => {
-                return Err(ApiError::new(
-                    StatusCode::UNAUTHORIZED,
-                    "unauthenticated",
-                    "请先登录",
-                    "please sign in",
-                ))
-            }
+        let Some((token, via_cookie)) = request_token(&parts.headers) else {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "请先登录",
+                "please sign in",
+            ));
         };
         let hash = token_hash(&token);
         let session = find_session(state, &hash).await?.ok_or_else(|| {
@@ -448,10 +452,7 @@ pub async fn authenticate(
         .and_then(jixiao_core::crypto::from_base32)
     {
         let code = totp.map(str::trim).unwrap_or("");
-        let now_step = t.timestamp().max(0) / 30;
-        let step = (now_step - 1..=now_step + 1).find(|s| {
-            !code.is_empty() && jixiao_core::crypto::totp(&Software, &secret, *s as u64) == code
-        });
+        let step = jixiao_core::crypto::totp_step(&Software, &secret, code, t.timestamp());
         let accepted = match step {
             Some(s) => state.store.use_totp_step(&auth.user.id, s).await?,
             None => false,
@@ -598,9 +599,7 @@ pub async fn enrol_totp(state: &AppState, auth: &Auth, secret: &str, code: &str)
     let bytes = jixiao_core::crypto::from_base32(secret)
         .filter(|b| b.len() >= 16)
         .ok_or_else(bad)?;
-    let now_step = now().timestamp().max(0) / 30;
-    let step = (now_step - 1..=now_step + 1)
-        .find(|s| jixiao_core::crypto::totp(&Software, &bytes, *s as u64) == code.trim())
+    let step = jixiao_core::crypto::totp_step(&Software, &bytes, code, now().timestamp())
         .ok_or_else(bad)?;
     state
         .store

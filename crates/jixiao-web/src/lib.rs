@@ -270,14 +270,8 @@ async fn audit_refusals(
         || (status == axum::http::StatusCode::NOT_FOUND && on_a_form);
     let sign_in = path == "/api/session" || path == "/login";
     if refused && !sign_in {
-        let token = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(|t| t.trim().to_string())
-            .or_else(|| auth::cookie_token(&headers));
-        let actor = match token {
-            Some(t) => auth::find_session(&state, &auth::token_hash(&t))
+        let actor = match auth::request_token(&headers) {
+            Some((t, _)) => auth::find_session(&state, &auth::token_hash(&t))
                 .await
                 .ok()
                 .flatten()

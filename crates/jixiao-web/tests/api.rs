@@ -3305,20 +3305,7 @@ async fn two_servers_on_one_database_are_one_system() {
     assert!(chain.len() >= 10);
     let mut previous = String::new();
     for (e, mac) in chain {
-        let expected = jixiao_core::crypto::audit_link(
-            &jixiao_core::crypto::Software,
-            &key,
-            &previous,
-            &[
-                &e.seq.to_string(),
-                &e.at,
-                &e.actor,
-                &e.ip,
-                &e.action,
-                &e.target,
-                &e.detail,
-            ],
-        );
+        let expected = e.link(&key, &previous);
         assert_eq!(mac.as_deref(), Some(expected.as_str()), "entry {}", e.seq);
         previous = expected;
     }
