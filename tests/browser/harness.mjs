@@ -2,7 +2,7 @@
 // screenshots in artifacts/screenshots for people to look at.
 import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
@@ -11,7 +11,9 @@ export const shots = join(root, "artifacts", "screenshots");
 mkdirSync(shots, { recursive: true });
 
 export async function startServer() {
-  const bin = process.env.JIXIAO_BIN || join(root, "target", "debug", "jixiao");
+  // The binary cargo built: where CARGO_TARGET_DIR puts it, if set (relative to the root).
+  const target = process.env.CARGO_TARGET_DIR ? resolve(root, process.env.CARGO_TARGET_DIR) : join(root, "target");
+  const bin = process.env.JIXIAO_BIN || join(target, "debug", "jixiao");
   const child = spawn(bin, ["serve", "--demo", "--bind", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
   const base = await new Promise((resolve, reject) => {
