@@ -1,12 +1,14 @@
-//! The store of jixiao: a backend-neutral [`Store`] trait and its SQLite implementation.
+//! The store of jixiao: the backend-neutral [`Store`] trait and its contract (this file),
+//! and one module per backend, [`sqlite`] and [`postgres`], each compiling the one SQL text
+//! in `src/sql/` with its own connection, migrations and write transaction.
 //!
-//! Callers see forms, IDs and reports, never SQL: a PostgreSQL implementation plugs in
-//! behind the same trait. Every write is one transaction; a failed one changes nothing.
+//! Callers see forms, IDs and reports, never SQL. Every write is one transaction; a failed one changes nothing.
 
-mod library;
-mod sqlite;
-mod sqlite_workflow;
+pub mod postgres;
+pub mod sqlite;
+pub mod testing;
 
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
@@ -100,7 +102,7 @@ pub enum StoreError {
     Db(#[from] sqlx::Error),
 }
 
-/// The store. Implementations: [`SqliteStore`]; PostgreSQL next, behind the same trait.
+/// The store. Implementations: [`SqliteStore`] and [`PostgresStore`] (the same SQL).
 #[async_trait]
 pub trait Store: Send + Sync {
     /// Stores forms in one transaction. A form whose key is stored with the same content is
@@ -776,19 +778,27 @@ impl AuditEntry {
     }
 }
 
-/// Opens the store a location names: a file path (SQLite, created with its migrations on
-/// first use) or a `sqlite:` URL.
-pub async fn open(location: &str) -> Result<Box<dyn Store>, StoreError> {
-    if location.starts_with("postgres://") || location.starts_with("postgresql://") {
-        return Err(StoreError::Corrupt(
-            "PostgreSQL 尚未支持 / PostgreSQL is not supported yet".into(),
-        ));
-    }
-    let path = location
+/// Whether a location names a PostgreSQL database (`postgres://` or `postgresql://`).
+pub fn is_postgres(location: &str) -> bool {
+    location.starts_with("postgres://") || location.starts_with("postgresql://")
+}
+
+/// The file of a SQLite location: a path, or a `sqlite:` URL.
+pub fn sqlite_path(location: &str) -> &str {
+    location
         .strip_prefix("sqlite://")
         .or_else(|| location.strip_prefix("sqlite:"))
-        .unwrap_or(location);
+        .unwrap_or(location)
+}
+
+/// Opens the store a location names: a `postgres://user@host:port/db` URL (PostgreSQL,
+/// migrated on first use), or a file path or `sqlite:` URL (SQLite, the file created with its
+/// migrations on first use).
+pub async fn open(location: &str) -> Result<Box<dyn Store>, StoreError> {
+    if is_postgres(location) {
+        return Ok(Box::new(PostgresStore::connect(location).await?));
+    }
     Ok(Box::new(
-        SqliteStore::open(std::path::Path::new(path)).await?,
+        SqliteStore::open(std::path::Path::new(sqlite_path(location))).await?,
     ))
 }

@@ -1,4 +1,6 @@
-//! The Store contract, run against SQLite (PostgreSQL joins this suite when it lands).
+//! The Store contract: the conformance suite, every test run against SQLite and against
+//! PostgreSQL (a fresh database per test on the server `JIXIAO_TEST_PG` names; `scripts/test`
+//! starts a throwaway one).
 
 use jixiao_store::{ImportOutcome, OnConflict, Store, StoreError};
 
@@ -13,17 +15,52 @@ fn seed_forms() -> Vec<jixiao_core::Form> {
         .collect()
 }
 
-async fn fresh() -> (tempfile::TempDir, Box<dyn Store>) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = jixiao_store::open(dir.path().join("t.db").to_str().unwrap())
-        .await
-        .unwrap();
-    (dir, store)
+/// A fresh database of one backend for one test.
+struct TestDb {
+    location: String,
+    _dir: Option<tempfile::TempDir>,
 }
 
-#[tokio::test]
-async fn stores_and_returns_forms_exactly() {
-    let (_d, store) = fresh().await;
+impl TestDb {
+    async fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().unwrap();
+        TestDb {
+            location: dir.path().join("t.db").to_str().unwrap().to_string(),
+            _dir: Some(dir),
+        }
+    }
+
+    async fn postgres() -> TestDb {
+        TestDb {
+            location: jixiao_store::testing::postgres_database().await,
+            _dir: None,
+        }
+    }
+
+    /// A fresh database of the same backend.
+    async fn another(&self) -> TestDb {
+        if self._dir.is_some() {
+            TestDb::sqlite().await
+        } else {
+            TestDb::postgres().await
+        }
+    }
+
+    /// The store on this database (opened again, as a restarted server would).
+    async fn open(&self) -> Box<dyn Store> {
+        jixiao_store::open(&self.location).await.unwrap()
+    }
+
+    /// Statements run behind the store's back.
+    async fn execute(&self, sql: &str) {
+        jixiao_store::testing::execute(&self.location, sql)
+            .await
+            .unwrap();
+    }
+}
+
+async fn stores_and_returns_forms_exactly(db: TestDb) {
+    let store = db.open().await;
     let forms = seed_forms();
     let report = store.import(&forms, OnConflict::Refuse).await.unwrap();
     assert_eq!(report.count(ImportOutcome::Created), 8);
@@ -46,9 +83,8 @@ async fn stores_and_returns_forms_exactly() {
 }
 
 /// A real form of another province, with its weight and direction columns, comes back whole.
-#[tokio::test]
-async fn weights_and_directions_are_kept() {
-    let (_d, store) = fresh().await;
+async fn weights_and_directions_are_kept(db: TestDb) {
+    let store = db.open().await;
     let text = include_bytes!("../../../fixtures/real/01-sichuan-jingyan-decl.txt");
     let forms: Vec<jixiao_core::Form> = jixiao_import::read_disclosure(text)
         .unwrap()
@@ -65,9 +101,8 @@ async fn weights_and_directions_are_kept() {
     }
 }
 
-#[tokio::test]
-async fn a_failing_import_writes_nothing() {
-    let (_d, store) = fresh().await;
+async fn a_failing_import_writes_nothing(db: TestDb) {
+    let store = db.open().await;
     let forms = seed_forms();
     store.import(&forms[..1], OnConflict::Refuse).await.unwrap();
     // New forms first, then one that conflicts: the whole batch is refused.
@@ -80,9 +115,8 @@ async fn a_failing_import_writes_nothing() {
     assert_eq!(store.counts().await.unwrap(), (1, 21));
 }
 
-#[tokio::test]
-async fn an_id_cannot_be_taken_twice() {
-    let (_d, store) = fresh().await;
+async fn an_id_cannot_be_taken_twice(db: TestDb) {
+    let store = db.open().await;
     let mut forms = seed_forms();
     forms[0].id = Some("same".into());
     forms[1].id = Some("same".into());
@@ -94,10 +128,9 @@ async fn an_id_cannot_be_taken_twice() {
     assert_eq!(store.counts().await.unwrap(), (0, 0));
 }
 
-#[tokio::test]
-async fn findings_are_kept_per_version() {
+async fn findings_are_kept_per_version(db: TestDb) {
     use jixiao_core::review::{review, RuleSet};
-    let (_d, store) = fresh().await;
+    let store = db.open().await;
     let mut forms = seed_forms();
     let report = store
         .import(&forms[4..5], OnConflict::Refuse)
@@ -131,10 +164,9 @@ async fn findings_are_kept_per_version() {
     ));
 }
 
-#[tokio::test]
-async fn the_library_follows_every_form_and_self_evaluation() {
+async fn the_library_follows_every_form_and_self_evaluation(db: TestDb) {
     use jixiao_store::LibraryQuery;
-    let (dir, store) = fresh().await;
+    let store = db.open().await;
     let forms = seed_forms();
     let report = store.import(&forms, OnConflict::Refuse).await.unwrap();
     let q = |q: &str| LibraryQuery {
@@ -241,9 +273,8 @@ async fn the_library_follows_every_form_and_self_evaluation() {
 
     // A database from before the library gets it built when opened.
     drop(store);
-    let path = dir.path().join("t.db");
     {
-        let store = jixiao_store::open(path.to_str().unwrap()).await.unwrap();
+        let store = db.open().await;
         // The library kept write by write equals one built afresh from the same forms.
         let all = LibraryQuery {
             limit: 100,
@@ -252,29 +283,16 @@ async fn the_library_follows_every_form_and_self_evaluation() {
         let before = store.library(&all).await.unwrap();
         assert_eq!(before.len(), 100);
         drop(store);
-        sqlx_wipe(&path).await;
-        let store = jixiao_store::open(path.to_str().unwrap()).await.unwrap();
+        db.execute("DELETE FROM library").await;
+        let store = db.open().await;
         assert_eq!(store.library(&all).await.unwrap(), before);
     }
 }
 
-/// Empties the library table behind the store's back, as a database from before it.
-async fn sqlx_wipe(path: &std::path::Path) {
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
-        .await
-        .unwrap();
-    sqlx::query("DELETE FROM library")
-        .execute(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn the_library_stays_exact_under_concurrent_saves() {
+async fn the_library_stays_exact_under_concurrent_saves(db: TestDb) {
     use jixiao_store::LibraryQuery;
     use std::sync::Arc;
-    let (dir, store) = fresh().await;
+    let store = db.open().await;
     let forms = seed_forms();
     let report = store.import(&forms, OnConflict::Refuse).await.unwrap();
     let store: Arc<dyn Store> = Arc::from(store);
@@ -326,17 +344,15 @@ async fn the_library_stays_exact_under_concurrent_saves() {
     let before = store.library(&all).await.unwrap();
     drop(store);
     // Rebuilt from the stored forms, the library is the same.
-    let path = dir.path().join("t.db");
-    sqlx_wipe(&path).await;
-    let store = jixiao_store::open(path.to_str().unwrap()).await.unwrap();
+    db.execute("DELETE FROM library").await;
+    let store = db.open().await;
     assert_eq!(store.library(&all).await.unwrap(), before);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_self_evaluation_moves_once_and_is_locked_once_submitted() {
+async fn a_self_evaluation_moves_once_and_is_locked_once_submitted(db: TestDb) {
     use jixiao_core::workflow::{Action, EvalStatus};
     use std::sync::Arc;
-    let (_d, store) = fresh().await;
+    let store = db.open().await;
     let report = store
         .import(&seed_forms(), OnConflict::Refuse)
         .await
@@ -453,10 +469,9 @@ async fn a_self_evaluation_moves_once_and_is_locked_once_submitted() {
     );
 }
 
-#[tokio::test]
-async fn the_library_is_curated_and_answers_by_project_category() {
+async fn the_library_is_curated_and_answers_by_project_category(db: TestDb) {
     use jixiao_store::{Curation, LibraryQuery};
-    let (_d, store) = fresh().await;
+    let store = db.open().await;
     let mut forms = seed_forms();
     // A variant spelling on one form, as units write them.
     let k = forms
@@ -578,12 +593,12 @@ async fn the_library_is_curated_and_answers_by_project_category() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_save_racing_a_submit_never_pulls_the_form_out_of_review() {
+async fn a_save_racing_a_submit_never_pulls_the_form_out_of_review(db: TestDb) {
     use jixiao_core::workflow::{Action, Status};
     use std::sync::Arc;
     for round in 0..5 {
-        let (_d, store) = fresh().await;
+        let db = db.another().await;
+        let store = db.open().await;
         let report = store
             .import(&seed_forms(), OnConflict::Refuse)
             .await
@@ -649,10 +664,9 @@ async fn a_save_racing_a_submit_never_pulls_the_form_out_of_review() {
     }
 }
 
-#[tokio::test]
-async fn a_period_keeps_the_light_and_a_self_evaluation_the_grade_in_the_same_write() {
+async fn a_period_keeps_the_light_and_a_self_evaluation_the_grade_in_the_same_write(db: TestDb) {
     use jixiao_core::monitor::{Period, PeriodReport};
-    let (_d, store) = fresh().await;
+    let store = db.open().await;
     let report = store
         .import(&seed_forms(), OnConflict::Refuse)
         .await
@@ -737,9 +751,8 @@ async fn row(store: &dyn Store, id: &str) -> jixiao_store::FormRow {
     page.items.into_iter().find(|r| r.id == id).unwrap()
 }
 
-#[tokio::test]
-async fn the_portfolio_sum_never_overflows_whatever_is_stored() {
-    let (_d, store) = fresh().await;
+async fn the_portfolio_sum_never_overflows_whatever_is_stored(db: TestDb) {
+    let store = db.open().await;
     let mut forms = seed_forms();
     // Amounts no input path accepts (above 1 万亿元), written straight to the store: the sum
     // of the list is exact as long as it fits, and saturates instead of failing.
@@ -765,3 +778,40 @@ async fn the_portfolio_sum_never_overflows_whatever_is_stored() {
     assert_eq!(page.total, 8);
     assert_eq!(page.annual_total_sum.fen(), i64::MAX);
 }
+
+/// Every test above, once per backend.
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name(super::TestDb::sqlite().await).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name(super::TestDb::postgres().await).await
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    stores_and_returns_forms_exactly,
+    weights_and_directions_are_kept,
+    a_failing_import_writes_nothing,
+    an_id_cannot_be_taken_twice,
+    findings_are_kept_per_version,
+    the_library_follows_every_form_and_self_evaluation,
+    the_library_stays_exact_under_concurrent_saves,
+    a_self_evaluation_moves_once_and_is_locked_once_submitted,
+    the_library_is_curated_and_answers_by_project_category,
+    a_save_racing_a_submit_never_pulls_the_form_out_of_review,
+    a_period_keeps_the_light_and_a_self_evaluation_the_grade_in_the_same_write,
+    the_portfolio_sum_never_overflows_whatever_is_stored,
+);

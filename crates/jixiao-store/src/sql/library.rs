@@ -1,13 +1,14 @@
-//! The indicator library (指标库) in SQLite. A write of forms or of a self-evaluation
+//! The indicator library (指标库) in SQL (compiled inside each backend's module). A write of forms or of a self-evaluation
 //! takes what those forms contributed before, what they contribute after, and moves the
 //! counted facts by the difference, in its own transaction; only the entries it touched are
 //! recomputed. So the library never disagrees with the forms, any app server reads it as it
 //! is, and a save costs the same however many forms are stored.
 
+use super::{Conn, Db, DbRow};
 use crate::{LibraryEntry, LibraryQuery, Range, StoreError};
 use jixiao_core::actual::Actual;
 use rust_decimal::Decimal;
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use sqlx::{QueryBuilder, Row};
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 
@@ -18,18 +19,19 @@ pub(crate) type Facts = HashMap<(Key, char, String), i64>;
 
 /// What these forms contribute to the library, as stored now.
 pub(crate) async fn contributions(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     form_ids: &[String],
 ) -> Result<Facts, StoreError> {
     let mut facts = Facts::new();
     for chunk in form_ids.chunks(500) {
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+        let mut qb: QueryBuilder<Db> = QueryBuilder::new(format!(
             "SELECT i.name, i.level1, coalesce(i.level2, '') AS level2, coalesce(i.unit, '') AS unit, \
              i.value, i.raw, f.year, f.implementer, f.category, \
-             (SELECT group_concat(a.actual, char(31)) FROM self_actuals a \
+             (SELECT {} FROM self_actuals a \
               WHERE a.form_id = i.form_id AND a.name = i.name) AS actuals \
              FROM indicators i JOIN forms f ON f.id = i.form_id WHERE i.form_id IN (",
-        );
+            super::JOINED_ACTUALS
+        ));
         let mut ids = qb.separated(", ");
         for id in chunk {
             ids.push_bind(id);
@@ -72,13 +74,13 @@ pub(crate) async fn contributions(
 /// reading them back; the same facts [`contributions`] reads from the stored rows), with the
 /// self-evaluation actuals already stored for them.
 pub(crate) async fn contributions_of(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     forms: &[jixiao_core::Form],
 ) -> Result<Facts, StoreError> {
     let mut actuals: HashMap<(String, String), Vec<String>> = HashMap::new();
     let ids: Vec<&str> = forms.iter().filter_map(|f| f.id.as_deref()).collect();
     for chunk in ids.chunks(500) {
-        let mut qb: QueryBuilder<Sqlite> =
+        let mut qb: QueryBuilder<Db> =
             QueryBuilder::new("SELECT form_id, name, actual FROM self_actuals WHERE form_id IN (");
         let mut s = qb.separated(", ");
         for id in chunk {
@@ -169,7 +171,7 @@ pub(crate) fn merge(into: &mut Facts, delta: Facts) {
 }
 
 /// Moves the counted facts by a transaction's changes and recomputes the entries touched.
-pub(crate) async fn apply(conn: &mut SqliteConnection, mut delta: Facts) -> Result<(), StoreError> {
+pub(crate) async fn apply(conn: &mut Conn, mut delta: Facts) -> Result<(), StoreError> {
     delta.retain(|_, n| *n != 0);
     if delta.is_empty() {
         return Ok(());
@@ -177,7 +179,7 @@ pub(crate) async fn apply(conn: &mut SqliteConnection, mut delta: Facts) -> Resu
     let mut keys: BTreeSet<Key> = BTreeSet::new();
     let rows: Vec<_> = delta.into_iter().collect();
     for chunk in rows.chunks(4000) {
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+        let mut qb: QueryBuilder<Db> = QueryBuilder::new(
             "INSERT INTO library_facts (name, level1, level2, unit, fact, value, n) ",
         );
         qb.push_values(chunk, |mut b, ((key, fact, value), n)| {
@@ -189,14 +191,14 @@ pub(crate) async fn apply(conn: &mut SqliteConnection, mut delta: Facts) -> Resu
                 .push_bind(value.as_str())
                 .push_bind(*n);
         });
-        qb.push(" ON CONFLICT (name, level1, level2, unit, fact, value) DO UPDATE SET n = n + excluded.n");
+        qb.push(" ON CONFLICT (name, level1, level2, unit, fact, value) DO UPDATE SET n = library_facts.n + excluded.n");
         qb.build().execute(&mut *conn).await?;
         // Facts that went down may have reached nothing: remove those, one by one (a save
         // lowers a few dozen; an import of new forms none).
         for ((k, fact, value), _) in chunk.iter().filter(|(_, n)| *n < 0) {
             sqlx::query(
-                "DELETE FROM library_facts WHERE name = ? AND level1 = ? AND level2 = ? AND unit = ? \
-                 AND fact = ? AND value = ? AND n <= 0",
+                "DELETE FROM library_facts WHERE name = $1 AND level1 = $2 AND level2 = $3 AND unit = $4 \
+                 AND fact = $5 AND value = $6 AND n <= 0",
             )
             .bind(k.0.as_str())
             .bind(k.1.as_str())
@@ -249,7 +251,7 @@ fn weighted_range(mut v: Vec<(Decimal, i64)>) -> Option<Range> {
 
 /// Rewrites these entries from their facts (removing those with nothing left), in a few
 /// statements whatever their number: the keys go into a temporary table first.
-async fn recompute(conn: &mut SqliteConnection, keys: &[Key]) -> Result<(), StoreError> {
+async fn recompute(conn: &mut Conn, keys: &[Key]) -> Result<(), StoreError> {
     sqlx::query(
         "CREATE TEMP TABLE IF NOT EXISTS library_touched \
          (name TEXT, level1 TEXT, level2 TEXT, unit TEXT, PRIMARY KEY (name, level1, level2, unit))",
@@ -260,7 +262,7 @@ async fn recompute(conn: &mut SqliteConnection, keys: &[Key]) -> Result<(), Stor
         .execute(&mut *conn)
         .await?;
     for chunk in keys.chunks(1000) {
-        let mut qb: QueryBuilder<Sqlite> =
+        let mut qb: QueryBuilder<Db> =
             QueryBuilder::new("INSERT INTO library_touched (name, level1, level2, unit) ");
         qb.push_values(chunk, |mut b, k| {
             b.push_bind(k.0.as_str())
@@ -270,19 +272,22 @@ async fn recompute(conn: &mut SqliteConnection, keys: &[Key]) -> Result<(), Stor
         });
         qb.build().execute(&mut *conn).await?;
     }
-    // Driven by the few touched keys through the primary keys (CROSS JOIN fixes the loop
-    // order in SQLite), never a scan of the library.
-    sqlx::query(
-        "DELETE FROM library WHERE rowid IN (SELECT l.rowid FROM library_touched t CROSS JOIN library l \
+    // Driven by the few touched keys through the primary keys (SQLite's CROSS JOIN fixes the
+    // loop order), never a scan of the library.
+    sqlx::query(&format!(
+        "DELETE FROM library WHERE (name, level1, level2, unit) IN (SELECT l.name, l.level1, l.level2, l.unit \
+         FROM library_touched t {} library l \
          ON l.name = t.name AND l.level1 = t.level1 AND l.level2 = t.level2 AND l.unit = t.unit)",
-    )
+        super::ORDERED_JOIN
+    ))
     .execute(&mut *conn)
     .await?;
-    let rows = sqlx::query(
+    let rows = sqlx::query(&format!(
         "SELECT f.name, f.level1, f.level2, f.unit, f.fact, f.value, f.n \
-         FROM library_touched t CROSS JOIN library_facts f \
+         FROM library_touched t {} library_facts f \
          ON f.name = t.name AND f.level1 = t.level1 AND f.level2 = t.level2 AND f.unit = t.unit",
-    )
+        super::ORDERED_JOIN
+    ))
     .fetch_all(&mut *conn)
     .await?;
     let mut by_key: HashMap<Key, Vec<(String, String, i64)>> = HashMap::new();
@@ -302,7 +307,7 @@ async fn recompute(conn: &mut SqliteConnection, keys: &[Key]) -> Result<(), Stor
         .filter_map(|(k, facts)| summarise(&facts).map(|s| (k, s)))
         .collect();
     for chunk in entries.chunks(2000) {
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+        let mut qb: QueryBuilder<Db> = QueryBuilder::new(
             "INSERT INTO library (name, level1, level2, unit, count, implementers, first_year, last_year, \
              usual, target_min, target_median, target_max, actual_min, actual_median, actual_max) ",
         );
@@ -389,7 +394,7 @@ fn summarise(facts: &[(String, String, i64)]) -> Option<Summary> {
 }
 
 /// Builds the whole library from what is stored (for a database from before it).
-pub(crate) async fn rebuild(conn: &mut SqliteConnection) -> Result<(), StoreError> {
+pub(crate) async fn rebuild(conn: &mut Conn) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM library_facts")
         .execute(&mut *conn)
         .await?;
@@ -408,16 +413,16 @@ pub(crate) async fn rebuild(conn: &mut SqliteConnection) -> Result<(), StoreErro
 
 /// Replaces a form's recorded actuals.
 pub(crate) async fn set_actuals(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     form_id: &str,
     actuals: &[(String, String)],
 ) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM self_actuals WHERE form_id = ?")
+    sqlx::query("DELETE FROM self_actuals WHERE form_id = $1")
         .bind(form_id)
         .execute(&mut *conn)
         .await?;
     for (name, actual) in actuals {
-        sqlx::query("INSERT INTO self_actuals (form_id, name, actual) VALUES (?, ?, ?)")
+        sqlx::query("INSERT INTO self_actuals (form_id, name, actual) VALUES ($1, $2, $3)")
             .bind(form_id)
             .bind(name)
             .bind(actual)
@@ -432,7 +437,7 @@ pub(crate) async fn set_actuals(
 /// the category, when one is asked for). Retired names and merged spellings are left out
 /// unless `all` asks for every entry (the curation page).
 pub(crate) async fn search(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     q: &LibraryQuery,
 ) -> Result<Vec<LibraryEntry>, StoreError> {
     let text = q.q.trim();
@@ -444,46 +449,49 @@ pub(crate) async fn search(
     // The curation is small (what administrators marked): read whole once, and used in the
     // search only through IN lists that SQLite builds once, never a join per library row.
     let curated: HashMap<String, (bool, bool, Option<String>)> =
-        sqlx::query_as::<_, (String, i64, i64, Option<String>)>(
+        sqlx::query_as::<_, (String, bool, bool, Option<String>)>(
             "SELECT name, recommended, retired, merged_into FROM library_curation",
         )
         .fetch_all(&mut *conn)
         .await?
         .into_iter()
-        .map(|(n, r, t, m)| (n, (r != 0, t != 0, m)))
+        .map(|(n, r, t, m)| (n, (r, t, m)))
         .collect();
-    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+    let mut qb: QueryBuilder<Db> = QueryBuilder::new(
         "SELECT l.name, l.level1, l.level2, l.unit, l.count, l.implementers, l.first_year, l.last_year, l.usual, \
          l.target_min, l.target_median, l.target_max, l.actual_min, l.actual_median, l.actual_max, ",
     );
     if category.is_some() && text.is_empty() {
         // Driven by the category's facts (a partial index on value and count), most filed
         // first, each joined to its entry by the library's primary key.
-        qb.push("k.n AS in_category FROM library_facts k CROSS JOIN library l ON k.name = l.name AND k.level1 = l.level1 \
-                 AND k.level2 = l.level2 AND k.unit = l.unit WHERE k.fact = 'k' AND k.n > 0 AND k.value = ")
+        qb.push(format!("k.n AS in_category FROM library_facts k {} library l ON k.name = l.name AND k.level1 = l.level1 \
+                 AND k.level2 = l.level2 AND k.unit = l.unit WHERE k.fact = 'k' AND k.n > 0 AND k.value = ", super::ORDERED_JOIN))
             .push_bind(category.unwrap_or_default());
     } else if category.is_some() {
         // With a name to match, the names are fewer than the category's entries: driven by
         // the library, each match's category count found by primary key.
-        qb.push("k.n AS in_category FROM library l CROSS JOIN library_facts k ON k.name = l.name AND k.level1 = l.level1 \
-                 AND k.level2 = l.level2 AND k.unit = l.unit AND k.fact = 'k' AND k.n > 0 AND k.value = ")
+        qb.push(format!("k.n AS in_category FROM library l {} library_facts k ON k.name = l.name AND k.level1 = l.level1 \
+                 AND k.level2 = l.level2 AND k.unit = l.unit AND k.fact = 'k' AND k.n > 0 AND k.value = ", super::ORDERED_JOIN))
             .push_bind(category.unwrap_or_default())
             .push(" WHERE 1 = 1");
     } else {
-        qb.push("NULL AS in_category FROM library l");
+        qb.push("CAST(NULL AS BIGINT) AS in_category FROM library l");
     }
     if category.is_none() {
         qb.push(" WHERE 1 = 1");
     }
     if !text.is_empty() {
-        qb.push(" AND (instr(l.name, ")
+        qb.push(format!(" AND ({}(l.name, ", super::INSTR))
             .push_bind(text)
-            .push(") > 0 OR l.name IN (SELECT merged_into FROM library_curation WHERE merged_into IS NOT NULL AND instr(name, ")
+            .push(format!(
+                ") > 0 OR l.name IN (SELECT merged_into FROM library_curation WHERE merged_into IS NOT NULL AND {}(name, ",
+                super::INSTR
+            ))
             .push_bind(text)
             .push(") > 0))");
     }
     if !q.all && !curated.is_empty() {
-        qb.push(" AND l.name NOT IN (SELECT name FROM library_curation WHERE retired <> 0 OR merged_into IS NOT NULL)");
+        qb.push(" AND l.name NOT IN (SELECT name FROM library_curation WHERE retired = TRUE OR merged_into IS NOT NULL)");
     }
     if let Some(l1) = &q.level1 {
         qb.push(" AND l.level1 = ").push_bind(l1.as_str());
@@ -495,12 +503,12 @@ pub(crate) async fn search(
     if !text.is_empty() {
         qb.push("l.name = ")
             .push_bind(text)
-            .push(" DESC, instr(l.name, ")
+            .push(format!(" DESC, {}(l.name, ", super::INSTR))
             .push_bind(text)
             .push(") = 1 DESC, ");
     }
     if curated.values().any(|c| c.0) {
-        qb.push("l.name IN (SELECT name FROM library_curation WHERE recommended <> 0) DESC, ");
+        qb.push("l.name IN (SELECT name FROM library_curation WHERE recommended = TRUE) DESC, ");
     }
     if category.is_some() {
         qb.push("k.n DESC, ");
@@ -508,11 +516,11 @@ pub(crate) async fn search(
     qb.push("l.count DESC, l.name LIMIT ")
         .push_bind(q.limit.clamp(1, 100));
     let rows = qb.build().fetch_all(&mut *conn).await?;
-    let dec = |r: &sqlx::sqlite::SqliteRow, c: &str| -> Result<Option<Decimal>, StoreError> {
+    let dec = |r: &DbRow, c: &str| -> Result<Option<Decimal>, StoreError> {
         Ok(r.try_get::<Option<String>, _>(c)?
             .and_then(|s| s.parse().ok()))
     };
-    let rng = |r: &sqlx::sqlite::SqliteRow, p: &str| -> Result<Option<Range>, StoreError> {
+    let rng = |r: &DbRow, p: &str| -> Result<Option<Range>, StoreError> {
         Ok(
             match (
                 dec(r, &format!("{p}_min"))?,

@@ -1,0 +1,2086 @@
+//! The SQL behind the [`Store`] trait, one text for every backend: this file is compiled
+//! once inside each backend's module (`crate::sqlite`, `crate::postgres`), where `super`
+//! names that backend's database types, its write transaction and its few dialect words.
+//! The SQL keeps to what SQLite and PostgreSQL-compatible engines share (ARCHITECTURE.md).
+
+use super::workflow::{
+    meta_from_row, remember_password, row_from, snapshot_current, status, taken, transition_from,
+    user_from,
+};
+use super::{begin_write, Conn, Db, DbPool, DbRow};
+use crate::{
+    Account, AccountChange, AuditEntry, FormMeta, FormRow, ImportOutcome, ImportReport,
+    LibraryEntry, LibraryQuery, ListQuery, OnConflict, Org, Page, Scope, Session, Store,
+    StoreError, Transition, User, UserAuth, VersionInfo,
+};
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use jixiao_core::monitor::PeriodReport;
+use jixiao_core::review::{Finding, Severity};
+use jixiao_core::score::SelfEvaluation;
+use jixiao_core::workflow::{Action, EvalStatus, Status};
+use jixiao_core::{Form, Funds, Indicator, Level1, Level2, Money, Op, Target};
+use rust_decimal::Decimal;
+use sqlx::{QueryBuilder, Row};
+use std::collections::HashMap;
+use std::str::FromStr;
+
+/// The store on one database of the backend.
+pub struct SqlStore {
+    pub(crate) pool: DbPool,
+    /// Totals of the portfolio list per filter, with the forms generation they were counted at.
+    pub(crate) totals: std::sync::Mutex<HashMap<String, (i64, i64, i64)>>,
+}
+
+impl SqlStore {
+    /// The store on a migrated database; a database from before the indicator library gets
+    /// its library built once from what is stored.
+    pub(crate) async fn new(pool: DbPool) -> Result<SqlStore, StoreError> {
+        let empty: bool = sqlx::query_scalar(
+            "SELECT NOT EXISTS (SELECT 1 FROM library) AND EXISTS (SELECT 1 FROM indicators)",
+        )
+        .fetch_one(&pool)
+        .await?;
+        if empty {
+            let mut tx = begin_write(&pool).await?;
+            super::library::rebuild(&mut tx).await?;
+            tx.commit().await?;
+        }
+        Ok(SqlStore {
+            pool,
+            totals: std::sync::Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The connection pool (for `jixiao db copy` and tests).
+    pub fn pool(&self) -> &DbPool {
+        &self.pool
+    }
+
+    /// Rows of (form ID, JSON document) read as the document's type.
+    async fn documents<T: serde::de::DeserializeOwned>(
+        &self,
+        sql: &str,
+        what: &str,
+    ) -> Result<Vec<(String, T)>, StoreError> {
+        let rows: Vec<(String, String)> = sqlx::query_as(sql).fetch_all(&self.pool).await?;
+        rows.into_iter()
+            .map(|(id, json)| {
+                serde_json::from_str(&json)
+                    .map(|d| (id, d))
+                    .map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+            })
+            .collect()
+    }
+}
+
+const FORM_COLUMNS: &str =
+    "id, year, name, nature, category, department, implementer, start_date, end_date, \
+    funds_total, funds_fiscal, funds_other, funds_annual_total, funds_annual_appropriation, \
+    funds_annual_carryover, funds_annual_other, goal_overall, goal_annual";
+
+/// The columns of a form list line (see `workflow::row_from`).
+pub(crate) const LIST_SELECT: &str =
+    "SELECT f.id, f.year, f.name, f.department, f.implementer, f.funds_annual_total, \
+    f.status, f.version, f.updated_at, f.grade, f.warning_light, f.unit_id, \
+    (SELECT count(*) FROM indicators i WHERE i.form_id = f.id) AS n FROM forms f";
+
+const INDICATOR_COLUMNS: &str =
+    "id, form_id, position, level1, level2, name, kind, op, value, unit, subject, op_implied, text, raw, \
+    weight, direction";
+
+const FINDING_COLUMNS: &str =
+    "form_id, version, seq, code, severity, field, indicator_index, indicator_id, \
+    indicator, message, message_en, evidence, fix, fix_en";
+const FINDING_CHUNK: usize = 256;
+
+/// Rows per multi-row statement: well under SQLite's limit of 32,766 bound variables.
+const FORM_CHUNK: usize = 256;
+const INDICATOR_CHUNK: usize = 512;
+
+/// The stored IDs of forms with the keys of `forms`, in one query.
+async fn existing_ids<'a>(
+    conn: &mut Conn,
+    forms: impl Iterator<Item = &'a Form>,
+) -> Result<HashMap<(i32, String, String), String>, StoreError> {
+    let mut qb: QueryBuilder<Db> = QueryBuilder::new(
+        "SELECT id, year, implementer, name FROM forms WHERE (year, implementer, name) IN (VALUES ",
+    );
+    let mut any = false;
+    let mut sep = qb.separated(", ");
+    for f in forms {
+        any = true;
+        sep.push("(");
+        sep.push_bind_unseparated(f.year);
+        sep.push_unseparated(", ");
+        sep.push_bind_unseparated(f.implementer.clone());
+        sep.push_unseparated(", ");
+        sep.push_bind_unseparated(f.name.clone());
+        sep.push_unseparated(")");
+    }
+    if !any {
+        return Ok(HashMap::new());
+    }
+    qb.push(")");
+    let rows = qb.build().fetch_all(&mut *conn).await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            (
+                (r.get("year"), r.get("implementer"), r.get("name")),
+                r.get("id"),
+            )
+        })
+        .collect())
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    async fn import_for(
+        &self,
+        forms: &[Form],
+        on_conflict: OnConflict,
+        owner: Option<&str>,
+    ) -> Result<ImportReport, StoreError> {
+        // The same key twice in one import must be the same form.
+        let mut first_of: HashMap<(i32, &str, &str), usize> = HashMap::with_capacity(forms.len());
+        let mut repeat_of: Vec<Option<usize>> = vec![None; forms.len()];
+        for (i, f) in forms.iter().enumerate() {
+            match first_of.get(&f.key()) {
+                Some(&j) if forms[j].without_ids() == f.without_ids() => repeat_of[i] = Some(j),
+                Some(_) => {
+                    return Err(StoreError::DuplicateInImport {
+                        year: f.year,
+                        implementer: f.implementer.clone(),
+                        name: f.name.clone(),
+                    })
+                }
+                None => {
+                    first_of.insert(f.key(), i);
+                }
+            }
+        }
+        let mut tx = super::begin_write(&self.pool).await?;
+        let now = now();
+        let mut library = super::library::Facts::new();
+        let mut ids: Vec<Option<(String, ImportOutcome)>> = vec![None; forms.len()];
+        let firsts: Vec<usize> = (0..forms.len())
+            .filter(|&i| repeat_of[i].is_none())
+            .collect();
+        for chunk in firsts.chunks(FORM_CHUNK) {
+            let stored = existing_ids(&mut tx, chunk.iter().map(|&i| &forms[i])).await?;
+            let mut fresh: Vec<Form> = Vec::with_capacity(chunk.len());
+            for &i in chunk {
+                let form = &forms[i];
+                let key = (form.year, form.implementer.clone(), form.name.clone());
+                if let Some(id) = stored.get(&key) {
+                    let old = load_form(&mut tx, id)
+                        .await?
+                        .ok_or_else(|| StoreError::NotFound(id.clone()))?;
+                    if old.without_ids() == form.without_ids() {
+                        ids[i] = Some((id.clone(), ImportOutcome::Unchanged));
+                        continue;
+                    }
+                    if on_conflict == OnConflict::Refuse {
+                        return Err(StoreError::Exists {
+                            id: id.clone(),
+                            year: form.year,
+                            implementer: form.implementer.clone(),
+                            name: form.name.clone(),
+                        });
+                    }
+                    // Only a form its unit may still edit in place is replaced: under review
+                    // or approved, a change goes through the workflow, not round it.
+                    let status: String =
+                        sqlx::query_scalar("SELECT status FROM forms WHERE id = $1")
+                            .bind(id)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                    let status = Status::from_name(&status)
+                        .ok_or_else(|| StoreError::Corrupt(format!("status {status}")))?;
+                    if status.on_edit() != jixiao_core::workflow::EditRule::InPlace {
+                        return Err(StoreError::NotReplaceable {
+                            name: form.name.clone(),
+                            year: form.year,
+                            status: status.chinese(),
+                            status_en: status.name(),
+                        });
+                    }
+                    let mut new = form.clone();
+                    new.id = Some(id.clone());
+                    keep_indicator_ids(&old, &mut new);
+                    super::workflow::snapshot_current(&mut tx, id).await?;
+                    let d = write_forms(&mut tx, std::slice::from_ref(&new), &now).await?;
+                    super::library::merge(&mut library, d);
+                    ids[i] = Some((id.clone(), ImportOutcome::Replaced));
+                } else {
+                    let mut new = form.clone();
+                    let id = new.id.get_or_insert_with(new_id).clone();
+                    if form.id.is_some() {
+                        let taken: Option<String> =
+                            sqlx::query_scalar("SELECT name FROM forms WHERE id = $1")
+                                .bind(&id)
+                                .fetch_optional(&mut *tx)
+                                .await?;
+                        let in_batch = fresh
+                            .iter()
+                            .find(|f| f.id.as_deref() == Some(id.as_str()))
+                            .map(|f| f.name.clone());
+                        if let Some(other) = taken.or(in_batch) {
+                            return Err(StoreError::IdTaken { id, other });
+                        }
+                    }
+                    ids[i] = Some((id, ImportOutcome::Created));
+                    fresh.push(new);
+                }
+            }
+            let d = write_forms(&mut tx, &fresh, &now).await?;
+            super::library::merge(&mut library, d);
+        }
+        super::library::apply(&mut tx, library).await?;
+        // Owners of the new forms: the unit given, or the unit organisation named as their
+        // implementer.
+        let created: Vec<&str> = ids
+            .iter()
+            .flatten()
+            .filter(|(_, o)| *o == ImportOutcome::Created)
+            .map(|(id, _)| id.as_str())
+            .collect();
+        for chunk in created.chunks(500) {
+            let mut qb: QueryBuilder<Db> = match owner {
+                Some(unit) => {
+                    let mut qb = QueryBuilder::new("UPDATE forms SET unit_id = ");
+                    qb.push_bind(unit.to_string());
+                    qb
+                }
+                None => QueryBuilder::new(
+                    "UPDATE forms SET unit_id = (SELECT o.id FROM orgs o WHERE o.kind = 'unit' AND o.name = forms.implementer)",
+                ),
+            };
+            qb.push(" WHERE id IN (");
+            let mut sep = qb.separated(", ");
+            for id in chunk {
+                sep.push_bind(id.to_string());
+            }
+            qb.push(")");
+            qb.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        let outcomes = (0..forms.len())
+            .map(|i| match repeat_of[i] {
+                Some(j) => ids[j]
+                    .as_ref()
+                    .map(|(id, _)| (id.clone(), ImportOutcome::Unchanged)),
+                None => ids[i].clone(),
+            })
+            .collect::<Option<Vec<_>>>()
+            .unwrap_or_default();
+        Ok(ImportReport { outcomes })
+    }
+
+    async fn list(&self) -> Result<Vec<FormRow>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "{LIST_SELECT} ORDER BY f.year DESC, f.department, f.name, f.id"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(super::workflow::row_from).collect()
+    }
+
+    async fn get(&self, id: &str) -> Result<Option<Form>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        load_form(&mut conn, id).await
+    }
+
+    async fn resolve(&self, prefix: &str) -> Result<String, StoreError> {
+        let prefix = prefix.trim();
+        if prefix.is_empty() {
+            return Err(StoreError::NotFound(String::new()));
+        }
+        // Exact match first; then a prefix (LIKE wildcards in the input are taken literally).
+        let escaped = prefix
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM forms WHERE id = $1 UNION SELECT id FROM forms WHERE id LIKE $2 ESCAPE '\\' LIMIT 3",
+        )
+        .bind(prefix)
+        .bind(format!("{escaped}%"))
+        .fetch_all(&self.pool)
+        .await?;
+        if ids.iter().any(|i| i == prefix) {
+            return Ok(prefix.to_string());
+        }
+        match ids.len() {
+            0 => Err(StoreError::NotFound(prefix.to_string())),
+            1 => Ok(ids.into_iter().next().unwrap_or_default()),
+            n => Err(StoreError::Ambiguous {
+                prefix: prefix.to_string(),
+                count: n,
+            }),
+        }
+    }
+
+    async fn all(&self) -> Result<Vec<Form>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let rows = sqlx::query(&format!(
+            "SELECT {FORM_COLUMNS} FROM forms ORDER BY year DESC, department, name, id"
+        ))
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut forms = rows
+            .iter()
+            .map(form_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut by_id: HashMap<String, usize> = HashMap::with_capacity(forms.len());
+        for (i, f) in forms.iter().enumerate() {
+            by_id.insert(f.id.clone().unwrap_or_default(), i);
+        }
+        let rows = sqlx::query(&format!(
+            "SELECT {INDICATOR_COLUMNS} FROM indicators ORDER BY form_id, position"
+        ))
+        .fetch_all(&mut *conn)
+        .await?;
+        for r in &rows {
+            let form_id: String = r.get("form_id");
+            if let Some(&i) = by_id.get(&form_id) {
+                forms[i].indicators.push(indicator_from_row(r)?);
+            }
+        }
+        Ok(forms)
+    }
+
+    async fn find_key(
+        &self,
+        year: i32,
+        implementer: &str,
+        name: &str,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM forms WHERE year = $1 AND implementer = $2 AND name = $3",
+        )
+        .bind(year)
+        .bind(implementer)
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn version(&self, id: &str) -> Result<i64, StoreError> {
+        sqlx::query_scalar("SELECT version FROM forms WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(id.to_string()))
+    }
+
+    async fn save_findings(&self, id: &str, findings: &[Finding]) -> Result<i64, StoreError> {
+        let mut tx = super::begin_write(&self.pool).await?;
+        let version: i64 = sqlx::query_scalar("SELECT version FROM forms WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(id.to_string()))?;
+        sqlx::query("DELETE FROM findings WHERE form_id = $1 AND version = $2")
+            .bind(id)
+            .bind(version)
+            .execute(&mut *tx)
+            .await?;
+        for (chunk_no, chunk) in findings.chunks(FINDING_CHUNK).enumerate() {
+            let mut qb: QueryBuilder<Db> =
+                QueryBuilder::new(format!("INSERT INTO findings ({FINDING_COLUMNS}) "));
+            qb.push_values(chunk.iter().enumerate(), |mut b, (k, f)| {
+                b.push_bind(id.to_string())
+                    .push_bind(version)
+                    .push_bind((chunk_no * FINDING_CHUNK + k) as i64)
+                    .push_bind(f.code.clone())
+                    .push_bind(f.severity.name())
+                    .push_bind(f.field.clone())
+                    .push_bind(f.indicator_index.map(|i| i as i64))
+                    .push_bind(f.indicator_id.clone())
+                    .push_bind(f.indicator.clone())
+                    .push_bind(f.message.clone())
+                    .push_bind(f.message_en.clone())
+                    .push_bind(f.evidence.clone())
+                    .push_bind(f.fix.clone())
+                    .push_bind(f.fix_en.clone());
+            });
+            qb.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(version)
+    }
+
+    async fn findings(&self, id: &str, version: Option<i64>) -> Result<Vec<Finding>, StoreError> {
+        let version = match version {
+            Some(v) => v,
+            None => self.version(id).await?,
+        };
+        let form_name: String = sqlx::query_scalar("SELECT name FROM forms WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(id.to_string()))?;
+        let rows = sqlx::query(&format!(
+            "SELECT {FINDING_COLUMNS} FROM findings WHERE form_id = $1 AND version = $2 ORDER BY seq"
+        ))
+        .bind(id)
+        .bind(version)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let sev: String = r.get("severity");
+                Ok(Finding {
+                    form: form_name.clone(),
+                    indicator: r.get("indicator"),
+                    indicator_index: r
+                        .get::<Option<i64>, _>("indicator_index")
+                        .map(|i| i as usize),
+                    indicator_id: r.get("indicator_id"),
+                    field: r.get("field"),
+                    code: r.get("code"),
+                    severity: Severity::from_name(&sev)
+                        .ok_or_else(|| StoreError::Corrupt(format!("severity “{sev}”")))?,
+                    message: r.get("message"),
+                    message_en: r.get("message_en"),
+                    evidence: r.get("evidence"),
+                    fix: r.get("fix"),
+                    fix_en: r.get("fix_en"),
+                })
+            })
+            .collect()
+    }
+
+    async fn save_period(
+        &self,
+        id: &str,
+        report: &PeriodReport,
+        light: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.version(id).await?;
+        let json = serde_json::to_string(report).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut tx = super::begin_write(&self.pool).await?;
+        sqlx::query(
+            "INSERT INTO monitoring (form_id, period, end_month, report, updated_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (form_id, period) DO UPDATE SET end_month = excluded.end_month, report = excluded.report, \
+             updated_at = excluded.updated_at",
+        )
+        .bind(id)
+        .bind(&report.period.label)
+        .bind(report.period.end_month as i64)
+        .bind(json)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+        // The portfolio filters on the light of the latest period: this one's, unless a later
+        // period is recorded (whose light was kept when it was saved).
+        sqlx::query(
+            "UPDATE forms SET warning_light = $1 WHERE id = $2 AND NOT EXISTS \
+             (SELECT 1 FROM monitoring WHERE form_id = $3 AND end_month > $4)",
+        )
+        .bind(light)
+        .bind(id)
+        .bind(id)
+        .bind(report.period.end_month as i64)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn library(&self, q: &LibraryQuery) -> Result<Vec<LibraryEntry>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        super::library::search(&mut conn, q).await
+    }
+
+    async fn curate_library(
+        &self,
+        name: &str,
+        change: &crate::Curation,
+        by: &str,
+    ) -> Result<(), StoreError> {
+        let (column, flag, into): (&str, bool, Option<String>) = match change {
+            crate::Curation::Recommend(on) => ("recommended", *on, None),
+            crate::Curation::Retire(on) => ("retired", *on, None),
+            crate::Curation::MergeInto(into) => ("merged_into", false, into.clone()),
+        };
+        // The column name comes from the match above, never from input.
+        let sql = format!(
+            "INSERT INTO library_curation (name, {column}, updated_by, updated_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (name) DO UPDATE SET {column} = excluded.{column}, \
+             updated_by = excluded.updated_by, updated_at = excluded.updated_at"
+        );
+        let mut tx = super::begin_write(&self.pool).await?;
+        let q = sqlx::query(&sql).bind(name);
+        let q = if column == "merged_into" {
+            q.bind(into)
+        } else {
+            q.bind(flag)
+        };
+        q.bind(by).bind(now()).execute(&mut *tx).await?;
+        // A name with nothing curated left is forgotten.
+        sqlx::query(
+            "DELETE FROM library_curation WHERE name = $1 AND recommended = FALSE AND retired = FALSE AND merged_into IS NULL",
+        )
+        .bind(name)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn categories(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT trim(category) AS c, count(*) FROM forms WHERE trim(category) <> '' GROUP BY c ORDER BY count(*) DESC, c",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn periods(&self, id: &str) -> Result<Vec<PeriodReport>, StoreError> {
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT report FROM monitoring WHERE form_id = $1 ORDER BY end_month, period",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                serde_json::from_str(r).map_err(|e| StoreError::Corrupt(format!("monitoring: {e}")))
+            })
+            .collect()
+    }
+
+    async fn setting(&self, name: &str) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT value FROM settings WHERE name = $1")
+                .bind(name)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn set_setting(&self, name: &str, value: &str, by: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO settings (name, value, updated_by, updated_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+        )
+        .bind(name)
+        .bind(value)
+        .bind(by)
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn all_self_evaluations(&self) -> Result<Vec<(String, SelfEvaluation)>, StoreError> {
+        self.documents(
+            "SELECT form_id, evaluation FROM self_evaluations ORDER BY form_id",
+            "self-evaluation",
+        )
+        .await
+    }
+
+    async fn all_periods(&self) -> Result<Vec<(String, PeriodReport)>, StoreError> {
+        self.documents(
+            "SELECT form_id, report FROM monitoring ORDER BY end_month, form_id",
+            "monitoring",
+        )
+        .await
+    }
+
+    async fn save_self_evaluation(
+        &self,
+        id: &str,
+        evaluation: &SelfEvaluation,
+        grade: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.version(id).await?;
+        let json =
+            serde_json::to_string(evaluation).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut tx = super::begin_write(&self.pool).await?;
+        let ids = [id.to_string()];
+        let before = super::library::contributions(&mut tx, &ids).await?;
+        // Only a draft or a returned self-evaluation changes; the status is checked in the
+        // write itself, so a save racing a submit cannot change what was submitted.
+        let changed = sqlx::query(
+            "INSERT INTO self_evaluations (form_id, evaluation, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (form_id) DO UPDATE SET evaluation = excluded.evaluation, updated_at = excluded.updated_at \
+             WHERE self_evaluations.status IN ('draft', 'returned')",
+        )
+        .bind(id)
+        .bind(json)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+        if changed.rows_affected() == 0 {
+            let status: Option<String> =
+                sqlx::query_scalar("SELECT status FROM self_evaluations WHERE form_id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let status = status.as_deref().and_then(EvalStatus::from_name);
+            return Err(StoreError::EvalLocked(
+                status.map(|s| s.chinese()).unwrap_or("未知"),
+            ));
+        }
+        let actuals: Vec<(String, String)> = evaluation
+            .indicators
+            .iter()
+            .map(|i| (i.name.clone(), i.actual.clone()))
+            .collect();
+        super::library::set_actuals(&mut tx, id, &actuals).await?;
+        sqlx::query("UPDATE forms SET grade = $1 WHERE id = $2")
+            .bind(grade)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let after = super::library::contributions(&mut tx, &ids).await?;
+        super::library::apply(&mut tx, super::library::difference(before, after)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn update_org(&self, org: &crate::Org) -> Result<(), StoreError> {
+        let r = sqlx::query("UPDATE orgs SET name = $1, kind = $2, parent_id = $3 WHERE id = $4")
+            .bind(&org.name)
+            .bind(&org.kind)
+            .bind(&org.parent_id)
+            .bind(&org.id)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| super::workflow::taken(e, &org.name))?;
+        if r.rows_affected() == 0 {
+            return Err(StoreError::NotFound(org.id.clone()));
+        }
+        Ok(())
+    }
+
+    async fn update_user(&self, u: &crate::User) -> Result<(), StoreError> {
+        let mut tx = super::begin_write(&self.pool).await?;
+        let r =
+            sqlx::query("UPDATE users SET display_name = $1, role = $2, org_id = $3 WHERE id = $4")
+                .bind(&u.display_name)
+                .bind(u.role.name())
+                .bind(&u.org_id)
+                .bind(&u.id)
+                .execute(&mut *tx)
+                .await?;
+        if r.rows_affected() == 0 {
+            return Err(StoreError::NotFound(u.id.clone()));
+        }
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(&u.id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn assign_form(&self, id: &str, unit_id: Option<&str>) -> Result<(), StoreError> {
+        let r = sqlx::query("UPDATE forms SET unit_id = $1 WHERE id = $2")
+            .bind(unit_id)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        if r.rows_affected() == 0 {
+            return Err(StoreError::NotFound(id.to_string()));
+        }
+        Ok(())
+    }
+
+    async fn eval_status(&self, id: &str) -> Result<Option<EvalStatus>, StoreError> {
+        let row: Option<String> =
+            sqlx::query_scalar("SELECT status FROM self_evaluations WHERE form_id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|s| {
+            EvalStatus::from_name(&s)
+                .ok_or_else(|| StoreError::Corrupt(format!("self-evaluation status {s}")))
+        })
+        .transpose()
+    }
+
+    async fn eval_transition(
+        &self,
+        id: &str,
+        from: EvalStatus,
+        to: EvalStatus,
+        action: Action,
+        actor: &str,
+        comment: &str,
+    ) -> Result<crate::EvalTransition, StoreError> {
+        let mut tx = super::begin_write(&self.pool).await?;
+        let changed = sqlx::query(
+            "UPDATE self_evaluations SET status = $1 WHERE form_id = $2 AND status = $3",
+        )
+        .bind(to.name())
+        .bind(id)
+        .bind(from.name())
+        .execute(&mut *tx)
+        .await?;
+        if changed.rows_affected() == 0 {
+            let now_status: Option<String> =
+                sqlx::query_scalar("SELECT status FROM self_evaluations WHERE form_id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            return Err(
+                match now_status.as_deref().and_then(EvalStatus::from_name) {
+                    Some(s) => StoreError::EvalStatusChanged(s.chinese()),
+                    None => StoreError::NotFound(id.to_string()),
+                },
+            );
+        }
+        let row = sqlx::query(
+            "INSERT INTO evaluation_transitions (form_id, from_status, to_status, action, actor, at, comment) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *",
+        )
+        .bind(id)
+        .bind(from.name())
+        .bind(to.name())
+        .bind(action.name())
+        .bind(actor)
+        .bind(now())
+        .bind(comment)
+        .fetch_one(&mut *tx)
+        .await?;
+        let t = eval_transition_from(&row)?;
+        tx.commit().await?;
+        Ok(t)
+    }
+
+    async fn eval_transitions(&self, id: &str) -> Result<Vec<crate::EvalTransition>, StoreError> {
+        let rows =
+            sqlx::query("SELECT * FROM evaluation_transitions WHERE form_id = $1 ORDER BY seq")
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter().map(eval_transition_from).collect()
+    }
+
+    async fn eval_statuses(&self) -> Result<Vec<(String, EvalStatus)>, StoreError> {
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT form_id, status FROM self_evaluations ORDER BY form_id")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.into_iter()
+            .map(|(id, s)| {
+                EvalStatus::from_name(&s)
+                    .map(|st| (id, st))
+                    .ok_or_else(|| StoreError::Corrupt(format!("self-evaluation status {s}")))
+            })
+            .collect()
+    }
+
+    async fn self_evaluation(&self, id: &str) -> Result<Option<SelfEvaluation>, StoreError> {
+        let row: Option<String> =
+            sqlx::query_scalar("SELECT evaluation FROM self_evaluations WHERE form_id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|r| {
+            serde_json::from_str(&r)
+                .map_err(|e| StoreError::Corrupt(format!("self-evaluation: {e}")))
+        })
+        .transpose()
+    }
+
+    async fn create_org(&self, org: &Org) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO orgs (id, name, kind, parent_id) VALUES ($1, $2, $3, $4)")
+            .bind(&org.id)
+            .bind(&org.name)
+            .bind(&org.kind)
+            .bind(&org.parent_id)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| taken(e, &org.name))?;
+        Ok(())
+    }
+    async fn orgs(&self) -> Result<Vec<Org>, StoreError> {
+        let rows = sqlx::query("SELECT id, name, kind, parent_id FROM orgs ORDER BY kind, name")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| Org {
+                id: r.get("id"),
+                name: r.get("name"),
+                kind: r.get("kind"),
+                parent_id: r.get("parent_id"),
+            })
+            .collect())
+    }
+    async fn link_forms_to_units(&self) -> Result<u64, StoreError> {
+        let r = sqlx::query(
+            "UPDATE forms SET unit_id = (SELECT id FROM orgs WHERE orgs.kind = 'unit' AND orgs.name = forms.implementer) \
+             WHERE unit_id IS NULL AND EXISTS (SELECT 1 FROM orgs WHERE orgs.kind = 'unit' AND orgs.name = forms.implementer)",
+        )
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected())
+    }
+    async fn create_user(&self, u: &User, hash: &str, must_change: bool) -> Result<(), StoreError> {
+        let mut tx = super::begin_write(&self.pool).await?;
+        sqlx::query("INSERT INTO users (id, username, display_name, password_hash, role, org_id, created_at, must_change_password) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+            .bind(&u.id)
+            .bind(&u.username)
+            .bind(&u.display_name)
+            .bind(hash)
+            .bind(u.role.name())
+            .bind(&u.org_id)
+            .bind(now())
+            .bind(must_change)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| taken(e, &u.username))?;
+        remember_password(&mut tx, &u.id, hash).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+    async fn set_totp(&self, user_id: &str, secret: Option<&str>) -> Result<(), StoreError> {
+        sqlx::query("UPDATE users SET totp_secret = $1, totp_last_step = NULL WHERE id = $2")
+            .bind(secret)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+    async fn set_totp_exempt(&self, user_id: &str, exempt: bool) -> Result<(), StoreError> {
+        sqlx::query("UPDATE users SET totp_exempt = $1 WHERE id = $2")
+            .bind(exempt)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+    async fn use_totp_step(&self, user_id: &str, step: i64) -> Result<bool, StoreError> {
+        Ok(sqlx::query(
+            "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $3)",
+        )
+        .bind(step)
+        .bind(user_id)
+        .bind(step)
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            == 1)
+    }
+    async fn password_history(&self, user_id: &str) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT hash FROM password_history WHERE user_id = $1 ORDER BY set_at DESC, rowid DESC LIMIT $2",
+        )
+        .bind(user_id)
+        .bind(jixiao_core::password::HISTORY as i64)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+    async fn users(&self) -> Result<Vec<User>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, username, display_name, role, org_id FROM users ORDER BY username",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(user_from).collect()
+    }
+    async fn accounts(&self) -> Result<Vec<Account>, StoreError> {
+        // Failures and locks are the sign-in throttle's, kept by username.
+        let rows = sqlx::query(
+            "SELECT u.id, u.username, u.display_name, u.role, u.org_id, coalesce(t.attempts, 0) AS failed_logins, \
+             t.locked_until, u.disabled, u.must_change_password FROM users u \
+             LEFT JOIN login_throttle t ON t.key = 'u:' || u.username ORDER BY u.username",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Account {
+                    user: user_from(r)?,
+                    failed_logins: r.get("failed_logins"),
+                    locked_until: r.get("locked_until"),
+                    disabled: r.get("disabled"),
+                    must_change_password: r.get("must_change_password"),
+                })
+            })
+            .collect()
+    }
+    async fn update_account(
+        &self,
+        user_id: &str,
+        change: &AccountChange,
+        keep_session: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let mut tx = super::begin_write(&self.pool).await?;
+        let (sql, hash, end_sessions) = match change {
+            AccountChange::ResetPassword { hash } => (
+                "UPDATE users SET password_hash = $1, must_change_password = TRUE, failed_logins = 0, locked_until = NULL WHERE id = $2",
+                Some(hash.as_str()),
+                true,
+            ),
+            AccountChange::ChangePassword { hash } => (
+                "UPDATE users SET password_hash = $1, must_change_password = FALSE WHERE id = $2",
+                Some(hash.as_str()),
+                true,
+            ),
+            AccountChange::Unlock => (
+                "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1",
+                None,
+                false,
+            ),
+            AccountChange::Disable => ("UPDATE users SET disabled = TRUE WHERE id = $1", None, true),
+            AccountChange::Enable => ("UPDATE users SET disabled = FALSE WHERE id = $1", None, false),
+            AccountChange::ResetTotp => (
+                "UPDATE users SET totp_secret = NULL, totp_last_step = NULL WHERE id = $1",
+                None,
+                true,
+            ),
+        };
+        let mut q = sqlx::query(sql);
+        if let Some(h) = hash {
+            q = q.bind(h);
+        }
+        let done = q.bind(user_id).execute(&mut *tx).await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(user_id.to_string()));
+        }
+        if let AccountChange::ResetPassword { hash } | AccountChange::ChangePassword { hash } =
+            change
+        {
+            remember_password(&mut tx, user_id, hash).await?;
+        }
+        // Unlocked, or a new password set by an administrator: the sign-in count starts again.
+        if matches!(
+            change,
+            AccountChange::Unlock | AccountChange::ResetPassword { .. }
+        ) {
+            sqlx::query(
+                "DELETE FROM login_throttle WHERE key = 'u:' || (SELECT username FROM users WHERE id = $1)",
+            )
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if end_sessions {
+            sqlx::query(
+                "DELETE FROM sessions WHERE user_id = $1 AND token_hash IS DISTINCT FROM $2",
+            )
+            .bind(user_id)
+            .bind(keep_session)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+    async fn user_auth(&self, username: &str) -> Result<Option<UserAuth>, StoreError> {
+        let Some(r) = sqlx::query("SELECT id, username, display_name, role, org_id, password_hash, failed_logins, locked_until, disabled, must_change_password, totp_secret FROM users WHERE username = $1")
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(UserAuth {
+            user: user_from(&r)?,
+            password_hash: r.get("password_hash"),
+            failed_logins: r.get("failed_logins"),
+            locked_until: r.get("locked_until"),
+            disabled: r.get("disabled"),
+            must_change_password: r.get("must_change_password"),
+            totp_secret: r.get("totp_secret"),
+        }))
+    }
+    async fn login_attempt(
+        &self,
+        key: &str,
+        now: &str,
+        max: i64,
+        lock_until: &str,
+    ) -> Result<crate::LoginAttempt, StoreError> {
+        // One statement, so parallel attempts are numbered one by one: a lock that has ended
+        // starts the count again; while locked nothing changes; the attempt past the limit
+        // locks.
+        let (attempts, locked): (i64, Option<String>) = sqlx::query_as(
+            "INSERT INTO login_throttle (key, attempts, locked_until) VALUES ($1, 1, CASE WHEN 1 > $3 THEN $4 END) \
+             ON CONFLICT (key) DO UPDATE SET \
+               attempts = CASE WHEN login_throttle.locked_until IS NULL THEN login_throttle.attempts + 1 \
+                               WHEN login_throttle.locked_until <= $2 THEN 1 \
+                               ELSE login_throttle.attempts END, \
+               locked_until = CASE WHEN login_throttle.locked_until IS NULL \
+                                    THEN CASE WHEN login_throttle.attempts + 1 > $3 THEN $4 END \
+                                   WHEN login_throttle.locked_until <= $2 THEN NULL \
+                                   ELSE login_throttle.locked_until END \
+             RETURNING attempts, locked_until",
+        )
+        .bind(key)
+        .bind(now)
+        .bind(max)
+        .bind(lock_until)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(match locked {
+            Some(until) => crate::LoginAttempt::Locked(until),
+            None => crate::LoginAttempt::Counted(attempts),
+        })
+    }
+
+    async fn login_failure(&self, key: &str, max: i64, lock_until: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE login_throttle SET locked_until = $1 WHERE key = $2 AND attempts >= $3 AND locked_until IS NULL",
+        )
+        .bind(lock_until)
+        .bind(key)
+        .bind(max)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn login_reset(&self, key: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM login_throttle WHERE key = $1")
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: &str,
+        csrf: &str,
+        expires_at: &str,
+        ip: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at, last_seen, ip) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(csrf)
+        .bind(now())
+        .bind(expires_at)
+        .bind(now())
+        .bind(ip)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+    async fn session(
+        &self,
+        token_hash: &str,
+        now: &str,
+        idle_since: &str,
+    ) -> Result<Option<Session>, StoreError> {
+        let Some(r) = sqlx::query(
+            "SELECT u.id, u.username, u.display_name, u.role, u.org_id, u.must_change_password, s.csrf, s.expires_at, \
+             (u.role IN ('finance', 'admin', 'auditor') AND u.totp_secret IS NULL AND u.totp_exempt = FALSE) AS needs_second_factor \
+             FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND coalesce(s.last_seen, s.created_at) > $3 AND u.disabled = FALSE",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .bind(idle_since)
+        .fetch_optional(&self.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(Session {
+            user: user_from(&r)?,
+            csrf: r.get("csrf"),
+            expires_at: r.get("expires_at"),
+            must_change_password: r.get("must_change_password"),
+            needs_second_factor: r.get("needs_second_factor"),
+        }))
+    }
+    async fn touch_session(
+        &self,
+        token_hash: &str,
+        now: &str,
+        stale_before: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE sessions SET last_seen = $1 WHERE token_hash = $2 AND coalesce(last_seen, created_at) < $3",
+        )
+        .bind(now)
+        .bind(token_hash)
+        .bind(stale_before)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+    async fn user_sessions(
+        &self,
+        user_id: &str,
+        now: &str,
+        idle_since: &str,
+    ) -> Result<Vec<crate::SessionInfo>, StoreError> {
+        let rows: Vec<(String, String, Option<String>, String, String)> = sqlx::query_as(
+            "SELECT token_hash, created_at, last_seen, expires_at, ip FROM sessions \
+             WHERE user_id = $1 AND expires_at > $2 AND coalesce(last_seen, created_at) > $3 \
+             ORDER BY coalesce(last_seen, created_at) DESC",
+        )
+        .bind(user_id)
+        .bind(now)
+        .bind(idle_since)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(token_hash, created_at, last_seen, expires_at, ip)| crate::SessionInfo {
+                    token_hash,
+                    created_at,
+                    last_seen,
+                    expires_at,
+                    ip,
+                },
+            )
+            .collect())
+    }
+    async fn end_sessions(&self, user_id: &str, keep: Option<&str>) -> Result<u64, StoreError> {
+        Ok(sqlx::query(
+            "DELETE FROM sessions WHERE user_id = $1 AND token_hash IS DISTINCT FROM $2",
+        )
+        .bind(user_id)
+        .bind(keep)
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+    async fn form_meta(&self, id: &str) -> Result<Option<FormMeta>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, version, status, unit_id, updated_by, updated_at FROM forms WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(meta_from_row).transpose()
+    }
+    async fn form_with_meta(&self, id: &str) -> Result<Option<(Form, FormMeta)>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let Some(row) = sqlx::query(&format!(
+            "SELECT {FORM_COLUMNS}, status, version, unit_id, updated_by, updated_at FROM forms WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let mut form = form_from_row(&row)?;
+        let meta = super::workflow::meta_from_row(&row)?;
+        form.indicators = load_indicators(&mut conn, id).await?;
+        Ok(Some((form, meta)))
+    }
+    async fn list_page(&self, q: &ListQuery) -> Result<Page, StoreError> {
+        fn filters<'a>(qb: &mut QueryBuilder<'a, Db>, q: &'a ListQuery) -> bool {
+            qb.push(" WHERE 1 = 1");
+            match &q.scope {
+                Scope::All => {}
+                Scope::Nothing => return false,
+                Scope::Department(dept) => {
+                    qb.push(" AND f.unit_id IN (SELECT id FROM orgs WHERE parent_id = ")
+                        .push_bind(dept.as_str())
+                        .push(")");
+                }
+                Scope::Units(units) => {
+                    if units.is_empty() {
+                        return false;
+                    }
+                    qb.push(" AND f.unit_id IN (");
+                    let mut sep = qb.separated(", ");
+                    for u in units {
+                        sep.push_bind(u.as_str());
+                    }
+                    qb.push(")");
+                }
+            }
+            if let Some(y) = q.year {
+                qb.push(" AND f.year = ").push_bind(y);
+            }
+            if let Some(s) = q.status {
+                qb.push(" AND f.status = ").push_bind(s.name());
+            }
+            if let Some(g) = &q.grade {
+                qb.push(" AND f.grade = ").push_bind(g.as_str());
+            }
+            match q.warnings.as_deref() {
+                Some("any") => {
+                    qb.push(" AND f.warning_light IN ('red', 'yellow')");
+                }
+                Some(l) => {
+                    qb.push(" AND f.warning_light = ").push_bind(l);
+                }
+                None => {}
+            }
+            if let Some(d) = &q.department {
+                qb.push(" AND f.department = ").push_bind(d.as_str());
+            }
+            if let Some(s) = q.search.as_deref().filter(|s| !s.trim().is_empty()) {
+                let like = format!(
+                    "%{}%",
+                    s.trim()
+                        .replace('\\', "\\\\")
+                        .replace('%', "\\%")
+                        .replace('_', "\\_")
+                );
+                qb.push(format!(" AND (f.name {} ", super::LIKE))
+                    .push_bind(like.clone())
+                    .push(format!(" ESCAPE '\\' OR f.implementer {} ", super::LIKE))
+                    .push_bind(like.clone());
+                qb.push(format!(" ESCAPE '\\' OR f.department {} ", super::LIKE))
+                    .push_bind(like)
+                    .push(" ESCAPE '\\')");
+            }
+            true
+        }
+        let per_page = q.per_page.clamp(1, 200);
+        let page = q.page.max(1);
+        if matches!(&q.scope, Scope::Nothing) || matches!(&q.scope, Scope::Units(u) if u.is_empty())
+        {
+            return Ok(Page {
+                items: vec![],
+                total: 0,
+                page,
+                per_page,
+                annual_total_sum: Money::ZERO,
+            });
+        }
+        // Counting and summing every matching form is the costly part of a page; the result
+        // holds until the forms change, which the generation counter (bumped by triggers on
+        // every change, whichever server made it) tells.
+        let generation: i64 =
+            sqlx::query_scalar("SELECT value FROM generations WHERE name = 'forms'")
+                .fetch_one(&self.pool)
+                .await?;
+        // Every filter is in the key: the whole query but its order and page, so a filter
+        // added later cannot be left out of it.
+        let key = format!(
+            "{:?}",
+            ListQuery {
+                sort: String::new(),
+                page: 0,
+                per_page: 0,
+                ..q.clone()
+            }
+        );
+        let cached = self
+            .totals
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&key).copied())
+            .filter(|(g, _, _)| *g == generation);
+        let (total, sum) = match cached {
+            Some((_, total, sum)) => (total, sum),
+            None => {
+                // Summed in two parts (billions of fen and the rest), each far from overflowing
+                // whatever is stored, and joined in 128 bits: a sum never fails.
+                let mut count: QueryBuilder<Db> = QueryBuilder::new(
+                    "SELECT count(*), CAST(COALESCE(sum(f.funds_annual_total / 1000000000), 0) AS BIGINT), \
+                     CAST(COALESCE(sum(f.funds_annual_total % 1000000000), 0) AS BIGINT) FROM forms f",
+                );
+                filters(&mut count, q);
+                let (total, high, low): (i64, i64, i64) =
+                    count.build_query_as().fetch_one(&self.pool).await?;
+                let exact = i128::from(high) * 1_000_000_000 + i128::from(low);
+                let sum =
+                    i64::try_from(exact).unwrap_or(if exact > 0 { i64::MAX } else { i64::MIN });
+                if let Ok(mut m) = self.totals.lock() {
+                    if m.len() > 4096 {
+                        m.clear();
+                    }
+                    m.insert(key, (generation, total, sum));
+                }
+                (total, sum)
+            }
+        };
+        let mut list: QueryBuilder<Db> = QueryBuilder::new(super::store::LIST_SELECT);
+        filters(&mut list, q);
+        let (desc, key) = match q.sort.strip_prefix('-') {
+            Some(k) => (true, k),
+            None => (false, q.sort.as_str()),
+        };
+        let column = match key {
+            "year" => "f.year",
+            "amount" => "f.funds_annual_total",
+            "updated" => "f.updated_at",
+            "status" => "f.status",
+            _ => "f.name",
+        };
+        list.push(format!(
+            " ORDER BY {column} {}, f.id LIMIT ",
+            if desc { "DESC" } else { "ASC" }
+        ));
+        list.push_bind(per_page)
+            .push(" OFFSET ")
+            .push_bind((page - 1) * per_page);
+        let rows = list.build().fetch_all(&self.pool).await?;
+        let items = rows
+            .iter()
+            .map(row_from)
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(Page {
+            items,
+            total,
+            page,
+            per_page,
+            annual_total_sum: Money::from_fen(sum),
+        })
+    }
+    async fn create_form(
+        &self,
+        form: &Form,
+        unit_id: Option<&str>,
+        actor: &str,
+    ) -> Result<String, StoreError> {
+        let mut ids = self
+            .create_forms(std::slice::from_ref(form), unit_id, actor)
+            .await?;
+        Ok(ids.remove(0))
+    }
+    async fn create_forms(
+        &self,
+        forms: &[Form],
+        unit_id: Option<&str>,
+        actor: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        let mut tx = super::begin_write(&self.pool).await?;
+        let t = now();
+        let mut ids = Vec::with_capacity(forms.len());
+        let mut library = super::library::Facts::new();
+        for form in forms {
+            let mut f = form.clone();
+            f.id = None;
+            for i in &mut f.indicators {
+                i.id = None;
+            }
+            let exists: Option<String> = sqlx::query_scalar(
+                "SELECT id FROM forms WHERE year = $1 AND implementer = $2 AND name = $3",
+            )
+            .bind(f.year)
+            .bind(&f.implementer)
+            .bind(&f.name)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(id) = exists {
+                return Err(StoreError::Exists {
+                    id,
+                    year: f.year,
+                    implementer: f.implementer.clone(),
+                    name: f.name.clone(),
+                });
+            }
+            let id = super::store::new_id();
+            f.id = Some(id.clone());
+            let d = super::store::write_forms(&mut tx, std::slice::from_ref(&f), &t).await?;
+            super::library::merge(&mut library, d);
+            sqlx::query("UPDATE forms SET unit_id = $1, updated_by = $2 WHERE id = $3")
+                .bind(unit_id)
+                .bind(actor)
+                .bind(&id)
+                .execute(&mut *tx)
+                .await?;
+            ids.push(id);
+        }
+        super::library::apply(&mut tx, library).await?;
+        tx.commit().await?;
+        Ok(ids)
+    }
+    async fn save_form(
+        &self,
+        id: &str,
+        base: i64,
+        expected: Status,
+        form: &Form,
+        st: Status,
+        actor: &str,
+    ) -> Result<i64, StoreError> {
+        let mut tx = super::begin_write(&self.pool).await?;
+        let Some((current, now_status, by, at)): Option<(i64, String, Option<String>, String)> =
+            sqlx::query_as(
+                "SELECT version, status, updated_by, updated_at FROM forms WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+        else {
+            return Err(StoreError::NotFound(id.to_string()));
+        };
+        if current != base {
+            return Err(StoreError::Conflict {
+                base,
+                current,
+                updated_by: by.unwrap_or_else(|| "导入 / import".into()),
+                updated_at: at,
+            });
+        }
+        // A workflow action since the editor read the form (a submit racing this save): the
+        // save would write the old status back.
+        if now_status != expected.name() {
+            return Err(StoreError::StatusChanged(
+                status(&now_status)
+                    .map(|s| s.chinese().to_string())
+                    .unwrap_or(now_status),
+            ));
+        }
+        // Another form with this key would make the save ambiguous.
+        let clash: Option<String> = sqlx::query_scalar(
+            "SELECT id FROM forms WHERE year = $1 AND implementer = $2 AND name = $3 AND id <> $4",
+        )
+        .bind(form.year)
+        .bind(&form.implementer)
+        .bind(&form.name)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(other) = clash {
+            return Err(StoreError::Exists {
+                id: other,
+                year: form.year,
+                implementer: form.implementer.clone(),
+                name: form.name.clone(),
+            });
+        }
+        snapshot_current(&mut tx, id).await?;
+        let mut f = form.clone();
+        f.id = Some(id.to_string());
+        let t = now();
+        let d = super::store::write_forms(&mut tx, std::slice::from_ref(&f), &t).await?;
+        super::library::apply(&mut tx, d).await?;
+        sqlx::query("UPDATE forms SET status = $1, updated_by = $2 WHERE id = $3")
+            .bind(st.name())
+            .bind(actor)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(current + 1)
+    }
+    #[allow(clippy::too_many_arguments)]
+    async fn transition(
+        &self,
+        id: &str,
+        from: Status,
+        seen_version: Option<i64>,
+        to: Status,
+        act: Action,
+        actor: &str,
+        comment: &str,
+        detail: &str,
+    ) -> Result<Transition, StoreError> {
+        let mut tx = super::begin_write(&self.pool).await?;
+        let t = now();
+        let changed = sqlx::query(
+            "UPDATE forms SET status = $1 WHERE id = $2 AND status = $3 AND ($4 IS NULL OR version = $5)",
+        )
+        .bind(to.name())
+        .bind(id)
+        .bind(from.name())
+        .bind(seen_version)
+        .bind(seen_version)
+        .execute(&mut *tx)
+        .await?;
+        if changed.rows_affected() == 0 {
+            let now: Option<(String, i64, Option<String>, String)> = sqlx::query_as(
+                "SELECT status, version, updated_by, updated_at FROM forms WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            return Err(match now {
+                None => StoreError::NotFound(id.to_string()),
+                Some((s, _, _, _)) if s != from.name() => StoreError::StatusChanged(
+                    status(&s).map(|x| x.chinese().to_string()).unwrap_or(s),
+                ),
+                Some((_, current, by, at)) => StoreError::Conflict {
+                    base: seen_version.unwrap_or(current),
+                    current,
+                    updated_by: by.unwrap_or_else(|| "导入 / import".into()),
+                    updated_at: at,
+                },
+            });
+        }
+        let row = sqlx::query(
+            "INSERT INTO transitions (form_id, version, from_status, to_status, action, actor, at, comment, detail) \
+             VALUES ($1, (SELECT version FROM forms WHERE id = $2), $3, $4, $5, $6, $7, $8, $9) RETURNING *",
+        )
+        .bind(id)
+        .bind(id)
+        .bind(from.name())
+        .bind(to.name())
+        .bind(act.name())
+        .bind(actor)
+        .bind(&t)
+        .bind(comment)
+        .bind(detail)
+        .fetch_one(&mut *tx)
+        .await?;
+        let tr = transition_from(&row)?;
+        tx.commit().await?;
+        Ok(tr)
+    }
+    async fn transitions(&self, id: &str) -> Result<Vec<Transition>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM transitions WHERE form_id = $1 ORDER BY seq")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(transition_from).collect()
+    }
+    async fn handled_by(&self, actor: &str) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT form_id FROM transitions WHERE actor = $1 GROUP BY form_id ORDER BY max(seq) DESC")
+            .bind(actor)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+    async fn versions(&self, id: &str) -> Result<Vec<VersionInfo>, StoreError> {
+        let Some((current, by, at)): Option<(i64, Option<String>, String)> =
+            sqlx::query_as("SELECT version, updated_by, updated_at FROM forms WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?
+        else {
+            return Err(StoreError::NotFound(id.to_string()));
+        };
+        let rows = sqlx::query("SELECT version, created_by, created_at FROM form_versions WHERE form_id = $1 AND version < $2 ORDER BY version")
+            .bind(id)
+            .bind(current)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut out: Vec<VersionInfo> = rows
+            .iter()
+            .map(|r| VersionInfo {
+                version: r.get("version"),
+                saved_by: r.get("created_by"),
+                saved_at: r.get("created_at"),
+            })
+            .collect();
+        out.push(VersionInfo {
+            version: current,
+            saved_by: by,
+            saved_at: at,
+        });
+        Ok(out)
+    }
+    async fn version_form(&self, id: &str, version: i64) -> Result<Option<Form>, StoreError> {
+        let current: Option<i64> = sqlx::query_scalar("SELECT version FROM forms WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        if current == Some(version) {
+            let mut conn = self.pool.acquire().await?;
+            return load_form(&mut conn, id).await;
+        }
+        let snap: Option<String> = sqlx::query_scalar(
+            "SELECT snapshot FROM form_versions WHERE form_id = $1 AND version = $2",
+        )
+        .bind(id)
+        .bind(version)
+        .fetch_optional(&self.pool)
+        .await?;
+        snap.map(|s| {
+            serde_json::from_str(&s)
+                .map_err(|e| StoreError::Corrupt(format!("version {version}: {e}")))
+        })
+        .transpose()
+    }
+    async fn audit(&self, e: &AuditEntry, key: &[u8]) -> Result<(), StoreError> {
+        let mut tx = super::begin_write(&self.pool).await?;
+        let last: Option<(i64, Option<String>)> =
+            sqlx::query_as("SELECT seq, mac FROM audit ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(&mut *tx)
+                .await?;
+        let (seq, previous) = match last {
+            Some((s, m)) => (s + 1, m.unwrap_or_default()),
+            None => (1, String::new()),
+        };
+        let e = AuditEntry {
+            seq,
+            at: if e.at.is_empty() { now() } else { e.at.clone() },
+            ..e.clone()
+        };
+        let mac = e.link(key, &previous);
+        sqlx::query(
+            "INSERT INTO audit (seq, at, actor, ip, action, target, detail, mac) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(seq)
+        .bind(&e.at)
+        .bind(&e.actor)
+        .bind(&e.ip)
+        .bind(&e.action)
+        .bind(&e.target)
+        .bind(&e.detail)
+        .bind(mac)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn audit_chain(
+        &self,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<(AuditEntry, Option<String>)>, StoreError> {
+        let rows: Vec<(
+            i64,
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+        )> = sqlx::query_as(
+            "SELECT seq, at, actor, ip, action, target, detail, mac FROM audit \
+                 WHERE seq > $1 ORDER BY seq LIMIT $2",
+        )
+        .bind(after_seq)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(seq, at, actor, ip, action, target, detail, mac)| {
+                (
+                    AuditEntry {
+                        seq,
+                        at,
+                        actor,
+                        ip,
+                        action,
+                        target,
+                        detail,
+                    },
+                    mac,
+                )
+            })
+            .collect())
+    }
+    async fn add_document(&self, d: &crate::Document, data: &[u8]) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO documents (id, form_id, indicator_id, name, content_type, size, sm3, data, uploaded_by, uploaded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(&d.id)
+        .bind(&d.form_id)
+        .bind(&d.indicator_id)
+        .bind(&d.name)
+        .bind(&d.content_type)
+        .bind(d.size)
+        .bind(&d.sm3)
+        .bind(data)
+        .bind(&d.uploaded_by)
+        .bind(&d.uploaded_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn documents(&self, form_id: &str) -> Result<Vec<crate::Document>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, form_id, indicator_id, name, content_type, size, sm3, uploaded_by, uploaded_at \
+             FROM documents WHERE form_id = $1 ORDER BY uploaded_at, id",
+        )
+        .bind(form_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(document_from).collect()
+    }
+
+    async fn document(&self, id: &str) -> Result<Option<(crate::Document, Vec<u8>)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, form_id, indicator_id, name, content_type, size, sm3, uploaded_by, uploaded_at, data \
+             FROM documents WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            Some(r) => Ok(Some((document_from(&r)?, r.try_get("data")?))),
+            None => Ok(None),
+        }
+    }
+
+    async fn audit_search(&self, q: &crate::AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut qb: QueryBuilder<Db> = sqlx::QueryBuilder::new(
+            "SELECT seq, at, actor, ip, action, target, detail FROM audit WHERE 1 = 1",
+        );
+        let some = |x: &Option<String>| x.as_deref().filter(|s| !s.is_empty()).map(str::to_string);
+        if let Some(a) = some(&q.actor) {
+            qb.push(" AND actor = ").push_bind(a);
+        }
+        if let Some(a) = some(&q.action) {
+            qb.push(" AND action = ").push_bind(a);
+        }
+        if let Some(targets) = &q.targets {
+            if targets.is_empty() {
+                return Ok(vec![]);
+            }
+            qb.push(" AND target IN (");
+            let mut s = qb.separated(", ");
+            for t in targets.iter().take(500) {
+                s.push_bind(t.clone());
+            }
+            qb.push(")");
+        }
+        if let Some(f) = some(&q.from) {
+            qb.push(" AND at >= ").push_bind(f);
+        }
+        if let Some(u) = some(&q.until) {
+            qb.push(" AND at < ").push_bind(u);
+        }
+        qb.push(" ORDER BY seq DESC LIMIT ")
+            .push_bind(q.limit.clamp(1, 10_000));
+        let rows = qb.build().fetch_all(&self.pool).await?;
+        Ok(rows
+            .iter()
+            .map(|r| AuditEntry {
+                seq: r.get("seq"),
+                at: r.get("at"),
+                actor: r.get("actor"),
+                ip: r.get("ip"),
+                action: r.get("action"),
+                target: r.get("target"),
+                detail: r.get("detail"),
+            })
+            .collect())
+    }
+    async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
+        self.audit_search(&crate::AuditQuery {
+            limit,
+            ..crate::AuditQuery::default()
+        })
+        .await
+    }
+
+    async fn counts(&self) -> Result<(i64, i64), StoreError> {
+        let forms: i64 = sqlx::query_scalar("SELECT count(*) FROM forms")
+            .fetch_one(&self.pool)
+            .await?;
+        let inds: i64 = sqlx::query_scalar("SELECT count(*) FROM indicators")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok((forms, inds))
+    }
+}
+
+pub(crate) fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// A form ID: random, so that a short prefix of it tells forms apart when users type it.
+pub(crate) fn new_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// An indicator ID: time-ordered, so bulk imports append to the index instead of splitting
+/// pages all over it. Users never type these.
+fn new_indicator_id() -> String {
+    uuid::Uuid::now_v7().simple().to_string()
+}
+
+/// A replaced form keeps the IDs of the indicators it still has (same levels and name).
+fn keep_indicator_ids(stored: &Form, new: &mut Form) {
+    let mut old: HashMap<(Level1, Option<Level2>, &str), Vec<&str>> = HashMap::new();
+    for i in stored.indicators.iter().rev() {
+        if let Some(id) = &i.id {
+            old.entry((i.level1, i.level2, i.name.as_str()))
+                .or_default()
+                .push(id);
+        }
+    }
+    for i in &mut new.indicators {
+        if i.id.is_none() {
+            i.id = old
+                .get_mut(&(i.level1, i.level2, i.name.as_str()))
+                .and_then(Vec::pop)
+                .map(str::to_string);
+        }
+    }
+}
+
+/// Inserts forms (their IDs set) and their indicators in multi-row statements.
+/// Writes forms (their IDs set) and their indicators in multi-row statements, and returns
+/// what the write changes in the indicator library (for [`super::library::apply`], once per
+/// transaction). A form whose ID
+/// is stored already has its content replaced in place: the row keeps its creation time and
+/// the findings of earlier versions, and its version goes up by one.
+pub(crate) async fn write_forms(
+    conn: &mut Conn,
+    forms: &[Form],
+    now: &str,
+) -> Result<super::library::Facts, StoreError> {
+    let ids: Vec<String> = forms.iter().filter_map(|f| f.id.clone()).collect();
+    // What these forms gave the indicator library before this write.
+    let before = super::library::contributions(conn, &ids).await?;
+    for chunk in forms.chunks(FORM_CHUNK) {
+        let mut qb: QueryBuilder<Db> = QueryBuilder::new(format!(
+            "INSERT INTO forms ({FORM_COLUMNS}, version, created_at, updated_at) "
+        ));
+        qb.push_values(chunk, |mut b, form| {
+            let f = &form.funds;
+            b.push_bind(form.id.clone().unwrap_or_default())
+                .push_bind(form.year)
+                .push_bind(form.name.clone())
+                .push_bind(form.nature.clone())
+                .push_bind(form.category.clone())
+                .push_bind(form.department.clone())
+                .push_bind(form.implementer.clone())
+                .push_bind(form.start_date.map(|d| d.to_string()))
+                .push_bind(form.end_date.map(|d| d.to_string()))
+                .push_bind(f.total.map(Money::fen))
+                .push_bind(f.fiscal.map(Money::fen))
+                .push_bind(f.other.map(Money::fen))
+                .push_bind(f.annual_total.map(Money::fen))
+                .push_bind(f.annual_appropriation.map(Money::fen))
+                .push_bind(f.annual_carryover.map(Money::fen))
+                .push_bind(f.annual_other.map(Money::fen))
+                .push_bind(form.goal_overall.clone())
+                .push_bind(form.goal_annual.clone())
+                .push_bind(1_i64)
+                .push_bind(now.to_string())
+                .push_bind(now.to_string());
+        });
+        qb.push(UPSERT);
+        qb.build().execute(&mut *conn).await?;
+        // A replaced form's indicators are written anew (new forms have none to remove).
+        let mut del: QueryBuilder<Db> =
+            QueryBuilder::new("DELETE FROM indicators WHERE form_id IN (");
+        let mut ids = del.separated(", ");
+        for f in chunk {
+            ids.push_bind(f.id.clone().unwrap_or_default());
+        }
+        del.push(")");
+        del.build().execute(&mut *conn).await?;
+    }
+    insert_indicators(conn, forms).await?;
+    let after = super::library::contributions_of(conn, forms).await?;
+    Ok(super::library::difference(before, after))
+}
+
+/// What a write of an already-stored form changes: its content, its version, its update time.
+const UPSERT: &str = " ON CONFLICT (id) DO UPDATE SET year = excluded.year, name = excluded.name, \
+    nature = excluded.nature, category = excluded.category, department = excluded.department, \
+    implementer = excluded.implementer, start_date = excluded.start_date, end_date = excluded.end_date, \
+    funds_total = excluded.funds_total, funds_fiscal = excluded.funds_fiscal, funds_other = excluded.funds_other, \
+    funds_annual_total = excluded.funds_annual_total, funds_annual_appropriation = excluded.funds_annual_appropriation, \
+    funds_annual_carryover = excluded.funds_annual_carryover, funds_annual_other = excluded.funds_annual_other, \
+    goal_overall = excluded.goal_overall, goal_annual = excluded.goal_annual, version = forms.version + 1, \
+    updated_at = excluded.updated_at";
+
+async fn insert_indicators(conn: &mut Conn, forms: &[Form]) -> Result<(), StoreError> {
+    let rows: Vec<(&str, usize, &Indicator)> = forms
+        .iter()
+        .flat_map(|f| {
+            let id = f.id.as_deref().unwrap_or_default();
+            f.indicators
+                .iter()
+                .enumerate()
+                .map(move |(i, ind)| (id, i, ind))
+        })
+        .collect();
+    for chunk in rows.chunks(INDICATOR_CHUNK) {
+        let mut qb: QueryBuilder<Db> =
+            QueryBuilder::new(format!("INSERT INTO indicators ({INDICATOR_COLUMNS}) "));
+        qb.push_values(chunk, |mut b, (form_id, position, ind)| {
+            let (kind, op, value, unit, subject, implied, text) = match &ind.target {
+                Target::Quantitative {
+                    op,
+                    value,
+                    unit,
+                    subject,
+                    op_implied,
+                } => (
+                    "quantitative",
+                    Some(op.ascii()),
+                    Some(value.normalize().to_string()),
+                    Some(unit.clone()),
+                    subject.clone(),
+                    *op_implied,
+                    None,
+                ),
+                Target::Qualitative { text } => (
+                    "qualitative",
+                    None,
+                    None,
+                    None,
+                    None,
+                    false,
+                    Some(text.clone()),
+                ),
+            };
+            b.push_bind(ind.id.clone().unwrap_or_else(new_indicator_id))
+                .push_bind(form_id.to_string())
+                .push_bind(*position as i64)
+                .push_bind(ind.level1.name())
+                .push_bind(ind.level2.map(Level2::name))
+                .push_bind(ind.name.clone())
+                .push_bind(kind)
+                .push_bind(op)
+                .push_bind(value)
+                .push_bind(unit)
+                .push_bind(subject)
+                .push_bind(implied)
+                .push_bind(text)
+                .push_bind(ind.raw.clone())
+                .push_bind(ind.weight.map(|w| w.normalize().to_string()))
+                .push_bind(ind.direction.clone());
+        });
+        qb.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+pub(crate) async fn load_form(conn: &mut Conn, id: &str) -> Result<Option<Form>, StoreError> {
+    let Some(row) = sqlx::query(&format!("SELECT {FORM_COLUMNS} FROM forms WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let mut form = form_from_row(&row)?;
+    form.indicators = load_indicators(conn, id).await?;
+    Ok(Some(form))
+}
+
+async fn load_indicators(conn: &mut Conn, id: &str) -> Result<Vec<Indicator>, StoreError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {INDICATOR_COLUMNS} FROM indicators WHERE form_id = $1 ORDER BY position"
+    ))
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(indicator_from_row).collect()
+}
+
+fn date(r: &DbRow, col: &str) -> Result<Option<NaiveDate>, StoreError> {
+    r.get::<Option<String>, _>(col)
+        .map(|s| {
+            NaiveDate::from_str(&s).map_err(|e| StoreError::Corrupt(format!("{col} “{s}”: {e}")))
+        })
+        .transpose()
+}
+
+fn form_from_row(r: &DbRow) -> Result<Form, StoreError> {
+    let money = |c: &str| r.get::<Option<i64>, _>(c).map(Money::from_fen);
+    Ok(Form {
+        id: Some(r.get("id")),
+        year: r.get("year"),
+        name: r.get("name"),
+        nature: r.get("nature"),
+        category: r.get("category"),
+        department: r.get("department"),
+        implementer: r.get("implementer"),
+        start_date: date(r, "start_date")?,
+        end_date: date(r, "end_date")?,
+        funds: Funds {
+            total: money("funds_total"),
+            fiscal: money("funds_fiscal"),
+            other: money("funds_other"),
+            annual_total: money("funds_annual_total"),
+            annual_appropriation: money("funds_annual_appropriation"),
+            annual_carryover: money("funds_annual_carryover"),
+            annual_other: money("funds_annual_other"),
+        },
+        goal_overall: r.get("goal_overall"),
+        goal_annual: r.get("goal_annual"),
+        indicators: vec![],
+    })
+}
+
+fn indicator_from_row(r: &DbRow) -> Result<Indicator, StoreError> {
+    let corrupt = |what: &str, v: &str| StoreError::Corrupt(format!("{what} “{v}”"));
+    let l1: String = r.get("level1");
+    let level1 = Level1::from_name(&l1).ok_or_else(|| corrupt("level1", &l1))?;
+    let level2 = match r.get::<Option<String>, _>("level2") {
+        Some(s) => Some(Level2::from_name(&s).ok_or_else(|| corrupt("level2", &s))?),
+        None => None,
+    };
+    let kind: String = r.get("kind");
+    let target = if kind == "quantitative" {
+        let op: String = r.get::<Option<String>, _>("op").unwrap_or_default();
+        let value: String = r.get::<Option<String>, _>("value").unwrap_or_default();
+        Target::Quantitative {
+            op: Op::from_ascii(&op).ok_or_else(|| corrupt("op", &op))?,
+            value: Decimal::from_str(&value)
+                .map_err(|_| corrupt("value", &value))?
+                .normalize(),
+            unit: r.get::<Option<String>, _>("unit").unwrap_or_default(),
+            subject: r.get("subject"),
+            op_implied: r.get("op_implied"),
+        }
+    } else {
+        Target::Qualitative {
+            text: r.get::<Option<String>, _>("text").unwrap_or_default(),
+        }
+    };
+    let weight = match r.get::<Option<String>, _>("weight") {
+        Some(w) => Some(Decimal::from_str(&w).map_err(|_| corrupt("weight", &w))?),
+        None => None,
+    };
+    Ok(Indicator {
+        id: Some(r.get("id")),
+        level1,
+        level2,
+        name: r.get("name"),
+        target,
+        raw: r.get("raw"),
+        weight,
+        direction: r.get("direction"),
+    })
+}
+
+fn document_from(r: &DbRow) -> Result<crate::Document, StoreError> {
+    Ok(crate::Document {
+        id: r.try_get("id")?,
+        form_id: r.try_get("form_id")?,
+        indicator_id: r.try_get("indicator_id")?,
+        name: r.try_get("name")?,
+        content_type: r.try_get("content_type")?,
+        size: r.try_get("size")?,
+        sm3: r.try_get("sm3")?,
+        uploaded_by: r.try_get("uploaded_by")?,
+        uploaded_at: r.try_get("uploaded_at")?,
+    })
+}
+
+fn eval_transition_from(r: &DbRow) -> Result<crate::EvalTransition, StoreError> {
+    let st = |c: &str| -> Result<EvalStatus, StoreError> {
+        let v: String = r.try_get(c)?;
+        EvalStatus::from_name(&v).ok_or_else(|| StoreError::Corrupt(format!("{c} {v}")))
+    };
+    let act: String = r.try_get("action")?;
+    Ok(crate::EvalTransition {
+        seq: r.try_get("seq")?,
+        form_id: r.try_get("form_id")?,
+        from: st("from_status")?,
+        to: st("to_status")?,
+        action: [
+            Action::Submit,
+            Action::Withdraw,
+            Action::Return,
+            Action::Approve,
+            Action::Publish,
+        ]
+        .into_iter()
+        .find(|a| a.name() == act)
+        .ok_or_else(|| StoreError::Corrupt(format!("action {act}")))?,
+        actor: r.try_get("actor")?,
+        at: r.try_get("at")?,
+        comment: r.try_get("comment")?,
+    })
+}
