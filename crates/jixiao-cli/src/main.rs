@@ -25,8 +25,8 @@ const DEMO_SEED: &[u8] = jixiao_import::SEED;
     long_about = None
 )]
 struct Cli {
-    /// 数据库文件（默认在用户数据目录）/ database file (default: in the user's data directory)
-    #[arg(long, global = true, env = "JIXIAO_DB", value_name = "PATH")]
+    /// 数据库：文件（SQLite，默认在用户数据目录）或 postgres://用户@主机:端口/库 / the database: a file (SQLite, by default in the user's data directory) or postgres://user@host:port/db
+    #[arg(long, global = true, env = "JIXIAO_DB", value_name = "PATH|URL")]
     db: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
@@ -175,6 +175,9 @@ enum Command {
     /// 审计日志 / the audit log
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// 数据库 / the database
+    #[command(subcommand)]
+    Db(DbCommand),
     /// 载入示例数据（上海市大数据中心 2023 年 8 张申报表）并列出 / load the demo data (8 forms of the Shanghai Big Data Center, 2023) and list it
     Demo,
 }
@@ -196,6 +199,21 @@ enum UserCommand {
     },
     /// 列出用户 / list users
     List,
+}
+
+#[derive(Subcommand)]
+enum DbCommand {
+    /// 整体复制一套系统的数据（SQLite ↔ PostgreSQL）到空数据库，逐表核对行数和校验值后才提交；会话除外 / copy a whole installation (SQLite ↔ PostgreSQL) into an empty database, committed only once every table's row count and checksum match; sessions excepted
+    Copy {
+        /// 源：文件或 postgres:// URL / the source: a file or a postgres:// URL
+        #[arg(long, value_name = "PATH|URL")]
+        from: String,
+        /// 目标（空的或新的）/ the target (empty or new)
+        #[arg(long, value_name = "PATH|URL")]
+        to: String,
+    },
+    /// 每张表的行数和校验值（与 copy 所核对的相同），用于比对备份 / every table's row count and checksum (those copy compares), to compare backups
+    Checksum,
 }
 
 #[derive(Subcommand)]
@@ -364,6 +382,10 @@ fn key_file(
     }
     let (file, given) = match std::env::var_os(env_file) {
         Some(p) => (PathBuf::from(p), true),
+        // A database server has no "beside": every app server must be given the same key.
+        None if db.to_str().is_some_and(jixiao_store::is_postgres) => bail!(
+            "PostgreSQL 数据库的密钥须由 {env_hex} 或 {env_file} 给出（各应用服务器相同）/ with PostgreSQL, give the key in {env_hex} or {env_file} (the same on every app server)"
+        ),
         None => (db.with_extension(ext), false),
     };
     match std::fs::read_to_string(&file) {
@@ -467,7 +489,11 @@ async fn cli_audit(store: &dyn Store, action: &str, target: &str, detail: &str) 
 }
 
 async fn open_store(path: &Path) -> Result<Box<dyn Store>> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+    let postgres = path.to_str().is_some_and(jixiao_store::is_postgres);
+    if let Some(dir) = path
+        .parent()
+        .filter(|d| !postgres && !d.as_os_str().is_empty())
+    {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("无法创建目录 / cannot create {}", dir.display()))?;
     }
@@ -480,7 +506,7 @@ async fn open_store(path: &Path) -> Result<Box<dyn Store>> {
     jixiao_store::open(location).await.with_context(|| {
         format!(
             "无法打开数据库 / cannot open the database {}",
-            path.display()
+            jixiao_store::redacted(location)
         )
     })
 }
@@ -887,8 +913,10 @@ async fn run(cli: Cli) -> Result<()> {
             if let Some(m) = session_minutes {
                 cfg.session_minutes = m;
             }
-            // A demo runs on a fresh database in a temporary directory, gone when it stops.
-            let demo_dir = if demo {
+            // A demo runs on a fresh database in a temporary directory, gone when it stops; or,
+            // with --db, on that database, which must be empty (demo accounts never join real
+            // data).
+            let demo_dir = if demo && cli.db.is_none() {
                 Some(
                     tempfile::tempdir()
                         .context("无法创建临时目录 / cannot create a temporary directory")?,
@@ -902,6 +930,13 @@ async fn run(cli: Cli) -> Result<()> {
             };
             let store: std::sync::Arc<dyn Store> = open_store(&path).await?.into();
             if demo {
+                if store.counts().await?.0 > 0 || !store.users().await?.is_empty() {
+                    bail!(
+                        "数据库 {} 不是空的：演示数据只载入空数据库 / the database {} is not empty: the demo loads into an empty database only",
+                        jixiao_store::redacted(&path.display().to_string()),
+                        jixiao_store::redacted(&path.display().to_string())
+                    );
+                }
                 jixiao_web::demo::load(&*store, &demo_password)
                     .await
                     .map_err(|e| anyhow::anyhow!("{} / {}", e.message, e.message_en))?;
@@ -1162,6 +1197,34 @@ async fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Db(DbCommand::Copy { from, to }) => {
+            println!(
+                "{} → {}",
+                jixiao_store::redacted(&from),
+                jixiao_store::redacted(&to)
+            );
+            let report = jixiao_store::copy::copy(&from, &to, |t| {
+                println!("  {:<24} {:>10} 行 / rows  {}", t.table, t.rows, t.checksum);
+            })
+            .await
+            .context("复制失败，目标未写入 / the copy failed; nothing was written to the target")?;
+            let rows: u64 = report.iter().map(|t| t.rows).sum();
+            println!(
+                "已复制并核对 / copied and checked: {} 张表 / tables, {rows} 行 / rows",
+                report.len()
+            );
+            Ok(())
+        }
+        Command::Db(DbCommand::Checksum) => {
+            let db = db_path(cli.db, false)?;
+            let location = db
+                .to_str()
+                .context("数据库路径不是有效文字 / the database path is not valid text")?;
+            for t in jixiao_store::copy::tally(location).await? {
+                println!("{:<24} {:>10}  {}", t.table, t.rows, t.checksum);
+            }
+            Ok(())
+        }
         Command::Demo => {
             let path = db_path(cli.db, true)?;
             let out = jixiao_import::read_disclosure(DEMO_SEED).context("示例数据 / demo data")?;
@@ -1170,7 +1233,7 @@ async fn run(cli: Cli) -> Result<()> {
             let report = store.import(&forms, OnConflict::Replace).await?;
             println!(
                 "示例数据库 / demo database: {}\n载入 / loaded: {} 张申报表 / forms（新建 / new {}，未变 / unchanged {}）\n",
-                path.display(),
+                jixiao_store::redacted(&path.display().to_string()),
                 forms.len(),
                 report.count(ImportOutcome::Created),
                 report.count(ImportOutcome::Unchanged)
@@ -1178,7 +1241,7 @@ async fn run(cli: Cli) -> Result<()> {
             list(&*store).await?;
             println!(
                 "\n查看一张 / show one: jixiao --db {} show ID",
-                path.display()
+                jixiao_store::redacted(&path.display().to_string())
             );
             Ok(())
         }

@@ -4,6 +4,7 @@
 //!
 //! Callers see forms, IDs and reports, never SQL. Every write is one transaction; a failed one changes nothing.
 
+pub mod copy;
 pub mod postgres;
 pub mod sqlite;
 pub mod testing;
@@ -96,6 +97,9 @@ pub enum StoreError {
     Ambiguous { prefix: String, count: usize },
     #[error("数据库中的数据无法读取：{0} / stored data cannot be read: {0}")]
     Corrupt(String),
+    /// `jixiao db copy` refused or found a difference (nothing was committed).
+    #[error("{0}")]
+    Copy(String),
     #[error("数据库迁移失败 / database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("数据库错误 / database error: {0}")]
@@ -781,6 +785,24 @@ impl AuditEntry {
 /// Whether a location names a PostgreSQL database (`postgres://` or `postgresql://`).
 pub fn is_postgres(location: &str) -> bool {
     location.starts_with("postgres://") || location.starts_with("postgresql://")
+}
+
+/// A location as it may be shown: a URL's password replaced by `***`.
+pub fn redacted(location: &str) -> String {
+    let Some((scheme, rest)) = location.split_once("://") else {
+        return location.to_string();
+    };
+    let (authority, tail) = match rest.find(['/', '?']) {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    match authority.rsplit_once('@') {
+        Some((user, host)) => match user.split_once(':') {
+            Some((name, _)) => format!("{scheme}://{name}:***@{host}{tail}"),
+            None => location.to_string(),
+        },
+        None => location.to_string(),
+    }
 }
 
 /// The file of a SQLite location: a path, or a `sqlite:` URL.

@@ -105,7 +105,10 @@ impl From<StoreError> for ApiError {
             StoreError::Ambiguous { .. } => {
                 ApiError::from_bilingual(StatusCode::BAD_REQUEST, "ambiguous", &text)
             }
-            StoreError::Corrupt(_) | StoreError::Migrate(_) | StoreError::Db(_) => {
+            StoreError::Corrupt(_)
+            | StoreError::Copy(_)
+            | StoreError::Migrate(_)
+            | StoreError::Db(_) => {
                 eprintln!("store error: {text}");
                 ApiError::new(
                     StatusCode::INTERNAL_SERVER_ERROR,

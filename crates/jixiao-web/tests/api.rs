@@ -1,4 +1,6 @@
-//! API tests: the real server on a random port with a fresh database per test.
+//! API tests: the real server on a random port with a fresh database per test. The database
+//! is SQLite, or PostgreSQL with `JIXIAO_TEST_STORE=postgres` (a fresh database on the server
+//! `JIXIAO_TEST_PG` names): `scripts/test` runs this suite once on each.
 
 use jixiao_web::{demo, AppState, Config};
 use reqwest::{Method, StatusCode};
@@ -7,14 +9,22 @@ use std::sync::Arc;
 
 struct App {
     base: String,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// A fresh database for one test: its location, and the directory to keep while it is used.
+async fn database() -> (String, Option<tempfile::TempDir>) {
+    if std::env::var("JIXIAO_TEST_STORE").as_deref() == Ok("postgres") {
+        return (jixiao_store::testing::postgres_database().await, None);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db").to_str().unwrap().to_string();
+    (path, Some(dir))
 }
 
 async fn spawn_app_with(config: Config) -> App {
-    let dir = tempfile::tempdir().unwrap();
-    let store = jixiao_store::open(dir.path().join("t.db").to_str().unwrap())
-        .await
-        .unwrap();
+    let (location, dir) = database().await;
+    let store = jixiao_store::open(&location).await.unwrap();
     let store: Arc<dyn jixiao_store::Store> = store.into();
     demo::load(&*store, "jixiao-demo").await.unwrap();
     let state = AppState::new(store, config, jixiao_core::review::RuleSet::default());
@@ -3192,12 +3202,11 @@ async fn finance_administrators_and_auditors_need_a_second_factor() {
 /// the audit log they write together stays one chain.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_servers_on_one_database_are_one_system() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("shared.db");
+    let (path, _dir) = database().await;
     let key = b"one key for every server of this installation".to_vec();
     let mut bases = vec![];
     for k in 0..2 {
-        let store = jixiao_store::open(path.to_str().unwrap()).await.unwrap();
+        let store = jixiao_store::open(&path).await.unwrap();
         let store: Arc<dyn jixiao_store::Store> = store.into();
         if k == 0 {
             demo::load(&*store, "jixiao-demo").await.unwrap();
@@ -3300,7 +3309,7 @@ async fn two_servers_on_one_database_are_one_system() {
         StatusCode::UNAUTHORIZED
     );
     // One audit chain, written by both servers.
-    let store = jixiao_store::open(path.to_str().unwrap()).await.unwrap();
+    let store = jixiao_store::open(&path).await.unwrap();
     let chain = store.audit_chain(0, 10_000).await.unwrap();
     assert!(chain.len() >= 10);
     let mut previous = String::new();
