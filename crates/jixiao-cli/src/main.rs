@@ -6,11 +6,9 @@ mod score;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
-use indicatif::{ProgressBar, ProgressStyle};
 use jixiao_core::review::Severity;
-use jixiao_import::ReadOutput;
 use jixiao_store::{ImportOutcome, OnConflict, Store};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -1342,6 +1340,140 @@ fn terminal_width() -> u16 {
         .unwrap_or(120)
 }
 
+/// Forms handed to the store at a time: an import of any size holds about this many in
+/// memory (plus the one file being read, for text and workbooks).
+const IMPORT_BATCH: usize = 2000;
+
+/// What was read of one file.
+struct FileRead {
+    name: String,
+    forms: usize,
+    indicators: usize,
+    warnings: usize,
+    encoding: &'static str,
+}
+
+/// Reads the files one after another on this thread and sends their forms in batches; the
+/// first file that cannot be read sends its error and ends the reading. JSON (the exchange
+/// format) is read form by form, whatever its size; text and workbooks a file at a time.
+/// `-` is standard input.
+fn read_files(
+    files: &[PathBuf],
+    send: &std::sync::mpsc::SyncSender<std::result::Result<Vec<jixiao_core::Form>, String>>,
+) -> Vec<FileRead> {
+    let mut done = vec![];
+    for path in files {
+        let name = path.display().to_string();
+        let mut input: Box<dyn std::io::Read> = if name == "-" {
+            Box::new(std::io::stdin().lock())
+        } else {
+            match std::fs::File::open(path) {
+                Ok(f) => Box::new(f),
+                Err(e) => {
+                    let _ = send.send(Err(format!(
+                        "{name}: 无法读取文件 / cannot read the file: {e}"
+                    )));
+                    return done;
+                }
+            }
+        };
+        // The first bytes tell JSON from the rest (a UTF-8 byte-order mark skipped).
+        let mut head = vec![];
+        let mut buf = [0u8; 1];
+        while head.len() < 4096 {
+            match input.read(&mut buf) {
+                Ok(0) => break,
+                Ok(_) => {
+                    head.push(buf[0]);
+                    if !buf[0].is_ascii_whitespace() && !matches!(buf[0], 0xEF | 0xBB | 0xBF) {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    let _ = send.send(Err(format!(
+                        "{name}: 无法读取文件 / cannot read the file: {e}"
+                    )));
+                    return done;
+                }
+            }
+        }
+        let input = std::io::Cursor::new(head.clone()).chain(input);
+        if head.last() == Some(&b'{') {
+            let mut batch = Vec::with_capacity(IMPORT_BATCH);
+            let (mut indicators, mut stopped) = (0, false);
+            let read = jixiao_import::read_json_stream(input, |form| {
+                indicators += form.indicators.len();
+                batch.push(form);
+                if batch.len() == IMPORT_BATCH && send.send(Ok(std::mem::take(&mut batch))).is_err()
+                {
+                    stopped = true;
+                    return Err("导入已停止 / the import stopped".into());
+                }
+                Ok(())
+            });
+            match read {
+                Ok(forms) => {
+                    if !batch.is_empty() && send.send(Ok(batch)).is_err() {
+                        return done;
+                    }
+                    done.push(FileRead {
+                        name,
+                        forms,
+                        indicators,
+                        warnings: 0,
+                        encoding: "UTF-8",
+                    });
+                }
+                Err(_) if stopped => return done,
+                Err(e) => {
+                    let _ = send.send(Err(format!("{name}: {e}")));
+                    return done;
+                }
+            }
+            continue;
+        }
+        let (mut input, mut bytes) = (input, vec![]);
+        if let Err(e) = input.read_to_end(&mut bytes) {
+            let _ = send.send(Err(format!(
+                "{name}: 无法读取文件 / cannot read the file: {e}"
+            )));
+            return done;
+        }
+        let out = match jixiao_import::read_any(&bytes)
+            .and_then(|out| out.check_storable().map(|()| out))
+        {
+            Ok(out) => out,
+            Err(e) => {
+                let _ = send.send(Err(format!("{name}: {e}")));
+                return done;
+            }
+        };
+        drop(bytes);
+        for w in &out.warnings {
+            eprintln!("警告 / warning: {name}:{w}");
+        }
+        for f in &out.forms {
+            for w in &f.warnings {
+                eprintln!("警告 / warning: {name}:{w}");
+            }
+        }
+        done.push(FileRead {
+            name,
+            forms: out.forms.len(),
+            indicators: out.indicator_count(),
+            warnings: out.warning_count(),
+            encoding: out.encoding,
+        });
+        let forms: Vec<jixiao_core::Form> = out.forms.into_iter().map(|f| f.form).collect();
+        for chunk in forms.chunks(IMPORT_BATCH) {
+            if send.send(Ok(chunk.to_vec())).is_err() {
+                return done;
+            }
+        }
+    }
+    done
+}
+
 async fn import(
     db: &Path,
     files: &[PathBuf],
@@ -1349,56 +1481,15 @@ async fn import(
     unit: Option<&str>,
     rules: &jixiao_core::review::RuleSet,
 ) -> Result<()> {
-    // Read everything first: a file that cannot be read stops the import before the
-    // database is touched.
-    let bar = ProgressBar::new(files.len() as u64);
-    if files.len() > 1 {
-        bar.set_style(
-            ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-    } else {
-        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    }
-    let mut read: Vec<(PathBuf, ReadOutput)> = Vec::with_capacity(files.len());
-    let mut failures = Vec::new();
-    for path in files {
-        bar.set_message(path.display().to_string());
-        match std::fs::read(path) {
-            Ok(bytes) => match jixiao_import::read_any(&bytes)
-                .and_then(|out| out.check_storable().map(|()| out))
-            {
-                Ok(out) => read.push((path.clone(), out)),
-                Err(e) => failures.push(format!("{}: {e}", path.display())),
-            },
-            Err(e) => failures.push(format!(
-                "{}: 无法读取文件 / cannot read the file: {e}",
+    // A file that cannot even be opened stops the import before the database is touched.
+    for path in files.iter().filter(|p| p.as_os_str() != "-") {
+        std::fs::File::open(path).with_context(|| {
+            format!(
+                "{}: 无法读取文件，未导入任何内容 / cannot read the file; nothing was imported",
                 path.display()
-            )),
-        }
-        bar.inc(1);
+            )
+        })?;
     }
-    bar.finish_and_clear();
-    if !failures.is_empty() {
-        for f in &failures {
-            eprintln!("错误 / error: {f}");
-        }
-        bail!("{} 个文件无法读取，未导入任何内容 / {} file(s) could not be read; nothing was imported", failures.len(), failures.len());
-    }
-    for (path, out) in &read {
-        for w in &out.warnings {
-            eprintln!("警告 / warning: {}:{w}", path.display());
-        }
-        for f in &out.forms {
-            for w in &f.warnings {
-                eprintln!("警告 / warning: {}:{w}", path.display());
-            }
-        }
-    }
-    let forms: Vec<_> = read
-        .iter()
-        .flat_map(|(_, o)| o.forms.iter().map(|f| f.form.clone()))
-        .collect();
     let store = open_store(db).await?;
     let owner = match unit {
         Some(name) => Some(
@@ -1415,9 +1506,51 @@ async fn import(
         ),
         None => None,
     };
-    let report = store
-        .import_for(&forms, on_conflict, owner.as_deref())
-        .await?;
+    // The files are read on their own thread while the store writes what was read, all in
+    // one transaction: a file that cannot be read, or a form that cannot be stored, ends the
+    // import with nothing written. Memory holds a couple of batches, not the whole import.
+    let (send, receive) = std::sync::mpsc::sync_channel(2);
+    let paths = files.to_vec();
+    let reader = std::thread::spawn(move || read_files(&paths, &send));
+    // Review what was created or changed, batch by batch. The findings are kept with the
+    // form's version when the form is checked (jixiao check, or the web app), not here: a
+    // bulk import stays fast.
+    let (mut errors, mut warns, mut hints, mut changed, mut indicators) = (0, 0, 0, 0, 0);
+    let mut batches = receive.into_iter();
+    let counts = store
+        .import_batches(
+            &mut batches,
+            on_conflict,
+            owner.as_deref(),
+            &mut |forms, outcomes| {
+                for (form, (_, outcome)) in forms.iter().zip(outcomes) {
+                    indicators += form.indicators.len();
+                    if *outcome == ImportOutcome::Unchanged {
+                        continue;
+                    }
+                    changed += 1;
+                    for x in jixiao_core::review::review(form, None, rules) {
+                        match x.severity {
+                            Severity::Error => errors += 1,
+                            Severity::Warning => warns += 1,
+                            Severity::Hint => hints += 1,
+                        }
+                    }
+                }
+            },
+        )
+        .await;
+    drop(batches);
+    let read = reader
+        .join()
+        .map_err(|_| anyhow::anyhow!("读取线程出错 / the reading thread failed"))?;
+    let counts = match counts {
+        Ok(c) => c,
+        Err(jixiao_store::StoreError::Input(message)) => {
+            bail!("{message}\n未导入任何内容 / nothing was imported")
+        }
+        Err(e) => return Err(e.into()),
+    };
     cli_audit(
         &*store,
         "forms_import",
@@ -1428,48 +1561,26 @@ async fn import(
             .join(", "),
         &format!(
             "created {}, replaced {}, unchanged {}{}",
-            report.count(ImportOutcome::Created),
-            report.count(ImportOutcome::Replaced),
-            report.count(ImportOutcome::Unchanged),
+            counts.created,
+            counts.replaced,
+            counts.unchanged,
             unit.map(|u| format!("; unit {u}")).unwrap_or_default()
         ),
     )
     .await?;
-    // Review what was created or changed. The findings are kept with the form's version when
-    // the form is checked (jixiao check, or the web app), not here: a bulk import stays fast.
-    let (mut errors, mut warns, mut hints) = (0, 0, 0);
-    let mut changed = 0;
-    for (form, (_, outcome)) in forms.iter().zip(&report.outcomes) {
-        if *outcome == ImportOutcome::Unchanged {
-            continue;
-        }
-        changed += 1;
-        for x in jixiao_core::review::review(form, None, rules) {
-            match x.severity {
-                Severity::Error => errors += 1,
-                Severity::Warning => warns += 1,
-                Severity::Hint => hints += 1,
-            }
-        }
-    }
-    for (path, out) in &read {
+    for f in &read {
         println!(
             "{}: {} 张申报表 / forms, {} 个指标 / indicators, {} 条警告 / warnings ({})",
-            path.display(),
-            out.forms.len(),
-            out.indicator_count(),
-            out.warning_count(),
-            out.encoding
+            f.name, f.forms, f.indicators, f.warnings, f.encoding
         );
     }
-    let indicators: usize = forms.iter().map(|f| f.indicators.len()).sum();
-    let warnings: usize = read.iter().map(|(_, o)| o.warning_count()).sum();
+    let warnings: usize = read.iter().map(|f| f.warnings).sum();
     println!(
         "合计 / total: {} 张申报表 / forms（新建 / new {}，替换 / replaced {}，未变 / unchanged {}），{} 个指标 / indicators，{} 条警告 / warnings",
-        forms.len(),
-        report.count(ImportOutcome::Created),
-        report.count(ImportOutcome::Replaced),
-        report.count(ImportOutcome::Unchanged),
+        counts.created + counts.replaced + counts.unchanged,
+        counts.created,
+        counts.replaced,
+        counts.unchanged,
         indicators,
         warnings
     );

@@ -580,3 +580,58 @@ fn the_audit_log_exports_to_a_signed_file() {
     assert!(!res.status.success());
     assert!(String::from_utf8_lossy(&res.stderr).contains("不是本系统的签名密钥所签"));
 }
+
+/// A large JSON import is read form by form and stored batch by batch in one transaction:
+/// 5,000 forms (several batches) from standard input arrive whole; a file whose 4,500th form
+/// is bad writes nothing, though the batches before it were already handed to the store.
+#[test]
+fn a_large_json_import_streams_in_batches_and_stays_all_or_nothing() {
+    let seed = Env::with_seed();
+    let exported: serde_json::Value = serde_json::from_str(&seed.export()).unwrap();
+    let templates = exported["forms"].as_array().unwrap().clone();
+    let many = |n: usize, bad_at: Option<usize>| -> String {
+        let forms: Vec<serde_json::Value> = (0..n)
+            .map(|k| {
+                let mut f = templates[k % templates.len()].clone();
+                f["id"] = serde_json::Value::Null;
+                for i in f["indicators"].as_array_mut().unwrap() {
+                    i["id"] = serde_json::Value::Null;
+                }
+                f["name"] = format!("{}（第{}批）", f["name"].as_str().unwrap(), k / 8 + 1).into();
+                if Some(k) == bad_at {
+                    f["year"] = 1066.into();
+                }
+                f
+            })
+            .collect();
+        serde_json::json!({ "forms": forms }).to_string()
+    };
+    let env = Env::new();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_jixiao"))
+        .arg("--db")
+        .arg(env.db())
+        .args(["import", "-"])
+        .env_remove("JIXIAO_DB")
+        .stdin(std::fs::File::open(env.file("many.json", many(5000, None))).unwrap())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("新建 / new 5000"), "{text}");
+    let stored: serde_json::Value = serde_json::from_str(&env.export()).unwrap();
+    assert_eq!(stored["forms"].as_array().unwrap().len(), 5000);
+
+    let fresh = Env::with_seed();
+    let before = fresh.export();
+    let bad = fresh.file("bad.json", many(5000, Some(4499)));
+    let out = fresh.run(&["import", s(&bad)]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.json") && err.contains("1066"), "{err}");
+    assert!(err.contains("未导入任何内容"), "{err}");
+    assert_eq!(fresh.export(), before);
+}

@@ -11,7 +11,7 @@ mod workbook;
 
 pub use decode::decode;
 pub use disclosure::{read_disclosure, read_disclosure_str};
-pub use json::read_json;
+pub use json::{read_json, read_json_stream};
 pub use selfeval::{ReadSelfTable, SelfBudget, SelfRow, SelfTable};
 pub use workbook::{is_workbook, read_workbook};
 

@@ -36,6 +36,14 @@ pub struct ImportReport {
     pub outcomes: Vec<(String, ImportOutcome)>,
 }
 
+/// How many forms an import created, replaced and left unchanged.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ImportCounts {
+    pub created: u64,
+    pub replaced: u64,
+    pub unchanged: u64,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ImportOutcome {
     Created,
@@ -97,6 +105,9 @@ pub enum StoreError {
     Ambiguous { prefix: String, count: usize },
     #[error("数据库中的数据无法读取：{0} / stored data cannot be read: {0}")]
     Corrupt(String),
+    /// The reader of an import failed (its message), so nothing was imported.
+    #[error("{0}")]
+    Input(String),
     /// `jixiao db copy` refused or found a difference (nothing was committed).
     #[error("{0}")]
     Copy(String),
@@ -131,6 +142,20 @@ pub trait Store: Send + Sync {
         on_conflict: OnConflict,
         owner: Option<&str>,
     ) -> Result<ImportReport, StoreError>;
+
+    /// An import of any size in one transaction, batch by batch, so memory holds one batch:
+    /// each batch is stored as [`Store::import_for`] stores its forms (the library moved, new
+    /// forms given their owner) and handed to `seen` with its outcomes before the next is
+    /// read. A batch that is an error (the reader's, as text) or a form that cannot be stored
+    /// ends the import with nothing written. A key repeated in a later batch is treated as
+    /// stored already (unchanged if identical; else refused, or replaced with `Replace`).
+    async fn import_batches(
+        &self,
+        batches: &mut (dyn Iterator<Item = Result<Vec<Form>, String>> + Send),
+        on_conflict: OnConflict,
+        owner: Option<&str>,
+        seen: &mut (dyn for<'b> FnMut(&'b [Form], &'b [(String, ImportOutcome)]) + Send),
+    ) -> Result<ImportCounts, StoreError>;
 
     /// Every form, newest year first, then by department and name.
     async fn list(&self) -> Result<Vec<FormRow>, StoreError>;

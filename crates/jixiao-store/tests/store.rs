@@ -779,6 +779,80 @@ async fn the_portfolio_sum_never_overflows_whatever_is_stored(db: TestDb) {
     assert_eq!(page.annual_total_sum.fen(), i64::MAX);
 }
 
+/// An import in batches: each batch stored and shown to the caller before the next is read;
+/// a batch that is an error ends it with nothing written, the batches before it included.
+async fn an_import_in_batches_is_one_transaction(db: TestDb) {
+    let store = db.open().await;
+    let forms = seed_forms();
+    let renamed = |k: usize| -> Vec<jixiao_core::Form> {
+        forms
+            .iter()
+            .map(|f| {
+                let mut f = f.clone();
+                f.name = format!("{}（{k}）", f.name);
+                f
+            })
+            .collect()
+    };
+    // A reader that fails at its third batch.
+    let mut failing = vec![
+        Ok(renamed(1)),
+        Ok(renamed(2)),
+        Err("第三批读不出 / batch 3 unreadable".to_string()),
+        Ok(renamed(4)),
+    ]
+    .into_iter();
+    let mut shown = 0;
+    let err = store
+        .import_batches(&mut failing, OnConflict::Refuse, None, &mut |f, o| {
+            assert_eq!(f.len(), o.len());
+            shown += 1;
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Input(ref m) if m.contains("第三批")),
+        "{err}"
+    );
+    assert_eq!(
+        shown, 2,
+        "two batches were stored (inside the transaction) before the error"
+    );
+    assert_eq!(store.counts().await.unwrap(), (0, 0));
+    // Three good batches, the last repeating the first: created twice over, then unchanged.
+    let mut good = vec![Ok(renamed(1)), Ok(renamed(2)), Ok(renamed(1))].into_iter();
+    let counts = store
+        .import_batches(&mut good, OnConflict::Refuse, None, &mut |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        (counts.created, counts.replaced, counts.unchanged),
+        (16, 0, 8)
+    );
+    assert_eq!(store.counts().await.unwrap(), (16, 258));
+    // The library counted every stored form once: twice the seed's filings of a name.
+    let name = &forms[0].indicators[0].name;
+    let per_seed = forms
+        .iter()
+        .flat_map(|f| &f.indicators)
+        .filter(|i| &i.name == name)
+        .count() as i64;
+    let entries = store
+        .library(&jixiao_store::LibraryQuery {
+            q: name.clone(),
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let total: i64 = entries
+        .iter()
+        .filter(|e| &e.name == name)
+        .map(|e| e.count)
+        .sum();
+    assert_eq!(total, 2 * per_seed);
+}
+
 /// Every test above, once per backend.
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
@@ -814,4 +888,5 @@ conformance!(
     a_save_racing_a_submit_never_pulls_the_form_out_of_review,
     a_period_keeps_the_light_and_a_self_evaluation_the_grade_in_the_same_write,
     the_portfolio_sum_never_overflows_whatever_is_stored,
+    an_import_in_batches_is_one_transaction,
 );

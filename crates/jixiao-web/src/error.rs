@@ -102,7 +102,7 @@ impl From<StoreError> for ApiError {
             | StoreError::DuplicateInImport { .. } => {
                 ApiError::from_bilingual(StatusCode::CONFLICT, "exists", &text)
             }
-            StoreError::Ambiguous { .. } => {
+            StoreError::Ambiguous { .. } | StoreError::Input(_) => {
                 ApiError::from_bilingual(StatusCode::BAD_REQUEST, "ambiguous", &text)
             }
             StoreError::Corrupt(_)

@@ -9,9 +9,9 @@ use super::workflow::{
 };
 use super::{begin_write, Conn, Db, DbPool, DbRow};
 use crate::{
-    Account, AccountChange, AuditEntry, FormMeta, FormRow, ImportOutcome, ImportReport,
-    LibraryEntry, LibraryQuery, ListQuery, OnConflict, Org, Page, Scope, Session, Store,
-    StoreError, Transition, User, UserAuth, VersionInfo,
+    Account, AccountChange, AuditEntry, FormMeta, FormRow, ImportCounts, ImportOutcome,
+    ImportReport, LibraryEntry, LibraryQuery, ListQuery, OnConflict, Org, Page, Scope, Session,
+    Store, StoreError, Transition, User, UserAuth, VersionInfo,
 };
 use async_trait::async_trait;
 use chrono::NaiveDate;
@@ -134,6 +134,147 @@ async fn existing_ids<'a>(
         .collect())
 }
 
+/// One batch of an import, inside the import's transaction: each form created, replaced
+/// or left unchanged (in input order), the new forms given their owner, the library moved.
+async fn import_batch(
+    conn: &mut Conn,
+    forms: &[Form],
+    on_conflict: OnConflict,
+    owner: Option<&str>,
+    now: &str,
+) -> Result<Vec<(String, ImportOutcome)>, StoreError> {
+    // The same key twice in one import must be the same form.
+    let mut first_of: HashMap<(i32, &str, &str), usize> = HashMap::with_capacity(forms.len());
+    let mut repeat_of: Vec<Option<usize>> = vec![None; forms.len()];
+    for (i, f) in forms.iter().enumerate() {
+        match first_of.get(&f.key()) {
+            Some(&j) if forms[j].without_ids() == f.without_ids() => repeat_of[i] = Some(j),
+            Some(_) => {
+                return Err(StoreError::DuplicateInImport {
+                    year: f.year,
+                    implementer: f.implementer.clone(),
+                    name: f.name.clone(),
+                })
+            }
+            None => {
+                first_of.insert(f.key(), i);
+            }
+        }
+    }
+    let mut library = super::library::Facts::new();
+    let mut ids: Vec<Option<(String, ImportOutcome)>> = vec![None; forms.len()];
+    let firsts: Vec<usize> = (0..forms.len())
+        .filter(|&i| repeat_of[i].is_none())
+        .collect();
+    for chunk in firsts.chunks(FORM_CHUNK) {
+        let stored = existing_ids(&mut *conn, chunk.iter().map(|&i| &forms[i])).await?;
+        let mut fresh: Vec<Form> = Vec::with_capacity(chunk.len());
+        for &i in chunk {
+            let form = &forms[i];
+            let key = (form.year, form.implementer.clone(), form.name.clone());
+            if let Some(id) = stored.get(&key) {
+                let old = load_form(&mut *conn, id)
+                    .await?
+                    .ok_or_else(|| StoreError::NotFound(id.clone()))?;
+                if old.without_ids() == form.without_ids() {
+                    ids[i] = Some((id.clone(), ImportOutcome::Unchanged));
+                    continue;
+                }
+                if on_conflict == OnConflict::Refuse {
+                    return Err(StoreError::Exists {
+                        id: id.clone(),
+                        year: form.year,
+                        implementer: form.implementer.clone(),
+                        name: form.name.clone(),
+                    });
+                }
+                // Only a form its unit may still edit in place is replaced: under review
+                // or approved, a change goes through the workflow, not round it.
+                let status: String = sqlx::query_scalar("SELECT status FROM forms WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *conn)
+                    .await?;
+                let status = Status::from_name(&status)
+                    .ok_or_else(|| StoreError::Corrupt(format!("status {status}")))?;
+                if status.on_edit() != jixiao_core::workflow::EditRule::InPlace {
+                    return Err(StoreError::NotReplaceable {
+                        name: form.name.clone(),
+                        year: form.year,
+                        status: status.chinese(),
+                        status_en: status.name(),
+                    });
+                }
+                let mut new = form.clone();
+                new.id = Some(id.clone());
+                keep_indicator_ids(&old, &mut new);
+                super::workflow::snapshot_current(&mut *conn, id).await?;
+                let d = write_forms(&mut *conn, std::slice::from_ref(&new), now).await?;
+                super::library::merge(&mut library, d);
+                ids[i] = Some((id.clone(), ImportOutcome::Replaced));
+            } else {
+                let mut new = form.clone();
+                let id = new.id.get_or_insert_with(new_id).clone();
+                if form.id.is_some() {
+                    let taken: Option<String> =
+                        sqlx::query_scalar("SELECT name FROM forms WHERE id = $1")
+                            .bind(&id)
+                            .fetch_optional(&mut *conn)
+                            .await?;
+                    let in_batch = fresh
+                        .iter()
+                        .find(|f| f.id.as_deref() == Some(id.as_str()))
+                        .map(|f| f.name.clone());
+                    if let Some(other) = taken.or(in_batch) {
+                        return Err(StoreError::IdTaken { id, other });
+                    }
+                }
+                ids[i] = Some((id, ImportOutcome::Created));
+                fresh.push(new);
+            }
+        }
+        let d = write_forms(&mut *conn, &fresh, now).await?;
+        super::library::merge(&mut library, d);
+    }
+    super::library::apply(&mut *conn, library).await?;
+    // Owners of the new forms: the unit given, or the unit organisation named as their
+    // implementer.
+    let created: Vec<&str> = ids
+        .iter()
+        .flatten()
+        .filter(|(_, o)| *o == ImportOutcome::Created)
+        .map(|(id, _)| id.as_str())
+        .collect();
+    for chunk in created.chunks(500) {
+        let mut qb: QueryBuilder<Db> = match owner {
+            Some(unit) => {
+                let mut qb = QueryBuilder::new("UPDATE forms SET unit_id = ");
+                qb.push_bind(unit.to_string());
+                qb
+            }
+            None => QueryBuilder::new(
+                "UPDATE forms SET unit_id = (SELECT o.id FROM orgs o WHERE o.kind = 'unit' AND o.name = forms.implementer)",
+            ),
+        };
+        qb.push(" WHERE id IN (");
+        let mut sep = qb.separated(", ");
+        for id in chunk {
+            sep.push_bind(id.to_string());
+        }
+        qb.push(")");
+        qb.build().execute(&mut *conn).await?;
+    }
+    let outcomes = (0..forms.len())
+        .map(|i| match repeat_of[i] {
+            Some(j) => ids[j]
+                .as_ref()
+                .map(|(id, _)| (id.clone(), ImportOutcome::Unchanged)),
+            None => ids[i].clone(),
+        })
+        .collect::<Option<Vec<_>>>()
+        .unwrap_or_default();
+    Ok(outcomes)
+}
+
 #[async_trait]
 impl Store for SqlStore {
     async fn import_for(
@@ -142,140 +283,36 @@ impl Store for SqlStore {
         on_conflict: OnConflict,
         owner: Option<&str>,
     ) -> Result<ImportReport, StoreError> {
-        // The same key twice in one import must be the same form.
-        let mut first_of: HashMap<(i32, &str, &str), usize> = HashMap::with_capacity(forms.len());
-        let mut repeat_of: Vec<Option<usize>> = vec![None; forms.len()];
-        for (i, f) in forms.iter().enumerate() {
-            match first_of.get(&f.key()) {
-                Some(&j) if forms[j].without_ids() == f.without_ids() => repeat_of[i] = Some(j),
-                Some(_) => {
-                    return Err(StoreError::DuplicateInImport {
-                        year: f.year,
-                        implementer: f.implementer.clone(),
-                        name: f.name.clone(),
-                    })
-                }
-                None => {
-                    first_of.insert(f.key(), i);
-                }
-            }
-        }
-        let mut tx = super::begin_write(&self.pool).await?;
+        let mut tx = begin_write(&self.pool).await?;
+        let outcomes = import_batch(&mut tx, forms, on_conflict, owner, &now()).await?;
+        tx.commit().await?;
+        Ok(ImportReport { outcomes })
+    }
+
+    async fn import_batches(
+        &self,
+        batches: &mut (dyn Iterator<Item = Result<Vec<Form>, String>> + Send),
+        on_conflict: OnConflict,
+        owner: Option<&str>,
+        seen: &mut (dyn for<'b> FnMut(&'b [Form], &'b [(String, ImportOutcome)]) + Send),
+    ) -> Result<ImportCounts, StoreError> {
+        let mut tx = begin_write(&self.pool).await?;
         let now = now();
-        let mut library = super::library::Facts::new();
-        let mut ids: Vec<Option<(String, ImportOutcome)>> = vec![None; forms.len()];
-        let firsts: Vec<usize> = (0..forms.len())
-            .filter(|&i| repeat_of[i].is_none())
-            .collect();
-        for chunk in firsts.chunks(FORM_CHUNK) {
-            let stored = existing_ids(&mut tx, chunk.iter().map(|&i| &forms[i])).await?;
-            let mut fresh: Vec<Form> = Vec::with_capacity(chunk.len());
-            for &i in chunk {
-                let form = &forms[i];
-                let key = (form.year, form.implementer.clone(), form.name.clone());
-                if let Some(id) = stored.get(&key) {
-                    let old = load_form(&mut tx, id)
-                        .await?
-                        .ok_or_else(|| StoreError::NotFound(id.clone()))?;
-                    if old.without_ids() == form.without_ids() {
-                        ids[i] = Some((id.clone(), ImportOutcome::Unchanged));
-                        continue;
-                    }
-                    if on_conflict == OnConflict::Refuse {
-                        return Err(StoreError::Exists {
-                            id: id.clone(),
-                            year: form.year,
-                            implementer: form.implementer.clone(),
-                            name: form.name.clone(),
-                        });
-                    }
-                    // Only a form its unit may still edit in place is replaced: under review
-                    // or approved, a change goes through the workflow, not round it.
-                    let status: String =
-                        sqlx::query_scalar("SELECT status FROM forms WHERE id = $1")
-                            .bind(id)
-                            .fetch_one(&mut *tx)
-                            .await?;
-                    let status = Status::from_name(&status)
-                        .ok_or_else(|| StoreError::Corrupt(format!("status {status}")))?;
-                    if status.on_edit() != jixiao_core::workflow::EditRule::InPlace {
-                        return Err(StoreError::NotReplaceable {
-                            name: form.name.clone(),
-                            year: form.year,
-                            status: status.chinese(),
-                            status_en: status.name(),
-                        });
-                    }
-                    let mut new = form.clone();
-                    new.id = Some(id.clone());
-                    keep_indicator_ids(&old, &mut new);
-                    super::workflow::snapshot_current(&mut tx, id).await?;
-                    let d = write_forms(&mut tx, std::slice::from_ref(&new), &now).await?;
-                    super::library::merge(&mut library, d);
-                    ids[i] = Some((id.clone(), ImportOutcome::Replaced));
-                } else {
-                    let mut new = form.clone();
-                    let id = new.id.get_or_insert_with(new_id).clone();
-                    if form.id.is_some() {
-                        let taken: Option<String> =
-                            sqlx::query_scalar("SELECT name FROM forms WHERE id = $1")
-                                .bind(&id)
-                                .fetch_optional(&mut *tx)
-                                .await?;
-                        let in_batch = fresh
-                            .iter()
-                            .find(|f| f.id.as_deref() == Some(id.as_str()))
-                            .map(|f| f.name.clone());
-                        if let Some(other) = taken.or(in_batch) {
-                            return Err(StoreError::IdTaken { id, other });
-                        }
-                    }
-                    ids[i] = Some((id, ImportOutcome::Created));
-                    fresh.push(new);
+        let mut counts = ImportCounts::default();
+        for batch in batches {
+            let forms = batch.map_err(StoreError::Input)?;
+            let outcomes = import_batch(&mut tx, &forms, on_conflict, owner, &now).await?;
+            for (_, o) in &outcomes {
+                match o {
+                    ImportOutcome::Created => counts.created += 1,
+                    ImportOutcome::Replaced => counts.replaced += 1,
+                    ImportOutcome::Unchanged => counts.unchanged += 1,
                 }
             }
-            let d = write_forms(&mut tx, &fresh, &now).await?;
-            super::library::merge(&mut library, d);
-        }
-        super::library::apply(&mut tx, library).await?;
-        // Owners of the new forms: the unit given, or the unit organisation named as their
-        // implementer.
-        let created: Vec<&str> = ids
-            .iter()
-            .flatten()
-            .filter(|(_, o)| *o == ImportOutcome::Created)
-            .map(|(id, _)| id.as_str())
-            .collect();
-        for chunk in created.chunks(500) {
-            let mut qb: QueryBuilder<Db> = match owner {
-                Some(unit) => {
-                    let mut qb = QueryBuilder::new("UPDATE forms SET unit_id = ");
-                    qb.push_bind(unit.to_string());
-                    qb
-                }
-                None => QueryBuilder::new(
-                    "UPDATE forms SET unit_id = (SELECT o.id FROM orgs o WHERE o.kind = 'unit' AND o.name = forms.implementer)",
-                ),
-            };
-            qb.push(" WHERE id IN (");
-            let mut sep = qb.separated(", ");
-            for id in chunk {
-                sep.push_bind(id.to_string());
-            }
-            qb.push(")");
-            qb.build().execute(&mut *tx).await?;
+            seen(&forms, &outcomes);
         }
         tx.commit().await?;
-        let outcomes = (0..forms.len())
-            .map(|i| match repeat_of[i] {
-                Some(j) => ids[j]
-                    .as_ref()
-                    .map(|(id, _)| (id.clone(), ImportOutcome::Unchanged)),
-                None => ids[i].clone(),
-            })
-            .collect::<Option<Vec<_>>>()
-            .unwrap_or_default();
-        Ok(ImportReport { outcomes })
+        Ok(counts)
     }
 
     async fn list(&self) -> Result<Vec<FormRow>, StoreError> {
