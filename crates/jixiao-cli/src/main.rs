@@ -663,12 +663,14 @@ async fn run(cli: Cli) -> Result<()> {
                 let report = monitor::read(&form, period, &file)?;
                 jixiao_core::monitor::validate(&form, &report)?;
                 // The light kept for the portfolio is the default thresholds', as the server's.
-                let light = jixiao_core::monitor::Light::worst(&jixiao_core::monitor::warnings(
+                let warnings = jixiao_core::monitor::warnings(
                     &form,
                     &report,
                     &jixiao_core::monitor::Thresholds::default(),
-                )?);
-                store.save_period(&id, &report, Some(light.name())).await?;
+                )?;
+                store
+                    .save_period(&id, &report, &jixiao_store::PeriodWarnings::of(&warnings))
+                    .await?;
                 cli_audit(&*store, "monitoring_save", &id, &label).await?;
             }
             let mut reports = vec![];

@@ -68,7 +68,15 @@ async fn fill(store: &dyn Store) {
         indicators: vec![],
     };
     store
-        .save_period(&id, &period, Some("yellow"))
+        .save_period(
+            &id,
+            &period,
+            &jixiao_store::PeriodWarnings {
+                light: Some("yellow"),
+                red: 0,
+                yellow: 2,
+            },
+        )
         .await
         .unwrap();
     let eval: jixiao_core::score::SelfEvaluation = serde_json::from_value(serde_json::json!({

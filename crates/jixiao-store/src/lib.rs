@@ -235,15 +235,20 @@ pub trait Store: Send + Sync {
     /// The findings kept for a version of a form (the current one when `version` is `None`).
     async fn findings(&self, id: &str, version: Option<i64>) -> Result<Vec<Finding>, StoreError>;
 
-    /// Records a period's monitoring report, replacing an earlier one of the same period, and,
-    /// in the same transaction, `light` (its worst warning light) as the form's light if this
-    /// is its latest period.
+    /// Records a period's monitoring report, replacing an earlier one of the same period, with
+    /// its warnings counted (for the dashboard) and, in the same transaction, their worst light
+    /// as the form's light if this is its latest period.
     async fn save_period(
         &self,
         id: &str,
         report: &PeriodReport,
-        light: Option<&str>,
+        warnings: &PeriodWarnings<'_>,
     ) -> Result<(), StoreError>;
+
+    /// What the dashboard shows beyond the list's totals, counted by the database over every
+    /// form the query matches (its page and sort ignored): forms per self-evaluation grade, and
+    /// the red and yellow warnings of every recorded period by the period's last month.
+    async fn dashboard(&self, q: &ListQuery) -> Result<Dashboard, StoreError>;
 
     /// The form's monitoring reports, in the order of their periods.
     async fn periods(&self, id: &str) -> Result<Vec<PeriodReport>, StoreError>;
@@ -563,6 +568,37 @@ pub struct FormMeta {
     pub unit_id: Option<String>,
     pub updated_by: Option<String>,
     pub updated_at: String,
+}
+
+/// A period's warnings as kept with it: the worst light (the form's, if the period is its
+/// latest) and how many red and yellow ones.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PeriodWarnings<'a> {
+    pub light: Option<&'a str>,
+    pub red: i64,
+    pub yellow: i64,
+}
+
+impl PeriodWarnings<'static> {
+    /// The warnings the monitoring computed.
+    pub fn of(warnings: &[jixiao_core::monitor::Warning]) -> PeriodWarnings<'static> {
+        use jixiao_core::monitor::Light;
+        let count = |l: Light| warnings.iter().filter(|w| w.light == l).count() as i64;
+        PeriodWarnings {
+            light: Some(Light::worst(warnings).name()),
+            red: count(Light::Red),
+            yellow: count(Light::Yellow),
+        }
+    }
+}
+
+/// The dashboard's counts (see [`Store::dashboard`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Dashboard {
+    /// (grade, forms), for the grades that occur.
+    pub grades: Vec<(String, i64)>,
+    /// (last month of the period, red warnings, yellow warnings).
+    pub warnings_by_month: Vec<(i64, i64, i64)>,
 }
 
 /// Which forms a user may see.

@@ -679,7 +679,7 @@ async fn a_period_keeps_the_light_and_a_self_evaluation_the_grade_in_the_same_wr
         indicators: vec![],
     };
     store
-        .save_period(&id, &period("1-9月"), Some("yellow"))
+        .save_period(&id, &period("1-9月"), &light(Some("yellow")))
         .await
         .unwrap();
     assert_eq!(
@@ -688,7 +688,7 @@ async fn a_period_keeps_the_light_and_a_self_evaluation_the_grade_in_the_same_wr
     );
     // An earlier period saved later leaves the latest period's light.
     store
-        .save_period(&id, &period("1-6月"), Some("red"))
+        .save_period(&id, &period("1-6月"), &light(Some("red")))
         .await
         .unwrap();
     assert_eq!(
@@ -696,12 +696,57 @@ async fn a_period_keeps_the_light_and_a_self_evaluation_the_grade_in_the_same_wr
         Some("yellow")
     );
     store
-        .save_period(&id, &period("全年"), Some("green"))
+        .save_period(&id, &period("全年"), &light(Some("green")))
         .await
         .unwrap();
     assert_eq!(
         row(&*store, &id).await.warning_light.as_deref(),
         Some("green")
+    );
+    // The dashboard counts every period's warnings by its last month, in the database.
+    let dash = store.dashboard(&all_forms()).await.unwrap();
+    assert_eq!(
+        dash.warnings_by_month,
+        vec![(6, 2, 0), (9, 0, 1), (12, 0, 0)]
+    );
+    // A period saved again replaces its counts; a scope that sees nothing counts nothing.
+    store
+        .save_period(&id, &period("1-6月"), &light(Some("yellow")))
+        .await
+        .unwrap();
+    let dash = store.dashboard(&all_forms()).await.unwrap();
+    assert_eq!(dash.warnings_by_month[0], (6, 0, 1));
+    let nobody = jixiao_store::ListQuery {
+        scope: jixiao_store::Scope::Units(vec!["no-such-unit".into()]),
+        ..all_forms()
+    };
+    assert_eq!(
+        store.dashboard(&nobody).await.unwrap().warnings_by_month,
+        vec![]
+    );
+    // Reports saved before the counts were kept are counted when the store opens, with the
+    // default thresholds, as the monitoring computes them.
+    drop(store);
+    db.execute("UPDATE monitoring SET red = 0, yellow = 0, counted = FALSE")
+        .await;
+    let store = db.open().await;
+    let form = store.get(&id).await.unwrap().unwrap();
+    let mut expected = vec![];
+    for p in store.periods(&id).await.unwrap() {
+        let ws =
+            jixiao_core::monitor::warnings(&form, &p, &jixiao_core::monitor::Thresholds::default())
+                .unwrap();
+        let w = jixiao_store::PeriodWarnings::of(&ws);
+        expected.push((p.period.end_month as i64, w.red, w.yellow));
+    }
+    assert!(expected.iter().any(|(_, r, y)| r + y > 0), "{expected:?}");
+    assert_eq!(
+        store
+            .dashboard(&all_forms())
+            .await
+            .unwrap()
+            .warnings_by_month,
+        expected
     );
 
     let eval: jixiao_core::score::SelfEvaluation = serde_json::from_value(serde_json::json!({
@@ -713,6 +758,10 @@ async fn a_period_keeps_the_light_and_a_self_evaluation_the_grade_in_the_same_wr
         .await
         .unwrap();
     assert_eq!(row(&*store, &id).await.grade.as_deref(), Some("良"));
+    assert_eq!(
+        store.dashboard(&all_forms()).await.unwrap().grades,
+        vec![("良".to_string(), 1)]
+    );
     // A refused save changes neither the evaluation nor the grade.
     store
         .eval_transition(
@@ -730,6 +779,31 @@ async fn a_period_keeps_the_light_and_a_self_evaluation_the_grade_in_the_same_wr
         .await
         .is_err());
     assert_eq!(row(&*store, &id).await.grade.as_deref(), Some("良"));
+}
+
+/// A period's warnings for a test: a red light comes with two red warnings, a yellow with one
+/// yellow.
+fn light(l: Option<&'static str>) -> jixiao_store::PeriodWarnings<'static> {
+    jixiao_store::PeriodWarnings {
+        light: l,
+        red: if l == Some("red") { 2 } else { 0 },
+        yellow: if l == Some("yellow") { 1 } else { 0 },
+    }
+}
+
+fn all_forms() -> jixiao_store::ListQuery {
+    jixiao_store::ListQuery {
+        scope: jixiao_store::Scope::All,
+        year: None,
+        status: None,
+        department: None,
+        search: None,
+        grade: None,
+        warnings: None,
+        sort: "name".into(),
+        page: 1,
+        per_page: 100,
+    }
 }
 
 async fn row(store: &dyn Store, id: &str) -> jixiao_store::FormRow {

@@ -1485,12 +1485,11 @@ pub async fn record_period(
         jixiao_core::monitor::warnings(&form, &report, &Thresholds::default()).map_err(|e| {
             ApiError::from_bilingual(StatusCode::BAD_REQUEST, "bad_figures", &e.to_string())
         })?;
-    // The period and, if it is the latest, its worst light (the portfolio's filter) in one
-    // transaction.
-    let light = jixiao_core::monitor::Light::worst(&warnings);
+    // The period with its warnings counted and, if it is the latest, its worst light (the
+    // portfolio's filter), in one transaction.
     state
         .store
-        .save_period(id, &report, Some(light.name()))
+        .save_period(id, &report, &jixiao_store::PeriodWarnings::of(&warnings))
         .await?;
     audit(
         state,

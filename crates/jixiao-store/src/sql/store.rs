@@ -9,9 +9,9 @@ use super::workflow::{
 };
 use super::{begin_write, Conn, Db, DbPool, DbRow};
 use crate::{
-    Account, AccountChange, AuditEntry, FormMeta, FormRow, ImportCounts, ImportOutcome,
-    ImportReport, LibraryEntry, LibraryQuery, ListQuery, OnConflict, Org, Page, Scope, Session,
-    Store, StoreError, Transition, User, UserAuth, VersionInfo,
+    Account, AccountChange, AuditEntry, Dashboard, FormMeta, FormRow, ImportCounts, ImportOutcome,
+    ImportReport, LibraryEntry, LibraryQuery, ListQuery, OnConflict, Org, Page, PeriodWarnings,
+    Scope, Session, Store, StoreError, Transition, User, UserAuth, VersionInfo,
 };
 use async_trait::async_trait;
 use chrono::NaiveDate;
@@ -46,6 +46,7 @@ impl SqlStore {
             super::library::rebuild(&mut tx).await?;
             tx.commit().await?;
         }
+        count_old_warnings(&pool).await?;
         Ok(SqlStore {
             pool,
             totals: std::sync::Mutex::new(HashMap::new()),
@@ -132,6 +133,109 @@ async fn existing_ids<'a>(
             )
         })
         .collect())
+}
+
+/// Monitoring reports saved before their warnings were counted with them (a database from
+/// before): counted once, with the default thresholds, as the dashboard counted them.
+async fn count_old_warnings(pool: &DbPool) -> Result<(), StoreError> {
+    let old: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT form_id, period, report FROM monitoring WHERE counted = FALSE ORDER BY form_id",
+    )
+    .fetch_all(pool)
+    .await?;
+    if old.is_empty() {
+        return Ok(());
+    }
+    let mut tx = begin_write(pool).await?;
+    for (id, period, json) in old {
+        let Some(form) = load_form(&mut tx, &id).await? else {
+            continue;
+        };
+        let report: PeriodReport = serde_json::from_str(&json)
+            .map_err(|e| StoreError::Corrupt(format!("monitoring: {e}")))?;
+        let ws = jixiao_core::monitor::warnings(
+            &form,
+            &report,
+            &jixiao_core::monitor::Thresholds::default(),
+        )
+        .unwrap_or_default();
+        let w = PeriodWarnings::of(&ws);
+        sqlx::query(
+            "UPDATE monitoring SET red = $1, yellow = $2, counted = TRUE WHERE form_id = $3 AND period = $4",
+        )
+        .bind(w.red)
+        .bind(w.yellow)
+        .bind(&id)
+        .bind(&period)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The WHERE clause of a portfolio query (`forms f`): its scope and filters; `false` when the
+/// scope sees nothing.
+fn filters<'a>(qb: &mut QueryBuilder<'a, Db>, q: &'a ListQuery) -> bool {
+    qb.push(" WHERE 1 = 1");
+    match &q.scope {
+        Scope::All => {}
+        Scope::Nothing => return false,
+        Scope::Department(dept) => {
+            qb.push(" AND f.unit_id IN (SELECT id FROM orgs WHERE parent_id = ")
+                .push_bind(dept.as_str())
+                .push(")");
+        }
+        Scope::Units(units) => {
+            if units.is_empty() {
+                return false;
+            }
+            qb.push(" AND f.unit_id IN (");
+            let mut sep = qb.separated(", ");
+            for u in units {
+                sep.push_bind(u.as_str());
+            }
+            qb.push(")");
+        }
+    }
+    if let Some(y) = q.year {
+        qb.push(" AND f.year = ").push_bind(y);
+    }
+    if let Some(s) = q.status {
+        qb.push(" AND f.status = ").push_bind(s.name());
+    }
+    if let Some(g) = &q.grade {
+        qb.push(" AND f.grade = ").push_bind(g.as_str());
+    }
+    match q.warnings.as_deref() {
+        Some("any") => {
+            qb.push(" AND f.warning_light IN ('red', 'yellow')");
+        }
+        Some(l) => {
+            qb.push(" AND f.warning_light = ").push_bind(l);
+        }
+        None => {}
+    }
+    if let Some(d) = &q.department {
+        qb.push(" AND f.department = ").push_bind(d.as_str());
+    }
+    if let Some(s) = q.search.as_deref().filter(|s| !s.trim().is_empty()) {
+        let like = format!(
+            "%{}%",
+            s.trim()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        qb.push(format!(" AND (f.name {} ", super::LIKE))
+            .push_bind(like.clone())
+            .push(format!(" ESCAPE '\\' OR f.implementer {} ", super::LIKE))
+            .push_bind(like.clone());
+        qb.push(format!(" ESCAPE '\\' OR f.department {} ", super::LIKE))
+            .push_bind(like)
+            .push(" ESCAPE '\\')");
+    }
+    true
 }
 
 /// One batch of an import, inside the import's transaction: each form created, replaced
@@ -494,21 +598,25 @@ impl Store for SqlStore {
         &self,
         id: &str,
         report: &PeriodReport,
-        light: Option<&str>,
+        warnings: &PeriodWarnings<'_>,
     ) -> Result<(), StoreError> {
         self.version(id).await?;
+        let light = warnings.light;
         let json = serde_json::to_string(report).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let mut tx = super::begin_write(&self.pool).await?;
         sqlx::query(
-            "INSERT INTO monitoring (form_id, period, end_month, report, updated_at) VALUES ($1, $2, $3, $4, $5) \
+            "INSERT INTO monitoring (form_id, period, end_month, report, updated_at, red, yellow, counted) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, TRUE) \
              ON CONFLICT (form_id, period) DO UPDATE SET end_month = excluded.end_month, report = excluded.report, \
-             updated_at = excluded.updated_at",
+             updated_at = excluded.updated_at, red = excluded.red, yellow = excluded.yellow, counted = TRUE",
         )
         .bind(id)
         .bind(&report.period.label)
         .bind(report.period.end_month as i64)
         .bind(json)
         .bind(now())
+        .bind(warnings.red)
+        .bind(warnings.yellow)
         .execute(&mut *tx)
         .await?;
         // The portfolio filters on the light of the latest period: this one's, unless a later
@@ -525,6 +633,28 @@ impl Store for SqlStore {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn dashboard(&self, q: &ListQuery) -> Result<Dashboard, StoreError> {
+        let mut grades: QueryBuilder<Db> =
+            QueryBuilder::new("SELECT f.grade, count(*) FROM forms f");
+        if !filters(&mut grades, q) {
+            return Ok(Dashboard::default());
+        }
+        grades.push(" AND f.grade IS NOT NULL GROUP BY f.grade ORDER BY f.grade");
+        let grades: Vec<(String, i64)> = grades.build_query_as().fetch_all(&self.pool).await?;
+        let mut months: QueryBuilder<Db> = QueryBuilder::new(
+            "SELECT m.end_month, CAST(sum(m.red) AS BIGINT), CAST(sum(m.yellow) AS BIGINT) \
+             FROM monitoring m JOIN forms f ON f.id = m.form_id",
+        );
+        filters(&mut months, q);
+        months.push(" GROUP BY m.end_month ORDER BY m.end_month");
+        let warnings_by_month: Vec<(i64, i64, i64)> =
+            months.build_query_as().fetch_all(&self.pool).await?;
+        Ok(Dashboard {
+            grades,
+            warnings_by_month,
+        })
     }
 
     async fn library(&self, q: &LibraryQuery) -> Result<Vec<LibraryEntry>, StoreError> {
@@ -1223,67 +1353,6 @@ impl Store for SqlStore {
         Ok(Some((form, meta)))
     }
     async fn list_page(&self, q: &ListQuery) -> Result<Page, StoreError> {
-        fn filters<'a>(qb: &mut QueryBuilder<'a, Db>, q: &'a ListQuery) -> bool {
-            qb.push(" WHERE 1 = 1");
-            match &q.scope {
-                Scope::All => {}
-                Scope::Nothing => return false,
-                Scope::Department(dept) => {
-                    qb.push(" AND f.unit_id IN (SELECT id FROM orgs WHERE parent_id = ")
-                        .push_bind(dept.as_str())
-                        .push(")");
-                }
-                Scope::Units(units) => {
-                    if units.is_empty() {
-                        return false;
-                    }
-                    qb.push(" AND f.unit_id IN (");
-                    let mut sep = qb.separated(", ");
-                    for u in units {
-                        sep.push_bind(u.as_str());
-                    }
-                    qb.push(")");
-                }
-            }
-            if let Some(y) = q.year {
-                qb.push(" AND f.year = ").push_bind(y);
-            }
-            if let Some(s) = q.status {
-                qb.push(" AND f.status = ").push_bind(s.name());
-            }
-            if let Some(g) = &q.grade {
-                qb.push(" AND f.grade = ").push_bind(g.as_str());
-            }
-            match q.warnings.as_deref() {
-                Some("any") => {
-                    qb.push(" AND f.warning_light IN ('red', 'yellow')");
-                }
-                Some(l) => {
-                    qb.push(" AND f.warning_light = ").push_bind(l);
-                }
-                None => {}
-            }
-            if let Some(d) = &q.department {
-                qb.push(" AND f.department = ").push_bind(d.as_str());
-            }
-            if let Some(s) = q.search.as_deref().filter(|s| !s.trim().is_empty()) {
-                let like = format!(
-                    "%{}%",
-                    s.trim()
-                        .replace('\\', "\\\\")
-                        .replace('%', "\\%")
-                        .replace('_', "\\_")
-                );
-                qb.push(format!(" AND (f.name {} ", super::LIKE))
-                    .push_bind(like.clone())
-                    .push(format!(" ESCAPE '\\' OR f.implementer {} ", super::LIKE))
-                    .push_bind(like.clone());
-                qb.push(format!(" ESCAPE '\\' OR f.department {} ", super::LIKE))
-                    .push_bind(like)
-                    .push(" ESCAPE '\\')");
-            }
-            true
-        }
         let per_page = q.per_page.clamp(1, 200);
         let page = q.page.max(1);
         if matches!(&q.scope, Scope::Nothing) || matches!(&q.scope, Scope::Units(u) if u.is_empty())
