@@ -18,6 +18,7 @@ use axum::response::Response;
 use axum::routing::{get, post, put};
 use axum::Router;
 use jixiao_core::review::RuleSet;
+use jixiao_core::signature::SigningKey;
 use jixiao_store::Store;
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -94,6 +95,8 @@ pub struct AppState {
     pub hash_queue: Arc<std::sync::atomic::AtomicUsize>,
     /// The key of the audit log's HMAC-SM3 chain, kept outside the database.
     pub audit_key: Arc<Vec<u8>>,
+    /// The SM2 key that signs approvals and publications, kept outside the database.
+    pub signing_key: Arc<SigningKey>,
 }
 
 impl AppState {
@@ -111,13 +114,35 @@ impl AppState {
             // A key for this process only until the caller gives the installation's
             // (`with_audit_key`): entries chained under it cannot be verified later.
             audit_key: Arc::new(uuid::Uuid::new_v4().as_bytes().to_vec()),
+            // Likewise a signing key for this process only until the caller gives the
+            // installation's (`with_signing_key`): what it signs verifies under its public key,
+            // which `jixiao verify` does not take as the installation's.
+            signing_key: Arc::new(random_signing_key()),
         }
+    }
+
+    /// The installation's SM2 signing key (from `JIXIAO_SIGNING_KEY`, a key file, or a KMS).
+    pub fn with_signing_key(mut self, key: SigningKey) -> AppState {
+        self.signing_key = Arc::new(key);
+        self
     }
 
     /// The installation's audit key (from `JIXIAO_AUDIT_KEY`, a key file, or a KMS).
     pub fn with_audit_key(mut self, key: Vec<u8>) -> AppState {
         self.audit_key = Arc::new(key);
         self
+    }
+}
+
+/// A random SM2 key (a scalar that is no key, 0 or not below the order, is drawn again).
+fn random_signing_key() -> SigningKey {
+    loop {
+        let mut secret = [0u8; 32];
+        secret[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+        secret[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+        if let Some(key) = SigningKey::new(&jixiao_core::crypto::Software, secret) {
+            return key;
+        }
     }
 }
 
@@ -182,6 +207,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/forms/{id}/findings", get(api::findings))
         .route("/api/forms/{id}/actions", post(api::act))
         .route("/api/forms/{id}/history", get(api::history))
+        .route("/api/forms/{id}/signatures", get(api::signatures))
         .route("/api/forms/{id}/monitoring", get(api::monitoring))
         .route("/api/forms/{id}/monitoring/{period}", put(api::put_period))
         .route(
