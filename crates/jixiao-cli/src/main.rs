@@ -1060,6 +1060,9 @@ async fn run(cli: Cli) -> Result<()> {
             secure_cookies,
             session_minutes,
         } => {
+            // Ctrl-C and SIGTERM stop the server gracefully from here on (one that comes while
+            // the demo loads stops it as soon as it serves, its directory removed all the same).
+            let shutdown = jixiao_web::shutdown_signal();
             let mut cfg: jixiao_web::Config = match &config {
                 Some(p) => {
                     let text = std::fs::read_to_string(p)
@@ -1116,15 +1119,36 @@ async fn run(cli: Cli) -> Result<()> {
             if demo {
                 println!("演示模式 / demo mode — 账户 / accounts: unit, dept, finance, admin, auditor；密码 / password: {demo_password}");
             }
+            if let Some(d) = &demo_dir {
+                println!(
+                    "演示数据库（停止时删除）/ demo database (deleted when stopped): {}",
+                    d.path().join("demo.db").display()
+                );
+            }
             let key = AUDIT_KEY
                 .get()
                 .cloned()
                 .context("审计密钥未载入 / the audit key is not loaded")?;
-            let state =
-                jixiao_web::AppState::new(store, cfg, jixiao_core::review::RuleSet::default())
-                    .with_audit_key(key)
-                    .with_signing_key(signing);
-            jixiao_web::serve(state, listener).await?;
+            let state = jixiao_web::AppState::new(
+                store.clone(),
+                cfg,
+                jixiao_core::review::RuleSet::default(),
+            )
+            .with_audit_key(key)
+            .with_signing_key(signing);
+            let served = jixiao_web::serve_until(state, listener, shutdown).await;
+            // Stopped (Ctrl-C or SIGTERM): the database is closed, then a demo's directory is
+            // removed, before the process exits.
+            store.close().await;
+            drop(store);
+            if let Some(d) = demo_dir {
+                let shown = d.path().display().to_string();
+                d.close().with_context(|| {
+                    format!("无法删除演示目录 / cannot remove the demo directory {shown}")
+                })?;
+            }
+            served?;
+            println!("jixiao 已停止 / jixiao stopped");
             Ok(())
         }
         Command::User(cmd) => {

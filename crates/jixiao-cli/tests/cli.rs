@@ -729,3 +729,72 @@ fn approvals_verify_until_the_database_is_changed_behind_the_workflow() {
     assert!(!res.status.success());
     assert!(String::from_utf8_lossy(&res.stderr).contains("签名被删除"));
 }
+
+/// `serve` stops cleanly on SIGTERM as on Ctrl-C: it exits with success, and a demo's
+/// temporary directory (the path it printed) is gone.
+#[cfg(unix)]
+#[test]
+fn serve_stops_on_sigterm_and_removes_the_demo_directory() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jixiao"))
+        .args(["serve", "--demo", "--bind", "127.0.0.1:0"])
+        .env_remove("JIXIAO_DB")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut addr, mut db) = (None, None);
+    while db.is_none() {
+        let Some(line) = lines.next() else {
+            let _ = child.kill();
+            let mut err = String::new();
+            let _ = child.stderr.take().unwrap().read_to_string(&mut err);
+            panic!("the server stopped before printing its demo database: {err}");
+        };
+        let line = line.unwrap();
+        if let Some(rest) = line.split("http://").nth(1) {
+            addr = Some(rest.split_whitespace().next().unwrap().to_string());
+        }
+        if let Some(rest) = line.split("demo database (deleted when stopped): ").nth(1) {
+            db = Some(PathBuf::from(rest.trim()));
+        }
+    }
+    let (addr, db) = (addr.unwrap(), db.unwrap());
+    let dir = db.parent().unwrap().to_path_buf();
+    assert!(db.exists() && dir.exists(), "{}", db.display());
+    // It serves.
+    let mut tcp = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        tcp,
+        "GET /api/health HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    tcp.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("the server did not stop within 30 s of SIGTERM");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let mut err = String::new();
+    let _ = child.stderr.take().unwrap().read_to_string(&mut err);
+    assert!(status.success(), "{status}: {err}");
+    assert!(rest.iter().any(|l| l.contains("已停止")), "{rest:?}");
+    assert!(!dir.exists(), "{} is left behind", dir.display());
+}

@@ -147,8 +147,9 @@ fn random_signing_key() -> SigningKey {
 }
 
 /// Security headers on every response: a CSP that allows no inline script and no framing, and
-/// no caching of anything but the static files (pages and data are a signed-in user's).
-async fn secure_headers(req: Request<axum::body::Body>, next: Next) -> Response {
+/// no caching of anything but the static files (pages and data are a signed-in user's); behind
+/// TLS (`secure_cookies`), HSTS: browsers keep to HTTPS for a year.
+async fn secure_headers(hsts: bool, req: Request<axum::body::Body>, next: Next) -> Response {
     let cacheable = req.uri().path().starts_with("/static/");
     let mut res = next.run(req).await;
     let h = res.headers_mut();
@@ -172,6 +173,12 @@ async fn secure_headers(req: Request<axum::body::Body>, next: Next) -> Response 
     if !cacheable {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
+    if hsts {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     res
 }
 
@@ -190,6 +197,7 @@ async fn not_found() -> error::ApiError {
 
 pub fn router(state: AppState) -> Router {
     let limit = state.config.body_limit_bytes;
+    let hsts = state.config.secure_cookies;
     Router::new()
         .merge(pages::routes())
         .route("/api/health", get(health))
@@ -267,7 +275,9 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             audit_refusals,
         ))
-        .layer(middleware::from_fn(secure_headers))
+        .layer(middleware::from_fn(
+            move |req: Request<axum::body::Body>, next: Next| secure_headers(hsts, req, next),
+        ))
         .with_state(state)
 }
 
@@ -320,12 +330,55 @@ async fn audit_refusals(
     res
 }
 
-/// Serves until the process is stopped.
+/// Serves until the process is stopped: on Ctrl-C (SIGINT) or SIGTERM (what service managers
+/// and container runtimes send) it stops accepting, lets the requests under way finish and
+/// returns.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    serve_until(state, listener, shutdown_signal()).await
+}
+
+/// Serves until `shutdown` resolves, then stops gracefully as [`serve`] does.
+pub async fn serve_until(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        .with_graceful_shutdown(shutdown)
         .await
+}
+
+/// Resolves on the first Ctrl-C (SIGINT) or SIGTERM. The signals are listened for from the
+/// moment this is called (inside the runtime), so a caller that takes them before it says it
+/// is ready loses none; a signal that cannot be listened for is left to its default.
+pub fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, Signal, SignalKind};
+        async fn first(s: Option<Signal>) {
+            match s {
+                Some(mut s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        }
+        let interrupt = signal(SignalKind::interrupt()).ok();
+        let terminate = signal(SignalKind::terminate()).ok();
+        async move {
+            tokio::select! {
+                _ = first(interrupt) => {}
+                _ = first(terminate) => {}
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        async {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+    }
 }

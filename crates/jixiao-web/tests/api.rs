@@ -1045,6 +1045,34 @@ async fn approvals_and_publications_are_signed_and_verifiable() {
         .all(|s| s["check"]["ok"] == true && s["signed"]["version"] == 1));
 }
 
+/// Behind TLS (`secure_cookies`) every response, a refusal too, tells browsers to keep to
+/// HTTPS (HSTS); without it none does (HSTS over plain HTTP would be a lie).
+#[tokio::test]
+async fn hsts_is_sent_behind_tls_only() {
+    let tls = spawn_app_with(Config {
+        secure_cookies: true,
+        ..Config::default()
+    })
+    .await;
+    let plain = spawn_app().await;
+    for path in ["/api/health", "/api/forms", "/login", "/no-such-page"] {
+        let res = reqwest::get(format!("{}{path}", tls.base)).await.unwrap();
+        assert_eq!(
+            res.headers()
+                .get("strict-transport-security")
+                .map(|h| h.to_str().unwrap().to_string()),
+            Some("max-age=31536000".to_string()),
+            "{path} ({})",
+            res.status()
+        );
+        let res = reqwest::get(format!("{}{path}", plain.base)).await.unwrap();
+        assert!(
+            res.headers().get("strict-transport-security").is_none(),
+            "{path} over plain HTTP"
+        );
+    }
+}
+
 #[tokio::test]
 async fn openapi_describes_every_route_and_the_docs_work_offline() {
     let app = spawn_app().await;
