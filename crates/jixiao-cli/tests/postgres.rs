@@ -43,26 +43,8 @@ async fn fill(store: &dyn Store) {
     let findings = jixiao_core::review::review(&form, None, &Default::default());
     assert!(!findings.is_empty());
     store.save_findings(&id, &findings).await.unwrap();
-    let mut changed = form.clone();
-    changed.goal_annual.push_str("（修订）");
-    store
-        .save_form(&id, 1, Status::Draft, &changed, Status::Draft, "unit")
-        .await
-        .unwrap();
-    store
-        .transition(
-            &id,
-            Status::Draft,
-            None,
-            Status::Submitted,
-            Action::Submit,
-            "unit",
-            "",
-            "{}",
-        )
-        .await
-        .unwrap();
-    // Another form submitted and approved, the approval signed.
+    // Another form submitted and approved, the approval signed (before the first form's
+    // submit, whose sequence number stays the last: the copied sequences are checked below).
     let other = forms[1].id.clone();
     store
         .transition(
@@ -96,6 +78,25 @@ async fn fill(store: &dyn Store) {
             "",
             "{}",
             &signing,
+        )
+        .await
+        .unwrap();
+    let mut changed = form.clone();
+    changed.goal_annual.push_str("（修订）");
+    store
+        .save_form(&id, 1, Status::Draft, &changed, Status::Draft, "unit")
+        .await
+        .unwrap();
+    store
+        .transition(
+            &id,
+            Status::Draft,
+            None,
+            Status::Submitted,
+            Action::Submit,
+            "unit",
+            "",
+            "{}",
         )
         .await
         .unwrap();
