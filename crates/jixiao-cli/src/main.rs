@@ -54,6 +54,11 @@ enum Command {
         /// 申报表 ID（可只写开头几位）/ form ID (a unique prefix is enough)
         id: String,
     },
+    /// 核验申报表的审批签名：SM2 签名、本系统公钥、所签版本内容的 SM3 摘要 / verify a form's approval signatures: the SM2 signature, this installation's public key, the SM3 digest of the version signed
+    Verify {
+        /// 申报表 ID（可只写开头几位）/ form ID (a unique prefix is enough)
+        id: String,
+    },
     /// 导出全部申报表 / export every form
     Export {
         /// 导出格式 / output format
@@ -460,6 +465,159 @@ fn signing_key(db: &Path) -> Result<[u8; 32]> {
     Ok(key)
 }
 
+/// The installation's key for approval signatures: the same secret as [`signing_key`].
+fn approval_key(db: &Path) -> Result<jixiao_core::signature::SigningKey> {
+    jixiao_core::signature::SigningKey::new(&jixiao_core::crypto::Software, signing_key(db)?)
+        .context("签名密钥不是有效的 SM2 私钥 / the signing key is not a valid SM2 secret key")
+}
+
+/// `jixiao verify`: every approval and publication of a form and its signature, each check
+/// printed; an error naming the first bad signature. Approvals from before signing began
+/// (before the installation's first signature) are reported as unsigned, not as errors.
+async fn verify_signatures(store: &dyn Store, prefix: &str, ours: &[u8]) -> Result<()> {
+    use jixiao_core::crypto::hex;
+    use jixiao_core::workflow::Action;
+    let id = store.resolve(prefix).await?;
+    let form = store
+        .get(&id)
+        .await?
+        .with_context(|| format!("找不到申报表 / no form {id}"))?;
+    let transitions = store.transitions(&id).await?;
+    let signatures = store.signatures(&id).await?;
+    let since = store.signatures_since().await?;
+    println!(
+        "申报表“{}”（ID {id}）/ form “{}” (ID {id})",
+        form.name, form.name
+    );
+    println!("本系统公钥 / this installation's public key: {}", hex(ours));
+    let mut first_bad: Option<String> = None;
+    let (mut good, mut unsigned) = (0usize, 0usize);
+    let decisions: Vec<_> = transitions
+        .iter()
+        .filter(|t| matches!(t.action, Action::Approve | Action::Publish))
+        .collect();
+    for t in &decisions {
+        println!(
+            "第 {} 版{}（{}，{}）/ version {} {} by {} at {}",
+            t.version,
+            t.action.chinese(),
+            t.actor,
+            t.at,
+            t.version,
+            t.action.name(),
+            t.actor,
+            t.at
+        );
+        let Some((n, sig)) = signatures.iter().enumerate().find(|(_, s)| s.seq == t.seq) else {
+            if since.is_some_and(|first| t.seq > first) {
+                println!("  无签名，而签名早已启用：签名缺失 / no signature, though signing had begun: it is missing");
+                first_bad.get_or_insert(format!(
+                    "第 {} 版{}（{}，{}）没有签名，而此前已有签名的审批：签名被删除 / version {} {} by {} at {} has no signature although approvals before it were signed: a signature was deleted",
+                    t.version, t.action.chinese(), t.actor, t.at, t.version, t.action.name(), t.actor, t.at
+                ));
+            } else {
+                println!(
+                    "  无签名（启用签名前的审批）/ no signature (approved before signing began)"
+                );
+                unsigned += 1;
+            }
+            continue;
+        };
+        let n = n + 1;
+        let check = jixiao_store::check_signature(store, sig, ours).await?;
+        let yes_no = |ok: bool, zh: &str, en: &str, bad_zh: &str, bad_en: &str| {
+            if ok {
+                format!("{zh} / {en}")
+            } else {
+                format!("{bad_zh} / {bad_en}")
+            }
+        };
+        println!("  第 {n} 个签名 / signature {n}");
+        println!(
+            "  签名文本 / signed text: {}",
+            yes_no(
+                check.signed.is_some(),
+                "可读，属于本表",
+                "reads, names this form",
+                "无法读取或不属于本表",
+                "does not read, or names another form"
+            )
+        );
+        println!(
+            "  SM2 签名 / SM2 signature: {}",
+            yes_no(check.signature_valid, "有效", "valid", "无效", "INVALID")
+        );
+        println!(
+            "  公钥 / public key: {}",
+            if check.key_ours {
+                "本系统的 / this installation's".to_string()
+            } else {
+                format!("不是本系统的 / NOT this installation's: {}", sig.public_key)
+            }
+        );
+        let version = check.signed.as_ref().map_or(t.version, |s| s.version);
+        println!(
+            "  内容 / content: {}",
+            match check.content_unchanged {
+                Some(true) => format!("第 {version} 版的 SM3 摘要一致 / version {version} matches its SM3 digest"),
+                Some(false) => format!("第 {version} 版已改动，SM3 摘要不符 / version {version} CHANGED: its SM3 digest differs"),
+                None => format!("无法核对（第 {version} 版不在数据库中或文本无法读取）/ cannot be checked (version {version} not stored, or the text does not read)"),
+            }
+        );
+        // The workflow record agrees with what was signed (who, when, which version).
+        let record = check.signed.as_ref().is_some_and(|s| {
+            s.version == t.version
+                && s.action == t.action.name()
+                && s.signer == t.actor
+                && s.time == t.at
+        });
+        println!(
+            "  流程记录 / workflow record: {}",
+            yes_no(
+                record,
+                "与签名文本一致",
+                "agrees with the signed text",
+                "与签名文本不符",
+                "DIFFERS from the signed text"
+            )
+        );
+        let problem = check.problem().or((!record).then_some((
+            "流程记录（版本、操作、操作人或时间）与签名文本不符",
+            "the workflow record (version, action, actor or time) differs from the signed text",
+        )));
+        match problem {
+            None => good += 1,
+            Some((zh, en)) => {
+                first_bad.get_or_insert(format!(
+                    "第 {n} 个签名（第 {} 版{}，{}，{}）不符：{zh} / signature {n} (version {} {} by {} at {}) fails: {en}",
+                    t.version, t.action.chinese(), t.actor, t.at, t.version, t.action.name(), t.actor, t.at
+                ));
+            }
+        }
+    }
+    // A signature of no approval or publication of this form.
+    for (n, sig) in signatures.iter().enumerate() {
+        if !decisions.iter().any(|t| t.seq == sig.seq) {
+            let n = n + 1;
+            println!("第 {n} 个签名不对应本表的审批记录 / signature {n} belongs to no approval of this form");
+            first_bad.get_or_insert(format!(
+                "第 {n} 个签名不对应本表的任何审批记录 / signature {n} belongs to no approval or publication of this form"
+            ));
+        }
+    }
+    if let Some(bad) = first_bad {
+        bail!("{bad}");
+    }
+    if decisions.is_empty() {
+        println!("本表尚无审核通过或公开的记录，没有要核验的签名 / the form has no approval or publication: no signature to verify");
+    } else {
+        println!(
+            "签名全部有效：{good} 个签名核验通过，{unsigned} 次审批无签名（启用签名前）/ all signatures valid: {good} verified, {unsigned} approval(s) unsigned (before signing began)"
+        );
+    }
+    Ok(())
+}
+
 /// The signer identity of jixiao's export signatures (SM2's ZA).
 const SIGNER_ID: &str = "jixiao-audit";
 
@@ -543,6 +701,12 @@ async fn run(cli: Cli) -> Result<()> {
             println!("ID {id}");
             print!("{}", jixiao_export::form_table(&form, terminal_width()));
             Ok(())
+        }
+        Command::Verify { id } => {
+            let db = db_path(cli.db, false)?;
+            let store = open_store(&db).await?;
+            let key = approval_key(&db)?;
+            verify_signatures(&*store, &id, key.public()).await
         }
         Command::Export { format, out, ids } => {
             let store = open_store(&db_path(cli.db, false)?).await?;
@@ -896,6 +1060,9 @@ async fn run(cli: Cli) -> Result<()> {
             secure_cookies,
             session_minutes,
         } => {
+            // Ctrl-C and SIGTERM stop the server gracefully from here on (one that comes while
+            // the demo loads stops it as soon as it serves, its directory removed all the same).
+            let shutdown = jixiao_web::shutdown_signal();
             let mut cfg: jixiao_web::Config = match &config {
                 Some(p) => {
                     let text = std::fs::read_to_string(p)
@@ -929,6 +1096,9 @@ async fn run(cli: Cli) -> Result<()> {
                 None => db_path(cli.db, false)?,
             };
             let store: std::sync::Arc<dyn Store> = open_store(&path).await?.into();
+            // Approvals are signed with the installation's key: every server of one database
+            // must have the same (given in the environment for PostgreSQL).
+            let signing = approval_key(&path)?;
             if demo {
                 if store.counts().await?.0 > 0 || !store.users().await?.is_empty() {
                     bail!(
@@ -949,14 +1119,36 @@ async fn run(cli: Cli) -> Result<()> {
             if demo {
                 println!("演示模式 / demo mode — 账户 / accounts: unit, dept, finance, admin, auditor；密码 / password: {demo_password}");
             }
+            if let Some(d) = &demo_dir {
+                println!(
+                    "演示数据库（停止时删除）/ demo database (deleted when stopped): {}",
+                    d.path().join("demo.db").display()
+                );
+            }
             let key = AUDIT_KEY
                 .get()
                 .cloned()
                 .context("审计密钥未载入 / the audit key is not loaded")?;
-            let state =
-                jixiao_web::AppState::new(store, cfg, jixiao_core::review::RuleSet::default())
-                    .with_audit_key(key);
-            jixiao_web::serve(state, listener).await?;
+            let state = jixiao_web::AppState::new(
+                store.clone(),
+                cfg,
+                jixiao_core::review::RuleSet::default(),
+            )
+            .with_audit_key(key)
+            .with_signing_key(signing);
+            let served = jixiao_web::serve_until(state, listener, shutdown).await;
+            // Stopped (Ctrl-C or SIGTERM): the database is closed, then a demo's directory is
+            // removed, before the process exits.
+            store.close().await;
+            drop(store);
+            if let Some(d) = demo_dir {
+                let shown = d.path().display().to_string();
+                d.close().with_context(|| {
+                    format!("无法删除演示目录 / cannot remove the demo directory {shown}")
+                })?;
+            }
+            served?;
+            println!("jixiao 已停止 / jixiao stopped");
             Ok(())
         }
         Command::User(cmd) => {

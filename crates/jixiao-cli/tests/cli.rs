@@ -635,3 +635,221 @@ fn a_large_json_import_streams_in_batches_and_stays_all_or_nothing() {
     assert!(err.contains("未导入任何内容"), "{err}");
     assert_eq!(fresh.export(), before);
 }
+
+/// Approvals signed with this installation's key (`jixiao.signing-key` beside the database)
+/// pass `jixiao verify`; an approval from before signing began is reported, not failed; once
+/// the form's content is changed behind the workflow (its funds, an indicator's target) or the
+/// key is another's, `verify` exits non-zero naming the signature; an approval without a
+/// signature after signing began is found missing.
+#[test]
+fn approvals_verify_until_the_database_is_changed_behind_the_workflow() {
+    use jixiao_core::workflow::{Action, Status};
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let env = Env::with_seed();
+    let location = env.db().to_str().unwrap().to_string();
+    let id = env.form_id("数据运营服务费");
+    let out = env.ok(&["verify", &id[..8]]);
+    assert!(out.contains("没有要核验的签名"), "{out}");
+    // The key the first command made, beside the database, as `serve` would sign with.
+    let key_file = env.db().with_extension("signing-key");
+    let secret: [u8; 32] =
+        jixiao_core::crypto::from_hex(&std::fs::read_to_string(&key_file).unwrap())
+            .unwrap()
+            .try_into()
+            .unwrap();
+    let key =
+        jixiao_core::signature::SigningKey::new(&jixiao_core::crypto::Software, secret).unwrap();
+
+    let store = rt.block_on(jixiao_store::open(&location)).unwrap();
+    let step = |from, to, action, actor: &str, signed: bool| {
+        rt.block_on(async {
+            if signed {
+                store
+                    .transition_signed(&id, from, 1, to, action, actor, "", "{}", &key)
+                    .await
+                    .map(|(t, _)| t)
+            } else {
+                store
+                    .transition(&id, from, Some(1), to, action, actor, "", "{}")
+                    .await
+            }
+        })
+        .unwrap()
+    };
+    step(
+        Status::Draft,
+        Status::Submitted,
+        Action::Submit,
+        "unit",
+        false,
+    );
+    // Approved by the department before signing began (no signature anywhere yet).
+    step(
+        Status::Submitted,
+        Status::DeptApproved,
+        Action::Approve,
+        "dept",
+        false,
+    );
+    step(
+        Status::DeptApproved,
+        Status::FinanceApproved,
+        Action::Approve,
+        "finance",
+        true,
+    );
+    step(
+        Status::FinanceApproved,
+        Status::Published,
+        Action::Publish,
+        "finance",
+        true,
+    );
+    let out = env.ok(&["verify", &id]);
+    assert!(out.contains("无签名（启用签名前的审批）"), "{out}");
+    assert!(
+        out.contains("签名全部有效：2 个签名核验通过，1 次审批无签名"),
+        "{out}"
+    );
+    assert_eq!(
+        out.matches("SM2 签名 / SM2 signature: 有效 / valid")
+            .count(),
+        2
+    );
+    assert_eq!(out.matches("SM3 摘要一致").count(), 2);
+
+    let sql = |statement: &str| {
+        rt.block_on(jixiao_store::testing::execute(&location, statement))
+            .unwrap()
+    };
+    let fails = |naming: &str| {
+        let res = env.run(&["verify", &id]);
+        let err = String::from_utf8_lossy(&res.stderr).to_string();
+        assert!(!res.status.success(), "verify passed: {err}");
+        assert!(err.contains(naming), "{err}");
+        String::from_utf8_lossy(&res.stdout).to_string()
+    };
+    // One fen more in the annual funds, behind the workflow: the first signature names it.
+    sql(&format!(
+        "UPDATE forms SET funds_annual_total = funds_annual_total + 1 WHERE id = '{id}'"
+    ));
+    let out = fails("第 1 个签名（第 1 版审核通过，finance，");
+    assert!(out.contains("已改动，SM3 摘要不符"), "{out}");
+    let res = env.run(&["verify", &id]);
+    assert!(
+        String::from_utf8_lossy(&res.stderr).contains("content was changed after it was signed")
+    );
+    // Put back, it verifies again: the check is the content itself.
+    sql(&format!(
+        "UPDATE forms SET funds_annual_total = funds_annual_total - 1 WHERE id = '{id}'"
+    ));
+    env.ok(&["verify", &id]);
+    // An indicator's target as written.
+    sql(&format!(
+        "UPDATE indicators SET raw = raw || ' ' WHERE form_id = '{id}' AND position = 0"
+    ));
+    fails("申报表内容在签名后被改动");
+    sql(&format!(
+        "UPDATE indicators SET raw = rtrim(raw) WHERE form_id = '{id}' AND position = 0"
+    ));
+    env.ok(&["verify", &id]);
+
+    // Another installation's key: the signatures are good, but not ours.
+    let other = Command::new(env!("CARGO_BIN_EXE_jixiao"))
+        .args(["--db", &location, "verify", &id])
+        .env_remove("JIXIAO_DB")
+        .env(
+            "JIXIAO_SIGNING_KEY",
+            "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+        )
+        .output()
+        .unwrap();
+    assert!(!other.status.success());
+    assert!(String::from_utf8_lossy(&other.stderr).contains("签名公钥不是本系统的签名密钥"));
+
+    // Another form approved without a signature after signing began: missing, not "before".
+    let second = env.form_id("管理工作经费");
+    rt.block_on(async {
+        for (from, to, action) in [
+            (Status::Draft, Status::Submitted, Action::Submit),
+            (Status::Submitted, Status::DeptApproved, Action::Approve),
+        ] {
+            store
+                .transition(&second, from, Some(1), to, action, "dept", "", "{}")
+                .await
+                .unwrap();
+        }
+    });
+    let res = env.run(&["verify", &second]);
+    assert!(!res.status.success());
+    assert!(String::from_utf8_lossy(&res.stderr).contains("签名被删除"));
+}
+
+/// `serve` stops cleanly on SIGTERM as on Ctrl-C: it exits with success, and a demo's
+/// temporary directory (the path it printed) is gone.
+#[cfg(unix)]
+#[test]
+fn serve_stops_on_sigterm_and_removes_the_demo_directory() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jixiao"))
+        .args(["serve", "--demo", "--bind", "127.0.0.1:0"])
+        .env_remove("JIXIAO_DB")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut addr, mut db) = (None, None);
+    while db.is_none() {
+        let Some(line) = lines.next() else {
+            let _ = child.kill();
+            let mut err = String::new();
+            let _ = child.stderr.take().unwrap().read_to_string(&mut err);
+            panic!("the server stopped before printing its demo database: {err}");
+        };
+        let line = line.unwrap();
+        if let Some(rest) = line.split("http://").nth(1) {
+            addr = Some(rest.split_whitespace().next().unwrap().to_string());
+        }
+        if let Some(rest) = line.split("demo database (deleted when stopped): ").nth(1) {
+            db = Some(PathBuf::from(rest.trim()));
+        }
+    }
+    let (addr, db) = (addr.unwrap(), db.unwrap());
+    let dir = db.parent().unwrap().to_path_buf();
+    assert!(db.exists() && dir.exists(), "{}", db.display());
+    // It serves.
+    let mut tcp = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        tcp,
+        "GET /api/health HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    tcp.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("the server did not stop within 30 s of SIGTERM");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let mut err = String::new();
+    let _ = child.stderr.take().unwrap().read_to_string(&mut err);
+    assert!(status.success(), "{status}: {err}");
+    assert!(rest.iter().any(|l| l.contains("已停止")), "{rest:?}");
+    assert!(!dir.exists(), "{} is left behind", dir.display());
+}

@@ -19,6 +19,7 @@ fn jixiao(db: &str, args: &[&str]) -> std::process::Output {
         .args(args)
         .env_remove("JIXIAO_DB")
         .env("JIXIAO_AUDIT_KEY", KEY)
+        .env("JIXIAO_SIGNING_KEY", KEY)
         .output()
         .unwrap()
 }
@@ -42,6 +43,44 @@ async fn fill(store: &dyn Store) {
     let findings = jixiao_core::review::review(&form, None, &Default::default());
     assert!(!findings.is_empty());
     store.save_findings(&id, &findings).await.unwrap();
+    // Another form submitted and approved, the approval signed (before the first form's
+    // submit, whose sequence number stays the last: the copied sequences are checked below).
+    let other = forms[1].id.clone();
+    store
+        .transition(
+            &other,
+            Status::Draft,
+            None,
+            Status::Submitted,
+            Action::Submit,
+            "unit",
+            "",
+            "{}",
+        )
+        .await
+        .unwrap();
+    let signing = jixiao_core::signature::SigningKey::new(
+        &jixiao_core::crypto::Software,
+        jixiao_core::crypto::from_hex(KEY)
+            .unwrap()
+            .try_into()
+            .unwrap(),
+    )
+    .unwrap();
+    store
+        .transition_signed(
+            &other,
+            Status::Submitted,
+            1,
+            Status::DeptApproved,
+            Action::Approve,
+            "dept",
+            "",
+            "{}",
+            &signing,
+        )
+        .await
+        .unwrap();
     let mut changed = form.clone();
     changed.goal_annual.push_str("（修订）");
     store
@@ -171,7 +210,7 @@ fn a_whole_installation_moves_to_postgresql_and_back() {
 
     let out = ok(&a, &["db", "copy", "--from", &a, "--to", &pg]);
     assert!(
-        out.contains("已复制并核对 / copied and checked: 18"),
+        out.contains("已复制并核对 / copied and checked: 19"),
         "{out}"
     );
     ok(&a, &["db", "copy", "--from", &pg, "--to", &b]);
@@ -222,6 +261,20 @@ fn a_whole_installation_moves_to_postgresql_and_back() {
     });
     let verify = ok(&pg, &["audit", "verify"]);
     assert!(verify.contains("完整"), "{verify}");
+    // The signature came along and still verifies on PostgreSQL, under the same key.
+    let other = rt.block_on(async {
+        let sp = jixiao_store::open(&pg).await.unwrap();
+        let mut signed = vec![];
+        for f in sp.list().await.unwrap() {
+            if !sp.signatures(&f.id).await.unwrap().is_empty() {
+                signed.push(f.id);
+            }
+        }
+        assert_eq!(signed.len(), 1);
+        signed.remove(0)
+    });
+    let signed = ok(&pg, &["verify", &other]);
+    assert!(signed.contains("1 个签名核验通过"), "{signed}");
 
     // Into a database that is not empty: refused, and that database is as it was.
     let before = ok(&b, &["db", "checksum"]);
@@ -242,6 +295,7 @@ fn the_demo_is_served_from_an_empty_postgresql_database() {
         .args(["--db", &pg, "serve", "--demo", "--bind", "127.0.0.1:0"])
         .env_remove("JIXIAO_DB")
         .env("JIXIAO_AUDIT_KEY", KEY)
+        .env("JIXIAO_SIGNING_KEY", KEY)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -13,6 +13,7 @@ pub mod monitor;
 pub mod password;
 pub mod review;
 pub mod score;
+pub mod signature;
 pub mod target;
 pub mod text;
 pub mod unit;

@@ -219,6 +219,17 @@ const TABLES: &[Table] = &[
         serial: Some("seq"),
     },
     Table {
+        name: "signatures",
+        columns: &[
+            ("seq", Int),
+            ("form_id", Text),
+            ("text", Text),
+            ("signature", Text),
+            ("public_key", Text),
+        ],
+        serial: None,
+    },
+    Table {
         name: "settings",
         columns: &[
             ("name", Text),

@@ -16,6 +16,7 @@ use async_trait::async_trait;
 use jixiao_core::monitor::PeriodReport;
 use jixiao_core::review::Finding;
 use jixiao_core::score::SelfEvaluation;
+use jixiao_core::signature::{SignedText, SigningKey};
 use jixiao_core::workflow::{Action, EvalStatus, Role, Status};
 use jixiao_core::{Form, Money};
 
@@ -108,6 +109,8 @@ pub enum StoreError {
     /// The reader of an import failed (its message), so nothing was imported.
     #[error("{0}")]
     Input(String),
+    #[error("无法签名：{0} / cannot sign: {0}")]
+    Unsignable(String),
     /// `jixiao db copy` refused or found a difference (nothing was committed).
     #[error("{0}")]
     Copy(String),
@@ -444,6 +447,31 @@ pub trait Store: Send + Sync {
         comment: &str,
         detail: &str,
     ) -> Result<Transition, StoreError>;
+    #[allow(clippy::too_many_arguments)]
+    /// [`Store::transition`] of a decision that is signed (an approval, a publication), on the
+    /// version the reviewer read: in the same transaction, once the form is found in `from` at
+    /// `seen_version`, its content as stored ([`form_json`]) is digested with SM3, the decision
+    /// stated in a [`SignedText`] (the form, that version, the action, `actor` as signer, the
+    /// transition's time, the digest) and the text signed with SM2 under `key`; the text, the
+    /// signature and the public key are kept in `signatures` with the transition's sequence
+    /// number. Both are written or neither.
+    async fn transition_signed(
+        &self,
+        id: &str,
+        from: Status,
+        seen_version: i64,
+        to: Status,
+        action: Action,
+        actor: &str,
+        comment: &str,
+        detail: &str,
+        key: &SigningKey,
+    ) -> Result<(Transition, Signature), StoreError>;
+    /// The form's signatures, oldest first.
+    async fn signatures(&self, id: &str) -> Result<Vec<Signature>, StoreError>;
+    /// The sequence number of the installation's first signed transition (`None` before any):
+    /// an approval after it without a signature lost its signature.
+    async fn signatures_since(&self) -> Result<Option<i64>, StoreError>;
     async fn transitions(&self, id: &str) -> Result<Vec<Transition>, StoreError>;
     /// IDs of forms on which `actor` took a workflow action, newest first.
     async fn handled_by(&self, actor: &str) -> Result<Vec<String>, StoreError>;
@@ -476,6 +504,9 @@ pub trait Store: Send + Sync {
     async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError>;
     /// Entries matching every filter given, newest first.
     async fn audit_search(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError>;
+
+    /// Closes the database connections, waiting for those in use (a server stopping).
+    async fn close(&self);
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -769,6 +800,127 @@ pub struct Transition {
     pub comment: String,
     /// JSON: comments on single indicators and the like.
     pub detail: String,
+}
+
+/// A signed decision as kept: the transition it was made with, the text signed, verbatim, the
+/// SM2 signature and the public key (hexadecimal).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Signature {
+    /// The sequence number of the signed transition.
+    pub seq: i64,
+    pub form_id: String,
+    /// What was signed ([`SignedText::render`]).
+    pub text: String,
+    /// SM2 `r ‖ s`, hexadecimal.
+    pub signature: String,
+    /// The signing key's public half, SEC1 uncompressed, hexadecimal.
+    pub public_key: String,
+}
+
+impl Signature {
+    /// What the text states, if it reads as a signed text.
+    pub fn signed(&self) -> Option<SignedText> {
+        SignedText::parse(&self.text)
+    }
+}
+
+/// A form's content as stored and signed: its JSON (`serde_json::to_string` of the form, IDs
+/// as stored), the text of version snapshots too.
+pub fn form_json(form: &Form) -> Result<String, StoreError> {
+    serde_json::to_string(form).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// The SM3 digest (hexadecimal) of a form's content ([`form_json`]).
+pub fn form_digest(form: &Form) -> Result<String, StoreError> {
+    Ok(jixiao_core::signature::digest(
+        &jixiao_core::crypto::Software,
+        &form_json(form)?,
+    ))
+}
+
+/// What a check of a kept signature found, each part on its own.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct SignatureCheck {
+    /// What the text states, when it reads as a signed text of this signature's form.
+    pub signed: Option<SignedText>,
+    /// The SM2 signature verifies over the stored text under the stored public key.
+    pub signature_valid: bool,
+    /// The stored public key is the installation's.
+    pub key_ours: bool,
+    /// The digest the text states is the SM3 of that version of the form as stored now
+    /// (`None`: that version is not stored, or the text does not read).
+    pub content_unchanged: Option<bool>,
+}
+
+impl SignatureCheck {
+    /// Every part holds.
+    pub fn ok(&self) -> bool {
+        self.signed.is_some()
+            && self.signature_valid
+            && self.key_ours
+            && self.content_unchanged == Some(true)
+    }
+
+    /// The first part that fails, in Chinese and in English.
+    pub fn problem(&self) -> Option<(&'static str, &'static str)> {
+        if self.signed.is_none() {
+            Some((
+                "签名文本无法读取或不属于这张申报表",
+                "the signed text does not read, or names another form",
+            ))
+        } else if !self.signature_valid {
+            Some(("SM2 签名与签名文本不符：文本或签名被改动", "the SM2 signature does not match the signed text: the text or the signature was changed"))
+        } else if !self.key_ours {
+            Some((
+                "签名公钥不是本系统的签名密钥",
+                "the public key is not this installation's signing key",
+            ))
+        } else if self.content_unchanged.is_none() {
+            Some((
+                "所签的版本已不在数据库中",
+                "the version signed is no longer stored",
+            ))
+        } else if self.content_unchanged == Some(false) {
+            Some((
+                "申报表内容在签名后被改动（SM3 摘要不符）",
+                "the form's content was changed after it was signed (the SM3 digest differs)",
+            ))
+        } else {
+            None
+        }
+    }
+}
+
+/// Checks a kept signature against `ours` (the installation's public key): the SM2 signature
+/// over the stored text with the stored public key, that key against ours, and the digest the
+/// text states against the SM3 of the signed version as stored now (the current version from
+/// the form's tables, an older one from its snapshot).
+pub async fn check_signature(
+    store: &dyn Store,
+    sig: &Signature,
+    ours: &[u8],
+) -> Result<SignatureCheck, StoreError> {
+    use jixiao_core::crypto::{from_hex, Software};
+    let signed = sig.signed().filter(|s| s.form_id == sig.form_id);
+    let public = from_hex(&sig.public_key);
+    let signature_valid = match (&public, from_hex(&sig.signature)) {
+        (Some(p), Some(s)) => jixiao_core::signature::verify(&Software, p, &sig.text, &s),
+        _ => false,
+    };
+    let key_ours = public.as_deref() == Some(ours);
+    let content_unchanged = match &signed {
+        Some(s) => match store.version_form(&s.form_id, s.version).await? {
+            Some(form) => Some(form_digest(&form)? == s.digest),
+            None => None,
+        },
+        None => None,
+    };
+    Ok(SignatureCheck {
+        signed,
+        signature_valid,
+        key_ours,
+        content_unchanged,
+    })
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]

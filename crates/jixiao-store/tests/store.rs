@@ -927,6 +927,226 @@ async fn an_import_in_batches_is_one_transaction(db: TestDb) {
     assert_eq!(total, 2 * per_seed);
 }
 
+/// Approvals and publications are signed in the transition's transaction: the text states the
+/// form, the version checked, the action, the signer, the transition's time and the SM3 of the
+/// form as stored; a refused transition signs nothing, a signature that cannot be made refuses
+/// the transition; signatures cannot be changed or deleted; an old version's signature still
+/// checks after an adjustment, and not once its snapshot is altered.
+async fn approvals_are_signed_in_the_transitions_transaction(db: TestDb) {
+    use jixiao_core::crypto::{hex, Software};
+    use jixiao_core::signature::SigningKey;
+    use jixiao_core::workflow::{Action, Status};
+    let store = db.open().await;
+    let report = store
+        .import(&seed_forms(), OnConflict::Refuse)
+        .await
+        .unwrap();
+    let id = report.outcomes[0].0.clone();
+    let key = SigningKey::new(&Software, [7; 32]).unwrap();
+    let ours = key.public().to_vec();
+    assert_eq!(store.signatures_since().await.unwrap(), None);
+    store
+        .transition(
+            &id,
+            Status::Draft,
+            None,
+            Status::Submitted,
+            Action::Submit,
+            "unit",
+            "",
+            "{}",
+        )
+        .await
+        .unwrap();
+
+    // A stale version, a status changed and an unsignable signer: refused, nothing written.
+    let stale = store
+        .transition_signed(
+            &id,
+            Status::Submitted,
+            2,
+            Status::DeptApproved,
+            Action::Approve,
+            "dept",
+            "",
+            "{}",
+            &key,
+        )
+        .await;
+    assert!(
+        matches!(stale, Err(StoreError::Conflict { current: 1, .. })),
+        "{stale:?}"
+    );
+    let moved = store
+        .transition_signed(
+            &id,
+            Status::DeptApproved,
+            1,
+            Status::FinanceApproved,
+            Action::Approve,
+            "finance",
+            "",
+            "{}",
+            &key,
+        )
+        .await;
+    assert!(
+        matches!(moved, Err(StoreError::StatusChanged(_))),
+        "{moved:?}"
+    );
+    let unsignable = store
+        .transition_signed(
+            &id,
+            Status::Submitted,
+            1,
+            Status::DeptApproved,
+            Action::Approve,
+            "de\npt",
+            "",
+            "{}",
+            &key,
+        )
+        .await;
+    assert!(
+        matches!(unsignable, Err(StoreError::Unsignable(_))),
+        "{unsignable:?}"
+    );
+    assert_eq!(
+        store.form_meta(&id).await.unwrap().unwrap().status,
+        Status::Submitted
+    );
+    assert_eq!(store.transitions(&id).await.unwrap().len(), 1);
+    assert!(store.signatures(&id).await.unwrap().is_empty());
+
+    let form_v1 = store.get(&id).await.unwrap().unwrap();
+    let (t, sig) = store
+        .transition_signed(
+            &id,
+            Status::Submitted,
+            1,
+            Status::DeptApproved,
+            Action::Approve,
+            "dept",
+            "好",
+            "{}",
+            &key,
+        )
+        .await
+        .unwrap();
+    assert_eq!(sig.seq, t.seq);
+    assert_eq!(sig.form_id, id);
+    assert_eq!(sig.public_key, hex(&ours));
+    let signed = sig.signed().unwrap();
+    assert_eq!(
+        (
+            signed.form_id.as_str(),
+            signed.version,
+            signed.action.as_str(),
+            signed.signer.as_str(),
+            signed.time.as_str()
+        ),
+        (id.as_str(), 1, "approve", "dept", t.at.as_str())
+    );
+    assert_eq!(signed.digest, jixiao_store::form_digest(&form_v1).unwrap());
+    assert_eq!(
+        sig.text,
+        format!(
+            "form: {id}\nversion: 1\naction: approve\nsigner: dept\ntime: {}\ndigest: {}\n",
+            t.at, signed.digest
+        )
+    );
+    let check = jixiao_store::check_signature(&*store, &sig, &ours)
+        .await
+        .unwrap();
+    assert!(check.ok(), "{check:?}");
+    assert_eq!(check.problem(), None);
+    // Under another installation's key it is not ours.
+    let other = SigningKey::new(&Software, [8; 32]).unwrap();
+    let check = jixiao_store::check_signature(&*store, &sig, other.public())
+        .await
+        .unwrap();
+    assert!(check.signature_valid && !check.key_ours && !check.ok());
+
+    store
+        .transition_signed(
+            &id,
+            Status::DeptApproved,
+            1,
+            Status::FinanceApproved,
+            Action::Approve,
+            "finance",
+            "",
+            "{}",
+            &key,
+        )
+        .await
+        .unwrap();
+    let (_, published) = store
+        .transition_signed(
+            &id,
+            Status::FinanceApproved,
+            1,
+            Status::Published,
+            Action::Publish,
+            "finance",
+            "",
+            "{}",
+            &key,
+        )
+        .await
+        .unwrap();
+    assert_eq!(published.signed().unwrap().action, "publish");
+    let sigs = store.signatures(&id).await.unwrap();
+    assert_eq!(sigs.len(), 3);
+    assert_eq!(sigs[0], sig);
+    assert_eq!(store.signatures_since().await.unwrap(), Some(sig.seq));
+
+    // The database refuses to change or delete a signature.
+    for sql in ["UPDATE signatures SET text = 'x'", "DELETE FROM signatures"] {
+        assert!(
+            jixiao_store::testing::execute(&db.location, sql)
+                .await
+                .is_err(),
+            "{sql} went through"
+        );
+    }
+    assert_eq!(store.signatures(&id).await.unwrap(), sigs);
+
+    // An adjustment makes version 2; version 1's signatures check against its snapshot.
+    let mut changed = form_v1.clone();
+    changed.goal_annual.push_str("（调整）");
+    store
+        .save_form(&id, 1, Status::Published, &changed, Status::Draft, "unit")
+        .await
+        .unwrap();
+    for s in &sigs {
+        let check = jixiao_store::check_signature(&*store, s, &ours)
+            .await
+            .unwrap();
+        assert!(check.ok(), "{check:?}");
+    }
+    // Altered behind the store's back: the digest no longer matches.
+    db.execute(
+        "UPDATE form_versions SET snapshot = replace(snapshot, '\"year\":2023', '\"year\":2024')",
+    )
+    .await;
+    let store = db.open().await;
+    assert_eq!(
+        store.version_form(&id, 1).await.unwrap().unwrap().year,
+        2024
+    );
+    let check = jixiao_store::check_signature(&*store, &sig, &ours)
+        .await
+        .unwrap();
+    assert_eq!(check.content_unchanged, Some(false));
+    assert!(check.signature_valid && check.key_ours && !check.ok());
+    assert!(check
+        .problem()
+        .unwrap()
+        .1
+        .contains("changed after it was signed"));
+}
+
 /// Every test above, once per backend.
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
@@ -963,4 +1183,5 @@ conformance!(
     a_period_keeps_the_light_and_a_self_evaluation_the_grade_in_the_same_write,
     the_portfolio_sum_never_overflows_whatever_is_stored,
     an_import_in_batches_is_one_transaction,
+    approvals_are_signed_in_the_transitions_transaction,
 );

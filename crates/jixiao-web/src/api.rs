@@ -989,20 +989,41 @@ pub async fn take_action(
     )
     .map_err(workflow_error)?;
     let detail = json!({ "indicator_comments": indicator_comments.iter().filter(|(_, c)| !c.trim().is_empty()).map(|(i, c)| json!({"indicator_id": i, "comment": c})).collect::<Vec<_>>() });
-    let t = state
-        .store
-        .transition(
-            id,
-            meta.status,
-            version,
-            to,
-            action,
-            &auth.user.username,
-            &comment,
-            &detail.to_string(),
-        )
-        .await
-        .map_err(|e| match e {
+    let detail = detail.to_string();
+    // An approval or a publication signs the version the store checks, in its transaction.
+    let done = match (action, version) {
+        (Action::Approve | Action::Publish, Some(seen)) => state
+            .store
+            .transition_signed(
+                id,
+                meta.status,
+                seen,
+                to,
+                action,
+                &auth.user.username,
+                &comment,
+                &detail,
+                &state.signing_key,
+            )
+            .await
+            .map(|(t, _)| t),
+        _ => {
+            state
+                .store
+                .transition(
+                    id,
+                    meta.status,
+                    version,
+                    to,
+                    action,
+                    &auth.user.username,
+                    &comment,
+                    &detail,
+                )
+                .await
+        }
+    };
+    let t = done.map_err(|e| match e {
             jixiao_store::StoreError::Conflict {
                 base,
                 current,
@@ -1262,6 +1283,45 @@ pub async fn history(
         })
         .collect();
     Ok(Json(json!({ "history": list })))
+}
+
+/// `GET /api/forms/{id}/signatures`: the signed approvals and publications of a form, each
+/// with the text signed, the signature, the public key, and what a check finds now (the SM2
+/// signature, the key against this server's, the form's content against the digest).
+pub async fn signatures(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    visible(&state, &auth, &id).await?;
+    let ours = state.signing_key.public();
+    let mut list = vec![];
+    for s in state.store.signatures(&id).await? {
+        let check = jixiao_store::check_signature(&*state.store, &s, ours).await?;
+        let problem = check
+            .problem()
+            .map(|(zh, en)| json!({ "message": zh, "message_en": en }));
+        list.push(json!({
+            "seq": s.seq,
+            "signed": check.signed,
+            "text": s.text,
+            "signature": s.signature,
+            "public_key": s.public_key,
+            "check": {
+                "ok": check.ok(),
+                "signature_valid": check.signature_valid,
+                "key_ours": check.key_ours,
+                "content_unchanged": check.content_unchanged,
+                "problem": problem,
+            },
+        }));
+    }
+    Ok(Json(json!({
+        "algorithm": "SM2 (GB/T 32918) over SM3 (GB/T 32905)",
+        "signer_id": jixiao_core::signature::SM2_ID,
+        "public_key": jixiao_core::crypto::hex(ours),
+        "signatures": list,
+    })))
 }
 
 async fn rows_for(state: &AppState, auth: &Auth, ids: Vec<String>) -> ApiResult<Vec<Value>> {

@@ -102,6 +102,11 @@ impl From<StoreError> for ApiError {
             | StoreError::DuplicateInImport { .. } => {
                 ApiError::from_bilingual(StatusCode::CONFLICT, "exists", &text)
             }
+            // A decision that cannot be signed (a field the signed text cannot hold) is not
+            // made.
+            StoreError::Unsignable(_) => {
+                ApiError::from_bilingual(StatusCode::UNPROCESSABLE_ENTITY, "unsignable", &text)
+            }
             StoreError::Ambiguous { .. } | StoreError::Input(_) => {
                 ApiError::from_bilingual(StatusCode::BAD_REQUEST, "ambiguous", &text)
             }

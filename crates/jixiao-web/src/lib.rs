@@ -18,6 +18,7 @@ use axum::response::Response;
 use axum::routing::{get, post, put};
 use axum::Router;
 use jixiao_core::review::RuleSet;
+use jixiao_core::signature::SigningKey;
 use jixiao_store::Store;
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -94,6 +95,8 @@ pub struct AppState {
     pub hash_queue: Arc<std::sync::atomic::AtomicUsize>,
     /// The key of the audit log's HMAC-SM3 chain, kept outside the database.
     pub audit_key: Arc<Vec<u8>>,
+    /// The SM2 key that signs approvals and publications, kept outside the database.
+    pub signing_key: Arc<SigningKey>,
 }
 
 impl AppState {
@@ -111,7 +114,17 @@ impl AppState {
             // A key for this process only until the caller gives the installation's
             // (`with_audit_key`): entries chained under it cannot be verified later.
             audit_key: Arc::new(uuid::Uuid::new_v4().as_bytes().to_vec()),
+            // Likewise a signing key for this process only until the caller gives the
+            // installation's (`with_signing_key`): what it signs verifies under its public key,
+            // which `jixiao verify` does not take as the installation's.
+            signing_key: Arc::new(random_signing_key()),
         }
+    }
+
+    /// The installation's SM2 signing key (from `JIXIAO_SIGNING_KEY`, a key file, or a KMS).
+    pub fn with_signing_key(mut self, key: SigningKey) -> AppState {
+        self.signing_key = Arc::new(key);
+        self
     }
 
     /// The installation's audit key (from `JIXIAO_AUDIT_KEY`, a key file, or a KMS).
@@ -121,9 +134,22 @@ impl AppState {
     }
 }
 
+/// A random SM2 key (a scalar that is no key, 0 or not below the order, is drawn again).
+fn random_signing_key() -> SigningKey {
+    loop {
+        let mut secret = [0u8; 32];
+        secret[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+        secret[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+        if let Some(key) = SigningKey::new(&jixiao_core::crypto::Software, secret) {
+            return key;
+        }
+    }
+}
+
 /// Security headers on every response: a CSP that allows no inline script and no framing, and
-/// no caching of anything but the static files (pages and data are a signed-in user's).
-async fn secure_headers(req: Request<axum::body::Body>, next: Next) -> Response {
+/// no caching of anything but the static files (pages and data are a signed-in user's); behind
+/// TLS (`secure_cookies`), HSTS: browsers keep to HTTPS for a year.
+async fn secure_headers(hsts: bool, req: Request<axum::body::Body>, next: Next) -> Response {
     let cacheable = req.uri().path().starts_with("/static/");
     let mut res = next.run(req).await;
     let h = res.headers_mut();
@@ -147,6 +173,12 @@ async fn secure_headers(req: Request<axum::body::Body>, next: Next) -> Response 
     if !cacheable {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
+    if hsts {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     res
 }
 
@@ -165,6 +197,7 @@ async fn not_found() -> error::ApiError {
 
 pub fn router(state: AppState) -> Router {
     let limit = state.config.body_limit_bytes;
+    let hsts = state.config.secure_cookies;
     Router::new()
         .merge(pages::routes())
         .route("/api/health", get(health))
@@ -182,6 +215,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/forms/{id}/findings", get(api::findings))
         .route("/api/forms/{id}/actions", post(api::act))
         .route("/api/forms/{id}/history", get(api::history))
+        .route("/api/forms/{id}/signatures", get(api::signatures))
         .route("/api/forms/{id}/monitoring", get(api::monitoring))
         .route("/api/forms/{id}/monitoring/{period}", put(api::put_period))
         .route(
@@ -241,7 +275,9 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             audit_refusals,
         ))
-        .layer(middleware::from_fn(secure_headers))
+        .layer(middleware::from_fn(
+            move |req: Request<axum::body::Body>, next: Next| secure_headers(hsts, req, next),
+        ))
         .with_state(state)
 }
 
@@ -294,12 +330,55 @@ async fn audit_refusals(
     res
 }
 
-/// Serves until the process is stopped.
+/// Serves until the process is stopped: on Ctrl-C (SIGINT) or SIGTERM (what service managers
+/// and container runtimes send) it stops accepting, lets the requests under way finish and
+/// returns.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    serve_until(state, listener, shutdown_signal()).await
+}
+
+/// Serves until `shutdown` resolves, then stops gracefully as [`serve`] does.
+pub async fn serve_until(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        .with_graceful_shutdown(shutdown)
         .await
+}
+
+/// Resolves on the first Ctrl-C (SIGINT) or SIGTERM. The signals are listened for from the
+/// moment this is called (inside the runtime), so a caller that takes them before it says it
+/// is ready loses none; a signal that cannot be listened for is left to its default.
+pub fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, Signal, SignalKind};
+        async fn first(s: Option<Signal>) {
+            match s {
+                Some(mut s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        }
+        let interrupt = signal(SignalKind::interrupt()).ok();
+        let terminate = signal(SignalKind::terminate()).ok();
+        async move {
+            tokio::select! {
+                _ = first(interrupt) => {}
+                _ = first(terminate) => {}
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        async {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+    }
 }

@@ -945,6 +945,134 @@ async fn access_matrix() {
     );
 }
 
+/// Each approval (department, finance) and the publication signs the version decided on: the
+/// signed text names the form, version, action, signer, the transition's time and the SM3 of
+/// that version's content; the SM2 signature verifies under the server's public key, checked
+/// here independently of the server. A submit signs nothing; who may not read the form may
+/// not read its signatures; after an adjustment the old version's signatures still check.
+#[tokio::test]
+async fn approvals_and_publications_are_signed_and_verifiable() {
+    use jixiao_core::crypto::{from_hex, Software};
+    let app = spawn_app().await;
+    let unit = Client::login(&app, "unit").await;
+    let dept = Client::login(&app, "dept").await;
+    let finance = Client::login(&app, "finance").await;
+    let id = form_id(&unit, "管理工作经费").await;
+    let (s, v) = unit.get(&format!("/api/forms/{id}/signatures")).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["signatures"], json!([]));
+
+    assert_eq!(act(&unit, &id, "submit", "").await.0, StatusCode::OK);
+    assert_eq!(act(&dept, &id, "approve", "同意").await.0, StatusCode::OK);
+    assert_eq!(act(&finance, &id, "approve", "").await.0, StatusCode::OK);
+    assert_eq!(act(&finance, &id, "publish", "").await.0, StatusCode::OK);
+
+    let (_, v) = unit.get(&format!("/api/forms/{id}/signatures")).await;
+    let server_key = v["public_key"].as_str().unwrap().to_string();
+    assert_eq!(v["signer_id"], "1234567812345678");
+    let sigs = v["signatures"].as_array().unwrap();
+    let (_, h) = unit.get(&format!("/api/forms/{id}/history")).await;
+    let decisions: Vec<&Value> = h["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["action"] != "submit")
+        .collect();
+    assert_eq!(sigs.len(), 3, "{v}");
+    assert_eq!(decisions.len(), 3);
+    let (_, version) = unit.get(&format!("/api/forms/{id}/versions/1")).await;
+    let form: jixiao_core::Form = serde_json::from_value(version["form"].clone()).unwrap();
+    let digest = jixiao_store::form_digest(&form).unwrap();
+    for ((sig, t), (action, signer)) in sigs.iter().zip(&decisions).zip([
+        ("approve", "dept"),
+        ("approve", "finance"),
+        ("publish", "finance"),
+    ]) {
+        assert_eq!(sig["seq"], t["seq"]);
+        assert_eq!(sig["check"]["ok"], true, "{sig}");
+        assert_eq!(sig["public_key"], server_key.as_str());
+        let text = sig["text"].as_str().unwrap();
+        assert_eq!(
+            text,
+            format!(
+                "form: {id}\nversion: 1\naction: {action}\nsigner: {signer}\ntime: {}\ndigest: {digest}\n",
+                t["at"].as_str().unwrap()
+            )
+        );
+        assert_eq!(sig["signed"]["digest"], digest.as_str());
+        // Checked here, not taken from the server's word.
+        let public = from_hex(sig["public_key"].as_str().unwrap()).unwrap();
+        let signature = from_hex(sig["signature"].as_str().unwrap()).unwrap();
+        assert!(jixiao_core::signature::verify(
+            &Software, &public, text, &signature
+        ));
+        let forged = text.replace("signer: ", "signer: x");
+        assert!(!jixiao_core::signature::verify(
+            &Software, &public, &forged, &signature
+        ));
+    }
+
+    // The form page says so in its history.
+    let (s, page) = unit.get(&format!("/forms/{id}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(page.as_str().unwrap().matches("已签名 ✓").count(), 3);
+
+    // Only who may read the form reads its signatures.
+    let admin = Client::login(&app, "admin").await;
+    let (s, _) = admin.get(&format!("/api/forms/{id}/signatures")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = Client::anonymous(&app)
+        .get(&format!("/api/forms/{id}/signatures"))
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+    // An adjustment: version 2 in draft; the signatures of version 1 still check.
+    let (_, mut changed) = unit.get(&format!("/api/forms/{id}")).await;
+    changed["goal_annual"] = json!("调整后的年度目标");
+    let (s, v) = unit
+        .call(
+            Method::PUT,
+            &format!("/api/forms/{id}"),
+            Some(json!({ "base_version": 1, "form": changed })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, v) = finance.get(&format!("/api/forms/{id}/signatures")).await;
+    assert!(v["signatures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["check"]["ok"] == true && s["signed"]["version"] == 1));
+}
+
+/// Behind TLS (`secure_cookies`) every response, a refusal too, tells browsers to keep to
+/// HTTPS (HSTS); without it none does (HSTS over plain HTTP would be a lie).
+#[tokio::test]
+async fn hsts_is_sent_behind_tls_only() {
+    let tls = spawn_app_with(Config {
+        secure_cookies: true,
+        ..Config::default()
+    })
+    .await;
+    let plain = spawn_app().await;
+    for path in ["/api/health", "/api/forms", "/login", "/no-such-page"] {
+        let res = reqwest::get(format!("{}{path}", tls.base)).await.unwrap();
+        assert_eq!(
+            res.headers()
+                .get("strict-transport-security")
+                .map(|h| h.to_str().unwrap().to_string()),
+            Some("max-age=31536000".to_string()),
+            "{path} ({})",
+            res.status()
+        );
+        let res = reqwest::get(format!("{}{path}", plain.base)).await.unwrap();
+        assert!(
+            res.headers().get("strict-transport-security").is_none(),
+            "{path} over plain HTTP"
+        );
+    }
+}
+
 #[tokio::test]
 async fn openapi_describes_every_route_and_the_docs_work_offline() {
     let app = spawn_app().await;

@@ -18,6 +18,7 @@ use chrono::NaiveDate;
 use jixiao_core::monitor::PeriodReport;
 use jixiao_core::review::{Finding, Severity};
 use jixiao_core::score::SelfEvaluation;
+use jixiao_core::signature::{SignedText, SigningKey};
 use jixiao_core::workflow::{Action, EvalStatus, Status};
 use jixiao_core::{Form, Funds, Indicator, Level1, Level2, Money, Op, Target};
 use rust_decimal::Decimal;
@@ -51,6 +52,110 @@ impl SqlStore {
             pool,
             totals: std::sync::Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Moves a form from `from` to `to` (on `seen_version` when given) and records the
+    /// transition; with a key, also signs the version it checked, in the same transaction
+    /// ([`Store::transition_signed`]).
+    #[allow(clippy::too_many_arguments)]
+    async fn transition_with(
+        &self,
+        id: &str,
+        from: Status,
+        seen_version: Option<i64>,
+        to: Status,
+        act: Action,
+        actor: &str,
+        comment: &str,
+        detail: &str,
+        key: Option<&SigningKey>,
+    ) -> Result<(Transition, Option<crate::Signature>), StoreError> {
+        let mut tx = super::begin_write(&self.pool).await?;
+        let t = now();
+        let changed = sqlx::query(
+            "UPDATE forms SET status = $1 WHERE id = $2 AND status = $3 AND ($4 IS NULL OR version = $5)",
+        )
+        .bind(to.name())
+        .bind(id)
+        .bind(from.name())
+        .bind(seen_version)
+        .bind(seen_version)
+        .execute(&mut *tx)
+        .await?;
+        if changed.rows_affected() == 0 {
+            let now: Option<(String, i64, Option<String>, String)> = sqlx::query_as(
+                "SELECT status, version, updated_by, updated_at FROM forms WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            return Err(match now {
+                None => StoreError::NotFound(id.to_string()),
+                Some((s, _, _, _)) if s != from.name() => StoreError::StatusChanged(
+                    status(&s).map(|x| x.chinese().to_string()).unwrap_or(s),
+                ),
+                Some((_, current, by, at)) => StoreError::Conflict {
+                    base: seen_version.unwrap_or(current),
+                    current,
+                    updated_by: by.unwrap_or_else(|| "导入 / import".into()),
+                    updated_at: at,
+                },
+            });
+        }
+        let row = sqlx::query(
+            "INSERT INTO transitions (form_id, version, from_status, to_status, action, actor, at, comment, detail) \
+             VALUES ($1, (SELECT version FROM forms WHERE id = $2), $3, $4, $5, $6, $7, $8, $9) RETURNING *",
+        )
+        .bind(id)
+        .bind(id)
+        .bind(from.name())
+        .bind(to.name())
+        .bind(act.name())
+        .bind(actor)
+        .bind(&t)
+        .bind(comment)
+        .bind(detail)
+        .fetch_one(&mut *tx)
+        .await?;
+        let tr = transition_from(&row)?;
+        let signature = match key {
+            None => None,
+            Some(key) => {
+                // The version the update above checked, read in its transaction: what the
+                // reviewer decided on is what is signed.
+                let form = load_form(&mut tx, id)
+                    .await?
+                    .ok_or_else(|| StoreError::NotFound(id.to_string()))?;
+                let signed = SignedText {
+                    form_id: id.to_string(),
+                    version: tr.version,
+                    action: act.name().to_string(),
+                    signer: actor.to_string(),
+                    time: t.clone(),
+                    digest: crate::form_digest(&form)?,
+                };
+                let text = signed.render().ok_or_else(|| {
+                    StoreError::Unsignable(format!("{id}（{actor}）: 含换行或空的字段 / a field is empty or holds a line break"))
+                })?;
+                let sig = key
+                    .sign(&jixiao_core::crypto::Software, &text)
+                    .ok_or_else(|| StoreError::Unsignable("SM2".into()))?;
+                let row = sqlx::query(
+                    "INSERT INTO signatures (seq, form_id, text, signature, public_key) VALUES ($1, $2, $3, $4, $5) \
+                     RETURNING seq, form_id, text, signature, public_key",
+                )
+                .bind(tr.seq)
+                .bind(id)
+                .bind(&text)
+                .bind(jixiao_core::crypto::hex(&sig))
+                .bind(jixiao_core::crypto::hex(key.public()))
+                .fetch_one(&mut *tx)
+                .await?;
+                Some(signature_from(&row))
+            }
+        };
+        tx.commit().await?;
+        Ok((tr, signature))
     }
 
     /// The connection pool (for `jixiao db copy` and tests).
@@ -1587,56 +1692,63 @@ impl Store for SqlStore {
         comment: &str,
         detail: &str,
     ) -> Result<Transition, StoreError> {
-        let mut tx = super::begin_write(&self.pool).await?;
-        let t = now();
-        let changed = sqlx::query(
-            "UPDATE forms SET status = $1 WHERE id = $2 AND status = $3 AND ($4 IS NULL OR version = $5)",
-        )
-        .bind(to.name())
-        .bind(id)
-        .bind(from.name())
-        .bind(seen_version)
-        .bind(seen_version)
-        .execute(&mut *tx)
-        .await?;
-        if changed.rows_affected() == 0 {
-            let now: Option<(String, i64, Option<String>, String)> = sqlx::query_as(
-                "SELECT status, version, updated_by, updated_at FROM forms WHERE id = $1",
+        let (t, _) = self
+            .transition_with(
+                id,
+                from,
+                seen_version,
+                to,
+                act,
+                actor,
+                comment,
+                detail,
+                None,
             )
-            .bind(id)
-            .fetch_optional(&mut *tx)
             .await?;
-            return Err(match now {
-                None => StoreError::NotFound(id.to_string()),
-                Some((s, _, _, _)) if s != from.name() => StoreError::StatusChanged(
-                    status(&s).map(|x| x.chinese().to_string()).unwrap_or(s),
-                ),
-                Some((_, current, by, at)) => StoreError::Conflict {
-                    base: seen_version.unwrap_or(current),
-                    current,
-                    updated_by: by.unwrap_or_else(|| "导入 / import".into()),
-                    updated_at: at,
-                },
-            });
-        }
-        let row = sqlx::query(
-            "INSERT INTO transitions (form_id, version, from_status, to_status, action, actor, at, comment, detail) \
-             VALUES ($1, (SELECT version FROM forms WHERE id = $2), $3, $4, $5, $6, $7, $8, $9) RETURNING *",
+        Ok(t)
+    }
+    #[allow(clippy::too_many_arguments)]
+    async fn transition_signed(
+        &self,
+        id: &str,
+        from: Status,
+        seen_version: i64,
+        to: Status,
+        act: Action,
+        actor: &str,
+        comment: &str,
+        detail: &str,
+        key: &SigningKey,
+    ) -> Result<(Transition, crate::Signature), StoreError> {
+        let (t, sig) = self
+            .transition_with(
+                id,
+                from,
+                Some(seen_version),
+                to,
+                act,
+                actor,
+                comment,
+                detail,
+                Some(key),
+            )
+            .await?;
+        let sig = sig.ok_or_else(|| StoreError::Unsignable(id.to_string()))?;
+        Ok((t, sig))
+    }
+    async fn signatures(&self, id: &str) -> Result<Vec<crate::Signature>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, form_id, text, signature, public_key FROM signatures WHERE form_id = $1 ORDER BY seq",
         )
         .bind(id)
-        .bind(id)
-        .bind(from.name())
-        .bind(to.name())
-        .bind(act.name())
-        .bind(actor)
-        .bind(&t)
-        .bind(comment)
-        .bind(detail)
-        .fetch_one(&mut *tx)
+        .fetch_all(&self.pool)
         .await?;
-        let tr = transition_from(&row)?;
-        tx.commit().await?;
-        Ok(tr)
+        Ok(rows.iter().map(signature_from).collect())
+    }
+    async fn signatures_since(&self) -> Result<Option<i64>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT min(seq) FROM signatures")
+            .fetch_one(&self.pool)
+            .await?)
     }
     async fn transitions(&self, id: &str) -> Result<Vec<Transition>, StoreError> {
         let rows = sqlx::query("SELECT * FROM transitions WHERE form_id = $1 ORDER BY seq")
@@ -1872,6 +1984,9 @@ impl Store for SqlStore {
         .await
     }
 
+    async fn close(&self) {
+        self.pool.close().await;
+    }
     async fn counts(&self) -> Result<(i64, i64), StoreError> {
         let forms: i64 = sqlx::query_scalar("SELECT count(*) FROM forms")
             .fetch_one(&self.pool)
@@ -2148,6 +2263,16 @@ fn indicator_from_row(r: &DbRow) -> Result<Indicator, StoreError> {
         weight,
         direction: r.get("direction"),
     })
+}
+
+fn signature_from(r: &DbRow) -> crate::Signature {
+    crate::Signature {
+        seq: r.get("seq"),
+        form_id: r.get("form_id"),
+        text: r.get("text"),
+        signature: r.get("signature"),
+        public_key: r.get("public_key"),
+    }
 }
 
 fn document_from(r: &DbRow) -> Result<crate::Document, StoreError> {

@@ -86,7 +86,7 @@ pub(crate) async fn snapshot_current(conn: &mut Conn, id: &str) -> Result<(), St
             .bind(id)
             .fetch_one(&mut *conn)
             .await?;
-    let json = serde_json::to_string(&form).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let json = crate::form_json(&form)?;
     sqlx::query("INSERT INTO form_versions (form_id, version, snapshot, created_by, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING")
         .bind(id)
         .bind(version)

@@ -215,10 +215,19 @@ async fn render_view(
         // People by name in the history, not by their sign-in names.
         let people = super::people(&state).await?;
         let versions = state.store.versions(&id).await?;
-        Ok::<_, ApiError>((shown, meta, history, versions, people))
+        // Each signed decision with its check now, by the transition it was made with.
+        let mut signed = HashMap::new();
+        for sig in state.store.signatures(&id).await? {
+            let check =
+                jixiao_store::check_signature(&*state.store, &sig, state.signing_key.public())
+                    .await?;
+            signed.insert(sig.seq, check);
+        }
+        let since = state.store.signatures_since().await?;
+        Ok::<_, ApiError>((shown, meta, history, versions, people, (signed, since)))
     }
     .await;
-    let (form, meta, history, versions, people) = match loaded {
+    let (form, meta, history, versions, people, (signed, signing_since)) = match loaded {
         Ok(x) => x,
         Err(e) => return error_page(user, &e),
     };
@@ -318,7 +327,7 @@ async fn render_view(
             @if history.is_empty() { p class="muted" { "尚无流程记录。" } }
             @else {
                 table class="list" {
-                    thead { tr { th scope="col" { "时间" } th scope="col" { "操作" } th scope="col" { "操作人" } th scope="col" { "状态" } th scope="col" { "意见" } } }
+                    thead { tr { th scope="col" { "时间" } th scope="col" { "操作" } th scope="col" { "操作人" } th scope="col" { "状态" } th scope="col" { "意见" } th scope="col" { "签名" } } }
                     tbody {
                         @for t in &history {
                             tr {
@@ -332,6 +341,15 @@ async fn render_view(
                                     @for c in detail["indicator_comments"].as_array().into_iter().flatten() {
                                         @let iid = c["indicator_id"].as_str().unwrap_or("");
                                         p class="ind-comment" { "“" (names.get(iid).map(String::as_str).unwrap_or(iid)) "”：" (c["comment"].as_str().unwrap_or("")) }
+                                    }
+                                }
+                                td class="signature" {
+                                    @match (signed.get(&t.seq), t.action) {
+                                        (Some(c), _) if c.ok() => span class="ok" title="SM2 签名有效，所签内容未改动 / the SM2 signature is valid and the content signed unchanged" { "已签名 ✓" }
+                                        (Some(c), _) => strong class="warn" { "签名不符：" (c.problem().map(|p| p.0).unwrap_or("")) }
+                                        (None, Action::Approve | Action::Publish) if signing_since.is_some_and(|first| t.seq > first) => strong class="warn" { "签名缺失" }
+                                        (None, Action::Approve | Action::Publish) => span class="muted" { "无签名（启用签名前）" }
+                                        _ => span class="muted" { "—" }
                                     }
                                 }
                             }
