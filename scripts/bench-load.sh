@@ -25,6 +25,7 @@ trap cleanup EXIT
 cargo build --release -q -p jixiao-cli
 bin=target/release/jixiao
 export JIXIAO_AUDIT_KEY=0123456789abcdef0123456789abcdef
+export JIXIAO_SIGNING_KEY=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
 if [ "$STORE" = postgres ]; then
   eval "$(JIXIAO_PG_DURABLE=1 scripts/pg-throwaway start)"
   pgdir=$JIXIAO_PG_DIR

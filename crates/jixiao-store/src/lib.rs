@@ -249,7 +249,8 @@ pub trait Store: Send + Sync {
     ) -> Result<(), StoreError>;
 
     /// What the dashboard shows beyond the list's totals, counted by the database over every
-    /// form the query matches (its page and sort ignored): forms per self-evaluation grade, and
+    /// form the query matches (its page and sort ignored): forms per status and per
+    /// self-evaluation grade (kept until the forms change, like the list's totals), and
     /// the red and yellow warnings of every recorded period by the period's last month.
     async fn dashboard(&self, q: &ListQuery) -> Result<Dashboard, StoreError>;
 
@@ -626,6 +627,8 @@ impl PeriodWarnings<'static> {
 /// The dashboard's counts (see [`Store::dashboard`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Dashboard {
+    /// (status name, forms), for the statuses that occur.
+    pub statuses: Vec<(String, i64)>,
     /// (grade, forms), for the grades that occur.
     pub grades: Vec<(String, i64)>,
     /// (last month of the period, red warnings, yellow warnings).

@@ -758,10 +758,9 @@ async fn a_period_keeps_the_light_and_a_self_evaluation_the_grade_in_the_same_wr
         .await
         .unwrap();
     assert_eq!(row(&*store, &id).await.grade.as_deref(), Some("良"));
-    assert_eq!(
-        store.dashboard(&all_forms()).await.unwrap().grades,
-        vec![("良".to_string(), 1)]
-    );
+    let dash = store.dashboard(&all_forms()).await.unwrap();
+    assert_eq!(dash.grades, vec![("良".to_string(), 1)]);
+    assert_eq!(dash.statuses, vec![("draft".to_string(), 8)]);
     // A refused save changes neither the evaluation nor the grade.
     store
         .eval_transition(
@@ -779,6 +778,24 @@ async fn a_period_keeps_the_light_and_a_self_evaluation_the_grade_in_the_same_wr
         .await
         .is_err());
     assert_eq!(row(&*store, &id).await.grade.as_deref(), Some("良"));
+    // The counts kept for the dashboard follow a change of status at once.
+    store
+        .transition(
+            &id,
+            jixiao_core::workflow::Status::Draft,
+            None,
+            jixiao_core::workflow::Status::Submitted,
+            jixiao_core::workflow::Action::Submit,
+            "u",
+            "",
+            "{}",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.dashboard(&all_forms()).await.unwrap().statuses,
+        vec![("draft".to_string(), 7), ("submitted".to_string(), 1)]
+    );
 }
 
 /// A period's warnings for a test: a red light comes with two red warnings, a yellow with one

@@ -31,7 +31,13 @@ pub struct SqlStore {
     pub(crate) pool: DbPool,
     /// Totals of the portfolio list per filter, with the forms generation they were counted at.
     pub(crate) totals: std::sync::Mutex<HashMap<String, (i64, i64, i64)>>,
+    /// The dashboard's counts by status and by grade per filter, with the forms generation
+    /// they were counted at.
+    pub(crate) counts: std::sync::Mutex<HashMap<String, (i64, FormCounts)>>,
 }
+
+/// Forms by status and by grade.
+type FormCounts = (Vec<(String, i64)>, Vec<(String, i64)>);
 
 impl SqlStore {
     /// The store on a migrated database; a database from before the indicator library gets
@@ -51,6 +57,7 @@ impl SqlStore {
         Ok(SqlStore {
             pool,
             totals: std::sync::Mutex::new(HashMap::new()),
+            counts: std::sync::Mutex::new(HashMap::new()),
         })
     }
 
@@ -741,13 +748,57 @@ impl Store for SqlStore {
     }
 
     async fn dashboard(&self, q: &ListQuery) -> Result<Dashboard, StoreError> {
-        let mut grades: QueryBuilder<Db> =
-            QueryBuilder::new("SELECT f.grade, count(*) FROM forms f");
-        if !filters(&mut grades, q) {
+        if !filters(&mut QueryBuilder::<Db>::new(""), q) {
             return Ok(Dashboard::default());
         }
-        grades.push(" AND f.grade IS NOT NULL GROUP BY f.grade ORDER BY f.grade");
-        let grades: Vec<(String, i64)> = grades.build_query_as().fetch_all(&self.pool).await?;
+        // Statuses and grades are columns of the forms: counted once per filter and kept until
+        // the forms change (the generation counter, as for the list's totals).
+        let generation: i64 =
+            sqlx::query_scalar("SELECT value FROM generations WHERE name = 'forms'")
+                .fetch_one(&self.pool)
+                .await?;
+        let key = format!(
+            "{:?}",
+            ListQuery {
+                sort: String::new(),
+                page: 0,
+                per_page: 0,
+                ..q.clone()
+            }
+        );
+        let cached = self
+            .counts
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&key).cloned())
+            .filter(|(g, _)| *g == generation)
+            .map(|(_, c)| c);
+        let (statuses, grades) = match cached {
+            Some(c) => c,
+            None => {
+                let mut statuses: QueryBuilder<Db> =
+                    QueryBuilder::new("SELECT f.status, count(*) FROM forms f");
+                filters(&mut statuses, q);
+                statuses.push(" GROUP BY f.status ORDER BY f.status");
+                let statuses: Vec<(String, i64)> =
+                    statuses.build_query_as().fetch_all(&self.pool).await?;
+                let mut grades: QueryBuilder<Db> =
+                    QueryBuilder::new("SELECT f.grade, count(*) FROM forms f");
+                filters(&mut grades, q);
+                grades.push(" AND f.grade IS NOT NULL GROUP BY f.grade ORDER BY f.grade");
+                let grades: Vec<(String, i64)> =
+                    grades.build_query_as().fetch_all(&self.pool).await?;
+                if let Ok(mut m) = self.counts.lock() {
+                    if m.len() > 4096 {
+                        m.clear();
+                    }
+                    m.insert(key, (generation, (statuses.clone(), grades.clone())));
+                }
+                (statuses, grades)
+            }
+        };
+        // Warnings belong to the monitoring reports, which the generation does not follow:
+        // counted each time (a join of the reports, not of every form).
         let mut months: QueryBuilder<Db> = QueryBuilder::new(
             "SELECT m.end_month, CAST(sum(m.red) AS BIGINT), CAST(sum(m.yellow) AS BIGINT) \
              FROM monitoring m JOIN forms f ON f.id = m.form_id",
@@ -757,6 +808,7 @@ impl Store for SqlStore {
         let warnings_by_month: Vec<(i64, i64, i64)> =
             months.build_query_as().fetch_all(&self.pool).await?;
         Ok(Dashboard {
+            statuses,
             grades,
             warnings_by_month,
         })

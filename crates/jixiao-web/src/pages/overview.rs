@@ -117,11 +117,6 @@ async fn build(
         per_page,
     };
     let all = state.store.list_page(&q(None, "-amount", 15)).await?;
-    let mut statuses = vec![];
-    for s in Status::ALL {
-        let n = state.store.list_page(&q(Some(s), "name", 1)).await?.total;
-        statuses.push((s.chinese().to_string(), n as f64, format!("{n} 张")));
-    }
     let money_bars: Vec<(String, f64, String)> = all
         .items
         .iter()
@@ -141,6 +136,18 @@ async fn build(
     // with each self-evaluation, the warnings with each monitoring period): the same cost with
     // 100 forms or 100,000.
     let counts = state.store.dashboard(&q(None, "name", 1)).await?;
+    let statuses: Vec<(String, f64, String)> = Status::ALL
+        .iter()
+        .map(|s| {
+            let n = counts
+                .statuses
+                .iter()
+                .find(|(name, _)| name == s.name())
+                .map(|(_, n)| *n)
+                .unwrap_or(0);
+            (s.chinese().to_string(), n as f64, format!("{n} 张"))
+        })
+        .collect();
     let grades: BTreeMap<&str, i64> = counts
         .grades
         .iter()
