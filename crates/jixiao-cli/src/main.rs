@@ -187,7 +187,7 @@ enum UserCommand {
     /// 新建用户；密码取自环境变量 JIXIAO_PASSWORD 或标准输入 / add a user; the password comes from JIXIAO_PASSWORD or standard input
     Add {
         username: String,
-        /// unit | department | finance | admin | auditor
+        /// unit | department | finance | admin | security | audit_admin | auditor（服务器上直接建立任何角色，不经审批 / on the server any role is created directly, without approval）
         #[arg(long)]
         role: String,
         /// 所属组织名称 / the organisation's name
@@ -947,7 +947,10 @@ async fn run(cli: Cli) -> Result<()> {
             let addr = listener.local_addr()?;
             println!("jixiao 正在服务 / serving on http://{addr}  (API: http://{addr}/api/docs)");
             if demo {
-                println!("演示模式 / demo mode — 账户 / accounts: unit, dept, finance, admin, auditor；密码 / password: {demo_password}");
+                println!(
+                    "演示模式 / demo mode — 账户 / accounts: {}；密码 / password: {demo_password}",
+                    jixiao_web::demo::usernames()
+                );
             }
             let key = AUDIT_KEY
                 .get()
@@ -955,7 +958,8 @@ async fn run(cli: Cli) -> Result<()> {
                 .context("审计密钥未载入 / the audit key is not loaded")?;
             let state =
                 jixiao_web::AppState::new(store, cfg, jixiao_core::review::RuleSet::default())
-                    .with_audit_key(key);
+                    .with_audit_key(key)
+                    .with_demo(demo);
             jixiao_web::serve(state, listener).await?;
             Ok(())
         }
@@ -979,8 +983,17 @@ async fn run(cli: Cli) -> Result<()> {
                     org,
                     name,
                 } => {
-                    let role = jixiao_core::workflow::Role::from_name(&role)
-                        .with_context(|| format!("未知角色“{role}”：unit/department/finance/admin/auditor / unknown role “{role}”"))?;
+                    let role =
+                        jixiao_core::workflow::Role::from_name(&role).with_context(|| {
+                            let roles: Vec<&str> = jixiao_core::workflow::Role::ALL
+                                .iter()
+                                .map(|r| r.name())
+                                .collect();
+                            format!(
+                                "未知角色“{role}”：{} / unknown role “{role}”",
+                                roles.join("/")
+                            )
+                        })?;
                     let org_id = org_id_by_name(&*store, org.as_deref()).await?;
                     let password = match std::env::var("JIXIAO_PASSWORD") {
                         Ok(p) => p,

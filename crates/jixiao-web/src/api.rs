@@ -40,12 +40,28 @@ pub(crate) async fn visible(state: &AppState, auth: &Auth, id: &str) -> ApiResul
     check_visible(state, auth, meta).await
 }
 
-/// The metadata back if the user may see the form; 404 otherwise.
+/// The three administrators (system, security, audit) keep apart from the business: a form
+/// route refuses them outright (403), whatever the form, so they learn nothing of any form.
+pub(crate) fn forms_duty(auth: &Auth) -> ApiResult<()> {
+    if auth.user.role.administrator() {
+        return Err(ApiError::forbidden(
+            format!(
+                "{}不能查看或办理申报表（三权分立）",
+                auth.user.role.chinese()
+            ),
+            "administrators have no access to forms (separation of duties)",
+        ));
+    }
+    Ok(())
+}
+
+/// The metadata back if the user may see the form; 404 otherwise (403 for administrators).
 pub(crate) async fn check_visible(
     state: &AppState,
     auth: &Auth,
     meta: FormMeta,
 ) -> ApiResult<FormMeta> {
+    forms_duty(auth)?;
     let ok = match scope(&auth.user) {
         Scope::All => true,
         Scope::Nothing => false,
@@ -100,6 +116,7 @@ pub async fn list_forms(
     auth: Auth,
     params: Result<Query<ListParams>, QueryRejection>,
 ) -> ApiResult<Json<Value>> {
+    forms_duty(&auth)?;
     let Query(p) = params?;
     let status = match p.status.as_deref() {
         None | Some("") => None,
@@ -134,6 +151,7 @@ pub async fn summary(
 ) -> ApiResult<axum::response::Response> {
     use axum::http::header;
     use axum::response::IntoResponse;
+    forms_duty(&auth)?;
     let Query(p) = params?;
     let status = match p.status.as_deref() {
         None | Some("") => None,
@@ -1232,9 +1250,10 @@ pub async fn curate(state: &AppState, auth: &Auth, b: CurationBody) -> ApiResult
 /// `POST /api/review`: the findings of a form not yet saved (the editor shows them live).
 pub async fn review_draft(
     State(state): State<AppState>,
-    _auth: Auth,
+    auth: Auth,
     body: Body<Value>,
 ) -> ApiResult<Json<Value>> {
+    forms_duty(&auth)?;
     let Json(v) = body?;
     let form = form_from_body(v)?;
     Ok(Json(
@@ -1303,6 +1322,7 @@ pub async fn eval_todo(state: &AppState, auth: &Auth) -> ApiResult<Vec<Value>> {
 /// `GET /api/todo`: forms waiting for the caller's review (or, for a unit, returned to it),
 /// and in `evaluations` the self-evaluations waiting likewise.
 pub async fn todo(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Value>> {
+    forms_duty(&auth)?;
     let waiting = match auth.user.role {
         Role::Unit => Some(Status::Returned),
         r => workflow::waiting_for(r),
@@ -1335,6 +1355,7 @@ pub async fn todo(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<V
 
 /// `GET /api/handled`: forms the caller has acted on.
 pub async fn handled(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Value>> {
+    forms_duty(&auth)?;
     let ids = state.store.handled_by(&auth.user.username).await?;
     Ok(Json(
         json!({ "items": rows_for(&state, &auth, ids).await? }),
@@ -1764,7 +1785,12 @@ pub async fn get_score(
 // ------------------------------------------------------------------ administration
 
 pub(crate) fn require(auth: &Auth, role: Role) -> ApiResult<()> {
-    if auth.user.role != role {
+    require_any(auth, &[role])
+}
+
+/// The caller holds one of these roles; 403 otherwise.
+pub(crate) fn require_any(auth: &Auth, roles: &[Role]) -> ApiResult<()> {
+    if !roles.contains(&auth.user.role) {
         return Err(ApiError::forbidden(
             "此角色无权访问",
             "this role may not do this",
@@ -1773,10 +1799,110 @@ pub(crate) fn require(auth: &Auth, role: Role) -> ApiResult<()> {
     Ok(())
 }
 
-/// `GET /api/users` (administrators).
+/// The administrators who keep accounts and roles: the system administrator and the
+/// security administrator.
+pub(crate) const ACCOUNT_KEEPERS: [Role; 2] = [Role::Admin, Role::Security];
+
+/// `GET /api/users` (system and security administrators).
 pub async fn users(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Value>> {
-    require(&auth, Role::Admin)?;
+    require_any(&auth, &ACCOUNT_KEEPERS)?;
     Ok(Json(json!({ "users": state.store.users().await? })))
+}
+
+/// What a change to an account did: done at once, or asked for as a grant that waits for a
+/// second administrator's approval (三权分立).
+#[derive(Debug)]
+pub enum Outcome<T> {
+    Done(T),
+    Pending(Box<jixiao_store::Grant>),
+}
+
+/// The pending grant's answer: `202 Accepted`, the grant, and what happens next.
+fn pending_json(g: &jixiao_store::Grant) -> Value {
+    let approver = jixiao_core::duties::approver_for(g.requester_role).unwrap_or(Role::Security);
+    json!({
+        "grant": g,
+        "message": format!("已提交授权申请（{}），待{}审批后生效", grant_words(g), approver.chinese()),
+        "message_en": format!("asked for a grant ({}): it takes effect once another administrator approves it", grant_detail(g)),
+    })
+}
+
+/// A grant in words: what it gives to whom.
+pub fn grant_words(g: &jixiao_store::Grant) -> String {
+    use jixiao_core::duties::GrantKind;
+    match g.kind {
+        GrantKind::Create => format!("新建账户 {}，角色{}", g.username, g.role.chinese()),
+        GrantKind::Role => format!(
+            "{} 的角色由{}改为{}",
+            g.username,
+            g.from_role.map(|r| r.chinese()).unwrap_or("-"),
+            g.role.chinese()
+        ),
+        GrantKind::ResetPassword => format!("重置 {}（{}）的密码", g.username, g.role.chinese()),
+        GrantKind::ResetTotp => format!("重置 {}（{}）的动态口令", g.username, g.role.chinese()),
+    }
+}
+
+/// A grant as the audit log records it.
+pub fn grant_detail(g: &jixiao_store::Grant) -> String {
+    use jixiao_core::duties::GrantKind;
+    match g.kind {
+        GrantKind::Create => format!("create {}", g.role.name()),
+        GrantKind::Role => format!(
+            "role {} → {}",
+            g.from_role.map(|r| r.name()).unwrap_or("-"),
+            g.role.name()
+        ),
+        GrantKind::ResetPassword | GrantKind::ResetTotp => {
+            format!("{} ({})", g.kind.name(), g.role.name())
+        }
+    }
+}
+
+/// Records a request for a grant and audits it.
+async fn ask_grant(
+    state: &AppState,
+    auth: &Auth,
+    grant: jixiao_store::Grant,
+    password_hash: Option<&str>,
+) -> ApiResult<jixiao_store::Grant> {
+    state.store.request_grant(&grant, password_hash).await?;
+    audit(
+        state,
+        &auth.user.username,
+        &auth.ip,
+        "grant_request",
+        &grant.username,
+        &grant_detail(&grant),
+    )
+    .await;
+    Ok(grant)
+}
+
+/// A grant asked for now by the caller, pending.
+fn new_grant(
+    auth: &Auth,
+    kind: jixiao_core::duties::GrantKind,
+    user: &User,
+    from_role: Option<Role>,
+) -> jixiao_store::Grant {
+    jixiao_store::Grant {
+        id: uuid::Uuid::new_v4().simple().to_string(),
+        kind,
+        user_id: user.id.clone(),
+        username: user.username.clone(),
+        display_name: user.display_name.clone(),
+        from_role,
+        role: user.role,
+        org_id: user.org_id.clone(),
+        requested_by: auth.user.username.clone(),
+        requester_role: auth.user.role,
+        requested_at: crate::auth::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        status: jixiao_core::duties::GrantStatus::Pending,
+        decided_by: None,
+        decided_at: None,
+        comment: String::new(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -1789,19 +1915,24 @@ pub struct NewUser {
     pub org_id: Option<String>,
 }
 
-/// `POST /api/users` (administrators).
+/// `POST /api/users` (the system administrator): `201` with the user, or, for a privileged
+/// role, `202` with the grant that waits for the security administrator's approval.
 pub async fn create_user(
     State(state): State<AppState>,
     auth: Auth,
     body: Body<NewUser>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let Json(u) = body?;
-    let user = add_user(&state, &auth, u).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "user": user }))))
+    Ok(match add_user(&state, &auth, u).await? {
+        Outcome::Done(user) => (StatusCode::CREATED, Json(json!({ "user": user }))),
+        Outcome::Pending(g) => (StatusCode::ACCEPTED, Json(pending_json(&g))),
+    })
 }
 
-/// Creates a user (administrators only): the API and the administration page come here.
-pub async fn add_user(state: &AppState, auth: &Auth, u: NewUser) -> ApiResult<User> {
+/// Creates a user (the system administrator): the API and the administration page come
+/// here. An account of a business role is created at once; one of a privileged role is a
+/// grant that waits for a second administrator's approval, and nothing exists until then.
+pub async fn add_user(state: &AppState, auth: &Auth, u: NewUser) -> ApiResult<Outcome<User>> {
     require(auth, Role::Admin)?;
     too_long(&u.username, 64, "username")?;
     too_long(&u.display_name, 100, "display_name")?;
@@ -1830,6 +1961,25 @@ pub async fn add_user(state: &AppState, auth: &Auth, u: NewUser) -> ApiResult<Us
         role: u.role,
         org_id: u.org_id,
     };
+    if jixiao_core::duties::needs_approval(None, user.role) {
+        if state.store.user_auth(&user.username).await?.is_some() {
+            return Err(jixiao_store::StoreError::Taken(user.username).into());
+        }
+        let hash = crate::auth::hash_async(state, &u.password).await?;
+        let grant = new_grant(auth, jixiao_core::duties::GrantKind::Create, &user, None);
+        return Ok(Outcome::Pending(Box::new(
+            ask_grant(state, auth, grant, Some(&hash)).await?,
+        )));
+    }
+    if state
+        .store
+        .grants(true, 1000)
+        .await?
+        .iter()
+        .any(|g| g.username == user.username)
+    {
+        return Err(jixiao_store::StoreError::GrantPending(user.username).into());
+    }
     state
         .store
         // Chosen by an administrator: the user changes it at the first sign-in.
@@ -1848,7 +1998,7 @@ pub async fn add_user(state: &AppState, auth: &Auth, u: NewUser) -> ApiResult<Us
         user.role.name(),
     )
     .await;
-    Ok(user)
+    Ok(Outcome::Done(user))
 }
 
 /// A role and its organisation agree: a unit filer belongs to a unit, a department reviewer
@@ -1868,7 +2018,7 @@ async fn check_role_org(state: &AppState, role: Role, org_id: Option<&str>) -> A
         Role::Unit => ("unit", "实施单位"),
         Role::Department => ("department", "主管部门"),
         Role::Finance => ("finance", "财政部门"),
-        Role::Admin | Role::Auditor => return Ok(()),
+        Role::Admin | Role::Security | Role::AuditAdmin | Role::Auditor => return Ok(()),
     };
     match org {
         Some(o) if o.kind == kind => Ok(()),
@@ -1894,22 +2044,32 @@ pub struct UserEdit {
     pub org_id: Option<String>,
 }
 
-/// `PUT /api/users/{id}`: name, role and organisation (administrators).
+/// `PUT /api/users/{id}`: name, role and organisation (system and security administrators):
+/// `200` with the user, or, when a privileged role is given or taken away, `202` with the
+/// grant that waits for a second administrator's approval (the whole change waits).
 pub async fn edit_user(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
     body: Body<UserEdit>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<(StatusCode, Json<Value>)> {
     let Json(e) = body?;
-    let user = change_user(&state, &auth, &id, e).await?;
-    Ok(Json(json!({ "user": user })))
+    Ok(match change_user(&state, &auth, &id, e).await? {
+        Outcome::Done(user) => (StatusCode::OK, Json(json!({ "user": user }))),
+        Outcome::Pending(g) => (StatusCode::ACCEPTED, Json(pending_json(&g))),
+    })
 }
 
 /// Changes a user's name, role and organisation; their sessions end, so the new role applies
-/// from the next sign-in. An administrator cannot change their own role.
-pub async fn change_user(state: &AppState, auth: &Auth, id: &str, e: UserEdit) -> ApiResult<User> {
-    require(auth, Role::Admin)?;
+/// from the next sign-in. Nobody changes their own role. A privileged role given or taken
+/// away is a grant for the other administrator to approve: nothing changes until then.
+pub async fn change_user(
+    state: &AppState,
+    auth: &Auth,
+    id: &str,
+    e: UserEdit,
+) -> ApiResult<Outcome<User>> {
+    require_any(auth, &ACCOUNT_KEEPERS)?;
     too_long(&e.display_name, 100, "display_name")?;
     let old = state
         .store
@@ -1919,7 +2079,7 @@ pub async fn change_user(state: &AppState, auth: &Auth, id: &str, e: UserEdit) -
         .find(|u| u.id == id)
         .ok_or_else(ApiError::not_found)?;
     if id == auth.user.id && e.role != old.role {
-        return Err(ApiError::bad_request(
+        return Err(ApiError::forbidden(
             "不能改变自己的角色",
             "you cannot change your own role",
         ));
@@ -1936,6 +2096,16 @@ pub async fn change_user(state: &AppState, auth: &Auth, id: &str, e: UserEdit) -
         role: e.role,
         org_id,
     };
+    if jixiao_core::duties::needs_approval(Some(old.role), user.role) {
+        let grant = new_grant(
+            auth,
+            jixiao_core::duties::GrantKind::Role,
+            &user,
+            Some(old.role),
+        );
+        let grant = ask_grant(state, auth, grant, None).await?;
+        return Ok(Outcome::Pending(Box::new(grant)));
+    }
     state.store.update_user(&user).await?;
     audit(
         state,
@@ -1952,7 +2122,7 @@ pub async fn change_user(state: &AppState, auth: &Auth, id: &str, e: UserEdit) -
         ),
     )
     .await;
-    Ok(user)
+    Ok(Outcome::Done(user))
 }
 
 #[derive(Deserialize)]
@@ -2145,15 +2315,17 @@ pub async fn check_not_reused(state: &AppState, user_id: &str, p: &str) -> ApiRe
     Ok(())
 }
 
-/// What an administrator does to an account: `reset-password`, `unlock`, `disable`, `enable`.
-/// The page and `POST /api/users/{id}/{action}` come here.
+/// What the system administrator does to an account: `reset-password`, `unlock`, `disable`,
+/// `enable`, `reset-totp`. The page and `POST /api/users/{id}/{action}` come here. Resetting
+/// the password or the second factor of a privileged account is a grant that waits for the
+/// security administrator's approval (whoever resets them could sign in as the account).
 pub async fn change_account(
     state: &AppState,
     auth: &Auth,
     user_id: &str,
     action: &str,
     password: Option<&str>,
-) -> ApiResult<String> {
+) -> ApiResult<Outcome<String>> {
     require(auth, Role::Admin)?;
     let accounts = state.store.accounts().await?;
     let target = accounts
@@ -2192,6 +2364,22 @@ pub async fn change_account(
             ))
         }
     };
+    if jixiao_core::duties::reset_needs_approval(target.user.role) {
+        use jixiao_core::duties::GrantKind;
+        let (kind, hash) = match &change {
+            jixiao_store::AccountChange::ResetPassword { hash } => {
+                (Some(GrantKind::ResetPassword), Some(hash.as_str()))
+            }
+            jixiao_store::AccountChange::ResetTotp => (Some(GrantKind::ResetTotp), None),
+            _ => (None, None),
+        };
+        if let Some(kind) = kind {
+            let grant = new_grant(auth, kind, &target.user, Some(target.user.role));
+            return Ok(Outcome::Pending(Box::new(
+                ask_grant(state, auth, grant, hash).await?,
+            )));
+        }
+    }
     state.store.update_account(user_id, &change, None).await?;
     audit(
         state,
@@ -2202,17 +2390,18 @@ pub async fn change_account(
         "",
     )
     .await;
-    Ok(target.user.username.clone())
+    Ok(Outcome::Done(target.user.username.clone()))
 }
 
-/// `POST /api/users/{id}/{action}` (administrators): `reset-password` with `{"password"}`,
-/// `unlock`, `disable`, `enable`.
+/// `POST /api/users/{id}/{action}` (the system administrator): `reset-password` with
+/// `{"password"}`, `unlock`, `disable`, `enable`, `reset-totp`; `202` with a grant for a
+/// privileged account's password or second factor.
 pub async fn account_action(
     State(state): State<AppState>,
     auth: Auth,
     Path((id, action)): Path<(String, String)>,
     body: axum::body::Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<(StatusCode, Json<Value>)> {
     // No body for unlock, disable and enable; `{"password"}` for reset-password.
     let password = if body.iter().all(u8::is_ascii_whitespace) {
         None
@@ -2226,7 +2415,11 @@ pub async fn account_action(
             })?
             .password
     };
-    change_account(&state, &auth, &id, &action, password.as_deref()).await?;
+    if let Outcome::Pending(g) =
+        change_account(&state, &auth, &id, &action, password.as_deref()).await?
+    {
+        return Ok((StatusCode::ACCEPTED, Json(pending_json(&g))));
+    }
     let account = state
         .store
         .accounts()
@@ -2234,7 +2427,7 @@ pub async fn account_action(
         .into_iter()
         .find(|a| a.user.id == id)
         .ok_or_else(ApiError::not_found)?;
-    Ok(Json(json!({ "account": account })))
+    Ok((StatusCode::OK, Json(json!({ "account": account }))))
 }
 
 /// `GET /api/accounts` (administrators): every account with its state.
@@ -2398,13 +2591,13 @@ pub struct AuditParams {
     limit: Option<i64>,
 }
 
-/// `GET /api/audit` (auditors only).
+/// `GET /api/audit` (the audit administrator only).
 pub async fn audit_log(
     State(state): State<AppState>,
     auth: Auth,
     params: Result<Query<AuditParams>, QueryRejection>,
 ) -> ApiResult<Json<Value>> {
-    require(&auth, Role::Auditor)?;
+    require(&auth, Role::AuditAdmin)?;
     let Query(p) = params?;
     Ok(Json(
         json!({ "entries": state.store.audit_log(p.limit.unwrap_or(200)).await? }),
@@ -2457,13 +2650,13 @@ pub(crate) async fn review_stored(
     })
 }
 
-/// Saves a rule configuration (administrators), checked first.
+/// Saves a rule configuration (the security administrator), checked first.
 pub async fn save_rule_config(
     state: &AppState,
     auth: &Auth,
     config: &jixiao_core::review::RuleConfig,
 ) -> ApiResult<()> {
-    require(auth, Role::Admin)?;
+    require(auth, Role::Security)?;
     RuleSet::new(config).map_err(|e| {
         ApiError::from_bilingual(StatusCode::BAD_REQUEST, "bad_rules", &e.to_string())
     })?;
@@ -2483,4 +2676,135 @@ pub async fn save_rule_config(
     )
     .await;
     Ok(())
+}
+
+// ------------------------------------------------------------------ grants (三权分立)
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrantParams {
+    /// `true`: decided grants too (the latest 200).
+    all: Option<bool>,
+}
+
+/// `GET /api/grants` (system and security administrators): the pending grants, or with
+/// `all=true` the decided ones too, newest first.
+pub async fn grants(
+    State(state): State<AppState>,
+    auth: Auth,
+    params: Result<Query<GrantParams>, QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    require_any(&auth, &ACCOUNT_KEEPERS)?;
+    let Query(p) = params?;
+    let list = state.store.grants(!p.all.unwrap_or(false), 200).await?;
+    Ok(Json(json!({ "grants": list })))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionBody {
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// Approves or rejects a pending grant: an administrator of the other duty than the
+/// requester's, neither the requester nor the account's holder (the requester may withdraw,
+/// that is reject, their own). An approval applies it and ends the account's sessions.
+pub async fn decide_grant(
+    state: &AppState,
+    auth: &Auth,
+    id: &str,
+    approve: bool,
+    comment: &str,
+) -> ApiResult<jixiao_store::Grant> {
+    require_any(auth, &ACCOUNT_KEEPERS)?;
+    too_long(comment, 500, "comment")?;
+    let g = state
+        .store
+        .grant(id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    if g.status != jixiao_core::duties::GrantStatus::Pending {
+        return Err(match g.status {
+            jixiao_core::duties::GrantStatus::Approved => {
+                jixiao_store::StoreError::GrantDecided("批准", "approved")
+            }
+            _ => jixiao_store::StoreError::GrantDecided("拒绝", "rejected"),
+        }
+        .into());
+    }
+    jixiao_core::duties::check_decision(
+        (&auth.user.username, auth.user.role),
+        (&g.requested_by, g.requester_role),
+        &g.username,
+        !approve,
+    )
+    .map_err(|e| ApiError::from_bilingual(StatusCode::FORBIDDEN, "forbidden", &e.to_string()))?;
+    let decided = state
+        .store
+        .decide_grant(id, approve, &auth.user.username, comment.trim())
+        .await?;
+    let withdrawn = !approve && g.requested_by == auth.user.username;
+    audit(
+        state,
+        &auth.user.username,
+        &auth.ip,
+        if approve {
+            "grant_approve"
+        } else if withdrawn {
+            "grant_withdraw"
+        } else {
+            "grant_reject"
+        },
+        &g.username,
+        &format!(
+            "{}; requested by {}{}",
+            grant_detail(&g),
+            g.requested_by,
+            if comment.trim().is_empty() {
+                String::new()
+            } else {
+                format!("; {}", comment.trim())
+            }
+        ),
+    )
+    .await;
+    Ok(decided)
+}
+
+/// The optional JSON body of a decision (`{"comment"}`), or none.
+fn decision_body(body: &[u8]) -> ApiResult<DecisionBody> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(DecisionBody::default());
+    }
+    serde_json::from_slice::<DecisionBody>(body).map_err(|e| {
+        ApiError::bad_request(
+            format!("请求体不是所需的 JSON：{e}"),
+            format!("the body is not the JSON expected: {e}"),
+        )
+    })
+}
+
+/// `POST /api/grants/{id}/approve` `{"comment"}` (optional).
+pub async fn approve_grant(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    let b = decision_body(&body)?;
+    let g = decide_grant(&state, &auth, &id, true, &b.comment).await?;
+    Ok(Json(json!({ "grant": g })))
+}
+
+/// `POST /api/grants/{id}/reject` `{"comment"}` (optional).
+pub async fn reject_grant(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    let b = decision_body(&body)?;
+    let g = decide_grant(&state, &auth, &id, false, &b.comment).await?;
+    Ok(Json(json!({ "grant": g })))
 }

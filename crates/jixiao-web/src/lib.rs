@@ -94,6 +94,8 @@ pub struct AppState {
     pub hash_queue: Arc<std::sync::atomic::AtomicUsize>,
     /// The key of the audit log's HMAC-SM3 chain, kept outside the database.
     pub audit_key: Arc<Vec<u8>>,
+    /// `serve --demo`: the sign-in page lists the demo accounts.
+    pub demo: bool,
 }
 
 impl AppState {
@@ -111,7 +113,14 @@ impl AppState {
             // A key for this process only until the caller gives the installation's
             // (`with_audit_key`): entries chained under it cannot be verified later.
             audit_key: Arc::new(uuid::Uuid::new_v4().as_bytes().to_vec()),
+            demo: false,
         }
+    }
+
+    /// A demo server (`serve --demo`): the sign-in page lists the demo accounts.
+    pub fn with_demo(mut self, demo: bool) -> AppState {
+        self.demo = demo;
+        self
     }
 
     /// The installation's audit key (from `JIXIAO_AUDIT_KEY`, a key file, or a KMS).
@@ -214,6 +223,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/users/{id}", put(api::edit_user))
         .route("/api/users/{id}/{action}", post(api::account_action))
         .route("/api/accounts", get(api::accounts))
+        .route("/api/grants", get(api::grants))
+        .route("/api/grants/{id}/approve", post(api::approve_grant))
+        .route("/api/grants/{id}/reject", post(api::reject_grant))
         .route("/api/session/password", post(api::change_password))
         .route(
             "/api/session/totp",

@@ -915,66 +915,174 @@ impl Store for SqlStore {
         keep_session: Option<&str>,
     ) -> Result<(), StoreError> {
         let mut tx = super::begin_write(&self.pool).await?;
-        let (sql, hash, end_sessions) = match change {
-            AccountChange::ResetPassword { hash } => (
-                "UPDATE users SET password_hash = $1, must_change_password = TRUE, failed_logins = 0, locked_until = NULL WHERE id = $2",
-                Some(hash.as_str()),
-                true,
-            ),
-            AccountChange::ChangePassword { hash } => (
-                "UPDATE users SET password_hash = $1, must_change_password = FALSE WHERE id = $2",
-                Some(hash.as_str()),
-                true,
-            ),
-            AccountChange::Unlock => (
-                "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1",
-                None,
-                false,
-            ),
-            AccountChange::Disable => ("UPDATE users SET disabled = TRUE WHERE id = $1", None, true),
-            AccountChange::Enable => ("UPDATE users SET disabled = FALSE WHERE id = $1", None, false),
-            AccountChange::ResetTotp => (
-                "UPDATE users SET totp_secret = NULL, totp_last_step = NULL WHERE id = $1",
-                None,
-                true,
-            ),
-        };
-        let mut q = sqlx::query(sql);
-        if let Some(h) = hash {
-            q = q.bind(h);
-        }
-        let done = q.bind(user_id).execute(&mut *tx).await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound(user_id.to_string()));
-        }
-        if let AccountChange::ResetPassword { hash } | AccountChange::ChangePassword { hash } =
-            change
-        {
-            remember_password(&mut tx, user_id, hash).await?;
-        }
-        // Unlocked, or a new password set by an administrator: the sign-in count starts again.
-        if matches!(
-            change,
-            AccountChange::Unlock | AccountChange::ResetPassword { .. }
-        ) {
-            sqlx::query(
-                "DELETE FROM login_throttle WHERE key = 'u:' || (SELECT username FROM users WHERE id = $1)",
-            )
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        }
-        if end_sessions {
-            sqlx::query(
-                "DELETE FROM sessions WHERE user_id = $1 AND token_hash IS DISTINCT FROM $2",
-            )
-            .bind(user_id)
-            .bind(keep_session)
-            .execute(&mut *tx)
-            .await?;
-        }
+        change_account(&mut tx, user_id, change, keep_session).await?;
         tx.commit().await?;
         Ok(())
+    }
+    async fn request_grant(
+        &self,
+        g: &crate::Grant,
+        password_hash: Option<&str>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO grants (id, kind, user_id, username, display_name, from_role, role, org_id, password_hash, \
+             requested_by, requester_role, requested_at, status, decided_by, decided_at, comment) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'pending', NULL, NULL, '')",
+        )
+        .bind(&g.id)
+        .bind(g.kind.name())
+        .bind(&g.user_id)
+        .bind(&g.username)
+        .bind(&g.display_name)
+        .bind(g.from_role.map(|r| r.name()))
+        .bind(g.role.name())
+        .bind(&g.org_id)
+        .bind(password_hash)
+        .bind(&g.requested_by)
+        .bind(g.requester_role.name())
+        .bind(&g.requested_at)
+        .execute(&self.pool)
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(d) if d.is_unique_violation() => {
+                StoreError::GrantPending(g.username.clone())
+            }
+            _ => StoreError::Db(e),
+        })?;
+        Ok(())
+    }
+    async fn grants(
+        &self,
+        pending_only: bool,
+        limit: i64,
+    ) -> Result<Vec<crate::Grant>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {GRANT_COLUMNS} FROM grants WHERE status = 'pending' OR $1 = FALSE \
+             ORDER BY requested_at DESC, id LIMIT $2"
+        ))
+        .bind(pending_only)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(grant_from).collect()
+    }
+    async fn grant(&self, id: &str) -> Result<Option<crate::Grant>, StoreError> {
+        let row = sqlx::query(&format!("SELECT {GRANT_COLUMNS} FROM grants WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(grant_from).transpose()
+    }
+    async fn decide_grant(
+        &self,
+        id: &str,
+        approve: bool,
+        by: &str,
+        comment: &str,
+    ) -> Result<crate::Grant, StoreError> {
+        use jixiao_core::duties::{GrantKind, GrantStatus};
+        let mut tx = super::begin_write(&self.pool).await?;
+        let Some(row) = sqlx::query(&format!(
+            "SELECT {GRANT_COLUMNS}, password_hash FROM grants WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        else {
+            return Err(StoreError::NotFound(id.to_string()));
+        };
+        let g = grant_from(&row)?;
+        if g.status != GrantStatus::Pending {
+            return Err(match g.status {
+                GrantStatus::Approved => StoreError::GrantDecided("批准", "approved"),
+                _ => StoreError::GrantDecided("拒绝", "rejected"),
+            });
+        }
+        let hash: Option<String> = row.get("password_hash");
+        if approve {
+            match g.kind {
+                GrantKind::Create => {
+                    let hash = hash.ok_or_else(|| {
+                        StoreError::Corrupt(format!("grant {id} without a password"))
+                    })?;
+                    sqlx::query("INSERT INTO users (id, username, display_name, password_hash, role, org_id, created_at, must_change_password) VALUES ($1, $2, $3, $4, $5, $6, $7, TRUE)")
+                        .bind(&g.user_id)
+                        .bind(&g.username)
+                        .bind(&g.display_name)
+                        .bind(&hash)
+                        .bind(g.role.name())
+                        .bind(&g.org_id)
+                        .bind(now())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| taken(e, &g.username))?;
+                    remember_password(&mut tx, &g.user_id, &hash).await?;
+                }
+                GrantKind::Role => {
+                    let from = g.from_role.map(|r| r.name()).unwrap_or("");
+                    let done = sqlx::query(
+                        "UPDATE users SET role = $1, org_id = $2, display_name = $3 WHERE id = $4 AND role = $5",
+                    )
+                    .bind(g.role.name())
+                    .bind(&g.org_id)
+                    .bind(&g.display_name)
+                    .bind(&g.user_id)
+                    .bind(from)
+                    .execute(&mut *tx)
+                    .await?;
+                    if done.rows_affected() == 0 {
+                        return Err(StoreError::GrantStale(g.username.clone()));
+                    }
+                    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                        .bind(&g.user_id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                GrantKind::ResetPassword => {
+                    let hash = hash.ok_or_else(|| {
+                        StoreError::Corrupt(format!("grant {id} without a password"))
+                    })?;
+                    change_account(
+                        &mut tx,
+                        &g.user_id,
+                        &AccountChange::ResetPassword { hash },
+                        None,
+                    )
+                    .await?;
+                }
+                GrantKind::ResetTotp => {
+                    change_account(&mut tx, &g.user_id, &AccountChange::ResetTotp, None).await?;
+                }
+            }
+        }
+        let status = if approve {
+            GrantStatus::Approved
+        } else {
+            GrantStatus::Rejected
+        };
+        let at = now();
+        let done = sqlx::query(
+            "UPDATE grants SET status = $1, decided_by = $2, decided_at = $3, comment = $4, password_hash = NULL \
+             WHERE id = $5 AND status = 'pending'",
+        )
+        .bind(status.name())
+        .bind(by)
+        .bind(&at)
+        .bind(comment)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::GrantDecided("处理", "decided"));
+        }
+        tx.commit().await?;
+        Ok(crate::Grant {
+            status,
+            decided_by: Some(by.to_string()),
+            decided_at: Some(at),
+            comment: comment.to_string(),
+            ..g
+        })
     }
     async fn user_auth(&self, username: &str) -> Result<Option<UserAuth>, StoreError> {
         let Some(r) = sqlx::query("SELECT id, username, display_name, role, org_id, password_hash, failed_logins, locked_until, disabled, must_change_password, totp_secret FROM users WHERE username = $1")
@@ -1078,7 +1186,7 @@ impl Store for SqlStore {
     ) -> Result<Option<Session>, StoreError> {
         let Some(r) = sqlx::query(
             "SELECT u.id, u.username, u.display_name, u.role, u.org_id, u.must_change_password, s.csrf, s.expires_at, \
-             (u.role IN ('finance', 'admin', 'auditor') AND u.totp_secret IS NULL AND u.totp_exempt = FALSE) AS needs_second_factor \
+             (u.totp_secret IS NULL AND u.totp_exempt = FALSE) AS no_second_factor \
              FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND coalesce(s.last_seen, s.created_at) > $3 AND u.disabled = FALSE",
         )
@@ -1090,12 +1198,15 @@ impl Store for SqlStore {
         else {
             return Ok(None);
         };
+        let user = user_from(&r)?;
+        // The roles that need one are the privileged roles (jixiao_core::workflow::Role).
+        let needs_second_factor = user.role.privileged() && r.get::<bool, _>("no_second_factor");
         Ok(Some(Session {
-            user: user_from(&r)?,
+            user,
             csrf: r.get("csrf"),
             expires_at: r.get("expires_at"),
             must_change_password: r.get("must_change_password"),
-            needs_second_factor: r.get("needs_second_factor"),
+            needs_second_factor,
         }))
     }
     async fn touch_session(
@@ -1810,6 +1921,107 @@ fn keep_indicator_ids(stored: &Form, new: &mut Form) {
                 .map(str::to_string);
         }
     }
+}
+
+/// Changes an account's state inside a write transaction (see [`Store::update_account`]).
+async fn change_account(
+    tx: &mut Conn,
+    user_id: &str,
+    change: &AccountChange,
+    keep_session: Option<&str>,
+) -> Result<(), StoreError> {
+    let (sql, hash, end_sessions) = match change {
+            AccountChange::ResetPassword { hash } => (
+                "UPDATE users SET password_hash = $1, must_change_password = TRUE, failed_logins = 0, locked_until = NULL WHERE id = $2",
+                Some(hash.as_str()),
+                true,
+            ),
+            AccountChange::ChangePassword { hash } => (
+                "UPDATE users SET password_hash = $1, must_change_password = FALSE WHERE id = $2",
+                Some(hash.as_str()),
+                true,
+            ),
+            AccountChange::Unlock => (
+                "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1",
+                None,
+                false,
+            ),
+            AccountChange::Disable => ("UPDATE users SET disabled = TRUE WHERE id = $1", None, true),
+            AccountChange::Enable => ("UPDATE users SET disabled = FALSE WHERE id = $1", None, false),
+            AccountChange::ResetTotp => (
+                "UPDATE users SET totp_secret = NULL, totp_last_step = NULL WHERE id = $1",
+                None,
+                true,
+            ),
+        };
+    let mut q = sqlx::query(sql);
+    if let Some(h) = hash {
+        q = q.bind(h);
+    }
+    let done = q.bind(user_id).execute(&mut *tx).await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound(user_id.to_string()));
+    }
+    if let AccountChange::ResetPassword { hash } | AccountChange::ChangePassword { hash } = change {
+        remember_password(tx, user_id, hash).await?;
+    }
+    // Unlocked, or a new password set by an administrator: the sign-in count starts again.
+    if matches!(
+        change,
+        AccountChange::Unlock | AccountChange::ResetPassword { .. }
+    ) {
+        sqlx::query(
+                "DELETE FROM login_throttle WHERE key = 'u:' || (SELECT username FROM users WHERE id = $1)",
+            )
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    if end_sessions {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash IS DISTINCT FROM $2")
+            .bind(user_id)
+            .bind(keep_session)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The columns of a grant as [`grant_from`] reads them (never the password hash).
+const GRANT_COLUMNS: &str =
+    "id, kind, user_id, username, display_name, from_role, role, org_id, requested_by, \
+     requester_role, requested_at, status, decided_by, decided_at, comment";
+
+fn grant_from(r: &DbRow) -> Result<crate::Grant, StoreError> {
+    use jixiao_core::duties::{GrantKind, GrantStatus};
+    use jixiao_core::workflow::Role;
+    let role = |name: &str| {
+        Role::from_name(name).ok_or_else(|| StoreError::Corrupt(format!("role “{name}”")))
+    };
+    let kind: String = r.get("kind");
+    let status: String = r.get("status");
+    Ok(crate::Grant {
+        id: r.get("id"),
+        kind: GrantKind::from_name(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("grant kind “{kind}”")))?,
+        user_id: r.get("user_id"),
+        username: r.get("username"),
+        display_name: r.get("display_name"),
+        from_role: r
+            .get::<Option<String>, _>("from_role")
+            .map(|f| role(&f))
+            .transpose()?,
+        role: role(&r.get::<String, _>("role"))?,
+        org_id: r.get("org_id"),
+        requested_by: r.get("requested_by"),
+        requester_role: role(&r.get::<String, _>("requester_role"))?,
+        requested_at: r.get("requested_at"),
+        status: GrantStatus::from_name(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("grant status “{status}”")))?,
+        decided_by: r.get("decided_by"),
+        decided_at: r.get("decided_at"),
+        comment: r.get("comment"),
+    })
 }
 
 /// Inserts forms (their IDs set) and their indicators in multi-row statements.

@@ -1,4 +1,4 @@
-//! The audit log for auditors (`/audit`): filters by person, action, form and time, names
+//! The audit log for the audit administrator (`/audit`): filters by person, action, form and time, names
 //! instead of IDs, Beijing time, and the same selection as a CSV file.
 
 use super::{error_page, form_urlencoded, layout, PageUser};
@@ -35,6 +35,11 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("user_disable", "停用账户"),
     ("user_enable", "启用账户"),
     ("user_reset_totp", "重置动态口令"),
+    ("grant_request", "提出授权申请"),
+    ("grant_approve", "批准授权"),
+    ("grant_reject", "拒绝授权"),
+    ("grant_withdraw", "撤回授权申请"),
+    ("audit_export", "导出审计日志"),
     ("org_create", "新建组织"),
     ("user_update", "修改用户"),
     ("org_update", "修改组织"),
@@ -123,7 +128,7 @@ async fn search(
     ),
     ApiError,
 > {
-    require(auth, Role::Auditor)?;
+    require(auth, Role::AuditAdmin)?;
     let forms = state.store.list().await?;
     let form_names: HashMap<String, String> = forms
         .iter()
@@ -275,10 +280,8 @@ pub async fn page(
                 td { (person(&e.actor, &people)) }
                 td { (e.ip) }
                 td class={ "act " (e.action) } { (action_label(&e.action)) }
-                td {
-                    @if forms.contains_key(&e.target) { a href={ "/forms/" (e.target) } { (target_text(e, &people, &forms)) } }
-                    @else { (target_text(e, &people, &forms)) }
-                }
+                // A form by its name only: its content is not the audit administrator's.
+                td { (target_text(e, &people, &forms)) }
                 td { (detail_text(&e.detail)) }
             } } }
         }
