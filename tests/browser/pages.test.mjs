@@ -830,6 +830,19 @@ test("each role lands on its home; the audit administrator reads, filters and ex
   assert.match(text, /^\uFEFF时间（北京时间）,人员/);
   assert.match(text, /"送审"/);
   assert.doesNotMatch(text, /"登录"/, "the export has the page's filters");
+  // The retention: never shorter than six months; kept longer as the audit administrator sets it.
+  await page.goto(server.base + "/audit");
+  assert.match(await page.locator("section[aria-labelledby=retention-h]").textContent(), /全部保留（未设定期限）/);
+  await page.getByLabel(/保存天数/).fill("100");
+  await page.getByLabel(/保存天数/).evaluate((e) => e.removeAttribute("min"));
+  await page.getByRole("button", { name: "保存期限" }).click();
+  assert.match(await page.getByRole("alert").textContent(), /审计日志至少保存 184 天/);
+  await page.getByLabel(/保存天数/).fill("365");
+  await page.getByRole("button", { name: "保存期限" }).click();
+  assert.match(await page.locator("p.ok[role=status]").textContent(), /已保存审计日志的保存期限/);
+  assert.match(await page.locator("section[aria-labelledby=retention-h]").textContent(), /现行：保存 365 天/);
+  assert.equal(await page.getByRole("button", { name: "清理过期记录" }).count(), 1);
+  await shot(page, "audit-retention");
   await context.close();
 });
 

@@ -1121,8 +1121,15 @@ async fn run(cli: Cli) -> Result<()> {
             let key = AUDIT_KEY
                 .get()
                 .context("审计密钥未载入 / the audit key is not loaded")?;
-            let (mut previous, mut last_seq, mut chained, mut unchained) =
-                (String::new(), 0i64, 0u64, 0u64);
+            // After a purge the chain begins at its anchor: the last purged entry's link. A
+            // purge is itself in the log (audit_purge, naming the anchor), so an anchor moved
+            // behind the application's back is found too.
+            let anchor = store.audit_anchor().await?;
+            let (mut previous, mut last_seq, mut chained, mut unchained) = match &anchor {
+                Some(a) => (a.mac.clone(), a.seq, 0u64, 0u64),
+                None => (String::new(), 0i64, 0u64, 0u64),
+            };
+            let mut anchor_named = false;
             loop {
                 let batch = store.audit_chain(last_seq, 10_000).await?;
                 if batch.is_empty() {
@@ -1145,7 +1152,14 @@ async fn run(cli: Cli) -> Result<()> {
                             e.seq, e.at, e.actor, e.action, e.seq, e.at, e.actor, e.action
                         );
                     }
-                    if e.seq != last_seq + 1 && chained > 0 {
+                    if e.action == "audit_purge"
+                        && anchor
+                            .as_ref()
+                            .is_some_and(|a| e.detail.contains(&format!("anchor {}", a.seq)))
+                    {
+                        anchor_named = true;
+                    }
+                    if e.seq != last_seq + 1 && (chained > 0 || anchor.is_some()) {
                         bail!(
                             "第 {} 条之前缺少记录 / entries are missing before audit entry {}",
                             e.seq,
@@ -1156,6 +1170,19 @@ async fn run(cli: Cli) -> Result<()> {
                     last_seq = e.seq;
                     chained += 1;
                 }
+            }
+            if let Some(a) = &anchor {
+                if !anchor_named {
+                    bail!(
+                        "审计日志的起点（第 {} 条之后）没有对应的清理记录：有人绕过系统删除了记录 / the log begins after entry {} but no purge in it says so: entries were deleted behind the application's back",
+                        a.seq,
+                        a.seq
+                    );
+                }
+                println!(
+                    "按保存期限已清理第 {} 条及之前的记录 / entries up to {} were purged past their retention",
+                    a.seq, a.seq
+                );
             }
             println!(
                 "审计日志完整 / the audit log is intact: {chained} 条已链接 / chained{}; 链头 / head {}",

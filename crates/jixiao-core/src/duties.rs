@@ -16,6 +16,14 @@
 use crate::workflow::Role;
 use serde::{Deserialize, Serialize};
 
+/// The shortest time the audit log is kept: six months (网络安全法 第二十一条: network logs
+/// kept no less than six months), counted as 184 days. The audit administrator may keep it
+/// longer, never shorter; the database itself refuses to delete a younger entry.
+pub const AUDIT_RETENTION_MIN_DAYS: i64 = 184;
+
+/// The longest retention the audit administrator may set (100 years; or keep everything).
+pub const AUDIT_RETENTION_MAX_DAYS: i64 = 36_500;
+
 /// What a grant does once approved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

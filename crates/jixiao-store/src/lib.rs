@@ -478,6 +478,15 @@ pub trait Store: Send + Sync {
     ) -> Result<Vec<(AuditEntry, Option<String>)>, StoreError>;
     /// The newest entries first.
     async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError>;
+    /// Deletes the entries older than `before` (RFC 3339, UTC; only a run of the oldest, up to
+    /// the first entry at or after `before`), in one transaction that first makes the last
+    /// deleted entry the chain's anchor ([`Store::audit_anchor`]), so the rest still verifies.
+    /// The database itself refuses to delete an entry younger than
+    /// [`jixiao_core::duties::AUDIT_RETENTION_MIN_DAYS`] or past the anchor. Returns how many
+    /// were deleted.
+    async fn purge_audit(&self, before: &str, by: &str) -> Result<u64, StoreError>;
+    /// Where the chain begins after a purge: the last deleted entry's number and link.
+    async fn audit_anchor(&self) -> Result<Option<AuditAnchor>, StoreError>;
     /// Entries matching every filter given, newest first.
     async fn audit_search(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError>;
 }
@@ -805,6 +814,14 @@ pub struct AuditQuery {
     /// Before this instant (RFC 3339, UTC), exclusive.
     pub until: Option<String>,
     pub limit: i64,
+}
+
+/// The last entry a purge deleted: its number and its link, which the first entry kept
+/// chains from.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct AuditAnchor {
+    pub seq: i64,
+    pub mac: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]

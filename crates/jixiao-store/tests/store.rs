@@ -1152,6 +1152,170 @@ async fn an_older_database_keeps_its_accounts_sessions_and_password_history(db: 
     }
 }
 
+/// The audit log is purged only past its retention, and what is left still verifies: the
+/// last purged entry becomes the anchor the first kept one chains from, and the next entry
+/// chains on even once everything was purged. The database itself refuses to delete a
+/// young entry, or one past the anchor, whoever asks.
+async fn the_audit_log_is_purged_only_past_its_retention_and_still_verifies(db: TestDb) {
+    use jixiao_store::AuditEntry;
+    let store = db.open().await;
+    let key = b"the audit key of this installation".to_vec();
+    let entry = |seq: i64, at: &str, action: &str| AuditEntry {
+        seq,
+        at: at.into(),
+        actor: "alice".into(),
+        ip: "10.0.0.1".into(),
+        action: action.into(),
+        target: "x".into(),
+        detail: String::new(),
+    };
+    // Three entries of 2020, chained under the key, as the store would have written them.
+    let mut previous = String::new();
+    let mut sql = String::new();
+    for seq in 1..=3 {
+        let e = entry(seq, &format!("2020-01-0{seq}T00:00:00.000Z"), "login");
+        let mac = e.link(&key, &previous);
+        sql.push_str(&format!(
+            "INSERT INTO audit (seq, at, actor, ip, action, target, detail, mac) VALUES ({seq}, '{}', 'alice', '10.0.0.1', 'login', 'x', '', '{mac}');",
+            e.at
+        ));
+        previous = mac;
+    }
+    db.execute(&sql).await;
+    for action in ["login", "logout"] {
+        store.audit(&entry(0, "", action), &key).await.unwrap();
+    }
+    assert_eq!(verify(&*store, &key).await, 5);
+    // Neither a young entry nor an old one past the (absent) anchor may be deleted.
+    for seq in [5, 1] {
+        assert!(jixiao_store::testing::execute(
+            &db.location,
+            &format!("DELETE FROM audit WHERE seq = {seq}")
+        )
+        .await
+        .is_err());
+    }
+    // A purge with a bound younger than 184 days is refused by the database: nothing goes.
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    assert!(store.purge_audit(&tomorrow, "auditadmin").await.is_err());
+    assert_eq!(verify(&*store, &key).await, 5);
+    assert!(store.audit_anchor().await.unwrap().is_none());
+    // Past the retention: the three of 2020 go, the anchor is the third, the rest verifies.
+    let n = store
+        .purge_audit("2021-01-01T00:00:00.000Z", "auditadmin")
+        .await
+        .unwrap();
+    assert_eq!(n, 3);
+    let anchor = store.audit_anchor().await.unwrap().unwrap();
+    assert_eq!(
+        (anchor.seq, anchor.mac.as_str()),
+        (3, previous_of(&key, 3).as_str())
+    );
+    assert_eq!(verify(&*store, &key).await, 2);
+    assert_eq!(
+        store
+            .purge_audit("2021-01-01T00:00:00.000Z", "x")
+            .await
+            .unwrap(),
+        0,
+        "nothing older left"
+    );
+    // The anchor does not open the young entries to deletion.
+    assert!(
+        jixiao_store::testing::execute(&db.location, "DELETE FROM audit WHERE seq = 4")
+            .await
+            .is_err()
+    );
+    assert_eq!(verify(&*store, &key).await, 2);
+    // Reopened (another server), the chain goes on from where it is.
+    let again = db.open().await;
+    again.audit(&entry(0, "", "login"), &key).await.unwrap();
+    assert_eq!(verify(&*again, &key).await, 3);
+}
+
+/// Checks the audit chain from its anchor (or its start): every entry there, in order, each
+/// linked to the one before. Returns how many entries there are.
+async fn verify(store: &dyn Store, key: &[u8]) -> usize {
+    let (mut previous, mut next) = match store.audit_anchor().await.unwrap() {
+        Some(a) => (a.mac, a.seq + 1),
+        None => (String::new(), 1),
+    };
+    let chain = store.audit_chain(0, 1000).await.unwrap();
+    for (e, mac) in &chain {
+        assert_eq!(e.seq, next, "no entry missing");
+        assert_eq!(mac.as_deref(), Some(e.link(key, &previous).as_str()));
+        previous = mac.clone().unwrap();
+        next += 1;
+    }
+    chain.len()
+}
+
+/// The link of the `n`th entry of 2020 written by the test above.
+fn previous_of(key: &[u8], n: i64) -> String {
+    let mut previous = String::new();
+    for seq in 1..=n {
+        let e = jixiao_store::AuditEntry {
+            seq,
+            at: format!("2020-01-0{seq}T00:00:00.000Z"),
+            actor: "alice".into(),
+            ip: "10.0.0.1".into(),
+            action: "login".into(),
+            target: "x".into(),
+            detail: String::new(),
+        };
+        previous = e.link(key, &previous);
+    }
+    previous
+}
+
+/// An audit log purged to its very end: the next entry chains from the anchor.
+async fn an_audit_log_purged_to_its_end_chains_on_from_the_anchor(db: TestDb) {
+    use jixiao_store::AuditEntry;
+    let store = db.open().await;
+    let key = b"k".to_vec();
+    let e = AuditEntry {
+        seq: 1,
+        at: "2020-01-01T00:00:00.000Z".into(),
+        actor: "a".into(),
+        ip: "".into(),
+        action: "login".into(),
+        target: "".into(),
+        detail: "".into(),
+    };
+    let mac = e.link(&key, "");
+    db.execute(&format!(
+        "INSERT INTO audit (seq, at, actor, ip, action, target, detail, mac) VALUES (1, '{}', 'a', '', 'login', '', '', '{mac}')",
+        e.at
+    ))
+    .await;
+    assert_eq!(
+        store
+            .purge_audit("2021-01-01T00:00:00.000Z", "x")
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(store.audit_chain(0, 10).await.unwrap().is_empty());
+    store
+        .audit(
+            &AuditEntry {
+                seq: 0,
+                at: String::new(),
+                ..e.clone()
+            },
+            &key,
+        )
+        .await
+        .unwrap();
+    let chain = store.audit_chain(0, 10).await.unwrap();
+    assert_eq!(chain[0].0.seq, 2, "numbers go on");
+    assert_eq!(
+        chain[0].1.as_deref(),
+        Some(chain[0].0.link(&key, &mac).as_str())
+    );
+}
+
 /// Every test above, once per backend.
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
@@ -1189,4 +1353,6 @@ conformance!(
     the_portfolio_sum_never_overflows_whatever_is_stored,
     grants_wait_for_a_decision_and_apply_once,
     an_older_database_keeps_its_accounts_sessions_and_password_history,
+    the_audit_log_is_purged_only_past_its_retention_and_still_verifies,
+    an_audit_log_purged_to_its_end_chains_on_from_the_anchor,
 );

@@ -2808,3 +2808,127 @@ pub async fn reject_grant(
     let g = decide_grant(&state, &auth, &id, false, &b.comment).await?;
     Ok(Json(json!({ "grant": g })))
 }
+
+// ------------------------------------------------------------------ the audit log's retention
+
+/// The retention the audit administrator set, in days (`None`: every entry is kept).
+pub async fn audit_retention_days(state: &AppState) -> ApiResult<Option<i64>> {
+    Ok(state
+        .store
+        .setting("audit_retention_days")
+        .await?
+        .and_then(|v| v.trim().parse().ok()))
+}
+
+/// The audit log's retention and state, as `GET /api/audit/retention` gives it.
+pub async fn retention_json(state: &AppState) -> ApiResult<Value> {
+    let oldest = state.store.audit_chain(0, 1).await?;
+    Ok(json!({
+        "days": audit_retention_days(state).await?,
+        "minimum_days": jixiao_core::duties::AUDIT_RETENTION_MIN_DAYS,
+        "oldest_at": oldest.first().map(|(e, _)| e.at.clone()),
+        "anchor_seq": state.store.audit_anchor().await?.map(|a| a.seq),
+    }))
+}
+
+/// `GET /api/audit/retention` (the audit administrator).
+pub async fn get_retention(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Value>> {
+    require(&auth, Role::AuditAdmin)?;
+    Ok(Json(retention_json(&state).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionBody {
+    /// Days to keep each entry, at least 184; `null` keeps everything.
+    pub days: Option<i64>,
+}
+
+/// Sets how long the audit log is kept: at least six months (184 days), or everything.
+pub async fn set_retention(state: &AppState, auth: &Auth, days: Option<i64>) -> ApiResult<()> {
+    use jixiao_core::duties::{AUDIT_RETENTION_MAX_DAYS, AUDIT_RETENTION_MIN_DAYS};
+    require(auth, Role::AuditAdmin)?;
+    if let Some(d) = days {
+        if !(AUDIT_RETENTION_MIN_DAYS..=AUDIT_RETENTION_MAX_DAYS).contains(&d) {
+            return Err(ApiError::bad_request(
+                format!(
+                    "审计日志至少保存 {AUDIT_RETENTION_MIN_DAYS} 天（六个月，网络安全法），至多 {AUDIT_RETENTION_MAX_DAYS} 天；{d} 天不行"
+                ),
+                format!(
+                    "the audit log is kept at least {AUDIT_RETENTION_MIN_DAYS} days (six months, by law) and at most {AUDIT_RETENTION_MAX_DAYS}; not {d}"
+                ),
+            ));
+        }
+    }
+    let value = days.map(|d| d.to_string()).unwrap_or_default();
+    state
+        .store
+        .set_setting("audit_retention_days", &value, &auth.user.username)
+        .await?;
+    audit(
+        state,
+        &auth.user.username,
+        &auth.ip,
+        "audit_retention",
+        "audit",
+        &days.map_or("keep all".to_string(), |d| format!("{d} days")),
+    )
+    .await;
+    Ok(())
+}
+
+/// `PUT /api/audit/retention` `{"days"}` (the audit administrator).
+pub async fn put_retention(
+    State(state): State<AppState>,
+    auth: Auth,
+    body: Body<RetentionBody>,
+) -> ApiResult<Json<Value>> {
+    let Json(b) = body?;
+    set_retention(&state, &auth, b.days).await?;
+    Ok(Json(retention_json(&state).await?))
+}
+
+/// Deletes the entries older than the retention (the audit administrator): the chain keeps
+/// verifying from its anchor, and the purge itself is logged, naming the anchor. Returns how
+/// many went and the bound.
+pub async fn purge_audit_log(state: &AppState, auth: &Auth) -> ApiResult<(u64, String)> {
+    require(auth, Role::AuditAdmin)?;
+    let Some(days) = audit_retention_days(state).await? else {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "no_retention",
+            "尚未设定保存期限：审计日志全部保留，不能清理",
+            "no retention is set: the whole audit log is kept, nothing can be purged",
+        ));
+    };
+    // Never younger than the legal minimum, whatever is stored.
+    let days = days.max(jixiao_core::duties::AUDIT_RETENTION_MIN_DAYS);
+    let before = (crate::auth::now() - chrono::Duration::days(days))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let n = state
+        .store
+        .purge_audit(&before, &auth.user.username)
+        .await?;
+    let anchor = state.store.audit_anchor().await?;
+    audit(
+        state,
+        &auth.user.username,
+        &auth.ip,
+        "audit_purge",
+        "audit",
+        &format!(
+            "{n} entries before {before} ({days} days); anchor {}",
+            anchor
+                .map(|a| a.seq.to_string())
+                .unwrap_or_else(|| "-".into())
+        ),
+    )
+    .await;
+    Ok((n, before))
+}
+
+/// `POST /api/audit/purge` (the audit administrator): entries past the retention deleted.
+pub async fn purge(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Value>> {
+    let (n, before) = purge_audit_log(&state, &auth).await?;
+    Ok(Json(json!({ "purged": n, "before": before })))
+}

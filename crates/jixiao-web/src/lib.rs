@@ -244,6 +244,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/library/curation", post(api::curate_library))
         .route("/api/review", post(api::review_draft))
         .route("/api/audit", get(api::audit_log))
+        .route(
+            "/api/audit/retention",
+            get(api::get_retention).put(api::put_retention),
+        )
+        .route("/api/audit/purge", post(api::purge))
         .route("/api/openapi.json", get(openapi::spec))
         .route("/api/docs", get(openapi::docs_page))
         .route("/static/api-docs.js", get(openapi::docs_script))

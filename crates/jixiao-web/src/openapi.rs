@@ -57,6 +57,9 @@ pub const ROUTES: &[(&str, &str, &str, &str, Option<&str>)] = &[
     ("post", "/api/orgs", "admin", "新建组织 / create an organisation", Some("NewOrg")),
     ("get", "/api/rules", "any", "审核规则 / review rules", None),
     ("get", "/api/audit", "audit_admin", "审计日志：limit / the audit log", None),
+    ("get", "/api/audit/retention", "audit_admin", "审计日志保存期限：days（null 为全部保留）、minimum_days（184）、oldest_at、anchor_seq（清理后的链起点）/ the audit log's retention: days (null keeps everything), minimum_days (184), oldest_at, anchor_seq (where the chain begins after a purge)", None),
+    ("put", "/api/audit/retention", "audit_admin", "设定保存期限：{days}，184–36500 天或 null（全部保留）/ set the retention: {days}, 184 to 36500 days, or null to keep everything", Some("Retention")),
+    ("post", "/api/audit/purge", "audit_admin", "清理超过保存期限的记录：最后一条被清理的记录成为校验链的起点，其余仍可校验（jixiao audit verify）；清理本身记入日志；数据库拒绝删除 184 天内的记录；未设定期限时 409 / delete the entries past the retention: the last one deleted becomes the chain's anchor, so the rest still verifies; the purge is logged; the database refuses to delete entries younger than 184 days; 409 without a retention", None),
     ("get", "/api/library", "any", "指标库：q（名称的一部分，或合并到它的写法）、level1、level2、category（项目类别：本类常用指标，本类中填报最多的在前）、all（含已停用和已合并的）、limit（1–100，默认 20）；推荐的在前；每项另有 recommended、retired、merged_into、aliases、in_category；每项为名称、级别、单位、填报次数、单位数、年份、常用指标值、指标值和实际完成值的最小/中位/最大 / the indicator library: q (part of the name), level1, level2, limit; each entry has name, levels, unit, count, implementers, years, the usual target, and min/median/max of targets and actuals", None),
     ("post", "/api/library/curation", "admin", "指标库维护：{name, action: recommend|unrecommend|retire|restore|merge|unmerge, into}；推荐的排在前面，停用的不再建议，合并的写法显示为另一个名称 / curate the library: recommended names first, retired ones no longer suggested, merged spellings shown as the other name", Some("Curation")),
     ("get", "/api/targets/parse", "any", "按用户写法解析指标值：raw / read a target as typed", None),
@@ -74,6 +77,8 @@ fn schemas() -> Value {
     json!({
         "Error": { "type": "object", "required": ["code", "message", "message_en"], "properties": {
             "code": { "type": "string" }, "message": { "type": "string" }, "message_en": { "type": "string" }, "detail": {} } },
+        "Retention": { "type": "object", "required": ["days"], "additionalProperties": false,
+            "properties": { "days": { "type": ["integer", "null"], "minimum": 184, "maximum": 36500 } } },
         "Decision": { "type": "object", "additionalProperties": false,
             "properties": { "comment": { "type": "string", "maxLength": 500 } } },
         "AccountAction": { "type": "object", "additionalProperties": false,

@@ -1075,6 +1075,21 @@ async fn openapi_describes_every_route_and_the_docs_work_offline() {
         );
         assert_ne!(s, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
     }
+    // And the other way round: every API route the router declares is described.
+    let source = include_str!("../src/lib.rs");
+    let mut declared = 0;
+    for part in source.split(".route(").skip(1) {
+        let path = part.trim_start().trim_start_matches('"');
+        let path = &path[..path.find('"').unwrap()];
+        if path.starts_with("/api/") {
+            declared += 1;
+            assert!(
+                jixiao_web::openapi::ROUTES.iter().any(|r| r.1 == path),
+                "{path} is routed but not described"
+            );
+        }
+    }
+    assert!(declared > 40, "the router's routes were read: {declared}");
     let res = reqwest::get(format!("{}/api/docs", app.base))
         .await
         .unwrap();
@@ -3801,4 +3816,161 @@ async fn no_administrator_grants_a_privileged_role_alone() {
         "request_refused",
         &format!("/api/users/{admin_id}")
     ));
+}
+
+/// The audit administrator keeps the log for its retention: never shorter than six months
+/// (184 days), set by nobody else; a purge deletes only what is older, the chain still
+/// verifies from its anchor, and the purge is itself in the log. Nobody else purges.
+#[tokio::test]
+async fn the_audit_administrator_keeps_the_log_for_its_retention_and_purges_only_older_entries() {
+    let key = b"the installation's audit key".to_vec();
+    let (location, _dir) = database().await;
+    let store = jixiao_store::open(&location).await.unwrap();
+    let store: Arc<dyn jixiao_store::Store> = store.into();
+    demo::load(&*store, "jixiao-demo").await.unwrap();
+    // Two entries of 2020, chained under the key, before the server starts.
+    let mut previous = String::new();
+    for seq in 1..=2 {
+        let e = jixiao_store::AuditEntry {
+            seq,
+            at: format!("2020-03-0{seq}T08:00:00.000Z"),
+            actor: "alice".into(),
+            ip: "10.0.0.9".into(),
+            action: "login".into(),
+            target: "alice".into(),
+            detail: String::new(),
+        };
+        let mac = e.link(&key, &previous);
+        jixiao_store::testing::execute(
+            &location,
+            &format!(
+                "INSERT INTO audit (seq, at, actor, ip, action, target, detail, mac) VALUES ({seq}, '{}', 'alice', '10.0.0.9', 'login', 'alice', '', '{mac}')",
+                e.at
+            ),
+        )
+        .await
+        .unwrap();
+        previous = mac;
+    }
+    let state = AppState::new(
+        store.clone(),
+        Config::default(),
+        jixiao_core::review::RuleSet::default(),
+    )
+    .with_audit_key(key.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let app = App {
+        base: format!("http://{}", listener.local_addr().unwrap()),
+        _dir: None,
+    };
+    tokio::spawn(jixiao_web::serve(state, listener));
+
+    let keeper = Client::login(&app, "auditadmin").await;
+    let (s, r) = keeper.get("/api/audit/retention").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        (r["days"].clone(), r["minimum_days"].clone()),
+        (Value::Null, json!(184))
+    );
+    assert_eq!(r["oldest_at"], "2020-03-01T08:00:00.000Z");
+    // Without a retention nothing is purged.
+    let (s, e) = keeper.call(Method::POST, "/api/audit/purge", None).await;
+    assert_eq!(
+        (s, e["code"].as_str()),
+        (StatusCode::CONFLICT, Some("no_retention"))
+    );
+    // Shorter than six months, or nonsense: refused.
+    for days in [json!(30), json!(183), json!(-1), json!(100_000)] {
+        let (s, _) = keeper
+            .call(
+                Method::PUT,
+                "/api/audit/retention",
+                Some(json!({ "days": days })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{days}");
+    }
+    // Nobody else sets it or purges.
+    for who in ["admin", "security", "auditor", "finance"] {
+        let c = Client::login(&app, who).await;
+        let (s, _) = c
+            .call(
+                Method::PUT,
+                "/api/audit/retention",
+                Some(json!({ "days": 184 })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{who}");
+        assert_eq!(
+            c.call(Method::POST, "/api/audit/purge", None).await.0,
+            StatusCode::FORBIDDEN,
+            "{who}"
+        );
+        assert_eq!(c.get("/api/audit/retention").await.0, StatusCode::FORBIDDEN);
+    }
+    let (s, r) = keeper
+        .call(
+            Method::PUT,
+            "/api/audit/retention",
+            Some(json!({ "days": 365 })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["days"], 365);
+    let (s, v) = keeper.call(Method::POST, "/api/audit/purge", None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["purged"], 2, "the two of 2020, nothing younger");
+    let (_, r) = keeper.get("/api/audit/retention").await;
+    assert_eq!(r["anchor_seq"], 2);
+    // The rest still verifies from the anchor; the purge and the retention are in it.
+    let anchor = store.audit_anchor().await.unwrap().unwrap();
+    assert_eq!(anchor.mac, previous);
+    let (mut link, mut next) = (anchor.mac.clone(), anchor.seq + 1);
+    let chain = store.audit_chain(0, 10_000).await.unwrap();
+    assert!(chain.iter().all(|(e, _)| !e.at.starts_with("2020")));
+    for (e, mac) in &chain {
+        assert_eq!(e.seq, next);
+        assert_eq!(
+            mac.as_deref(),
+            Some(e.link(&key, &link).as_str()),
+            "entry {}",
+            e.seq
+        );
+        link = mac.clone().unwrap();
+        next += 1;
+    }
+    let (_, log) = keeper.get("/api/audit?limit=500").await;
+    let entries = log["entries"].as_array().unwrap();
+    assert!(entries.iter().any(|e| e["action"] == "audit_purge"
+        && e["actor"] == "auditadmin"
+        && e["detail"].as_str().unwrap().contains("anchor 2")));
+    assert!(entries
+        .iter()
+        .any(|e| e["action"] == "audit_retention" && e["detail"] == "365 days"));
+    assert!(entries.iter().any(|e| e["action"] == "request_refused"
+        && e["actor"] == "admin"
+        && e["target"] == "/api/audit/purge"));
+    // A second purge finds nothing old enough; the database refuses to delete a young entry.
+    let (_, v) = keeper.call(Method::POST, "/api/audit/purge", None).await;
+    assert_eq!(v["purged"], 0);
+    assert!(jixiao_store::testing::execute(
+        &location,
+        &format!("DELETE FROM audit WHERE seq = {}", anchor.seq + 1)
+    )
+    .await
+    .is_err());
+    // Keeping everything again is allowed.
+    let (s, r) = keeper
+        .call(
+            Method::PUT,
+            "/api/audit/retention",
+            Some(json!({ "days": null })),
+        )
+        .await;
+    assert_eq!((s, r["days"].clone()), (StatusCode::OK, Value::Null));
+    // The page shows it, for the audit administrator.
+    let (s, page) = keeper.get("/audit").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.as_str().unwrap().contains("全部保留（未设定期限）"));
+    assert!(page.as_str().unwrap().contains("已清理第 2 条及之前的记录"));
 }

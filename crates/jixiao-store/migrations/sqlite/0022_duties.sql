@@ -66,3 +66,16 @@ CREATE TABLE grants (
 -- One pending grant per account at a time.
 CREATE UNIQUE INDEX grants_pending ON grants(username) WHERE status = 'pending';
 CREATE INDEX grants_requested ON grants(requested_at);
+
+-- The audit log is kept for its retention (the audit administrator's; at least 184 days, six
+-- months by 网络安全法). A purge deletes the oldest entries after making the last of them the
+-- chain's anchor (settings `audit_anchor_seq`, `audit_anchor_mac`), so what is left still
+-- verifies. The database still refuses every change, and every deletion but of an entry both
+-- older than 184 days and not past the anchor.
+DROP TRIGGER audit_no_delete;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+WHEN OLD.at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-184 days')
+  OR OLD.seq > coalesce((SELECT CAST(value AS INTEGER) FROM settings WHERE name = 'audit_anchor_seq'), 0)
+BEGIN
+    SELECT RAISE(ABORT, 'the audit log is append-only: only entries older than 184 days, up to the purge anchor, may be deleted');
+END;

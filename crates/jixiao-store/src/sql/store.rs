@@ -1715,7 +1715,11 @@ impl Store for SqlStore {
                 .await?;
         let (seq, previous) = match last {
             Some((s, m)) => (s + 1, m.unwrap_or_default()),
-            None => (1, String::new()),
+            // Empty: a new log, or one whose every entry was purged (chained to the anchor).
+            None => match anchor(&mut tx).await? {
+                Some(a) => (a.seq + 1, a.mac),
+                None => (1, String::new()),
+            },
         };
         let e = AuditEntry {
             seq,
@@ -1780,6 +1784,56 @@ impl Store for SqlStore {
             })
             .collect())
     }
+    async fn purge_audit(&self, before: &str, by: &str) -> Result<u64, StoreError> {
+        let mut tx = super::begin_write(&self.pool).await?;
+        // The last entry to go: every entry up to it is older than `before`.
+        let last: Option<i64> = sqlx::query_scalar(
+            "SELECT coalesce((SELECT min(seq) FROM audit WHERE at >= $1) - 1, (SELECT max(seq) FROM audit))",
+        )
+        .bind(before)
+        .fetch_one(&mut *tx)
+        .await?;
+        let Some(last) = last else {
+            return Ok(0);
+        };
+        let row: Option<(i64, Option<String>)> =
+            sqlx::query_as("SELECT seq, mac FROM audit WHERE seq <= $1 ORDER BY seq DESC LIMIT 1")
+                .bind(last)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some((seq, mac)) = row else {
+            return Ok(0);
+        };
+        // The anchor first: the database's guard lets entries up to it (and old enough) go.
+        for (name, value) in [
+            ("audit_anchor_seq", seq.to_string()),
+            ("audit_anchor_mac", mac.unwrap_or_default()),
+        ] {
+            sqlx::query(
+                "INSERT INTO settings (name, value, updated_by, updated_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+            )
+            .bind(name)
+            .bind(value)
+            .bind(by)
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+        }
+        let n = sqlx::query("DELETE FROM audit WHERE seq <= $1")
+            .bind(seq)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    async fn audit_anchor(&self) -> Result<Option<crate::AuditAnchor>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        anchor(&mut conn).await
+    }
+
     async fn add_document(&self, d: &crate::Document, data: &[u8]) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO documents (id, form_id, indicator_id, name, content_type, size, sm3, data, uploaded_by, uploaded_at) \
@@ -1985,6 +2039,25 @@ async fn change_account(
             .await?;
     }
     Ok(())
+}
+
+/// The audit log's anchor, once a purge set it (kept in `settings`).
+async fn anchor(conn: &mut Conn) -> Result<Option<crate::AuditAnchor>, StoreError> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT name, value FROM settings WHERE name IN ('audit_anchor_seq', 'audit_anchor_mac')",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let get = |n: &str| rows.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
+    match get("audit_anchor_seq") {
+        None => Ok(None),
+        Some(seq) => Ok(Some(crate::AuditAnchor {
+            seq: seq
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("audit anchor “{seq}”")))?,
+            mac: get("audit_anchor_mac").unwrap_or_default(),
+        })),
+    }
 }
 
 /// The columns of a grant as [`grant_from`] reads them (never the password hash).

@@ -78,6 +78,8 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/dashboard", get(overview::dashboard))
         .route("/audit", get(audit::page))
+        .route("/audit/retention", post(audit::retention))
+        .route("/audit/purge", post(audit::purge))
         .route("/library", get(library::page))
         .route("/library/curation", post(library::curation))
         .route("/admin", get(overview::admin))
