@@ -887,6 +887,9 @@ test("at 390 px wide no page scrolls sideways (wide tables scroll inside themsel
   const login = await context.newPage();
   await login.goto(server.base + "/login");
   assert.ok(await login.evaluate(() => document.documentElement.scrollWidth) <= 390, "the sign-in page");
+  // The demo lists its accounts, each with its role.
+  const demo = (await login.locator("section.demo-accounts li").allTextContents()).map((t) => t.replace(/\s+/g, ""));
+  assert.deepEqual(demo, ["unit：实施单位填报人", "dept：主管部门审核人", "finance：财政局审核人", "admin：系统管理员", "security：安全管理员", "auditadmin：审计管理员", "auditor：审计人员"]);
   await shot(login, "narrow-login");
   await login.getByLabel("用户名").fill("nobody");
   await login.getByLabel("密码").fill("wrong-password");

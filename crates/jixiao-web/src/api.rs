@@ -2740,6 +2740,31 @@ pub async fn decide_grant(
         !approve,
     )
     .map_err(|e| ApiError::from_bilingual(StatusCode::FORBIDDEN, "forbidden", &e.to_string()))?;
+    // An approval stands on a request its requester could still make: one who has since been
+    // disabled or moved to another role no longer speaks for their duty.
+    if approve {
+        let requester = state
+            .store
+            .accounts()
+            .await?
+            .into_iter()
+            .find(|a| a.user.username == g.requested_by);
+        if !requester.is_some_and(|a| !a.disabled && a.user.role == g.requester_role) {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "status_changed",
+                format!(
+                    "申请人 {} 已停用或已不再担任{}，此申请不能批准，请拒绝",
+                    g.requested_by,
+                    g.requester_role.chinese()
+                ),
+                format!(
+                    "the requester {} is disabled or no longer holds that role: this request cannot be approved; reject it",
+                    g.requested_by
+                ),
+            ));
+        }
+    }
     let decided = state
         .store
         .decide_grant(id, approve, &auth.user.username, comment.trim())

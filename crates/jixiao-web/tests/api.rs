@@ -3782,6 +3782,49 @@ async fn no_administrator_grants_a_privileged_role_alone() {
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
 
+    // A request whose requester has since been disabled cannot be approved.
+    let (s, v) = security
+        .call(
+            Method::PUT,
+            &format!("/api/users/{unit_id}"),
+            Some(json!({ "display_name": "大数据中心填报人", "role": "finance", "org_id": "org-finance" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    let orphan = v["grant"]["id"].as_str().unwrap().to_string();
+    let (s, _) = admin
+        .call(
+            Method::POST,
+            &format!("/api/users/{security_id}/disable"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, e) = admin
+        .call(Method::POST, &format!("/api/grants/{orphan}/approve"), None)
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("已停用或已不再担任"),
+        "{e}"
+    );
+    assert_eq!(role_of(&unit).await, "unit");
+    let (s, _) = admin
+        .call(Method::POST, &format!("/api/grants/{orphan}/reject"), None)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = admin
+        .call(
+            Method::POST,
+            &format!("/api/users/{security_id}/enable"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+
     // The audit administrator changes nothing here either.
     let (s, _) = auditadmin
         .call(
