@@ -120,7 +120,7 @@ async fn render_security(
                             form method="post" action={ "/security/users/" (u.id) } class="inline" {
                                 input type="hidden" name="_csrf" value=(auth.csrf);
                                 select name="role" aria-label={ "“" (u.username) "”的角色" } {
-                                    @for r in Role::ALL { option value=(r.name()) selected[r == u.role] { (role_label(r)) } }
+                                    @for r in Role::ALL { option value=(r.name()) selected[r == u.role] { (role_label(r)) @if r != u.role && jixiao_core::duties::needs_approval(Some(u.role), r) { "（须审批）" } } }
                                 }
                                 " "
                                 select name="org_id" aria-label={ "“" (u.username) "”的组织" } {

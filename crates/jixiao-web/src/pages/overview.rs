@@ -413,7 +413,7 @@ async fn render_admin(
                                     " "
                                     label { "角色 "
                                         select name="role" aria-label={ "“" (u.username) "”的角色" } disabled[u.id == auth.user.id] {
-                                            @for r in Role::ALL { option value=(r.name()) selected[r == u.role] { (super::role_label(r)) } }
+                                            @for r in Role::ALL { option value=(r.name()) selected[r == u.role] { (super::role_label(r)) @if jixiao_core::duties::needs_approval(Some(u.role), r) { "（须审批）" } } }
                                         }
                                     }
                                     @if u.id == auth.user.id { input type="hidden" name="role" value=(u.role.name()); }
@@ -440,7 +440,7 @@ async fn render_admin(
                     label for="nu-name" { "姓名" } input id="nu-name" name="display_name";
                     label for="nu-password" { "初始密码（至少 10 位）" } input id="nu-password" name="password" type="password" autocomplete="new-password" required;
                     label for="nu-role" { "角色" }
-                    select id="nu-role" name="role" { @for r in Role::ALL { option value=(r.name()) { (super::role_label(r)) } } }
+                    select id="nu-role" name="role" { @for r in Role::ALL { option value=(r.name()) { (super::role_label(r)) @if jixiao_core::duties::needs_approval(None, r) { "（须审批）" } } } }
                     label for="nu-org" { "所属组织" }
                     select id="nu-org" name="org_id" { option value="" { "（无）" } @for o in &orgs { option value=(o.id) { (o.name) } } }
                 }
