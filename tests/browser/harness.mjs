@@ -55,7 +55,8 @@ export async function signIn(browser, base, username, password = "jixiao-demo") 
   await page.getByLabel("用户名").fill(username);
   await page.getByLabel("密码").fill(password);
   await page.getByRole("button", { name: "登录" }).click();
-  await page.waitForURL(/\/forms/);
+  // The business roles return to the portfolio; an administrator lands on their own page.
+  await page.waitForURL((u) => !u.pathname.startsWith("/login"));
   return page;
 }
 

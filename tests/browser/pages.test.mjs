@@ -16,7 +16,7 @@ async function openForm(page, name) {
 }
 
 test("each role signs in and sees the forms it may see", async () => {
-  for (const [user, name, forms] of [["unit", "大数据中心填报人", 8], ["dept", "主管部门审核人", 8], ["finance", "财政局审核人", 8], ["auditor", "审计人员", 8], ["admin", "系统管理员", 0]]) {
+  for (const [user, name, forms] of [["unit", "大数据中心填报人", 8], ["dept", "主管部门审核人", 8], ["finance", "财政局审核人", 8], ["auditor", "审计人员", 8]]) {
     const page = await signIn(browser, server.base, user);
     await assert.doesNotReject(page.getByText(name).first().waitFor());
     const totals = await page.locator(".totals").textContent();
@@ -26,6 +26,20 @@ test("each role signs in and sees the forms it may see", async () => {
       assert.equal(await page.locator("table.list tbody tr").count(), 8, user);
     }
     await shot(page, "portfolio-" + user);
+    await page.context().close();
+  }
+  // The three administrators see no form at all (三权分立): each lands on their own page,
+  // the navigation offers no form page, and the portfolio refuses them.
+  for (const [user, name, home, nav] of [["admin", "系统管理员", /\/admin$/, ["管理", "授权审批", "指标库"]], ["security", "安全管理员", /\/security$/, ["安全管理", "授权审批"]], ["auditadmin", "审计管理员", /\/audit$/, ["审计日志"]]]) {
+    const page = await signIn(browser, server.base, user);
+    assert.match(page.url(), home, user);
+    await assert.doesNotReject(page.getByText(name).first().waitFor());
+    const links = await page.locator("nav[aria-label=主导航] a").allTextContents();
+    assert.deepEqual(links, nav, user);
+    await page.goto(server.base + "/forms");
+    assert.match(await page.getByRole("alert").textContent(), /不能查看或办理申报表/, user);
+    assert.equal(await page.locator("table.list").count(), 0, user);
+    await shot(page, "portfolio-refused-" + user);
     await page.context().close();
   }
 });
@@ -464,7 +478,7 @@ test("administration: organisations and users, for administrators only", async (
   await admin.getByLabel("所属组织").selectOption({ label: "测试单位" });
   await admin.getByRole("button", { name: "新建用户" }).click();
   assert.match(await admin.getByRole("status").textContent(), /已建立用户 tester/);
-  assert.match(await admin.locator("#users-h").textContent(), /用户（6）/);
+  assert.match(await admin.locator("#users-h").textContent(), /用户（8）/);
   await shot(admin, "admin");
   // The first sign-in leads to choosing one's own password.
   const tester = await (await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "zh-CN" })).newPage();
@@ -487,16 +501,20 @@ test("administration: organisations and users, for administrators only", async (
   await tester.goto(server.base + "/admin");
   assert.match(await tester.getByRole("alert").textContent(), /此角色无权访问/);
   assert.equal(await tester.getByRole("link", { name: "管理" }).count(), 0);
-  // The rule set: switching GOAL-COPY off takes effect for everyone at once.
+  // The rule set, now the security administrator's: switching GOAL-COPY off takes effect
+  // for everyone at once.
   const unit = await signIn(browser, server.base, "unit");
   await openForm(unit, "上海市政务外网通信服务项目经费");
   assert.match(await unit.locator(".side-col").textContent(), /GOAL-COPY/);
   await admin.goto(server.base + "/admin");
-  await admin.getByLabel("启用 GOAL-COPY").uncheck();
-  await admin.getByLabel("VAGUE-TARGET 级别").selectOption("error");
-  await admin.getByRole("button", { name: "保存规则集" }).click();
-  assert.match(await admin.getByRole("status").textContent(), /已保存规则集/);
-  assert.equal(await admin.getByLabel("启用 GOAL-COPY").isChecked(), false);
+  assert.equal(await admin.getByRole("button", { name: "保存规则集" }).count(), 0, "not the system administrator's");
+  const security = await signIn(browser, server.base, "security");
+  await security.getByLabel("启用 GOAL-COPY").uncheck();
+  await security.getByLabel("VAGUE-TARGET 级别").selectOption("error");
+  await security.getByRole("button", { name: "保存规则集" }).click();
+  assert.match(await security.getByRole("status").textContent(), /已保存规则集/);
+  assert.equal(await security.getByLabel("启用 GOAL-COPY").isChecked(), false);
+  await shot(security, "security");
   await unit.reload();
   assert.doesNotMatch(await unit.locator(".side-col").textContent(), /GOAL-COPY/);
   await openForm(unit, "上海市政务云基础设施服务项目经费");
@@ -544,6 +562,62 @@ test("administration: organisations and users, for administrators only", async (
   await unit.context().close();
   await admin.context().close();
   await tester.context().close();
+  await security.context().close();
+});
+
+test("授权审批: a finance account asked for by the system administrator exists only once the security administrator approves it", async () => {
+  const admin = await signIn(browser, server.base, "admin");
+  await admin.getByLabel("用户名").fill("fin-b");
+  await admin.getByLabel("姓名", { exact: true }).fill("新财政审核人");
+  await admin.getByLabel("初始密码（至少 10 位）").fill("Chosen-start-7");
+  await admin.getByLabel("角色", { exact: true }).selectOption("finance");
+  await admin.getByLabel("所属组织").selectOption({ label: "上海市财政局" });
+  await admin.getByRole("button", { name: "新建用户" }).click();
+  assert.match(await admin.getByRole("status").textContent(), /已提交授权申请：新建账户 fin-b，角色财政局审核人；待安全管理员在“授权审批”中批准后生效/);
+  assert.doesNotMatch(await admin.locator("section[aria-labelledby=users-h] table").textContent(), /fin-b/, "no account yet");
+  // The requester sees it waiting, may withdraw it, may not approve it.
+  await admin.getByRole("link", { name: "授权审批" }).first().click();
+  await admin.waitForURL(/\/grants$/);
+  const row = admin.locator("section[aria-labelledby=pending-h] tbody tr", { hasText: "fin-b" });
+  assert.match(await row.textContent(), /待安全管理员审批/);
+  assert.equal(await row.getByRole("button", { name: /批准/ }).count(), 0);
+  assert.equal(await row.getByRole("button", { name: "撤回对“fin-b”的授权申请" }).count(), 1);
+  await shot(admin, "grants-requester");
+  // Not yet: the account cannot sign in.
+  const context = await browser.newContext({ locale: "zh-CN" });
+  const fin = await context.newPage();
+  await fin.goto(server.base + "/login");
+  await fin.getByLabel("用户名").fill("fin-b");
+  await fin.getByLabel("密码").fill("Chosen-start-7");
+  await fin.getByRole("button", { name: "登录" }).click();
+  assert.match(await fin.getByRole("alert").textContent(), /用户名或密码错误/);
+  // The security administrator approves it on 授权审批.
+  const security = await signIn(browser, server.base, "security");
+  assert.match(await security.locator("section[aria-labelledby=pending-h]").textContent(), /待审批的授权：\d+ 项/);
+  await security.getByRole("link", { name: "授权审批" }).first().click();
+  await security.waitForURL(/\/grants$/);
+  await shot(security, "grants");
+  security.expectDialog(/确认批准：新建账户 fin-b/);
+  await security.getByLabel("对“fin-b”的审批意见").fill("经核实，同意");
+  await security.getByRole("button", { name: "批准对“fin-b”的授权" }).click();
+  assert.match(await security.getByRole("status").textContent(), /已批准对 fin-b 的授权/);
+  const decided = security.locator("section[aria-labelledby=decided-h] tbody tr", { hasText: "fin-b" });
+  assert.match(await decided.textContent(), /已批准.*安全管理员（security）.*经核实，同意/);
+  await shot(security, "grants-decided");
+  // Now the account exists: its own password first, then its second factor.
+  await fin.getByLabel("用户名").fill("fin-b");
+  await fin.getByLabel("密码").fill("Chosen-start-7");
+  await fin.getByRole("button", { name: "登录" }).click();
+  await fin.waitForURL(/\/account\/password$/);
+  await fin.getByLabel("当前密码").fill("Chosen-start-7");
+  await fin.getByLabel("新密码（至少 10 位）").fill("Own-chosen-pass-7");
+  await fin.getByLabel("再输入一次新密码").fill("Own-chosen-pass-7");
+  await fin.getByRole("button", { name: "修改密码" }).click();
+  await fin.waitForURL(/\/account\/totp$/);
+  assert.deepEqual(security.unexpectedDialogs, []);
+  await context.close();
+  await admin.context().close();
+  await security.context().close();
 });
 
 test("a form downloads as an Excel workbook and as JSON, named after the project", async () => {
@@ -711,10 +785,10 @@ test("starting a year: last year's form copied into a draft shows last year's ta
   await page.context().close();
 });
 
-test("each role lands on its home; the auditor reads, filters and exports the audit log", async () => {
+test("each role lands on its home; the audit administrator reads, filters and exports the audit log", async () => {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "zh-CN" });
   const page = await context.newPage();
-  for (const [user, home] of [["dept", /\/todo$/], ["admin", /\/admin$/], ["unit", /\/forms$/], ["auditor", /\/audit$/]]) {
+  for (const [user, home] of [["dept", /\/todo$/], ["admin", /\/admin$/], ["unit", /\/forms$/], ["auditor", /\/forms$/], ["security", /\/security$/], ["auditadmin", /\/audit$/]]) {
     await context.clearCookies();
     await page.goto(server.base + "/");
     await page.waitForURL(/\/login$/);
@@ -738,16 +812,17 @@ test("each role lands on its home; the auditor reads, filters and exports the au
       await page.locator(".meta .status", { hasText: "已送审" }).waitFor();
     }
   }
-  // The auditor is signed in now: the log in words and Beijing time.
+  // The audit administrator is signed in now: the log in words and Beijing time.
   assert.equal(await page.locator("h1").textContent(), "审计日志");
   const rows = page.locator("table.audit tbody tr");
   assert.ok(await rows.count() > 0);
-  assert.match(await rows.first().textContent(), /审计人员（auditor）/);
+  assert.match(await rows.first().textContent(), /审计管理员（auditadmin）/);
   await page.getByLabel("操作").selectOption({ label: "送审" });
   await page.getByRole("button", { name: "筛选" }).click();
   const submitted = await page.locator("table.audit tbody").textContent();
   assert.match(submitted, /上海市政务外网通信服务项目经费（2023年度）/, "a form by its name, not its ID");
   assert.doesNotMatch(submitted, /[0-9a-f]{32}/);
+  assert.equal(await page.locator("table.audit a[href^='/forms/']").count(), 0, "no way into a form's content");
   await shot(page, "audit-log");
   const [csv] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "导出 CSV" }).click()]);
   assert.equal(csv.suggestedFilename(), "审计日志.csv");
@@ -755,6 +830,19 @@ test("each role lands on its home; the auditor reads, filters and exports the au
   assert.match(text, /^\uFEFF时间（北京时间）,人员/);
   assert.match(text, /"送审"/);
   assert.doesNotMatch(text, /"登录"/, "the export has the page's filters");
+  // The retention: never shorter than six months; kept longer as the audit administrator sets it.
+  await page.goto(server.base + "/audit");
+  assert.match(await page.locator("section[aria-labelledby=retention-h]").textContent(), /全部保留（未设定期限）/);
+  await page.getByLabel(/保存天数/).fill("100");
+  await page.getByLabel(/保存天数/).evaluate((e) => e.removeAttribute("min"));
+  await page.getByRole("button", { name: "保存期限" }).click();
+  assert.match(await page.getByRole("alert").textContent(), /审计日志至少保存 184 天/);
+  await page.getByLabel(/保存天数/).fill("365");
+  await page.getByRole("button", { name: "保存期限" }).click();
+  assert.match(await page.locator("p.ok[role=status]").textContent(), /已保存审计日志的保存期限/);
+  assert.match(await page.locator("section[aria-labelledby=retention-h]").textContent(), /现行：保存 365 天/);
+  assert.equal(await page.getByRole("button", { name: "清理过期记录" }).count(), 1);
+  await shot(page, "audit-retention");
   await context.close();
 });
 
@@ -776,13 +864,16 @@ test("help: a finding's code leads to its rule; targets are shown as the editor 
 });
 
 test("at 390 px wide no page scrolls sideways (wide tables scroll inside themselves)", async () => {
-  for (const [user, extra] of [["unit", []], ["admin", ["/admin"]], ["auditor", ["/audit"]]]) {
+  const own = ["/help", "/account/password", "/account/sessions", "/account/totp"];
+  for (const [user, extra] of [["unit", []], ["auditor", []], ["admin", ["/admin", "/grants", "/library"]], ["security", ["/security", "/grants"]], ["auditadmin", ["/audit"]]]) {
     const page = await signIn(browser, server.base, user);
     await page.setViewportSize({ width: 390, height: 844 });
-    const ids = await page.evaluate(async () => (await (await fetch("/api/forms?per_page=1")).json()).items.map((f) => f.id));
+    const business = ["unit", "auditor"].includes(user);
+    const ids = business ? await page.evaluate(async () => (await (await fetch("/api/forms?per_page=1")).json()).items.map((f) => f.id)) : [];
     const forms = ids.length ? [`/forms/${ids[0]}`, `/forms/${ids[0]}/versions/1`, `/forms/${ids[0]}/monitoring`, `/forms/${ids[0]}/evaluation`, `/forms/${ids[0]}/diff?from=1&to=1`] : [];
     const unitOnly = user === "unit" && ids.length ? [`/forms/${ids[0]}/edit`, "/forms/new", "/forms/import"] : [];
-    for (const p of ["/forms", "/todo", "/handled", "/dashboard", "/rectifications", "/library", "/help", "/account/password", "/account/sessions", "/account/totp", ...forms, ...unitOnly, ...extra]) {
+    const pages = business ? ["/forms", "/todo", "/handled", "/dashboard", "/rectifications", "/library"] : [];
+    for (const p of [...pages, ...own, ...forms, ...unitOnly, ...extra]) {
       await page.goto(server.base + p);
       const width = await page.evaluate(() => document.documentElement.scrollWidth);
       assert.ok(width <= 390, `${user} ${p}: the page is ${width} px wide`);
@@ -796,6 +887,9 @@ test("at 390 px wide no page scrolls sideways (wide tables scroll inside themsel
   const login = await context.newPage();
   await login.goto(server.base + "/login");
   assert.ok(await login.evaluate(() => document.documentElement.scrollWidth) <= 390, "the sign-in page");
+  // The demo lists its accounts, each with its role.
+  const demo = (await login.locator("section.demo-accounts li").allTextContents()).map((t) => t.replace(/\s+/g, ""));
+  assert.deepEqual(demo, ["unit：实施单位填报人", "dept：主管部门审核人", "finance：财政局审核人", "admin：系统管理员", "security：安全管理员", "auditadmin：审计管理员", "auditor：审计人员"]);
   await shot(login, "narrow-login");
   await login.getByLabel("用户名").fill("nobody");
   await login.getByLabel("密码").fill("wrong-password");

@@ -190,7 +190,7 @@ enum UserCommand {
     /// 新建用户；密码取自环境变量 JIXIAO_PASSWORD 或标准输入 / add a user; the password comes from JIXIAO_PASSWORD or standard input
     Add {
         username: String,
-        /// unit | department | finance | admin | auditor
+        /// unit | department | finance | admin | security | audit_admin | auditor（服务器上直接建立任何角色，不经审批 / on the server any role is created directly, without approval）
         #[arg(long)]
         role: String,
         /// 所属组织名称 / the organisation's name
@@ -1117,7 +1117,10 @@ async fn run(cli: Cli) -> Result<()> {
             let addr = listener.local_addr()?;
             println!("jixiao 正在服务 / serving on http://{addr}  (API: http://{addr}/api/docs)");
             if demo {
-                println!("演示模式 / demo mode — 账户 / accounts: unit, dept, finance, admin, auditor；密码 / password: {demo_password}");
+                println!(
+                    "演示模式 / demo mode — 账户 / accounts: {}；密码 / password: {demo_password}",
+                    jixiao_web::demo::usernames()
+                );
             }
             if let Some(d) = &demo_dir {
                 println!(
@@ -1135,7 +1138,8 @@ async fn run(cli: Cli) -> Result<()> {
                 jixiao_core::review::RuleSet::default(),
             )
             .with_audit_key(key)
-            .with_signing_key(signing);
+            .with_signing_key(signing)
+            .with_demo(demo);
             let served = jixiao_web::serve_until(state, listener, shutdown).await;
             // Stopped (Ctrl-C or SIGTERM): the database is closed, then a demo's directory is
             // removed, before the process exits.
@@ -1171,8 +1175,17 @@ async fn run(cli: Cli) -> Result<()> {
                     org,
                     name,
                 } => {
-                    let role = jixiao_core::workflow::Role::from_name(&role)
-                        .with_context(|| format!("未知角色“{role}”：unit/department/finance/admin/auditor / unknown role “{role}”"))?;
+                    let role =
+                        jixiao_core::workflow::Role::from_name(&role).with_context(|| {
+                            let roles: Vec<&str> = jixiao_core::workflow::Role::ALL
+                                .iter()
+                                .map(|r| r.name())
+                                .collect();
+                            format!(
+                                "未知角色“{role}”：{} / unknown role “{role}”",
+                                roles.join("/")
+                            )
+                        })?;
                     let org_id = org_id_by_name(&*store, org.as_deref()).await?;
                     let password = match std::env::var("JIXIAO_PASSWORD") {
                         Ok(p) => p,
@@ -1300,8 +1313,15 @@ async fn run(cli: Cli) -> Result<()> {
             let key = AUDIT_KEY
                 .get()
                 .context("审计密钥未载入 / the audit key is not loaded")?;
-            let (mut previous, mut last_seq, mut chained, mut unchained) =
-                (String::new(), 0i64, 0u64, 0u64);
+            // After a purge the chain begins at its anchor: the last purged entry's link. A
+            // purge is itself in the log (audit_purge, naming the anchor), so an anchor moved
+            // behind the application's back is found too.
+            let anchor = store.audit_anchor().await?;
+            let (mut previous, mut last_seq, mut chained, mut unchained) = match &anchor {
+                Some(a) => (a.mac.clone(), a.seq, 0u64, 0u64),
+                None => (String::new(), 0i64, 0u64, 0u64),
+            };
+            let mut anchor_named = false;
             loop {
                 let batch = store.audit_chain(last_seq, 10_000).await?;
                 if batch.is_empty() {
@@ -1324,7 +1344,14 @@ async fn run(cli: Cli) -> Result<()> {
                             e.seq, e.at, e.actor, e.action, e.seq, e.at, e.actor, e.action
                         );
                     }
-                    if e.seq != last_seq + 1 && chained > 0 {
+                    if e.action == "audit_purge"
+                        && anchor
+                            .as_ref()
+                            .is_some_and(|a| e.detail.contains(&format!("anchor {}", a.seq)))
+                    {
+                        anchor_named = true;
+                    }
+                    if e.seq != last_seq + 1 && (chained > 0 || anchor.is_some()) {
                         bail!(
                             "第 {} 条之前缺少记录 / entries are missing before audit entry {}",
                             e.seq,
@@ -1335,6 +1362,19 @@ async fn run(cli: Cli) -> Result<()> {
                     last_seq = e.seq;
                     chained += 1;
                 }
+            }
+            if let Some(a) = &anchor {
+                if !anchor_named {
+                    bail!(
+                        "审计日志的起点（第 {} 条之后）没有对应的清理记录：有人绕过系统删除了记录 / the log begins after entry {} but no purge in it says so: entries were deleted behind the application's back",
+                        a.seq,
+                        a.seq
+                    );
+                }
+                println!(
+                    "按保存期限已清理第 {} 条及之前的记录 / entries up to {} were purged past their retention",
+                    a.seq, a.seq
+                );
             }
             println!(
                 "审计日志完整 / the audit log is intact: {chained} 条已链接 / chained{}; 链头 / head {}",

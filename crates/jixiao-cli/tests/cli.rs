@@ -521,6 +521,13 @@ fn the_audit_log_is_tamper_evident() {
         ("deleted", vec!["DELETE FROM audit WHERE seq = 2"], 3),
         ("inserted", vec!["INSERT INTO audit (seq, at, actor, ip, action, target, detail, mac) SELECT 10, at, actor, ip, action, target, detail, mac FROM audit WHERE seq = 4"], 10),
         ("moved", vec!["UPDATE audit SET seq = 100 WHERE seq = 2", "UPDATE audit SET seq = 2 WHERE seq = 3", "UPDATE audit SET seq = 3 WHERE seq = 100"], 2),
+        // Purged behind the application's back, the anchor set by hand to fit: no purge in
+        // the log names it.
+        ("purged", vec![
+            "INSERT INTO settings (name, value, updated_by, updated_at) VALUES ('audit_anchor_seq', '2', 'x', 'x')",
+            "INSERT INTO settings (name, value, updated_by, updated_at) SELECT 'audit_anchor_mac', mac, 'x', 'x' FROM audit WHERE seq = 2",
+            "DELETE FROM audit WHERE seq <= 2",
+        ], 2),
     ] {
         std::fs::write(env.db(), &backup).unwrap();
         let _ = std::fs::remove_file(env.db().with_extension("db-wal"));
@@ -533,6 +540,14 @@ fn the_audit_log_is_tamper_evident() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(&format!("第 {first_bad} 条")), "{what}: {err}");
     }
+    // With the guard in place, an anchor moved by hand does not open young entries to
+    // deletion (only entries older than 184 days, up to the anchor, may go).
+    std::fs::write(env.db(), &backup).unwrap();
+    let _ = std::fs::remove_file(env.db().with_extension("db-wal"));
+    let _ = std::fs::remove_file(env.db().with_extension("db-shm"));
+    sql(&["INSERT INTO settings (name, value, updated_by, updated_at) VALUES ('audit_anchor_seq', '2', 'x', 'x')"]).unwrap();
+    let e = sql(&["DELETE FROM audit WHERE seq <= 2"]).unwrap_err();
+    assert!(e.contains("append-only"), "{e}");
     // The wrong key is told apart from nothing.
     std::fs::write(env.db(), &backup).unwrap();
     let _ = std::fs::remove_file(env.db().with_extension("db-wal"));
@@ -544,6 +559,70 @@ fn the_audit_log_is_tamper_evident() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("第 1 条"));
+}
+
+/// A log purged past its retention (as the audit administrator's purge does it: the anchor,
+/// then the purge in the log naming it) still verifies, and says so.
+#[test]
+fn a_purged_audit_log_still_verifies_from_its_anchor() {
+    const KEY: &str = "00112233445566778899aabbccddeeff";
+    let env = Env::new();
+    let key = jixiao_core::crypto::from_hex(KEY).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let db = env.db().to_str().unwrap().to_string();
+    rt.block_on(async {
+        let store = jixiao_store::open(&db).await.unwrap();
+        let mut previous = String::new();
+        for seq in 1..=3 {
+            let e = jixiao_store::AuditEntry {
+                seq,
+                at: format!("2019-05-0{seq}T00:00:00.000Z"),
+                actor: "bob".into(),
+                ip: "".into(),
+                action: "login".into(),
+                target: "bob".into(),
+                detail: String::new(),
+            };
+            let mac = e.link(&key, &previous);
+            jixiao_store::testing::execute(&db, &format!("INSERT INTO audit (seq, at, actor, ip, action, target, detail, mac) VALUES ({seq}, '{}', 'bob', '', 'login', 'bob', '', '{mac}')", e.at)).await.unwrap();
+            previous = mac;
+        }
+        let n = store
+            .purge_audit("2020-01-01T00:00:00.000Z", "auditadmin")
+            .await
+            .unwrap();
+        assert_eq!(n, 3);
+        store
+            .audit(
+                &jixiao_store::AuditEntry {
+                    seq: 0,
+                    at: String::new(),
+                    actor: "auditadmin".into(),
+                    ip: "127.0.0.1".into(),
+                    action: "audit_purge".into(),
+                    target: "audit".into(),
+                    detail: "3 entries before 2020-01-01T00:00:00.000Z (184 days); anchor 3".into(),
+                },
+                &key,
+            )
+            .await
+            .unwrap();
+    });
+    let out = Command::new(env!("CARGO_BIN_EXE_jixiao"))
+        .args(["--db", &db, "audit", "verify"])
+        .env("JIXIAO_AUDIT_KEY", KEY)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("已清理第 3 条及之前的记录") && text.contains("1 条已链接"),
+        "{text}"
+    );
 }
 
 /// An export of the audit log is signed with SM2; the signature shows any change to the file

@@ -182,6 +182,29 @@ async fn fill(store: &dyn Store) {
             .await
             .unwrap();
     }
+    // A grant asked for and approved (a privileged account, 三权分立).
+    let grant = jixiao_store::Grant {
+        id: "grant1".into(),
+        kind: jixiao_core::duties::GrantKind::Create,
+        user_id: "user-fin2".into(),
+        username: "fin2".into(),
+        display_name: "财政审核人二".into(),
+        from_role: None,
+        role: jixiao_core::workflow::Role::Finance,
+        org_id: Some("org-finance".into()),
+        requested_by: "admin".into(),
+        requester_role: jixiao_core::workflow::Role::Admin,
+        requested_at: "2026-01-01T00:00:00.000Z".into(),
+        status: jixiao_core::duties::GrantStatus::Pending,
+        decided_by: None,
+        decided_at: None,
+        comment: String::new(),
+    };
+    store.request_grant(&grant, Some("h-fin2")).await.unwrap();
+    store
+        .decide_grant("grant1", true, "security", "同意")
+        .await
+        .unwrap();
     store
         .update_account(
             &store.users().await.unwrap()[0].id,
@@ -210,7 +233,7 @@ fn a_whole_installation_moves_to_postgresql_and_back() {
 
     let out = ok(&a, &["db", "copy", "--from", &a, "--to", &pg]);
     assert!(
-        out.contains("已复制并核对 / copied and checked: 19"),
+        out.contains("已复制并核对 / copied and checked: 20"),
         "{out}"
     );
     ok(&a, &["db", "copy", "--from", &pg, "--to", &b]);

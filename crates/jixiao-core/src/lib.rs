@@ -6,6 +6,7 @@
 
 pub mod actual;
 pub mod crypto;
+pub mod duties;
 pub mod form;
 pub mod level;
 pub mod money;

@@ -40,9 +40,15 @@ pub enum Role {
     Department,
     /// Finance-bureau reviewer: every form of its jurisdiction.
     Finance,
-    /// Users, organisations, rule sets; no form approval (duties kept apart).
+    /// 系统管理员: accounts and organisations (and which unit a form belongs to); no form
+    /// content, no roles of its own to give (see [`crate::duties`]).
     Admin,
-    /// Reads everything, including the audit log; changes nothing.
+    /// 安全管理员: roles, the approval of privileged grants, the review rule set; no form
+    /// content, no accounts.
+    Security,
+    /// 审计管理员: reads and exports the audit log and keeps its retention; nothing else.
+    AuditAdmin,
+    /// 审计人员 (business): reads every form; changes nothing.
     Auditor,
 }
 
@@ -115,26 +121,56 @@ impl Action {
 }
 
 impl Role {
+    /// Every role, business roles first, then the three administrators, then the auditor.
+    pub const ALL: [Role; 7] = [
+        Role::Unit,
+        Role::Department,
+        Role::Finance,
+        Role::Admin,
+        Role::Security,
+        Role::AuditAdmin,
+        Role::Auditor,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Role::Unit => "unit",
             Role::Department => "department",
             Role::Finance => "finance",
             Role::Admin => "admin",
+            Role::Security => "security",
+            Role::AuditAdmin => "audit_admin",
             Role::Auditor => "auditor",
         }
     }
 
     pub fn from_name(s: &str) -> Option<Role> {
-        [
-            Role::Unit,
-            Role::Department,
-            Role::Finance,
-            Role::Admin,
-            Role::Auditor,
-        ]
-        .into_iter()
-        .find(|r| r.name() == s)
+        Role::ALL.into_iter().find(|r| r.name() == s)
+    }
+
+    /// The role as the pages name it.
+    pub fn chinese(self) -> &'static str {
+        match self {
+            Role::Unit => "实施单位填报人",
+            Role::Department => "主管部门审核人",
+            Role::Finance => "财政局审核人",
+            Role::Admin => "系统管理员",
+            Role::Security => "安全管理员",
+            Role::AuditAdmin => "审计管理员",
+            Role::Auditor => "审计人员",
+        }
+    }
+
+    /// A privileged role: it needs a second factor to sign in, and granting it through the
+    /// application takes a second administrator's approval (see [`crate::duties`]).
+    pub fn privileged(self) -> bool {
+        !matches!(self, Role::Unit | Role::Department)
+    }
+
+    /// One of the three administrators (三员: system, security, audit), kept apart from the
+    /// business: none of them sees or handles a form's content.
+    pub fn administrator(self) -> bool {
+        matches!(self, Role::Admin | Role::Security | Role::AuditAdmin)
     }
 
     /// Whether this role may create and edit its forms.

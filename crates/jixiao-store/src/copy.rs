@@ -83,6 +83,28 @@ const TABLES: &[Table] = &[
         serial: Some("rowid"),
     },
     Table {
+        name: "grants",
+        columns: &[
+            ("id", Text),
+            ("kind", Text),
+            ("user_id", Text),
+            ("username", Text),
+            ("display_name", Text),
+            ("from_role", Text),
+            ("role", Text),
+            ("org_id", Text),
+            ("password_hash", Text),
+            ("requested_by", Text),
+            ("requester_role", Text),
+            ("requested_at", Text),
+            ("status", Text),
+            ("decided_by", Text),
+            ("decided_at", Text),
+            ("comment", Text),
+        ],
+        serial: None,
+    },
+    Table {
         name: "forms",
         columns: &[
             ("id", Text),

@@ -13,6 +13,7 @@ pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
+use jixiao_core::duties::{GrantKind, GrantStatus};
 use jixiao_core::monitor::PeriodReport;
 use jixiao_core::review::Finding;
 use jixiao_core::score::SelfEvaluation;
@@ -100,6 +101,12 @@ pub enum StoreError {
     },
     #[error("名称“{0}”已被使用 / the name “{0}” is taken")]
     Taken(String),
+    #[error("“{0}”已有待审批的授权申请，请先审批或撤回它 / “{0}” has a grant waiting for approval already: decide on it or withdraw it first")]
+    GrantPending(String),
+    #[error("此授权申请已{0}，不能再审批 / this grant was {1} already")]
+    GrantDecided(&'static str, &'static str),
+    #[error("账户“{0}”的角色在申请后已经改变，此申请不再适用，请拒绝后重新申请 / the role of “{0}” changed after the request: reject it and ask again")]
+    GrantStale(String),
     #[error("找不到申报表 {0} / no form {0}")]
     NotFound(String),
     #[error("“{prefix}”匹配到 {count} 张申报表，请写更长的 ID / “{prefix}” matches {count} forms: give more of the ID")]
@@ -359,6 +366,33 @@ pub trait Store: Send + Sync {
     /// A sign-in succeeded (or an administrator unlocked it): the key's count starts again.
     async fn login_reset(&self, key: &str) -> Result<(), StoreError>;
 
+    // ------------------------------------------------------------ grants (三权分立)
+
+    /// Records a request for a grant (pending, no effect yet). `password_hash` is the new
+    /// password of a `create` or `reset_password` grant, kept until the grant is decided. One
+    /// pending grant per account at a time ([`StoreError::GrantPending`]).
+    async fn request_grant(
+        &self,
+        grant: &Grant,
+        password_hash: Option<&str>,
+    ) -> Result<(), StoreError>;
+    /// Grants, newest first: only the pending ones, or every one (at most `limit`).
+    async fn grants(&self, pending_only: bool, limit: i64) -> Result<Vec<Grant>, StoreError>;
+    async fn grant(&self, id: &str) -> Result<Option<Grant>, StoreError>;
+    /// Decides on a pending grant, in one transaction: an approval applies it (creates the
+    /// account; changes the role if the account still has the role it had when asked,
+    /// [`StoreError::GrantStale`] otherwise; resets the password or the second factor) and
+    /// ends the account's sessions; a rejection only records the decision. A grant decided
+    /// already is [`StoreError::GrantDecided`]. The kept password hash is cleared either way. A
+    /// role grant sets the name and organisation asked for with the role.
+    async fn decide_grant(
+        &self,
+        id: &str,
+        approve: bool,
+        by: &str,
+        comment: &str,
+    ) -> Result<Grant, StoreError>;
+
     // ------------------------------------------------------------ sessions
 
     async fn create_session(
@@ -503,6 +537,15 @@ pub trait Store: Send + Sync {
     ) -> Result<Vec<(AuditEntry, Option<String>)>, StoreError>;
     /// The newest entries first.
     async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError>;
+    /// Deletes the entries older than `before` (RFC 3339, UTC; only a run of the oldest, up to
+    /// the first entry at or after `before`), in one transaction that first makes the last
+    /// deleted entry the chain's anchor ([`Store::audit_anchor`]), so the rest still verifies.
+    /// The database itself refuses to delete an entry younger than
+    /// [`jixiao_core::duties::AUDIT_RETENTION_MIN_DAYS`] or past the anchor. Returns how many
+    /// were deleted.
+    async fn purge_audit(&self, before: &str, by: &str) -> Result<u64, StoreError>;
+    /// Where the chain begins after a purge: the last deleted entry's number and link.
+    async fn audit_anchor(&self) -> Result<Option<AuditAnchor>, StoreError>;
     /// Entries matching every filter given, newest first.
     async fn audit_search(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError>;
 
@@ -568,6 +611,30 @@ pub enum AccountChange {
     /// The second factor removed (a lost phone): enrolled again at the next sign-in where the
     /// role needs it; the account's sessions end.
     ResetTotp,
+}
+
+/// A grant of a privileged role (or a privileged account's credentials reset), asked for by
+/// one administrator and approved by another ([`jixiao_core::duties`]).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Grant {
+    pub id: String,
+    pub kind: GrantKind,
+    /// The account: the ID a `create` grant gives the new account.
+    pub user_id: String,
+    pub username: String,
+    pub display_name: String,
+    /// The account's role when asked (`None` for a new account).
+    pub from_role: Option<Role>,
+    /// The role given (for resets: the account's role).
+    pub role: Role,
+    pub org_id: Option<String>,
+    pub requested_by: String,
+    pub requester_role: Role,
+    pub requested_at: String,
+    pub status: GrantStatus,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<String>,
+    pub comment: String,
 }
 
 /// One of a user's sessions, as the user sees it.
@@ -963,6 +1030,14 @@ pub struct AuditQuery {
     /// Before this instant (RFC 3339, UTC), exclusive.
     pub until: Option<String>,
     pub limit: i64,
+}
+
+/// The last entry a purge deleted: its number and its link, which the first entry kept
+/// chains from.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct AuditAnchor {
+    pub seq: i64,
+    pub mac: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]

@@ -65,6 +65,22 @@ pub async fn postgres_database() -> String {
     with_database(&server, &name)
 }
 
+/// A new database on the test server with no schema at all (to play one from before a
+/// migration): its URL. Panics when no server is named or it cannot be reached.
+pub async fn empty_postgres_database() -> String {
+    let server = test_server().expect("JIXIAO_TEST_PG is not set");
+    let name = format!("jixiao_e_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = sqlx::PgConnection::connect(&server)
+        .await
+        .unwrap_or_else(|e| panic!("the test server {server} cannot be reached: {e}"));
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .unwrap_or_else(|e| panic!("cannot create a test database: {e}"));
+    let _ = admin.close().await;
+    with_database(&server, &name)
+}
+
 /// Runs statements on the database a location names (a SQLite path or a `postgres://` URL),
 /// behind any store's back.
 pub async fn execute(location: &str, sql: &str) -> Result<(), sqlx::Error> {

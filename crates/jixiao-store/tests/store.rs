@@ -1164,6 +1164,543 @@ async fn approvals_are_signed_in_the_transitions_transaction(db: TestDb) {
         .contains("changed after it was signed"));
 }
 
+fn person(id: &str, role: jixiao_core::workflow::Role) -> jixiao_store::User {
+    jixiao_store::User {
+        id: id.into(),
+        username: id.into(),
+        display_name: format!("{id} 的姓名"),
+        role,
+        org_id: None,
+    }
+}
+
+fn grant(
+    id: &str,
+    kind: jixiao_core::duties::GrantKind,
+    user: &jixiao_store::User,
+    from: Option<jixiao_core::workflow::Role>,
+) -> jixiao_store::Grant {
+    jixiao_store::Grant {
+        id: id.into(),
+        kind,
+        user_id: user.id.clone(),
+        username: user.username.clone(),
+        display_name: user.display_name.clone(),
+        from_role: from,
+        role: user.role,
+        org_id: user.org_id.clone(),
+        requested_by: "adm".into(),
+        requester_role: jixiao_core::workflow::Role::Admin,
+        requested_at: format!("2026-01-01T00:00:0{}.000Z", id.len() % 10),
+        status: jixiao_core::duties::GrantStatus::Pending,
+        decided_by: None,
+        decided_at: None,
+        comment: String::new(),
+    }
+}
+
+/// A grant has no effect while pending; an approval applies it once, in one transaction
+/// (the account created, the role changed only if it is still the one asked from, the
+/// password or second factor reset), ends the account's sessions and clears the kept
+/// password; a decided grant cannot be decided again; one pending grant per account.
+async fn grants_wait_for_a_decision_and_apply_once(db: TestDb) {
+    use jixiao_core::duties::{GrantKind, GrantStatus};
+    use jixiao_core::workflow::Role;
+    let store = db.open().await;
+    store
+        .create_user(&person("adm", Role::Admin), "h-adm", false)
+        .await
+        .unwrap();
+    // A new finance account: nothing exists until approved.
+    let fin = person("fin", Role::Finance);
+    let g = grant("g1", GrantKind::Create, &fin, None);
+    store.request_grant(&g, Some("h-fin")).await.unwrap();
+    assert!(store.user_auth("fin").await.unwrap().is_none());
+    assert_eq!(store.grant("g1").await.unwrap().unwrap(), g);
+    assert!(matches!(
+        store
+            .request_grant(&grant("g2", GrantKind::Create, &fin, None), Some("h"))
+            .await,
+        Err(StoreError::GrantPending(_))
+    ));
+    assert_eq!(store.grants(true, 10).await.unwrap(), vec![g.clone()]);
+    let done = store.decide_grant("g1", true, "sec", "同意").await.unwrap();
+    assert_eq!(done.status, GrantStatus::Approved);
+    assert_eq!(done.decided_by.as_deref(), Some("sec"));
+    let a = store.user_auth("fin").await.unwrap().unwrap();
+    assert_eq!(a.user.role, Role::Finance);
+    assert_eq!(a.password_hash, "h-fin");
+    assert!(a.must_change_password, "the requester chose the password");
+    assert_eq!(store.password_history("fin").await.unwrap(), ["h-fin"]);
+    assert!(matches!(
+        store.decide_grant("g1", false, "sec", "").await,
+        Err(StoreError::GrantDecided(..))
+    ));
+    assert!(store.grants(true, 10).await.unwrap().is_empty());
+    assert_eq!(store.grants(false, 10).await.unwrap(), vec![done.clone()]);
+    assert!(matches!(
+        store.decide_grant("nope", true, "sec", "").await,
+        Err(StoreError::NotFound(_))
+    ));
+
+    // A role change: the account's sessions end when approved.
+    let u = person("u", Role::Unit);
+    store.create_user(&u, "h-u", false).await.unwrap();
+    store
+        .create_session("tok-u", "u", "c", "2999-01-01T00:00:00.000Z", "1.2.3.4")
+        .await
+        .unwrap();
+    let to_auditor = jixiao_store::User {
+        role: Role::Auditor,
+        ..u.clone()
+    };
+    store
+        .request_grant(
+            &grant("g3", GrantKind::Role, &to_auditor, Some(Role::Unit)),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.user_auth("u").await.unwrap().unwrap().user.role,
+        Role::Unit,
+        "no effect while pending"
+    );
+    store.decide_grant("g3", true, "sec", "").await.unwrap();
+    assert_eq!(
+        store.user_auth("u").await.unwrap().unwrap().user.role,
+        Role::Auditor
+    );
+    assert!(store
+        .session(
+            "tok-u",
+            "2026-01-01T00:00:00.000Z",
+            "2000-01-01T00:00:00.000Z"
+        )
+        .await
+        .unwrap()
+        .is_none());
+
+    // Asked from a role the account no longer has: refused, nothing changes, still pending.
+    let to_security = jixiao_store::User {
+        role: Role::Security,
+        ..u.clone()
+    };
+    store
+        .request_grant(
+            &grant("g4", GrantKind::Role, &to_security, Some(Role::Unit)),
+            None,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.decide_grant("g4", true, "sec", "").await,
+        Err(StoreError::GrantStale(_))
+    ));
+    assert_eq!(
+        store.user_auth("u").await.unwrap().unwrap().user.role,
+        Role::Auditor
+    );
+    let rejected = store
+        .decide_grant("g4", false, "sec", "已变")
+        .await
+        .unwrap();
+    assert_eq!(rejected.status, GrantStatus::Rejected);
+    assert_eq!(rejected.comment, "已变");
+    assert_eq!(
+        store.user_auth("u").await.unwrap().unwrap().user.role,
+        Role::Auditor
+    );
+
+    // A privileged account's password and second factor.
+    store.set_totp("fin", Some("SECRET")).await.unwrap();
+    store
+        .create_session("tok-f", "fin", "c", "2999-01-01T00:00:00.000Z", "")
+        .await
+        .unwrap();
+    let fin_now = store.user_auth("fin").await.unwrap().unwrap().user;
+    store
+        .request_grant(
+            &grant(
+                "g5",
+                GrantKind::ResetPassword,
+                &fin_now,
+                Some(Role::Finance),
+            ),
+            Some("h-new"),
+        )
+        .await
+        .unwrap();
+    store.decide_grant("g5", true, "sec", "").await.unwrap();
+    let a = store.user_auth("fin").await.unwrap().unwrap();
+    assert_eq!(a.password_hash, "h-new");
+    assert!(a.must_change_password);
+    assert_eq!(
+        store.password_history("fin").await.unwrap(),
+        ["h-new", "h-fin"]
+    );
+    assert!(store
+        .session(
+            "tok-f",
+            "2026-01-01T00:00:00.000Z",
+            "2000-01-01T00:00:00.000Z"
+        )
+        .await
+        .unwrap()
+        .is_none());
+    store
+        .request_grant(
+            &grant("g6", GrantKind::ResetTotp, &fin_now, Some(Role::Finance)),
+            None,
+        )
+        .await
+        .unwrap();
+    assert!(store
+        .user_auth("fin")
+        .await
+        .unwrap()
+        .unwrap()
+        .totp_secret
+        .is_some());
+    store.decide_grant("g6", true, "sec", "").await.unwrap();
+    assert!(store
+        .user_auth("fin")
+        .await
+        .unwrap()
+        .unwrap()
+        .totp_secret
+        .is_none());
+    // The new roles are in the database's CHECK; an unknown one is not.
+    for (i, r) in [Role::Security, Role::AuditAdmin].into_iter().enumerate() {
+        store
+            .create_user(&person(&format!("r{i}"), r), "h", false)
+            .await
+            .unwrap();
+    }
+    assert!(jixiao_store::testing::execute(
+        &db.location,
+        "INSERT INTO users (id, username, display_name, password_hash, role, created_at) \
+         VALUES ('x', 'x', 'x', 'h', 'root', '2026-01-01')",
+    )
+    .await
+    .is_err());
+}
+
+/// A database from before the separation of duties (SQLite at 0020/0021, PostgreSQL at 0001)
+/// holding accounts, sessions and password history migrates with nothing lost: SQLite builds
+/// `users` again, and dropping it must not take the sessions and histories with it.
+async fn an_older_database_keeps_its_accounts_sessions_and_password_history(db: TestDb) {
+    use jixiao_core::workflow::Role;
+    let pg = jixiao_store::is_postgres(&db.location);
+    let location = if pg {
+        jixiao_store::testing::empty_postgres_database().await
+    } else {
+        db.location.clone()
+    };
+    // The migrations before this branch's, in a directory of their own.
+    let (dir, before) = if pg { ("postgres", 3) } else { ("sqlite", 22) };
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(dir);
+    let old = tempfile::tempdir().unwrap();
+    let mut copied = 0;
+    for e in std::fs::read_dir(&src).unwrap() {
+        let e = e.unwrap();
+        let name = e.file_name().to_string_lossy().to_string();
+        let version: u32 = name[..4].parse().unwrap();
+        if version < before {
+            std::fs::copy(e.path(), old.path().join(&name)).unwrap();
+            copied += 1;
+        }
+    }
+    assert!(copied >= 1);
+    let migrator = sqlx::migrate::Migrator::new(old.path()).await.unwrap();
+    if pg {
+        let pool = sqlx::PgPool::connect(&location).await.unwrap();
+        migrator.run(&pool).await.unwrap();
+        pool.close().await;
+    } else {
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(&location)
+            .create_if_missing(true)
+            .foreign_keys(true);
+        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+        migrator.run(&pool).await.unwrap();
+        pool.close().await;
+    }
+    // Accounts as an installation of that time holds them.
+    jixiao_store::testing::execute(
+        &location,
+        "INSERT INTO orgs (id, name, kind, parent_id) VALUES ('o1', '财政局', 'finance', NULL);
+         INSERT INTO users (id, username, display_name, password_hash, role, org_id, failed_logins, locked_until, created_at, disabled, must_change_password, totp_secret, totp_last_step, totp_exempt)
+           VALUES ('u1', 'alice', '甲', 'h1b', 'finance', 'o1', 2, '2030-01-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z', FALSE, TRUE, 'SECRETA', 42, FALSE),
+                  ('u2', 'bob', '乙', 'h2', 'admin', NULL, 0, NULL, '2025-01-02T00:00:00.000Z', TRUE, FALSE, NULL, NULL, TRUE),
+                  ('u3', 'carol', '丙', 'h3', 'auditor', NULL, 0, NULL, '2025-01-03T00:00:00.000Z', FALSE, FALSE, NULL, NULL, FALSE);
+         INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at, last_seen, ip)
+           VALUES ('t1', 'u1', 'c1', '2025-06-01T00:00:00.000Z', '2999-01-01T00:00:00.000Z', '2025-06-01T00:10:00.000Z', '10.0.0.1'),
+                  ('t3', 'u3', 'c3', '2025-06-01T00:00:00.000Z', '2999-01-01T00:00:00.000Z', NULL, '');
+         INSERT INTO password_history (user_id, hash, set_at) VALUES
+           ('u1', 'h1a', '2025-01-01T00:00:00.000Z'),
+           ('u1', 'h1b', '2025-01-01T00:00:00.000Z'),
+           ('u2', 'h2', '2025-01-02T00:00:00.000Z');",
+    )
+    .await
+    .unwrap();
+    let store = jixiao_store::open(&location).await.unwrap();
+    let users = store.users().await.unwrap();
+    assert_eq!(
+        users
+            .iter()
+            .map(|u| (u.username.as_str(), u.role))
+            .collect::<Vec<_>>(),
+        [
+            ("alice", Role::Finance),
+            ("bob", Role::Admin),
+            ("carol", Role::Auditor)
+        ]
+    );
+    let alice = store.user_auth("alice").await.unwrap().unwrap();
+    assert_eq!(alice.user.org_id.as_deref(), Some("o1"));
+    assert_eq!(alice.user.display_name, "甲");
+    assert!(alice.must_change_password && !alice.disabled);
+    assert_eq!(alice.totp_secret.as_deref(), Some("SECRETA"));
+    assert_eq!(alice.failed_logins, 2);
+    assert_eq!(
+        alice.locked_until.as_deref(),
+        Some("2030-01-01T00:00:00.000Z")
+    );
+    assert!(store.user_auth("bob").await.unwrap().unwrap().disabled);
+    // The history in its order (the same instant: by insertion).
+    assert_eq!(store.password_history("u1").await.unwrap(), ["h1b", "h1a"]);
+    assert_eq!(store.password_history("u2").await.unwrap(), ["h2"]);
+    // The sessions, still open, with where and when.
+    let now = "2026-01-01T00:00:00.000Z";
+    let s = store
+        .session("t1", now, "2000-01-01T00:00:00.000Z")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((s.user.username.as_str(), s.csrf.as_str()), ("alice", "c1"));
+    assert!(!s.needs_second_factor, "enrolled");
+    let s3 = store
+        .session("t3", now, "2000-01-01T00:00:00.000Z")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(s3.needs_second_factor, "an auditor without one");
+    let listed = store
+        .user_sessions("u1", now, "2000-01-01T00:00:00.000Z")
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].ip, "10.0.0.1");
+    assert_eq!(
+        listed[0].last_seen.as_deref(),
+        Some("2025-06-01T00:10:00.000Z")
+    );
+    // The new roles fit, and foreign keys still hold (a session of no user is refused).
+    store
+        .create_user(
+            &jixiao_store::User {
+                id: "u4".into(),
+                username: "dave".into(),
+                display_name: "丁".into(),
+                role: Role::AuditAdmin,
+                org_id: None,
+            },
+            "h4",
+            false,
+        )
+        .await
+        .unwrap();
+    assert!(store
+        .create_session("t9", "nobody", "c", "2999-01-01T00:00:00.000Z", "")
+        .await
+        .is_err());
+    if !pg {
+        let mut c =
+            <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!("sqlite://{location}"))
+                .await
+                .unwrap();
+        let broken = sqlx::query("PRAGMA foreign_key_check")
+            .fetch_all(&mut c)
+            .await
+            .unwrap();
+        assert!(broken.is_empty(), "foreign keys intact");
+        let temp: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM sqlite_master WHERE name IN ('users_new', 'keep_sessions', 'keep_password_history')",
+        )
+        .fetch_one(&mut c)
+        .await
+        .unwrap();
+        assert_eq!(temp, 0);
+    }
+}
+
+/// The audit log is purged only past its retention, and what is left still verifies: the
+/// last purged entry becomes the anchor the first kept one chains from, and the next entry
+/// chains on even once everything was purged. The database itself refuses to delete a
+/// young entry, or one past the anchor, whoever asks.
+async fn the_audit_log_is_purged_only_past_its_retention_and_still_verifies(db: TestDb) {
+    use jixiao_store::AuditEntry;
+    let store = db.open().await;
+    let key = b"the audit key of this installation".to_vec();
+    let entry = |seq: i64, at: &str, action: &str| AuditEntry {
+        seq,
+        at: at.into(),
+        actor: "alice".into(),
+        ip: "10.0.0.1".into(),
+        action: action.into(),
+        target: "x".into(),
+        detail: String::new(),
+    };
+    // Three entries of 2020, chained under the key, as the store would have written them.
+    let mut previous = String::new();
+    let mut sql = String::new();
+    for seq in 1..=3 {
+        let e = entry(seq, &format!("2020-01-0{seq}T00:00:00.000Z"), "login");
+        let mac = e.link(&key, &previous);
+        sql.push_str(&format!(
+            "INSERT INTO audit (seq, at, actor, ip, action, target, detail, mac) VALUES ({seq}, '{}', 'alice', '10.0.0.1', 'login', 'x', '', '{mac}');",
+            e.at
+        ));
+        previous = mac;
+    }
+    db.execute(&sql).await;
+    for action in ["login", "logout"] {
+        store.audit(&entry(0, "", action), &key).await.unwrap();
+    }
+    assert_eq!(verify(&*store, &key).await, 5);
+    // Neither a young entry nor an old one past the (absent) anchor may be deleted.
+    for seq in [5, 1] {
+        assert!(jixiao_store::testing::execute(
+            &db.location,
+            &format!("DELETE FROM audit WHERE seq = {seq}")
+        )
+        .await
+        .is_err());
+    }
+    // A purge with a bound younger than 184 days is refused by the database: nothing goes.
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    assert!(store.purge_audit(&tomorrow, "auditadmin").await.is_err());
+    assert_eq!(verify(&*store, &key).await, 5);
+    assert!(store.audit_anchor().await.unwrap().is_none());
+    // Past the retention: the three of 2020 go, the anchor is the third, the rest verifies.
+    let n = store
+        .purge_audit("2021-01-01T00:00:00.000Z", "auditadmin")
+        .await
+        .unwrap();
+    assert_eq!(n, 3);
+    let anchor = store.audit_anchor().await.unwrap().unwrap();
+    assert_eq!(
+        (anchor.seq, anchor.mac.as_str()),
+        (3, previous_of(&key, 3).as_str())
+    );
+    assert_eq!(verify(&*store, &key).await, 2);
+    assert_eq!(
+        store
+            .purge_audit("2021-01-01T00:00:00.000Z", "x")
+            .await
+            .unwrap(),
+        0,
+        "nothing older left"
+    );
+    // The anchor does not open the young entries to deletion.
+    assert!(
+        jixiao_store::testing::execute(&db.location, "DELETE FROM audit WHERE seq = 4")
+            .await
+            .is_err()
+    );
+    assert_eq!(verify(&*store, &key).await, 2);
+    // Reopened (another server), the chain goes on from where it is.
+    let again = db.open().await;
+    again.audit(&entry(0, "", "login"), &key).await.unwrap();
+    assert_eq!(verify(&*again, &key).await, 3);
+}
+
+/// Checks the audit chain from its anchor (or its start): every entry there, in order, each
+/// linked to the one before. Returns how many entries there are.
+async fn verify(store: &dyn Store, key: &[u8]) -> usize {
+    let (mut previous, mut next) = match store.audit_anchor().await.unwrap() {
+        Some(a) => (a.mac, a.seq + 1),
+        None => (String::new(), 1),
+    };
+    let chain = store.audit_chain(0, 1000).await.unwrap();
+    for (e, mac) in &chain {
+        assert_eq!(e.seq, next, "no entry missing");
+        assert_eq!(mac.as_deref(), Some(e.link(key, &previous).as_str()));
+        previous = mac.clone().unwrap();
+        next += 1;
+    }
+    chain.len()
+}
+
+/// The link of the `n`th entry of 2020 written by the test above.
+fn previous_of(key: &[u8], n: i64) -> String {
+    let mut previous = String::new();
+    for seq in 1..=n {
+        let e = jixiao_store::AuditEntry {
+            seq,
+            at: format!("2020-01-0{seq}T00:00:00.000Z"),
+            actor: "alice".into(),
+            ip: "10.0.0.1".into(),
+            action: "login".into(),
+            target: "x".into(),
+            detail: String::new(),
+        };
+        previous = e.link(key, &previous);
+    }
+    previous
+}
+
+/// An audit log purged to its very end: the next entry chains from the anchor.
+async fn an_audit_log_purged_to_its_end_chains_on_from_the_anchor(db: TestDb) {
+    use jixiao_store::AuditEntry;
+    let store = db.open().await;
+    let key = b"k".to_vec();
+    let e = AuditEntry {
+        seq: 1,
+        at: "2020-01-01T00:00:00.000Z".into(),
+        actor: "a".into(),
+        ip: "".into(),
+        action: "login".into(),
+        target: "".into(),
+        detail: "".into(),
+    };
+    let mac = e.link(&key, "");
+    db.execute(&format!(
+        "INSERT INTO audit (seq, at, actor, ip, action, target, detail, mac) VALUES (1, '{}', 'a', '', 'login', '', '', '{mac}')",
+        e.at
+    ))
+    .await;
+    assert_eq!(
+        store
+            .purge_audit("2021-01-01T00:00:00.000Z", "x")
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(store.audit_chain(0, 10).await.unwrap().is_empty());
+    store
+        .audit(
+            &AuditEntry {
+                seq: 0,
+                at: String::new(),
+                ..e.clone()
+            },
+            &key,
+        )
+        .await
+        .unwrap();
+    let chain = store.audit_chain(0, 10).await.unwrap();
+    assert_eq!(chain[0].0.seq, 2, "numbers go on");
+    assert_eq!(
+        chain[0].1.as_deref(),
+        Some(chain[0].0.link(&key, &mac).as_str())
+    );
+}
+
 /// Every test above, once per backend.
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
@@ -1201,4 +1738,8 @@ conformance!(
     the_portfolio_sum_never_overflows_whatever_is_stored,
     an_import_in_batches_is_one_transaction,
     approvals_are_signed_in_the_transitions_transaction,
+    grants_wait_for_a_decision_and_apply_once,
+    an_older_database_keeps_its_accounts_sessions_and_password_history,
+    the_audit_log_is_purged_only_past_its_retention_and_still_verifies,
+    an_audit_log_purged_to_its_end_chains_on_from_the_anchor,
 );

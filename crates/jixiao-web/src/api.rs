@@ -32,6 +32,8 @@ pub fn scope(user: &User) -> Scope {
 
 /// The form's metadata if the user may see it; 404 otherwise.
 pub(crate) async fn visible(state: &AppState, auth: &Auth, id: &str) -> ApiResult<FormMeta> {
+    // Before the lookup: an administrator learns not even whether a form exists.
+    forms_duty(auth)?;
     let meta = state
         .store
         .form_meta(id)
@@ -40,12 +42,28 @@ pub(crate) async fn visible(state: &AppState, auth: &Auth, id: &str) -> ApiResul
     check_visible(state, auth, meta).await
 }
 
-/// The metadata back if the user may see the form; 404 otherwise.
+/// The three administrators (system, security, audit) keep apart from the business: a form
+/// route refuses them outright (403), whatever the form, so they learn nothing of any form.
+pub(crate) fn forms_duty(auth: &Auth) -> ApiResult<()> {
+    if auth.user.role.administrator() {
+        return Err(ApiError::forbidden(
+            format!(
+                "{}不能查看或办理申报表（三权分立）",
+                auth.user.role.chinese()
+            ),
+            "administrators have no access to forms (separation of duties)",
+        ));
+    }
+    Ok(())
+}
+
+/// The metadata back if the user may see the form; 404 otherwise (403 for administrators).
 pub(crate) async fn check_visible(
     state: &AppState,
     auth: &Auth,
     meta: FormMeta,
 ) -> ApiResult<FormMeta> {
+    forms_duty(auth)?;
     let ok = match scope(&auth.user) {
         Scope::All => true,
         Scope::Nothing => false,
@@ -100,6 +118,7 @@ pub async fn list_forms(
     auth: Auth,
     params: Result<Query<ListParams>, QueryRejection>,
 ) -> ApiResult<Json<Value>> {
+    forms_duty(&auth)?;
     let Query(p) = params?;
     let status = match p.status.as_deref() {
         None | Some("") => None,
@@ -134,6 +153,7 @@ pub async fn summary(
 ) -> ApiResult<axum::response::Response> {
     use axum::http::header;
     use axum::response::IntoResponse;
+    forms_duty(&auth)?;
     let Query(p) = params?;
     let status = match p.status.as_deref() {
         None | Some("") => None,
@@ -1253,9 +1273,10 @@ pub async fn curate(state: &AppState, auth: &Auth, b: CurationBody) -> ApiResult
 /// `POST /api/review`: the findings of a form not yet saved (the editor shows them live).
 pub async fn review_draft(
     State(state): State<AppState>,
-    _auth: Auth,
+    auth: Auth,
     body: Body<Value>,
 ) -> ApiResult<Json<Value>> {
+    forms_duty(&auth)?;
     let Json(v) = body?;
     let form = form_from_body(v)?;
     Ok(Json(
@@ -1363,6 +1384,7 @@ pub async fn eval_todo(state: &AppState, auth: &Auth) -> ApiResult<Vec<Value>> {
 /// `GET /api/todo`: forms waiting for the caller's review (or, for a unit, returned to it),
 /// and in `evaluations` the self-evaluations waiting likewise.
 pub async fn todo(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Value>> {
+    forms_duty(&auth)?;
     let waiting = match auth.user.role {
         Role::Unit => Some(Status::Returned),
         r => workflow::waiting_for(r),
@@ -1395,6 +1417,7 @@ pub async fn todo(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<V
 
 /// `GET /api/handled`: forms the caller has acted on.
 pub async fn handled(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Value>> {
+    forms_duty(&auth)?;
     let ids = state.store.handled_by(&auth.user.username).await?;
     Ok(Json(
         json!({ "items": rows_for(&state, &auth, ids).await? }),
@@ -1823,7 +1846,12 @@ pub async fn get_score(
 // ------------------------------------------------------------------ administration
 
 pub(crate) fn require(auth: &Auth, role: Role) -> ApiResult<()> {
-    if auth.user.role != role {
+    require_any(auth, &[role])
+}
+
+/// The caller holds one of these roles; 403 otherwise.
+pub(crate) fn require_any(auth: &Auth, roles: &[Role]) -> ApiResult<()> {
+    if !roles.contains(&auth.user.role) {
         return Err(ApiError::forbidden(
             "此角色无权访问",
             "this role may not do this",
@@ -1832,10 +1860,110 @@ pub(crate) fn require(auth: &Auth, role: Role) -> ApiResult<()> {
     Ok(())
 }
 
-/// `GET /api/users` (administrators).
+/// The administrators who keep accounts and roles: the system administrator and the
+/// security administrator.
+pub(crate) const ACCOUNT_KEEPERS: [Role; 2] = [Role::Admin, Role::Security];
+
+/// `GET /api/users` (system and security administrators).
 pub async fn users(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Value>> {
-    require(&auth, Role::Admin)?;
+    require_any(&auth, &ACCOUNT_KEEPERS)?;
     Ok(Json(json!({ "users": state.store.users().await? })))
+}
+
+/// What a change to an account did: done at once, or asked for as a grant that waits for a
+/// second administrator's approval (三权分立).
+#[derive(Debug)]
+pub enum Outcome<T> {
+    Done(T),
+    Pending(Box<jixiao_store::Grant>),
+}
+
+/// The pending grant's answer: `202 Accepted`, the grant, and what happens next.
+fn pending_json(g: &jixiao_store::Grant) -> Value {
+    let approver = jixiao_core::duties::approver_for(g.requester_role).unwrap_or(Role::Security);
+    json!({
+        "grant": g,
+        "message": format!("已提交授权申请（{}），待{}审批后生效", grant_words(g), approver.chinese()),
+        "message_en": format!("asked for a grant ({}): it takes effect once another administrator approves it", grant_detail(g)),
+    })
+}
+
+/// A grant in words: what it gives to whom.
+pub fn grant_words(g: &jixiao_store::Grant) -> String {
+    use jixiao_core::duties::GrantKind;
+    match g.kind {
+        GrantKind::Create => format!("新建账户 {}，角色{}", g.username, g.role.chinese()),
+        GrantKind::Role => format!(
+            "{} 的角色由{}改为{}",
+            g.username,
+            g.from_role.map(|r| r.chinese()).unwrap_or("-"),
+            g.role.chinese()
+        ),
+        GrantKind::ResetPassword => format!("重置 {}（{}）的密码", g.username, g.role.chinese()),
+        GrantKind::ResetTotp => format!("重置 {}（{}）的动态口令", g.username, g.role.chinese()),
+    }
+}
+
+/// A grant as the audit log records it.
+pub fn grant_detail(g: &jixiao_store::Grant) -> String {
+    use jixiao_core::duties::GrantKind;
+    match g.kind {
+        GrantKind::Create => format!("create {}", g.role.name()),
+        GrantKind::Role => format!(
+            "role {} → {}",
+            g.from_role.map(|r| r.name()).unwrap_or("-"),
+            g.role.name()
+        ),
+        GrantKind::ResetPassword | GrantKind::ResetTotp => {
+            format!("{} ({})", g.kind.name(), g.role.name())
+        }
+    }
+}
+
+/// Records a request for a grant and audits it.
+async fn ask_grant(
+    state: &AppState,
+    auth: &Auth,
+    grant: jixiao_store::Grant,
+    password_hash: Option<&str>,
+) -> ApiResult<jixiao_store::Grant> {
+    state.store.request_grant(&grant, password_hash).await?;
+    audit(
+        state,
+        &auth.user.username,
+        &auth.ip,
+        "grant_request",
+        &grant.username,
+        &grant_detail(&grant),
+    )
+    .await;
+    Ok(grant)
+}
+
+/// A grant asked for now by the caller, pending.
+fn new_grant(
+    auth: &Auth,
+    kind: jixiao_core::duties::GrantKind,
+    user: &User,
+    from_role: Option<Role>,
+) -> jixiao_store::Grant {
+    jixiao_store::Grant {
+        id: uuid::Uuid::new_v4().simple().to_string(),
+        kind,
+        user_id: user.id.clone(),
+        username: user.username.clone(),
+        display_name: user.display_name.clone(),
+        from_role,
+        role: user.role,
+        org_id: user.org_id.clone(),
+        requested_by: auth.user.username.clone(),
+        requester_role: auth.user.role,
+        requested_at: crate::auth::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        status: jixiao_core::duties::GrantStatus::Pending,
+        decided_by: None,
+        decided_at: None,
+        comment: String::new(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -1848,19 +1976,24 @@ pub struct NewUser {
     pub org_id: Option<String>,
 }
 
-/// `POST /api/users` (administrators).
+/// `POST /api/users` (the system administrator): `201` with the user, or, for a privileged
+/// role, `202` with the grant that waits for the security administrator's approval.
 pub async fn create_user(
     State(state): State<AppState>,
     auth: Auth,
     body: Body<NewUser>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let Json(u) = body?;
-    let user = add_user(&state, &auth, u).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "user": user }))))
+    Ok(match add_user(&state, &auth, u).await? {
+        Outcome::Done(user) => (StatusCode::CREATED, Json(json!({ "user": user }))),
+        Outcome::Pending(g) => (StatusCode::ACCEPTED, Json(pending_json(&g))),
+    })
 }
 
-/// Creates a user (administrators only): the API and the administration page come here.
-pub async fn add_user(state: &AppState, auth: &Auth, u: NewUser) -> ApiResult<User> {
+/// Creates a user (the system administrator): the API and the administration page come
+/// here. An account of a business role is created at once; one of a privileged role is a
+/// grant that waits for a second administrator's approval, and nothing exists until then.
+pub async fn add_user(state: &AppState, auth: &Auth, u: NewUser) -> ApiResult<Outcome<User>> {
     require(auth, Role::Admin)?;
     too_long(&u.username, 64, "username")?;
     too_long(&u.display_name, 100, "display_name")?;
@@ -1889,6 +2022,25 @@ pub async fn add_user(state: &AppState, auth: &Auth, u: NewUser) -> ApiResult<Us
         role: u.role,
         org_id: u.org_id,
     };
+    if jixiao_core::duties::needs_approval(None, user.role) {
+        if state.store.user_auth(&user.username).await?.is_some() {
+            return Err(jixiao_store::StoreError::Taken(user.username).into());
+        }
+        let hash = crate::auth::hash_async(state, &u.password).await?;
+        let grant = new_grant(auth, jixiao_core::duties::GrantKind::Create, &user, None);
+        return Ok(Outcome::Pending(Box::new(
+            ask_grant(state, auth, grant, Some(&hash)).await?,
+        )));
+    }
+    if state
+        .store
+        .grants(true, 1000)
+        .await?
+        .iter()
+        .any(|g| g.username == user.username)
+    {
+        return Err(jixiao_store::StoreError::GrantPending(user.username).into());
+    }
     state
         .store
         // Chosen by an administrator: the user changes it at the first sign-in.
@@ -1907,7 +2059,7 @@ pub async fn add_user(state: &AppState, auth: &Auth, u: NewUser) -> ApiResult<Us
         user.role.name(),
     )
     .await;
-    Ok(user)
+    Ok(Outcome::Done(user))
 }
 
 /// A role and its organisation agree: a unit filer belongs to a unit, a department reviewer
@@ -1927,7 +2079,7 @@ async fn check_role_org(state: &AppState, role: Role, org_id: Option<&str>) -> A
         Role::Unit => ("unit", "实施单位"),
         Role::Department => ("department", "主管部门"),
         Role::Finance => ("finance", "财政部门"),
-        Role::Admin | Role::Auditor => return Ok(()),
+        Role::Admin | Role::Security | Role::AuditAdmin | Role::Auditor => return Ok(()),
     };
     match org {
         Some(o) if o.kind == kind => Ok(()),
@@ -1953,22 +2105,32 @@ pub struct UserEdit {
     pub org_id: Option<String>,
 }
 
-/// `PUT /api/users/{id}`: name, role and organisation (administrators).
+/// `PUT /api/users/{id}`: name, role and organisation (system and security administrators):
+/// `200` with the user, or, when a privileged role is given or taken away, `202` with the
+/// grant that waits for a second administrator's approval (the whole change waits).
 pub async fn edit_user(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
     body: Body<UserEdit>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<(StatusCode, Json<Value>)> {
     let Json(e) = body?;
-    let user = change_user(&state, &auth, &id, e).await?;
-    Ok(Json(json!({ "user": user })))
+    Ok(match change_user(&state, &auth, &id, e).await? {
+        Outcome::Done(user) => (StatusCode::OK, Json(json!({ "user": user }))),
+        Outcome::Pending(g) => (StatusCode::ACCEPTED, Json(pending_json(&g))),
+    })
 }
 
 /// Changes a user's name, role and organisation; their sessions end, so the new role applies
-/// from the next sign-in. An administrator cannot change their own role.
-pub async fn change_user(state: &AppState, auth: &Auth, id: &str, e: UserEdit) -> ApiResult<User> {
-    require(auth, Role::Admin)?;
+/// from the next sign-in. Nobody changes their own role. A privileged role given or taken
+/// away is a grant for the other administrator to approve: nothing changes until then.
+pub async fn change_user(
+    state: &AppState,
+    auth: &Auth,
+    id: &str,
+    e: UserEdit,
+) -> ApiResult<Outcome<User>> {
+    require_any(auth, &ACCOUNT_KEEPERS)?;
     too_long(&e.display_name, 100, "display_name")?;
     let old = state
         .store
@@ -1978,7 +2140,7 @@ pub async fn change_user(state: &AppState, auth: &Auth, id: &str, e: UserEdit) -
         .find(|u| u.id == id)
         .ok_or_else(ApiError::not_found)?;
     if id == auth.user.id && e.role != old.role {
-        return Err(ApiError::bad_request(
+        return Err(ApiError::forbidden(
             "不能改变自己的角色",
             "you cannot change your own role",
         ));
@@ -1995,6 +2157,16 @@ pub async fn change_user(state: &AppState, auth: &Auth, id: &str, e: UserEdit) -
         role: e.role,
         org_id,
     };
+    if jixiao_core::duties::needs_approval(Some(old.role), user.role) {
+        let grant = new_grant(
+            auth,
+            jixiao_core::duties::GrantKind::Role,
+            &user,
+            Some(old.role),
+        );
+        let grant = ask_grant(state, auth, grant, None).await?;
+        return Ok(Outcome::Pending(Box::new(grant)));
+    }
     state.store.update_user(&user).await?;
     audit(
         state,
@@ -2011,7 +2183,7 @@ pub async fn change_user(state: &AppState, auth: &Auth, id: &str, e: UserEdit) -
         ),
     )
     .await;
-    Ok(user)
+    Ok(Outcome::Done(user))
 }
 
 #[derive(Deserialize)]
@@ -2204,15 +2376,17 @@ pub async fn check_not_reused(state: &AppState, user_id: &str, p: &str) -> ApiRe
     Ok(())
 }
 
-/// What an administrator does to an account: `reset-password`, `unlock`, `disable`, `enable`.
-/// The page and `POST /api/users/{id}/{action}` come here.
+/// What the system administrator does to an account: `reset-password`, `unlock`, `disable`,
+/// `enable`, `reset-totp`. The page and `POST /api/users/{id}/{action}` come here. Resetting
+/// the password or the second factor of a privileged account is a grant that waits for the
+/// security administrator's approval (whoever resets them could sign in as the account).
 pub async fn change_account(
     state: &AppState,
     auth: &Auth,
     user_id: &str,
     action: &str,
     password: Option<&str>,
-) -> ApiResult<String> {
+) -> ApiResult<Outcome<String>> {
     require(auth, Role::Admin)?;
     let accounts = state.store.accounts().await?;
     let target = accounts
@@ -2251,6 +2425,22 @@ pub async fn change_account(
             ))
         }
     };
+    if jixiao_core::duties::reset_needs_approval(target.user.role) {
+        use jixiao_core::duties::GrantKind;
+        let (kind, hash) = match &change {
+            jixiao_store::AccountChange::ResetPassword { hash } => {
+                (Some(GrantKind::ResetPassword), Some(hash.as_str()))
+            }
+            jixiao_store::AccountChange::ResetTotp => (Some(GrantKind::ResetTotp), None),
+            _ => (None, None),
+        };
+        if let Some(kind) = kind {
+            let grant = new_grant(auth, kind, &target.user, Some(target.user.role));
+            return Ok(Outcome::Pending(Box::new(
+                ask_grant(state, auth, grant, hash).await?,
+            )));
+        }
+    }
     state.store.update_account(user_id, &change, None).await?;
     audit(
         state,
@@ -2261,17 +2451,18 @@ pub async fn change_account(
         "",
     )
     .await;
-    Ok(target.user.username.clone())
+    Ok(Outcome::Done(target.user.username.clone()))
 }
 
-/// `POST /api/users/{id}/{action}` (administrators): `reset-password` with `{"password"}`,
-/// `unlock`, `disable`, `enable`.
+/// `POST /api/users/{id}/{action}` (the system administrator): `reset-password` with
+/// `{"password"}`, `unlock`, `disable`, `enable`, `reset-totp`; `202` with a grant for a
+/// privileged account's password or second factor.
 pub async fn account_action(
     State(state): State<AppState>,
     auth: Auth,
     Path((id, action)): Path<(String, String)>,
     body: axum::body::Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<(StatusCode, Json<Value>)> {
     // No body for unlock, disable and enable; `{"password"}` for reset-password.
     let password = if body.iter().all(u8::is_ascii_whitespace) {
         None
@@ -2285,7 +2476,11 @@ pub async fn account_action(
             })?
             .password
     };
-    change_account(&state, &auth, &id, &action, password.as_deref()).await?;
+    if let Outcome::Pending(g) =
+        change_account(&state, &auth, &id, &action, password.as_deref()).await?
+    {
+        return Ok((StatusCode::ACCEPTED, Json(pending_json(&g))));
+    }
     let account = state
         .store
         .accounts()
@@ -2293,7 +2488,7 @@ pub async fn account_action(
         .into_iter()
         .find(|a| a.user.id == id)
         .ok_or_else(ApiError::not_found)?;
-    Ok(Json(json!({ "account": account })))
+    Ok((StatusCode::OK, Json(json!({ "account": account }))))
 }
 
 /// `GET /api/accounts` (administrators): every account with its state.
@@ -2457,13 +2652,13 @@ pub struct AuditParams {
     limit: Option<i64>,
 }
 
-/// `GET /api/audit` (auditors only).
+/// `GET /api/audit` (the audit administrator only).
 pub async fn audit_log(
     State(state): State<AppState>,
     auth: Auth,
     params: Result<Query<AuditParams>, QueryRejection>,
 ) -> ApiResult<Json<Value>> {
-    require(&auth, Role::Auditor)?;
+    require(&auth, Role::AuditAdmin)?;
     let Query(p) = params?;
     Ok(Json(
         json!({ "entries": state.store.audit_log(p.limit.unwrap_or(200)).await? }),
@@ -2516,13 +2711,13 @@ pub(crate) async fn review_stored(
     })
 }
 
-/// Saves a rule configuration (administrators), checked first.
+/// Saves a rule configuration (the security administrator), checked first.
 pub async fn save_rule_config(
     state: &AppState,
     auth: &Auth,
     config: &jixiao_core::review::RuleConfig,
 ) -> ApiResult<()> {
-    require(auth, Role::Admin)?;
+    require(auth, Role::Security)?;
     RuleSet::new(config).map_err(|e| {
         ApiError::from_bilingual(StatusCode::BAD_REQUEST, "bad_rules", &e.to_string())
     })?;
@@ -2542,4 +2737,284 @@ pub async fn save_rule_config(
     )
     .await;
     Ok(())
+}
+
+// ------------------------------------------------------------------ grants (三权分立)
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrantParams {
+    /// `true`: decided grants too (the latest 200).
+    all: Option<bool>,
+}
+
+/// `GET /api/grants` (system and security administrators): the pending grants, or with
+/// `all=true` the decided ones too, newest first.
+pub async fn grants(
+    State(state): State<AppState>,
+    auth: Auth,
+    params: Result<Query<GrantParams>, QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    require_any(&auth, &ACCOUNT_KEEPERS)?;
+    let Query(p) = params?;
+    let list = state.store.grants(!p.all.unwrap_or(false), 200).await?;
+    Ok(Json(json!({ "grants": list })))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionBody {
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// Approves or rejects a pending grant: an administrator of the other duty than the
+/// requester's, neither the requester nor the account's holder (the requester may withdraw,
+/// that is reject, their own). An approval applies it and ends the account's sessions.
+pub async fn decide_grant(
+    state: &AppState,
+    auth: &Auth,
+    id: &str,
+    approve: bool,
+    comment: &str,
+) -> ApiResult<jixiao_store::Grant> {
+    require_any(auth, &ACCOUNT_KEEPERS)?;
+    too_long(comment, 500, "comment")?;
+    let g = state
+        .store
+        .grant(id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    if g.status != jixiao_core::duties::GrantStatus::Pending {
+        return Err(match g.status {
+            jixiao_core::duties::GrantStatus::Approved => {
+                jixiao_store::StoreError::GrantDecided("批准", "approved")
+            }
+            _ => jixiao_store::StoreError::GrantDecided("拒绝", "rejected"),
+        }
+        .into());
+    }
+    jixiao_core::duties::check_decision(
+        (&auth.user.username, auth.user.role),
+        (&g.requested_by, g.requester_role),
+        &g.username,
+        !approve,
+    )
+    .map_err(|e| ApiError::from_bilingual(StatusCode::FORBIDDEN, "forbidden", &e.to_string()))?;
+    // An approval stands on a request its requester could still make: one who has since been
+    // disabled or moved to another role no longer speaks for their duty.
+    if approve {
+        let requester = state
+            .store
+            .accounts()
+            .await?
+            .into_iter()
+            .find(|a| a.user.username == g.requested_by);
+        if !requester.is_some_and(|a| !a.disabled && a.user.role == g.requester_role) {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "status_changed",
+                format!(
+                    "申请人 {} 已停用或已不再担任{}，此申请不能批准，请拒绝",
+                    g.requested_by,
+                    g.requester_role.chinese()
+                ),
+                format!(
+                    "the requester {} is disabled or no longer holds that role: this request cannot be approved; reject it",
+                    g.requested_by
+                ),
+            ));
+        }
+    }
+    let decided = state
+        .store
+        .decide_grant(id, approve, &auth.user.username, comment.trim())
+        .await?;
+    let withdrawn = !approve && g.requested_by == auth.user.username;
+    audit(
+        state,
+        &auth.user.username,
+        &auth.ip,
+        if approve {
+            "grant_approve"
+        } else if withdrawn {
+            "grant_withdraw"
+        } else {
+            "grant_reject"
+        },
+        &g.username,
+        &format!(
+            "{}; requested by {}{}",
+            grant_detail(&g),
+            g.requested_by,
+            if comment.trim().is_empty() {
+                String::new()
+            } else {
+                format!("; {}", comment.trim())
+            }
+        ),
+    )
+    .await;
+    Ok(decided)
+}
+
+/// The optional JSON body of a decision (`{"comment"}`), or none.
+fn decision_body(body: &[u8]) -> ApiResult<DecisionBody> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(DecisionBody::default());
+    }
+    serde_json::from_slice::<DecisionBody>(body).map_err(|e| {
+        ApiError::bad_request(
+            format!("请求体不是所需的 JSON：{e}"),
+            format!("the body is not the JSON expected: {e}"),
+        )
+    })
+}
+
+/// `POST /api/grants/{id}/approve` `{"comment"}` (optional).
+pub async fn approve_grant(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    let b = decision_body(&body)?;
+    let g = decide_grant(&state, &auth, &id, true, &b.comment).await?;
+    Ok(Json(json!({ "grant": g })))
+}
+
+/// `POST /api/grants/{id}/reject` `{"comment"}` (optional).
+pub async fn reject_grant(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    let b = decision_body(&body)?;
+    let g = decide_grant(&state, &auth, &id, false, &b.comment).await?;
+    Ok(Json(json!({ "grant": g })))
+}
+
+// ------------------------------------------------------------------ the audit log's retention
+
+/// The retention the audit administrator set, in days (`None`: every entry is kept).
+pub async fn audit_retention_days(state: &AppState) -> ApiResult<Option<i64>> {
+    Ok(state
+        .store
+        .setting("audit_retention_days")
+        .await?
+        .and_then(|v| v.trim().parse().ok()))
+}
+
+/// The audit log's retention and state, as `GET /api/audit/retention` gives it.
+pub async fn retention_json(state: &AppState) -> ApiResult<Value> {
+    let oldest = state.store.audit_chain(0, 1).await?;
+    Ok(json!({
+        "days": audit_retention_days(state).await?,
+        "minimum_days": jixiao_core::duties::AUDIT_RETENTION_MIN_DAYS,
+        "oldest_at": oldest.first().map(|(e, _)| e.at.clone()),
+        "anchor_seq": state.store.audit_anchor().await?.map(|a| a.seq),
+    }))
+}
+
+/// `GET /api/audit/retention` (the audit administrator).
+pub async fn get_retention(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Value>> {
+    require(&auth, Role::AuditAdmin)?;
+    Ok(Json(retention_json(&state).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionBody {
+    /// Days to keep each entry, at least 184; `null` keeps everything.
+    pub days: Option<i64>,
+}
+
+/// Sets how long the audit log is kept: at least six months (184 days), or everything.
+pub async fn set_retention(state: &AppState, auth: &Auth, days: Option<i64>) -> ApiResult<()> {
+    use jixiao_core::duties::{AUDIT_RETENTION_MAX_DAYS, AUDIT_RETENTION_MIN_DAYS};
+    require(auth, Role::AuditAdmin)?;
+    if let Some(d) = days {
+        if !(AUDIT_RETENTION_MIN_DAYS..=AUDIT_RETENTION_MAX_DAYS).contains(&d) {
+            return Err(ApiError::bad_request(
+                format!(
+                    "审计日志至少保存 {AUDIT_RETENTION_MIN_DAYS} 天（六个月，网络安全法），至多 {AUDIT_RETENTION_MAX_DAYS} 天；{d} 天不行"
+                ),
+                format!(
+                    "the audit log is kept at least {AUDIT_RETENTION_MIN_DAYS} days (six months, by law) and at most {AUDIT_RETENTION_MAX_DAYS}; not {d}"
+                ),
+            ));
+        }
+    }
+    let value = days.map(|d| d.to_string()).unwrap_or_default();
+    state
+        .store
+        .set_setting("audit_retention_days", &value, &auth.user.username)
+        .await?;
+    audit(
+        state,
+        &auth.user.username,
+        &auth.ip,
+        "audit_retention",
+        "audit",
+        &days.map_or("keep all".to_string(), |d| format!("{d} days")),
+    )
+    .await;
+    Ok(())
+}
+
+/// `PUT /api/audit/retention` `{"days"}` (the audit administrator).
+pub async fn put_retention(
+    State(state): State<AppState>,
+    auth: Auth,
+    body: Body<RetentionBody>,
+) -> ApiResult<Json<Value>> {
+    let Json(b) = body?;
+    set_retention(&state, &auth, b.days).await?;
+    Ok(Json(retention_json(&state).await?))
+}
+
+/// Deletes the entries older than the retention (the audit administrator): the chain keeps
+/// verifying from its anchor, and the purge itself is logged, naming the anchor. Returns how
+/// many went and the bound.
+pub async fn purge_audit_log(state: &AppState, auth: &Auth) -> ApiResult<(u64, String)> {
+    require(auth, Role::AuditAdmin)?;
+    let Some(days) = audit_retention_days(state).await? else {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "no_retention",
+            "尚未设定保存期限：审计日志全部保留，不能清理",
+            "no retention is set: the whole audit log is kept, nothing can be purged",
+        ));
+    };
+    // Never younger than the legal minimum, whatever is stored.
+    let days = days.max(jixiao_core::duties::AUDIT_RETENTION_MIN_DAYS);
+    let before = (crate::auth::now() - chrono::Duration::days(days))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let n = state
+        .store
+        .purge_audit(&before, &auth.user.username)
+        .await?;
+    let anchor = state.store.audit_anchor().await?;
+    audit(
+        state,
+        &auth.user.username,
+        &auth.ip,
+        "audit_purge",
+        "audit",
+        &format!(
+            "{n} entries before {before} ({days} days); anchor {}",
+            anchor
+                .map(|a| a.seq.to_string())
+                .unwrap_or_else(|| "-".into())
+        ),
+    )
+    .await;
+    Ok((n, before))
+}
+
+/// `POST /api/audit/purge` (the audit administrator): entries past the retention deleted.
+pub async fn purge(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Value>> {
+    let (n, before) = purge_audit_log(&state, &auth).await?;
+    Ok(Json(json!({ "purged": n, "before": before })))
 }

@@ -9,13 +9,20 @@ use jixiao_store::{OnConflict, Org, Store, User};
 pub const DEMO_PASSWORD: &str = "jixiao-demo";
 
 /// The demo accounts: (username, display name, role).
-pub const ACCOUNTS: [(&str, &str, Role); 5] = [
+pub const ACCOUNTS: [(&str, &str, Role); 7] = [
     ("unit", "大数据中心填报人", Role::Unit),
     ("dept", "主管部门审核人", Role::Department),
     ("finance", "财政局审核人", Role::Finance),
     ("admin", "系统管理员", Role::Admin),
+    ("security", "安全管理员", Role::Security),
+    ("auditadmin", "审计管理员", Role::AuditAdmin),
     ("auditor", "审计人员", Role::Auditor),
 ];
+
+/// The demo accounts' usernames, as the sign-in page and `serve --demo` list them.
+pub fn usernames() -> String {
+    ACCOUNTS.map(|a| a.0).join(", ")
+}
 
 /// Fills an empty store with the demo organisation, accounts and the seed forms.
 pub async fn load(store: &dyn Store, password: &str) -> Result<(), ApiError> {

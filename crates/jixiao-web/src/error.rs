@@ -93,8 +93,13 @@ impl From<StoreError> for ApiError {
             StoreError::StatusChanged(_)
             | StoreError::NotReplaceable { .. }
             | StoreError::EvalLocked(_)
-            | StoreError::EvalStatusChanged(_) => {
+            | StoreError::EvalStatusChanged(_)
+            | StoreError::GrantDecided(..)
+            | StoreError::GrantStale(_) => {
                 ApiError::from_bilingual(StatusCode::CONFLICT, "status_changed", &text)
+            }
+            StoreError::GrantPending(_) => {
+                ApiError::from_bilingual(StatusCode::CONFLICT, "grant_pending", &text)
             }
             StoreError::Exists { .. }
             | StoreError::Taken(_)

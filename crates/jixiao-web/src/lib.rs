@@ -97,6 +97,8 @@ pub struct AppState {
     pub audit_key: Arc<Vec<u8>>,
     /// The SM2 key that signs approvals and publications, kept outside the database.
     pub signing_key: Arc<SigningKey>,
+    /// `serve --demo`: the sign-in page lists the demo accounts.
+    pub demo: bool,
 }
 
 impl AppState {
@@ -118,12 +120,19 @@ impl AppState {
             // installation's (`with_signing_key`): what it signs verifies under its public key,
             // which `jixiao verify` does not take as the installation's.
             signing_key: Arc::new(random_signing_key()),
+            demo: false,
         }
     }
 
     /// The installation's SM2 signing key (from `JIXIAO_SIGNING_KEY`, a key file, or a KMS).
     pub fn with_signing_key(mut self, key: SigningKey) -> AppState {
         self.signing_key = Arc::new(key);
+        self
+    }
+
+    /// A demo server (`serve --demo`): the sign-in page lists the demo accounts.
+    pub fn with_demo(mut self, demo: bool) -> AppState {
+        self.demo = demo;
         self
     }
 
@@ -248,6 +257,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/users/{id}", put(api::edit_user))
         .route("/api/users/{id}/{action}", post(api::account_action))
         .route("/api/accounts", get(api::accounts))
+        .route("/api/grants", get(api::grants))
+        .route("/api/grants/{id}/approve", post(api::approve_grant))
+        .route("/api/grants/{id}/reject", post(api::reject_grant))
         .route("/api/session/password", post(api::change_password))
         .route(
             "/api/session/totp",
@@ -266,6 +278,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/library/curation", post(api::curate_library))
         .route("/api/review", post(api::review_draft))
         .route("/api/audit", get(api::audit_log))
+        .route(
+            "/api/audit/retention",
+            get(api::get_retention).put(api::put_retention),
+        )
+        .route("/api/audit/purge", post(api::purge))
         .route("/api/openapi.json", get(openapi::spec))
         .route("/api/docs", get(openapi::docs_page))
         .route("/static/api-docs.js", get(openapi::docs_script))

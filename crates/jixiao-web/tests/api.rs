@@ -598,8 +598,9 @@ async fn sign_in_lock_out_sign_out_and_expiry() {
     assert_eq!(e["code"], "session_expired");
     assert!(e["message"].as_str().unwrap().contains("过期"));
 
-    // The audit log holds sign-ins and failures, for auditors only, and no route changes it.
-    let auditor = Client::login(&app, "auditor").await;
+    // The audit log holds sign-ins and failures, for the audit administrator only, and no
+    // route changes it.
+    let auditor = Client::login(&app, "auditadmin").await;
     let (s, log) = auditor.get("/api/audit").await;
     assert_eq!(s, StatusCode::OK);
     let actions: Vec<&str> = log["entries"]
@@ -616,7 +617,7 @@ async fn sign_in_lock_out_sign_out_and_expiry() {
         .unwrap()
         .iter()
         .all(|e| e["ip"] == "127.0.0.1"));
-    for who in ["unit", "finance", "admin"] {
+    for who in ["unit", "finance", "admin", "security", "auditor"] {
         let c = Client::login(&app, who).await;
         assert_eq!(c.get("/api/audit").await.0, StatusCode::FORBIDDEN, "{who}");
     }
@@ -665,22 +666,33 @@ async fn access_matrix() {
     assert_eq!(s, StatusCode::CREATED, "{created}");
     let other_id = created["id"].as_str().unwrap().to_string();
 
-    let users = ["unit", "dept", "finance", "admin", "auditor"];
+    let users = [
+        "unit",
+        "dept",
+        "finance",
+        "admin",
+        "security",
+        "auditadmin",
+        "auditor",
+    ];
     let mut clients = vec![];
     for u in users {
         clients.push((u, Client::login(&app, u).await));
     }
-    // Who sees which form.
+    // Who sees which form; the three administrators none, refused outright (三权分立).
     let sees = |u: &str, other: bool| match u {
         "unit" | "dept" => !other,
         "finance" | "auditor" => true,
         _ => false,
     };
+    let administrator = |u: &str| matches!(u, "admin" | "security" | "auditadmin");
     for (u, c) in &clients {
         for (other, id) in [(false, &own_id), (true, &other_id)] {
             let (s, _) = c.get(&format!("/api/forms/{id}")).await;
             let expect = if sees(u, other) {
                 StatusCode::OK
+            } else if administrator(u) {
+                StatusCode::FORBIDDEN
             } else {
                 StatusCode::NOT_FOUND
             };
@@ -696,6 +708,7 @@ async fn access_matrix() {
                 "monitoring?format=xlsx",
                 "documents",
                 "self-evaluation",
+                "signatures",
             ] {
                 assert_eq!(
                     c.get(&format!("/api/forms/{id}/{sub}")).await.0,
@@ -743,14 +756,92 @@ async fn access_matrix() {
         );
         assert_eq!(
             c.get("/api/forms/summary").await.0,
-            StatusCode::OK,
+            if administrator(u) {
+                StatusCode::FORBIDDEN
+            } else {
+                StatusCode::OK
+            },
             "{u} summary"
         );
+        // The lists and the review of an unsaved form: the business roles' only.
+        for path in ["/api/todo", "/api/handled"] {
+            assert_eq!(
+                c.get(path).await.0 == StatusCode::FORBIDDEN,
+                administrator(u),
+                "{u} {path}"
+            );
+        }
+        let (s, _) = c.call(Method::POST, "/api/review", Some(own.clone())).await;
+        assert_eq!(s == StatusCode::FORBIDDEN, administrator(u), "{u} review");
+        // The pages of forms refuse the administrators too.
+        for page in [
+            "/forms".to_string(),
+            format!("/forms/{own_id}"),
+            format!("/forms/{own_id}/edit"),
+            format!("/forms/{own_id}/monitoring"),
+            format!("/forms/{own_id}/evaluation"),
+            "/todo".into(),
+            "/handled".into(),
+            "/dashboard".into(),
+            "/rectifications".into(),
+        ] {
+            let (s, _) = c.get(&page).await;
+            if administrator(u) {
+                assert_eq!(s, StatusCode::FORBIDDEN, "{u} page {page}");
+            } else if !page.ends_with("/edit") {
+                assert_eq!(s, StatusCode::OK, "{u} page {page}");
+            }
+        }
+        // Each administrator's own pages and routes, and no other's.
+        for (path, owners) in [
+            ("/admin", &["admin"][..]),
+            ("/security", &["security"][..]),
+            ("/grants", &["admin", "security"][..]),
+            ("/audit", &["auditadmin"][..]),
+            ("/api/audit", &["auditadmin"][..]),
+            ("/api/grants", &["admin", "security"][..]),
+            ("/api/accounts", &["admin"][..]),
+        ] {
+            let (s, _) = c.get(path).await;
+            assert_eq!(
+                s,
+                if owners.contains(u) {
+                    StatusCode::OK
+                } else {
+                    StatusCode::FORBIDDEN
+                },
+                "{u} {path}"
+            );
+        }
+        // The rule set is the security administrator's (saved as it is: every rule on).
+        let mut fields: Vec<(String, String)> = jixiao_core::review::registry()
+            .iter()
+            .map(|r| (format!("on_{}", r.code), "on".to_string()))
+            .collect();
+        fields.push(("_csrf".into(), c.csrf.clone()));
+        let res = c
+            .http
+            .post(format!("{}/security/rules", c.base))
+            .form(&fields)
+            .send()
+            .await
+            .unwrap();
+        let (status, text) = (res.status(), res.text().await.unwrap());
+        if *u == "security" {
+            assert_eq!(status, StatusCode::OK, "{u} saves the rules");
+            assert!(text.contains("已保存规则集"), "{u} saves the rules");
+        } else {
+            assert_eq!(status, StatusCode::FORBIDDEN, "{u} saves the rules");
+        }
         // The indicator library is every signed-in role's reference.
         let (s, lib) = c.get("/api/library?q=%E6%BB%A1%E6%84%8F%E5%BA%A6").await;
         assert_eq!(s, StatusCode::OK, "{u} library");
         assert!(!lib.as_array().unwrap().is_empty(), "{u} library");
-        let (_, list) = c.get("/api/forms?per_page=200").await;
+        let (s, list) = c.get("/api/forms?per_page=200").await;
+        if administrator(u) {
+            assert_eq!(s, StatusCode::FORBIDDEN, "{u} lists forms");
+            continue;
+        }
         let ids: Vec<&str> = list["items"]
             .as_array()
             .unwrap()
@@ -867,14 +958,23 @@ async fn access_matrix() {
                 );
             }
         }
+        // Only the system administrator creates accounts: a privileged one is asked for (202).
         let (s, _) = c.call(Method::POST, "/api/users", Some(json!({ "username": format!("x{u}"), "display_name": "x", "password": "Zero-1234567", "role": "auditor" }))).await;
         assert_eq!(
-            s == StatusCode::CREATED,
-            *u == "admin",
-            "{u} create user: {s}"
+            s,
+            if *u == "admin" {
+                StatusCode::ACCEPTED
+            } else {
+                StatusCode::FORBIDDEN
+            },
+            "{u} create user"
         );
         let (s, _) = c.get("/api/users").await;
-        assert_eq!(s == StatusCode::OK, *u == "admin", "{u} list users");
+        assert_eq!(
+            s == StatusCode::OK,
+            *u == "admin" || *u == "security",
+            "{u} list users"
+        );
         // Administration routes: the administrator only (the changes here leave things as
         // they were: same owner, same name, same role).
         for (other, id, owner) in [(false, &own_id, "org-unit"), (true, &other_id, u2.as_str())] {
@@ -911,7 +1011,11 @@ async fn access_matrix() {
         let (s, _) = c
             .call(Method::PUT, &format!("/api/users/{dept_id}"), Some(json!({ "display_name": "主管部门审核人", "role": "department", "org_id": "org-dept" })))
             .await;
-        assert_eq!(s == StatusCode::OK, *u == "admin", "{u} edits a user: {s}");
+        assert_eq!(
+            s == StatusCode::OK,
+            *u == "admin" || *u == "security",
+            "{u} edits a user: {s}"
+        );
         for action in ["recommend", "unrecommend"] {
             let (s, _) = c
                 .call(
@@ -1017,10 +1121,11 @@ async fn approvals_and_publications_are_signed_and_verifiable() {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(page.as_str().unwrap().matches("已签名 ✓").count(), 3);
 
-    // Only who may read the form reads its signatures.
+    // Only who may read the form reads its signatures: an administrator is refused outright
+    // (separation of duties).
     let admin = Client::login(&app, "admin").await;
     let (s, _) = admin.get(&format!("/api/forms/{id}/signatures")).await;
-    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(s, StatusCode::FORBIDDEN);
     let (s, _) = Client::anonymous(&app)
         .get(&format!("/api/forms/{id}/signatures"))
         .await;
@@ -1100,6 +1205,21 @@ async fn openapi_describes_every_route_and_the_docs_work_offline() {
         );
         assert_ne!(s, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
     }
+    // And the other way round: every API route the router declares is described.
+    let source = include_str!("../src/lib.rs");
+    let mut declared = 0;
+    for part in source.split(".route(").skip(1) {
+        let path = part.trim_start().trim_start_matches('"');
+        let path = &path[..path.find('"').unwrap()];
+        if path.starts_with("/api/") {
+            declared += 1;
+            assert!(
+                jixiao_web::openapi::ROUTES.iter().any(|r| r.1 == path),
+                "{path} is routed but not described"
+            );
+        }
+    }
+    assert!(declared > 40, "the router's routes were read: {declared}");
     let res = reqwest::get(format!("{}/api/docs", app.base))
         .await
         .unwrap();
@@ -1751,7 +1871,7 @@ async fn administrators_reset_unlock_disable_and_enable_accounts() {
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     // Each change is in the audit log.
-    let auditor = Client::login(&app, "auditor").await;
+    let auditor = Client::login(&app, "auditadmin").await;
     let (_, log) = auditor.get("/api/audit?limit=200").await;
     let actions: Vec<&str> = log["entries"]
         .as_array()
@@ -1772,7 +1892,7 @@ async fn administrators_reset_unlock_disable_and_enable_accounts() {
 }
 
 #[tokio::test]
-async fn the_audit_log_page_filters_and_exports_for_auditors_only() {
+async fn the_audit_log_page_filters_and_exports_for_the_audit_administrator_only() {
     let app = spawn_app().await;
     let anon = Client::anonymous(&app);
     anon.call(
@@ -1791,7 +1911,7 @@ async fn the_audit_log_page_filters_and_exports_for_auditors_only() {
         )
         .await;
     assert!(s.is_success());
-    for who in ["unit", "dept", "finance", "admin"] {
+    for who in ["unit", "dept", "finance", "admin", "security", "auditor"] {
         let c = Client::login(&app, who).await;
         assert_eq!(c.get("/audit").await.0, StatusCode::FORBIDDEN, "{who}");
         assert_eq!(
@@ -1800,8 +1920,9 @@ async fn the_audit_log_page_filters_and_exports_for_auditors_only() {
             "{who}"
         );
     }
-    let auditor = Client::login(&app, "auditor").await;
-    // By form name: the submission, shown with the form's name and the person's name.
+    let auditor = Client::login(&app, "auditadmin").await;
+    // By form name: the submission, shown with the form's name and the person's name (the
+    // form's name only: no link to its content, which is not the audit administrator's).
     let (s, page) = auditor
         .get("/audit?form=%E7%AE%A1%E7%90%86%E5%B7%A5%E4%BD%9C%E7%BB%8F%E8%B4%B9")
         .await;
@@ -1812,6 +1933,10 @@ async fn the_audit_log_page_filters_and_exports_for_auditors_only() {
             && page.contains("管理工作经费（2023年度）")
             && page.contains("大数据中心填报人（unit）"),
         "{page}"
+    );
+    assert!(
+        !page.contains(&format!("/forms/{id}")),
+        "no link to the form"
     );
     assert!(
         !page.contains("failures:"),
@@ -2152,7 +2277,7 @@ async fn a_self_evaluation_is_submitted_returned_fixed_and_approved() {
     assert_eq!(t.goal_actual, "全年保障运行，目标基本完成。");
     assert_eq!(t.rows[0].deviation, "第四季度采购延后");
     assert_eq!(t.rows[0].actual, "90%");
-    let auditor = Client::login(&app, "auditor").await;
+    let auditor = Client::login(&app, "auditadmin").await;
     let (_, log) = auditor.get("/api/audit?limit=200").await;
     let actions: Vec<&str> = log["entries"]
         .as_array()
@@ -2195,17 +2320,29 @@ async fn administrators_edit_roles_and_organisations_and_give_forms_to_units() {
     };
     let (dept_id, admin_id) = (user_id("dept"), user_id("admin"));
 
-    // Nobody else edits users, organisations or owners.
-    for who in ["unit", "dept", "finance", "auditor"] {
+    // Nobody else edits users (the security administrator does, roles being theirs),
+    // organisations or owners.
+    for who in [
+        "unit",
+        "dept",
+        "finance",
+        "auditor",
+        "auditadmin",
+        "security",
+    ] {
         let c = Client::login(&app, who).await;
-        let (s, _) = c
-            .call(
-                Method::PUT,
-                &format!("/api/users/{dept_id}"),
-                Some(json!({ "display_name": "x", "role": "finance", "org_id": "org-finance" })),
-            )
-            .await;
-        assert_eq!(s, StatusCode::FORBIDDEN, "{who} edits a user");
+        if who != "security" {
+            let (s, _) = c
+                .call(
+                    Method::PUT,
+                    &format!("/api/users/{dept_id}"),
+                    Some(
+                        json!({ "display_name": "x", "role": "finance", "org_id": "org-finance" }),
+                    ),
+                )
+                .await;
+            assert_eq!(s, StatusCode::FORBIDDEN, "{who} edits a user");
+        }
         let (s, _) = c
             .call(
                 Method::PUT,
@@ -2235,15 +2372,29 @@ async fn administrators_edit_roles_and_organisations_and_give_forms_to_units() {
             Some(json!({ "display_name": "管理员", "role": "finance", "org_id": "org-finance" })),
         )
         .await;
-    assert_eq!(s, StatusCode::BAD_REQUEST, "no one changes their own role");
+    assert_eq!(s, StatusCode::FORBIDDEN, "no one changes their own role");
 
-    // The department reviewer becomes a finance reviewer: their session ends, and at the next
-    // sign-in they see every form.
+    // The department reviewer becomes a finance reviewer, a privileged role: asked for by the
+    // system administrator, nothing changes until the security administrator approves; then
+    // their session ends, and at the next sign-in they see every form.
     let dept = Client::login(&app, "dept").await;
     assert_eq!(dept.get("/api/session").await.0, StatusCode::OK);
     let (s, v) = admin.call(Method::PUT, &format!("/api/users/{dept_id}"), Some(json!({ "display_name": "改任财政审核人", "role": "finance", "org_id": "org-finance" }))).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    assert_eq!(v["grant"]["role"], "finance");
+    assert_eq!(v["grant"]["from_role"], "department");
+    assert_eq!(
+        dept.get("/api/session").await.0,
+        StatusCode::OK,
+        "no effect yet"
+    );
+    let security = Client::login(&app, "security").await;
+    let grant = v["grant"]["id"].as_str().unwrap().to_string();
+    let (s, v) = security
+        .call(Method::POST, &format!("/api/grants/{grant}/approve"), None)
+        .await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    assert_eq!(v["user"]["role"], "finance");
+    assert_eq!(v["grant"]["status"], "approved");
     assert_eq!(
         dept.get("/api/session").await.0,
         StatusCode::UNAUTHORIZED,
@@ -2329,10 +2480,10 @@ async fn administrators_edit_roles_and_organisations_and_give_forms_to_units() {
     // The administrator still cannot read the form itself.
     assert_eq!(
         admin.get(&format!("/api/forms/{id}")).await.0,
-        StatusCode::NOT_FOUND
+        StatusCode::FORBIDDEN
     );
 
-    let auditor = Client::login(&app, "auditor").await;
+    let auditor = Client::login(&app, "auditadmin").await;
     let (_, log) = auditor.get("/api/audit").await;
     let actions: Vec<&str> = log["entries"]
         .as_array()
@@ -2340,7 +2491,12 @@ async fn administrators_edit_roles_and_organisations_and_give_forms_to_units() {
         .iter()
         .filter_map(|e| e["action"].as_str())
         .collect();
-    for a in ["user_update", "org_update", "form_assign"] {
+    for a in [
+        "grant_request",
+        "grant_approve",
+        "org_update",
+        "form_assign",
+    ] {
         assert!(actions.contains(&a), "{a} audited");
     }
 }
@@ -2470,7 +2626,7 @@ async fn administrators_curate_the_library_and_everyone_sees_typical_indicators_
         "no curation for a unit"
     );
 
-    let auditor = Client::login(&app, "auditor").await;
+    let auditor = Client::login(&app, "auditadmin").await;
     let (_, log) = auditor.get("/api/audit").await;
     assert!(log["entries"]
         .as_array()
@@ -2796,7 +2952,7 @@ async fn parallel_guesses_are_counted_before_they_are_checked() {
     .await;
     let count = |v: &[StatusCode], s: StatusCode| v.iter().filter(|x| **x == s).count();
     // Signed in before the storm (the address will be locked by the end).
-    let auditor = Client::login(&app, "auditor").await;
+    let auditor = Client::login(&app, "auditadmin").await;
     // An unknown username first: over the limit it is answered as a real one would be, so
     // the answers cannot tell which usernames exist.
     let unknown: Vec<_> = (0..20)
@@ -3022,10 +3178,14 @@ async fn refused_requests_are_in_the_audit_log_with_who_asked() {
     let unit = Client::login(&app, "unit").await;
     let admin = Client::login(&app, "admin").await;
     let id = form_id(&unit, "管理工作经费").await;
-    // 404 on a form outside one's scope, 403 for a route outside one's duty, 409 for a stale
-    // save; an unknown page is not worth a line.
+    // 404 on a form outside one's scope (or none), 403 for a route outside one's duty (an
+    // administrator on any form), 409 for a stale save; an unknown page is not worth a line.
     assert_eq!(
         admin.get(&format!("/api/forms/{id}")).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        unit.get("/api/forms/no-such-form").await.0,
         StatusCode::NOT_FOUND
     );
     assert_eq!(admin.get("/api/audit").await.0, StatusCode::FORBIDDEN);
@@ -3039,7 +3199,7 @@ async fn refused_requests_are_in_the_audit_log_with_who_asked() {
         .await;
     assert_eq!(s, StatusCode::CONFLICT);
     assert_eq!(unit.get("/no-such-page").await.0, StatusCode::NOT_FOUND);
-    let auditor = Client::login(&app, "auditor").await;
+    let auditor = Client::login(&app, "auditadmin").await;
     let (_, log) = auditor.get("/api/audit?limit=500").await;
     let refused: Vec<(String, String, String)> = log["entries"]
         .as_array()
@@ -3055,7 +3215,15 @@ async fn refused_requests_are_in_the_audit_log_with_who_asked() {
         })
         .collect();
     assert!(
-        refused.contains(&("admin".into(), format!("/api/forms/{id}"), "GET 404".into())),
+        refused.contains(&("admin".into(), format!("/api/forms/{id}"), "GET 403".into())),
+        "{refused:?}"
+    );
+    assert!(
+        refused.contains(&(
+            "unit".into(),
+            "/api/forms/no-such-form".into(),
+            "GET 404".into()
+        )),
         "{refused:?}"
     );
     assert!(
@@ -3165,11 +3333,17 @@ async fn finance_administrators_and_auditors_need_a_second_factor() {
     use jixiao_core::crypto::{from_base32, totp, Software};
     let app = spawn_app().await;
     let admin = Client::login(&app, "admin").await;
+    let security = Client::login(&app, "security").await;
     let (s, v) = admin
         .call(Method::POST, "/api/users", Some(json!({ "username": "fin2", "display_name": "财政审核人二", "password": "Chosen-by-admin-1", "role": "finance", "org_id": "org-finance" })))
         .await;
-    assert_eq!(s, StatusCode::CREATED, "{v}");
-    let fin2_id = v["user"]["id"].as_str().unwrap().to_string();
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    let fin2_id = v["grant"]["user_id"].as_str().unwrap().to_string();
+    let grant = v["grant"]["id"].as_str().unwrap().to_string();
+    let (s, v) = security
+        .call(Method::POST, &format!("/api/grants/{grant}/approve"), None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
     // The password first, then the second factor before anything else.
     let c = Client::first_sign_in(&app, "fin2", "Chosen-by-admin-1").await;
     let (s, e) = c.get("/api/forms").await;
@@ -3274,16 +3448,29 @@ async fn finance_administrators_and_auditors_need_a_second_factor() {
         StatusCode::UNAUTHORIZED,
         "a code is good once"
     );
-    // A lost phone: another administrator removes the second factor (not one's own); the
-    // sessions end and the next sign-in enrols again.
-    let (s, _) = admin
+    // A lost phone: the system administrator asks to remove the second factor (not one's
+    // own), the security administrator approves; the sessions end and the next sign-in
+    // enrols again.
+    let (s, v) = admin
         .call(
             Method::POST,
             &format!("/api/users/{fin2_id}/reset-totp"),
             None,
         )
         .await;
-    assert_eq!(s, StatusCode::OK);
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    assert_eq!(v["grant"]["kind"], "reset_totp");
+    let (s, e) = sign_in(None).await;
+    assert_eq!(
+        (s, e["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("totp_required")),
+        "nothing removed while the grant waits"
+    );
+    let grant = v["grant"]["id"].as_str().unwrap().to_string();
+    let (s, v) = security
+        .call(Method::POST, &format!("/api/grants/{grant}/approve"), None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
     let (_, me) = admin.get("/api/session").await;
     let (s, _) = admin
         .call(
@@ -3446,4 +3633,517 @@ async fn two_servers_on_one_database_are_one_system() {
         assert_eq!(mac.as_deref(), Some(expected.as_str()), "entry {}", e.seq);
         previous = expected;
     }
+}
+
+/// 三权分立 as an attacker tries it, request by request: no administrator grants themselves
+/// anything, creates a privileged account alone, or approves their own request; a pending
+/// grant does nothing; the other duty's approval applies it (the account's sessions end, the
+/// role holds from its next sign-in); refusals, requests and decisions are all in the log.
+#[tokio::test]
+async fn no_administrator_grants_a_privileged_role_alone() {
+    let app = spawn_app().await;
+    let admin = Client::login(&app, "admin").await;
+    let security = Client::login(&app, "security").await;
+    let auditadmin = Client::login(&app, "auditadmin").await;
+    let (_, users) = admin.get("/api/users").await;
+    let id_of = |name: &str| {
+        users["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["username"] == name)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let role_of = |c: &Client| {
+        let (http, base, token) = (c.http.clone(), c.base.clone(), c.token.clone());
+        async move {
+            let v: Value = http
+                .get(format!("{base}/api/session"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            v["user"]["role"].as_str().unwrap_or("").to_string()
+        }
+    };
+    let (admin_id, security_id, unit_id, auditor_id) = (
+        id_of("admin"),
+        id_of("security"),
+        id_of("unit"),
+        id_of("auditor"),
+    );
+
+    // The system administrator gives themself the security role, or finance: refused.
+    for role in ["security", "finance", "audit_admin"] {
+        let (s, e) = admin
+            .call(
+                Method::PUT,
+                &format!("/api/users/{admin_id}"),
+                Some(json!({ "display_name": "系统管理员", "role": role, "org_id": if role == "finance" { Some("org-finance") } else { None } })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{role}: {e}");
+        assert!(e["message"]
+            .as_str()
+            .unwrap()
+            .contains("不能改变自己的角色"));
+    }
+    assert_eq!(role_of(&admin).await, "admin");
+    // Nor does the security administrator.
+    let (s, _) = security
+        .call(
+            Method::PUT,
+            &format!("/api/users/{security_id}"),
+            Some(json!({ "display_name": "安全管理员", "role": "admin", "org_id": null })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
+    // A finance account, created by the system administrator: only asked for; it does not
+    // exist, so signing in as it fails.
+    let (s, v) = admin
+        .call(Method::POST, "/api/users", Some(json!({ "username": "fin9", "display_name": "假财政", "password": "Chosen-by-admin-9", "role": "finance", "org_id": "org-finance" })))
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("安全管理员"), "{v}");
+    let fin9 = v["grant"]["id"].as_str().unwrap().to_string();
+    let anon = Client::anonymous(&app);
+    let (s, e) = anon
+        .call(
+            Method::POST,
+            "/api/session",
+            Some(json!({ "username": "fin9", "password": "Chosen-by-admin-9" })),
+        )
+        .await;
+    assert_eq!(
+        (s, e["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("bad_credentials"))
+    );
+    // The same account asked twice, or created directly meanwhile: refused.
+    let (s, e) = admin
+        .call(Method::POST, "/api/users", Some(json!({ "username": "fin9", "display_name": "x", "password": "Chosen-by-admin-8", "role": "unit", "org_id": "org-unit" })))
+        .await;
+    assert_eq!(
+        (s, e["code"].as_str()),
+        (StatusCode::CONFLICT, Some("grant_pending"))
+    );
+    // The requester approves their own request: refused; so do the audit administrator and
+    // the business roles, who have no part in grants.
+    let (s, e) = admin
+        .call(Method::POST, &format!("/api/grants/{fin9}/approve"), None)
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
+    assert!(e["message"].as_str().unwrap().contains("自己提出"), "{e}");
+    assert_eq!(
+        auditadmin
+            .call(Method::POST, &format!("/api/grants/{fin9}/approve"), None)
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    for who in ["finance", "auditor", "unit"] {
+        let c = Client::login(&app, who).await;
+        assert_eq!(
+            c.call(Method::POST, &format!("/api/grants/{fin9}/approve"), None)
+                .await
+                .0,
+            StatusCode::FORBIDDEN,
+            "{who}"
+        );
+        assert_eq!(c.get("/api/grants").await.0, StatusCode::FORBIDDEN, "{who}");
+    }
+    // Only the system administrator creates accounts.
+    let (s, _) = security
+        .call(Method::POST, "/api/users", Some(json!({ "username": "x1", "display_name": "x", "password": "Chosen-by-sec-1", "role": "unit", "org_id": "org-unit" })))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // The security administrator approves: the account exists, as finance (its second
+    // factor comes first).
+    let (_, pending) = security.get("/api/grants").await;
+    assert!(pending["grants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|g| g["id"] == fin9.as_str() && g["status"] == "pending"));
+    let (s, v) = security
+        .call(
+            Method::POST,
+            &format!("/api/grants/{fin9}/approve"),
+            Some(json!({ "comment": "经核实" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["grant"]["decided_by"], "security");
+    let c = Client::first_sign_in(&app, "fin9", "Chosen-by-admin-9").await;
+    let (s, e) = c.get("/api/forms").await;
+    assert_eq!(
+        (s, e["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("second_factor_required"))
+    );
+    let (s, _) = security
+        .call(Method::POST, &format!("/api/grants/{fin9}/approve"), None)
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "decided once");
+
+    // The security administrator asks for a role; they cannot approve it themself; nothing
+    // changes; the system administrator rejects it, and it is recorded.
+    let unit = Client::login(&app, "unit").await;
+    let (s, v) = security
+        .call(
+            Method::PUT,
+            &format!("/api/users/{unit_id}"),
+            Some(json!({ "display_name": "大数据中心填报人", "role": "auditor", "org_id": null })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    let g = v["grant"]["id"].as_str().unwrap().to_string();
+    let (s, e) = security
+        .call(Method::POST, &format!("/api/grants/{g}/approve"), None)
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
+    assert_eq!(role_of(&unit).await, "unit", "a pending grant does nothing");
+    assert_eq!(unit.get("/api/forms").await.0, StatusCode::OK);
+    let (s, v) = admin
+        .call(
+            Method::POST,
+            &format!("/api/grants/{g}/reject"),
+            Some(json!({ "comment": "无此需要" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["grant"]["status"], "rejected");
+    let (s, _) = admin
+        .call(Method::POST, &format!("/api/grants/{g}/approve"), None)
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "a rejected grant stays rejected");
+    assert_eq!(role_of(&unit).await, "unit");
+    let (_, all) = admin.get("/api/grants?all=true").await;
+    let rejected = all["grants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == g.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (
+            rejected["status"].as_str(),
+            rejected["decided_by"].as_str(),
+            rejected["comment"].as_str()
+        ),
+        (Some("rejected"), Some("admin"), Some("无此需要"))
+    );
+
+    // A grant for the approver's own account: refused even to the other duty.
+    let (s, v) = security
+        .call(
+            Method::PUT,
+            &format!("/api/users/{admin_id}"),
+            Some(json!({ "display_name": "系统管理员", "role": "security", "org_id": null })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    let own = v["grant"]["id"].as_str().unwrap().to_string();
+    let (s, e) = admin
+        .call(Method::POST, &format!("/api/grants/{own}/approve"), None)
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
+    assert!(e["message"].as_str().unwrap().contains("自己账户"), "{e}");
+    assert_eq!(role_of(&admin).await, "admin");
+    // The requester withdraws it.
+    let (s, _) = security
+        .call(Method::POST, &format!("/api/grants/{own}/reject"), None)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+
+    // Taking a privileged role away needs the approval too; once approved the account's
+    // sessions end and its new role holds at its next sign-in.
+    let auditor = Client::login(&app, "auditor").await;
+    let (s, v) = security
+        .call(
+            Method::PUT,
+            &format!("/api/users/{auditor_id}"),
+            Some(json!({ "display_name": "审计人员", "role": "department", "org_id": "org-dept" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    assert_eq!(auditor.get("/api/session").await.0, StatusCode::OK);
+    let g = v["grant"]["id"].as_str().unwrap().to_string();
+    let (s, v) = admin
+        .call(Method::POST, &format!("/api/grants/{g}/approve"), None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        auditor.get("/api/session").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let again = Client::login(&app, "auditor").await;
+    assert_eq!(role_of(&again).await, "department");
+
+    // Resetting a privileged account's password: asked for, not done; the old password still
+    // signs in, the requested one does not; the requester withdraws it.
+    let (s, v) = admin
+        .call(
+            Method::POST,
+            &format!("/api/users/{security_id}/reset-password"),
+            Some(json!({ "password": "Taken-over-pass-1" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    let reset = v["grant"]["id"].as_str().unwrap().to_string();
+    assert_eq!(security.get("/api/session").await.0, StatusCode::OK);
+    let (s, _) = anon
+        .call(
+            Method::POST,
+            "/api/session",
+            Some(json!({ "username": "security", "password": "Taken-over-pass-1" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    Client::login(&app, "security").await;
+    let (s, v) = admin
+        .call(Method::POST, &format!("/api/grants/{reset}/reject"), None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+
+    // A request whose requester has since been disabled cannot be approved.
+    let (s, v) = security
+        .call(
+            Method::PUT,
+            &format!("/api/users/{unit_id}"),
+            Some(json!({ "display_name": "大数据中心填报人", "role": "finance", "org_id": "org-finance" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    let orphan = v["grant"]["id"].as_str().unwrap().to_string();
+    let (s, _) = admin
+        .call(
+            Method::POST,
+            &format!("/api/users/{security_id}/disable"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, e) = admin
+        .call(Method::POST, &format!("/api/grants/{orphan}/approve"), None)
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("已停用或已不再担任"),
+        "{e}"
+    );
+    assert_eq!(role_of(&unit).await, "unit");
+    let (s, _) = admin
+        .call(Method::POST, &format!("/api/grants/{orphan}/reject"), None)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = admin
+        .call(
+            Method::POST,
+            &format!("/api/users/{security_id}/enable"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+
+    // The audit administrator changes nothing here either.
+    let (s, _) = auditadmin
+        .call(
+            Method::PUT,
+            &format!("/api/users/{unit_id}"),
+            Some(json!({ "display_name": "x", "role": "unit", "org_id": "org-unit" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
+    // Everything above is in the log, for the audit administrator.
+    let (_, log) = auditadmin.get("/api/audit?limit=500").await;
+    let entries = log["entries"].as_array().unwrap();
+    let has = |actor: &str, action: &str, target: &str| {
+        entries
+            .iter()
+            .any(|e| e["actor"] == actor && e["action"] == action && e["target"] == target)
+    };
+    assert!(has("admin", "grant_request", "fin9"));
+    assert!(has("security", "grant_approve", "fin9"));
+    assert!(has("admin", "grant_reject", "unit"));
+    assert!(has("security", "grant_withdraw", "admin"));
+    assert!(has("admin", "grant_approve", "auditor"));
+    assert!(has("admin", "grant_withdraw", "security"));
+    assert!(has(
+        "admin",
+        "request_refused",
+        &format!("/api/grants/{fin9}/approve")
+    ));
+    assert!(has(
+        "admin",
+        "request_refused",
+        &format!("/api/users/{admin_id}")
+    ));
+}
+
+/// The audit administrator keeps the log for its retention: never shorter than six months
+/// (184 days), set by nobody else; a purge deletes only what is older, the chain still
+/// verifies from its anchor, and the purge is itself in the log. Nobody else purges.
+#[tokio::test]
+async fn the_audit_administrator_keeps_the_log_for_its_retention_and_purges_only_older_entries() {
+    let key = b"the installation's audit key".to_vec();
+    let (location, _dir) = database().await;
+    let store = jixiao_store::open(&location).await.unwrap();
+    let store: Arc<dyn jixiao_store::Store> = store.into();
+    demo::load(&*store, "jixiao-demo").await.unwrap();
+    // Two entries of 2020, chained under the key, before the server starts.
+    let mut previous = String::new();
+    for seq in 1..=2 {
+        let e = jixiao_store::AuditEntry {
+            seq,
+            at: format!("2020-03-0{seq}T08:00:00.000Z"),
+            actor: "alice".into(),
+            ip: "10.0.0.9".into(),
+            action: "login".into(),
+            target: "alice".into(),
+            detail: String::new(),
+        };
+        let mac = e.link(&key, &previous);
+        jixiao_store::testing::execute(
+            &location,
+            &format!(
+                "INSERT INTO audit (seq, at, actor, ip, action, target, detail, mac) VALUES ({seq}, '{}', 'alice', '10.0.0.9', 'login', 'alice', '', '{mac}')",
+                e.at
+            ),
+        )
+        .await
+        .unwrap();
+        previous = mac;
+    }
+    let state = AppState::new(
+        store.clone(),
+        Config::default(),
+        jixiao_core::review::RuleSet::default(),
+    )
+    .with_audit_key(key.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let app = App {
+        base: format!("http://{}", listener.local_addr().unwrap()),
+        _dir: None,
+    };
+    tokio::spawn(jixiao_web::serve(state, listener));
+
+    let keeper = Client::login(&app, "auditadmin").await;
+    let (s, r) = keeper.get("/api/audit/retention").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        (r["days"].clone(), r["minimum_days"].clone()),
+        (Value::Null, json!(184))
+    );
+    assert_eq!(r["oldest_at"], "2020-03-01T08:00:00.000Z");
+    // Without a retention nothing is purged.
+    let (s, e) = keeper.call(Method::POST, "/api/audit/purge", None).await;
+    assert_eq!(
+        (s, e["code"].as_str()),
+        (StatusCode::CONFLICT, Some("no_retention"))
+    );
+    // Shorter than six months, or nonsense: refused.
+    for days in [json!(30), json!(183), json!(-1), json!(100_000)] {
+        let (s, _) = keeper
+            .call(
+                Method::PUT,
+                "/api/audit/retention",
+                Some(json!({ "days": days })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{days}");
+    }
+    // Nobody else sets it or purges.
+    for who in ["admin", "security", "auditor", "finance"] {
+        let c = Client::login(&app, who).await;
+        let (s, _) = c
+            .call(
+                Method::PUT,
+                "/api/audit/retention",
+                Some(json!({ "days": 184 })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{who}");
+        assert_eq!(
+            c.call(Method::POST, "/api/audit/purge", None).await.0,
+            StatusCode::FORBIDDEN,
+            "{who}"
+        );
+        assert_eq!(c.get("/api/audit/retention").await.0, StatusCode::FORBIDDEN);
+    }
+    let (s, r) = keeper
+        .call(
+            Method::PUT,
+            "/api/audit/retention",
+            Some(json!({ "days": 365 })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["days"], 365);
+    let (s, v) = keeper.call(Method::POST, "/api/audit/purge", None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["purged"], 2, "the two of 2020, nothing younger");
+    let (_, r) = keeper.get("/api/audit/retention").await;
+    assert_eq!(r["anchor_seq"], 2);
+    // The rest still verifies from the anchor; the purge and the retention are in it.
+    let anchor = store.audit_anchor().await.unwrap().unwrap();
+    assert_eq!(anchor.mac, previous);
+    let (mut link, mut next) = (anchor.mac.clone(), anchor.seq + 1);
+    let chain = store.audit_chain(0, 10_000).await.unwrap();
+    assert!(chain.iter().all(|(e, _)| !e.at.starts_with("2020")));
+    for (e, mac) in &chain {
+        assert_eq!(e.seq, next);
+        assert_eq!(
+            mac.as_deref(),
+            Some(e.link(&key, &link).as_str()),
+            "entry {}",
+            e.seq
+        );
+        link = mac.clone().unwrap();
+        next += 1;
+    }
+    let (_, log) = keeper.get("/api/audit?limit=500").await;
+    let entries = log["entries"].as_array().unwrap();
+    assert!(entries.iter().any(|e| e["action"] == "audit_purge"
+        && e["actor"] == "auditadmin"
+        && e["detail"].as_str().unwrap().contains("anchor 2")));
+    assert!(entries
+        .iter()
+        .any(|e| e["action"] == "audit_retention" && e["detail"] == "365 days"));
+    assert!(entries.iter().any(|e| e["action"] == "request_refused"
+        && e["actor"] == "admin"
+        && e["target"] == "/api/audit/purge"));
+    // A second purge finds nothing old enough; the database refuses to delete a young entry.
+    let (_, v) = keeper.call(Method::POST, "/api/audit/purge", None).await;
+    assert_eq!(v["purged"], 0);
+    assert!(jixiao_store::testing::execute(
+        &location,
+        &format!("DELETE FROM audit WHERE seq = {}", anchor.seq + 1)
+    )
+    .await
+    .is_err());
+    // Keeping everything again is allowed.
+    let (s, r) = keeper
+        .call(
+            Method::PUT,
+            "/api/audit/retention",
+            Some(json!({ "days": null })),
+        )
+        .await;
+    assert_eq!((s, r["days"].clone()), (StatusCode::OK, Value::Null));
+    // The page shows it, for the audit administrator.
+    let (s, page) = keeper.get("/audit").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.as_str().unwrap().contains("全部保留（未设定期限）"));
+    assert!(page.as_str().unwrap().contains("已清理第 2 条及之前的记录"));
 }

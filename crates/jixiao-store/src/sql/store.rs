@@ -1239,66 +1239,174 @@ impl Store for SqlStore {
         keep_session: Option<&str>,
     ) -> Result<(), StoreError> {
         let mut tx = super::begin_write(&self.pool).await?;
-        let (sql, hash, end_sessions) = match change {
-            AccountChange::ResetPassword { hash } => (
-                "UPDATE users SET password_hash = $1, must_change_password = TRUE, failed_logins = 0, locked_until = NULL WHERE id = $2",
-                Some(hash.as_str()),
-                true,
-            ),
-            AccountChange::ChangePassword { hash } => (
-                "UPDATE users SET password_hash = $1, must_change_password = FALSE WHERE id = $2",
-                Some(hash.as_str()),
-                true,
-            ),
-            AccountChange::Unlock => (
-                "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1",
-                None,
-                false,
-            ),
-            AccountChange::Disable => ("UPDATE users SET disabled = TRUE WHERE id = $1", None, true),
-            AccountChange::Enable => ("UPDATE users SET disabled = FALSE WHERE id = $1", None, false),
-            AccountChange::ResetTotp => (
-                "UPDATE users SET totp_secret = NULL, totp_last_step = NULL WHERE id = $1",
-                None,
-                true,
-            ),
-        };
-        let mut q = sqlx::query(sql);
-        if let Some(h) = hash {
-            q = q.bind(h);
-        }
-        let done = q.bind(user_id).execute(&mut *tx).await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound(user_id.to_string()));
-        }
-        if let AccountChange::ResetPassword { hash } | AccountChange::ChangePassword { hash } =
-            change
-        {
-            remember_password(&mut tx, user_id, hash).await?;
-        }
-        // Unlocked, or a new password set by an administrator: the sign-in count starts again.
-        if matches!(
-            change,
-            AccountChange::Unlock | AccountChange::ResetPassword { .. }
-        ) {
-            sqlx::query(
-                "DELETE FROM login_throttle WHERE key = 'u:' || (SELECT username FROM users WHERE id = $1)",
-            )
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        }
-        if end_sessions {
-            sqlx::query(
-                "DELETE FROM sessions WHERE user_id = $1 AND token_hash IS DISTINCT FROM $2",
-            )
-            .bind(user_id)
-            .bind(keep_session)
-            .execute(&mut *tx)
-            .await?;
-        }
+        change_account(&mut tx, user_id, change, keep_session).await?;
         tx.commit().await?;
         Ok(())
+    }
+    async fn request_grant(
+        &self,
+        g: &crate::Grant,
+        password_hash: Option<&str>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO grants (id, kind, user_id, username, display_name, from_role, role, org_id, password_hash, \
+             requested_by, requester_role, requested_at, status, decided_by, decided_at, comment) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'pending', NULL, NULL, '')",
+        )
+        .bind(&g.id)
+        .bind(g.kind.name())
+        .bind(&g.user_id)
+        .bind(&g.username)
+        .bind(&g.display_name)
+        .bind(g.from_role.map(|r| r.name()))
+        .bind(g.role.name())
+        .bind(&g.org_id)
+        .bind(password_hash)
+        .bind(&g.requested_by)
+        .bind(g.requester_role.name())
+        .bind(&g.requested_at)
+        .execute(&self.pool)
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(d) if d.is_unique_violation() => {
+                StoreError::GrantPending(g.username.clone())
+            }
+            _ => StoreError::Db(e),
+        })?;
+        Ok(())
+    }
+    async fn grants(
+        &self,
+        pending_only: bool,
+        limit: i64,
+    ) -> Result<Vec<crate::Grant>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {GRANT_COLUMNS} FROM grants WHERE status = 'pending' OR $1 = FALSE \
+             ORDER BY requested_at DESC, id LIMIT $2"
+        ))
+        .bind(pending_only)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(grant_from).collect()
+    }
+    async fn grant(&self, id: &str) -> Result<Option<crate::Grant>, StoreError> {
+        let row = sqlx::query(&format!("SELECT {GRANT_COLUMNS} FROM grants WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(grant_from).transpose()
+    }
+    async fn decide_grant(
+        &self,
+        id: &str,
+        approve: bool,
+        by: &str,
+        comment: &str,
+    ) -> Result<crate::Grant, StoreError> {
+        use jixiao_core::duties::{GrantKind, GrantStatus};
+        let mut tx = super::begin_write(&self.pool).await?;
+        let Some(row) = sqlx::query(&format!(
+            "SELECT {GRANT_COLUMNS}, password_hash FROM grants WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        else {
+            return Err(StoreError::NotFound(id.to_string()));
+        };
+        let g = grant_from(&row)?;
+        if g.status != GrantStatus::Pending {
+            return Err(match g.status {
+                GrantStatus::Approved => StoreError::GrantDecided("批准", "approved"),
+                _ => StoreError::GrantDecided("拒绝", "rejected"),
+            });
+        }
+        let hash: Option<String> = row.get("password_hash");
+        if approve {
+            match g.kind {
+                GrantKind::Create => {
+                    let hash = hash.ok_or_else(|| {
+                        StoreError::Corrupt(format!("grant {id} without a password"))
+                    })?;
+                    sqlx::query("INSERT INTO users (id, username, display_name, password_hash, role, org_id, created_at, must_change_password) VALUES ($1, $2, $3, $4, $5, $6, $7, TRUE)")
+                        .bind(&g.user_id)
+                        .bind(&g.username)
+                        .bind(&g.display_name)
+                        .bind(&hash)
+                        .bind(g.role.name())
+                        .bind(&g.org_id)
+                        .bind(now())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| taken(e, &g.username))?;
+                    remember_password(&mut tx, &g.user_id, &hash).await?;
+                }
+                GrantKind::Role => {
+                    let from = g.from_role.map(|r| r.name()).unwrap_or("");
+                    let done = sqlx::query(
+                        "UPDATE users SET role = $1, org_id = $2, display_name = $3 WHERE id = $4 AND role = $5",
+                    )
+                    .bind(g.role.name())
+                    .bind(&g.org_id)
+                    .bind(&g.display_name)
+                    .bind(&g.user_id)
+                    .bind(from)
+                    .execute(&mut *tx)
+                    .await?;
+                    if done.rows_affected() == 0 {
+                        return Err(StoreError::GrantStale(g.username.clone()));
+                    }
+                    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                        .bind(&g.user_id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                GrantKind::ResetPassword => {
+                    let hash = hash.ok_or_else(|| {
+                        StoreError::Corrupt(format!("grant {id} without a password"))
+                    })?;
+                    change_account(
+                        &mut tx,
+                        &g.user_id,
+                        &AccountChange::ResetPassword { hash },
+                        None,
+                    )
+                    .await?;
+                }
+                GrantKind::ResetTotp => {
+                    change_account(&mut tx, &g.user_id, &AccountChange::ResetTotp, None).await?;
+                }
+            }
+        }
+        let status = if approve {
+            GrantStatus::Approved
+        } else {
+            GrantStatus::Rejected
+        };
+        let at = now();
+        let done = sqlx::query(
+            "UPDATE grants SET status = $1, decided_by = $2, decided_at = $3, comment = $4, password_hash = NULL \
+             WHERE id = $5 AND status = 'pending'",
+        )
+        .bind(status.name())
+        .bind(by)
+        .bind(&at)
+        .bind(comment)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::GrantDecided("处理", "decided"));
+        }
+        tx.commit().await?;
+        Ok(crate::Grant {
+            status,
+            decided_by: Some(by.to_string()),
+            decided_at: Some(at),
+            comment: comment.to_string(),
+            ..g
+        })
     }
     async fn user_auth(&self, username: &str) -> Result<Option<UserAuth>, StoreError> {
         let Some(r) = sqlx::query("SELECT id, username, display_name, role, org_id, password_hash, failed_logins, locked_until, disabled, must_change_password, totp_secret FROM users WHERE username = $1")
@@ -1402,7 +1510,7 @@ impl Store for SqlStore {
     ) -> Result<Option<Session>, StoreError> {
         let Some(r) = sqlx::query(
             "SELECT u.id, u.username, u.display_name, u.role, u.org_id, u.must_change_password, s.csrf, s.expires_at, \
-             (u.role IN ('finance', 'admin', 'auditor') AND u.totp_secret IS NULL AND u.totp_exempt = FALSE) AS needs_second_factor \
+             (u.totp_secret IS NULL AND u.totp_exempt = FALSE) AS no_second_factor \
              FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND coalesce(s.last_seen, s.created_at) > $3 AND u.disabled = FALSE",
         )
@@ -1414,12 +1522,15 @@ impl Store for SqlStore {
         else {
             return Ok(None);
         };
+        let user = user_from(&r)?;
+        // The roles that need one are the privileged roles (jixiao_core::workflow::Role).
+        let needs_second_factor = user.role.privileged() && r.get::<bool, _>("no_second_factor");
         Ok(Some(Session {
-            user: user_from(&r)?,
+            user,
             csrf: r.get("csrf"),
             expires_at: r.get("expires_at"),
             must_change_password: r.get("must_change_password"),
-            needs_second_factor: r.get("needs_second_factor"),
+            needs_second_factor,
         }))
     }
     async fn touch_session(
@@ -1583,10 +1694,10 @@ impl Store for SqlStore {
             "status" => "f.status",
             _ => "f.name",
         };
-        list.push(format!(
-            " ORDER BY {column} {}, f.id LIMIT ",
-            if desc { "DESC" } else { "ASC" }
-        ));
+        // Ties are broken by the ID in the same direction, so each sort is one index read
+        // backwards or forwards (`forms_by_*` end in the ID), never a sort of every row.
+        let dir = if desc { "DESC" } else { "ASC" };
+        list.push(format!(" ORDER BY {column} {dir}, f.id {dir} LIMIT "));
         list.push_bind(per_page)
             .push(" OFFSET ")
             .push_bind((page - 1) * per_page);
@@ -1874,7 +1985,11 @@ impl Store for SqlStore {
                 .await?;
         let (seq, previous) = match last {
             Some((s, m)) => (s + 1, m.unwrap_or_default()),
-            None => (1, String::new()),
+            // Empty: a new log, or one whose every entry was purged (chained to the anchor).
+            None => match anchor(&mut tx).await? {
+                Some(a) => (a.seq + 1, a.mac),
+                None => (1, String::new()),
+            },
         };
         let e = AuditEntry {
             seq,
@@ -1939,6 +2054,56 @@ impl Store for SqlStore {
             })
             .collect())
     }
+    async fn purge_audit(&self, before: &str, by: &str) -> Result<u64, StoreError> {
+        let mut tx = super::begin_write(&self.pool).await?;
+        // The last entry to go: every entry up to it is older than `before`.
+        let last: Option<i64> = sqlx::query_scalar(
+            "SELECT coalesce((SELECT min(seq) FROM audit WHERE at >= $1) - 1, (SELECT max(seq) FROM audit))",
+        )
+        .bind(before)
+        .fetch_one(&mut *tx)
+        .await?;
+        let Some(last) = last else {
+            return Ok(0);
+        };
+        let row: Option<(i64, Option<String>)> =
+            sqlx::query_as("SELECT seq, mac FROM audit WHERE seq <= $1 ORDER BY seq DESC LIMIT 1")
+                .bind(last)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some((seq, mac)) = row else {
+            return Ok(0);
+        };
+        // The anchor first: the database's guard lets entries up to it (and old enough) go.
+        for (name, value) in [
+            ("audit_anchor_seq", seq.to_string()),
+            ("audit_anchor_mac", mac.unwrap_or_default()),
+        ] {
+            sqlx::query(
+                "INSERT INTO settings (name, value, updated_by, updated_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+            )
+            .bind(name)
+            .bind(value)
+            .bind(by)
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+        }
+        let n = sqlx::query("DELETE FROM audit WHERE seq <= $1")
+            .bind(seq)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    async fn audit_anchor(&self) -> Result<Option<crate::AuditAnchor>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        anchor(&mut conn).await
+    }
+
     async fn add_document(&self, d: &crate::Document, data: &[u8]) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO documents (id, form_id, indicator_id, name, content_type, size, sm3, data, uploaded_by, uploaded_at) \
@@ -2083,6 +2248,126 @@ fn keep_indicator_ids(stored: &Form, new: &mut Form) {
                 .map(str::to_string);
         }
     }
+}
+
+/// Changes an account's state inside a write transaction (see [`Store::update_account`]).
+async fn change_account(
+    tx: &mut Conn,
+    user_id: &str,
+    change: &AccountChange,
+    keep_session: Option<&str>,
+) -> Result<(), StoreError> {
+    let (sql, hash, end_sessions) = match change {
+            AccountChange::ResetPassword { hash } => (
+                "UPDATE users SET password_hash = $1, must_change_password = TRUE, failed_logins = 0, locked_until = NULL WHERE id = $2",
+                Some(hash.as_str()),
+                true,
+            ),
+            AccountChange::ChangePassword { hash } => (
+                "UPDATE users SET password_hash = $1, must_change_password = FALSE WHERE id = $2",
+                Some(hash.as_str()),
+                true,
+            ),
+            AccountChange::Unlock => (
+                "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1",
+                None,
+                false,
+            ),
+            AccountChange::Disable => ("UPDATE users SET disabled = TRUE WHERE id = $1", None, true),
+            AccountChange::Enable => ("UPDATE users SET disabled = FALSE WHERE id = $1", None, false),
+            AccountChange::ResetTotp => (
+                "UPDATE users SET totp_secret = NULL, totp_last_step = NULL WHERE id = $1",
+                None,
+                true,
+            ),
+        };
+    let mut q = sqlx::query(sql);
+    if let Some(h) = hash {
+        q = q.bind(h);
+    }
+    let done = q.bind(user_id).execute(&mut *tx).await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound(user_id.to_string()));
+    }
+    if let AccountChange::ResetPassword { hash } | AccountChange::ChangePassword { hash } = change {
+        remember_password(tx, user_id, hash).await?;
+    }
+    // Unlocked, or a new password set by an administrator: the sign-in count starts again.
+    if matches!(
+        change,
+        AccountChange::Unlock | AccountChange::ResetPassword { .. }
+    ) {
+        sqlx::query(
+                "DELETE FROM login_throttle WHERE key = 'u:' || (SELECT username FROM users WHERE id = $1)",
+            )
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    if end_sessions {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash IS DISTINCT FROM $2")
+            .bind(user_id)
+            .bind(keep_session)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The audit log's anchor, once a purge set it (kept in `settings`).
+async fn anchor(conn: &mut Conn) -> Result<Option<crate::AuditAnchor>, StoreError> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT name, value FROM settings WHERE name IN ('audit_anchor_seq', 'audit_anchor_mac')",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let get = |n: &str| rows.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
+    match get("audit_anchor_seq") {
+        None => Ok(None),
+        Some(seq) => Ok(Some(crate::AuditAnchor {
+            seq: seq
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("audit anchor “{seq}”")))?,
+            mac: get("audit_anchor_mac").unwrap_or_default(),
+        })),
+    }
+}
+
+/// The columns of a grant as [`grant_from`] reads them (never the password hash).
+const GRANT_COLUMNS: &str =
+    "id, kind, user_id, username, display_name, from_role, role, org_id, requested_by, \
+     requester_role, requested_at, status, decided_by, decided_at, comment";
+
+fn grant_from(r: &DbRow) -> Result<crate::Grant, StoreError> {
+    use jixiao_core::duties::{GrantKind, GrantStatus};
+    use jixiao_core::workflow::Role;
+    let role = |name: &str| {
+        Role::from_name(name).ok_or_else(|| StoreError::Corrupt(format!("role “{name}”")))
+    };
+    let kind: String = r.get("kind");
+    let status: String = r.get("status");
+    Ok(crate::Grant {
+        id: r.get("id"),
+        kind: GrantKind::from_name(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("grant kind “{kind}”")))?,
+        user_id: r.get("user_id"),
+        username: r.get("username"),
+        display_name: r.get("display_name"),
+        from_role: r
+            .get::<Option<String>, _>("from_role")
+            .map(|f| role(&f))
+            .transpose()?,
+        role: role(&r.get::<String, _>("role"))?,
+        org_id: r.get("org_id"),
+        requested_by: r.get("requested_by"),
+        requester_role: role(&r.get::<String, _>("requester_role"))?,
+        requested_at: r.get("requested_at"),
+        status: GrantStatus::from_name(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("grant status “{status}”")))?,
+        decided_by: r.get("decided_by"),
+        decided_at: r.get("decided_at"),
+        comment: r.get("comment"),
+    })
 }
 
 /// Inserts forms (their IDs set) and their indicators in multi-row statements.

@@ -1,4 +1,4 @@
-//! The audit log for auditors (`/audit`): filters by person, action, form and time, names
+//! The audit log for the audit administrator (`/audit`): filters by person, action, form and time, names
 //! instead of IDs, Beijing time, and the same selection as a CSV file.
 
 use super::{error_page, form_urlencoded, layout, PageUser};
@@ -35,6 +35,13 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("user_disable", "停用账户"),
     ("user_enable", "启用账户"),
     ("user_reset_totp", "重置动态口令"),
+    ("grant_request", "提出授权申请"),
+    ("grant_approve", "批准授权"),
+    ("grant_reject", "拒绝授权"),
+    ("grant_withdraw", "撤回授权申请"),
+    ("audit_export", "导出审计日志"),
+    ("audit_retention", "设定审计日志保存期限"),
+    ("audit_purge", "清理过期审计日志"),
     ("org_create", "新建组织"),
     ("user_update", "修改用户"),
     ("org_update", "修改组织"),
@@ -87,6 +94,11 @@ pub struct Filters {
     to: String,
     #[serde(default)]
     format: String,
+    /// After a change to the retention (`retention`, `purged`): the page says so.
+    #[serde(default)]
+    done: String,
+    #[serde(default)]
+    n: String,
 }
 
 /// A Beijing date's first instant, in the log's UTC form.
@@ -123,7 +135,7 @@ async fn search(
     ),
     ApiError,
 > {
-    require(auth, Role::Auditor)?;
+    require(auth, Role::AuditAdmin)?;
     let forms = state.store.list().await?;
     let form_names: HashMap<String, String> = forms
         .iter()
@@ -193,10 +205,28 @@ pub async fn page(
     PageUser(auth): PageUser,
     Query(f): Query<Filters>,
 ) -> Response {
+    let message = match f.done.as_str() {
+        "retention" => Some(Ok("已保存审计日志的保存期限".to_string())),
+        "purged" => Some(Ok(format!(
+            "已清理超过保存期限的记录 {} 条；其余记录仍可校验",
+            f.n.parse::<u64>().unwrap_or(0)
+        ))),
+        _ => None,
+    };
+    render(&state, &auth, &f, message).await
+}
+
+async fn render(
+    state: &AppState,
+    auth: &Auth,
+    f: &Filters,
+    message: Option<Result<String, ApiError>>,
+) -> Response {
+    let state = state.clone();
     let user = Some((&auth.user, auth.csrf.as_str()));
     let csv = f.format == "csv";
     let (entries, people, forms) =
-        match search(&state, &auth, &f, if csv { 10_000 } else { 500 }).await {
+        match search(&state, auth, f, if csv { 10_000 } else { 500 }).await {
             Ok(x) => x,
             Err(e) => return error_page(user, &e),
         };
@@ -248,8 +278,21 @@ pub async fn page(
         ("to", &f.to),
         ("format", "csv"),
     ]);
+    let retention = match crate::api::retention_json(&state).await {
+        Ok(r) => r,
+        Err(e) => return error_page(user, &e),
+    };
+    let status = match &message {
+        Some(Err(e)) => e.status,
+        _ => axum::http::StatusCode::OK,
+    };
     let body = html! {
         h1 { "审计日志" }
+        @match &message {
+            Some(Ok(text)) => p class="ok" role="status" { (text) },
+            Some(Err(e)) => p class="error" role="alert" { (e.message) },
+            None => {},
+        }
         form method="get" action="/audit" class="filters compare" {
             label for="a-actor" { "人员" }
             select id="a-actor" name="actor" {
@@ -267,21 +310,90 @@ pub async fn page(
             button type="submit" { "筛选" }
             a class="button" href={ "/audit?" (export) } download { "导出 CSV" }
         }
-        p role="status" { "共 " (entries.len()) " 条" @if entries.len() == 500 { "（只显示最新 500 条；导出可得最多 10,000 条）" } "，时间为北京时间。" }
+        p role="status" { "共 " (entries.len()) " 条" @if entries.len() == 500 { "（只显示最新 500 条；导出可得最多 10,000 条）" } "，时间为北京时间。" " " a href="#retention-h" { "保存期限与清理" } }
         table class="list audit" {
             thead { tr { th scope="col" { "时间" } th scope="col" { "人员" } th scope="col" { "地址" } th scope="col" { "操作" } th scope="col" { "对象" } th scope="col" { "详情" } } }
-            tbody { @for e in &entries { tr {
+            tbody { @for e in entries.iter() { tr {
                 td class="num" { (beijing(&e.at)) }
                 td { (person(&e.actor, &people)) }
                 td { (e.ip) }
                 td class={ "act " (e.action) } { (action_label(&e.action)) }
-                td {
-                    @if forms.contains_key(&e.target) { a href={ "/forms/" (e.target) } { (target_text(e, &people, &forms)) } }
-                    @else { (target_text(e, &people, &forms)) }
-                }
+                // A form by its name only: its content is not the audit administrator's.
+                td { (target_text(e, &people, &forms)) }
                 td { (detail_text(&e.detail)) }
             } } }
         }
+        section aria-labelledby="retention-h" {
+            h2 id="retention-h" { "保存期限与清理" }
+            p class="muted" {
+                "审计日志至少保存 " (jixiao_core::duties::AUDIT_RETENTION_MIN_DAYS) " 天（六个月，网络安全法第二十一条）。清理只删除超过保存期限的最早记录；最后一条被清理的记录成为校验链的起点，其余记录仍可用 jixiao audit verify 校验；清理本身记入日志。数据库拒绝删除 "
+                (jixiao_core::duties::AUDIT_RETENTION_MIN_DAYS) " 天内的记录。"
+            }
+            p {
+                "现行：" @match retention["days"].as_i64() { Some(d) => { "保存 " (d) " 天" }, None => "全部保留（未设定期限）" }
+                @if let Some(at) = retention["oldest_at"].as_str() { "；最早的记录：" (beijing(at)) }
+                @if let Some(s) = retention["anchor_seq"].as_i64() { "；已清理第 " (s) " 条及之前的记录" }
+            }
+            form method="post" action="/audit/retention" class="inline" {
+                input type="hidden" name="_csrf" value=(auth.csrf);
+                label for="r-days" { "保存天数（至少 " (jixiao_core::duties::AUDIT_RETENTION_MIN_DAYS) "，留空为全部保留）" }
+                " "
+                input id="r-days" name="days" type="number" min=(jixiao_core::duties::AUDIT_RETENTION_MIN_DAYS) max=(jixiao_core::duties::AUDIT_RETENTION_MAX_DAYS) value=[retention["days"].as_i64()] size="8";
+                " "
+                button type="submit" { "保存期限" }
+            }
+            @if retention["days"].as_i64().is_some() {
+                form method="post" action="/audit/purge" class="inline" {
+                    input type="hidden" name="_csrf" value=(auth.csrf);
+                    button type="submit" data-confirm="确认清理超过保存期限的审计记录？清理后不能恢复（导出的 CSV 和备份除外）。" { "清理过期记录" }
+                }
+            }
+        }
     };
-    layout("审计日志", user, "/audit", body).into_response()
+    (status, layout("审计日志", user, "/audit", body)).into_response()
 }
+
+#[derive(Deserialize)]
+pub struct RetentionFields {
+    #[serde(default)]
+    days: String,
+}
+
+/// `POST /audit/retention`: how long the log is kept (empty: everything).
+pub async fn retention(
+    State(state): State<AppState>,
+    post: super::PagePost<RetentionFields>,
+) -> Response {
+    let days = match post.form.days.trim() {
+        "" => Ok(None),
+        d => d.parse::<i64>().map(Some).map_err(|_| {
+            ApiError::bad_request(
+                format!("保存天数“{d}”不是整数"),
+                format!("the days “{d}” are not a whole number"),
+            )
+        }),
+    };
+    let result = match days {
+        Ok(d) => crate::api::set_retention(&state, &post.auth, d).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => axum::response::Redirect::to("/audit?done=retention#retention-h").into_response(),
+        Err(e) => render(&state, &post.auth, &Filters::default(), Some(Err(e))).await,
+    }
+}
+
+/// `POST /audit/purge`: the entries past the retention deleted.
+pub async fn purge(State(state): State<AppState>, post: super::PagePost<Empty>) -> Response {
+    match crate::api::purge_audit_log(&state, &post.auth).await {
+        Ok((n, _)) => {
+            axum::response::Redirect::to(&format!("/audit?done=purged&n={n}#retention-h"))
+                .into_response()
+        }
+        Err(e) => render(&state, &post.auth, &Filters::default(), Some(Err(e))).await,
+    }
+}
+
+/// A form post with no fields but its CSRF token.
+#[derive(Deserialize)]
+pub struct Empty {}

@@ -64,7 +64,7 @@ pub async fn page(PageUser(auth): PageUser) -> Response {
         }
         section aria-labelledby="rules" {
             h2 id="rules" { "智能审核的每条规则" }
-            p { "每条审核发现都有固定的规则代码、级别、所指位置、原因和修改建议。" strong { "错误" } "是应当改正的问题（送审不会被拦下，但审核人看得到同样的审核发现）；" strong { "警告" } "多半是问题，请核实；" strong { "提示" } "是建议。管理员可在“管理”中按本辖区调整规则的启用和级别。" }
+            p { "每条审核发现都有固定的规则代码、级别、所指位置、原因和修改建议。" strong { "错误" } "是应当改正的问题（送审不会被拦下，但审核人看得到同样的审核发现）；" strong { "警告" } "多半是问题，请核实；" strong { "提示" } "是建议。安全管理员可在“安全管理”中按本辖区调整规则的启用和级别。" }
             table class="list rules" {
                 thead { tr { th scope="col" { "代码" } th scope="col" { "默认级别" } th scope="col" { "检查什么" } } }
                 tbody { @for r in registry() {

@@ -121,6 +121,9 @@ pub async fn portfolio(
     Query(f): Query<Filters>,
 ) -> Response {
     let user = Some((&auth.user, auth.csrf.as_str()));
+    if let Err(e) = crate::api::forms_duty(&auth) {
+        return error_page(user, &e);
+    }
     let status = match f.status.as_deref().filter(|s| !s.is_empty()) {
         Some(s) => match Status::from_name(s) {
             Some(s) => Some(s),
@@ -238,6 +241,9 @@ pub async fn portfolio(
 /// `GET /todo`: forms waiting for this user.
 pub async fn todo(State(state): State<AppState>, PageUser(auth): PageUser) -> Response {
     let user = Some((&auth.user, auth.csrf.as_str()));
+    if let Err(e) = crate::api::forms_duty(&auth) {
+        return error_page(user, &e);
+    }
     let waiting = match auth.user.role {
         Role::Unit => Some(Status::Returned),
         r => workflow::waiting_for(r),
@@ -302,6 +308,9 @@ pub async fn todo(State(state): State<AppState>, PageUser(auth): PageUser) -> Re
 /// `GET /handled`: forms this user acted on.
 pub async fn handled(State(state): State<AppState>, PageUser(auth): PageUser) -> Response {
     let user = Some((&auth.user, auth.csrf.as_str()));
+    if let Err(e) = crate::api::forms_duty(&auth) {
+        return error_page(user, &e);
+    }
     let ids = match state.store.handled_by(&auth.user.username).await {
         Ok(ids) => ids,
         Err(e) => return error_page(user, &e.into()),

@@ -60,13 +60,19 @@ fn login_page(
             "登录",
             None,
             "",
-            login_form(message, next, username, &token),
+            login_form(message, next, username, &token, state.demo),
         ),
     )
         .into_response()
 }
 
-fn login_form(message: Option<(&str, &str)>, next: &str, username: &str, token: &str) -> Markup {
+fn login_form(
+    message: Option<(&str, &str)>,
+    next: &str,
+    username: &str,
+    token: &str,
+    demo: bool,
+) -> Markup {
     html! {
         section class="login" {
             h1 { "登录" }
@@ -82,23 +88,23 @@ fn login_form(message: Option<(&str, &str)>, next: &str, username: &str, token: 
                 input id="password" name="password" type="password" autocomplete="current-password" required;
                 label for="totp" { "动态口令（启用了双因素认证的账户填写）" }
                 input id="totp" name="totp" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" size="8";
-                p class="muted" { "财政、管理员和审计人员须使用动态口令；演示账户只用密码登录。" }
+                p class="muted" { "财政、系统管理员、安全管理员、审计管理员和审计人员须使用动态口令；演示账户只用密码登录。" }
                 button type="submit" { "登录" }
+            }
+            @if demo {
+                section class="demo-accounts" aria-labelledby="demo-h" {
+                    h2 id="demo-h" { "演示账户" }
+                    p class="muted" { "密码见服务器启动时的提示（默认 " code { (crate::demo::DEMO_PASSWORD) } "）。" }
+                    ul { @for (u, _, role) in crate::demo::ACCOUNTS { li { code { (u) } "：" (role.chinese()) } } }
+                }
             }
         }
     }
 }
 
-/// Where a role lands when it signs in without a page to return to: a unit on its forms,
-/// reviewers on their to-do list, the administrator on accounts, the auditor on the log.
+/// Where a role lands when it signs in without a page to return to.
 fn home(role: jixiao_core::workflow::Role) -> &'static str {
-    use jixiao_core::workflow::Role;
-    match role {
-        Role::Unit => "/forms",
-        Role::Department | Role::Finance => "/todo",
-        Role::Admin => "/admin",
-        Role::Auditor => "/audit",
-    }
+    super::home(role)
 }
 
 /// `GET /login`
@@ -184,7 +190,22 @@ pub async fn submit(
     .await
     {
         Ok(s) => {
-            let to = if wanted.is_some() {
+            // An administrator asked for a business page (a bookmark, the portfolio) goes
+            // home instead: those pages are not theirs (三权分立).
+            let business = [
+                "/forms",
+                "/todo",
+                "/handled",
+                "/dashboard",
+                "/rectifications",
+            ]
+            .iter()
+            .any(|p| {
+                next == *p
+                    || next.starts_with(&format!("{p}/"))
+                    || next.starts_with(&format!("{p}?"))
+            });
+            let to = if wanted.is_some() && !(s.user.role.administrator() && business) {
                 next.clone()
             } else {
                 home(s.user.role).to_string()

@@ -4,6 +4,7 @@
 
 mod audit;
 mod diff;
+mod duties;
 mod form;
 mod help;
 mod library;
@@ -77,6 +78,8 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/dashboard", get(overview::dashboard))
         .route("/audit", get(audit::page))
+        .route("/audit/retention", post(audit::retention))
+        .route("/audit/purge", post(audit::purge))
         .route("/library", get(library::page))
         .route("/library/curation", post(library::curation))
         .route("/admin", get(overview::admin))
@@ -96,7 +99,11 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/account/sessions/end", post(login::end_sessions))
         .route("/admin/orgs", post(overview::admin_org))
-        .route("/admin/rules", post(overview::admin_rules))
+        .route("/security", get(duties::security))
+        .route("/security/users/{id}", post(duties::security_user))
+        .route("/security/rules", post(duties::security_rules))
+        .route("/grants", get(duties::grants))
+        .route("/grants/{id}", post(duties::decide))
         .route("/todo", get(lists::todo))
         .route("/handled", get(lists::handled))
         .route(
@@ -247,12 +254,42 @@ fn encode(s: &str) -> String {
 }
 
 pub fn role_label(r: Role) -> &'static str {
-    match r {
-        Role::Unit => "实施单位填报人",
-        Role::Department => "主管部门审核人",
-        Role::Finance => "财政局审核人",
-        Role::Admin => "系统管理员",
-        Role::Auditor => "审计人员",
+    r.chinese()
+}
+
+/// Where a role lands when it signs in without a page to return to, and where the brand
+/// leads: a unit on its forms, reviewers on their to-do list, the auditor on the forms, the
+/// system administrator on accounts, the security administrator on grants and roles, the
+/// audit administrator on the log.
+pub fn home(role: Role) -> &'static str {
+    match role {
+        Role::Unit | Role::Auditor => "/forms",
+        Role::Department | Role::Finance => "/todo",
+        Role::Admin => "/admin",
+        Role::Security => "/security",
+        Role::AuditAdmin => "/audit",
+    }
+}
+
+/// The pages of the header's navigation for a role: the business pages for the business
+/// roles; for each administrator, its own pages only (三权分立).
+fn nav(role: Role) -> Vec<(&'static str, &'static str)> {
+    match role {
+        Role::Admin => vec![
+            ("/admin", "管理"),
+            ("/grants", "授权审批"),
+            ("/library", "指标库"),
+        ],
+        Role::Security => vec![("/security", "安全管理"), ("/grants", "授权审批")],
+        Role::AuditAdmin => vec![("/audit", "审计日志")],
+        _ => vec![
+            ("/forms", "申报表"),
+            ("/todo", "待办"),
+            ("/handled", "我处理过的"),
+            ("/dashboard", "看板"),
+            ("/rectifications", "待整改"),
+            ("/library", "指标库"),
+        ],
     }
 }
 
@@ -276,14 +313,12 @@ pub fn layout(title: &str, user: Option<(&User, &str)>, current: &str, body: Mar
             body {
                 a class="skip" href="#main" { "跳到正文" }
                 header class="top" {
-                    a class="brand" href="/forms" { "绩效 " span lang="en" { "jixiao" } }
+                    a class="brand" href=(user.map(|(u, _)| home(u.role)).unwrap_or("/forms")) { "绩效 " span lang="en" { "jixiao" } }
                     @if let Some((u, csrf)) = user {
                         nav aria-label="主导航" {
-                            @for (href, label) in [("/forms", "申报表"), ("/todo", "待办"), ("/handled", "我处理过的"), ("/dashboard", "看板"), ("/rectifications", "待整改"), ("/library", "指标库")] {
+                            @for (href, label) in nav(u.role) {
                                 a href=(href) aria-current=[(current == href).then_some("page")] { (label) }
                             }
-                            @if u.role == Role::Admin { a href="/admin" aria-current=[(current == "/admin").then_some("page")] { "管理" } }
-                            @if u.role == Role::Auditor { a href="/audit" aria-current=[(current == "/audit").then_some("page")] { "审计日志" } }
                         }
                         div class="who" {
                             a href="/help" aria-current=[(current == "/help").then_some("page")] { "帮助" }
@@ -369,7 +404,10 @@ pub fn error_page(user: Option<(&User, &str)>, e: &ApiError) -> Response {
         @if let Some(id) = e.detail.as_ref().and_then(|d| d["id"].as_str()).filter(|id| id.chars().all(|c| c.is_ascii_alphanumeric())) {
             p { a href={ "/forms/" (id) } { "打开那张申报表" } }
         }
-        p { a href="/forms" { "返回申报表列表" } }
+        @match user.map(|(u, _)| u.role).filter(|r| r.administrator()) {
+            Some(r) => p { a href=(home(r)) { "返回" (nav(r)[0].1) } },
+            None => p { a href="/forms" { "返回申报表列表" } },
+        }
     };
     (e.status, layout("出错了", user, "", body)).into_response()
 }

@@ -3,7 +3,7 @@
 //! without colour.
 
 use super::{error_page, layout, PagePost, PageUser};
-use crate::api::{add_org, add_user, require, scope, NewOrg, NewUser};
+use crate::api::{add_org, add_user, require, scope, NewOrg, NewUser, Outcome};
 use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::AppState;
@@ -104,6 +104,7 @@ async fn build(
     department: Option<String>,
     year: Option<i32>,
 ) -> Result<Markup, ApiError> {
+    crate::api::forms_duty(auth)?;
     let q = |status: Option<Status>, sort: &str, per_page: i64| ListQuery {
         grade: None,
         warnings: None,
@@ -204,7 +205,7 @@ async fn build(
     })
 }
 
-/// `GET /admin`: users, organisations, rules (administrators).
+/// `GET /admin`: accounts, organisations, forms' owners (the system administrator).
 #[derive(serde::Deserialize, Default)]
 pub struct AdminParams {
     /// An account action just done (`reset-password`, `unlock`, `disable`, `enable`) …
@@ -230,6 +231,12 @@ pub async fn admin(
                 .await
                 .map(|a| a.iter().any(|a| a.user.username == name))
                 .unwrap_or(false)
+                || state
+                    .store
+                    .grants(true, 1000)
+                    .await
+                    .map(|g| g.iter().any(|g| g.username == name))
+                    .unwrap_or(false)
                 || state
                     .store
                     .orgs()
@@ -259,6 +266,7 @@ fn account_message(action: &str, name: &str) -> Option<String> {
         "edited" => format!("已修改 {name} 的姓名、角色或组织；其现有会话已结束"),
         "org" => format!("已修改组织 {name}"),
         "assigned" => format!("已将申报表归属 {name}"),
+        "asked" => format!("已提交对 {name} 的授权申请，待另一位管理员在“授权审批”中批准后生效"),
         _ => return None,
     })
 }
@@ -310,18 +318,20 @@ async fn render_admin(
         .iter()
         .map(|o| (o.id.as_str(), o.name.as_str()))
         .collect();
-    let rules = match crate::api::rule_set(state).await {
-        Ok(r) => r,
-        Err(e) => return error_page(user, &e),
-    };
-    let active = rules.codes();
-    let severity_of = |code: &str| rules.severity_of(code);
+    let pending = state
+        .store
+        .grants(true, 1000)
+        .await
+        .map(|g| g.len())
+        .unwrap_or(0);
     let status = message.as_ref().map(|m| match m {
         Ok(_) => axum::http::StatusCode::OK,
         Err(e) => e.status,
     });
     let body = html! {
         h1 { "管理" }
+        p class="muted" { "系统管理员：账户和组织。新建或改为财政、管理员、审计角色，以及重置这些账户的密码或动态口令，须由安全管理员在" a href="/grants" { "授权审批" } "中批准后生效（三权分立）。" }
+        @if pending > 0 { p class="notice" role="note" { a href="/grants" { "待审批的授权：" (pending) " 项" } } }
         @match &message {
             Some(Ok(text)) => p class="ok" role="status" { (text) },
             Some(Err(e)) => p class="error" role="alert" { (e.message) },
@@ -372,7 +382,7 @@ async fn render_admin(
                                     " "
                                     label { "角色 "
                                         select name="role" aria-label={ "“" (u.username) "”的角色" } disabled[u.id == auth.user.id] {
-                                            @for r in [Role::Unit, Role::Department, Role::Finance, Role::Admin, Role::Auditor] { option value=(r.name()) selected[r == u.role] { (super::role_label(r)) } }
+                                            @for r in Role::ALL { option value=(r.name()) selected[r == u.role] { (super::role_label(r)) @if jixiao_core::duties::needs_approval(Some(u.role), r) { "（须审批）" } } }
                                         }
                                     }
                                     @if u.id == auth.user.id { input type="hidden" name="role" value=(u.role.name()); }
@@ -399,7 +409,7 @@ async fn render_admin(
                     label for="nu-name" { "姓名" } input id="nu-name" name="display_name";
                     label for="nu-password" { "初始密码（至少 10 位）" } input id="nu-password" name="password" type="password" autocomplete="new-password" required;
                     label for="nu-role" { "角色" }
-                    select id="nu-role" name="role" { @for r in [Role::Unit, Role::Department, Role::Finance, Role::Admin, Role::Auditor] { option value=(r.name()) { (super::role_label(r)) } } }
+                    select id="nu-role" name="role" { @for r in Role::ALL { option value=(r.name()) { (super::role_label(r)) @if jixiao_core::duties::needs_approval(None, r) { "（须审批）" } } } }
                     label for="nu-org" { "所属组织" }
                     select id="nu-org" name="org_id" { option value="" { "（无）" } @for o in &orgs { option value=(o.id) { (o.name) } } }
                 }
@@ -471,67 +481,12 @@ async fn render_admin(
                 }
             }
         }
-        section aria-labelledby="rules-h" {
-            h2 id="rules-h" { "审核规则" }
-            p class="muted" { "本辖区的规则集：启用、停用、调整级别。保存后对所有服务器立即生效。" }
-            form method="post" action="/admin/rules" {
-                input type="hidden" name="_csrf" value=(auth.csrf);
-                table class="list" {
-                    thead { tr { th scope="col" { "代码" } th scope="col" { "规则" } th scope="col" { "默认级别" } th scope="col" { "启用" } th scope="col" { "级别" } } }
-                    tbody {
-                        @for r in jixiao_core::review::registry() {
-                            @let on = active.contains(&r.code);
-                            @let sev = severity_of(r.code).unwrap_or(r.severity);
-                            tr {
-                                td class="code" { (r.code) } td { (r.title) } td { (r.severity.chinese()) }
-                                td { input type="checkbox" name={ "on_" (r.code) } aria-label={ "启用 " (r.code) } checked[on]; }
-                                td { select name={ "sev_" (r.code) } aria-label={ (r.code) " 级别" } {
-                                    @for s in [jixiao_core::review::Severity::Error, jixiao_core::review::Severity::Warning, jixiao_core::review::Severity::Hint] {
-                                        option value=(s.name()) selected[s == sev] { (s.chinese()) }
-                                    }
-                                } }
-                            }
-                        }
-                    }
-                }
-                button type="submit" class="primary" { "保存规则集" }
-            }
-        }
     };
     (
         status.unwrap_or(axum::http::StatusCode::OK),
         layout("管理", user, "/admin", body),
     )
         .into_response()
-}
-
-/// `POST /admin/rules`: the rule set from the table of checkboxes and severities.
-pub async fn admin_rules(
-    State(state): State<AppState>,
-    post: PagePost<HashMap<String, String>>,
-) -> Response {
-    use jixiao_core::review::{RuleConfig, RuleOverride, Severity};
-    let f = &post.form;
-    let mut config = RuleConfig::default();
-    for r in jixiao_core::review::registry() {
-        let enabled = f.contains_key(&format!("on_{}", r.code));
-        let severity = f
-            .get(&format!("sev_{}", r.code))
-            .and_then(|s| Severity::from_name(s));
-        if !enabled || severity.is_some_and(|s| s != r.severity) {
-            config.rules.insert(
-                r.code.to_string(),
-                RuleOverride {
-                    enabled: Some(enabled),
-                    severity: severity.filter(|s| *s != r.severity),
-                },
-            );
-        }
-    }
-    let result = crate::api::save_rule_config(&state, &post.auth, &config)
-        .await
-        .map(|_| "已保存规则集".to_string());
-    render_admin(&state, &post.auth, None, Some(result)).await
 }
 
 #[derive(serde::Deserialize)]
@@ -559,7 +514,10 @@ pub async fn admin_user(State(state): State<AppState>, post: PagePost<UserFields
             },
         )
         .await
-        .map(|u| format!("已建立用户 {}", u.username)),
+        .map(|o| match o {
+            Outcome::Done(u) => format!("已建立用户 {}", u.username),
+            Outcome::Pending(g) => pending_message(&g),
+        }),
         None => Err(ApiError::bad_request("未知角色", "unknown role")),
     };
     render_admin(&state, &post.auth, None, Some(result)).await
@@ -582,9 +540,14 @@ pub async fn admin_account(
     let password = (!f.password.is_empty()).then_some(f.password.as_str());
     match crate::api::change_account(&state, &post.auth, &id, &f.action, password).await {
         // Redirect after the change, so that reloading the page does not do it again.
-        Ok(name) => Redirect::to(&format!(
+        Ok(Outcome::Done(name)) => Redirect::to(&format!(
             "/admin?{}",
             super::form_urlencoded(&[("done", &f.action), ("who", &name)])
+        ))
+        .into_response(),
+        Ok(Outcome::Pending(g)) => Redirect::to(&format!(
+            "/admin?{}",
+            super::form_urlencoded(&[("done", "asked"), ("who", &g.username)])
         ))
         .into_response(),
         Err(e) => render_admin(&state, &post.auth, None, Some(Err(e))).await,
@@ -658,9 +621,14 @@ pub async fn admin_user_edit(
         None => Err(ApiError::bad_request("未知角色", "unknown role")),
     };
     match result {
-        Ok(u) => Redirect::to(&format!(
+        Ok(Outcome::Done(u)) => Redirect::to(&format!(
             "/admin?{}",
             super::form_urlencoded(&[("done", "edited"), ("who", &u.username)])
+        ))
+        .into_response(),
+        Ok(Outcome::Pending(g)) => Redirect::to(&format!(
+            "/admin?{}",
+            super::form_urlencoded(&[("done", "asked"), ("who", &g.username)])
         ))
         .into_response(),
         Err(e) => render_admin(&state, &post.auth, None, Some(Err(e))).await,
@@ -722,4 +690,14 @@ pub async fn admin_assign(
         }
         Err(e) => render_admin(&state, &post.auth, Some(&f.fq), Some(Err(e))).await,
     }
+}
+
+/// What a request for a grant did, in words.
+pub(crate) fn pending_message(g: &jixiao_store::Grant) -> String {
+    let approver = jixiao_core::duties::approver_for(g.requester_role).unwrap_or(Role::Security);
+    format!(
+        "已提交授权申请：{}；待{}在“授权审批”中批准后生效",
+        crate::api::grant_words(g),
+        approver.chinese()
+    )
 }

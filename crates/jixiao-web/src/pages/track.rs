@@ -921,6 +921,9 @@ pub async fn rectifications(
     Query(p): Query<RectParams>,
 ) -> Response {
     let user = Some((&auth.user, auth.csrf.as_str()));
+    if let Err(e) = crate::api::forms_duty(&auth) {
+        return error_page(user, &e);
+    }
     let loaded = async {
         let mut by_form: HashMap<String, Vec<jixiao_core::monitor::PeriodReport>> = HashMap::new();
         for (id, r) in state.store.all_periods().await? {

@@ -26,6 +26,9 @@ fn chooser(csrf: &str) -> Markup {
 
 /// `GET /forms/import`.
 pub async fn page(PageUser(auth): PageUser) -> Response {
+    if let Err(e) = crate::api::require_editor(&auth) {
+        return error_page(Some((&auth.user, auth.csrf.as_str())), &e);
+    }
     let body = html! {
         h1 { "导入文件" }
         p { "先读取和审核，列出文件中的申报表、每一条警告和审核发现；确认后才保存，全部申报表一次保存，归属本单位。" }
@@ -131,6 +134,9 @@ pub struct Confirm {
 pub async fn confirm(State(state): State<AppState>, post: PagePost<Confirm>) -> Response {
     let PagePost { auth, form } = post;
     let user = Some((&auth.user, auth.csrf.as_str()));
+    if let Err(e) = crate::api::forms_duty(&auth) {
+        return error_page(user, &e);
+    }
     let bytes = match base64::engine::general_purpose::STANDARD.decode(form.data.as_bytes()) {
         Ok(b) if b.len() <= MAX_UPLOAD => b,
         _ => {
