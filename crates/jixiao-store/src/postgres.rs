@@ -21,6 +21,8 @@ pub(crate) const INSTR: &str = "strpos";
 pub(crate) const LIKE: &str = "ILIKE";
 /// An inner join (PostgreSQL's planner picks the order; CROSS JOIN takes no ON).
 pub(crate) const ORDERED_JOIN: &str = "JOIN";
+/// Run after a bulk import: fresh statistics for the planner.
+pub(crate) const AFTER_BULK: &str = "ANALYZE forms, indicators, library_facts";
 
 // The shared SQL, compiled once per backend on purpose (`super` is this module in it).
 #[allow(clippy::duplicate_mod)]

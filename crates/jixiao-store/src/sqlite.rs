@@ -20,6 +20,8 @@ pub(crate) const INSTR: &str = "instr";
 pub(crate) const LIKE: &str = "LIKE";
 /// An inner join whose left table drives the loop (SQLite's planner keeps CROSS JOIN's order).
 pub(crate) const ORDERED_JOIN: &str = "CROSS JOIN";
+/// Run after a bulk import: nothing (SQLite plans well without statistics).
+pub(crate) const AFTER_BULK: &str = "";
 
 // The shared SQL, compiled once per backend on purpose (`super` is this module in it).
 #[allow(clippy::duplicate_mod)]

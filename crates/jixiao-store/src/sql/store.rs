@@ -528,6 +528,11 @@ impl Store for SqlStore {
             seen(&forms, &outcomes);
         }
         tx.commit().await?;
+        // A bulk import changes the tables' statistics at once: brought up to date now rather
+        // than at autovacuum's next turn, so the first lists are planned for what is stored.
+        if counts.created + counts.replaced >= 10_000 && !super::AFTER_BULK.is_empty() {
+            sqlx::query(super::AFTER_BULK).execute(&self.pool).await?;
+        }
         Ok(counts)
     }
 
@@ -1681,26 +1686,34 @@ impl Store for SqlStore {
                 (total, sum)
             }
         };
-        let mut list: QueryBuilder<Db> = QueryBuilder::new(super::store::LIST_SELECT);
-        filters(&mut list, q);
         let (desc, key) = match q.sort.strip_prefix('-') {
             Some(k) => (true, k),
             None => (false, q.sort.as_str()),
         };
         let column = match key {
-            "year" => "f.year",
-            "amount" => "f.funds_annual_total",
-            "updated" => "f.updated_at",
-            "status" => "f.status",
-            _ => "f.name",
+            "year" => "year",
+            "amount" => "funds_annual_total",
+            "updated" => "updated_at",
+            "status" => "status",
+            _ => "name",
         };
         // Ties are broken by the ID in the same direction, so each sort is one index read
-        // backwards or forwards (`forms_by_*` end in the ID), never a sort of every row.
+        // backwards or forwards (`forms_by_*` end in the ID), never a sort of every row. The
+        // page is chosen first and the indicators counted for its rows only: rows skipped by
+        // OFFSET are not counted (PostgreSQL would count them all).
         let dir = if desc { "DESC" } else { "ASC" };
-        list.push(format!(" ORDER BY {column} {dir}, f.id {dir} LIMIT "));
+        let mut list: QueryBuilder<Db> = QueryBuilder::new(
+            "SELECT f.id, f.year, f.name, f.department, f.implementer, f.funds_annual_total, \
+             f.status, f.version, f.updated_at, f.grade, f.warning_light, f.unit_id, \
+             (SELECT count(*) FROM indicators i WHERE i.form_id = f.id) AS n FROM \
+             (SELECT f.* FROM forms f",
+        );
+        filters(&mut list, q);
+        list.push(format!(" ORDER BY f.{column} {dir}, f.id {dir} LIMIT "));
         list.push_bind(per_page)
             .push(" OFFSET ")
             .push_bind((page - 1) * per_page);
+        list.push(format!(") f ORDER BY f.{column} {dir}, f.id {dir}"));
         let rows = list.build().fetch_all(&self.pool).await?;
         let items = rows
             .iter()
