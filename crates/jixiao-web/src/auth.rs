@@ -261,6 +261,21 @@ pub async fn sign_in(
 ) -> ApiResult<Response> {
     let Json(body) = body?;
     let ip = client_ip(&headers, Some(peer), state.config.trust_proxy);
+    if cross_site(&headers, state.config.trust_proxy) {
+        audit(
+            &state,
+            "-",
+            &ip,
+            "login_refused",
+            body.username.trim(),
+            "cross-site sign-in",
+        )
+        .await;
+        return Err(ApiError::forbidden(
+            "登录请求来自其他网站，已拒绝",
+            "a sign-in from another site is refused",
+        ));
+    }
     let s = authenticate(
         &state,
         body.username.trim(),
@@ -271,6 +286,35 @@ pub async fn sign_in(
     .await?;
     let body = json!({ "user": s.user, "csrf_token": s.csrf, "token": s.token, "expires_at": s.expires_at });
     Ok(([(header::SET_COOKIE, s.cookie)], Json(body)).into_response())
+}
+
+/// Whether a browser says the request comes from another site: `Sec-Fetch-Site: cross-site`,
+/// or an `Origin` whose host is not the one asked (`Host`, or `X-Forwarded-Host` behind a
+/// trusted proxy). Requests without these headers (scripts, other systems) are not refused
+/// here; they have no session to ride on.
+pub fn cross_site(headers: &HeaderMap, trust_proxy: bool) -> bool {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if header("sec-fetch-site").is_some_and(|v| v.eq_ignore_ascii_case("cross-site")) {
+        return true;
+    }
+    // A page served with `Referrer-Policy: no-referrer` (ours are) makes browsers send
+    // `Origin: null` even for its own forms: that says nothing either way, and the browser's
+    // `Sec-Fetch-Site` above has spoken.
+    let Some(origin) = header("origin").filter(|o| *o != "null") else {
+        return false;
+    };
+    let host = trust_proxy
+        .then(|| header("x-forwarded-host"))
+        .flatten()
+        .or_else(|| header("host"));
+    let Some(host) = host else {
+        return false;
+    };
+    let origin_host = origin
+        .split_once("://")
+        .map(|(_, rest)| rest.trim_end_matches('/'))
+        .unwrap_or(origin);
+    !origin_host.eq_ignore_ascii_case(host.trim())
 }
 
 /// A new session: what sign-in gives back.

@@ -4147,3 +4147,90 @@ async fn the_audit_administrator_keeps_the_log_for_its_retention_and_purges_only
     assert!(page.as_str().unwrap().contains("全部保留（未设定期限）"));
     assert!(page.as_str().unwrap().contains("已清理第 2 条及之前的记录"));
 }
+
+/// A sign-in that a browser says comes from another site is refused, the right password too:
+/// `Sec-Fetch-Site: cross-site`, or an `Origin` that is not this server; the same site's
+/// `Origin` signs in, and so does a script that sends neither.
+#[tokio::test]
+async fn a_sign_in_from_another_site_is_refused_by_its_origin() {
+    let app = spawn_app().await;
+    let http = reqwest::Client::new();
+    let host = app.base.trim_start_matches("http://").to_string();
+    let body = json!({ "username": "unit", "password": "jixiao-demo" });
+    let post = |headers: Vec<(&'static str, String)>| {
+        let mut req = http.post(format!("{}/api/session", app.base)).json(&body);
+        for (k, v) in headers {
+            req = req.header(k, v);
+        }
+        async move { req.send().await.unwrap().status() }
+    };
+    assert_eq!(
+        post(vec![("origin", "https://evil.example".into())]).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post(vec![("sec-fetch-site", "cross-site".into())]).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post(vec![("origin", format!("http://{host}.evil.example"))]).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post(vec![
+            ("origin", format!("http://{host}")),
+            ("sec-fetch-site", "same-origin".into())
+        ])
+        .await,
+        StatusCode::OK
+    );
+    assert_eq!(post(vec![]).await, StatusCode::OK);
+    // `Origin: null` (a page with no-referrer) leaves it to Sec-Fetch-Site.
+    assert_eq!(
+        post(vec![
+            ("origin", "null".into()),
+            ("sec-fetch-site", "same-origin".into())
+        ])
+        .await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        post(vec![
+            ("origin", "null".into()),
+            ("sec-fetch-site", "cross-site".into())
+        ])
+        .await,
+        StatusCode::FORBIDDEN
+    );
+    // The sign-in page's form, posted from another site with a valid page token, is refused too.
+    let c = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let page = c
+        .get(format!("{}/login", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = page
+        .split("name=\"_login\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("the page's token")
+        .to_string();
+    let res = c
+        .post(format!("{}/login", app.base))
+        .header("origin", "https://evil.example")
+        .form(&[
+            ("username", "unit"),
+            ("password", "jixiao-demo"),
+            ("_login", token.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+}

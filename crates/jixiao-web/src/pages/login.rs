@@ -159,7 +159,10 @@ pub async fn submit(
         .filter_map(|kv| kv.trim().split_once('='))
         .find(|(k, _)| *k == LOGIN_COOKIE)
         .map(|(_, v)| v.to_string());
-    if f.login_token.is_empty() || cookie_token.as_deref() != Some(f.login_token.as_str()) {
+    if f.login_token.is_empty()
+        || cookie_token.as_deref() != Some(f.login_token.as_str())
+        || crate::auth::cross_site(&headers, state.config.trust_proxy)
+    {
         crate::auth::audit(
             &state,
             "-",
