@@ -170,6 +170,16 @@ impl SqlStore {
         &self.pool
     }
 
+    /// The forms' generation: bumped by triggers on every change to `forms`, whichever server
+    /// made it, so a cache of what is derived from the forms knows whether it still holds.
+    async fn forms_generation(&self) -> Result<i64, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT value FROM generations WHERE name = 'forms'")
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
     /// Rows of (form ID, JSON document) read as the document's type.
     async fn documents<T: serde::de::DeserializeOwned>(
         &self,
@@ -348,6 +358,20 @@ fn filters<'a>(qb: &mut QueryBuilder<'a, Db>, q: &'a ListQuery) -> bool {
             .push(" ESCAPE '\\')");
     }
     true
+}
+
+/// The cache key of a portfolio query: every filter, its order and page left out (the whole
+/// query is in it, so a filter added later cannot be left out of the key).
+fn filter_key(q: &ListQuery) -> String {
+    format!(
+        "{:?}",
+        ListQuery {
+            sort: String::new(),
+            page: 0,
+            per_page: 0,
+            ..q.clone()
+        }
+    )
 }
 
 /// One batch of an import, inside the import's transaction: each form created, replaced
@@ -758,19 +782,8 @@ impl Store for SqlStore {
         }
         // Statuses and grades are columns of the forms: counted once per filter and kept until
         // the forms change (the generation counter, as for the list's totals).
-        let generation: i64 =
-            sqlx::query_scalar("SELECT value FROM generations WHERE name = 'forms'")
-                .fetch_one(&self.pool)
-                .await?;
-        let key = format!(
-            "{:?}",
-            ListQuery {
-                sort: String::new(),
-                page: 0,
-                per_page: 0,
-                ..q.clone()
-            }
-        );
+        let generation = self.forms_generation().await?;
+        let key = filter_key(q);
         let cached = self
             .counts
             .lock()
@@ -1641,21 +1654,8 @@ impl Store for SqlStore {
         // Counting and summing every matching form is the costly part of a page; the result
         // holds until the forms change, which the generation counter (bumped by triggers on
         // every change, whichever server made it) tells.
-        let generation: i64 =
-            sqlx::query_scalar("SELECT value FROM generations WHERE name = 'forms'")
-                .fetch_one(&self.pool)
-                .await?;
-        // Every filter is in the key: the whole query but its order and page, so a filter
-        // added later cannot be left out of it.
-        let key = format!(
-            "{:?}",
-            ListQuery {
-                sort: String::new(),
-                page: 0,
-                per_page: 0,
-                ..q.clone()
-            }
-        );
+        let generation = self.forms_generation().await?;
+        let key = filter_key(q);
         let cached = self
             .totals
             .lock()
