@@ -406,9 +406,44 @@ fn select(t: &Table) -> String {
 
 /// Reads, binds and streams for one backend; the same text for both (as in `sql/`).
 macro_rules! backend {
-    ($module:ident, $db:ty, $row:ty) => {
+    ($module:ident, $db:ty, $row:ty, $begin:path, $after:expr) => {
         mod $module {
             use super::*;
+
+            /// Copies every table from `source` into this database, which must be empty, in
+            /// one transaction, each table checked before the next ([`copy`]).
+            pub(super) async fn copy_into(
+                pool: &sqlx::Pool<$db>,
+                source: &Pool,
+                progress: &impl Fn(&TableCopy),
+            ) -> Result<Vec<TableCopy>, StoreError> {
+                let mut tx = $begin(pool).await?;
+                for t in TABLES {
+                    let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {}", t.name))
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    not_empty(t, n)?;
+                }
+                // What the backend runs after a table's rows (a sequence set past them).
+                let after: fn(&Table) -> Option<String> = $after;
+                let mut report = vec![];
+                for t in TABLES {
+                    let mut source_tally = Tally::default();
+                    read_source(source, t, &mut source_tally, async |b| {
+                        insert(&mut tx, t, &b).await
+                    })
+                    .await?;
+                    if let Some(sql) = after(t) {
+                        sqlx::query(&sql).execute(&mut *tx).await?;
+                    }
+                    let mut target_tally = Tally::default();
+                    tally(&mut *tx, t, &mut target_tally).await?;
+                    report.push(compare(t, &source_tally, &target_tally)?);
+                    progress(report.last().expect("pushed"));
+                }
+                tx.commit().await?;
+                Ok(report)
+            }
 
             pub(super) fn decode(row: &$row, t: &Table) -> Result<Vec<Value>, StoreError> {
                 t.columns
@@ -496,8 +531,26 @@ macro_rules! backend {
     };
 }
 
-backend!(on_sqlite, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
-backend!(on_postgres, sqlx::Postgres, sqlx::postgres::PgRow);
+backend!(
+    on_sqlite,
+    sqlx::Sqlite,
+    sqlx::sqlite::SqliteRow,
+    crate::sqlite::begin_write,
+    |_| None
+);
+backend!(
+    on_postgres,
+    sqlx::Postgres,
+    sqlx::postgres::PgRow,
+    crate::postgres::begin_write,
+    // The sequence continues after the copied rows.
+    |t| {
+        t.serial.map(|col| format!(
+        "SELECT setval(pg_get_serial_sequence('{0}', '{1}'), COALESCE(max({1}), 0) + 1, false) FROM {0}",
+        t.name, col
+    ))
+    }
+);
 
 enum Pool {
     Sqlite(sqlx::SqlitePool),
@@ -543,55 +596,10 @@ pub async fn copy(
         }
         other => other?,
     };
-    let mut report = vec![];
     match target {
-        Pool::Sqlite(pool) => {
-            let mut tx = crate::sqlite::begin_write(&pool).await?;
-            for t in TABLES {
-                ensure_empty_sqlite(&mut tx, t).await?;
-            }
-            for t in TABLES {
-                let mut source_tally = Tally::default();
-                read_source(&source, t, &mut source_tally, async |b| {
-                    on_sqlite::insert(&mut tx, t, &b).await
-                })
-                .await?;
-                let mut target_tally = Tally::default();
-                on_sqlite::tally(&mut *tx, t, &mut target_tally).await?;
-                report.push(compare(t, &source_tally, &target_tally)?);
-                progress(report.last().expect("pushed"));
-            }
-            tx.commit().await?;
-        }
-        Pool::Postgres(pool) => {
-            let mut tx = crate::postgres::begin_write(&pool).await?;
-            for t in TABLES {
-                ensure_empty_postgres(&mut tx, t).await?;
-            }
-            for t in TABLES {
-                let mut source_tally = Tally::default();
-                read_source(&source, t, &mut source_tally, async |b| {
-                    on_postgres::insert(&mut tx, t, &b).await
-                })
-                .await?;
-                if let Some(col) = t.serial {
-                    // The sequence continues after the copied rows.
-                    sqlx::query(&format!(
-                        "SELECT setval(pg_get_serial_sequence('{0}', '{1}'), COALESCE(max({1}), 0) + 1, false) FROM {0}",
-                        t.name, col
-                    ))
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                let mut target_tally = Tally::default();
-                on_postgres::tally(&mut *tx, t, &mut target_tally).await?;
-                report.push(compare(t, &source_tally, &target_tally)?);
-                progress(report.last().expect("pushed"));
-            }
-            tx.commit().await?;
-        }
+        Pool::Sqlite(pool) => on_sqlite::copy_into(&pool, &source, &progress).await,
+        Pool::Postgres(pool) => on_postgres::copy_into(&pool, &source, &progress).await,
     }
-    Ok(report)
 }
 
 /// Reads a source table batch by batch, each written by `write` before the next is read, so
@@ -641,23 +649,6 @@ fn compare(t: &Table, source: &Tally, target: &Tally) -> Result<TableCopy, Store
         rows: source.rows,
         checksum: source.checksum(),
     })
-}
-
-async fn ensure_empty_sqlite(
-    conn: &mut sqlx::SqliteConnection,
-    t: &Table,
-) -> Result<(), StoreError> {
-    let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {}", t.name))
-        .fetch_one(&mut *conn)
-        .await?;
-    not_empty(t, n)
-}
-
-async fn ensure_empty_postgres(conn: &mut sqlx::PgConnection, t: &Table) -> Result<(), StoreError> {
-    let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {}", t.name))
-        .fetch_one(&mut *conn)
-        .await?;
-    not_empty(t, n)
 }
 
 fn not_empty(t: &Table, n: i64) -> Result<(), StoreError> {
