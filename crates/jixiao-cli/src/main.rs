@@ -621,27 +621,49 @@ async fn verify_signatures(store: &dyn Store, prefix: &str, ours: &[u8]) -> Resu
 /// The signer identity of jixiao's export signatures (SM2's ZA).
 const SIGNER_ID: &str = "jixiao-audit";
 
-/// Records a change made from the command line in the audit log, with the OS user as actor
-/// (`os:NAME`) and `cli` as the address.
-async fn cli_audit(store: &dyn Store, action: &str, target: &str, detail: &str) -> Result<()> {
-    let key = AUDIT_KEY
+/// An audit entry of the command line: the OS user as actor (`os:NAME`), `cli` as address.
+fn cli_entry(action: &str, target: &str, detail: &str) -> jixiao_store::AuditEntry {
+    jixiao_store::AuditEntry {
+        seq: 0,
+        at: String::new(), // the store stamps it
+        actor: format!("os:{}", os_user()),
+        ip: "cli".into(),
+        action: action.into(),
+        target: target.into(),
+        detail: detail.into(),
+    }
+}
+
+fn loaded_audit_key() -> Result<&'static [u8]> {
+    Ok(AUDIT_KEY
         .get()
-        .context("审计密钥未载入 / the audit key is not loaded")?;
+        .context("审计密钥未载入 / the audit key is not loaded")?)
+}
+
+/// Records something done from the command line that changed nothing (an export).
+async fn cli_audit(store: &dyn Store, action: &str, target: &str, detail: &str) -> Result<()> {
     store
-        .audit(
-            &jixiao_store::AuditEntry {
-                seq: 0,
-                at: String::new(), // the store stamps it
-                actor: format!("os:{}", os_user()),
-                ip: "cli".into(),
-                action: action.into(),
-                target: target.into(),
-                detail: detail.into(),
-            },
-            key,
-        )
+        .audit(&cli_entry(action, target, detail), loaded_audit_key()?)
         .await?;
     Ok(())
+}
+
+/// Makes a change from the command line with its audit entry in the change's transaction
+/// ([`jixiao_store::audited`]); an empty target takes the ID the change created. When the work
+/// succeeds without writing, the entry is recorded on its own.
+async fn cli_audited<T, E: Into<anyhow::Error>>(
+    store: &dyn Store,
+    action: &str,
+    target: &str,
+    detail: &str,
+    work: impl std::future::Future<Output = std::result::Result<T, E>>,
+) -> Result<std::result::Result<T, E>> {
+    let key = loaded_audit_key()?;
+    let (out, left) = jixiao_store::audited(cli_entry(action, target, detail), key, work).await;
+    if let (Ok(_), Some(e)) = (&out, left) {
+        store.audit(&e, key).await?;
+    }
+    Ok(out)
 }
 
 async fn open_store(path: &Path) -> Result<Box<dyn Store>> {
@@ -832,10 +854,14 @@ async fn run(cli: Cli) -> Result<()> {
                     &report,
                     &jixiao_core::monitor::Thresholds::default(),
                 )?;
-                store
-                    .save_period(&id, &report, &jixiao_store::PeriodWarnings::of(&warnings))
-                    .await?;
-                cli_audit(&*store, "monitoring_save", &id, &label).await?;
+                cli_audited(
+                    &*store,
+                    "monitoring_save",
+                    &id,
+                    &label,
+                    store.save_period(&id, &report, &jixiao_store::PeriodWarnings::of(&warnings)),
+                )
+                .await??;
             }
             let mut reports = vec![];
             for r in store.periods(&id).await? {
@@ -958,10 +984,18 @@ async fn run(cli: Cli) -> Result<()> {
                                 &eval.to_evaluation(Some(&form))?,
                                 &jixiao_core::score::Scheme::national(),
                             )?;
-                            store
-                                .save_self_evaluation(&id, &eval, Some(graded.grade.chinese()))
-                                .await?;
-                            cli_audit(&*store, "self_evaluation_save", &id, "").await?;
+                            cli_audited(
+                                &*store,
+                                "self_evaluation_save",
+                                &id,
+                                "",
+                                store.save_self_evaluation(
+                                    &id,
+                                    &eval,
+                                    Some(graded.grade.chinese()),
+                                ),
+                            )
+                            .await??;
                             eval
                         }
                         None => match store.self_evaluation(&id).await? {
@@ -1023,9 +1057,16 @@ async fn run(cli: Cli) -> Result<()> {
                 .await?
                 .with_context(|| format!("找不到申报表 / no form {id}"))?;
             let unit = store.form_meta(&id).await?.and_then(|m| m.unit_id);
-            let new_id = match store
-                .create_form(&form.copy_for_year(year), unit.as_deref(), &format!("os:{}", os_user()))
-                .await
+            let copy = form.copy_for_year(year);
+            let actor = format!("os:{}", os_user());
+            let new_id = match cli_audited(
+                &*store,
+                "form_copy",
+                "",
+                &format!("{id} → {year}"),
+                store.create_form(&copy, unit.as_deref(), &actor),
+            )
+            .await?
             {
                 Ok(id) => id,
                 Err(jixiao_store::StoreError::Exists { id, .. }) => bail!(
@@ -1035,7 +1076,6 @@ async fn run(cli: Cli) -> Result<()> {
                 ),
                 Err(e) => return Err(e.into()),
             };
-            cli_audit(&*store, "form_copy", &new_id, &format!("{id} → {year}")).await?;
             println!("{new_id}");
             eprintln!(
                 "已复制“{}”为 {year} 年度草稿 / copied “{}” into a draft for {year}",
@@ -1209,8 +1249,14 @@ async fn run(cli: Cli) -> Result<()> {
                         org_id,
                     };
                     // Chosen by the operator: the user changes it at the first sign-in.
-                    store.create_user(&user, &hash, true).await?;
-                    cli_audit(&*store, "user_create", &user.username, user.role.name()).await?;
+                    cli_audited(
+                        &*store,
+                        "user_create",
+                        &user.username,
+                        user.role.name(),
+                        store.create_user(&user, &hash, true),
+                    )
+                    .await??;
                     println!("已建立用户 / created user {}", user.username);
                 }
             }
@@ -1402,16 +1448,15 @@ async fn run(cli: Cli) -> Result<()> {
                         bail!("组织类型须为 unit/department/finance / the kind must be unit, department or finance");
                     }
                     let parent_id = org_id_by_name(&*store, parent.as_deref()).await?;
-                    store
-                        .create_org(&jixiao_store::Org {
-                            id: uuid_like(),
-                            name: name.clone(),
-                            kind,
-                            parent_id,
-                        })
-                        .await?;
-                    let linked = store.link_forms_to_units().await?;
-                    cli_audit(&*store, "org_create", &name, "").await?;
+                    let org = jixiao_store::Org {
+                        id: uuid_like(),
+                        name: name.clone(),
+                        kind,
+                        parent_id,
+                    };
+                    let linked =
+                        cli_audited(&*store, "org_create", &name, "", store.create_org(&org))
+                            .await??;
                     println!("已建立组织 / created organisation {name}（关联申报表 / forms linked: {linked}）");
                 }
             }
@@ -1751,8 +1796,19 @@ async fn import(
     // bulk import stays fast.
     let (mut errors, mut warns, mut hints, mut changed, mut indicators) = (0, 0, 0, 0, 0);
     let mut batches = receive.into_iter();
-    let counts = store
-        .import_batches(
+    // The audit entry is written in the import's transaction, with the counts it made.
+    let target = files
+        .iter()
+        .map(|f| f.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let detail = unit.map(|u| format!("unit {u}")).unwrap_or_default();
+    let counts = cli_audited(
+        &*store,
+        "forms_import",
+        &target,
+        &detail,
+        store.import_batches(
             &mut batches,
             on_conflict,
             owner.as_deref(),
@@ -1772,8 +1828,9 @@ async fn import(
                     }
                 }
             },
-        )
-        .await;
+        ),
+    )
+    .await?;
     drop(batches);
     let read = reader
         .join()
@@ -1785,23 +1842,6 @@ async fn import(
         }
         Err(e) => return Err(e.into()),
     };
-    cli_audit(
-        &*store,
-        "forms_import",
-        &files
-            .iter()
-            .map(|f| f.display().to_string())
-            .collect::<Vec<_>>()
-            .join(", "),
-        &format!(
-            "created {}, replaced {}, unchanged {}{}",
-            counts.created,
-            counts.replaced,
-            counts.unchanged,
-            unit.map(|u| format!("; unit {u}")).unwrap_or_default()
-        ),
-    )
-    .await?;
     for f in &read {
         println!(
             "{}: {} 张申报表 / forms, {} 个指标 / indicators, {} 条警告 / warnings ({})",

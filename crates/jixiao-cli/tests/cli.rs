@@ -493,14 +493,22 @@ fn the_audit_log_is_tamper_evident() {
             let pool = sqlx::SqlitePool::connect(&url)
                 .await
                 .map_err(|e| e.to_string())?;
+            let mut done = Ok(());
             for s in &statements {
-                sqlx::query(s)
-                    .execute(&pool)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                if let Err(e) = sqlx::query(s).execute(&pool).await {
+                    done = Err(e.to_string());
+                    break;
+                }
             }
+            // Everything into the database file before the test copies over it: a connection
+            // closing on sqlx's worker thread after close() returned would otherwise checkpoint
+            // this WAL into the file that was just restored.
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&pool)
+                .await
+                .map_err(|e| e.to_string())?;
             pool.close().await;
-            Ok(())
+            done
         })
     };
     // Refused by the database itself.
@@ -558,7 +566,8 @@ fn the_audit_log_is_tamper_evident() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("第 1 条"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("第 1 条"), "{err}");
 }
 
 /// A log purged past its retention (as the audit administrator's purge does it: the anchor,

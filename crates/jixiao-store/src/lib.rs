@@ -309,11 +309,14 @@ pub trait Store: Send + Sync {
 
     // ------------------------------------------------------------ organisations and users
 
-    async fn create_org(&self, org: &Org) -> Result<(), StoreError>;
+    /// Creates an organisation and, in the same transaction, gives it the stored forms without
+    /// a unit that name it as implementer; returns how many it was given.
+    async fn create_org(&self, org: &Org) -> Result<u64, StoreError>;
     async fn orgs(&self) -> Result<Vec<Org>, StoreError>;
     /// Links stored forms without a unit to the unit organisation named as their implementer.
     async fn link_forms_to_units(&self) -> Result<u64, StoreError>;
-    /// Renames or moves an organisation ([`StoreError::Taken`] for a name in use).
+    /// Renames or moves an organisation ([`StoreError::Taken`] for a name in use), linking the
+    /// forms that name it as implementer in the same transaction.
     async fn update_org(&self, org: &Org) -> Result<(), StoreError>;
     /// Changes a user's name, role and organisation, and ends their sessions (the new role
     /// applies from the next sign-in).
@@ -1049,6 +1052,53 @@ pub struct AuditEntry {
     pub action: String,
     pub target: String,
     pub detail: String,
+}
+
+/// An audit entry waiting for the write it records (see [`audited`]).
+struct PendingAudit {
+    entry: AuditEntry,
+    key: Vec<u8>,
+}
+
+tokio::task_local! {
+    static PENDING_AUDIT: std::cell::RefCell<Option<PendingAudit>>;
+}
+
+/// Runs `work` so that the first write transaction it commits also appends `entry` to the
+/// audit chain, in that same transaction: the change and its record are kept or lost
+/// together, and a failure to record fails the change. An entry whose `target` is empty takes
+/// the ID of what the write created (a new form). Returns what `work` returned and the entry
+/// if no write took it (the work wrote nothing, or failed): the caller decides whether that
+/// is still worth recording on its own.
+pub async fn audited<F: std::future::Future>(
+    entry: AuditEntry,
+    key: &[u8],
+    work: F,
+) -> (F::Output, Option<AuditEntry>) {
+    let cell = std::cell::RefCell::new(Some(PendingAudit {
+        entry,
+        key: key.to_vec(),
+    }));
+    PENDING_AUDIT
+        .scope(cell, async move {
+            let out = work.await;
+            let left = PENDING_AUDIT.with(|c| c.borrow_mut().take().map(|p| p.entry));
+            (out, left)
+        })
+        .await
+}
+
+/// The audit entry waiting for this task's next commit, taken (None outside [`audited`]).
+pub(crate) fn take_pending_audit() -> Option<(AuditEntry, Vec<u8>)> {
+    PENDING_AUDIT
+        .try_with(|c| c.borrow_mut().take().map(|p| (p.entry, p.key)))
+        .ok()
+        .flatten()
+}
+
+/// Puts back an entry whose transaction did not commit, for a later write of the same work.
+pub(crate) fn restore_pending_audit(entry: AuditEntry, key: Vec<u8>) {
+    let _ = PENDING_AUDIT.try_with(|c| *c.borrow_mut() = Some(PendingAudit { entry, key }));
 }
 
 impl AuditEntry {

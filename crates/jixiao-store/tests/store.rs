@@ -1702,6 +1702,134 @@ async fn an_audit_log_purged_to_its_end_chains_on_from_the_anchor(db: TestDb) {
 }
 
 /// Every test above, once per backend.
+/// Every link of the audit chain checks under `key`, from its beginning.
+async fn chain_checks(store: &dyn Store, key: &[u8]) -> Vec<jixiao_store::AuditEntry> {
+    let chain = store.audit_chain(0, 10_000).await.unwrap();
+    let mut previous = String::new();
+    for (e, mac) in &chain {
+        let mac = mac.clone().expect("every entry linked");
+        assert_eq!(e.link(key, &previous), mac, "entry {} links", e.seq);
+        previous = mac;
+    }
+    chain.into_iter().map(|(e, _)| e).collect()
+}
+
+async fn a_change_and_its_audit_entry_commit_together(db: TestDb) {
+    use jixiao_core::workflow::Status;
+    use jixiao_store::{audited, AuditEntry};
+    use std::sync::Arc;
+    let store = db.open().await;
+    let key = b"audit key".to_vec();
+    let entry = |action: &str, target: &str| AuditEntry {
+        seq: 0,
+        at: String::new(),
+        actor: "editor".into(),
+        ip: "10.0.0.1".into(),
+        action: action.into(),
+        target: target.into(),
+        detail: "what was done".into(),
+    };
+    // An import names what it counted before the caller's detail.
+    let forms = seed_forms();
+    let mut batches = vec![Ok(forms.clone())].into_iter();
+    let (counts, left) = audited(
+        entry("forms_import", "seed.txt"),
+        &key,
+        store.import_batches(&mut batches, OnConflict::Refuse, None, &mut |_, _| {}),
+    )
+    .await;
+    assert_eq!(counts.unwrap().created, 8);
+    assert!(left.is_none(), "the import's transaction took the entry");
+    let log = chain_checks(&*store, &key).await;
+    assert_eq!(log.len(), 1);
+    assert_eq!(
+        log[0].detail,
+        "created 8, replaced 0, unchanged 0; what was done"
+    );
+    // A created form: the entry names the ID the write made.
+    let mut new = forms[0].clone();
+    new.name = "审计同事务的新项目".into();
+    let (id, left) = audited(
+        entry("form_create", ""),
+        &key,
+        store.create_form(&new, None, "editor"),
+    )
+    .await;
+    let id = id.unwrap();
+    assert!(left.is_none());
+    let log = chain_checks(&*store, &key).await;
+    assert_eq!(log.len(), 2);
+    assert_eq!(log[1].target, id);
+    assert_eq!(log[1].action, "form_create");
+    // A refused change records nothing and hands the entry back.
+    let (refused, left) = audited(
+        entry("form_save", &id),
+        &key,
+        store.save_form(&id, 7, Status::Draft, &new, Status::Draft, "editor"),
+    )
+    .await;
+    assert!(matches!(refused, Err(StoreError::Conflict { .. })));
+    assert_eq!(left.map(|e| e.action), Some("form_save".to_string()));
+    assert_eq!(chain_checks(&*store, &key).await.len(), 2);
+    // When the entry cannot be written, the change is not made either.
+    db.execute("ALTER TABLE audit RENAME TO audit_away").await;
+    let mut changed = new.clone();
+    changed.goal_annual = "不应留下的改动".into();
+    let (failed, left) = audited(
+        entry("form_save", &id),
+        &key,
+        store.save_form(&id, 1, Status::Draft, &changed, Status::Draft, "editor"),
+    )
+    .await;
+    db.execute("ALTER TABLE audit_away RENAME TO audit").await;
+    assert!(failed.is_err(), "the save failed with its audit entry");
+    assert!(left.is_some(), "the entry is handed back");
+    assert_eq!(store.version(&id).await.unwrap(), 1);
+    assert_eq!(
+        store.get(&id).await.unwrap().unwrap().goal_annual,
+        new.goal_annual
+    );
+    // Writers released together: each change carries its own entry, and the chain stays one.
+    let store: Arc<dyn Store> = Arc::from(store);
+    let ids: Vec<String> = store
+        .list()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    let barrier = Arc::new(tokio::sync::Barrier::new(ids.len()));
+    let mut tasks = vec![];
+    for id in ids.clone() {
+        let (store, barrier, key) = (store.clone(), barrier.clone(), key.clone());
+        let e = entry("form_save", &id);
+        tasks.push(tokio::spawn(async move {
+            let mut form = store.get(&id).await.unwrap().unwrap();
+            form.goal_annual.push('。');
+            let v = store.version(&id).await.unwrap();
+            barrier.wait().await;
+            let (saved, left) = audited(
+                e,
+                &key,
+                store.save_form(&id, v, Status::Draft, &form, Status::Draft, "editor"),
+            )
+            .await;
+            saved.unwrap();
+            assert!(left.is_none());
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let log = chain_checks(&*store, &key).await;
+    assert_eq!(log.len(), 2 + ids.len());
+    let mut saved: Vec<&str> = log[2..].iter().map(|e| e.target.as_str()).collect();
+    saved.sort();
+    let mut expected: Vec<&str> = ids.iter().map(String::as_str).collect();
+    expected.sort();
+    assert_eq!(saved, expected, "one entry per save");
+}
+
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -1742,4 +1870,5 @@ conformance!(
     an_older_database_keeps_its_accounts_sessions_and_password_history,
     the_audit_log_is_purged_only_past_its_retention_and_still_verifies,
     an_audit_log_purged_to_its_end_chains_on_from_the_anchor,
+    a_change_and_its_audit_entry_commit_together,
 );

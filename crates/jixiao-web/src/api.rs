@@ -2,7 +2,7 @@
 //! audit. Every handler checks access on the server: a form outside the caller's scope is
 //! 404 (its existence is not revealed); a duty the role does not have is 403.
 
-use crate::auth::{audit, Auth};
+use crate::auth::{audit, audited, Auth};
 use crate::error::{ApiError, ApiResult};
 use crate::AppState;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -602,20 +602,19 @@ pub async fn create_form(
     let Json(v) = body?;
     let form = form_from_body(v)?;
     let unit = unit_of(&auth)?;
-    let id = state
-        .store
-        .create_form(&form, Some(&unit), &auth.user.username)
-        .await?;
-    keep_findings(&state, &id).await;
-    audit(
+    let id = audited(
         &state,
         &auth.user.username,
         &auth.ip,
         "form_create",
-        &id,
+        "",
         &form.name,
+        state
+            .store
+            .create_form(&form, Some(&unit), &auth.user.username),
     )
-    .await;
+    .await?;
+    keep_findings(&state, &id).await;
     let meta = state
         .store
         .form_meta(&id)
@@ -653,10 +652,18 @@ pub async fn copy_form_for(
     let unit = unit_of(auth)?;
     let form = state.store.get(id).await?.ok_or_else(ApiError::not_found)?;
     let copy = form.copy_for_year(year);
-    let new_id = match state
-        .store
-        .create_form(&copy, Some(&unit), &auth.user.username)
-        .await
+    let new_id = match audited(
+        state,
+        &auth.user.username,
+        &auth.ip,
+        "form_copy",
+        "",
+        &format!("{id} → {year}"),
+        state
+            .store
+            .create_form(&copy, Some(&unit), &auth.user.username),
+    )
+    .await
     {
         Err(jixiao_store::StoreError::Exists { id: there, .. }) => {
             return Err(ApiError::new(
@@ -676,15 +683,6 @@ pub async fn copy_form_for(
         r => r?,
     };
     keep_findings(state, &new_id).await;
-    audit(
-        state,
-        &auth.user.username,
-        &auth.ip,
-        "form_copy",
-        &new_id,
-        &format!("{id} → {year}"),
-    )
-    .await;
     Ok(new_id)
 }
 
@@ -741,34 +739,33 @@ pub async fn save_form(
             ))
         }
     };
-    match state
-        .store
-        .save_form(
+    // A save succeeds only on its base version, so the version it makes is known before.
+    let detail = if meta.status.on_edit() == EditRule::Adjustment {
+        "adjustment"
+    } else {
+        ""
+    };
+    let version = body.base_version + 1;
+    match audited(
+        &state,
+        &auth.user.username,
+        &auth.ip,
+        "form_save",
+        &id,
+        &format!("version {version} {detail}"),
+        state.store.save_form(
             &id,
             body.base_version,
             meta.status,
             &form,
             status,
             &auth.user.username,
-        )
-        .await
+        ),
+    )
+    .await
     {
-        Ok(version) => {
+        Ok(_) => {
             keep_findings(&state, &id).await;
-            let detail = if meta.status.on_edit() == EditRule::Adjustment {
-                "adjustment"
-            } else {
-                ""
-            };
-            audit(
-                &state,
-                &auth.user.username,
-                &auth.ip,
-                "form_save",
-                &id,
-                &format!("version {version} {detail}"),
-            )
-            .await;
             let meta = state
                 .store
                 .form_meta(&id)
@@ -1011,38 +1008,50 @@ pub async fn take_action(
     let detail = json!({ "indicator_comments": indicator_comments.iter().filter(|(_, c)| !c.trim().is_empty()).map(|(i, c)| json!({"indicator_id": i, "comment": c})).collect::<Vec<_>>() });
     let detail = detail.to_string();
     // An approval or a publication signs the version the store checks, in its transaction.
-    let done = match (action, version) {
-        (Action::Approve | Action::Publish, Some(seen)) => state
-            .store
-            .transition_signed(
-                id,
-                meta.status,
-                seen,
-                to,
-                action,
-                &auth.user.username,
-                &comment,
-                &detail,
-                &state.signing_key,
-            )
-            .await
-            .map(|(t, _)| t),
-        _ => {
-            state
+    let work = async {
+        match (action, version) {
+            (Action::Approve | Action::Publish, Some(seen)) => state
                 .store
-                .transition(
+                .transition_signed(
                     id,
                     meta.status,
-                    version,
+                    seen,
                     to,
                     action,
                     &auth.user.username,
                     &comment,
                     &detail,
+                    &state.signing_key,
                 )
                 .await
+                .map(|(t, _)| t),
+            _ => {
+                state
+                    .store
+                    .transition(
+                        id,
+                        meta.status,
+                        version,
+                        to,
+                        action,
+                        &auth.user.username,
+                        &comment,
+                        &detail,
+                    )
+                    .await
+            }
         }
     };
+    let done = audited(
+        state,
+        &auth.user.username,
+        &auth.ip,
+        &format!("form_{}", action.name()),
+        id,
+        &format!("{} → {}", meta.status.name(), to.name()),
+        work,
+    )
+    .await;
     let t = done.map_err(|e| match e {
             jixiao_store::StoreError::Conflict {
                 base,
@@ -1061,15 +1070,6 @@ pub async fn take_action(
             .with_detail(json!({ "seen_version": base, "current_version": current, "updated_by": updated_by, "updated_at": updated_at })),
             other => other.into(),
         })?;
-    audit(
-        state,
-        &auth.user.username,
-        &auth.ip,
-        &format!("form_{}", action.name()),
-        id,
-        &format!("{} → {}", meta.status.name(), to.name()),
-    )
-    .await;
     Ok((to, t))
 }
 
@@ -1250,11 +1250,7 @@ pub async fn curate(state: &AppState, auth: &Auth, b: CurationBody) -> ApiResult
             ))
         }
     };
-    state
-        .store
-        .curate_library(&name, &change, &auth.user.username)
-        .await?;
-    audit(
+    audited(
         state,
         &auth.user.username,
         &auth.ip,
@@ -1265,8 +1261,11 @@ pub async fn curate(state: &AppState, auth: &Auth, b: CurationBody) -> ApiResult
             b.action,
             b.into.map(|i| format!(" → {i}")).unwrap_or_default()
         ),
+        state
+            .store
+            .curate_library(&name, &change, &auth.user.username),
     )
-    .await;
+    .await?;
     Ok(name)
 }
 
@@ -1570,19 +1569,18 @@ pub async fn record_period(
         })?;
     // The period with its warnings counted and, if it is the latest, its worst light (the
     // portfolio's filter), in one transaction.
-    state
-        .store
-        .save_period(id, &report, &jixiao_store::PeriodWarnings::of(&warnings))
-        .await?;
-    audit(
+    audited(
         state,
         &auth.user.username,
         &auth.ip,
         "monitoring_save",
         id,
         label,
+        state
+            .store
+            .save_period(id, &report, &jixiao_store::PeriodWarnings::of(&warnings)),
     )
-    .await;
+    .await?;
     Ok((report, warnings))
 }
 
@@ -1667,19 +1665,18 @@ pub async fn take_eval_action(
     let comment = comment.trim();
     let to = workflow::eval_transition(status, action, auth.user.role, comment)
         .map_err(workflow_error)?;
-    let t = state
-        .store
-        .eval_transition(id, status, to, action, &auth.user.username, comment)
-        .await?;
-    audit(
+    let t = audited(
         state,
         &auth.user.username,
         &auth.ip,
         &format!("self_evaluation_{}", action.name()),
         id,
         &format!("{} → {}", status.name(), to.name()),
+        state
+            .store
+            .eval_transition(id, status, to, action, &auth.user.username, comment),
     )
-    .await;
+    .await?;
     Ok(t)
 }
 
@@ -1706,19 +1703,18 @@ pub async fn record_evaluation(
     visible(state, auth, id).await?;
     let form = state.store.get(id).await?.ok_or_else(ApiError::not_found)?;
     let scored = score_with(&form, eval, &Scheme::national())?;
-    state
-        .store
-        .save_self_evaluation(id, eval, Some(scored.grade.chinese()))
-        .await?;
-    audit(
+    audited(
         state,
         &auth.user.username,
         &auth.ip,
         "self_evaluation_save",
         id,
         "",
+        state
+            .store
+            .save_self_evaluation(id, eval, Some(scored.grade.chinese())),
     )
-    .await;
+    .await?;
     Ok(scored)
 }
 
@@ -1927,16 +1923,16 @@ async fn ask_grant(
     grant: jixiao_store::Grant,
     password_hash: Option<&str>,
 ) -> ApiResult<jixiao_store::Grant> {
-    state.store.request_grant(&grant, password_hash).await?;
-    audit(
+    audited(
         state,
         &auth.user.username,
         &auth.ip,
         "grant_request",
         &grant.username,
         &grant_detail(&grant),
+        state.store.request_grant(&grant, password_hash),
     )
-    .await;
+    .await?;
     Ok(grant)
 }
 
@@ -2041,24 +2037,18 @@ pub async fn add_user(state: &AppState, auth: &Auth, u: NewUser) -> ApiResult<Ou
     {
         return Err(jixiao_store::StoreError::GrantPending(user.username).into());
     }
-    state
-        .store
-        // Chosen by an administrator: the user changes it at the first sign-in.
-        .create_user(
-            &user,
-            &crate::auth::hash_async(state, &u.password).await?,
-            true,
-        )
-        .await?;
-    audit(
+    let hash = crate::auth::hash_async(state, &u.password).await?;
+    audited(
         state,
         &auth.user.username,
         &auth.ip,
         "user_create",
         &user.username,
         user.role.name(),
+        // Chosen by an administrator: the user changes it at the first sign-in.
+        state.store.create_user(&user, &hash, true),
     )
-    .await;
+    .await?;
     Ok(Outcome::Done(user))
 }
 
@@ -2167,8 +2157,7 @@ pub async fn change_user(
         let grant = ask_grant(state, auth, grant, None).await?;
         return Ok(Outcome::Pending(Box::new(grant)));
     }
-    state.store.update_user(&user).await?;
-    audit(
+    audited(
         state,
         &auth.user.username,
         &auth.ip,
@@ -2181,8 +2170,9 @@ pub async fn change_user(
             old.org_id.as_deref().unwrap_or("-"),
             user.org_id.as_deref().unwrap_or("-")
         ),
+        state.store.update_user(&user),
     )
-    .await;
+    .await?;
     Ok(Outcome::Done(user))
 }
 
@@ -2246,9 +2236,9 @@ pub async fn change_org(state: &AppState, auth: &Auth, id: &str, e: OrgEdit) -> 
         kind: old.kind.clone(),
         parent_id,
     };
-    state.store.update_org(&org).await?;
-    state.store.link_forms_to_units().await?;
-    audit(
+    // The unit renamed and the forms naming it as implementer linked to it, in one
+    // transaction with the audit entry.
+    audited(
         state,
         &auth.user.username,
         &auth.ip,
@@ -2261,8 +2251,9 @@ pub async fn change_org(state: &AppState, auth: &Auth, id: &str, e: OrgEdit) -> 
             old.parent_id.as_deref().unwrap_or("-"),
             org.parent_id.as_deref().unwrap_or("-")
         ),
+        state.store.update_org(&org),
     )
-    .await;
+    .await?;
     Ok(org)
 }
 
@@ -2323,8 +2314,7 @@ pub async fn assign_form_to(
         }
         None => None,
     };
-    state.store.assign_form(id, unit_id).await?;
-    audit(
+    audited(
         state,
         &auth.user.username,
         &auth.ip,
@@ -2335,8 +2325,9 @@ pub async fn assign_form_to(
             meta.unit_id.as_deref().unwrap_or("-"),
             unit_id.unwrap_or("-")
         ),
+        state.store.assign_form(id, unit_id),
     )
-    .await;
+    .await?;
     Ok(unit)
 }
 
@@ -2441,16 +2432,16 @@ pub async fn change_account(
             )));
         }
     }
-    state.store.update_account(user_id, &change, None).await?;
-    audit(
+    audited(
         state,
         &auth.user.username,
         &auth.ip,
         &format!("user_{}", action.replace('-', "_")),
         &target.user.username,
         "",
+        state.store.update_account(user_id, &change, None),
     )
-    .await;
+    .await?;
     Ok(Outcome::Done(target.user.username.clone()))
 }
 
@@ -2539,25 +2530,21 @@ pub async fn change_own_password(
         ));
     }
     check_not_reused(state, &auth.user.id, new).await?;
-    state
-        .store
-        .update_account(
-            &auth.user.id,
-            &jixiao_store::AccountChange::ChangePassword {
-                hash: crate::auth::hash_async(state, new).await?,
-            },
-            Some(&auth.token_hash),
-        )
-        .await?;
-    audit(
+    let change = jixiao_store::AccountChange::ChangePassword {
+        hash: crate::auth::hash_async(state, new).await?,
+    };
+    audited(
         state,
         &auth.user.username,
         &auth.ip,
         "password_change",
         &auth.user.username,
         "",
+        state
+            .store
+            .update_account(&auth.user.id, &change, Some(&auth.token_hash)),
     )
-    .await;
+    .await?;
     Ok(())
 }
 
@@ -2622,17 +2609,16 @@ pub async fn add_org(state: &AppState, auth: &Auth, o: NewOrg) -> ApiResult<Org>
         kind: o.kind,
         parent_id,
     };
-    state.store.create_org(&org).await?;
-    state.store.link_forms_to_units().await?;
-    audit(
+    audited(
         state,
         &auth.user.username,
         &auth.ip,
         "org_create",
         &org.name,
         &org.kind,
+        state.store.create_org(&org),
     )
-    .await;
+    .await?;
     Ok(org)
 }
 
@@ -2723,19 +2709,16 @@ pub async fn save_rule_config(
     })?;
     let json = serde_json::to_string(config)
         .map_err(|e| ApiError::bad_request(e.to_string(), e.to_string()))?;
-    state
-        .store
-        .set_setting("rules", &json, &auth.user.username)
-        .await?;
-    audit(
+    audited(
         state,
         &auth.user.username,
         &auth.ip,
         "rules_save",
         "rules",
         &json,
+        state.store.set_setting("rules", &json, &auth.user.username),
     )
-    .await;
+    .await?;
     Ok(())
 }
 
@@ -2826,12 +2809,8 @@ pub async fn decide_grant(
             ));
         }
     }
-    let decided = state
-        .store
-        .decide_grant(id, approve, &auth.user.username, comment.trim())
-        .await?;
     let withdrawn = !approve && g.requested_by == auth.user.username;
-    audit(
+    let decided = audited(
         state,
         &auth.user.username,
         &auth.ip,
@@ -2853,8 +2832,11 @@ pub async fn decide_grant(
                 format!("; {}", comment.trim())
             }
         ),
+        state
+            .store
+            .decide_grant(id, approve, &auth.user.username, comment.trim()),
     )
-    .await;
+    .await?;
     Ok(decided)
 }
 
@@ -2947,19 +2929,18 @@ pub async fn set_retention(state: &AppState, auth: &Auth, days: Option<i64>) -> 
         }
     }
     let value = days.map(|d| d.to_string()).unwrap_or_default();
-    state
-        .store
-        .set_setting("audit_retention_days", &value, &auth.user.username)
-        .await?;
-    audit(
+    audited(
         state,
         &auth.user.username,
         &auth.ip,
         "audit_retention",
         "audit",
         &days.map_or("keep all".to_string(), |d| format!("{d} days")),
+        state
+            .store
+            .set_setting("audit_retention_days", &value, &auth.user.username),
     )
-    .await;
+    .await?;
     Ok(())
 }
 
@@ -2995,6 +2976,8 @@ pub async fn purge_audit_log(state: &AppState, auth: &Auth) -> ApiResult<(u64, S
         .store
         .purge_audit(&before, &auth.user.username)
         .await?;
+    // Recorded after the purge, naming the anchor it left (the one change whose entry is not
+    // in its transaction: the entry states what the purge did).
     let anchor = state.store.audit_anchor().await?;
     audit(
         state,

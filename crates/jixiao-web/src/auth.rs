@@ -455,19 +455,16 @@ pub async fn authenticate(
     let right = verify_async(state, password, &hash).await? && found.is_some();
     let Some(auth) = found.filter(|_| right) else {
         state.store.login_failure(&user_key, max, &until).await?;
-        state
-            .store
-            .login_failure(&addr_key, max_address, &until)
-            .await?;
-        audit(
+        audited(
             state,
             "-",
             ip,
             "login_failed",
             username,
             &format!("attempt {n}"),
+            state.store.login_failure(&addr_key, max_address, &until),
         )
-        .await;
+        .await?;
         return Err(refused());
     };
     if auth.disabled {
@@ -502,8 +499,7 @@ pub async fn authenticate(
             None => false,
         };
         if !accepted {
-            state.store.login_failure(&user_key, max, &until).await?;
-            audit(
+            audited(
                 state,
                 &auth.user.username,
                 ip,
@@ -514,8 +510,9 @@ pub async fn authenticate(
                 } else {
                     "wrong or used code"
                 },
+                state.store.login_failure(&user_key, max, &until),
             )
-            .await;
+            .await?;
             return Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "totp_required",
@@ -537,25 +534,22 @@ pub async fn authenticate(
     let token = token();
     let csrf = uuid::Uuid::new_v4().simple().to_string();
     let expires = t + chrono::Duration::minutes(state.config.session_minutes);
-    state
-        .store
-        .create_session(
-            &token_hash(&token),
-            &auth.user.id,
-            &csrf,
-            &stamp(expires),
-            ip,
-        )
-        .await?;
-    audit(
+    audited(
         state,
         &auth.user.username,
         ip,
         "login",
         &auth.user.username,
         "",
+        state.store.create_session(
+            &token_hash(&token),
+            &auth.user.id,
+            &csrf,
+            &stamp(expires),
+            ip,
+        ),
     )
-    .await;
+    .await?;
     let cookie = format!(
         "{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}",
         state.config.session_minutes * 60,
@@ -581,16 +575,16 @@ pub async fn me(auth: Auth) -> Json<serde_json::Value> {
 
 /// `DELETE /api/session`: signs out.
 pub async fn sign_out(State(state): State<AppState>, auth: Auth) -> ApiResult<Response> {
-    state.store.delete_session(&auth.token_hash).await?;
-    audit(
+    audited(
         &state,
         &auth.user.username,
         &auth.ip,
         "logout",
         &auth.user.username,
         "",
+        state.store.delete_session(&auth.token_hash),
     )
-    .await;
+    .await?;
     let cookie = format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
     Ok(([(header::SET_COOKIE, cookie)], StatusCode::NO_CONTENT).into_response())
 }
@@ -645,21 +639,23 @@ pub async fn enrol_totp(state: &AppState, auth: &Auth, secret: &str, code: &str)
         .ok_or_else(bad)?;
     let step = jixiao_core::crypto::totp_step(&Software, &bytes, code, now().timestamp())
         .ok_or_else(bad)?;
-    state
-        .store
-        .set_totp(&auth.user.id, Some(secret.trim()))
-        .await?;
-    // The code just shown cannot sign in again.
-    state.store.use_totp_step(&auth.user.id, step).await?;
-    audit(
+    audited(
         state,
         &auth.user.username,
         &auth.ip,
         "totp_enrolled",
         &auth.user.username,
         "",
+        async {
+            state
+                .store
+                .set_totp(&auth.user.id, Some(secret.trim()))
+                .await?;
+            // The code just shown cannot sign in again.
+            state.store.use_totp_step(&auth.user.id, step).await
+        },
     )
-    .await;
+    .await?;
     Ok(())
 }
 
@@ -712,16 +708,16 @@ pub async fn my_sessions(state: &AppState, auth: &Auth) -> ApiResult<Vec<serde_j
 
 /// Ends every session of the user, this one included (退出所有设备).
 pub async fn end_all_sessions(state: &AppState, auth: &Auth) -> ApiResult<u64> {
-    let n = state.store.end_sessions(&auth.user.id, None).await?;
-    audit(
+    let n = audited(
         state,
         &auth.user.username,
         &auth.ip,
         "logout_everywhere",
         &auth.user.username,
-        &format!("{n} sessions"),
+        "every session",
+        state.store.end_sessions(&auth.user.id, None),
     )
-    .await;
+    .await?;
     Ok(n)
 }
 
@@ -742,7 +738,48 @@ pub async fn sign_out_everywhere(State(state): State<AppState>, auth: Auth) -> A
     Ok(([(header::SET_COOKIE, cookie)], Json(json!({ "ended": n }))).into_response())
 }
 
-/// Records an audit entry; a failure to record is logged, never hidden from operators.
+/// Runs a change so that its audit entry is written in the change's own transaction
+/// ([`jixiao_store::audited`]): the change and its record commit together, and a failure to
+/// record fails the change. An empty `target` takes the ID of what the change created. When
+/// the work succeeds without writing anything, the entry is recorded on its own.
+pub async fn audited<T, E>(
+    state: &AppState,
+    actor: &str,
+    ip: &str,
+    action: &str,
+    target: &str,
+    detail: &str,
+    work: impl std::future::Future<Output = Result<T, E>>,
+) -> Result<T, E> {
+    let (out, left) = jixiao_store::audited(
+        entry(actor, ip, action, target, detail),
+        &state.audit_key,
+        work,
+    )
+    .await;
+    if let (Ok(_), Some(e)) = (&out, left) {
+        if let Err(e) = state.store.audit(&e, &state.audit_key).await {
+            eprintln!("audit log write failed: {e}");
+        }
+    }
+    out
+}
+
+fn entry(actor: &str, ip: &str, action: &str, target: &str, detail: &str) -> AuditEntry {
+    AuditEntry {
+        seq: 0,
+        at: String::new(),
+        actor: actor.to_string(),
+        ip: ip.to_string(),
+        action: action.to_string(),
+        target: target.to_string(),
+        detail: detail.to_string(),
+    }
+}
+
+/// Records an audit entry of something that changes nothing (a refusal, a read, an export);
+/// a failure to record is logged, never hidden from operators. A change is recorded with
+/// [`audited`], in its own transaction.
 pub async fn audit(
     state: &AppState,
     actor: &str,
@@ -751,15 +788,7 @@ pub async fn audit(
     target: &str,
     detail: &str,
 ) {
-    let entry = AuditEntry {
-        seq: 0,
-        at: String::new(),
-        actor: actor.to_string(),
-        ip: ip.to_string(),
-        action: action.to_string(),
-        target: target.to_string(),
-        detail: detail.to_string(),
-    };
+    let entry = entry(actor, ip, action, target, detail);
     if let Err(e) = state.store.audit(&entry, &state.audit_key).await {
         eprintln!("audit log write failed: {e}");
     }

@@ -2,7 +2,7 @@
 //! with their SM3 digest, and given out only to those who may read the form.
 
 use crate::api::{percent_encode, require_editor, visible};
-use crate::auth::{audit, Auth};
+use crate::auth::{audited, Auth};
 use crate::error::{ApiError, ApiResult};
 use crate::AppState;
 use axum::body::Bytes;
@@ -140,16 +140,16 @@ pub async fn attach(
         uploaded_by: auth.user.username.clone(),
         uploaded_at: crate::auth::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
     };
-    state.store.add_document(&doc, bytes).await?;
-    audit(
+    audited(
         state,
         &auth.user.username,
         &auth.ip,
         "document_upload",
         form_id,
         &format!("{} {} sm3={}", doc.name, doc.size, doc.sm3),
+        state.store.add_document(&doc, bytes),
     )
-    .await;
+    .await?;
     Ok(doc)
 }
 

@@ -4,7 +4,7 @@
 //! (`POST /api/imports`) and the pages (`/forms/import`) call the same two functions.
 
 use crate::api::{require_editor, rule_set};
-use crate::auth::{audit, Auth};
+use crate::auth::{audited, Auth};
 use crate::error::{ApiError, ApiResult};
 use crate::AppState;
 use jixiao_core::review::{review, Finding};
@@ -93,22 +93,22 @@ pub async fn commit(
         ));
     }
     let forms: Vec<Form> = out.forms.into_iter().map(|f| f.form).collect();
-    let ids = state
-        .store
-        .create_forms(&forms, Some(&unit), &auth.user.username)
-        .await?;
-    for id in &ids {
-        crate::api::keep_findings(state, id).await;
-    }
     let names: Vec<&str> = forms.iter().map(|f| f.name.as_str()).collect();
-    audit(
+    // The target is left to the store: the IDs it creates.
+    let ids = audited(
         state,
         &auth.user.username,
         &auth.ip,
         "forms_import",
-        &ids.join(","),
+        "",
         &format!("{filename}: {}", names.join("、")),
+        state
+            .store
+            .create_forms(&forms, Some(&unit), &auth.user.username),
     )
-    .await;
+    .await?;
+    for id in &ids {
+        crate::api::keep_findings(state, id).await;
+    }
     Ok(ids)
 }

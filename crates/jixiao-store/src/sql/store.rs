@@ -161,7 +161,7 @@ impl SqlStore {
                 Some(signature_from(&row))
             }
         };
-        tx.commit().await?;
+        commit(tx).await?;
         Ok((tr, signature))
     }
 
@@ -525,7 +525,7 @@ impl Store for SqlStore {
     ) -> Result<ImportReport, StoreError> {
         let mut tx = begin_write(&self.pool).await?;
         let outcomes = import_batch(&mut tx, forms, on_conflict, owner, &now()).await?;
-        tx.commit().await?;
+        commit(tx).await?;
         Ok(ImportReport { outcomes })
     }
 
@@ -551,7 +551,11 @@ impl Store for SqlStore {
             }
             seen(&forms, &outcomes);
         }
-        tx.commit().await?;
+        let note = format!(
+            "created {}, replaced {}, unchanged {}",
+            counts.created, counts.replaced, counts.unchanged
+        );
+        commit_noting(tx, "", &note).await?;
         // A bulk import changes the tables' statistics at once: brought up to date now rather
         // than at autovacuum's next turn, so the first lists are planned for what is stored.
         if counts.created + counts.replaced >= 10_000 && !super::AFTER_BULK.is_empty() {
@@ -690,7 +694,7 @@ impl Store for SqlStore {
             });
             qb.build().execute(&mut *tx).await?;
         }
-        tx.commit().await?;
+        commit(tx).await?;
         Ok(version)
     }
 
@@ -772,7 +776,7 @@ impl Store for SqlStore {
         .bind(report.period.end_month as i64)
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
+        commit(tx).await?;
         Ok(())
     }
 
@@ -869,7 +873,7 @@ impl Store for SqlStore {
         .bind(name)
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
+        commit(tx).await?;
         Ok(())
     }
 
@@ -905,6 +909,7 @@ impl Store for SqlStore {
     }
 
     async fn set_setting(&self, name: &str, value: &str, by: &str) -> Result<(), StoreError> {
+        let mut tx = begin_write(&self.pool).await?;
         sqlx::query(
             "INSERT INTO settings (name, value, updated_by, updated_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
@@ -913,8 +918,9 @@ impl Store for SqlStore {
         .bind(value)
         .bind(by)
         .bind(now())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        commit(tx).await?;
         Ok(())
     }
 
@@ -982,22 +988,25 @@ impl Store for SqlStore {
             .await?;
         let after = super::library::contributions(&mut tx, &ids).await?;
         super::library::apply(&mut tx, super::library::difference(before, after)).await?;
-        tx.commit().await?;
+        commit(tx).await?;
         Ok(())
     }
 
     async fn update_org(&self, org: &crate::Org) -> Result<(), StoreError> {
+        let mut tx = begin_write(&self.pool).await?;
         let r = sqlx::query("UPDATE orgs SET name = $1, kind = $2, parent_id = $3 WHERE id = $4")
             .bind(&org.name)
             .bind(&org.kind)
             .bind(&org.parent_id)
             .bind(&org.id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(|e| super::workflow::taken(e, &org.name))?;
         if r.rows_affected() == 0 {
             return Err(StoreError::NotFound(org.id.clone()));
         }
+        sqlx::query(LINK_FORMS).execute(&mut *tx).await?;
+        commit(tx).await?;
         Ok(())
     }
 
@@ -1018,19 +1027,21 @@ impl Store for SqlStore {
             .bind(&u.id)
             .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
+        commit(tx).await?;
         Ok(())
     }
 
     async fn assign_form(&self, id: &str, unit_id: Option<&str>) -> Result<(), StoreError> {
+        let mut tx = begin_write(&self.pool).await?;
         let r = sqlx::query("UPDATE forms SET unit_id = $1 WHERE id = $2")
             .bind(unit_id)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
         if r.rows_affected() == 0 {
             return Err(StoreError::NotFound(id.to_string()));
         }
+        commit(tx).await?;
         Ok(())
     }
 
@@ -1092,7 +1103,7 @@ impl Store for SqlStore {
         .fetch_one(&mut *tx)
         .await?;
         let t = eval_transition_from(&row)?;
-        tx.commit().await?;
+        commit(tx).await?;
         Ok(t)
     }
 
@@ -1132,16 +1143,22 @@ impl Store for SqlStore {
         .transpose()
     }
 
-    async fn create_org(&self, org: &Org) -> Result<(), StoreError> {
+    async fn create_org(&self, org: &Org) -> Result<u64, StoreError> {
+        let mut tx = begin_write(&self.pool).await?;
         sqlx::query("INSERT INTO orgs (id, name, kind, parent_id) VALUES ($1, $2, $3, $4)")
             .bind(&org.id)
             .bind(&org.name)
             .bind(&org.kind)
             .bind(&org.parent_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(|e| taken(e, &org.name))?;
-        Ok(())
+        let linked = sqlx::query(LINK_FORMS)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        commit(tx).await?;
+        Ok(linked)
     }
     async fn orgs(&self) -> Result<Vec<Org>, StoreError> {
         let rows = sqlx::query("SELECT id, name, kind, parent_id FROM orgs ORDER BY kind, name")
@@ -1158,12 +1175,7 @@ impl Store for SqlStore {
             .collect())
     }
     async fn link_forms_to_units(&self) -> Result<u64, StoreError> {
-        let r = sqlx::query(
-            "UPDATE forms SET unit_id = (SELECT id FROM orgs WHERE orgs.kind = 'unit' AND orgs.name = forms.implementer) \
-             WHERE unit_id IS NULL AND EXISTS (SELECT 1 FROM orgs WHERE orgs.kind = 'unit' AND orgs.name = forms.implementer)",
-        )
-        .execute(&self.pool)
-        .await?;
+        let r = sqlx::query(LINK_FORMS).execute(&self.pool).await?;
         Ok(r.rows_affected())
     }
     async fn create_user(&self, u: &User, hash: &str, must_change: bool) -> Result<(), StoreError> {
@@ -1181,36 +1193,43 @@ impl Store for SqlStore {
             .await
             .map_err(|e| taken(e, &u.username))?;
         remember_password(&mut tx, &u.id, hash).await?;
-        tx.commit().await?;
+        commit(tx).await?;
         Ok(())
     }
     async fn set_totp(&self, user_id: &str, secret: Option<&str>) -> Result<(), StoreError> {
+        let mut tx = begin_write(&self.pool).await?;
         sqlx::query("UPDATE users SET totp_secret = $1, totp_last_step = NULL WHERE id = $2")
             .bind(secret)
             .bind(user_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        commit(tx).await?;
         Ok(())
     }
     async fn set_totp_exempt(&self, user_id: &str, exempt: bool) -> Result<(), StoreError> {
+        let mut tx = begin_write(&self.pool).await?;
         sqlx::query("UPDATE users SET totp_exempt = $1 WHERE id = $2")
             .bind(exempt)
             .bind(user_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        commit(tx).await?;
         Ok(())
     }
     async fn use_totp_step(&self, user_id: &str, step: i64) -> Result<bool, StoreError> {
-        Ok(sqlx::query(
+        let mut tx = begin_write(&self.pool).await?;
+        let used = sqlx::query(
             "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $3)",
         )
         .bind(step)
         .bind(user_id)
         .bind(step)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?
         .rows_affected()
-            == 1)
+            == 1;
+        commit(tx).await?;
+        Ok(used)
     }
     async fn password_history(&self, user_id: &str) -> Result<Vec<String>, StoreError> {
         Ok(sqlx::query_scalar(
@@ -1258,7 +1277,7 @@ impl Store for SqlStore {
     ) -> Result<(), StoreError> {
         let mut tx = super::begin_write(&self.pool).await?;
         change_account(&mut tx, user_id, change, keep_session).await?;
-        tx.commit().await?;
+        commit(tx).await?;
         Ok(())
     }
     async fn request_grant(
@@ -1266,6 +1285,7 @@ impl Store for SqlStore {
         g: &crate::Grant,
         password_hash: Option<&str>,
     ) -> Result<(), StoreError> {
+        let mut tx = begin_write(&self.pool).await?;
         sqlx::query(
             "INSERT INTO grants (id, kind, user_id, username, display_name, from_role, role, org_id, password_hash, \
              requested_by, requester_role, requested_at, status, decided_by, decided_at, comment) \
@@ -1283,7 +1303,7 @@ impl Store for SqlStore {
         .bind(&g.requested_by)
         .bind(g.requester_role.name())
         .bind(&g.requested_at)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(|e| match &e {
             sqlx::Error::Database(d) if d.is_unique_violation() => {
@@ -1291,6 +1311,7 @@ impl Store for SqlStore {
             }
             _ => StoreError::Db(e),
         })?;
+        commit(tx).await?;
         Ok(())
     }
     async fn grants(
@@ -1417,7 +1438,7 @@ impl Store for SqlStore {
         if done.rows_affected() != 1 {
             return Err(StoreError::GrantDecided("处理", "decided"));
         }
-        tx.commit().await?;
+        commit(tx).await?;
         Ok(crate::Grant {
             status,
             decided_by: Some(by.to_string()),
@@ -1479,14 +1500,16 @@ impl Store for SqlStore {
     }
 
     async fn login_failure(&self, key: &str, max: i64, lock_until: &str) -> Result<(), StoreError> {
+        let mut tx = begin_write(&self.pool).await?;
         sqlx::query(
             "UPDATE login_throttle SET locked_until = $1 WHERE key = $2 AND attempts >= $3 AND locked_until IS NULL",
         )
         .bind(lock_until)
         .bind(key)
         .bind(max)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        commit(tx).await?;
         Ok(())
     }
 
@@ -1505,6 +1528,7 @@ impl Store for SqlStore {
         expires_at: &str,
         ip: &str,
     ) -> Result<(), StoreError> {
+        let mut tx = begin_write(&self.pool).await?;
         sqlx::query(
             "INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at, last_seen, ip) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -1516,8 +1540,9 @@ impl Store for SqlStore {
         .bind(expires_at)
         .bind(now())
         .bind(ip)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        commit(tx).await?;
         Ok(())
     }
     async fn session(
@@ -1597,20 +1622,25 @@ impl Store for SqlStore {
             .collect())
     }
     async fn end_sessions(&self, user_id: &str, keep: Option<&str>) -> Result<u64, StoreError> {
-        Ok(sqlx::query(
+        let mut tx = begin_write(&self.pool).await?;
+        let n = sqlx::query(
             "DELETE FROM sessions WHERE user_id = $1 AND token_hash IS DISTINCT FROM $2",
         )
         .bind(user_id)
         .bind(keep)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?
-        .rows_affected())
+        .rows_affected();
+        commit(tx).await?;
+        Ok(n)
     }
     async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        let mut tx = begin_write(&self.pool).await?;
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        commit(tx).await?;
         Ok(())
     }
     async fn form_meta(&self, id: &str) -> Result<Option<FormMeta>, StoreError> {
@@ -1783,7 +1813,7 @@ impl Store for SqlStore {
             ids.push(id);
         }
         super::library::apply(&mut tx, library).await?;
-        tx.commit().await?;
+        commit_created(tx, &ids.join(",")).await?;
         Ok(ids)
     }
     async fn save_form(
@@ -1853,7 +1883,7 @@ impl Store for SqlStore {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
+        commit(tx).await?;
         Ok(current + 1)
     }
     #[allow(clippy::too_many_arguments)]
@@ -1991,38 +2021,8 @@ impl Store for SqlStore {
         .transpose()
     }
     async fn audit(&self, e: &AuditEntry, key: &[u8]) -> Result<(), StoreError> {
-        let mut tx = super::begin_write(&self.pool).await?;
-        let last: Option<(i64, Option<String>)> =
-            sqlx::query_as("SELECT seq, mac FROM audit ORDER BY seq DESC LIMIT 1")
-                .fetch_optional(&mut *tx)
-                .await?;
-        let (seq, previous) = match last {
-            Some((s, m)) => (s + 1, m.unwrap_or_default()),
-            // Empty: a new log, or one whose every entry was purged (chained to the anchor).
-            None => match anchor(&mut tx).await? {
-                Some(a) => (a.seq + 1, a.mac),
-                None => (1, String::new()),
-            },
-        };
-        let e = AuditEntry {
-            seq,
-            at: if e.at.is_empty() { now() } else { e.at.clone() },
-            ..e.clone()
-        };
-        let mac = e.link(key, &previous);
-        sqlx::query(
-            "INSERT INTO audit (seq, at, actor, ip, action, target, detail, mac) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(seq)
-        .bind(&e.at)
-        .bind(&e.actor)
-        .bind(&e.ip)
-        .bind(&e.action)
-        .bind(&e.target)
-        .bind(&e.detail)
-        .bind(mac)
-        .execute(&mut *tx)
-        .await?;
+        let mut tx = begin_write(&self.pool).await?;
+        append_audit(&mut tx, e, key).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -2108,7 +2108,7 @@ impl Store for SqlStore {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-        tx.commit().await?;
+        commit(tx).await?;
         Ok(n)
     }
 
@@ -2118,6 +2118,7 @@ impl Store for SqlStore {
     }
 
     async fn add_document(&self, d: &crate::Document, data: &[u8]) -> Result<(), StoreError> {
+        let mut tx = begin_write(&self.pool).await?;
         sqlx::query(
             "INSERT INTO documents (id, form_id, indicator_id, name, content_type, size, sm3, data, uploaded_by, uploaded_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -2132,8 +2133,9 @@ impl Store for SqlStore {
         .bind(data)
         .bind(&d.uploaded_by)
         .bind(&d.uploaded_at)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        commit(tx).await?;
         Ok(())
     }
 
@@ -2328,6 +2330,94 @@ async fn change_account(
 }
 
 /// The audit log's anchor, once a purge set it (kept in `settings`).
+/// Gives every form without an owner to the unit named as its implementer (实施单位): run in
+/// the transaction that creates or renames a unit, so the unit sees its forms at once.
+const LINK_FORMS: &str = "UPDATE forms SET unit_id = (SELECT id FROM orgs WHERE orgs.kind = 'unit' AND orgs.name = forms.implementer) \
+     WHERE unit_id IS NULL AND EXISTS (SELECT 1 FROM orgs WHERE orgs.kind = 'unit' AND orgs.name = forms.implementer)";
+
+/// Appends an entry to the audit chain on a write transaction's connection (the write lock
+/// held, so the chain's order is the commits' order).
+async fn append_audit(conn: &mut Conn, e: &AuditEntry, key: &[u8]) -> Result<(), StoreError> {
+    let last: Option<(i64, Option<String>)> =
+        sqlx::query_as("SELECT seq, mac FROM audit ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut *conn)
+            .await?;
+    let (seq, previous) = match last {
+        Some((s, m)) => (s + 1, m.unwrap_or_default()),
+        // Empty: a new log, or one whose every entry was purged (chained to the anchor).
+        None => match anchor(conn).await? {
+            Some(a) => (a.seq + 1, a.mac),
+            None => (1, String::new()),
+        },
+    };
+    let e = AuditEntry {
+        seq,
+        at: if e.at.is_empty() { now() } else { e.at.clone() },
+        ..e.clone()
+    };
+    let mac = e.link(key, &previous);
+    sqlx::query(
+        "INSERT INTO audit (seq, at, actor, ip, action, target, detail, mac) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(seq)
+    .bind(&e.at)
+    .bind(&e.actor)
+    .bind(&e.ip)
+    .bind(&e.action)
+    .bind(&e.target)
+    .bind(&e.detail)
+    .bind(mac)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Commits a write transaction; inside [`crate::audited`] work, the waiting audit entry is
+/// appended first, so the change and its record commit together.
+pub(crate) async fn commit(tx: sqlx::Transaction<'static, Db>) -> Result<(), StoreError> {
+    commit_noting(tx, "", "").await
+}
+
+/// [`commit`] for a write that created `id`: a waiting entry without a target records it.
+pub(crate) async fn commit_created(
+    tx: sqlx::Transaction<'static, Db>,
+    id: &str,
+) -> Result<(), StoreError> {
+    commit_noting(tx, id, "").await
+}
+
+/// [`commit_created`] that also puts what the write counted (`note`) before the waiting
+/// entry's detail.
+pub(crate) async fn commit_noting(
+    mut tx: sqlx::Transaction<'static, Db>,
+    id: &str,
+    note: &str,
+) -> Result<(), StoreError> {
+    let Some((mut entry, key)) = crate::take_pending_audit() else {
+        tx.commit().await?;
+        return Ok(());
+    };
+    let original = entry.clone();
+    if entry.target.is_empty() {
+        entry.target = id.to_string();
+    }
+    if !note.is_empty() {
+        entry.detail = if entry.detail.is_empty() {
+            note.to_string()
+        } else {
+            format!("{note}; {}", entry.detail)
+        };
+    }
+    let done = match append_audit(&mut tx, &entry, &key).await {
+        Ok(()) => tx.commit().await.map_err(StoreError::from),
+        Err(e) => Err(e),
+    };
+    if done.is_err() {
+        crate::restore_pending_audit(original, key);
+    }
+    done
+}
+
 async fn anchor(conn: &mut Conn) -> Result<Option<crate::AuditAnchor>, StoreError> {
     let rows: Vec<(String, String)> = sqlx::query_as(
         "SELECT name, value FROM settings WHERE name IN ('audit_anchor_seq', 'audit_anchor_mac')",

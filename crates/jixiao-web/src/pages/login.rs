@@ -233,14 +233,14 @@ pub struct Nothing {}
 
 /// `POST /logout`
 pub async fn logout(State(state): State<AppState>, post: PagePost<Nothing>) -> Response {
-    let _ = state.store.delete_session(&post.auth.token_hash).await;
-    crate::auth::audit(
+    let _ = crate::auth::audited(
         &state,
         &post.auth.user.username,
         &post.auth.ip,
         "logout",
         &post.auth.user.username,
         "",
+        state.store.delete_session(&post.auth.token_hash),
     )
     .await;
     let cookie = format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");

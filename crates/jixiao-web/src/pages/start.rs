@@ -3,7 +3,7 @@
 
 use super::{error_page, layout, PagePost, PageUser};
 use crate::api::{copy_form_for, require_editor};
-use crate::auth::audit;
+use crate::auth::audited;
 use crate::error::ApiError;
 use crate::AppState;
 use axum::extract::{Path, State};
@@ -156,20 +156,19 @@ pub async fn create(State(state): State<AppState>, post: PagePost<NewForm>) -> R
         form.funds
             .check()
             .map_err(|(_, zh, en)| ApiError::bad_request(zh, en))?;
-        let id = state
-            .store
-            .create_form(&form, Some(&unit), &auth.user.username)
-            .await?;
-        crate::api::keep_findings(&state, &id).await;
-        audit(
+        let id = audited(
             &state,
             &auth.user.username,
             &auth.ip,
             "form_create",
-            &id,
+            "",
             &form.name,
+            state
+                .store
+                .create_form(&form, Some(&unit), &auth.user.username),
         )
-        .await;
+        .await?;
+        crate::api::keep_findings(&state, &id).await;
         Ok::<_, ApiError>(id)
     }
     .await;
