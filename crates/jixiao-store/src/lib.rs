@@ -182,6 +182,9 @@ pub trait Store: Send + Sync {
     /// (forms, indicators) stored.
     async fn counts(&self) -> Result<(i64, i64), StoreError>;
 
+    /// The change counters, read together: what a server caches is checked against them.
+    async fn generations(&self) -> Result<Generations, StoreError>;
+
     /// The ID of the form with this key (year, implementing unit, project name).
     async fn find_key(
         &self,
@@ -670,6 +673,16 @@ pub struct FormMeta {
     pub unit_id: Option<String>,
     pub updated_by: Option<String>,
     pub updated_at: String,
+}
+
+/// Counters the database bumps (by triggers, whichever server wrote) on every change of a
+/// kind: a cache of something derived from that kind holds while its counter is unchanged.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Generations {
+    /// Forms: their content, status, version and owner.
+    pub forms: i64,
+    /// Who may do what: accounts, sessions ended, organisations.
+    pub access: i64,
 }
 
 /// A period's warnings as kept with it: the worst light (the form's, if the period is its

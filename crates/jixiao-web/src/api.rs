@@ -69,12 +69,15 @@ pub(crate) async fn check_visible(
         Scope::Nothing => false,
         Scope::Units(units) => meta.unit_id.as_ref().is_some_and(|u| units.contains(u)),
         Scope::Department(dept) => match &meta.unit_id {
-            Some(u) => state
-                .store
-                .orgs()
-                .await?
-                .iter()
-                .any(|o| &o.id == u && o.parent_id.as_deref() == Some(dept.as_str())),
+            Some(u) => {
+                let generation = state.cache.generations(&*state.store).await?.access;
+                state
+                    .cache
+                    .orgs(&*state.store, generation)
+                    .await?
+                    .iter()
+                    .any(|o| &o.id == u && o.parent_id.as_deref() == Some(dept.as_str()))
+            }
             None => false,
         },
     };
@@ -281,15 +284,36 @@ pub async fn get_form(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
-    // One read of the form with its status and version, then the access check.
-    let (form, meta) = state
-        .store
-        .form_with_meta(&id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    let meta = check_visible(&state, &auth, meta).await?;
-    Ok(Json(form_json(&form, &meta)))
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    // The form as JSON from memory while no form has changed since it was kept (checked
+    // against the forms' generation, whichever server changed it); else one read of the form
+    // with its status and version. The access check comes first either way.
+    let generation = state.cache.generations(&*state.store).await?.forms;
+    let (meta, json) = match state.cache.form(&id, generation) {
+        Some(kept) => (kept.meta, kept.json),
+        None => {
+            let (form, meta) = state
+                .store
+                .form_with_meta(&id)
+                .await?
+                .ok_or_else(ApiError::not_found)?;
+            let json = axum::body::Bytes::from(form_json(&form, &meta).to_string());
+            state
+                .cache
+                .keep_form(&id, generation, meta.clone(), json.clone());
+            (meta, json)
+        }
+    };
+    check_visible(&state, &auth, meta).await?;
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/json"),
+        )],
+        json,
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]

@@ -32,16 +32,28 @@ pub async fn find_session(
 ) -> Result<Option<jixiao_store::Session>, jixiao_store::StoreError> {
     let t = now();
     let idle = state.config.idle();
+    // A use is noted in the database at most this often (the idle end is that coarse).
+    let every = std::cmp::min(chrono::Duration::seconds(60), idle / 2);
+    let generation = state.cache.generations(&*state.store).await?.access;
+    if let Some(hit) = state.cache.session(hash, generation, t, idle, every) {
+        if hit.note_use {
+            state
+                .store
+                .touch_session(hash, &stamp(t), &stamp(t - every))
+                .await?;
+        }
+        return Ok(Some(hit.session));
+    }
     let session = state
         .store
         .session(hash, &stamp(t), &stamp(t - idle))
         .await?;
-    if session.is_some() {
-        let every = std::cmp::min(chrono::Duration::seconds(60), idle / 2);
+    if let Some(s) = &session {
         state
             .store
             .touch_session(hash, &stamp(t), &stamp(t - every))
             .await?;
+        state.cache.keep_session(hash, s, generation, t);
     }
     Ok(session)
 }

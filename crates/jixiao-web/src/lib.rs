@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod cache;
 pub mod demo;
 pub mod documents;
 pub mod error;
@@ -99,6 +100,9 @@ pub struct AppState {
     pub signing_key: Arc<SigningKey>,
     /// `serve --demo`: the sign-in page lists the demo accounts.
     pub demo: bool,
+    /// Sessions, organisations and forms kept between requests, checked against the
+    /// database's change counters.
+    pub cache: Arc<cache::Cache>,
 }
 
 impl AppState {
@@ -121,6 +125,7 @@ impl AppState {
             // which `jixiao verify` does not take as the installation's.
             signing_key: Arc::new(random_signing_key()),
             demo: false,
+            cache: Arc::new(cache::Cache::default()),
         }
     }
 

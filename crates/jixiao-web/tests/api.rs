@@ -3574,8 +3574,10 @@ async fn two_servers_on_one_database_are_one_system() {
     assert_eq!(s, StatusCode::OK);
     let id = list["items"][0]["id"].as_str().unwrap().to_string();
     let (_, before) = bearer(b, &unit, Method::GET, "/api/forms", None).await;
-    // A change on A is seen on B at once, the cached totals included.
+    // A change on A is seen on B at once, the cached totals and B's cached form included.
+    let (_, kept) = bearer(b, &unit, Method::GET, &format!("/api/forms/{id}"), None).await;
     let (_, mut form) = bearer(a, &unit, Method::GET, &format!("/api/forms/{id}"), None).await;
+    assert_eq!(kept, form, "both servers answer the same form");
     let version = form["version"].clone();
     form["funds"]["annual_total"] = json!("1.00");
     let (s, v) = bearer(
@@ -3615,6 +3617,49 @@ async fn two_servers_on_one_database_are_one_system() {
     assert_eq!(
         sign_in(a, "dept", "jixiao-demo").await.status(),
         StatusCode::LOCKED
+    );
+    // An account disabled on B is refused on A at once, though A keeps its session in memory.
+    let token = |v: Value| v["token"].as_str().unwrap().to_string();
+    let finance = token(
+        sign_in(a, "finance", "jixiao-demo")
+            .await
+            .json()
+            .await
+            .unwrap(),
+    );
+    assert_eq!(
+        bearer(a, &finance, Method::GET, "/api/forms", None).await.0,
+        StatusCode::OK
+    );
+    let admin = token(
+        sign_in(b, "admin", "jixiao-demo")
+            .await
+            .json()
+            .await
+            .unwrap(),
+    );
+    let (_, users) = bearer(b, &admin, Method::GET, "/api/users", None).await;
+    let finance_id = users["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "finance")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (s, v) = bearer(
+        b,
+        &admin,
+        Method::POST,
+        &format!("/api/users/{finance_id}/disable"),
+        None,
+    )
+    .await;
+    assert!(s.is_success(), "{s} {v}");
+    assert_eq!(
+        bearer(a, &finance, Method::GET, "/api/forms", None).await.0,
+        StatusCode::UNAUTHORIZED
     );
     // Signing out on B ends the session on A.
     let (s, _) = bearer(b, &unit, Method::DELETE, "/api/session", None).await;

@@ -564,6 +564,21 @@ impl Store for SqlStore {
         Ok(counts)
     }
 
+    async fn generations(&self) -> Result<crate::Generations, StoreError> {
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT name, value FROM generations WHERE name IN ('forms', 'access')")
+                .fetch_all(&self.pool)
+                .await?;
+        let mut g = crate::Generations::default();
+        for (name, value) in rows {
+            match name.as_str() {
+                "forms" => g.forms = value,
+                _ => g.access = value,
+            }
+        }
+        Ok(g)
+    }
+
     async fn list(&self) -> Result<Vec<FormRow>, StoreError> {
         let rows = sqlx::query(&format!(
             "{LIST_SELECT} ORDER BY f.year DESC, f.department, f.name, f.id"
