@@ -1830,6 +1830,58 @@ async fn a_change_and_its_audit_entry_commit_together(db: TestDb) {
     assert_eq!(saved, expected, "one entry per save");
 }
 
+/// Writers released together on an engine that runs every transaction SERIALIZABLE (as
+/// CockroachDB does; set here on PostgreSQL for the database): a transaction that meets a
+/// serialization failure (40001) or a deadlock (40P01) is run again, so every save lands once
+/// and nothing is counted twice. On SQLite writers queue and never meet one.
+async fn serialization_failures_are_retried(db: TestDb) {
+    use jixiao_core::workflow::Status;
+    use jixiao_store::LibraryQuery;
+    use std::sync::Arc;
+    if db._dir.is_none() {
+        db.execute(
+            "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET default_transaction_isolation TO serializable', current_database()); END $$",
+        )
+        .await;
+    }
+    let store = db.open().await;
+    let report = store
+        .import(&seed_forms(), OnConflict::Refuse)
+        .await
+        .unwrap();
+    let store: Arc<dyn Store> = Arc::from(store);
+    for round in 0..3 {
+        let barrier = Arc::new(tokio::sync::Barrier::new(report.outcomes.len()));
+        let mut tasks = vec![];
+        for (id, _) in &report.outcomes {
+            let (store, barrier, id) = (store.clone(), barrier.clone(), id.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut form = store.get(&id).await.unwrap().unwrap();
+                form.indicators[0].name = format!("共同的指标{round}");
+                let v = store.version(&id).await.unwrap();
+                barrier.wait().await;
+                store
+                    .save_form(&id, v, Status::Draft, &form, Status::Draft, "t")
+                    .await
+            }));
+        }
+        for t in tasks {
+            let saved = t.await.unwrap();
+            assert!(saved.is_ok(), "round {round}: {saved:?}");
+        }
+        let shared = store
+            .library(&LibraryQuery {
+                q: format!("共同的指标{round}"),
+                limit: 10,
+                ..LibraryQuery::default()
+            })
+            .await
+            .unwrap();
+        let total: i64 = shared.iter().map(|e| e.count).sum();
+        assert_eq!(total, 8, "round {round}: every save counted once");
+    }
+}
+
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -1871,4 +1923,5 @@ conformance!(
     the_audit_log_is_purged_only_past_its_retention_and_still_verifies,
     an_audit_log_purged_to_its_end_chains_on_from_the_anchor,
     a_change_and_its_audit_entry_commit_together,
+    serialization_failures_are_retried,
 );

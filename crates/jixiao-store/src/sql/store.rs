@@ -26,6 +26,39 @@ use sqlx::{QueryBuilder, Row};
 use std::collections::HashMap;
 use std::str::FromStr;
 
+/// Runs a write transaction's body again when the engine reports a serialization failure
+/// (40001) or a deadlock (40P01), up to eight times with a growing, jittered pause: engines
+/// that run every transaction SERIALIZABLE (CockroachDB, YugabyteDB) report them under
+/// contention. PostgreSQL under the write lock and SQLite never do. The body starts again
+/// from its own `begin_write`, so nothing of the failed attempt remains; a streamed import,
+/// which cannot be read twice, is not retried.
+macro_rules! retrying {
+    ($($body:tt)*) => {{
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let done = async { $($body)* }.await;
+            match done {
+                Err(e) if attempt < 8 && serialization_failure(&e) => {
+                    let jitter = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| d.subsec_nanos() % 1_000_000);
+                    let pause = std::time::Duration::from_millis(1 << attempt)
+                        + std::time::Duration::from_nanos(u64::from(jitter));
+                    tokio::time::sleep(pause).await;
+                }
+                done => break done,
+            }
+        }
+    }};
+}
+
+/// A serialization failure or a deadlock: the transaction may succeed if run again.
+fn serialization_failure(e: &StoreError) -> bool {
+    matches!(e, StoreError::Db(sqlx::Error::Database(d))
+        if matches!(d.code().as_deref(), Some("40001") | Some("40P01")))
+}
+
 /// The store on one database of the backend.
 pub struct SqlStore {
     pub(crate) pool: DbPool,
@@ -77,92 +110,94 @@ impl SqlStore {
         detail: &str,
         key: Option<&SigningKey>,
     ) -> Result<(Transition, Option<crate::Signature>), StoreError> {
-        let mut tx = super::begin_write(&self.pool).await?;
-        let t = now();
-        let changed = sqlx::query(
-            "UPDATE forms SET status = $1 WHERE id = $2 AND status = $3 AND ($4 IS NULL OR version = $5)",
-        )
-        .bind(to.name())
-        .bind(id)
-        .bind(from.name())
-        .bind(seen_version)
-        .bind(seen_version)
-        .execute(&mut *tx)
-        .await?;
-        if changed.rows_affected() == 0 {
-            let now: Option<(String, i64, Option<String>, String)> = sqlx::query_as(
-                "SELECT status, version, updated_by, updated_at FROM forms WHERE id = $1",
+        retrying! {
+            let mut tx = super::begin_write(&self.pool).await?;
+            let t = now();
+            let changed = sqlx::query(
+                "UPDATE forms SET status = $1 WHERE id = $2 AND status = $3 AND ($4 IS NULL OR version = $5)",
+            )
+            .bind(to.name())
+            .bind(id)
+            .bind(from.name())
+            .bind(seen_version)
+            .bind(seen_version)
+            .execute(&mut *tx)
+            .await?;
+            if changed.rows_affected() == 0 {
+                let now: Option<(String, i64, Option<String>, String)> = sqlx::query_as(
+                    "SELECT status, version, updated_by, updated_at FROM forms WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                return Err(match now {
+                    None => StoreError::NotFound(id.to_string()),
+                    Some((s, _, _, _)) if s != from.name() => StoreError::StatusChanged(
+                        status(&s).map(|x| x.chinese().to_string()).unwrap_or(s),
+                    ),
+                    Some((_, current, by, at)) => StoreError::Conflict {
+                        base: seen_version.unwrap_or(current),
+                        current,
+                        updated_by: by.unwrap_or_else(|| "导入 / import".into()),
+                        updated_at: at,
+                    },
+                });
+            }
+            let row = sqlx::query(
+                "INSERT INTO transitions (form_id, version, from_status, to_status, action, actor, at, comment, detail) \
+                 VALUES ($1, (SELECT version FROM forms WHERE id = $2), $3, $4, $5, $6, $7, $8, $9) RETURNING *",
             )
             .bind(id)
-            .fetch_optional(&mut *tx)
+            .bind(id)
+            .bind(from.name())
+            .bind(to.name())
+            .bind(act.name())
+            .bind(actor)
+            .bind(&t)
+            .bind(comment)
+            .bind(detail)
+            .fetch_one(&mut *tx)
             .await?;
-            return Err(match now {
-                None => StoreError::NotFound(id.to_string()),
-                Some((s, _, _, _)) if s != from.name() => StoreError::StatusChanged(
-                    status(&s).map(|x| x.chinese().to_string()).unwrap_or(s),
-                ),
-                Some((_, current, by, at)) => StoreError::Conflict {
-                    base: seen_version.unwrap_or(current),
-                    current,
-                    updated_by: by.unwrap_or_else(|| "导入 / import".into()),
-                    updated_at: at,
-                },
-            });
+            let tr = transition_from(&row)?;
+            let signature = match key {
+                None => None,
+                Some(key) => {
+                    // The version the update above checked, read in its transaction: what the
+                    // reviewer decided on is what is signed.
+                    let form = load_form(&mut tx, id)
+                        .await?
+                        .ok_or_else(|| StoreError::NotFound(id.to_string()))?;
+                    let signed = SignedText {
+                        form_id: id.to_string(),
+                        version: tr.version,
+                        action: act.name().to_string(),
+                        signer: actor.to_string(),
+                        time: t.clone(),
+                        digest: crate::form_digest(&form)?,
+                    };
+                    let text = signed.render().ok_or_else(|| {
+                        StoreError::Unsignable(format!("{id}（{actor}）: 含换行或空的字段 / a field is empty or holds a line break"))
+                    })?;
+                    let sig = key
+                        .sign(&jixiao_core::crypto::Software, &text)
+                        .ok_or_else(|| StoreError::Unsignable("SM2".into()))?;
+                    let row = sqlx::query(
+                        "INSERT INTO signatures (seq, form_id, text, signature, public_key) VALUES ($1, $2, $3, $4, $5) \
+                         RETURNING seq, form_id, text, signature, public_key",
+                    )
+                    .bind(tr.seq)
+                    .bind(id)
+                    .bind(&text)
+                    .bind(jixiao_core::crypto::hex(&sig))
+                    .bind(jixiao_core::crypto::hex(key.public()))
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    Some(signature_from(&row))
+                }
+            };
+            commit(tx).await?;
+            Ok((tr, signature))
         }
-        let row = sqlx::query(
-            "INSERT INTO transitions (form_id, version, from_status, to_status, action, actor, at, comment, detail) \
-             VALUES ($1, (SELECT version FROM forms WHERE id = $2), $3, $4, $5, $6, $7, $8, $9) RETURNING *",
-        )
-        .bind(id)
-        .bind(id)
-        .bind(from.name())
-        .bind(to.name())
-        .bind(act.name())
-        .bind(actor)
-        .bind(&t)
-        .bind(comment)
-        .bind(detail)
-        .fetch_one(&mut *tx)
-        .await?;
-        let tr = transition_from(&row)?;
-        let signature = match key {
-            None => None,
-            Some(key) => {
-                // The version the update above checked, read in its transaction: what the
-                // reviewer decided on is what is signed.
-                let form = load_form(&mut tx, id)
-                    .await?
-                    .ok_or_else(|| StoreError::NotFound(id.to_string()))?;
-                let signed = SignedText {
-                    form_id: id.to_string(),
-                    version: tr.version,
-                    action: act.name().to_string(),
-                    signer: actor.to_string(),
-                    time: t.clone(),
-                    digest: crate::form_digest(&form)?,
-                };
-                let text = signed.render().ok_or_else(|| {
-                    StoreError::Unsignable(format!("{id}（{actor}）: 含换行或空的字段 / a field is empty or holds a line break"))
-                })?;
-                let sig = key
-                    .sign(&jixiao_core::crypto::Software, &text)
-                    .ok_or_else(|| StoreError::Unsignable("SM2".into()))?;
-                let row = sqlx::query(
-                    "INSERT INTO signatures (seq, form_id, text, signature, public_key) VALUES ($1, $2, $3, $4, $5) \
-                     RETURNING seq, form_id, text, signature, public_key",
-                )
-                .bind(tr.seq)
-                .bind(id)
-                .bind(&text)
-                .bind(jixiao_core::crypto::hex(&sig))
-                .bind(jixiao_core::crypto::hex(key.public()))
-                .fetch_one(&mut *tx)
-                .await?;
-                Some(signature_from(&row))
-            }
-        };
-        commit(tx).await?;
-        Ok((tr, signature))
     }
 
     /// The connection pool (for `jixiao db copy` and tests).
@@ -523,10 +558,12 @@ impl Store for SqlStore {
         on_conflict: OnConflict,
         owner: Option<&str>,
     ) -> Result<ImportReport, StoreError> {
-        let mut tx = begin_write(&self.pool).await?;
-        let outcomes = import_batch(&mut tx, forms, on_conflict, owner, &now()).await?;
-        commit(tx).await?;
-        Ok(ImportReport { outcomes })
+        retrying! {
+            let mut tx = begin_write(&self.pool).await?;
+            let outcomes = import_batch(&mut tx, forms, on_conflict, owner, &now()).await?;
+            commit(tx).await?;
+            Ok(ImportReport { outcomes })
+        }
     }
 
     async fn import_batches(
@@ -677,40 +714,42 @@ impl Store for SqlStore {
     }
 
     async fn save_findings(&self, id: &str, findings: &[Finding]) -> Result<i64, StoreError> {
-        let mut tx = super::begin_write(&self.pool).await?;
-        let version: i64 = sqlx::query_scalar("SELECT version FROM forms WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(id.to_string()))?;
-        sqlx::query("DELETE FROM findings WHERE form_id = $1 AND version = $2")
-            .bind(id)
-            .bind(version)
-            .execute(&mut *tx)
-            .await?;
-        for (chunk_no, chunk) in findings.chunks(FINDING_CHUNK).enumerate() {
-            let mut qb: QueryBuilder<Db> =
-                QueryBuilder::new(format!("INSERT INTO findings ({FINDING_COLUMNS}) "));
-            qb.push_values(chunk.iter().enumerate(), |mut b, (k, f)| {
-                b.push_bind(id.to_string())
-                    .push_bind(version)
-                    .push_bind((chunk_no * FINDING_CHUNK + k) as i64)
-                    .push_bind(f.code.clone())
-                    .push_bind(f.severity.name())
-                    .push_bind(f.field.clone())
-                    .push_bind(f.indicator_index.map(|i| i as i64))
-                    .push_bind(f.indicator_id.clone())
-                    .push_bind(f.indicator.clone())
-                    .push_bind(f.message.clone())
-                    .push_bind(f.message_en.clone())
-                    .push_bind(f.evidence.clone())
-                    .push_bind(f.fix.clone())
-                    .push_bind(f.fix_en.clone());
-            });
-            qb.build().execute(&mut *tx).await?;
+        retrying! {
+            let mut tx = super::begin_write(&self.pool).await?;
+            let version: i64 = sqlx::query_scalar("SELECT version FROM forms WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| StoreError::NotFound(id.to_string()))?;
+            sqlx::query("DELETE FROM findings WHERE form_id = $1 AND version = $2")
+                .bind(id)
+                .bind(version)
+                .execute(&mut *tx)
+                .await?;
+            for (chunk_no, chunk) in findings.chunks(FINDING_CHUNK).enumerate() {
+                let mut qb: QueryBuilder<Db> =
+                    QueryBuilder::new(format!("INSERT INTO findings ({FINDING_COLUMNS}) "));
+                qb.push_values(chunk.iter().enumerate(), |mut b, (k, f)| {
+                    b.push_bind(id.to_string())
+                        .push_bind(version)
+                        .push_bind((chunk_no * FINDING_CHUNK + k) as i64)
+                        .push_bind(f.code.clone())
+                        .push_bind(f.severity.name())
+                        .push_bind(f.field.clone())
+                        .push_bind(f.indicator_index.map(|i| i as i64))
+                        .push_bind(f.indicator_id.clone())
+                        .push_bind(f.indicator.clone())
+                        .push_bind(f.message.clone())
+                        .push_bind(f.message_en.clone())
+                        .push_bind(f.evidence.clone())
+                        .push_bind(f.fix.clone())
+                        .push_bind(f.fix_en.clone());
+                });
+                qb.build().execute(&mut *tx).await?;
+            }
+            commit(tx).await?;
+            Ok(version)
         }
-        commit(tx).await?;
-        Ok(version)
     }
 
     async fn findings(&self, id: &str, version: Option<i64>) -> Result<Vec<Finding>, StoreError> {
@@ -760,39 +799,41 @@ impl Store for SqlStore {
         report: &PeriodReport,
         warnings: &PeriodWarnings<'_>,
     ) -> Result<(), StoreError> {
-        self.version(id).await?;
-        let light = warnings.light;
-        let json = serde_json::to_string(report).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let mut tx = super::begin_write(&self.pool).await?;
-        sqlx::query(
-            "INSERT INTO monitoring (form_id, period, end_month, report, updated_at, red, yellow, counted) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, TRUE) \
-             ON CONFLICT (form_id, period) DO UPDATE SET end_month = excluded.end_month, report = excluded.report, \
-             updated_at = excluded.updated_at, red = excluded.red, yellow = excluded.yellow, counted = TRUE",
-        )
-        .bind(id)
-        .bind(&report.period.label)
-        .bind(report.period.end_month as i64)
-        .bind(json)
-        .bind(now())
-        .bind(warnings.red)
-        .bind(warnings.yellow)
-        .execute(&mut *tx)
-        .await?;
-        // The portfolio filters on the light of the latest period: this one's, unless a later
-        // period is recorded (whose light was kept when it was saved).
-        sqlx::query(
-            "UPDATE forms SET warning_light = $1 WHERE id = $2 AND NOT EXISTS \
-             (SELECT 1 FROM monitoring WHERE form_id = $3 AND end_month > $4)",
-        )
-        .bind(light)
-        .bind(id)
-        .bind(id)
-        .bind(report.period.end_month as i64)
-        .execute(&mut *tx)
-        .await?;
-        commit(tx).await?;
-        Ok(())
+        retrying! {
+            self.version(id).await?;
+            let light = warnings.light;
+            let json = serde_json::to_string(report).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let mut tx = super::begin_write(&self.pool).await?;
+            sqlx::query(
+                "INSERT INTO monitoring (form_id, period, end_month, report, updated_at, red, yellow, counted) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, TRUE) \
+                 ON CONFLICT (form_id, period) DO UPDATE SET end_month = excluded.end_month, report = excluded.report, \
+                 updated_at = excluded.updated_at, red = excluded.red, yellow = excluded.yellow, counted = TRUE",
+            )
+            .bind(id)
+            .bind(&report.period.label)
+            .bind(report.period.end_month as i64)
+            .bind(json)
+            .bind(now())
+            .bind(warnings.red)
+            .bind(warnings.yellow)
+            .execute(&mut *tx)
+            .await?;
+            // The portfolio filters on the light of the latest period: this one's, unless a later
+            // period is recorded (whose light was kept when it was saved).
+            sqlx::query(
+                "UPDATE forms SET warning_light = $1 WHERE id = $2 AND NOT EXISTS \
+                 (SELECT 1 FROM monitoring WHERE form_id = $3 AND end_month > $4)",
+            )
+            .bind(light)
+            .bind(id)
+            .bind(id)
+            .bind(report.period.end_month as i64)
+            .execute(&mut *tx)
+            .await?;
+            commit(tx).await?;
+            Ok(())
+        }
     }
 
     async fn dashboard(&self, q: &ListQuery) -> Result<Dashboard, StoreError> {
@@ -862,34 +903,36 @@ impl Store for SqlStore {
         change: &crate::Curation,
         by: &str,
     ) -> Result<(), StoreError> {
-        let (column, flag, into): (&str, bool, Option<String>) = match change {
-            crate::Curation::Recommend(on) => ("recommended", *on, None),
-            crate::Curation::Retire(on) => ("retired", *on, None),
-            crate::Curation::MergeInto(into) => ("merged_into", false, into.clone()),
-        };
-        // The column name comes from the match above, never from input.
-        let sql = format!(
-            "INSERT INTO library_curation (name, {column}, updated_by, updated_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (name) DO UPDATE SET {column} = excluded.{column}, \
-             updated_by = excluded.updated_by, updated_at = excluded.updated_at"
-        );
-        let mut tx = super::begin_write(&self.pool).await?;
-        let q = sqlx::query(&sql).bind(name);
-        let q = if column == "merged_into" {
-            q.bind(into)
-        } else {
-            q.bind(flag)
-        };
-        q.bind(by).bind(now()).execute(&mut *tx).await?;
-        // A name with nothing curated left is forgotten.
-        sqlx::query(
-            "DELETE FROM library_curation WHERE name = $1 AND recommended = FALSE AND retired = FALSE AND merged_into IS NULL",
-        )
-        .bind(name)
-        .execute(&mut *tx)
-        .await?;
-        commit(tx).await?;
-        Ok(())
+        retrying! {
+            let (column, flag, into): (&str, bool, Option<String>) = match change {
+                crate::Curation::Recommend(on) => ("recommended", *on, None),
+                crate::Curation::Retire(on) => ("retired", *on, None),
+                crate::Curation::MergeInto(into) => ("merged_into", false, into.clone()),
+            };
+            // The column name comes from the match above, never from input.
+            let sql = format!(
+                "INSERT INTO library_curation (name, {column}, updated_by, updated_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (name) DO UPDATE SET {column} = excluded.{column}, \
+                 updated_by = excluded.updated_by, updated_at = excluded.updated_at"
+            );
+            let mut tx = super::begin_write(&self.pool).await?;
+            let q = sqlx::query(&sql).bind(name);
+            let q = if column == "merged_into" {
+                q.bind(into)
+            } else {
+                q.bind(flag)
+            };
+            q.bind(by).bind(now()).execute(&mut *tx).await?;
+            // A name with nothing curated left is forgotten.
+            sqlx::query(
+                "DELETE FROM library_curation WHERE name = $1 AND recommended = FALSE AND retired = FALSE AND merged_into IS NULL",
+            )
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+            commit(tx).await?;
+            Ok(())
+        }
     }
 
     async fn categories(&self) -> Result<Vec<(String, i64)>, StoreError> {
@@ -924,19 +967,21 @@ impl Store for SqlStore {
     }
 
     async fn set_setting(&self, name: &str, value: &str, by: &str) -> Result<(), StoreError> {
-        let mut tx = begin_write(&self.pool).await?;
-        sqlx::query(
-            "INSERT INTO settings (name, value, updated_by, updated_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-        )
-        .bind(name)
-        .bind(value)
-        .bind(by)
-        .bind(now())
-        .execute(&mut *tx)
-        .await?;
-        commit(tx).await?;
-        Ok(())
+        retrying! {
+            let mut tx = begin_write(&self.pool).await?;
+            sqlx::query(
+                "INSERT INTO settings (name, value, updated_by, updated_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+            )
+            .bind(name)
+            .bind(value)
+            .bind(by)
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+            commit(tx).await?;
+            Ok(())
+        }
     }
 
     async fn all_self_evaluations(&self) -> Result<Vec<(String, SelfEvaluation)>, StoreError> {
@@ -961,103 +1006,111 @@ impl Store for SqlStore {
         evaluation: &SelfEvaluation,
         grade: Option<&str>,
     ) -> Result<(), StoreError> {
-        self.version(id).await?;
-        let json =
-            serde_json::to_string(evaluation).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let mut tx = super::begin_write(&self.pool).await?;
-        let ids = [id.to_string()];
-        let before = super::library::contributions(&mut tx, &ids).await?;
-        // Only a draft or a returned self-evaluation changes; the status is checked in the
-        // write itself, so a save racing a submit cannot change what was submitted.
-        let changed = sqlx::query(
-            "INSERT INTO self_evaluations (form_id, evaluation, updated_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (form_id) DO UPDATE SET evaluation = excluded.evaluation, updated_at = excluded.updated_at \
-             WHERE self_evaluations.status IN ('draft', 'returned')",
-        )
-        .bind(id)
-        .bind(json)
-        .bind(now())
-        .execute(&mut *tx)
-        .await?;
-        if changed.rows_affected() == 0 {
-            let status: Option<String> =
-                sqlx::query_scalar("SELECT status FROM self_evaluations WHERE form_id = $1")
-                    .bind(id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            let status = status.as_deref().and_then(EvalStatus::from_name);
-            return Err(StoreError::EvalLocked(
-                status.map(|s| s.chinese()).unwrap_or("未知"),
-            ));
-        }
-        let actuals: Vec<(String, String)> = evaluation
-            .indicators
-            .iter()
-            .map(|i| (i.name.clone(), i.actual.clone()))
-            .collect();
-        super::library::set_actuals(&mut tx, id, &actuals).await?;
-        sqlx::query("UPDATE forms SET grade = $1 WHERE id = $2")
-            .bind(grade)
+        retrying! {
+            self.version(id).await?;
+            let json =
+                serde_json::to_string(evaluation).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let mut tx = super::begin_write(&self.pool).await?;
+            let ids = [id.to_string()];
+            let before = super::library::contributions(&mut tx, &ids).await?;
+            // Only a draft or a returned self-evaluation changes; the status is checked in the
+            // write itself, so a save racing a submit cannot change what was submitted.
+            let changed = sqlx::query(
+                "INSERT INTO self_evaluations (form_id, evaluation, updated_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (form_id) DO UPDATE SET evaluation = excluded.evaluation, updated_at = excluded.updated_at \
+                 WHERE self_evaluations.status IN ('draft', 'returned')",
+            )
             .bind(id)
+            .bind(json)
+            .bind(now())
             .execute(&mut *tx)
             .await?;
-        let after = super::library::contributions(&mut tx, &ids).await?;
-        super::library::apply(&mut tx, super::library::difference(before, after)).await?;
-        commit(tx).await?;
-        Ok(())
+            if changed.rows_affected() == 0 {
+                let status: Option<String> =
+                    sqlx::query_scalar("SELECT status FROM self_evaluations WHERE form_id = $1")
+                        .bind(id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                let status = status.as_deref().and_then(EvalStatus::from_name);
+                return Err(StoreError::EvalLocked(
+                    status.map(|s| s.chinese()).unwrap_or("未知"),
+                ));
+            }
+            let actuals: Vec<(String, String)> = evaluation
+                .indicators
+                .iter()
+                .map(|i| (i.name.clone(), i.actual.clone()))
+                .collect();
+            super::library::set_actuals(&mut tx, id, &actuals).await?;
+            sqlx::query("UPDATE forms SET grade = $1 WHERE id = $2")
+                .bind(grade)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            let after = super::library::contributions(&mut tx, &ids).await?;
+            super::library::apply(&mut tx, super::library::difference(before, after)).await?;
+            commit(tx).await?;
+            Ok(())
+        }
     }
 
     async fn update_org(&self, org: &crate::Org) -> Result<(), StoreError> {
-        let mut tx = begin_write(&self.pool).await?;
-        let r = sqlx::query("UPDATE orgs SET name = $1, kind = $2, parent_id = $3 WHERE id = $4")
-            .bind(&org.name)
-            .bind(&org.kind)
-            .bind(&org.parent_id)
-            .bind(&org.id)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| super::workflow::taken(e, &org.name))?;
-        if r.rows_affected() == 0 {
-            return Err(StoreError::NotFound(org.id.clone()));
+        retrying! {
+            let mut tx = begin_write(&self.pool).await?;
+            let r = sqlx::query("UPDATE orgs SET name = $1, kind = $2, parent_id = $3 WHERE id = $4")
+                .bind(&org.name)
+                .bind(&org.kind)
+                .bind(&org.parent_id)
+                .bind(&org.id)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| super::workflow::taken(e, &org.name))?;
+            if r.rows_affected() == 0 {
+                return Err(StoreError::NotFound(org.id.clone()));
+            }
+            sqlx::query(LINK_FORMS).execute(&mut *tx).await?;
+            commit(tx).await?;
+            Ok(())
         }
-        sqlx::query(LINK_FORMS).execute(&mut *tx).await?;
-        commit(tx).await?;
-        Ok(())
     }
 
     async fn update_user(&self, u: &crate::User) -> Result<(), StoreError> {
-        let mut tx = super::begin_write(&self.pool).await?;
-        let r =
-            sqlx::query("UPDATE users SET display_name = $1, role = $2, org_id = $3 WHERE id = $4")
-                .bind(&u.display_name)
-                .bind(u.role.name())
-                .bind(&u.org_id)
+        retrying! {
+            let mut tx = super::begin_write(&self.pool).await?;
+            let r =
+                sqlx::query("UPDATE users SET display_name = $1, role = $2, org_id = $3 WHERE id = $4")
+                    .bind(&u.display_name)
+                    .bind(u.role.name())
+                    .bind(&u.org_id)
+                    .bind(&u.id)
+                    .execute(&mut *tx)
+                    .await?;
+            if r.rows_affected() == 0 {
+                return Err(StoreError::NotFound(u.id.clone()));
+            }
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
                 .bind(&u.id)
                 .execute(&mut *tx)
                 .await?;
-        if r.rows_affected() == 0 {
-            return Err(StoreError::NotFound(u.id.clone()));
+            commit(tx).await?;
+            Ok(())
         }
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-            .bind(&u.id)
-            .execute(&mut *tx)
-            .await?;
-        commit(tx).await?;
-        Ok(())
     }
 
     async fn assign_form(&self, id: &str, unit_id: Option<&str>) -> Result<(), StoreError> {
-        let mut tx = begin_write(&self.pool).await?;
-        let r = sqlx::query("UPDATE forms SET unit_id = $1 WHERE id = $2")
-            .bind(unit_id)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        if r.rows_affected() == 0 {
-            return Err(StoreError::NotFound(id.to_string()));
+        retrying! {
+            let mut tx = begin_write(&self.pool).await?;
+            let r = sqlx::query("UPDATE forms SET unit_id = $1 WHERE id = $2")
+                .bind(unit_id)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            if r.rows_affected() == 0 {
+                return Err(StoreError::NotFound(id.to_string()));
+            }
+            commit(tx).await?;
+            Ok(())
         }
-        commit(tx).await?;
-        Ok(())
     }
 
     async fn eval_status(&self, id: &str) -> Result<Option<EvalStatus>, StoreError> {
@@ -1082,44 +1135,46 @@ impl Store for SqlStore {
         actor: &str,
         comment: &str,
     ) -> Result<crate::EvalTransition, StoreError> {
-        let mut tx = super::begin_write(&self.pool).await?;
-        let changed = sqlx::query(
-            "UPDATE self_evaluations SET status = $1 WHERE form_id = $2 AND status = $3",
-        )
-        .bind(to.name())
-        .bind(id)
-        .bind(from.name())
-        .execute(&mut *tx)
-        .await?;
-        if changed.rows_affected() == 0 {
-            let now_status: Option<String> =
-                sqlx::query_scalar("SELECT status FROM self_evaluations WHERE form_id = $1")
-                    .bind(id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            return Err(
-                match now_status.as_deref().and_then(EvalStatus::from_name) {
-                    Some(s) => StoreError::EvalStatusChanged(s.chinese()),
-                    None => StoreError::NotFound(id.to_string()),
-                },
-            );
+        retrying! {
+            let mut tx = super::begin_write(&self.pool).await?;
+            let changed = sqlx::query(
+                "UPDATE self_evaluations SET status = $1 WHERE form_id = $2 AND status = $3",
+            )
+            .bind(to.name())
+            .bind(id)
+            .bind(from.name())
+            .execute(&mut *tx)
+            .await?;
+            if changed.rows_affected() == 0 {
+                let now_status: Option<String> =
+                    sqlx::query_scalar("SELECT status FROM self_evaluations WHERE form_id = $1")
+                        .bind(id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                return Err(
+                    match now_status.as_deref().and_then(EvalStatus::from_name) {
+                        Some(s) => StoreError::EvalStatusChanged(s.chinese()),
+                        None => StoreError::NotFound(id.to_string()),
+                    },
+                );
+            }
+            let row = sqlx::query(
+                "INSERT INTO evaluation_transitions (form_id, from_status, to_status, action, actor, at, comment) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *",
+            )
+            .bind(id)
+            .bind(from.name())
+            .bind(to.name())
+            .bind(action.name())
+            .bind(actor)
+            .bind(now())
+            .bind(comment)
+            .fetch_one(&mut *tx)
+            .await?;
+            let t = eval_transition_from(&row)?;
+            commit(tx).await?;
+            Ok(t)
         }
-        let row = sqlx::query(
-            "INSERT INTO evaluation_transitions (form_id, from_status, to_status, action, actor, at, comment) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *",
-        )
-        .bind(id)
-        .bind(from.name())
-        .bind(to.name())
-        .bind(action.name())
-        .bind(actor)
-        .bind(now())
-        .bind(comment)
-        .fetch_one(&mut *tx)
-        .await?;
-        let t = eval_transition_from(&row)?;
-        commit(tx).await?;
-        Ok(t)
     }
 
     async fn eval_transitions(&self, id: &str) -> Result<Vec<crate::EvalTransition>, StoreError> {
@@ -1159,21 +1214,23 @@ impl Store for SqlStore {
     }
 
     async fn create_org(&self, org: &Org) -> Result<u64, StoreError> {
-        let mut tx = begin_write(&self.pool).await?;
-        sqlx::query("INSERT INTO orgs (id, name, kind, parent_id) VALUES ($1, $2, $3, $4)")
-            .bind(&org.id)
-            .bind(&org.name)
-            .bind(&org.kind)
-            .bind(&org.parent_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| taken(e, &org.name))?;
-        let linked = sqlx::query(LINK_FORMS)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        commit(tx).await?;
-        Ok(linked)
+        retrying! {
+            let mut tx = begin_write(&self.pool).await?;
+            sqlx::query("INSERT INTO orgs (id, name, kind, parent_id) VALUES ($1, $2, $3, $4)")
+                .bind(&org.id)
+                .bind(&org.name)
+                .bind(&org.kind)
+                .bind(&org.parent_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| taken(e, &org.name))?;
+            let linked = sqlx::query(LINK_FORMS)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            commit(tx).await?;
+            Ok(linked)
+        }
     }
     async fn orgs(&self) -> Result<Vec<Org>, StoreError> {
         let rows = sqlx::query("SELECT id, name, kind, parent_id FROM orgs ORDER BY kind, name")
@@ -1194,57 +1251,65 @@ impl Store for SqlStore {
         Ok(r.rows_affected())
     }
     async fn create_user(&self, u: &User, hash: &str, must_change: bool) -> Result<(), StoreError> {
-        let mut tx = super::begin_write(&self.pool).await?;
-        sqlx::query("INSERT INTO users (id, username, display_name, password_hash, role, org_id, created_at, must_change_password) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-            .bind(&u.id)
-            .bind(&u.username)
-            .bind(&u.display_name)
-            .bind(hash)
-            .bind(u.role.name())
-            .bind(&u.org_id)
-            .bind(now())
-            .bind(must_change)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| taken(e, &u.username))?;
-        remember_password(&mut tx, &u.id, hash).await?;
-        commit(tx).await?;
-        Ok(())
+        retrying! {
+            let mut tx = super::begin_write(&self.pool).await?;
+            sqlx::query("INSERT INTO users (id, username, display_name, password_hash, role, org_id, created_at, must_change_password) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+                .bind(&u.id)
+                .bind(&u.username)
+                .bind(&u.display_name)
+                .bind(hash)
+                .bind(u.role.name())
+                .bind(&u.org_id)
+                .bind(now())
+                .bind(must_change)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| taken(e, &u.username))?;
+            remember_password(&mut tx, &u.id, hash).await?;
+            commit(tx).await?;
+            Ok(())
+        }
     }
     async fn set_totp(&self, user_id: &str, secret: Option<&str>) -> Result<(), StoreError> {
-        let mut tx = begin_write(&self.pool).await?;
-        sqlx::query("UPDATE users SET totp_secret = $1, totp_last_step = NULL WHERE id = $2")
-            .bind(secret)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        commit(tx).await?;
-        Ok(())
+        retrying! {
+            let mut tx = begin_write(&self.pool).await?;
+            sqlx::query("UPDATE users SET totp_secret = $1, totp_last_step = NULL WHERE id = $2")
+                .bind(secret)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+            commit(tx).await?;
+            Ok(())
+        }
     }
     async fn set_totp_exempt(&self, user_id: &str, exempt: bool) -> Result<(), StoreError> {
-        let mut tx = begin_write(&self.pool).await?;
-        sqlx::query("UPDATE users SET totp_exempt = $1 WHERE id = $2")
-            .bind(exempt)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        commit(tx).await?;
-        Ok(())
+        retrying! {
+            let mut tx = begin_write(&self.pool).await?;
+            sqlx::query("UPDATE users SET totp_exempt = $1 WHERE id = $2")
+                .bind(exempt)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+            commit(tx).await?;
+            Ok(())
+        }
     }
     async fn use_totp_step(&self, user_id: &str, step: i64) -> Result<bool, StoreError> {
-        let mut tx = begin_write(&self.pool).await?;
-        let used = sqlx::query(
-            "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $3)",
-        )
-        .bind(step)
-        .bind(user_id)
-        .bind(step)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
-        commit(tx).await?;
-        Ok(used)
+        retrying! {
+            let mut tx = begin_write(&self.pool).await?;
+            let used = sqlx::query(
+                "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $3)",
+            )
+            .bind(step)
+            .bind(user_id)
+            .bind(step)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1;
+            commit(tx).await?;
+            Ok(used)
+        }
     }
     async fn password_history(&self, user_id: &str) -> Result<Vec<String>, StoreError> {
         Ok(sqlx::query_scalar(
@@ -1290,44 +1355,48 @@ impl Store for SqlStore {
         change: &AccountChange,
         keep_session: Option<&str>,
     ) -> Result<(), StoreError> {
-        let mut tx = super::begin_write(&self.pool).await?;
-        change_account(&mut tx, user_id, change, keep_session).await?;
-        commit(tx).await?;
-        Ok(())
+        retrying! {
+            let mut tx = super::begin_write(&self.pool).await?;
+            change_account(&mut tx, user_id, change, keep_session).await?;
+            commit(tx).await?;
+            Ok(())
+        }
     }
     async fn request_grant(
         &self,
         g: &crate::Grant,
         password_hash: Option<&str>,
     ) -> Result<(), StoreError> {
-        let mut tx = begin_write(&self.pool).await?;
-        sqlx::query(
-            "INSERT INTO grants (id, kind, user_id, username, display_name, from_role, role, org_id, password_hash, \
-             requested_by, requester_role, requested_at, status, decided_by, decided_at, comment) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'pending', NULL, NULL, '')",
-        )
-        .bind(&g.id)
-        .bind(g.kind.name())
-        .bind(&g.user_id)
-        .bind(&g.username)
-        .bind(&g.display_name)
-        .bind(g.from_role.map(|r| r.name()))
-        .bind(g.role.name())
-        .bind(&g.org_id)
-        .bind(password_hash)
-        .bind(&g.requested_by)
-        .bind(g.requester_role.name())
-        .bind(&g.requested_at)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| match &e {
-            sqlx::Error::Database(d) if d.is_unique_violation() => {
-                StoreError::GrantPending(g.username.clone())
-            }
-            _ => StoreError::Db(e),
-        })?;
-        commit(tx).await?;
-        Ok(())
+        retrying! {
+            let mut tx = begin_write(&self.pool).await?;
+            sqlx::query(
+                "INSERT INTO grants (id, kind, user_id, username, display_name, from_role, role, org_id, password_hash, \
+                 requested_by, requester_role, requested_at, status, decided_by, decided_at, comment) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'pending', NULL, NULL, '')",
+            )
+            .bind(&g.id)
+            .bind(g.kind.name())
+            .bind(&g.user_id)
+            .bind(&g.username)
+            .bind(&g.display_name)
+            .bind(g.from_role.map(|r| r.name()))
+            .bind(g.role.name())
+            .bind(&g.org_id)
+            .bind(password_hash)
+            .bind(&g.requested_by)
+            .bind(g.requester_role.name())
+            .bind(&g.requested_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| match &e {
+                sqlx::Error::Database(d) if d.is_unique_violation() => {
+                    StoreError::GrantPending(g.username.clone())
+                }
+                _ => StoreError::Db(e),
+            })?;
+            commit(tx).await?;
+            Ok(())
+        }
     }
     async fn grants(
         &self,
@@ -1358,109 +1427,111 @@ impl Store for SqlStore {
         by: &str,
         comment: &str,
     ) -> Result<crate::Grant, StoreError> {
-        use jixiao_core::duties::{GrantKind, GrantStatus};
-        let mut tx = super::begin_write(&self.pool).await?;
-        let Some(row) = sqlx::query(&format!(
-            "SELECT {GRANT_COLUMNS}, password_hash FROM grants WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?
-        else {
-            return Err(StoreError::NotFound(id.to_string()));
-        };
-        let g = grant_from(&row)?;
-        if g.status != GrantStatus::Pending {
-            return Err(match g.status {
-                GrantStatus::Approved => StoreError::GrantDecided("批准", "approved"),
-                _ => StoreError::GrantDecided("拒绝", "rejected"),
-            });
-        }
-        let hash: Option<String> = row.get("password_hash");
-        if approve {
-            match g.kind {
-                GrantKind::Create => {
-                    let hash = hash.ok_or_else(|| {
-                        StoreError::Corrupt(format!("grant {id} without a password"))
-                    })?;
-                    sqlx::query("INSERT INTO users (id, username, display_name, password_hash, role, org_id, created_at, must_change_password) VALUES ($1, $2, $3, $4, $5, $6, $7, TRUE)")
-                        .bind(&g.user_id)
-                        .bind(&g.username)
-                        .bind(&g.display_name)
-                        .bind(&hash)
+        retrying! {
+            use jixiao_core::duties::{GrantKind, GrantStatus};
+            let mut tx = super::begin_write(&self.pool).await?;
+            let Some(row) = sqlx::query(&format!(
+                "SELECT {GRANT_COLUMNS}, password_hash FROM grants WHERE id = $1"
+            ))
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            else {
+                return Err(StoreError::NotFound(id.to_string()));
+            };
+            let g = grant_from(&row)?;
+            if g.status != GrantStatus::Pending {
+                return Err(match g.status {
+                    GrantStatus::Approved => StoreError::GrantDecided("批准", "approved"),
+                    _ => StoreError::GrantDecided("拒绝", "rejected"),
+                });
+            }
+            let hash: Option<String> = row.get("password_hash");
+            if approve {
+                match g.kind {
+                    GrantKind::Create => {
+                        let hash = hash.ok_or_else(|| {
+                            StoreError::Corrupt(format!("grant {id} without a password"))
+                        })?;
+                        sqlx::query("INSERT INTO users (id, username, display_name, password_hash, role, org_id, created_at, must_change_password) VALUES ($1, $2, $3, $4, $5, $6, $7, TRUE)")
+                            .bind(&g.user_id)
+                            .bind(&g.username)
+                            .bind(&g.display_name)
+                            .bind(&hash)
+                            .bind(g.role.name())
+                            .bind(&g.org_id)
+                            .bind(now())
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(|e| taken(e, &g.username))?;
+                        remember_password(&mut tx, &g.user_id, &hash).await?;
+                    }
+                    GrantKind::Role => {
+                        let from = g.from_role.map(|r| r.name()).unwrap_or("");
+                        let done = sqlx::query(
+                            "UPDATE users SET role = $1, org_id = $2, display_name = $3 WHERE id = $4 AND role = $5",
+                        )
                         .bind(g.role.name())
                         .bind(&g.org_id)
-                        .bind(now())
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(|e| taken(e, &g.username))?;
-                    remember_password(&mut tx, &g.user_id, &hash).await?;
-                }
-                GrantKind::Role => {
-                    let from = g.from_role.map(|r| r.name()).unwrap_or("");
-                    let done = sqlx::query(
-                        "UPDATE users SET role = $1, org_id = $2, display_name = $3 WHERE id = $4 AND role = $5",
-                    )
-                    .bind(g.role.name())
-                    .bind(&g.org_id)
-                    .bind(&g.display_name)
-                    .bind(&g.user_id)
-                    .bind(from)
-                    .execute(&mut *tx)
-                    .await?;
-                    if done.rows_affected() == 0 {
-                        return Err(StoreError::GrantStale(g.username.clone()));
-                    }
-                    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                        .bind(&g.display_name)
                         .bind(&g.user_id)
+                        .bind(from)
                         .execute(&mut *tx)
                         .await?;
-                }
-                GrantKind::ResetPassword => {
-                    let hash = hash.ok_or_else(|| {
-                        StoreError::Corrupt(format!("grant {id} without a password"))
-                    })?;
-                    change_account(
-                        &mut tx,
-                        &g.user_id,
-                        &AccountChange::ResetPassword { hash },
-                        None,
-                    )
-                    .await?;
-                }
-                GrantKind::ResetTotp => {
-                    change_account(&mut tx, &g.user_id, &AccountChange::ResetTotp, None).await?;
+                        if done.rows_affected() == 0 {
+                            return Err(StoreError::GrantStale(g.username.clone()));
+                        }
+                        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                            .bind(&g.user_id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    GrantKind::ResetPassword => {
+                        let hash = hash.ok_or_else(|| {
+                            StoreError::Corrupt(format!("grant {id} without a password"))
+                        })?;
+                        change_account(
+                            &mut tx,
+                            &g.user_id,
+                            &AccountChange::ResetPassword { hash },
+                            None,
+                        )
+                        .await?;
+                    }
+                    GrantKind::ResetTotp => {
+                        change_account(&mut tx, &g.user_id, &AccountChange::ResetTotp, None).await?;
+                    }
                 }
             }
+            let status = if approve {
+                GrantStatus::Approved
+            } else {
+                GrantStatus::Rejected
+            };
+            let at = now();
+            let done = sqlx::query(
+                "UPDATE grants SET status = $1, decided_by = $2, decided_at = $3, comment = $4, password_hash = NULL \
+                 WHERE id = $5 AND status = 'pending'",
+            )
+            .bind(status.name())
+            .bind(by)
+            .bind(&at)
+            .bind(comment)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() != 1 {
+                return Err(StoreError::GrantDecided("处理", "decided"));
+            }
+            commit(tx).await?;
+            Ok(crate::Grant {
+                status,
+                decided_by: Some(by.to_string()),
+                decided_at: Some(at),
+                comment: comment.to_string(),
+                ..g
+            })
         }
-        let status = if approve {
-            GrantStatus::Approved
-        } else {
-            GrantStatus::Rejected
-        };
-        let at = now();
-        let done = sqlx::query(
-            "UPDATE grants SET status = $1, decided_by = $2, decided_at = $3, comment = $4, password_hash = NULL \
-             WHERE id = $5 AND status = 'pending'",
-        )
-        .bind(status.name())
-        .bind(by)
-        .bind(&at)
-        .bind(comment)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() != 1 {
-            return Err(StoreError::GrantDecided("处理", "decided"));
-        }
-        commit(tx).await?;
-        Ok(crate::Grant {
-            status,
-            decided_by: Some(by.to_string()),
-            decided_at: Some(at),
-            comment: comment.to_string(),
-            ..g
-        })
     }
     async fn user_auth(&self, username: &str) -> Result<Option<UserAuth>, StoreError> {
         let Some(r) = sqlx::query("SELECT id, username, display_name, role, org_id, password_hash, failed_logins, locked_until, disabled, must_change_password, totp_secret FROM users WHERE username = $1")
@@ -1515,17 +1586,19 @@ impl Store for SqlStore {
     }
 
     async fn login_failure(&self, key: &str, max: i64, lock_until: &str) -> Result<(), StoreError> {
-        let mut tx = begin_write(&self.pool).await?;
-        sqlx::query(
-            "UPDATE login_throttle SET locked_until = $1 WHERE key = $2 AND attempts >= $3 AND locked_until IS NULL",
-        )
-        .bind(lock_until)
-        .bind(key)
-        .bind(max)
-        .execute(&mut *tx)
-        .await?;
-        commit(tx).await?;
-        Ok(())
+        retrying! {
+            let mut tx = begin_write(&self.pool).await?;
+            sqlx::query(
+                "UPDATE login_throttle SET locked_until = $1 WHERE key = $2 AND attempts >= $3 AND locked_until IS NULL",
+            )
+            .bind(lock_until)
+            .bind(key)
+            .bind(max)
+            .execute(&mut *tx)
+            .await?;
+            commit(tx).await?;
+            Ok(())
+        }
     }
 
     async fn login_reset(&self, key: &str) -> Result<(), StoreError> {
@@ -1543,22 +1616,24 @@ impl Store for SqlStore {
         expires_at: &str,
         ip: &str,
     ) -> Result<(), StoreError> {
-        let mut tx = begin_write(&self.pool).await?;
-        sqlx::query(
-            "INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at, last_seen, ip) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(token_hash)
-        .bind(user_id)
-        .bind(csrf)
-        .bind(now())
-        .bind(expires_at)
-        .bind(now())
-        .bind(ip)
-        .execute(&mut *tx)
-        .await?;
-        commit(tx).await?;
-        Ok(())
+        retrying! {
+            let mut tx = begin_write(&self.pool).await?;
+            sqlx::query(
+                "INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at, last_seen, ip) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(token_hash)
+            .bind(user_id)
+            .bind(csrf)
+            .bind(now())
+            .bind(expires_at)
+            .bind(now())
+            .bind(ip)
+            .execute(&mut *tx)
+            .await?;
+            commit(tx).await?;
+            Ok(())
+        }
     }
     async fn session(
         &self,
@@ -1637,26 +1712,30 @@ impl Store for SqlStore {
             .collect())
     }
     async fn end_sessions(&self, user_id: &str, keep: Option<&str>) -> Result<u64, StoreError> {
-        let mut tx = begin_write(&self.pool).await?;
-        let n = sqlx::query(
-            "DELETE FROM sessions WHERE user_id = $1 AND token_hash IS DISTINCT FROM $2",
-        )
-        .bind(user_id)
-        .bind(keep)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        commit(tx).await?;
-        Ok(n)
+        retrying! {
+            let mut tx = begin_write(&self.pool).await?;
+            let n = sqlx::query(
+                "DELETE FROM sessions WHERE user_id = $1 AND token_hash IS DISTINCT FROM $2",
+            )
+            .bind(user_id)
+            .bind(keep)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            commit(tx).await?;
+            Ok(n)
+        }
     }
     async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
-        let mut tx = begin_write(&self.pool).await?;
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(token_hash)
-            .execute(&mut *tx)
-            .await?;
-        commit(tx).await?;
-        Ok(())
+        retrying! {
+            let mut tx = begin_write(&self.pool).await?;
+            sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                .bind(token_hash)
+                .execute(&mut *tx)
+                .await?;
+            commit(tx).await?;
+            Ok(())
+        }
     }
     async fn form_meta(&self, id: &str) -> Result<Option<FormMeta>, StoreError> {
         let row = sqlx::query(
@@ -1789,47 +1868,49 @@ impl Store for SqlStore {
         unit_id: Option<&str>,
         actor: &str,
     ) -> Result<Vec<String>, StoreError> {
-        let mut tx = super::begin_write(&self.pool).await?;
-        let t = now();
-        let mut ids = Vec::with_capacity(forms.len());
-        let mut library = super::library::Facts::new();
-        for form in forms {
-            let mut f = form.clone();
-            f.id = None;
-            for i in &mut f.indicators {
-                i.id = None;
-            }
-            let exists: Option<String> = sqlx::query_scalar(
-                "SELECT id FROM forms WHERE year = $1 AND implementer = $2 AND name = $3",
-            )
-            .bind(f.year)
-            .bind(&f.implementer)
-            .bind(&f.name)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if let Some(id) = exists {
-                return Err(StoreError::Exists {
-                    id,
-                    year: f.year,
-                    implementer: f.implementer.clone(),
-                    name: f.name.clone(),
-                });
-            }
-            let id = super::store::new_id();
-            f.id = Some(id.clone());
-            let d = super::store::write_forms(&mut tx, std::slice::from_ref(&f), &t).await?;
-            super::library::merge(&mut library, d);
-            sqlx::query("UPDATE forms SET unit_id = $1, updated_by = $2 WHERE id = $3")
-                .bind(unit_id)
-                .bind(actor)
-                .bind(&id)
-                .execute(&mut *tx)
+        retrying! {
+            let mut tx = super::begin_write(&self.pool).await?;
+            let t = now();
+            let mut ids = Vec::with_capacity(forms.len());
+            let mut library = super::library::Facts::new();
+            for form in forms {
+                let mut f = form.clone();
+                f.id = None;
+                for i in &mut f.indicators {
+                    i.id = None;
+                }
+                let exists: Option<String> = sqlx::query_scalar(
+                    "SELECT id FROM forms WHERE year = $1 AND implementer = $2 AND name = $3",
+                )
+                .bind(f.year)
+                .bind(&f.implementer)
+                .bind(&f.name)
+                .fetch_optional(&mut *tx)
                 .await?;
-            ids.push(id);
+                if let Some(id) = exists {
+                    return Err(StoreError::Exists {
+                        id,
+                        year: f.year,
+                        implementer: f.implementer.clone(),
+                        name: f.name.clone(),
+                    });
+                }
+                let id = super::store::new_id();
+                f.id = Some(id.clone());
+                let d = super::store::write_forms(&mut tx, std::slice::from_ref(&f), &t).await?;
+                super::library::merge(&mut library, d);
+                sqlx::query("UPDATE forms SET unit_id = $1, updated_by = $2 WHERE id = $3")
+                    .bind(unit_id)
+                    .bind(actor)
+                    .bind(&id)
+                    .execute(&mut *tx)
+                    .await?;
+                ids.push(id);
+            }
+            super::library::apply(&mut tx, library).await?;
+            commit_created(tx, &ids.join(",")).await?;
+            Ok(ids)
         }
-        super::library::apply(&mut tx, library).await?;
-        commit_created(tx, &ids.join(",")).await?;
-        Ok(ids)
     }
     async fn save_form(
         &self,
@@ -1840,66 +1921,68 @@ impl Store for SqlStore {
         st: Status,
         actor: &str,
     ) -> Result<i64, StoreError> {
-        let mut tx = super::begin_write(&self.pool).await?;
-        let Some((current, now_status, by, at)): Option<(i64, String, Option<String>, String)> =
-            sqlx::query_as(
-                "SELECT version, status, updated_by, updated_at FROM forms WHERE id = $1",
+        retrying! {
+            let mut tx = super::begin_write(&self.pool).await?;
+            let Some((current, now_status, by, at)): Option<(i64, String, Option<String>, String)> =
+                sqlx::query_as(
+                    "SELECT version, status, updated_by, updated_at FROM forms WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?
+            else {
+                return Err(StoreError::NotFound(id.to_string()));
+            };
+            if current != base {
+                return Err(StoreError::Conflict {
+                    base,
+                    current,
+                    updated_by: by.unwrap_or_else(|| "导入 / import".into()),
+                    updated_at: at,
+                });
+            }
+            // A workflow action since the editor read the form (a submit racing this save): the
+            // save would write the old status back.
+            if now_status != expected.name() {
+                return Err(StoreError::StatusChanged(
+                    status(&now_status)
+                        .map(|s| s.chinese().to_string())
+                        .unwrap_or(now_status),
+                ));
+            }
+            // Another form with this key would make the save ambiguous.
+            let clash: Option<String> = sqlx::query_scalar(
+                "SELECT id FROM forms WHERE year = $1 AND implementer = $2 AND name = $3 AND id <> $4",
             )
+            .bind(form.year)
+            .bind(&form.implementer)
+            .bind(&form.name)
             .bind(id)
             .fetch_optional(&mut *tx)
-            .await?
-        else {
-            return Err(StoreError::NotFound(id.to_string()));
-        };
-        if current != base {
-            return Err(StoreError::Conflict {
-                base,
-                current,
-                updated_by: by.unwrap_or_else(|| "导入 / import".into()),
-                updated_at: at,
-            });
-        }
-        // A workflow action since the editor read the form (a submit racing this save): the
-        // save would write the old status back.
-        if now_status != expected.name() {
-            return Err(StoreError::StatusChanged(
-                status(&now_status)
-                    .map(|s| s.chinese().to_string())
-                    .unwrap_or(now_status),
-            ));
-        }
-        // Another form with this key would make the save ambiguous.
-        let clash: Option<String> = sqlx::query_scalar(
-            "SELECT id FROM forms WHERE year = $1 AND implementer = $2 AND name = $3 AND id <> $4",
-        )
-        .bind(form.year)
-        .bind(&form.implementer)
-        .bind(&form.name)
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some(other) = clash {
-            return Err(StoreError::Exists {
-                id: other,
-                year: form.year,
-                implementer: form.implementer.clone(),
-                name: form.name.clone(),
-            });
-        }
-        snapshot_current(&mut tx, id).await?;
-        let mut f = form.clone();
-        f.id = Some(id.to_string());
-        let t = now();
-        let d = super::store::write_forms(&mut tx, std::slice::from_ref(&f), &t).await?;
-        super::library::apply(&mut tx, d).await?;
-        sqlx::query("UPDATE forms SET status = $1, updated_by = $2 WHERE id = $3")
-            .bind(st.name())
-            .bind(actor)
-            .bind(id)
-            .execute(&mut *tx)
             .await?;
-        commit(tx).await?;
-        Ok(current + 1)
+            if let Some(other) = clash {
+                return Err(StoreError::Exists {
+                    id: other,
+                    year: form.year,
+                    implementer: form.implementer.clone(),
+                    name: form.name.clone(),
+                });
+            }
+            snapshot_current(&mut tx, id).await?;
+            let mut f = form.clone();
+            f.id = Some(id.to_string());
+            let t = now();
+            let d = super::store::write_forms(&mut tx, std::slice::from_ref(&f), &t).await?;
+            super::library::apply(&mut tx, d).await?;
+            sqlx::query("UPDATE forms SET status = $1, updated_by = $2 WHERE id = $3")
+                .bind(st.name())
+                .bind(actor)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            commit(tx).await?;
+            Ok(current + 1)
+        }
     }
     #[allow(clippy::too_many_arguments)]
     async fn transition(
@@ -2036,10 +2119,12 @@ impl Store for SqlStore {
         .transpose()
     }
     async fn audit(&self, e: &AuditEntry, key: &[u8]) -> Result<(), StoreError> {
-        let mut tx = begin_write(&self.pool).await?;
-        append_audit(&mut tx, e, key).await?;
-        tx.commit().await?;
-        Ok(())
+        retrying! {
+            let mut tx = begin_write(&self.pool).await?;
+            append_audit(&mut tx, e, key).await?;
+            tx.commit().await?;
+            Ok(())
+        }
     }
 
     async fn audit_chain(
@@ -2083,48 +2168,50 @@ impl Store for SqlStore {
             .collect())
     }
     async fn purge_audit(&self, before: &str, by: &str) -> Result<u64, StoreError> {
-        let mut tx = super::begin_write(&self.pool).await?;
-        // The last entry to go: every entry up to it is older than `before`.
-        let last: Option<i64> = sqlx::query_scalar(
-            "SELECT coalesce((SELECT min(seq) FROM audit WHERE at >= $1) - 1, (SELECT max(seq) FROM audit))",
-        )
-        .bind(before)
-        .fetch_one(&mut *tx)
-        .await?;
-        let Some(last) = last else {
-            return Ok(0);
-        };
-        let row: Option<(i64, Option<String>)> =
-            sqlx::query_as("SELECT seq, mac FROM audit WHERE seq <= $1 ORDER BY seq DESC LIMIT 1")
-                .bind(last)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let Some((seq, mac)) = row else {
-            return Ok(0);
-        };
-        // The anchor first: the database's guard lets entries up to it (and old enough) go.
-        for (name, value) in [
-            ("audit_anchor_seq", seq.to_string()),
-            ("audit_anchor_mac", mac.unwrap_or_default()),
-        ] {
-            sqlx::query(
-                "INSERT INTO settings (name, value, updated_by, updated_at) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+        retrying! {
+            let mut tx = super::begin_write(&self.pool).await?;
+            // The last entry to go: every entry up to it is older than `before`.
+            let last: Option<i64> = sqlx::query_scalar(
+                "SELECT coalesce((SELECT min(seq) FROM audit WHERE at >= $1) - 1, (SELECT max(seq) FROM audit))",
             )
-            .bind(name)
-            .bind(value)
-            .bind(by)
-            .bind(now())
-            .execute(&mut *tx)
+            .bind(before)
+            .fetch_one(&mut *tx)
             .await?;
+            let Some(last) = last else {
+                return Ok(0);
+            };
+            let row: Option<(i64, Option<String>)> =
+                sqlx::query_as("SELECT seq, mac FROM audit WHERE seq <= $1 ORDER BY seq DESC LIMIT 1")
+                    .bind(last)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let Some((seq, mac)) = row else {
+                return Ok(0);
+            };
+            // The anchor first: the database's guard lets entries up to it (and old enough) go.
+            for (name, value) in [
+                ("audit_anchor_seq", seq.to_string()),
+                ("audit_anchor_mac", mac.unwrap_or_default()),
+            ] {
+                sqlx::query(
+                    "INSERT INTO settings (name, value, updated_by, updated_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+                )
+                .bind(name)
+                .bind(value)
+                .bind(by)
+                .bind(now())
+                .execute(&mut *tx)
+                .await?;
+            }
+            let n = sqlx::query("DELETE FROM audit WHERE seq <= $1")
+                .bind(seq)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            commit(tx).await?;
+            Ok(n)
         }
-        let n = sqlx::query("DELETE FROM audit WHERE seq <= $1")
-            .bind(seq)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        commit(tx).await?;
-        Ok(n)
     }
 
     async fn audit_anchor(&self) -> Result<Option<crate::AuditAnchor>, StoreError> {
@@ -2133,25 +2220,27 @@ impl Store for SqlStore {
     }
 
     async fn add_document(&self, d: &crate::Document, data: &[u8]) -> Result<(), StoreError> {
-        let mut tx = begin_write(&self.pool).await?;
-        sqlx::query(
-            "INSERT INTO documents (id, form_id, indicator_id, name, content_type, size, sm3, data, uploaded_by, uploaded_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(&d.id)
-        .bind(&d.form_id)
-        .bind(&d.indicator_id)
-        .bind(&d.name)
-        .bind(&d.content_type)
-        .bind(d.size)
-        .bind(&d.sm3)
-        .bind(data)
-        .bind(&d.uploaded_by)
-        .bind(&d.uploaded_at)
-        .execute(&mut *tx)
-        .await?;
-        commit(tx).await?;
-        Ok(())
+        retrying! {
+            let mut tx = begin_write(&self.pool).await?;
+            sqlx::query(
+                "INSERT INTO documents (id, form_id, indicator_id, name, content_type, size, sm3, data, uploaded_by, uploaded_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(&d.id)
+            .bind(&d.form_id)
+            .bind(&d.indicator_id)
+            .bind(&d.name)
+            .bind(&d.content_type)
+            .bind(d.size)
+            .bind(&d.sm3)
+            .bind(data)
+            .bind(&d.uploaded_by)
+            .bind(&d.uploaded_at)
+            .execute(&mut *tx)
+            .await?;
+            commit(tx).await?;
+            Ok(())
+        }
     }
 
     async fn documents(&self, form_id: &str) -> Result<Vec<crate::Document>, StoreError> {
