@@ -30,6 +30,33 @@ pub fn read_disclosure(bytes: &[u8]) -> Result<ReadOutput, ReadError> {
 
 /// Reads disclosure text. Fails only when the text holds no form or table at all.
 pub fn read_disclosure_str(text: &str) -> Result<ReadOutput, ReadError> {
+    let prepared = crate::site::prepare(text);
+    let lines = prepared.lines;
+    let map = |l: usize| {
+        lines
+            .as_ref()
+            .and_then(|m| m.get(l.wrapping_sub(1)).copied())
+            .unwrap_or(l)
+    };
+    let mut out = read_prepared(&prepared.text).map_err(|e| match e {
+        ReadError::NoIndicators { line, name, why } => ReadError::NoIndicators {
+            line: map(line),
+            name,
+            why,
+        },
+        e => e,
+    })?;
+    if let Some(l) = &lines {
+        crate::site::map_lines(&mut out, l);
+    }
+    if !prepared.warnings.is_empty() {
+        out.warnings.extend(prepared.warnings);
+        out.warnings.sort_by_key(|w| w.line);
+    }
+    Ok(out)
+}
+
+fn read_prepared(text: &str) -> Result<ReadOutput, ReadError> {
     let layout = Layout::detect(text);
     let mut reader = Reader {
         layout,
@@ -293,7 +320,36 @@ fn space_cells(raw: &str) -> Vec<Cell> {
         }
         cells.push(make_cell(cells.len(), text));
     }
+    // A column's letter cut from its head (`年度指标值` `(A)`, `年初预算数` `(B)`): the head's.
+    if cells.iter().any(|c| column_letter(&c.key)) {
+        let mut kept: Vec<Cell> = Vec::with_capacity(cells.len());
+        for c in cells {
+            match kept.last_mut() {
+                Some(h)
+                    if column_letter(&c.key)
+                        && matches!(h.label, Some(Label::Column(_) | Label::Budget(_))) =>
+                {
+                    h.text.push_str(&c.text);
+                    h.last = c.last;
+                }
+                _ => kept.push(c),
+            }
+        }
+        for (i, c) in kept.iter_mut().enumerate() {
+            c.col = i;
+        }
+        return kept;
+    }
     cells
+}
+
+/// `(A)`, `(B)`, `(B/A)`: the letter that names a column in a form's formulas.
+fn column_letter(key: &str) -> bool {
+    key.strip_prefix('(')
+        .and_then(|k| k.strip_suffix(')'))
+        .is_some_and(|k| {
+            !k.is_empty() && k.len() <= 3 && k.bytes().all(|b| b.is_ascii_uppercase() || b == b'/')
+        })
 }
 
 /// A piece of a run-together word: split further when it is column heads only.
@@ -1743,6 +1799,24 @@ impl Builder {
                 text = &text[head.len()..];
             }
         }
+        // `(必填硬性指标)针对…`: a remark in brackets on the level just named, before its row.
+        if self.record.is_none() && text.starts_with(['(', '（']) {
+            if let Some(close) = text.find([')', '）']) {
+                let inner = &text[text.chars().next().map_or(1, char::len_utf8)..close];
+                let remark = (2..=10).contains(&inner.chars().count())
+                    && inner.chars().all(jixiao_core::text::is_cjk)
+                    && (self.level1.is_some() || self.level2.is_some());
+                if remark {
+                    let head_len = close + text[close..].chars().next().map_or(1, char::len_utf8);
+                    self.warn(
+                        line,
+                        &text[..head_len],
+                        "指标级别后的括注，未保存 / a remark in brackets after a level name, not kept",
+                    );
+                    text = &text[head_len..];
+                }
+            }
+        }
         // `指标1:指标2:`: the empty slots of a template.
         let (slots, rest) = crate::runon::strip_slots(text);
         for s in slots {
@@ -1774,7 +1848,10 @@ impl Builder {
             let one_value = self.record.is_some() && crate::runon::one_value(text);
             if digits && !one_value {
                 self.close_record();
-                self.warn(line, text, crate::runon::UNREAD);
+                match crate::runon::guess_row(text, &self.roles, limits) {
+                    Some(r) => self.run_row(line, r),
+                    None => self.warn(line, text, crate::runon::UNREAD),
+                }
                 return true;
             }
             if text.len() < c.text.len() {
@@ -1790,20 +1867,7 @@ impl Builder {
         self.close_record();
         for piece in pieces {
             match piece {
-                crate::runon::Piece::Row(r) => {
-                    self.record = Some(Record {
-                        line,
-                        level1: self.level1,
-                        level2: self.level2,
-                        name: r.name,
-                        vals: r.vals,
-                        next_role: self.roles.len(),
-                    });
-                    for (t, m) in r.notes {
-                        self.warn(line, &t, m);
-                    }
-                    self.close_record();
-                }
+                crate::runon::Piece::Row(r) => self.run_row(line, r),
                 crate::runon::Piece::Unread(t, m) => self.warn(line, &t, m),
                 crate::runon::Piece::Total(t) => {
                     self.run_total(line, &t);
@@ -1816,6 +1880,21 @@ impl Builder {
             }
         }
         true
+    }
+
+    fn run_row(&mut self, line: usize, r: crate::runon::RunRow) {
+        self.record = Some(Record {
+            line,
+            level1: self.level1,
+            level2: self.level2,
+            name: r.name,
+            vals: r.vals,
+            next_role: self.roles.len(),
+        });
+        for (t, m) in r.notes {
+            self.warn(line, &t, m);
+        }
+        self.close_record();
     }
 
     /// `总分100100`: the weights' total and the score's, fused; split where the first is the
@@ -2172,6 +2251,15 @@ impl Builder {
                 });
             }
             Kind::SelfEvaluation => {
+                let notes: Vec<String> = rec
+                    .vals
+                    .iter()
+                    .filter(|(r, v)| *r == Role::Note && !v.is_empty())
+                    .map(|(_, v)| v.clone())
+                    .collect();
+                for v in notes {
+                    self.warn(line, &v, &format!("说明（“{name}”）读出，自评表未保存此列 / an explanation column, not kept by the table"));
+                }
                 self.rows.push(SelfRow {
                     line,
                     level1,

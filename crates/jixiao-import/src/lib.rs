@@ -7,12 +7,14 @@ mod json;
 mod layout;
 mod runon;
 mod selfeval;
+mod site;
 mod workbook;
 
 pub use decode::decode;
 pub use disclosure::{read_disclosure, read_disclosure_str};
 pub use json::{read_json, read_json_stream};
 pub use selfeval::{ReadSelfTable, SelfBudget, SelfRow, SelfTable};
+pub use site::without_site_chunks;
 pub use workbook::{is_workbook, read_workbook};
 
 use jixiao_core::Form;

@@ -284,7 +284,7 @@ fn the_real_corpus() {
 const MIN_PER_MILLE: usize = 1000;
 
 /// Texts still refused, as last measured.
-const MAX_REFUSED: usize = 4;
+const MAX_REFUSED: usize = 2;
 
 #[test]
 fn every_text_has_its_reading() {
@@ -322,8 +322,18 @@ fn nothing_is_lost() {
             continue;
         };
         let acc = accounted(&out);
+        // A document site's preview chunk numbers (`\n\n2、`) are the site's, not the form's:
+        // the reader removes them and says so; the cells are checked as the reader joined them.
         let text = String::from_utf8_lossy(&bytes).to_string();
-        for (n, line) in text.lines().enumerate() {
+        let joined = jixiao_import::without_site_chunks(&text);
+        if joined != text {
+            assert!(
+                out.warnings.iter().any(|w| w.message.contains("分段编号")),
+                "{}: chunk numbers removed without a warning",
+                path.display()
+            );
+        }
+        for (n, line) in joined.lines().enumerate() {
             for cell in line.split(['|', '\t']) {
                 let r = residue(cell, &acc);
                 if r.is_empty() {
