@@ -746,6 +746,25 @@ impl Reader {
     }
 }
 
+/// The levels an indicator's name implies where the form prints none: satisfaction, cost,
+/// quality and timeliness words; else output with no level 2.
+fn levels_from_name(key: &str) -> (Level1, Option<Level2>) {
+    let has = |ws: &[&str]| ws.iter().any(|w| key.contains(w));
+    if has(&["满意"]) {
+        (Level1::Satisfaction, Some(Level2::BeneficiarySatisfaction))
+    } else if has(&["成本", "费用", "单价"]) {
+        (Level1::Output, Some(Level2::Cost))
+    } else if has(&["质量", "达标率", "合格率", "验收"]) {
+        (Level1::Output, Some(Level2::Quality))
+    } else if has(&["及时", "时效", "完成时间", "时限"]) {
+        (Level1::Output, Some(Level2::Timeliness))
+    } else if has(&["效益"]) {
+        (Level1::Outcome, None)
+    } else {
+        (Level1::Output, None)
+    }
+}
+
 /// A quick test before `level_cell`: level names end like one (`…指标`, `…目标`, `产出`,
 /// `社会效益`, `满意度`, `数量`, `可持续影响`, `(50分)`).
 fn may_be_level(key: &str) -> bool {
@@ -914,6 +933,20 @@ struct Builder {
     /// One cell per line, and the line after this one pads the end of the table's row: this
     /// cell is the row's last (its 绩效标准 or 备注), not the next indicator's name.
     end_follows: bool,
+    /// A transposed indicator table (`三级指标 名称 名称 …` / `年度目标值 值 值 …`).
+    transposed: Option<Transposed>,
+}
+
+/// An indicator table printed across: a line of 三级指标 names, then their targets in the
+/// same order, then perhaps the period's targets; no 一级/二级 cells.
+#[derive(Default)]
+struct Transposed {
+    line: usize,
+    names: Vec<String>,
+    values: Vec<String>,
+    /// 0 names, 1 the year's targets, 2 what follows (the period's targets).
+    stage: u8,
+    rest: Vec<(usize, String)>,
 }
 
 impl Builder {
@@ -967,6 +1000,7 @@ impl Builder {
             points: (None, None),
             last_level2: false,
             end_follows: false,
+            transposed: None,
         }
     }
 
@@ -1558,6 +1592,9 @@ impl Builder {
                 self.warn(line, &c.text, AFTER_TABLE);
                 continue;
             }
+            if self.transposed_cell(line, c, cells.get(i)) {
+                continue;
+            }
             if c.glued && matches!(c.label, Some(Label::LevelHead | Label::Column(_))) {
                 self.runon = true;
             }
@@ -2109,6 +2146,100 @@ impl Builder {
         used
     }
 
+    /// A cell of a transposed table, or the `三级指标` that opens one (names follow it on its
+    /// line, before any row was read). False for a cell read the ordinary way.
+    fn transposed_cell(&mut self, line: usize, c: &Cell, next: Option<&Cell>) -> bool {
+        let Some(t) = &mut self.transposed else {
+            let opens = self.kind == Kind::Target
+                && c.label == Some(Label::LevelHead)
+                && c.key == "三级指标"
+                && self.record.is_none()
+                && self.indicators.is_empty()
+                && self.roles.is_empty()
+                && next.is_some_and(|n| n.label.is_none() && level_cell(&n.key).is_none());
+            if opens {
+                self.saw_indicator_head = true;
+                self.transposed = Some(Transposed {
+                    line,
+                    ..Transposed::default()
+                });
+            }
+            return opens;
+        };
+        let value_head = c.key.ends_with("目标值") || c.key.ends_with("指标值");
+        match t.stage {
+            0 if value_head => t.stage = 1,
+            0 if c.label.is_none() && level_cell(&c.key).is_none() => t.names.push(c.text.clone()),
+            1 if value_head || t.values.len() >= t.names.len() => {
+                t.stage = 2;
+                t.rest.push((line, c.text.clone()));
+            }
+            1 => t.values.push(c.text.clone()),
+            2 if c.label.is_none() => t.rest.push((line, c.text.clone())),
+            _ => {
+                self.close_transposed();
+                return false;
+            }
+        }
+        true
+    }
+
+    /// The rows of a transposed table: each name with the target in its place; the levels,
+    /// never printed, taken from the name's words where they say it, and said to be so.
+    fn close_transposed(&mut self) {
+        let Some(t) = self.transposed.take() else {
+            return;
+        };
+        for (k, name) in t.names.iter().enumerate() {
+            let value = t.values.get(k).cloned().unwrap_or_default();
+            let (level1, level2) = levels_from_name(&key_of(name));
+            let (zh, en) = match level2 {
+                Some(l2) => (
+                    format!("{}/{}", level1.name(), l2.name()),
+                    format!("{}/{}", level1.english(), l2.name()),
+                ),
+                None => (
+                    format!("{}，二级空缺", level1.name()),
+                    format!("{}, level 2 left empty", level1.english()),
+                ),
+            };
+            self.warn(
+                t.line,
+                name,
+                &format!("一级/二级指标未写明（表格为横排），按指标名称推定为{zh} / levels 1 and 2 not written (a transposed table): taken as {en} by the name, a guess"),
+            );
+            if value.is_empty() {
+                self.warn(
+                    t.line,
+                    name,
+                    "指标没有指标值 / the indicator has no target value",
+                );
+            }
+            let (target, notes) = Target::parse_published(&value);
+            for n in notes {
+                if n != jixiao_core::target::Note::OpImplied {
+                    self.warn(t.line, &value, n.message());
+                }
+            }
+            self.indicators.push(Indicator {
+                id: None,
+                level1,
+                level2,
+                name: name.clone(),
+                target,
+                raw: value,
+                weight: None,
+                direction: None,
+            });
+        }
+        for v in t.values.iter().skip(t.names.len()) {
+            self.warn(t.line, v, "横排表中没有对应名称的指标值，未读入 / a target with no name in a transposed table, not read");
+        }
+        for (line, v) in t.rest {
+            self.warn(line, &v, "横排表中年度目标值之后的内容（如实施周期目标值），未保存 / what follows the year's targets in a transposed table (the period's targets), not kept");
+        }
+    }
+
     fn close_record(&mut self) {
         let Some(mut rec) = self.record.take() else {
             return;
@@ -2458,6 +2589,7 @@ impl Builder {
 
     fn finish_one(mut self) -> (Vec<Finished>, Vec<Warning>) {
         self.leave_section();
+        self.close_transposed();
         // In a table run together the weights were split from fused digits: they should add
         // up to the published total, and where they do not, it is said.
         if self.runon {

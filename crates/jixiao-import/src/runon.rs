@@ -707,8 +707,7 @@ pub(crate) fn guess_row(text: &str, roles: &[Role], limits: Limits) -> Option<Ru
             let mut found = vec![];
             split_parts_loose(digits, shape.len(), &mut parts, &mut found);
             for split in found {
-                let mut cells: Vec<(Role, String)> =
-                    shape.iter().copied().zip(split.into_iter()).collect();
+                let mut cells: Vec<(Role, String)> = shape.iter().copied().zip(split).collect();
                 let consumed_score = cells.iter().any(|c| c.0 == Role::Score);
                 // The score at the end of the text column after the values.
                 if !consumed_score && notes_then_score.is_some() {
