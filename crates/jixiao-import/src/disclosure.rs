@@ -191,8 +191,13 @@ struct Row {
 /// No label or level name is longer than this (in UTF-8 bytes, wrap spaces included).
 const MAX_KEY_BYTES: usize = 120;
 
+/// A title (`…绩效目标表`, at most 70 characters) may be longer, the more so with pinyin after
+/// its characters (`績(jī)效`): a cell with `表` in it is keyed up to this length.
+const MAX_TITLE_BYTES: usize = 600;
+
 fn make_cell(col: usize, text: String) -> Cell {
-    let key = if text.len() <= MAX_KEY_BYTES {
+    let key = if text.len() <= MAX_KEY_BYTES || text.len() <= MAX_TITLE_BYTES && text.contains('表')
+    {
         key_of(&text)
     } else {
         String::new()
@@ -302,8 +307,20 @@ fn space_cells(raw: &str) -> Vec<Cell> {
             if c.label.is_none() && level_cell(&c.key).is_none() {
                 if let Some(pieces) = crate::layout::split_run_together(&text, i == words.len()) {
                     let first = cells.len();
-                    for p in pieces {
-                        push_piece(&mut cells, p, true);
+                    for (p, read_as) in pieces {
+                        match read_as {
+                            // A head with a character lost (`???(jī)效指標分類`): read as the
+                            // head, said in a warning.
+                            Some(head) => {
+                                let mut h = make_cell(cells.len(), p);
+                                h.key = head.to_string();
+                                h.label = label_of(head);
+                                h.damaged_head = true;
+                                h.glued = true;
+                                cells.push(h);
+                            }
+                            None => push_piece(&mut cells, p, true),
+                        }
                     }
                     for c in cells.iter_mut().skip(first + 1) {
                         c.joined = true;
@@ -588,6 +605,7 @@ impl Reader {
             b.year = year.or(self.year);
             b.titled = true;
             b.grid = self.grid;
+            b.title = Some((row.line, title.text.clone()));
             if title.glued {
                 // Cut from a line run together: what the cut kept of the title is shown.
                 b.warn(
@@ -935,6 +953,11 @@ struct Builder {
     end_follows: bool,
     /// A transposed indicator table (`三级指标 名称 名称 …` / `年度目标值 值 值 …`).
     transposed: Option<Transposed>,
+    /// The grades of a graded standard in place of the target (`优良中差` under
+    /// 绩效指标评价标准), as written, best first.
+    grades: Option<Vec<String>>,
+    /// The table's title as written, and its line: the name of a form that gives none.
+    title: Option<(usize, String)>,
 }
 
 /// An indicator table printed across: a line of 三级指标 names, then their targets in the
@@ -1001,6 +1024,8 @@ impl Builder {
             last_level2: false,
             end_follows: false,
             transposed: None,
+            grades: None,
+            title: None,
         }
     }
 
@@ -1035,6 +1060,7 @@ impl Builder {
             }
             Label::IndicatorsBlock | Label::LevelHead | Label::Column(_) => Section::Indicators,
             Label::Total | Label::Remarks => Section::Totals,
+            Label::Grades => Section::Indicators,
         })
     }
 
@@ -1600,6 +1626,22 @@ impl Builder {
             }
             match c.label {
                 Some(Label::IndicatorsBlock) => continue,
+                Some(Label::Grades) => {
+                    self.grades = Some(
+                        crate::layout::folded_chars(&c.text)
+                            .iter()
+                            .map(|(_, a, _)| {
+                                // The grade's character as written, without its pinyin.
+                                c.text[*a..]
+                                    .chars()
+                                    .next()
+                                    .map(String::from)
+                                    .unwrap_or_default()
+                            })
+                            .collect(),
+                    );
+                    continue;
+                }
                 // The table's heads, before any indicator: what was taken for a row before
                 // them was a remark, and heads seen before a row began are forgotten.
                 Some(Label::LevelHead) => {
@@ -1872,6 +1914,10 @@ impl Builder {
         if text.trim().is_empty() {
             return true;
         }
+        if self.grades.is_some() {
+            self.graded_run(line, text);
+            return true;
+        }
         let limits = crate::runon::Limits {
             max_weight: self.max_weight(),
         };
@@ -1917,6 +1963,58 @@ impl Builder {
             }
         }
         true
+    }
+
+    /// A run of a table with a graded standard (see `grades.rs`): each row read with its best
+    /// grade as the target, and every guess said.
+    fn graded_run(&mut self, line: usize, text: &str) {
+        let names = self.grades.clone().unwrap_or_default();
+        self.close_record();
+        for piece in crate::grades::decode(text, names.len()) {
+            let r = match piece {
+                crate::grades::Piece::Row(r) => r,
+                crate::grades::Piece::Unread(t, m) => {
+                    self.warn(line, &t, m);
+                    continue;
+                }
+            };
+            if r.description.is_empty() {
+                self.warn(line, &r.written, "指标名称与指标描述连写，找不到分界，整段读作名称，请核对 / the indicator's name and description run together with no cut found: the whole read as the name, to check");
+            } else {
+                self.warn(line, &r.written, &format!("指标名称与指标描述连写，按词义推定名称为“{}”，请核对 / the indicator's name and description run together: the name taken to be “{}” by meaning, a guess to check", r.name, r.name));
+            }
+            let listed: Vec<String> = names
+                .iter()
+                .zip(&r.grades)
+                .map(|(g, v)| format!("{g} {v}"))
+                .collect();
+            let best = names.first().map_or("", String::as_str);
+            self.warn(
+                line,
+                &r.grades_written,
+                &format!(
+                    "评价标准分{}档（{}），以“{best}”档读作指标值（运算符推定为“=”），其余各档未保存 / a graded standard ({}) in place of a target: the {best} grade read as the target (op taken as =), the other grades not kept",
+                    names.len(),
+                    listed.join("，"),
+                    listed.join(", ")
+                ),
+            );
+            let mut vals = vec![(Role::Target, r.grades[0].clone())];
+            for v in [r.description, r.basis] {
+                if !v.is_empty() {
+                    vals.push((Role::Note, v));
+                }
+            }
+            self.record = Some(Record {
+                line,
+                level1: self.level1,
+                level2: self.level2,
+                name: r.name,
+                vals,
+                next_role: self.roles.len(),
+            });
+            self.close_record();
+        }
     }
 
     fn run_row(&mut self, line: usize, r: crate::runon::RunRow) {
@@ -2620,9 +2718,21 @@ impl Builder {
             return (vec![], self.into_loose());
         }
         let start = self.start;
-        let name = match self.name.take() {
-            Some(n) => n,
-            None => {
+        let from_title = self
+            .title
+            .as_ref()
+            .and_then(|(l, t)| name_in_title(t).map(|n| (*l, t.clone(), n)));
+        let name = match (self.name.take(), from_title) {
+            (Some(n), _) => n,
+            (None, Some((line, title, name))) => {
+                self.warn(
+                    line,
+                    &title,
+                    &format!("表格没有项目名称，取标题中的“{name}”作名称 / the table gives no project name: “{name}” taken from its title"),
+                );
+                name
+            }
+            (None, None) => {
                 self.warn(
                     start,
                     "",
@@ -2936,6 +3046,49 @@ fn finalize_roles(cols: &[Role], kind: Kind) -> Vec<Role> {
         }
     }
     cols
+}
+
+/// The project a title names (`1、…提前下达2019年…补助预算指标绩效目标表` → `…补助预算指标`), as
+/// written: the title without its numbering and the form's kind. None where what is left
+/// names no project (`2023年度项目支出绩效目标表`, `部门预算项目绩效目标申报表(2023年度)`).
+fn name_in_title(title: &str) -> Option<String> {
+    let chars = crate::layout::folded_chars(title);
+    let key: String = chars.iter().map(|c| c.0).collect();
+    let kind_at = ["绩效目标申报表", "绩效目标表"]
+        .iter()
+        .filter_map(|w| key.strip_suffix(w).map(str::len))
+        .max()?;
+    // `…奖励资金区域绩效目标表`: a table of the fund's regional targets.
+    let kind_at = key[..kind_at]
+        .strip_suffix("区域")
+        .map_or(kind_at, str::len);
+    // `1、`, `(1)`, `附件2`: the title's numbering.
+    let lead = key[..kind_at]
+        .trim_start_matches("附件")
+        .trim_start_matches(|c: char| {
+            c.is_ascii_digit() || matches!(c, '(' | ')' | '、' | '.' | ':' | ' ')
+        });
+    let from = kind_at - lead.len();
+    let generic = lead
+        .trim_start_matches(|c: char| c.is_ascii_digit() || matches!(c, '年' | '度'))
+        .trim_start_matches(['年', '度']);
+    let generic = generic
+        .trim_end_matches("项目支出")
+        .trim_end_matches("预算项目")
+        .trim_end_matches("部门预算")
+        .trim_end_matches("部门")
+        .trim_end_matches("项目")
+        .trim_end_matches("整体")
+        .trim_end_matches("部门");
+    if generic.chars().count() < 4 {
+        return None;
+    }
+    // Back to the text as written.
+    let a = key[..from].chars().count();
+    let b = key[..kind_at].chars().count();
+    let start = chars.get(a)?.1;
+    let end = chars.get(b - 1)?.2;
+    Some(title[start..end].trim().to_string())
 }
 
 /// Operator, value and unit cells as one writing: `≥` `95` `%` → `≥95%`. A unit that the
