@@ -30,6 +30,33 @@ pub fn read_disclosure(bytes: &[u8]) -> Result<ReadOutput, ReadError> {
 
 /// Reads disclosure text. Fails only when the text holds no form or table at all.
 pub fn read_disclosure_str(text: &str) -> Result<ReadOutput, ReadError> {
+    let prepared = crate::site::prepare(text);
+    let lines = prepared.lines;
+    let map = |l: usize| {
+        lines
+            .as_ref()
+            .and_then(|m| m.get(l.wrapping_sub(1)).copied())
+            .unwrap_or(l)
+    };
+    let mut out = read_prepared(&prepared.text).map_err(|e| match e {
+        ReadError::NoIndicators { line, name, why } => ReadError::NoIndicators {
+            line: map(line),
+            name,
+            why,
+        },
+        e => e,
+    })?;
+    if let Some(l) = &lines {
+        crate::site::map_lines(&mut out, l);
+    }
+    if !prepared.warnings.is_empty() {
+        out.warnings.extend(prepared.warnings);
+        out.warnings.sort_by_key(|w| w.line);
+    }
+    Ok(out)
+}
+
+fn read_prepared(text: &str) -> Result<ReadOutput, ReadError> {
     let layout = Layout::detect(text);
     let mut reader = Reader {
         layout,
@@ -164,8 +191,13 @@ struct Row {
 /// No label or level name is longer than this (in UTF-8 bytes, wrap spaces included).
 const MAX_KEY_BYTES: usize = 120;
 
+/// A title (`…绩效目标表`, at most 70 characters) may be longer, the more so with pinyin after
+/// its characters (`績(jī)效`): a cell with `表` in it is keyed up to this length.
+const MAX_TITLE_BYTES: usize = 600;
+
 fn make_cell(col: usize, text: String) -> Cell {
-    let key = if text.len() <= MAX_KEY_BYTES {
+    let key = if text.len() <= MAX_KEY_BYTES || text.len() <= MAX_TITLE_BYTES && text.contains('表')
+    {
         key_of(&text)
     } else {
         String::new()
@@ -275,8 +307,20 @@ fn space_cells(raw: &str) -> Vec<Cell> {
             if c.label.is_none() && level_cell(&c.key).is_none() {
                 if let Some(pieces) = crate::layout::split_run_together(&text, i == words.len()) {
                     let first = cells.len();
-                    for p in pieces {
-                        push_piece(&mut cells, p, true);
+                    for (p, read_as) in pieces {
+                        match read_as {
+                            // A head with a character lost (`???(jī)效指標分類`): read as the
+                            // head, said in a warning.
+                            Some(head) => {
+                                let mut h = make_cell(cells.len(), p);
+                                h.key = head.to_string();
+                                h.label = label_of(head);
+                                h.damaged_head = true;
+                                h.glued = true;
+                                cells.push(h);
+                            }
+                            None => push_piece(&mut cells, p, true),
+                        }
                     }
                     for c in cells.iter_mut().skip(first + 1) {
                         c.joined = true;
@@ -293,7 +337,36 @@ fn space_cells(raw: &str) -> Vec<Cell> {
         }
         cells.push(make_cell(cells.len(), text));
     }
+    // A column's letter cut from its head (`年度指标值` `(A)`, `年初预算数` `(B)`): the head's.
+    if cells.iter().any(|c| column_letter(&c.key)) {
+        let mut kept: Vec<Cell> = Vec::with_capacity(cells.len());
+        for c in cells {
+            match kept.last_mut() {
+                Some(h)
+                    if column_letter(&c.key)
+                        && matches!(h.label, Some(Label::Column(_) | Label::Budget(_))) =>
+                {
+                    h.text.push_str(&c.text);
+                    h.last = c.last;
+                }
+                _ => kept.push(c),
+            }
+        }
+        for (i, c) in kept.iter_mut().enumerate() {
+            c.col = i;
+        }
+        return kept;
+    }
     cells
+}
+
+/// `(A)`, `(B)`, `(B/A)`: the letter that names a column in a form's formulas.
+fn column_letter(key: &str) -> bool {
+    key.strip_prefix('(')
+        .and_then(|k| k.strip_suffix(')'))
+        .is_some_and(|k| {
+            !k.is_empty() && k.len() <= 3 && k.bytes().all(|b| b.is_ascii_uppercase() || b == b'/')
+        })
 }
 
 /// A piece of a run-together word: split further when it is column heads only.
@@ -532,6 +605,7 @@ impl Reader {
             b.year = year.or(self.year);
             b.titled = true;
             b.grid = self.grid;
+            b.title = Some((row.line, title.text.clone()));
             if title.glued {
                 // Cut from a line run together: what the cut kept of the title is shown.
                 b.warn(
@@ -687,6 +761,25 @@ impl Reader {
             warnings: self.loose,
             encoding: "UTF-8",
         })
+    }
+}
+
+/// The levels an indicator's name implies where the form prints none: satisfaction, cost,
+/// quality and timeliness words; else output with no level 2.
+fn levels_from_name(key: &str) -> (Level1, Option<Level2>) {
+    let has = |ws: &[&str]| ws.iter().any(|w| key.contains(w));
+    if has(&["满意"]) {
+        (Level1::Satisfaction, Some(Level2::BeneficiarySatisfaction))
+    } else if has(&["成本", "费用", "单价"]) {
+        (Level1::Output, Some(Level2::Cost))
+    } else if has(&["质量", "达标率", "合格率", "验收"]) {
+        (Level1::Output, Some(Level2::Quality))
+    } else if has(&["及时", "时效", "完成时间", "时限"]) {
+        (Level1::Output, Some(Level2::Timeliness))
+    } else if has(&["效益"]) {
+        (Level1::Outcome, None)
+    } else {
+        (Level1::Output, None)
     }
 }
 
@@ -858,6 +951,25 @@ struct Builder {
     /// One cell per line, and the line after this one pads the end of the table's row: this
     /// cell is the row's last (its 绩效标准 or 备注), not the next indicator's name.
     end_follows: bool,
+    /// A transposed indicator table (`三级指标 名称 名称 …` / `年度目标值 值 值 …`).
+    transposed: Option<Transposed>,
+    /// The grades of a graded standard in place of the target (`优良中差` under
+    /// 绩效指标评价标准), as written, best first.
+    grades: Option<Vec<String>>,
+    /// The table's title as written, and its line: the name of a form that gives none.
+    title: Option<(usize, String)>,
+}
+
+/// An indicator table printed across: a line of 三级指标 names, then their targets in the
+/// same order, then perhaps the period's targets; no 一级/二级 cells.
+#[derive(Default)]
+struct Transposed {
+    line: usize,
+    names: Vec<String>,
+    values: Vec<String>,
+    /// 0 names, 1 the year's targets, 2 what follows (the period's targets).
+    stage: u8,
+    rest: Vec<(usize, String)>,
 }
 
 impl Builder {
@@ -911,6 +1023,9 @@ impl Builder {
             points: (None, None),
             last_level2: false,
             end_follows: false,
+            transposed: None,
+            grades: None,
+            title: None,
         }
     }
 
@@ -945,6 +1060,7 @@ impl Builder {
             }
             Label::IndicatorsBlock | Label::LevelHead | Label::Column(_) => Section::Indicators,
             Label::Total | Label::Remarks => Section::Totals,
+            Label::Grades => Section::Indicators,
         })
     }
 
@@ -1502,11 +1618,30 @@ impl Builder {
                 self.warn(line, &c.text, AFTER_TABLE);
                 continue;
             }
+            if self.transposed_cell(line, c, cells.get(i)) {
+                continue;
+            }
             if c.glued && matches!(c.label, Some(Label::LevelHead | Label::Column(_))) {
                 self.runon = true;
             }
             match c.label {
                 Some(Label::IndicatorsBlock) => continue,
+                Some(Label::Grades) => {
+                    self.grades = Some(
+                        crate::layout::folded_chars(&c.text)
+                            .iter()
+                            .map(|(_, a, _)| {
+                                // The grade's character as written, without its pinyin.
+                                c.text[*a..]
+                                    .chars()
+                                    .next()
+                                    .map(String::from)
+                                    .unwrap_or_default()
+                            })
+                            .collect(),
+                    );
+                    continue;
+                }
                 // The table's heads, before any indicator: what was taken for a row before
                 // them was a remark, and heads seen before a row began are forgotten.
                 Some(Label::LevelHead) => {
@@ -1743,6 +1878,24 @@ impl Builder {
                 text = &text[head.len()..];
             }
         }
+        // `(必填硬性指标)针对…`: a remark in brackets on the level just named, before its row.
+        if self.record.is_none() && text.starts_with(['(', '（']) {
+            if let Some(close) = text.find([')', '）']) {
+                let inner = &text[text.chars().next().map_or(1, char::len_utf8)..close];
+                let remark = (2..=10).contains(&inner.chars().count())
+                    && inner.chars().all(jixiao_core::text::is_cjk)
+                    && (self.level1.is_some() || self.level2.is_some());
+                if remark {
+                    let head_len = close + text[close..].chars().next().map_or(1, char::len_utf8);
+                    self.warn(
+                        line,
+                        &text[..head_len],
+                        "指标级别后的括注，未保存 / a remark in brackets after a level name, not kept",
+                    );
+                    text = &text[head_len..];
+                }
+            }
+        }
         // `指标1:指标2:`: the empty slots of a template.
         let (slots, rest) = crate::runon::strip_slots(text);
         for s in slots {
@@ -1761,6 +1914,10 @@ impl Builder {
         if text.trim().is_empty() {
             return true;
         }
+        if self.grades.is_some() {
+            self.graded_run(line, text);
+            return true;
+        }
         let limits = crate::runon::Limits {
             max_weight: self.max_weight(),
         };
@@ -1774,7 +1931,10 @@ impl Builder {
             let one_value = self.record.is_some() && crate::runon::one_value(text);
             if digits && !one_value {
                 self.close_record();
-                self.warn(line, text, crate::runon::UNREAD);
+                match crate::runon::guess_row(text, &self.roles, limits) {
+                    Some(r) => self.run_row(line, r),
+                    None => self.warn(line, text, crate::runon::UNREAD),
+                }
                 return true;
             }
             if text.len() < c.text.len() {
@@ -1790,20 +1950,7 @@ impl Builder {
         self.close_record();
         for piece in pieces {
             match piece {
-                crate::runon::Piece::Row(r) => {
-                    self.record = Some(Record {
-                        line,
-                        level1: self.level1,
-                        level2: self.level2,
-                        name: r.name,
-                        vals: r.vals,
-                        next_role: self.roles.len(),
-                    });
-                    for (t, m) in r.notes {
-                        self.warn(line, &t, m);
-                    }
-                    self.close_record();
-                }
+                crate::runon::Piece::Row(r) => self.run_row(line, r),
                 crate::runon::Piece::Unread(t, m) => self.warn(line, &t, m),
                 crate::runon::Piece::Total(t) => {
                     self.run_total(line, &t);
@@ -1816,6 +1963,73 @@ impl Builder {
             }
         }
         true
+    }
+
+    /// A run of a table with a graded standard (see `grades.rs`): each row read with its best
+    /// grade as the target, and every guess said.
+    fn graded_run(&mut self, line: usize, text: &str) {
+        let names = self.grades.clone().unwrap_or_default();
+        self.close_record();
+        for piece in crate::grades::decode(text, names.len()) {
+            let r = match piece {
+                crate::grades::Piece::Row(r) => r,
+                crate::grades::Piece::Unread(t, m) => {
+                    self.warn(line, &t, m);
+                    continue;
+                }
+            };
+            if r.description.is_empty() {
+                self.warn(line, &r.written, "指标名称与指标描述连写，找不到分界，整段读作名称，请核对 / the indicator's name and description run together with no cut found: the whole read as the name, to check");
+            } else {
+                self.warn(line, &r.written, &format!("指标名称与指标描述连写，按词义推定名称为“{}”，请核对 / the indicator's name and description run together: the name taken to be “{}” by meaning, a guess to check", r.name, r.name));
+            }
+            let listed: Vec<String> = names
+                .iter()
+                .zip(&r.grades)
+                .map(|(g, v)| format!("{g} {v}"))
+                .collect();
+            let best = names.first().map_or("", String::as_str);
+            self.warn(
+                line,
+                &r.grades_written,
+                &format!(
+                    "评价标准分{}档（{}），以“{best}”档读作指标值（运算符推定为“=”），其余各档未保存 / a graded standard ({}) in place of a target: the {best} grade read as the target (op taken as =), the other grades not kept",
+                    names.len(),
+                    listed.join("，"),
+                    listed.join(", ")
+                ),
+            );
+            let mut vals = vec![(Role::Target, r.grades[0].clone())];
+            for v in [r.description, r.basis] {
+                if !v.is_empty() {
+                    vals.push((Role::Note, v));
+                }
+            }
+            self.record = Some(Record {
+                line,
+                level1: self.level1,
+                level2: self.level2,
+                name: r.name,
+                vals,
+                next_role: self.roles.len(),
+            });
+            self.close_record();
+        }
+    }
+
+    fn run_row(&mut self, line: usize, r: crate::runon::RunRow) {
+        self.record = Some(Record {
+            line,
+            level1: self.level1,
+            level2: self.level2,
+            name: r.name,
+            vals: r.vals,
+            next_role: self.roles.len(),
+        });
+        for (t, m) in r.notes {
+            self.warn(line, &t, m);
+        }
+        self.close_record();
     }
 
     /// `总分100100`: the weights' total and the score's, fused; split where the first is the
@@ -2030,6 +2244,100 @@ impl Builder {
         used
     }
 
+    /// A cell of a transposed table, or the `三级指标` that opens one (names follow it on its
+    /// line, before any row was read). False for a cell read the ordinary way.
+    fn transposed_cell(&mut self, line: usize, c: &Cell, next: Option<&Cell>) -> bool {
+        let Some(t) = &mut self.transposed else {
+            let opens = self.kind == Kind::Target
+                && c.label == Some(Label::LevelHead)
+                && c.key == "三级指标"
+                && self.record.is_none()
+                && self.indicators.is_empty()
+                && self.roles.is_empty()
+                && next.is_some_and(|n| n.label.is_none() && level_cell(&n.key).is_none());
+            if opens {
+                self.saw_indicator_head = true;
+                self.transposed = Some(Transposed {
+                    line,
+                    ..Transposed::default()
+                });
+            }
+            return opens;
+        };
+        let value_head = c.key.ends_with("目标值") || c.key.ends_with("指标值");
+        match t.stage {
+            0 if value_head => t.stage = 1,
+            0 if c.label.is_none() && level_cell(&c.key).is_none() => t.names.push(c.text.clone()),
+            1 if value_head || t.values.len() >= t.names.len() => {
+                t.stage = 2;
+                t.rest.push((line, c.text.clone()));
+            }
+            1 => t.values.push(c.text.clone()),
+            2 if c.label.is_none() => t.rest.push((line, c.text.clone())),
+            _ => {
+                self.close_transposed();
+                return false;
+            }
+        }
+        true
+    }
+
+    /// The rows of a transposed table: each name with the target in its place; the levels,
+    /// never printed, taken from the name's words where they say it, and said to be so.
+    fn close_transposed(&mut self) {
+        let Some(t) = self.transposed.take() else {
+            return;
+        };
+        for (k, name) in t.names.iter().enumerate() {
+            let value = t.values.get(k).cloned().unwrap_or_default();
+            let (level1, level2) = levels_from_name(&key_of(name));
+            let (zh, en) = match level2 {
+                Some(l2) => (
+                    format!("{}/{}", level1.name(), l2.name()),
+                    format!("{}/{}", level1.english(), l2.name()),
+                ),
+                None => (
+                    format!("{}，二级空缺", level1.name()),
+                    format!("{}, level 2 left empty", level1.english()),
+                ),
+            };
+            self.warn(
+                t.line,
+                name,
+                &format!("一级/二级指标未写明（表格为横排），按指标名称推定为{zh} / levels 1 and 2 not written (a transposed table): taken as {en} by the name, a guess"),
+            );
+            if value.is_empty() {
+                self.warn(
+                    t.line,
+                    name,
+                    "指标没有指标值 / the indicator has no target value",
+                );
+            }
+            let (target, notes) = Target::parse_published(&value);
+            for n in notes {
+                if n != jixiao_core::target::Note::OpImplied {
+                    self.warn(t.line, &value, n.message());
+                }
+            }
+            self.indicators.push(Indicator {
+                id: None,
+                level1,
+                level2,
+                name: name.clone(),
+                target,
+                raw: value,
+                weight: None,
+                direction: None,
+            });
+        }
+        for v in t.values.iter().skip(t.names.len()) {
+            self.warn(t.line, v, "横排表中没有对应名称的指标值，未读入 / a target with no name in a transposed table, not read");
+        }
+        for (line, v) in t.rest {
+            self.warn(line, &v, "横排表中年度目标值之后的内容（如实施周期目标值），未保存 / what follows the year's targets in a transposed table (the period's targets), not kept");
+        }
+    }
+
     fn close_record(&mut self) {
         let Some(mut rec) = self.record.take() else {
             return;
@@ -2172,6 +2480,15 @@ impl Builder {
                 });
             }
             Kind::SelfEvaluation => {
+                let notes: Vec<String> = rec
+                    .vals
+                    .iter()
+                    .filter(|(r, v)| *r == Role::Note && !v.is_empty())
+                    .map(|(_, v)| v.clone())
+                    .collect();
+                for v in notes {
+                    self.warn(line, &v, &format!("说明（“{name}”）读出，自评表未保存此列 / an explanation column, not kept by the table"));
+                }
                 self.rows.push(SelfRow {
                     line,
                     level1,
@@ -2370,6 +2687,7 @@ impl Builder {
 
     fn finish_one(mut self) -> (Vec<Finished>, Vec<Warning>) {
         self.leave_section();
+        self.close_transposed();
         // In a table run together the weights were split from fused digits: they should add
         // up to the published total, and where they do not, it is said.
         if self.runon {
@@ -2400,9 +2718,21 @@ impl Builder {
             return (vec![], self.into_loose());
         }
         let start = self.start;
-        let name = match self.name.take() {
-            Some(n) => n,
-            None => {
+        let from_title = self
+            .title
+            .as_ref()
+            .and_then(|(l, t)| name_in_title(t).map(|n| (*l, t.clone(), n)));
+        let name = match (self.name.take(), from_title) {
+            (Some(n), _) => n,
+            (None, Some((line, title, name))) => {
+                self.warn(
+                    line,
+                    &title,
+                    &format!("表格没有项目名称，取标题中的“{name}”作名称 / the table gives no project name: “{name}” taken from its title"),
+                );
+                name
+            }
+            (None, None) => {
                 self.warn(
                     start,
                     "",
@@ -2716,6 +3046,49 @@ fn finalize_roles(cols: &[Role], kind: Kind) -> Vec<Role> {
         }
     }
     cols
+}
+
+/// The project a title names (`1、…提前下达2019年…补助预算指标绩效目标表` → `…补助预算指标`), as
+/// written: the title without its numbering and the form's kind. None where what is left
+/// names no project (`2023年度项目支出绩效目标表`, `部门预算项目绩效目标申报表(2023年度)`).
+fn name_in_title(title: &str) -> Option<String> {
+    let chars = crate::layout::folded_chars(title);
+    let key: String = chars.iter().map(|c| c.0).collect();
+    let kind_at = ["绩效目标申报表", "绩效目标表"]
+        .iter()
+        .filter_map(|w| key.strip_suffix(w).map(str::len))
+        .max()?;
+    // `…奖励资金区域绩效目标表`: a table of the fund's regional targets.
+    let kind_at = key[..kind_at]
+        .strip_suffix("区域")
+        .map_or(kind_at, str::len);
+    // `1、`, `(1)`, `附件2`: the title's numbering.
+    let lead = key[..kind_at]
+        .trim_start_matches("附件")
+        .trim_start_matches(|c: char| {
+            c.is_ascii_digit() || matches!(c, '(' | ')' | '、' | '.' | ':' | ' ')
+        });
+    let from = kind_at - lead.len();
+    let generic = lead
+        .trim_start_matches(|c: char| c.is_ascii_digit() || matches!(c, '年' | '度'))
+        .trim_start_matches(['年', '度']);
+    let generic = generic
+        .trim_end_matches("项目支出")
+        .trim_end_matches("预算项目")
+        .trim_end_matches("部门预算")
+        .trim_end_matches("部门")
+        .trim_end_matches("项目")
+        .trim_end_matches("整体")
+        .trim_end_matches("部门");
+    if generic.chars().count() < 4 {
+        return None;
+    }
+    // Back to the text as written.
+    let a = key[..from].chars().count();
+    let b = key[..kind_at].chars().count();
+    let start = chars.get(a)?.1;
+    let end = chars.get(b - 1)?.2;
+    Some(title[start..end].trim().to_string())
 }
 
 /// Operator, value and unit cells as one writing: `≥` `95` `%` → `≥95%`. A unit that the

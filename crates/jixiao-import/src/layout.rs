@@ -93,6 +93,8 @@ pub(crate) enum Label {
     Total,
     /// 其他需要说明事项, 评价结论, 存在问题, 改进措施: text after the indicator table.
     Remarks,
+    /// `优良中差` under 绩效指标评价标准: the grades of a graded standard, one column each.
+    Grades,
 }
 
 /// Folds the traditional characters of labels and level names to simplified ones, so that
@@ -174,17 +176,22 @@ pub(crate) fn simplify(c: char) -> char {
         '備' => '备',
         '釋' => '释',
         '準' => '准',
+        '確' => '确',
+        '專' => '专',
+        '優' => '优',
+        '興' => '兴',
         _ => c,
     }
 }
 
 /// The matching key of a cell: whitespace removed, full-width brackets and colons folded,
 /// traditional characters simplified, and the pinyin that mirror sites insert after
-/// characters (`項(xiàng)目`) removed.
+/// characters (`項(xiàng)目`) removed, also after a `?` that stands for a lost character.
 pub(crate) fn key_of(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        rest = &rest[c.len_utf8()..];
         let c = match c {
             '（' => '(',
             '）' => ')',
@@ -192,24 +199,79 @@ pub(crate) fn key_of(text: &str) -> String {
             c if c.is_whitespace() => continue,
             c => simplify(c),
         };
-        if c == '(' && out.chars().last().is_some_and(jixiao_core::text::is_cjk) {
-            // `(xiàng)`: lower-case Latin letters with tone marks, then `)`.
-            let ahead: String = chars.clone().take(8).collect();
-            if let Some(end) = ahead.find(')') {
-                let inner = &ahead[..end];
-                if !inner.is_empty()
-                    && inner
-                        .chars()
-                        .all(|x| x.is_alphabetic() && !jixiao_core::text::is_cjk(x))
-                {
-                    for _ in 0..inner.chars().count() + 1 {
-                        chars.next();
-                    }
-                    continue;
+        out.push(c);
+        if jixiao_core::text::is_cjk(c) {
+            rest = &rest[pinyin_len(rest)..];
+        } else if c == '?' {
+            rest = &rest[lost_pinyin_len(rest)..];
+        }
+    }
+    out
+}
+
+/// The length of the pinyin a mirror site put in brackets right after a character
+/// (`(xiàng)` of `項(xiàng)`): up to seven letters, none of them Chinese; 0 when there is none.
+pub(crate) fn pinyin_len(rest: &str) -> usize {
+    let Some(open) = rest.chars().next().filter(|c| matches!(c, '(' | '（')) else {
+        return 0;
+    };
+    let after = &rest[open.len_utf8()..];
+    for (n, (i, x)) in after.char_indices().enumerate() {
+        if matches!(x, ')' | '）') {
+            return if n == 0 {
+                0
+            } else {
+                open.len_utf8() + i + x.len_utf8()
+            };
+        }
+        if n >= 7 || !x.is_alphabetic() || jixiao_core::text::is_cjk(x) {
+            return 0;
+        }
+    }
+    0
+}
+
+/// After a `?` that stands for a lost character, its pinyin, whole (`(jī)`) or with its
+/// opening bracket lost too (`???jī)效`).
+pub(crate) fn lost_pinyin_len(rest: &str) -> usize {
+    match pinyin_len(rest) {
+        0 => {
+            for (n, (i, x)) in rest.char_indices().enumerate() {
+                if matches!(x, ')' | '）') {
+                    return if n == 0 { 0 } else { i + x.len_utf8() };
+                }
+                if n >= 7 || !x.is_alphabetic() || jixiao_core::text::is_cjk(x) {
+                    return 0;
                 }
             }
+            0
         }
-        out.push(c);
+        n => n,
+    }
+}
+
+/// The characters of a text folded as `key_of` folds them, each with the bytes of the text
+/// it stands for (a character's pinyin in brackets included): for cutting a text where its
+/// key matches.
+pub(crate) fn folded_chars(text: &str) -> Vec<(char, usize, usize)> {
+    let mut out = Vec::with_capacity(text.len() / 2);
+    let mut at = 0;
+    while let Some(c) = text[at..].chars().next() {
+        let start = at;
+        at += c.len_utf8();
+        let f = match c {
+            '（' => '(',
+            '）' => ')',
+            '：' => ':',
+            c if c.is_whitespace() => continue,
+            c => simplify(c),
+        };
+        if jixiao_core::text::is_cjk(f) {
+            at += pinyin_len(&text[at..]);
+        } else if f == '?' {
+            at += lost_pinyin_len(&text[at..]);
+        }
+        out.push((f, start, at));
     }
     out
 }
@@ -319,7 +381,8 @@ pub(crate) fn label_of(key: &str) -> Option<Label> {
         "绩效指标" | "项目绩效指标" | "年度绩效指标完成情况" | "绩效指标完成情况" => {
             Label::IndicatorsBlock
         }
-        "一级指标" | "二级指标" | "三级指标" | "指标内容" | "指标名称" | "三级指标内容"
+        // `绩效指标分类`: the level-1 column of an old template with no level 2.
+        "一级指标" | "二级指标" | "三级指标" | "指标内容" | "指标名称" | "三级指标内容" | "绩效指标分类"
         | "三级指标名称" | "绩效指标内容" | "评价指标" | "评价内容" | "绩效内容" => {
             Label::LevelHead
         }
@@ -343,7 +406,10 @@ pub(crate) fn label_of(key: &str) -> Option<Label> {
         | "目标值及单位"
         | "当年预期实现值"
         | "区域目标值"
-        | "指标值(A)" => Label::Column(Role::Target),
+        | "指标值(A)"
+        // A graded standard (优 良 中 差) in place of the target: the 优 grade is the target.
+        | "绩效指标评价标准" => Label::Column(Role::Target),
+        "优良中差" => Label::Grades,
         "度量单位" | "计量单位" => Label::Column(Role::Unit),
         // Several periods under 指标值: the whole period's is the target, the years' notes.
         "总体" | "总体指标值" | "实施期" => Label::Column(Role::Target),
@@ -377,7 +443,9 @@ pub(crate) fn label_of(key: &str) -> Option<Label> {
         | "指标解释"
         | "指标说明"
         | "绩效标准"
-        | "指标标准" => Label::Column(Role::Note),
+        | "指标标准"
+        | "绩效指标描述"
+        | "指标描述" => Label::Column(Role::Note),
         "年初预算数" | "年初预算" | "年初预算数(A)" => {
             Label::Budget(BudgetCol::Initial)
         }
@@ -414,8 +482,15 @@ pub(crate) fn label_of(key: &str) -> Option<Label> {
 
 /// Words that begin a new cell where a text runs its cells together (`项目名称农村…`,
 /// `产出指标数量指标…覆盖率100%`): labels and level names, longest first when matched.
-pub(crate) const RUN_WORDS: [&str; 64] = [
+pub(crate) const RUN_WORDS: [&str; 70] = [
     "年度总体目标完成情况",
+    // The heads of an old template with a graded standard (优 良 中 差), and its level 1.
+    "绩效指标分类",
+    "绩效指标描述",
+    "绩效指标评价标准",
+    "评价标准确定依据",
+    "优良中差",
+    "效果指标",
     "项目产出",
     "项目效益",
     "社会公众或服务对象满意度指标",
@@ -481,9 +556,17 @@ pub(crate) const RUN_WORDS: [&str; 64] = [
     "质量目标",
 ];
 
+/// A piece of a text whose cells run together: its text as written, and the layout word
+/// it is read as where the text is that word damaged (`???(jī)效指標分類`, its first character
+/// lost to a `?`: read as 绩效指标分类).
+pub(crate) type RunPiece = (String, Option<&'static str>);
+
 /// Splits a text whose cells run together at the labels and level names it holds, and a
-/// target at its end (`…覆盖率100%`, `…满意度≥90%`). `None` when there is nothing to split.
-pub(crate) fn split_run_together(text: &str, ends_line: bool) -> Option<Vec<String>> {
+/// target at its end (`…覆盖率100%`, `…满意度≥90%`). A title at its start (`1、…绩效目标表`)
+/// is a piece, and so is a goals label right after it. Words are matched on the key (pinyin
+/// after characters left out, `績(jī)效` as 绩效), cut on the text as written. `None` when
+/// there is nothing to split.
+pub(crate) fn split_run_together(text: &str, ends_line: bool) -> Option<Vec<RunPiece>> {
     use std::sync::OnceLock;
     static WORDS: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
     text.chars().nth(5)?;
@@ -493,35 +576,83 @@ pub(crate) fn split_run_together(text: &str, ends_line: bool) -> Option<Vec<Stri
             .build(RUN_WORDS)
             .expect("the run words build an automaton")
     });
-    // Matched on the simplified text (one character for one), cut on the original.
-    let simple: String = text.chars().map(simplify).collect();
-    let mut pieces: Vec<String> = vec![];
+    // Matched on the simplified text, cut on the original: one character for one of the same
+    // length, unless pinyin or a lost character's `?` may be in it; then each character of
+    // the key knows where it stands in the text.
+    let folded = text.contains(['(', '（', '?']);
+    let (simple, at): (String, Vec<usize>) = if folded {
+        let chars = folded_chars(text);
+        let mut simple = String::with_capacity(text.len());
+        let mut at = Vec::with_capacity(text.len() + 1);
+        for (c, from, _) in &chars {
+            simple.push(*c);
+            at.extend(std::iter::repeat_n(*from, c.len_utf8()));
+        }
+        at.push(text.len());
+        (simple, at)
+    } else {
+        (text.chars().map(simplify).collect(), vec![])
+    };
+    let orig = |b: usize| if folded { at[b] } else { b };
+    let mut found: Vec<(usize, usize, Option<&'static str>)> = words
+        .find_iter(&simple)
+        .map(|m| (m.start(), m.end(), None))
+        .collect();
+    let mut pieces: Vec<RunPiece> = vec![];
     let mut start = 0;
+    // A title at the start (`1、…预算指标绩效目标表绩效目标保障…`), no layout word or value
+    // inside it, and a goals label right after it: cut after each.
+    const GOALS: [&str; 4] = ["年度绩效目标", "绩效目标", "年度目标", "总体目标"];
+    let mut skip = 0;
+    let title = title_end(&simple).and_then(|end| {
+        let label = GOALS
+            .iter()
+            .find(|l| simple[end..].starts_with(**l) && simple.len() > end + l.len())?;
+        (found.first().is_none_or(|m| m.0 >= end)
+            && !simple[..end].contains(['%', '≥', '≤', '=', '>', '<']))
+        .then_some((end, end + label.len()))
+    });
+    if let Some((end, label_end)) = title {
+        pieces.push((text[..orig(end)].to_string(), None));
+        pieces.push((text[orig(end)..orig(label_end)].to_string(), None));
+        start = orig(label_end);
+        skip = label_end;
+        found.retain(|m| m.0 >= skip);
+    }
+    if folded && simple.contains('?') {
+        damaged_words(&simple, skip, &mut found);
+    }
     let mut depth = 0usize;
-    let mut scanned = 0;
-    for m in words.find_iter(&simple) {
+    let mut scanned = skip;
+    let mut last_end = skip;
+    for (m_start, m_end, read_as) in found {
+        if m_start < last_end {
+            continue;
+        }
         // Words inside brackets are a remark (`绩效指标(其中产出指标权重分值50分…)`), not cells.
-        for c in simple[scanned..m.start()].chars() {
+        for c in simple[scanned..m_start].chars() {
             match c {
                 '(' | '（' => depth += 1,
                 ')' | '）' => depth = depth.saturating_sub(1),
                 _ => {}
             }
         }
-        scanned = m.start();
+        scanned = m_start;
         // Nor words that end a sentence (`完成年度目标。`): a label is followed by its value.
-        if depth > 0 || simple[m.end()..].starts_with(['。', '，', ',', '；', ';']) {
+        if depth > 0 || simple[m_end..].starts_with(['。', '，', ',', '；', ';']) {
             continue;
         }
+        let (a, b) = (orig(m_start), orig(m_end));
         // Byte offsets agree: `simplify` maps CJK to CJK of the same UTF-8 length.
-        if !text.is_char_boundary(m.start()) || !text.is_char_boundary(m.end()) {
+        if !text.is_char_boundary(a) || !text.is_char_boundary(b) {
             return None;
         }
-        if m.start() > start {
-            pieces.push(text[start..m.start()].to_string());
+        if a > start {
+            pieces.push((text[start..a].to_string(), None));
         }
-        pieces.push(text[m.start()..m.end()].to_string());
-        start = m.end();
+        pieces.push((text[a..b].to_string(), read_as));
+        start = b;
+        last_end = m_end;
     }
     // A target at the end of the last piece: a percentage when nothing follows it on the
     // line, one with its operator (`足额保障率=100%`) wherever it stands.
@@ -532,13 +663,52 @@ pub(crate) fn split_run_together(text: &str, ends_line: bool) -> Option<Vec<Stri
         };
         match trailing_target(last).filter(|at| ends_line || with_op(at)) {
             Some(at) => {
-                pieces.push(last[..at].to_string());
-                pieces.push(last[at..].to_string());
+                pieces.push((last[..at].to_string(), None));
+                pieces.push((last[at..].to_string(), None));
             }
-            None => pieces.push(last.to_string()),
+            None => pieces.push((last.to_string(), None)),
         }
     }
     (pieces.len() > 1).then_some(pieces)
+}
+
+/// Where a title at the start of a key ends, when more follows it: `1、…绩效目标表`.
+fn title_end(simple: &str) -> Option<usize> {
+    ["绩效目标申报表", "绩效目标表", "绩效评价指标表", "自评表"]
+        .iter()
+        .filter_map(|w| simple.find(w).map(|i| i + w.len()))
+        .min()
+        .filter(|&end| end < simple.len() && title_kind(&simple[..end]).is_some())
+}
+
+/// Layout words whose first character was lost to `?` (`???效指标分类`: 绩效指标分类): the
+/// question marks and the rest of the word, read as the word. Added to `found`, in order.
+fn damaged_words(simple: &str, from: usize, found: &mut Vec<(usize, usize, Option<&'static str>)>) {
+    let mut i = from;
+    while let Some(q) = simple[i..].find('?') {
+        let q_start = i + q;
+        let run_end =
+            q_start + simple[q_start..].len() - simple[q_start..].trim_start_matches('?').len();
+        let rest = &simple[run_end..];
+        let word = RUN_WORDS
+            .iter()
+            .filter(|w| w.chars().count() >= 4)
+            .filter(|w| {
+                let first = w.chars().next().map_or(0, char::len_utf8);
+                rest.starts_with(&w[first..])
+            })
+            .max_by_key(|w| w.len());
+        if let Some(w) = word {
+            let first = w.chars().next().map_or(0, char::len_utf8);
+            let end = run_end + w.len() - first;
+            // The word found inside it (`绩效指标` of 绩效指标分类 cannot be: its first character
+            // is the lost one) gives way to it.
+            found.retain(|(a, b, _)| *b <= q_start || *a >= end);
+            let at = found.partition_point(|(a, _, _)| *a < q_start);
+            found.insert(at, (q_start, end, Some(*w)));
+        }
+        i = run_end.max(q_start + 1);
+    }
 }
 
 /// Where a target starts at the end of a name: an operator with a quantity after it, or a

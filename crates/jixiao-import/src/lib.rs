@@ -3,16 +3,19 @@
 
 mod decode;
 mod disclosure;
+mod grades;
 mod json;
 mod layout;
 mod runon;
 mod selfeval;
+mod site;
 mod workbook;
 
 pub use decode::decode;
 pub use disclosure::{read_disclosure, read_disclosure_str};
 pub use json::{read_json, read_json_stream};
 pub use selfeval::{ReadSelfTable, SelfBudget, SelfRow, SelfTable};
+pub use site::without_site_chunks;
 pub use workbook::{is_workbook, read_workbook};
 
 use jixiao_core::Form;
@@ -269,6 +272,24 @@ pub fn is_layout_word(text: &str) -> bool {
         )
 }
 
+/// A text without the pinyin that mirror sites put in brackets after characters
+/// (`預(yù)算` → `預算`, `???jī)效` → `???效`), which the reader leaves out when it matches the
+/// layout's words (names and values keep it, as written).
+pub fn without_pinyin(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+        if jixiao_core::text::is_cjk(layout::simplify(c)) {
+            rest = &rest[layout::pinyin_len(rest)..];
+        } else if c == '?' {
+            rest = &rest[layout::lost_pinyin_len(rest)..];
+        }
+    }
+    out
+}
+
 /// A text folded as the reader folds it before matching the layout's words, character by
 /// character: whitespace removed, full-width brackets and colons folded, traditional
 /// characters simplified (`績效目標` → `绩效目标`).
@@ -294,6 +315,8 @@ pub fn layout_words() -> &'static [&'static str] {
             .copied()
             .chain(layout::LEVEL1_ALIASES.iter().map(|(n, _)| *n))
             .chain(["产出", "效益", "满意度", "合计", "总分", "总计"])
+            // A goals label run together after a title (`…绩效目标表绩效目标保障…`).
+            .chain(["绩效目标", "年度目标", "总体目标"])
             // Level-2 names written short, as `level2_of` reads them.
             .chain([
                 "经济效益",

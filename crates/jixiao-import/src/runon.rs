@@ -615,6 +615,216 @@ pub(crate) const DAMAGED: &str =
 pub(crate) const OCR_SCORE: &str =
     "得分疑为识别错误（I/l 作 1，O 作 0），已按数字读取 / the score read as an OCR-damaged number (I/l as 1, O as 0)";
 
+pub(crate) const GUESSED: &str =
+    "连写的数字有多种拆法，已按列的顺序和数值的合理性推定，请核对 / digits run together split in more than one way: split by the column order and the plausibility of the values, a guess to check";
+
+/// A row that no reading splits with certainty (digits of several columns fused with more
+/// than one valid split: `2010010020`): the longest run of digits that splits into the value
+/// columns after the name, split the most plausible way (a target met is scored in full,
+/// target and actual alike, weights of whole or half points), and the text before it the
+/// name. Said to be a guess, with the digits quoted.
+pub(crate) fn guess_row(text: &str, roles: &[Role], limits: Limits) -> Option<RunRow> {
+    let lead = roles
+        .iter()
+        .take_while(|r| bare(**r) || matches!(r, Role::Target | Role::Actual))
+        .count();
+    if lead < 2
+        || roles[..lead]
+            .iter()
+            .filter(|r| matches!(r, Role::Target))
+            .count()
+            != 1
+    {
+        return None;
+    }
+    let tail = &roles[lead..];
+    // 得分 after a text column (得分计算方法): the number at the end of that text, or, where
+    // the text is empty, the run's last digits.
+    let notes_then_score = tail
+        .iter()
+        .position(|r| *r == Role::Score)
+        .filter(|&p| tail[..p].iter().all(|r| matches!(r, Role::Note)));
+    let text_role = |after: usize| {
+        tail[after.min(tail.len())..]
+            .iter()
+            .find(|r| matches!(r, Role::Note | Role::Reason))
+            .copied()
+    };
+    // Runs of digits and points, longest first (the later first among equals).
+    let b = text.as_bytes();
+    let mut runs = vec![];
+    let mut i = 0;
+    while i < b.len() {
+        if b[i].is_ascii_digit() {
+            let mut j = i;
+            while j < b.len() && (b[j].is_ascii_digit() || b[j] == b'.') {
+                j += 1;
+            }
+            let mut end = j;
+            while end > i && b[end - 1] == b'.' {
+                end -= 1;
+            }
+            // `…9.342021年底`: a year that begins the text after the run.
+            if text[end..].starts_with('年') && end - i > 4 {
+                let y = &text[end - 4..end];
+                if y.bytes().all(|c| c.is_ascii_digit())
+                    && (y.starts_with("19") || y.starts_with("20"))
+                {
+                    end -= 4;
+                }
+            }
+            runs.push((i, end));
+            i = j;
+        } else {
+            i += 1;
+        }
+    }
+    runs.sort_by_key(|(a, e)| (std::cmp::Reverse(e - a), std::cmp::Reverse(*a)));
+    for (start, end) in runs {
+        let name = text[..start].trim();
+        if name.is_empty() || !name.chars().any(char::is_alphabetic) {
+            continue;
+        }
+        let digits = &text[start..end];
+        let rest = text[end..].trim();
+        let mut best: Option<(u32, Vec<(Role, String)>)> = None;
+        let mut consider = |cells: Vec<(Role, String)>| {
+            let c = plausibility(&cells);
+            if best.as_ref().is_none_or(|(b, _)| c < *b) {
+                best = Some((c, cells));
+            }
+        };
+        // The value columns only; then the score too, where the text column before it is
+        // empty.
+        let mut shapes: Vec<Vec<Role>> = vec![roles[..lead].to_vec()];
+        if let Some(p) = notes_then_score {
+            let mut with_score = roles[..lead].to_vec();
+            with_score.push(tail[p]);
+            shapes.push(with_score);
+        }
+        for shape in shapes {
+            let mut parts = vec![];
+            let mut found = vec![];
+            split_parts_loose(digits, shape.len(), &mut parts, &mut found);
+            for split in found {
+                let mut cells: Vec<(Role, String)> = shape.iter().copied().zip(split).collect();
+                let consumed_score = cells.iter().any(|c| c.0 == Role::Score);
+                // The score at the end of the text column after the values.
+                if !consumed_score && notes_then_score.is_some() {
+                    let n = rest
+                        .char_indices()
+                        .rev()
+                        .take_while(|(_, c)| c.is_ascii_digit() || *c == '.')
+                        .last()
+                        .map(|(k, _)| k);
+                    if let Some(k) = n.filter(|&k| k > 0 && plain_number(&rest[k..])) {
+                        cells.push((Role::Note, rest[..k].trim().to_string()));
+                        cells.push((Role::Score, rest[k..].to_string()));
+                    } else if !rest.is_empty() {
+                        cells.push((text_role(0).unwrap_or(Role::Note), rest.to_string()));
+                    }
+                } else if !rest.is_empty() {
+                    let after = if consumed_score {
+                        notes_then_score.map_or(0, |p| p + 1)
+                    } else {
+                        0
+                    };
+                    cells.push((text_role(after).unwrap_or(Role::Note), rest.to_string()));
+                }
+                if values_fit(&cells, limits) {
+                    consider(cells);
+                }
+            }
+        }
+        if let Some((_, vals)) = best {
+            return Some(RunRow {
+                name: name.to_string(),
+                vals,
+                notes: vec![(digits.to_string(), GUESSED)],
+            });
+        }
+    }
+    None
+}
+
+/// Every split of `s` into `n` numbers of at most one point and two decimals, none with a
+/// leading zero.
+fn split_parts_loose(s: &str, n: usize, parts: &mut Vec<String>, found: &mut Vec<Vec<String>>) {
+    if found.len() > 64 {
+        return;
+    }
+    let ok = |p: &str| {
+        plain_number(p)
+            && p.matches('.').count() <= 1
+            && p.split('.').nth(1).is_none_or(|d| d.len() <= 2)
+    };
+    if n == 1 {
+        if ok(s) {
+            parts.push(s.to_string());
+            found.push(parts.clone());
+            parts.pop();
+        }
+        return;
+    }
+    for k in 1..s.len() {
+        let (a, b) = s.split_at(k);
+        if ok(a) {
+            parts.push(a.to_string());
+            split_parts_loose(b, n - 1, parts, found);
+            parts.pop();
+        }
+    }
+}
+
+fn cell_number(cells: &[(Role, String)], r: Role) -> Option<Decimal> {
+    cells
+        .iter()
+        .find(|c| c.0 == r)
+        .and_then(|c| Decimal::from_str(&c.1).ok())
+}
+
+/// The weight within the group's points, the score within the weight.
+fn values_fit(cells: &[(Role, String)], limits: Limits) -> bool {
+    let w = cell_number(cells, Role::Weight);
+    let s = cell_number(cells, Role::Score);
+    w.is_none_or(|w| w > Decimal::ZERO && w <= limits.max_weight)
+        && s.is_none_or(|s| s <= Decimal::ONE_HUNDRED && w.is_none_or(|w| s <= w))
+}
+
+/// How unlikely a split is (0 the likeliest): an actual unlike its target, of another order
+/// of magnitude, a met target not scored in full, a weight not of whole or half points.
+fn plausibility(cells: &[(Role, String)]) -> u32 {
+    let mut c = 0;
+    let (t, a) = (
+        cell_number(cells, Role::Target),
+        cell_number(cells, Role::Actual),
+    );
+    let (w, s) = (
+        cell_number(cells, Role::Weight),
+        cell_number(cells, Role::Score),
+    );
+    if let (Some(t), Some(a)) = (t, a) {
+        if t != a {
+            c += 3;
+        }
+        let digits = |d: Decimal| d.trunc().abs().to_string().len() as i64;
+        if (digits(t) - digits(a)).abs() >= 2 {
+            c += 1;
+        }
+        if let (Some(w), Some(s)) = (w, s) {
+            if a >= t && s != w {
+                c += 2;
+            }
+        }
+    }
+    if let Some(w) = w {
+        if !(w * Decimal::TWO).fract().is_zero() {
+            c += 1;
+        }
+    }
+    c
+}
+
 fn is_value_role(r: Role) -> bool {
     matches!(
         r,

@@ -261,17 +261,16 @@ fn the_real_corpus() {
         "the corpus holds {} texts",
         report.len()
     );
-    // The goal is that no text is refused. Today four still are, texts whose every row the
-    // reading marks ambiguous and in which the reader finds no row it can read with certainty
-    // (fused digits with several splits, grade thresholds, a transposed table): a ratchet, so
-    // that the number can only fall.
+    // No text is refused (the last, 120, a site preview in traditional script with pinyin
+    // after the characters, its names, descriptions and 优/良/中/差 thresholds run together, is
+    // read with every guess said): a ratchet, so that the number stays at none.
     let refused: Vec<&String> = report
         .iter()
         .filter(|(_, _, _, m)| m.iter().any(|x| x.starts_with("refused")))
         .map(|(f, ..)| f)
         .collect();
     println!("refused {}: {refused:?}", refused.len());
-    assert!(refused.len() <= MAX_REFUSED, "refused: {refused:?}");
+    assert_eq!(refused.len(), MAX_REFUSED, "refused: {refused:?}");
     // A ratchet on the rows read right (see docs/benchmarks.md for the figure and what the
     // rest are): it may rise, never fall.
     assert!(
@@ -283,8 +282,8 @@ fn the_real_corpus() {
 /// The share of the corpus's rows read right, in ‰, as last measured.
 const MIN_PER_MILLE: usize = 1000;
 
-/// Texts still refused, as last measured.
-const MAX_REFUSED: usize = 4;
+/// Texts still refused, as last measured: none (compared with `==`, the least it can be).
+const MAX_REFUSED: usize = 0;
 
 #[test]
 fn every_text_has_its_reading() {
@@ -322,8 +321,18 @@ fn nothing_is_lost() {
             continue;
         };
         let acc = accounted(&out);
+        // A document site's preview chunk numbers (`\n\n2、`) are the site's, not the form's:
+        // the reader removes them and says so; the cells are checked as the reader joined them.
         let text = String::from_utf8_lossy(&bytes).to_string();
-        for (n, line) in text.lines().enumerate() {
+        let joined = jixiao_import::without_site_chunks(&text);
+        if joined != text {
+            assert!(
+                out.warnings.iter().any(|w| w.message.contains("分段编号")),
+                "{}: chunk numbers removed without a warning",
+                path.display()
+            );
+        }
+        for (n, line) in joined.lines().enumerate() {
             for cell in line.split(['|', '\t']) {
                 let r = residue(cell, &acc);
                 if r.is_empty() {
@@ -440,3 +449,117 @@ fn budget_lines() {
 
 /// Budget lines read right, in %, as last measured.
 const MIN_BUDGET_PERCENT: usize = 88;
+
+/// The texts refused until issue 9's follow-up, whose every row the reading marks ambiguous
+/// (a chunked site preview, a transposed table, fused digits with several splits, grade
+/// thresholds): now read, each uncertain reading said in a warning. Their rows are compared with the hand reading,
+/// ambiguous ones included: most must match, and each read row must carry a warning that
+/// quotes it (its name, or the digits its values were split from).
+#[test]
+fn wholly_ambiguous_texts() {
+    let mut report = vec![];
+    for (path, exp) in corpus() {
+        let file = path.file_name().unwrap().to_string_lossy().to_string();
+        let is_self = s(&exp["kind"]) == "self" || file.contains("-self");
+        let rows: Vec<Value> = if is_self {
+            tables(&exp)
+                .iter()
+                .flat_map(|t| t["indicators"].as_array().cloned().unwrap_or_default())
+                .collect()
+        } else {
+            exp["forms"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|f| f["indicators"].as_array().cloned().unwrap_or_default())
+                .collect()
+        };
+        if !ONCE_REFUSED.iter().any(|f| file.starts_with(f)) {
+            continue;
+        }
+        assert!(rows.iter().all(|r| r["ambiguous"] == true), "{file}");
+        let Ok(out) = read_disclosure(&std::fs::read(&path).unwrap()) else {
+            println!("{file}: refused, 0/{} rows", rows.len());
+            report.push((file, rows.len(), None));
+            continue;
+        };
+        let key = |t: &str| jixiao_import::layout_key(t);
+        let (mut matched, mut warned) = (0, 0);
+        for e in &rows {
+            let name = key(s(&e["name"]));
+            let (ok, has_warning) = if is_self {
+                let found = out.tables.iter().find_map(|t| {
+                    t.table
+                        .rows
+                        .iter()
+                        .find(|r| key(&r.name) == name)
+                        .map(|r| (t, r))
+                });
+                match found {
+                    None => (false, false),
+                    Some((t, r)) => {
+                        let ok = no_space(&r.target) == no_space(s(&e["target"]))
+                            && no_space(&r.actual) == no_space(s(&e["actual"]))
+                            && (e["weight"].is_null() || r.weight == dec(&e["weight"]))
+                            && (e["self_score"].is_null() || r.self_score == dec(&e["self_score"]));
+                        let w = t.warnings.iter().any(|w| {
+                            let wt = key(&w.text);
+                            !wt.is_empty()
+                                && (wt.contains(&name)
+                                    || w.line == r.line && wt.contains(&key(&r.target)))
+                        });
+                        (ok, w)
+                    }
+                }
+            } else {
+                let found = out.forms.iter().find_map(|f| {
+                    f.form
+                        .indicators
+                        .iter()
+                        .find(|i| key(&i.name) == name)
+                        .map(|i| (f, i))
+                });
+                match found {
+                    None => (false, false),
+                    Some((f, i)) => {
+                        let ok = target_matches(&e["target"], &i.target)
+                            && dec(&e["weight"]).is_none_or(|w| i.weight == Some(w));
+                        let w = f.warnings.iter().any(|w| key(&w.text).contains(&name));
+                        (ok, w)
+                    }
+                }
+            };
+            if ok {
+                matched += 1;
+            } else {
+                println!("    {file}: not as read by hand: “{}”", s(&e["name"]));
+            }
+            if has_warning {
+                warned += 1;
+            }
+        }
+        println!(
+            "{file}: {matched}/{} rows as read by hand, {warned} with a warning",
+            rows.len()
+        );
+        report.push((file, rows.len(), Some((matched, warned))));
+    }
+    assert_eq!(report.len(), ONCE_REFUSED.len(), "{report:?}");
+    for (file, n, r) in &report {
+        if let Some((matched, warned)) = r {
+            assert!(
+                matched * 2 > *n,
+                "{file}: {matched}/{n} rows as read by hand"
+            );
+            assert_eq!(warned, n, "{file}: {warned}/{n} rows with a warning");
+        }
+    }
+}
+
+/// The texts `wholly_ambiguous_texts` compares.
+const ONCE_REFUSED: [&str; 4] = [
+    "42-beijing-haidian-self",
+    "64-guangdong-shengjiaoyuting-decl",
+    "88-ningxia-yuanzhou-self",
+    "120-hebei-handan-decl",
+];

@@ -99,12 +99,19 @@ pub fn accounted(out: &ReadOutput) -> Vec<String> {
     acc.extend(out.warnings.iter().map(|w| w.text.clone()));
     let mut acc: Vec<String> = acc
         .into_iter()
-        .map(|a| strip_points(&jixiao_import::layout_key(&a).replace(',', "")))
+        .map(|a| fold(&a))
         .filter(|a| !a.is_empty())
         .collect();
     acc.sort_by_key(|a| std::cmp::Reverse(a.chars().count()));
     acc.dedup();
     acc
+}
+
+/// A text as `residue` compares it. The pinyin is left out on both sides as the reader leaves
+/// it out when it matches the layout's words: it holds only Latin letters, which `residue`
+/// never counts, but it cuts the words it stands in (`績(jī)效指標(biāo)`).
+fn fold(a: &str) -> String {
+    strip_points(&jixiao_import::layout_key(&jixiao_import::without_pinyin(a)).replace(',', ""))
 }
 
 /// What of a written cell no reading accounts for: its Chinese characters and digits left
@@ -114,8 +121,9 @@ pub fn residue(token: &str, acc: &[String]) -> String {
         return String::new();
     }
     // Compared as the reader matches: the layout's key (traditional script simplified,
-    // brackets and colons folded), on both sides.
-    let mut t = jixiao_import::layout_key(token).replace(',', "");
+    // brackets and colons folded, the pinyin mirror sites put after characters left out), on
+    // both sides.
+    let mut t = jixiao_import::layout_key(&jixiao_import::without_pinyin(token)).replace(',', "");
     // `部门:…`, `项目名称:…`: a label with its value in one cell.
     if let Some((label, _)) = t.split_once(':') {
         if jixiao_import::is_layout_word(label) {
