@@ -246,7 +246,10 @@ async fn existing_ids<'a>(
         return Ok(HashMap::new());
     }
     qb.push(")");
-    let rows = qb.build().fetch_all(&mut *conn).await?;
+    // Planned afresh each time (not a prepared statement kept for the session): an import
+    // asks this of every batch in one transaction while `forms` grows from nothing, and
+    // PostgreSQL's generic plan, made while the table was small, would scan it whole.
+    let rows = qb.build().persistent(false).fetch_all(&mut *conn).await?;
     Ok(rows
         .iter()
         .map(|r| {
@@ -2465,7 +2468,11 @@ pub(crate) async fn write_forms(
         "forms",
         &format!("{FORM_COLUMNS}, version, created_at, updated_at, unit_id"),
         &rows,
-        UPSERT,
+        // New forms cannot meet a stored ID: written straight, with no conflict to resolve.
+        match written {
+            Written::New(_) => "",
+            Written::Stored => UPSERT,
+        },
     )
     .await?;
     drop(rows);
@@ -2478,7 +2485,8 @@ pub(crate) async fn write_forms(
             sep.push_bind(id);
         }
         del.push(")");
-        del.build().execute(&mut *conn).await?;
+        // Planned afresh, as `existing_ids` is: `indicators` may grow in the same transaction.
+        del.build().persistent(false).execute(&mut *conn).await?;
     }
     insert_indicators(conn, forms).await?;
     let after = super::library::contributions_of(conn, forms).await?;
