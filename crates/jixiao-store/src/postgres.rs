@@ -1,7 +1,7 @@
 //! PostgreSQL behind the [`Store`](crate::Store) trait: for a city or a province, with several
 //! app servers on one database. Its connection, migrations (`migrations/postgres`), write
-//! transaction and dialect words; the SQL itself is the shared `sql/` text, compiled here for
-//! PostgreSQL.
+//! transaction, bulk write (`COPY`) and dialect words; the SQL itself is the shared `sql/`
+//! text, compiled here for PostgreSQL.
 
 use crate::bulk::Cell;
 use crate::StoreError;

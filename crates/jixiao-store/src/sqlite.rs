@@ -1,6 +1,6 @@
 //! SQLite behind the [`Store`](crate::Store) trait: the embedded default. Its connection,
-//! migrations (`migrations/sqlite`), write transaction and dialect words; the SQL itself is
-//! the shared `sql/` text, compiled here for SQLite.
+//! migrations (`migrations/sqlite`), write transaction, bulk write and dialect words; the SQL
+//! itself is the shared `sql/` text, compiled here for SQLite.
 
 use crate::bulk::{column_count, Cell};
 use crate::StoreError;
