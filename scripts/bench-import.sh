@@ -17,7 +17,7 @@ cleanup() {
 }
 trap cleanup EXIT
 cargo build --release -q -p jixiao-cli
-bin=target/release/jixiao
+bin=${CARGO_TARGET_DIR:-target}/release/jixiao
 export JIXIAO_AUDIT_KEY=0123456789abcdef0123456789abcdef
 export JIXIAO_SIGNING_KEY=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
 if [ "$STORE" = postgres ]; then

@@ -4,6 +4,7 @@
 //!
 //! Callers see forms, IDs and reports, never SQL. Every write is one transaction; a failed one changes nothing.
 
+mod bulk;
 pub mod copy;
 pub mod postgres;
 pub mod sqlite;

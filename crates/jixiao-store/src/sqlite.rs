@@ -1,7 +1,8 @@
 //! SQLite behind the [`Store`](crate::Store) trait: the embedded default. Its connection,
-//! migrations (`migrations/sqlite`), write transaction and dialect words; the SQL itself is
-//! the shared `sql/` text, compiled here for SQLite.
+//! migrations (`migrations/sqlite`), write transaction, bulk write and dialect words; the SQL
+//! itself is the shared `sql/` text, compiled here for SQLite.
 
+use crate::bulk::{column_count, Cell};
 use crate::StoreError;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::path::Path;
@@ -45,6 +46,35 @@ pub(crate) async fn begin_write(
     pool: &DbPool,
 ) -> Result<sqlx::Transaction<'static, Db>, StoreError> {
     Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
+}
+
+/// Writes rows into `table` (`columns` in the cells' order), `conflict` (an `ON CONFLICT`
+/// clause, or nothing) deciding what a row whose key is stored already does: multi-row
+/// `INSERT`s, each well under SQLite's limit of 32,766 bound values.
+pub(crate) async fn insert_rows(
+    conn: &mut Conn,
+    table: &str,
+    columns: &str,
+    rows: &[Vec<Cell<'_>>],
+    conflict: &str,
+) -> Result<(), StoreError> {
+    let per_statement = (8192 / column_count(columns)).max(1);
+    for chunk in rows.chunks(per_statement) {
+        let mut qb: sqlx::QueryBuilder<Db> =
+            sqlx::QueryBuilder::new(format!("INSERT INTO {table} ({columns}) "));
+        qb.push_values(chunk, |mut b, row| {
+            for cell in row {
+                match cell {
+                    Cell::Text(t) => b.push_bind(t.as_deref()),
+                    Cell::Int(n) => b.push_bind(*n),
+                    Cell::Bool(v) => b.push_bind(*v),
+                };
+            }
+        });
+        qb.push(conflict);
+        qb.build().execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 impl SqliteStore {

@@ -37,7 +37,8 @@ pub(crate) async fn contributions(
             ids.push_bind(id);
         }
         qb.push(")");
-        for r in qb.build().fetch_all(&mut *conn).await? {
+        // Planned afresh (see `existing_ids`): the tables may grow in the same transaction.
+        for r in qb.build().persistent(false).fetch_all(&mut *conn).await? {
             let key: Key = (
                 r.try_get("name")?,
                 r.try_get("level1")?,

@@ -8,6 +8,7 @@ use super::workflow::{
     user_from,
 };
 use super::{begin_write, Conn, Db, DbPool, DbRow};
+use crate::bulk::Cell;
 use crate::{
     Account, AccountChange, AuditEntry, Dashboard, FormMeta, FormRow, ImportCounts, ImportOutcome,
     ImportReport, LibraryEntry, LibraryQuery, ListQuery, OnConflict, Org, Page, PeriodWarnings,
@@ -252,9 +253,9 @@ const FINDING_COLUMNS: &str =
     indicator, message, message_en, evidence, fix, fix_en";
 const FINDING_CHUNK: usize = 256;
 
-/// Rows per multi-row statement: well under SQLite's limit of 32,766 bound variables.
+/// Keys or IDs per statement that lists them: well under SQLite's limit of 32,766 bound
+/// variables.
 const FORM_CHUNK: usize = 256;
-const INDICATOR_CHUNK: usize = 512;
 
 /// The stored IDs of forms with the keys of `forms`, in one query.
 async fn existing_ids<'a>(
@@ -280,7 +281,10 @@ async fn existing_ids<'a>(
         return Ok(HashMap::new());
     }
     qb.push(")");
-    let rows = qb.build().fetch_all(&mut *conn).await?;
+    // Planned afresh each time (not a prepared statement kept for the session): an import
+    // asks this of every batch in one transaction while `forms` grows from nothing, and
+    // PostgreSQL's generic plan, made while the table was small, would scan it whole.
+    let rows = qb.build().persistent(false).fetch_all(&mut *conn).await?;
     Ok(rows
         .iter()
         .map(|r| {
@@ -290,6 +294,29 @@ async fn existing_ids<'a>(
             )
         })
         .collect())
+}
+
+/// The IDs of the unit organisations with these names, by name.
+async fn units_named<'a>(
+    conn: &mut Conn,
+    names: impl Iterator<Item = &'a str>,
+) -> Result<HashMap<String, String>, StoreError> {
+    let names: std::collections::BTreeSet<&str> = names.collect();
+    let names: Vec<&str> = names.into_iter().collect();
+    let mut units = HashMap::new();
+    for chunk in names.chunks(FORM_CHUNK) {
+        let mut qb: QueryBuilder<Db> =
+            QueryBuilder::new("SELECT id, name FROM orgs WHERE kind = 'unit' AND name IN (");
+        let mut sep = qb.separated(", ");
+        for name in chunk {
+            sep.push_bind(*name);
+        }
+        qb.push(")");
+        for r in qb.build().fetch_all(&mut *conn).await? {
+            units.insert(r.try_get("name")?, r.try_get("id")?);
+        }
+    }
+    Ok(units)
 }
 
 /// Monitoring reports saved before their warnings were counted with them (a database from
@@ -483,7 +510,8 @@ async fn import_batch(
                 new.id = Some(id.clone());
                 keep_indicator_ids(&old, &mut new);
                 super::workflow::snapshot_current(&mut *conn, id).await?;
-                let d = write_forms(&mut *conn, std::slice::from_ref(&new), now).await?;
+                let d = write_forms(&mut *conn, std::slice::from_ref(&new), now, Written::Stored)
+                    .await?;
                 super::library::merge(&mut library, d);
                 ids[i] = Some((id.clone(), ImportOutcome::Replaced));
             } else {
@@ -507,37 +535,20 @@ async fn import_batch(
                 fresh.push(new);
             }
         }
-        let d = write_forms(&mut *conn, &fresh, now).await?;
+        // Owners of the new forms, written with them: the unit given, or the unit
+        // organisation named as their implementer.
+        let units = match owner {
+            Some(_) => HashMap::new(),
+            None => units_named(&mut *conn, fresh.iter().map(|f| f.implementer.as_str())).await?,
+        };
+        let unit_of = |f: &Form| match owner {
+            Some(unit) => Some(unit.to_string()),
+            None => units.get(&f.implementer).cloned(),
+        };
+        let d = write_forms(&mut *conn, &fresh, now, Written::New(&unit_of)).await?;
         super::library::merge(&mut library, d);
     }
     super::library::apply(&mut *conn, library).await?;
-    // Owners of the new forms: the unit given, or the unit organisation named as their
-    // implementer.
-    let created: Vec<&str> = ids
-        .iter()
-        .flatten()
-        .filter(|(_, o)| *o == ImportOutcome::Created)
-        .map(|(id, _)| id.as_str())
-        .collect();
-    for chunk in created.chunks(500) {
-        let mut qb: QueryBuilder<Db> = match owner {
-            Some(unit) => {
-                let mut qb = QueryBuilder::new("UPDATE forms SET unit_id = ");
-                qb.push_bind(unit.to_string());
-                qb
-            }
-            None => QueryBuilder::new(
-                "UPDATE forms SET unit_id = (SELECT o.id FROM orgs o WHERE o.kind = 'unit' AND o.name = forms.implementer)",
-            ),
-        };
-        qb.push(" WHERE id IN (");
-        let mut sep = qb.separated(", ");
-        for id in chunk {
-            sep.push_bind(id.to_string());
-        }
-        qb.push(")");
-        qb.build().execute(&mut *conn).await?;
-    }
     let outcomes = (0..forms.len())
         .map(|i| match repeat_of[i] {
             Some(j) => ids[j]
@@ -1897,7 +1908,13 @@ impl Store for SqlStore {
                 }
                 let id = super::store::new_id();
                 f.id = Some(id.clone());
-                let d = super::store::write_forms(&mut tx, std::slice::from_ref(&f), &t).await?;
+                let d = write_forms(
+                    &mut tx,
+                    std::slice::from_ref(&f),
+                    &t,
+                    Written::New(&|_| None),
+                )
+                .await?;
                 super::library::merge(&mut library, d);
                 sqlx::query("UPDATE forms SET unit_id = $1, updated_by = $2 WHERE id = $3")
                     .bind(unit_id)
@@ -1972,7 +1989,7 @@ impl Store for SqlStore {
             let mut f = form.clone();
             f.id = Some(id.to_string());
             let t = now();
-            let d = super::store::write_forms(&mut tx, std::slice::from_ref(&f), &t).await?;
+            let d = write_forms(&mut tx, std::slice::from_ref(&f), &t, Written::Stored).await?;
             super::library::apply(&mut tx, d).await?;
             sqlx::query("UPDATE forms SET status = $1, updated_by = $2 WHERE id = $3")
                 .bind(st.name())
@@ -2577,66 +2594,101 @@ fn grant_from(r: &DbRow) -> Result<crate::Grant, StoreError> {
     })
 }
 
-/// Inserts forms (their IDs set) and their indicators in multi-row statements.
-/// Writes forms (their IDs set) and their indicators in multi-row statements, and returns
-/// what the write changes in the indicator library (for [`super::library::apply`], once per
-/// transaction). A form whose ID
-/// is stored already has its content replaced in place: the row keeps its creation time and
-/// the findings of earlier versions, and its version goes up by one.
+/// What a write of forms knows of them.
+pub(crate) enum Written<'a> {
+    /// New forms (no row has their IDs): nothing of them to read or remove first; each is
+    /// given the unit the function names.
+    New(&'a (dyn Fn(&Form) -> Option<String> + Sync)),
+    /// Forms that may be stored already.
+    Stored,
+}
+
+/// Writes forms (their IDs set) and their indicators through the backend's bulk write
+/// (`insert_rows`), and returns what the write changes in the indicator library (for
+/// [`super::library::apply`], once per transaction). A form whose ID is stored already has
+/// its content replaced in place: the row keeps its creation time, its unit and the findings
+/// of earlier versions, and its version goes up by one.
 pub(crate) async fn write_forms(
     conn: &mut Conn,
     forms: &[Form],
     now: &str,
+    written: Written<'_>,
 ) -> Result<super::library::Facts, StoreError> {
-    let ids: Vec<String> = forms.iter().filter_map(|f| f.id.clone()).collect();
-    // What these forms gave the indicator library before this write.
+    let ids: Vec<String> = match written {
+        Written::New(_) => vec![],
+        Written::Stored => forms.iter().filter_map(|f| f.id.clone()).collect(),
+    };
+    let unit_of = |f: &Form| match &written {
+        Written::New(unit_of) => unit_of(f),
+        Written::Stored => None,
+    };
+    // What these forms gave the indicator library before this write (new ones nothing: the
+    // queries are skipped, as a bulk import would otherwise ask them of every form).
     let before = super::library::contributions(conn, &ids).await?;
-    for chunk in forms.chunks(FORM_CHUNK) {
-        let mut qb: QueryBuilder<Db> = QueryBuilder::new(format!(
-            "INSERT INTO forms ({FORM_COLUMNS}, version, created_at, updated_at) "
-        ));
-        qb.push_values(chunk, |mut b, form| {
+    let rows: Vec<Vec<Cell>> = forms
+        .iter()
+        .map(|form| {
             let f = &form.funds;
-            b.push_bind(form.id.clone().unwrap_or_default())
-                .push_bind(form.year)
-                .push_bind(form.name.clone())
-                .push_bind(form.nature.clone())
-                .push_bind(form.category.clone())
-                .push_bind(form.department.clone())
-                .push_bind(form.implementer.clone())
-                .push_bind(form.start_date.map(|d| d.to_string()))
-                .push_bind(form.end_date.map(|d| d.to_string()))
-                .push_bind(f.total.map(Money::fen))
-                .push_bind(f.fiscal.map(Money::fen))
-                .push_bind(f.other.map(Money::fen))
-                .push_bind(f.annual_total.map(Money::fen))
-                .push_bind(f.annual_appropriation.map(Money::fen))
-                .push_bind(f.annual_carryover.map(Money::fen))
-                .push_bind(f.annual_other.map(Money::fen))
-                .push_bind(form.goal_overall.clone())
-                .push_bind(form.goal_annual.clone())
-                .push_bind(1_i64)
-                .push_bind(now.to_string())
-                .push_bind(now.to_string());
-        });
-        qb.push(UPSERT);
-        qb.build().execute(&mut *conn).await?;
-        // A replaced form's indicators are written anew (new forms have none to remove).
+            let fen = |m: Option<Money>| Cell::Int(m.map(Money::fen));
+            let date = |d: Option<NaiveDate>| Cell::owned(d.map(|d| d.to_string()));
+            vec![
+                Cell::text(form.id.as_deref().unwrap_or_default()),
+                Cell::Int(Some(form.year.into())),
+                Cell::text(&form.name),
+                Cell::text(&form.nature),
+                Cell::text(&form.category),
+                Cell::text(&form.department),
+                Cell::text(&form.implementer),
+                date(form.start_date),
+                date(form.end_date),
+                fen(f.total),
+                fen(f.fiscal),
+                fen(f.other),
+                fen(f.annual_total),
+                fen(f.annual_appropriation),
+                fen(f.annual_carryover),
+                fen(f.annual_other),
+                Cell::text(&form.goal_overall),
+                Cell::text(&form.goal_annual),
+                Cell::Int(Some(1)),
+                Cell::text(now),
+                Cell::text(now),
+                Cell::owned(unit_of(form)),
+            ]
+        })
+        .collect();
+    super::insert_rows(
+        &mut *conn,
+        "forms",
+        &format!("{FORM_COLUMNS}, version, created_at, updated_at, unit_id"),
+        &rows,
+        // New forms cannot meet a stored ID: written straight, with no conflict to resolve.
+        match written {
+            Written::New(_) => "",
+            Written::Stored => UPSERT,
+        },
+    )
+    .await?;
+    drop(rows);
+    // A replaced form's indicators are written anew.
+    for chunk in ids.chunks(FORM_CHUNK) {
         let mut del: QueryBuilder<Db> =
             QueryBuilder::new("DELETE FROM indicators WHERE form_id IN (");
-        let mut ids = del.separated(", ");
-        for f in chunk {
-            ids.push_bind(f.id.clone().unwrap_or_default());
+        let mut sep = del.separated(", ");
+        for id in chunk {
+            sep.push_bind(id);
         }
         del.push(")");
-        del.build().execute(&mut *conn).await?;
+        // Planned afresh, as `existing_ids` is: `indicators` may grow in the same transaction.
+        del.build().persistent(false).execute(&mut *conn).await?;
     }
     insert_indicators(conn, forms).await?;
     let after = super::library::contributions_of(conn, forms).await?;
     Ok(super::library::difference(before, after))
 }
 
-/// What a write of an already-stored form changes: its content, its version, its update time.
+/// What a write of an already-stored form changes: its content, its version, its update time
+/// (not its unit, creation time or status).
 const UPSERT: &str = " ON CONFLICT (id) DO UPDATE SET year = excluded.year, name = excluded.name, \
     nature = excluded.nature, category = excluded.category, department = excluded.department, \
     implementer = excluded.implementer, start_date = excluded.start_date, end_date = excluded.end_date, \
@@ -2646,21 +2698,15 @@ const UPSERT: &str = " ON CONFLICT (id) DO UPDATE SET year = excluded.year, name
     goal_overall = excluded.goal_overall, goal_annual = excluded.goal_annual, version = forms.version + 1, \
     updated_at = excluded.updated_at";
 
+/// Indicator rows handed to the backend at a time: a bounded buffer however many forms a
+/// batch has.
+const INDICATOR_CHUNK: usize = 8192;
+
 async fn insert_indicators(conn: &mut Conn, forms: &[Form]) -> Result<(), StoreError> {
-    let rows: Vec<(&str, usize, &Indicator)> = forms
-        .iter()
-        .flat_map(|f| {
-            let id = f.id.as_deref().unwrap_or_default();
-            f.indicators
-                .iter()
-                .enumerate()
-                .map(move |(i, ind)| (id, i, ind))
-        })
-        .collect();
-    for chunk in rows.chunks(INDICATOR_CHUNK) {
-        let mut qb: QueryBuilder<Db> =
-            QueryBuilder::new(format!("INSERT INTO indicators ({INDICATOR_COLUMNS}) "));
-        qb.push_values(chunk, |mut b, (form_id, position, ind)| {
+    let mut rows: Vec<Vec<Cell>> = Vec::with_capacity(INDICATOR_CHUNK);
+    for form in forms {
+        let form_id = form.id.as_deref().unwrap_or_default();
+        for (position, ind) in form.indicators.iter().enumerate() {
             let (kind, op, value, unit, subject, implied, text) = match &ind.target {
                 Target::Quantitative {
                     op,
@@ -2672,8 +2718,8 @@ async fn insert_indicators(conn: &mut Conn, forms: &[Form]) -> Result<(), StoreE
                     "quantitative",
                     Some(op.ascii()),
                     Some(value.normalize().to_string()),
-                    Some(unit.clone()),
-                    subject.clone(),
+                    Some(unit.as_str()),
+                    subject.as_deref(),
                     *op_implied,
                     None,
                 ),
@@ -2684,28 +2730,37 @@ async fn insert_indicators(conn: &mut Conn, forms: &[Form]) -> Result<(), StoreE
                     None,
                     None,
                     false,
-                    Some(text.clone()),
+                    Some(text.as_str()),
                 ),
             };
-            b.push_bind(ind.id.clone().unwrap_or_else(new_indicator_id))
-                .push_bind(form_id.to_string())
-                .push_bind(*position as i64)
-                .push_bind(ind.level1.name())
-                .push_bind(ind.level2.map(Level2::name))
-                .push_bind(ind.name.clone())
-                .push_bind(kind)
-                .push_bind(op)
-                .push_bind(value)
-                .push_bind(unit)
-                .push_bind(subject)
-                .push_bind(implied)
-                .push_bind(text)
-                .push_bind(ind.raw.clone())
-                .push_bind(ind.weight.map(|w| w.normalize().to_string()))
-                .push_bind(ind.direction.clone());
-        });
-        qb.build().execute(&mut *conn).await?;
+            rows.push(vec![
+                match &ind.id {
+                    Some(id) => Cell::text(id),
+                    None => Cell::owned(Some(new_indicator_id())),
+                },
+                Cell::text(form_id),
+                Cell::Int(Some(position as i64)),
+                Cell::text(ind.level1.name()),
+                Cell::opt(ind.level2.map(Level2::name)),
+                Cell::text(&ind.name),
+                Cell::text(kind),
+                Cell::opt(op),
+                Cell::owned(value),
+                Cell::opt(unit),
+                Cell::opt(subject),
+                Cell::Bool(implied),
+                Cell::opt(text),
+                Cell::text(&ind.raw),
+                Cell::owned(ind.weight.map(|w| w.normalize().to_string())),
+                Cell::opt(ind.direction.as_deref()),
+            ]);
+        }
+        if rows.len() >= INDICATOR_CHUNK {
+            super::insert_rows(&mut *conn, "indicators", INDICATOR_COLUMNS, &rows, "").await?;
+            rows.clear();
+        }
     }
+    super::insert_rows(&mut *conn, "indicators", INDICATOR_COLUMNS, &rows, "").await?;
     Ok(())
 }
 
