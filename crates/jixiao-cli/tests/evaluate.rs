@@ -261,6 +261,8 @@ fn a_seed_form_through_two_periods_and_a_self_evaluation() {
                 sort: "name".into(),
                 page: 1,
                 per_page: 100,
+                after: None,
+                before: None,
             })
             .await
             .unwrap();

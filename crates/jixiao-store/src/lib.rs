@@ -6,6 +6,7 @@
 
 mod bulk;
 pub mod copy;
+mod cursor;
 pub mod postgres;
 pub mod sqlite;
 pub mod testing;
@@ -108,6 +109,9 @@ pub enum StoreError {
     GrantDecided(&'static str, &'static str),
     #[error("账户“{0}”的角色在申请后已经改变，此申请不再适用，请拒绝后重新申请 / the role of “{0}” changed after the request: reject it and ask again")]
     GrantStale(String),
+    /// A list cursor that is not one this store gave for this sort.
+    #[error("分页游标无效（{zh}），请从第一页重新翻页 / the page cursor is not valid ({en}): start again from the first page")]
+    BadCursor { zh: &'static str, en: &'static str },
     #[error("找不到申报表 {0} / no form {0}")]
     NotFound(String),
     #[error("“{prefix}”匹配到 {count} 张申报表，请写更长的 ID / “{prefix}” matches {count} forms: give more of the ID")]
@@ -744,8 +748,14 @@ pub struct ListQuery {
     pub warnings: Option<String>,
     /// `name`, `year`, `amount`, `updated`; `-` before it for descending.
     pub sort: String,
+    /// The page by number (OFFSET: cheap near the start only); ignored with a cursor.
     pub page: i64,
     pub per_page: i64,
+    /// Keyset paging: the page after this cursor (a [`Page::next`]), read from the sort's
+    /// index at any depth.
+    pub after: Option<String>,
+    /// The page before this cursor (a [`Page::prev`]).
+    pub before: Option<String>,
 }
 
 /// A search of the indicator library.
@@ -856,8 +866,13 @@ pub struct FormRow {
 pub struct Page {
     pub items: Vec<FormRow>,
     pub total: i64,
-    pub page: i64,
+    /// The page's number when it was asked for by number; `None` for a page read by cursor.
+    pub page: Option<i64>,
     pub per_page: i64,
+    /// The cursor of the page after this one (for [`ListQuery::after`]), if there is one.
+    pub next: Option<String>,
+    /// The cursor of the page before this one (for [`ListQuery::before`]), if there is one.
+    pub prev: Option<String>,
     /// The sum of the annual totals of every matching form (not only this page).
     pub annual_total_sum: Money,
 }

@@ -820,6 +820,8 @@ fn all_forms() -> jixiao_store::ListQuery {
         sort: "name".into(),
         page: 1,
         per_page: 100,
+        after: None,
+        before: None,
     }
 }
 
@@ -836,6 +838,8 @@ async fn row(store: &dyn Store, id: &str) -> jixiao_store::FormRow {
             sort: "name".into(),
             page: 1,
             per_page: 100,
+            after: None,
+            before: None,
         })
         .await
         .unwrap();
@@ -863,11 +867,267 @@ async fn the_portfolio_sum_never_overflows_whatever_is_stored(db: TestDb) {
             sort: "amount".into(),
             page: 1,
             per_page: 2,
+            after: None,
+            before: None,
         })
         .await
         .unwrap();
     assert_eq!(page.total, 8);
     assert_eq!(page.annual_total_sum.fen(), i64::MAX);
+}
+
+/// The forms a list query matches, in its order, by OFFSET pages of `per_page` (the oracle).
+async fn offset_listing(
+    store: &dyn Store,
+    q: &jixiao_store::ListQuery,
+) -> Vec<jixiao_store::FormRow> {
+    let mut rows = vec![];
+    for page in 1.. {
+        let p = store
+            .list_page(&jixiao_store::ListQuery { page, ..q.clone() })
+            .await
+            .unwrap();
+        assert_eq!(p.page, Some(page));
+        if p.items.is_empty() {
+            assert_eq!(rows.len() as i64, p.total);
+            break;
+        }
+        rows.extend(p.items);
+    }
+    rows
+}
+
+fn ids(rows: &[jixiao_store::FormRow]) -> Vec<&str> {
+    rows.iter().map(|r| r.id.as_str()).collect()
+}
+
+/// Keyset paging: with every sort, each direction and each filter, following `next` from the
+/// first page, or `prev` from the last, gives every matching form exactly once, in the order
+/// OFFSET pages give them; ties (names, years, amounts, times), missing annual totals and
+/// cursors from OFFSET pages included. Cursors that are not the store's are refused.
+async fn keyset_pages_give_every_form_once_in_every_order(db: TestDb) {
+    let store = db.open().await;
+    // Twelve years of the eight seed forms: every name twelve times, every year eight.
+    let mut forms = vec![];
+    for year in 2010..2022 {
+        for f in seed_forms() {
+            forms.push(jixiao_core::Form { year, ..f });
+        }
+    }
+    store.import(&forms, OnConflict::Refuse).await.unwrap();
+    db.execute(
+        "INSERT INTO orgs (id, name, kind, parent_id) VALUES ('dept', '部门', 'department', NULL), \
+         ('u1', '单位一', 'unit', 'dept'), ('u2', '单位二', 'unit', 'dept'), ('u3', '单位三', 'unit', NULL)",
+    )
+    .await;
+    // Ties and gaps everywhere: amounts shared or missing, times shared, filters mixed.
+    db.execute(
+        "UPDATE forms SET \
+         funds_annual_total = CASE WHEN (year + length(name)) % 4 = 0 THEN NULL \
+           ELSE ((year + length(name)) % 3) * 1000 END, \
+         updated_at = CASE WHEN year % 3 = 0 THEN '2024-01-01T00:00:00Z' \
+           WHEN year % 3 = 1 THEN '2024-02-01T00:00:00Z' ELSE '2024-03-01T00:00:00Z' END, \
+         status = CASE WHEN length(name) % 2 = 0 THEN 'submitted' ELSE 'draft' END, \
+         grade = CASE (year + length(name)) % 3 WHEN 0 THEN '优' WHEN 1 THEN '良' ELSE NULL END, \
+         warning_light = CASE (year * 7 + length(name)) % 4 WHEN 0 THEN 'red' WHEN 1 THEN 'yellow' \
+           WHEN 2 THEN 'green' ELSE NULL END, \
+         department = CASE WHEN year % 2 = 0 THEN '甲部门' ELSE '乙部门' END, \
+         unit_id = CASE (year + length(name)) % 4 WHEN 0 THEN 'u1' WHEN 1 THEN 'u2' \
+           WHEN 2 THEN 'u3' ELSE NULL END",
+    )
+    .await;
+    let any_name = seed_forms()[3].name.chars().take(2).collect::<String>();
+    let base = jixiao_store::ListQuery {
+        per_page: 7,
+        ..all_forms()
+    };
+    let filtered = [
+        base.clone(),
+        jixiao_store::ListQuery {
+            scope: jixiao_store::Scope::Units(vec!["u1".into()]),
+            ..base.clone()
+        },
+        jixiao_store::ListQuery {
+            scope: jixiao_store::Scope::Units(vec!["u2".into(), "u3".into()]),
+            ..base.clone()
+        },
+        jixiao_store::ListQuery {
+            scope: jixiao_store::Scope::Department("dept".into()),
+            ..base.clone()
+        },
+        jixiao_store::ListQuery {
+            year: Some(2013),
+            ..base.clone()
+        },
+        jixiao_store::ListQuery {
+            status: Some(jixiao_core::workflow::Status::Submitted),
+            ..base.clone()
+        },
+        jixiao_store::ListQuery {
+            department: Some("乙部门".into()),
+            ..base.clone()
+        },
+        jixiao_store::ListQuery {
+            search: Some(any_name),
+            ..base.clone()
+        },
+        jixiao_store::ListQuery {
+            grade: Some("优".into()),
+            warnings: Some("any".into()),
+            ..base.clone()
+        },
+    ];
+    let mut with_missing_amount = 0;
+    for sort in ["name", "year", "amount", "updated", "status"] {
+        for sort in [sort.to_string(), format!("-{sort}")] {
+            for q in &filtered {
+                let q = jixiao_store::ListQuery {
+                    sort: sort.clone(),
+                    ..q.clone()
+                };
+                let oracle = offset_listing(&*store, &q).await;
+                let mut unique = ids(&oracle);
+                unique.sort();
+                unique.dedup();
+                assert_eq!(unique.len(), oracle.len(), "{sort}: an ID twice");
+                // The integer keys sort the same on both backends, a missing amount first.
+                let key = |r: &jixiao_store::FormRow| match sort.trim_start_matches('-') {
+                    "year" => Some(Some(i64::from(r.year))),
+                    "amount" => Some(r.annual_total.map(|m| m.fen())),
+                    _ => None,
+                };
+                for w in oracle.windows(2) {
+                    let (a, b) = if sort.starts_with('-') {
+                        (&w[1], &w[0])
+                    } else {
+                        (&w[0], &w[1])
+                    };
+                    assert!(key(a) <= key(b), "{sort}: out of order");
+                    if key(a) == key(b) && key(a).is_some() {
+                        assert!(a.id < b.id, "{sort}: a tie not broken by the ID");
+                    }
+                }
+                if sort == "amount" {
+                    with_missing_amount +=
+                        oracle.iter().filter(|r| r.annual_total.is_none()).count();
+                }
+                // Forwards from the first page.
+                let mut forward = vec![];
+                let mut p = store.list_page(&q).await.unwrap();
+                let mut pages = 1;
+                loop {
+                    assert!(p.items.len() <= 7);
+                    forward.extend(p.items.clone());
+                    let Some(next) = p.next.clone() else { break };
+                    assert!(p.items.len() == 7, "{sort}: a short page before the end");
+                    p = store
+                        .list_page(&jixiao_store::ListQuery {
+                            after: Some(next),
+                            page: 99,
+                            ..q.clone()
+                        })
+                        .await
+                        .unwrap();
+                    assert_eq!(p.page, None);
+                    assert!(p.prev.is_some());
+                    pages += 1;
+                    assert!(pages < 100);
+                }
+                assert_eq!(
+                    ids(&forward),
+                    ids(&oracle),
+                    "{sort} {:?}: forwards",
+                    q.scope
+                );
+                // Backwards from the last page.
+                let mut backward: Vec<jixiao_store::FormRow> = vec![];
+                loop {
+                    backward.splice(0..0, p.items.clone());
+                    let Some(prev) = p.prev.clone() else { break };
+                    p = store
+                        .list_page(&jixiao_store::ListQuery {
+                            before: Some(prev),
+                            ..q.clone()
+                        })
+                        .await
+                        .unwrap();
+                    assert!(p.next.is_some());
+                    pages -= 1;
+                    assert!(pages >= 0);
+                }
+                assert_eq!(
+                    ids(&backward),
+                    ids(&oracle),
+                    "{sort} {:?}: backwards",
+                    q.scope
+                );
+                // From an OFFSET page on, either way.
+                if oracle.len() > 14 {
+                    let second = store
+                        .list_page(&jixiao_store::ListQuery {
+                            page: 2,
+                            ..q.clone()
+                        })
+                        .await
+                        .unwrap();
+                    let third = store
+                        .list_page(&jixiao_store::ListQuery {
+                            after: second.next.clone(),
+                            ..q.clone()
+                        })
+                        .await
+                        .unwrap();
+                    assert_eq!(ids(&third.items), ids(&oracle[14..oracle.len().min(21)]));
+                    let first = store
+                        .list_page(&jixiao_store::ListQuery {
+                            before: second.prev.clone(),
+                            ..q.clone()
+                        })
+                        .await
+                        .unwrap();
+                    assert_eq!(ids(&first.items), ids(&oracle[..7]));
+                    assert_eq!(first.prev, None);
+                }
+            }
+        }
+    }
+    assert!(
+        with_missing_amount > 0,
+        "no form without an annual total was listed"
+    );
+    // Cursors that are not the store's, or not for this order, are refused, never a panic.
+    let first = store.list_page(&base).await.unwrap();
+    let next = first.next.unwrap();
+    for q in [
+        jixiao_store::ListQuery {
+            after: Some("not a cursor".into()),
+            ..base.clone()
+        },
+        jixiao_store::ListQuery {
+            before: Some("e30".into()),
+            ..base.clone()
+        },
+        jixiao_store::ListQuery {
+            after: Some(next.clone()),
+            sort: "-name".into(),
+            ..base.clone()
+        },
+        jixiao_store::ListQuery {
+            after: Some(next.clone()),
+            sort: "year".into(),
+            ..base.clone()
+        },
+        jixiao_store::ListQuery {
+            after: Some(next.clone()),
+            before: Some(next.clone()),
+            ..base.clone()
+        },
+    ] {
+        assert!(matches!(
+            store.list_page(&q).await,
+            Err(StoreError::BadCursor { .. })
+        ));
+    }
 }
 
 /// An import in batches: each batch stored and shown to the caller before the next is read;
@@ -2049,4 +2309,5 @@ conformance!(
     a_change_and_its_audit_entry_commit_together,
     serialization_failures_are_retried,
     awkward_text_round_trips_through_import,
+    keyset_pages_give_every_form_once_in_every_order,
 );

@@ -113,6 +113,10 @@ pub struct ListParams {
     sort: Option<String>,
     page: Option<i64>,
     per_page: Option<i64>,
+    /// Keyset paging: the `next` cursor of the page before (any depth at the same cost).
+    after: Option<String>,
+    /// The `prev` cursor of the page after.
+    before: Option<String>,
 }
 
 /// `GET /api/forms`
@@ -142,6 +146,8 @@ pub async fn list_forms(
             sort: p.sort.unwrap_or_else(|| "name".into()),
             page: p.page.unwrap_or(1),
             per_page: p.per_page.unwrap_or(50),
+            after: p.after.filter(|c| !c.is_empty()),
+            before: p.before.filter(|c| !c.is_empty()),
         })
         .await?;
     Ok(Json(serde_json::to_value(page).unwrap_or(Value::Null)))
@@ -192,6 +198,8 @@ pub async fn summary(
         sort: p.sort.unwrap_or_else(|| "name".into()),
         page: 1,
         per_page: 500,
+        after: None,
+        before: None,
     };
     let mut rows = vec![];
     loop {
@@ -213,10 +221,11 @@ pub async fn summary(
                 other => other.to_string(),
             }),
         }));
-        if n < q.per_page as usize || rows.len() as i64 >= page.total {
-            break;
+        // By cursor: each batch read from where the last ended, never counted from the start.
+        match page.next {
+            Some(next) if n == q.per_page as usize => q.after = Some(next),
+            _ => break,
         }
-        q.page += 1;
     }
     let bytes = jixiao_export::summary_xlsx(&rows, &described.join("，")).map_err(|e| {
         eprintln!("summary workbook: {e}");
@@ -1431,6 +1440,8 @@ pub async fn todo(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<V
             sort: "updated".into(),
             page: 1,
             per_page: 200,
+            after: None,
+            before: None,
         })
         .await?;
     Ok(Json(

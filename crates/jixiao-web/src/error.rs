@@ -112,6 +112,9 @@ impl From<StoreError> for ApiError {
             StoreError::Unsignable(_) => {
                 ApiError::from_bilingual(StatusCode::UNPROCESSABLE_ENTITY, "unsignable", &text)
             }
+            StoreError::BadCursor { .. } => {
+                ApiError::from_bilingual(StatusCode::BAD_REQUEST, "bad_cursor", &text)
+            }
             StoreError::Ambiguous { .. } | StoreError::Input(_) => {
                 ApiError::from_bilingual(StatusCode::BAD_REQUEST, "ambiguous", &text)
             }

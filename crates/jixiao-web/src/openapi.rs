@@ -12,7 +12,7 @@ pub const ROUTES: &[(&str, &str, &str, &str, Option<&str>)] = &[
     ("post", "/api/session", "public", "登录：{username, password}；设置会话 Cookie，返回 csrf_token 和 token / sign in: sets the session cookie, returns csrf_token and a bearer token", Some("SignIn")),
     ("get", "/api/session", "any", "当前用户 / the signed-in user", None),
     ("delete", "/api/session", "any", "退出登录 / sign out", None),
-    ("get", "/api/forms", "unit, department, finance, auditor", "申报表列表：year, status, department, q（搜索）, sort（name/year/amount/updated/status，前加 - 倒序）, page, per_page / list forms with filters, search, sorting, paging", None),
+    ("get", "/api/forms", "unit, department, finance, auditor", "申报表列表：year, status, department, q（搜索）, sort（name/year/amount/updated/status，前加 - 倒序）, per_page；翻页用游标 after=（上次的 next）或 before=（上次的 prev），任何深度一样快；page= 按页码（越深越慢，只宜前几页）。返回 items, total, page（按游标时为 null）, per_page, next, prev, annual_total_sum / list forms with filters, search, sorting; page with the cursors after= (a `next`) or before= (a `prev`), as fast at any depth; page= by number still works but slows with depth (for the first pages only)", None),
     ("post", "/api/forms", "unit", "新建申报表（交换格式）；指标可只给 raw（按用户写法解析）/ create a form (exchange format); an indicator may give only raw", Some("Form")),
     ("get", "/api/forms/{id}", "unit, department, finance, auditor", "申报表（交换格式，加 status、version）/ a form in the exchange format, with status and version", None),
     ("put", "/api/forms/{id}", "unit", "保存新版本：{base_version, form}；基于旧版本的保存返回 409 并说明谁改了什么 / save a new version; a stale base gets 409 with who changed what", Some("SaveForm")),
@@ -137,6 +137,22 @@ fn schemas() -> Value {
     })
 }
 
+/// The list's paging parameters, described for clients (the filters are in the summary).
+fn list_parameters() -> Vec<Value> {
+    [
+        ("after", "string", "游标：给出上一页返回的 next，取其后一页 / a cursor: the `next` of the page before, for the page after it"),
+        ("before", "string", "游标：给出下一页返回的 prev，取其前一页 / a cursor: the `prev` of the page after, for the page before it"),
+        ("page", "integer", "页码（按偏移，深页请用游标）/ a page number (by offset: use the cursors for deep pages)"),
+        ("per_page", "integer", "每页条数，1–200，默认 50 / rows per page, 1–200, 50 by default"),
+        ("sort", "string", "name, year, amount, updated, status；前加 - 倒序 / a `-` before it for descending"),
+    ]
+    .into_iter()
+    .map(|(name, ty, description)| {
+        json!({ "name": name, "in": "query", "required": false, "schema": { "type": ty }, "description": description })
+    })
+    .collect()
+}
+
 pub fn document() -> Value {
     let mut paths = Map::new();
     for (method, path, who, summary, body) in ROUTES {
@@ -158,6 +174,9 @@ pub fn document() -> Value {
                 "409": { "description": "冲突 / conflict" }
             }
         });
+        if (*method, *path) == ("get", "/api/forms") {
+            op["parameters"] = json!(list_parameters());
+        }
         if who != &"public" {
             op["security"] = json!([{ "cookie": [], "csrf": [] }, { "bearer": [] }]);
         }

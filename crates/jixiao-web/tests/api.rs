@@ -4279,3 +4279,84 @@ async fn a_sign_in_from_another_site_is_refused_by_its_origin() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
 }
+
+/// `GET /api/forms` pages by cursor: `next` walks every form once in the list's order, `prev`
+/// walks back, `page=` still works, and a cursor that is not the server's is a 400 in both
+/// languages (the page says so too).
+#[tokio::test]
+async fn the_list_pages_by_cursor_either_way() {
+    let app = spawn_app().await;
+    let finance = Client::login(&app, "finance").await;
+    let ids = |v: &Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    for sort in ["name", "-amount", "year", "-updated"] {
+        let list = format!("/api/forms?sort={sort}&per_page=3");
+        let (s, all) = finance
+            .get(&format!("/api/forms?sort={sort}&per_page=200"))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{all}");
+        let want = ids(&all);
+        assert!(want.len() > 6, "{sort}: too few demo forms to page");
+        assert_eq!(
+            (all["page"].as_i64(), &all["next"]),
+            (Some(1), &Value::Null)
+        );
+        let (_, mut v) = finance.get(&list).await;
+        assert_eq!(v["prev"], Value::Null);
+        let mut got = vec![];
+        loop {
+            got.extend(ids(&v));
+            let Some(next) = v["next"].as_str().map(str::to_string) else {
+                break;
+            };
+            v = finance.get(&format!("{list}&after={next}")).await.1;
+            assert_eq!(v["page"], Value::Null);
+            assert_eq!(v["total"], all["total"]);
+        }
+        assert_eq!(got, want, "{sort}: forwards");
+        let mut back = vec![];
+        loop {
+            back.splice(0..0, ids(&v));
+            let Some(prev) = v["prev"].as_str().map(str::to_string) else {
+                break;
+            };
+            v = finance.get(&format!("{list}&before={prev}")).await.1;
+        }
+        assert_eq!(back, want, "{sort}: backwards");
+        // Page 2 by number, then on by cursor.
+        let (_, two) = finance.get(&format!("{list}&page=2")).await;
+        let (_, three) = finance
+            .get(&format!("{list}&after={}", two["next"].as_str().unwrap()))
+            .await;
+        assert_eq!(ids(&three), want[6..want.len().min(9)]);
+    }
+    let (_, first) = finance.get("/api/forms?per_page=3").await;
+    let next = first["next"].as_str().unwrap();
+    for bad in [
+        "/api/forms?after=not-a-cursor".to_string(),
+        "/api/forms?before=%E4%B8%AD".to_string(),
+        format!("/api/forms?sort=-name&after={next}"),
+        format!("/api/forms?after={next}&before={next}"),
+    ] {
+        let (s, v) = finance.get(&bad).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}: {v}");
+        assert_eq!(v["code"], "bad_cursor");
+        assert!(
+            v["message"].as_str().unwrap().contains("分页游标无效"),
+            "{v}"
+        );
+        assert!(v["message_en"].as_str().unwrap().contains("cursor"), "{v}");
+    }
+    let (s, page) = finance.get("/forms?after=not-a-cursor").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(page.as_str().unwrap().contains("分页游标无效"));
+    let (s, page) = finance.get(&format!("/forms?after={next}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.as_str().unwrap().contains("申报表"));
+}

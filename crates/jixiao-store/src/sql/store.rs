@@ -9,6 +9,7 @@ use super::workflow::{
 };
 use super::{begin_write, Conn, Db, DbPool, DbRow};
 use crate::bulk::Cell;
+use crate::cursor;
 use crate::{
     Account, AccountChange, AuditEntry, Dashboard, FormMeta, FormRow, ImportCounts, ImportOutcome,
     ImportReport, LibraryEntry, LibraryQuery, ListQuery, OnConflict, Org, Page, PeriodWarnings,
@@ -214,6 +215,125 @@ impl SqlStore {
                 .fetch_one(&self.pool)
                 .await?,
         )
+    }
+
+    /// The number and the annual total of the forms a list query matches. Counting and
+    /// summing every matching form is the costly part of a page; the result holds until the
+    /// forms change, which the generation counter (bumped by triggers on every change,
+    /// whichever server made it) tells.
+    async fn list_totals(&self, q: &ListQuery) -> Result<(i64, i64), StoreError> {
+        let generation = self.forms_generation().await?;
+        let key = filter_key(q);
+        let cached = self
+            .totals
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&key).copied())
+            .filter(|(g, _, _)| *g == generation);
+        if let Some((_, total, sum)) = cached {
+            return Ok((total, sum));
+        }
+        // Summed in two parts (billions of fen and the rest), each far from overflowing
+        // whatever is stored, and joined in 128 bits: a sum never fails.
+        let mut count: QueryBuilder<Db> = QueryBuilder::new(
+            "SELECT count(*), CAST(COALESCE(sum(f.funds_annual_total / 1000000000), 0) AS BIGINT), \
+             CAST(COALESCE(sum(f.funds_annual_total % 1000000000), 0) AS BIGINT) FROM forms f",
+        );
+        filters(&mut count, q);
+        let (total, high, low): (i64, i64, i64) =
+            count.build_query_as().fetch_one(&self.pool).await?;
+        let exact = i128::from(high) * 1_000_000_000 + i128::from(low);
+        let sum = i64::try_from(exact).unwrap_or(if exact > 0 { i64::MAX } else { i64::MIN });
+        if let Ok(mut m) = self.totals.lock() {
+            if m.len() > 4096 {
+                m.clear();
+            }
+            m.insert(key, (generation, total, sum));
+        }
+        Ok((total, sum))
+    }
+
+    /// Up to `limit` rows of a list query from a position on, in the sort's order or
+    /// (`reverse`) against it. Each part is a range of the sort's index (`forms_by_*`, or
+    /// `forms_unit_*` for one unit), read from the position, never counted from the start.
+    /// The annual total may be missing: those forms come first in ascending order on every
+    /// backend, and are read as a part of their own (by ID), before or after the others.
+    async fn keyset(
+        &self,
+        q: &ListQuery,
+        sort: &ListSort,
+        reverse: bool,
+        from: &cursor::Position,
+        limit: i64,
+    ) -> Result<Vec<FormRow>, StoreError> {
+        let down = sort.desc != reverse;
+        let op = if down { "<" } else { ">" };
+        let nullable = sort.kind == cursor::KeyKind::NullableInt;
+        // (the forms with the key: from which key and ID; the forms without it: after which ID)
+        let (with_key, without_key): (Option<Option<&cursor::Key>>, Option<Option<&str>>) =
+            match &from.key {
+                cursor::Key::Null => ((!down).then_some(None), Some(Some(from.id.as_str()))),
+                key => (Some(Some(key)), (nullable && down).then_some(None)),
+            };
+        let parts = if down {
+            [with_key.map(Ok), without_key.map(Err)]
+        } else {
+            [without_key.map(Err), with_key.map(Ok)]
+        };
+        let mut rows: Vec<FormRow> = Vec::new();
+        for part in parts.into_iter().flatten() {
+            let need = limit - rows.len() as i64;
+            if need <= 0 {
+                break;
+            }
+            let mut list = list_select(q);
+            let column = sort.column;
+            match part {
+                Ok(None) => {
+                    if nullable {
+                        list.push(format!(" AND f.{column} IS NOT NULL"));
+                    }
+                }
+                Ok(Some(key)) => {
+                    list.push(format!(" AND (f.{column}, f.id) {op} ("));
+                    match key {
+                        cursor::Key::Text(t) => {
+                            list.push_bind(t.clone());
+                        }
+                        // `year` is an INTEGER column; the others BIGINT.
+                        cursor::Key::Int(i) if column == "year" => {
+                            let y = i32::try_from(*i).map_err(|_| StoreError::BadCursor {
+                                zh: "年度超出范围",
+                                en: "the year is out of range",
+                            })?;
+                            list.push_bind(y);
+                        }
+                        cursor::Key::Int(i) => {
+                            list.push_bind(*i);
+                        }
+                        cursor::Key::Null => unreachable!("a missing key is the other part"),
+                    }
+                    list.push(", ").push_bind(from.id.clone()).push(")");
+                }
+                Err(after) => {
+                    list.push(format!(" AND f.{column} IS NULL"));
+                    if let Some(id) = after {
+                        list.push(format!(" AND f.id {op} "))
+                            .push_bind(id.to_string());
+                    }
+                }
+            }
+            // The limit is written, not bound: with `LIMIT $n` PostgreSQL's generic plan (used
+            // after a statement's fifth run) guesses a tenth of the table and sorts a sequential
+            // scan instead of reading the range. At most 201 texts per order; sqlx caches each.
+            list.push(sort.order_by(reverse))
+                .push(format!(" LIMIT {need}"));
+            list.push(") f").push(sort.order_by(reverse));
+            for row in list.build().fetch_all(&self.pool).await?.iter() {
+                rows.push(row_from(row)?);
+            }
+        }
+        Ok(rows)
     }
 
     /// Rows of (form ID, JSON document) read as the document's type.
@@ -431,9 +551,93 @@ fn filter_key(q: &ListQuery) -> String {
             sort: String::new(),
             page: 0,
             per_page: 0,
+            after: None,
+            before: None,
             ..q.clone()
         }
     )
+}
+
+/// The order of a portfolio list: a sort key and a direction, ties broken by the ID in the
+/// same direction, so each order is one of the `forms_by_*` indexes read forwards or
+/// backwards, never a sort of every row.
+struct ListSort {
+    /// As a cursor names it: `name`, `-amount` (an unknown key reads as `name`).
+    name: String,
+    column: &'static str,
+    desc: bool,
+    kind: cursor::KeyKind,
+}
+
+impl ListSort {
+    fn of(sort: &str) -> ListSort {
+        let (desc, key) = match sort.strip_prefix('-') {
+            Some(k) => (true, k),
+            None => (false, sort),
+        };
+        let (key, column, kind) = match key {
+            "year" => ("year", "year", cursor::KeyKind::Int),
+            "amount" => ("amount", "funds_annual_total", cursor::KeyKind::NullableInt),
+            "updated" => ("updated", "updated_at", cursor::KeyKind::Text),
+            "status" => ("status", "status", cursor::KeyKind::Text),
+            _ => ("name", "name", cursor::KeyKind::Text),
+        };
+        ListSort {
+            name: format!("{}{key}", if desc { "-" } else { "" }),
+            column,
+            desc,
+            kind,
+        }
+    }
+
+    /// ` ORDER BY …` in this order or (`reverse`) against it. A missing annual total sorts
+    /// first in ascending order on both backends (SQLite's own order; PostgreSQL's index
+    /// `forms_by_amount` is built so), which the keyset's parts rely on.
+    fn order_by(&self, reverse: bool) -> String {
+        let down = self.desc != reverse;
+        let dir = if down { "DESC" } else { "ASC" };
+        let nulls = match (self.kind, down) {
+            (cursor::KeyKind::NullableInt, false) => " NULLS FIRST",
+            (cursor::KeyKind::NullableInt, true) => " NULLS LAST",
+            _ => "",
+        };
+        format!(" ORDER BY f.{} {dir}{nulls}, f.id {dir}", self.column)
+    }
+
+    /// The cursor of a row's position in this order.
+    fn cursor(&self, r: &FormRow) -> String {
+        let key = match self.column {
+            "year" => cursor::Key::Int(i64::from(r.year)),
+            "funds_annual_total" => r
+                .annual_total
+                .map_or(cursor::Key::Null, |m| cursor::Key::Int(m.fen())),
+            "updated_at" => cursor::Key::Text(r.updated_at.clone()),
+            "status" => cursor::Key::Text(r.status.name().to_string()),
+            _ => cursor::Key::Text(r.name.clone()),
+        };
+        cursor::encode(
+            &self.name,
+            &cursor::Position {
+                key,
+                id: r.id.clone(),
+            },
+        )
+    }
+}
+
+/// A list query's rows up to its filters (`WHERE …`), the caller adding its range, order
+/// and limit and closing the inner query. The page is chosen first and the indicators
+/// counted for its rows only: rows passed over are not counted (PostgreSQL would count
+/// them all).
+fn list_select(q: &ListQuery) -> QueryBuilder<'_, Db> {
+    let mut list: QueryBuilder<Db> = QueryBuilder::new(
+        "SELECT f.id, f.year, f.name, f.department, f.implementer, f.funds_annual_total, \
+         f.status, f.version, f.updated_at, f.grade, f.warning_light, f.unit_id, \
+         (SELECT count(*) FROM indicators i WHERE i.form_id = f.id) AS n FROM \
+         (SELECT f.* FROM forms f",
+    );
+    filters(&mut list, q);
+    list
 }
 
 /// One batch of an import, inside the import's transaction: each form created, replaced
@@ -1776,89 +1980,79 @@ impl Store for SqlStore {
     async fn list_page(&self, q: &ListQuery) -> Result<Page, StoreError> {
         let per_page = q.per_page.clamp(1, 200);
         let page = q.page.max(1);
+        let sort = ListSort::of(&q.sort);
+        // `true` for a page after the cursor, `false` for one before it.
+        let cursor = match (&q.after, &q.before) {
+            (Some(_), Some(_)) => {
+                return Err(StoreError::BadCursor {
+                    zh: "after 与 before 只能给一个",
+                    en: "give after or before, not both",
+                })
+            }
+            (Some(c), None) => Some((true, cursor::decode(c, &sort.name, sort.kind)?)),
+            (None, Some(c)) => Some((false, cursor::decode(c, &sort.name, sort.kind)?)),
+            (None, None) => None,
+        };
+        let number = cursor.is_none().then_some(page);
         if matches!(&q.scope, Scope::Nothing) || matches!(&q.scope, Scope::Units(u) if u.is_empty())
         {
             return Ok(Page {
                 items: vec![],
                 total: 0,
-                page,
+                page: number,
                 per_page,
+                next: None,
+                prev: None,
                 annual_total_sum: Money::ZERO,
             });
         }
-        // Counting and summing every matching form is the costly part of a page; the result
-        // holds until the forms change, which the generation counter (bumped by triggers on
-        // every change, whichever server made it) tells.
-        let generation = self.forms_generation().await?;
-        let key = filter_key(q);
-        let cached = self
-            .totals
-            .lock()
-            .ok()
-            .and_then(|m| m.get(&key).copied())
-            .filter(|(g, _, _)| *g == generation);
-        let (total, sum) = match cached {
-            Some((_, total, sum)) => (total, sum),
+        let (total, sum) = self.list_totals(q).await?;
+        let (items, next, prev) = match cursor {
             None => {
-                // Summed in two parts (billions of fen and the rest), each far from overflowing
-                // whatever is stored, and joined in 128 bits: a sum never fails.
-                let mut count: QueryBuilder<Db> = QueryBuilder::new(
-                    "SELECT count(*), CAST(COALESCE(sum(f.funds_annual_total / 1000000000), 0) AS BIGINT), \
-                     CAST(COALESCE(sum(f.funds_annual_total % 1000000000), 0) AS BIGINT) FROM forms f",
-                );
-                filters(&mut count, q);
-                let (total, high, low): (i64, i64, i64) =
-                    count.build_query_as().fetch_one(&self.pool).await?;
-                let exact = i128::from(high) * 1_000_000_000 + i128::from(low);
-                let sum =
-                    i64::try_from(exact).unwrap_or(if exact > 0 { i64::MAX } else { i64::MIN });
-                if let Ok(mut m) = self.totals.lock() {
-                    if m.len() > 4096 {
-                        m.clear();
-                    }
-                    m.insert(key, (generation, total, sum));
+                let mut list = list_select(q);
+                list.push(sort.order_by(false))
+                    .push(" LIMIT ")
+                    .push_bind(per_page)
+                    .push(" OFFSET ")
+                    .push_bind((page - 1) * per_page);
+                list.push(") f").push(sort.order_by(false));
+                let items = list
+                    .build()
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(row_from)
+                    .collect::<Result<Vec<_>, StoreError>>()?;
+                let more = (page - 1) * per_page + (items.len() as i64) < total;
+                let next = items.last().filter(|_| more).map(|r| sort.cursor(r));
+                let prev = items.first().filter(|_| page > 1).map(|r| sort.cursor(r));
+                (items, next, prev)
+            }
+            Some((forward, from)) => {
+                // One more row than the page tells whether another page lies beyond it.
+                let mut items = self.keyset(q, &sort, !forward, &from, per_page + 1).await?;
+                let more = items.len() as i64 > per_page;
+                items.truncate(per_page as usize);
+                if !forward {
+                    items.reverse();
                 }
-                (total, sum)
+                let (first, last) = (items.first(), items.last());
+                let (next, prev) = if forward {
+                    (last.filter(|_| more), first)
+                } else {
+                    (last, first.filter(|_| more))
+                };
+                let (next, prev) = (next.map(|r| sort.cursor(r)), prev.map(|r| sort.cursor(r)));
+                (items, next, prev)
             }
         };
-        let (desc, key) = match q.sort.strip_prefix('-') {
-            Some(k) => (true, k),
-            None => (false, q.sort.as_str()),
-        };
-        let column = match key {
-            "year" => "year",
-            "amount" => "funds_annual_total",
-            "updated" => "updated_at",
-            "status" => "status",
-            _ => "name",
-        };
-        // Ties are broken by the ID in the same direction, so each sort is one index read
-        // backwards or forwards (`forms_by_*` end in the ID), never a sort of every row. The
-        // page is chosen first and the indicators counted for its rows only: rows skipped by
-        // OFFSET are not counted (PostgreSQL would count them all).
-        let dir = if desc { "DESC" } else { "ASC" };
-        let mut list: QueryBuilder<Db> = QueryBuilder::new(
-            "SELECT f.id, f.year, f.name, f.department, f.implementer, f.funds_annual_total, \
-             f.status, f.version, f.updated_at, f.grade, f.warning_light, f.unit_id, \
-             (SELECT count(*) FROM indicators i WHERE i.form_id = f.id) AS n FROM \
-             (SELECT f.* FROM forms f",
-        );
-        filters(&mut list, q);
-        list.push(format!(" ORDER BY f.{column} {dir}, f.id {dir} LIMIT "));
-        list.push_bind(per_page)
-            .push(" OFFSET ")
-            .push_bind((page - 1) * per_page);
-        list.push(format!(") f ORDER BY f.{column} {dir}, f.id {dir}"));
-        let rows = list.build().fetch_all(&self.pool).await?;
-        let items = rows
-            .iter()
-            .map(row_from)
-            .collect::<Result<Vec<_>, StoreError>>()?;
         Ok(Page {
             items,
             total,
-            page,
+            page: number,
             per_page,
+            next,
+            prev,
             annual_total_sum: Money::from_fen(sum),
         })
     }

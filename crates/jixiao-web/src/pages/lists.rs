@@ -21,6 +21,8 @@ pub struct Filters {
     q: Option<String>,
     sort: Option<String>,
     page: Option<i64>,
+    after: Option<String>,
+    before: Option<String>,
 }
 
 /// The list of forms; `copy` (the CSRF token) adds a button to copy each into next year.
@@ -114,6 +116,21 @@ fn query(f: &Filters, sort: Option<&str>, page: Option<i64>) -> String {
     form_urlencoded(&pairs)
 }
 
+/// The list's address at a cursor (`after` or `before`), the filters and order kept.
+fn cursor_query(f: &Filters, key: &str, cursor: &str) -> String {
+    let q = query(f, None, None);
+    let c = form_urlencoded(&[(key, cursor)]);
+    if q.is_empty() {
+        c
+    } else {
+        format!("{q}&{c}")
+    }
+}
+
+/// Pages near the start get their numbers (OFFSET is cheap there); beyond them the list is
+/// walked by cursor, 上一页/下一页, at the same cost at any depth.
+const NUMBERED_PAGES: i64 = 5;
+
 /// `GET /forms`
 pub async fn portfolio(
     State(state): State<AppState>,
@@ -173,6 +190,8 @@ pub async fn portfolio(
         sort: sort.clone(),
         page: f.page.unwrap_or(1),
         per_page: 50,
+        after: f.after.clone().filter(|c| !c.is_empty()),
+        before: f.before.clone().filter(|c| !c.is_empty()),
     };
     let page = match state.store.list_page(&q).await {
         Ok(p) => p,
@@ -229,9 +248,20 @@ pub async fn portfolio(
         }
         @if pages > 1 {
             nav class="pages" aria-label="分页" {
-                @if page.page > 1 { a href={ "/forms?" (query(&f, None, Some(page.page - 1))) } rel="prev" { "上一页" } }
-                span { "第 " (page.page) " / " (pages) " 页" }
-                @if page.page < pages { a href={ "/forms?" (query(&f, None, Some(page.page + 1))) } rel="next" { "下一页" } }
+                @if let Some(c) = &page.prev { a href={ "/forms?" (cursor_query(&f, "before", c)) } rel="prev" { "上一页" } }
+                @for n in 1..=pages.min(NUMBERED_PAGES) {
+                    @if page.page == Some(n) {
+                        span class="current" aria-current="page" { (n) }
+                    } @else {
+                        a href={ "/forms?" (query(&f, None, Some(n))) } aria-label={ "第 " (n) " 页" } { (n) }
+                    }
+                }
+                @if pages > NUMBERED_PAGES { span { "…" } }
+                @match page.page {
+                    Some(n) => span { "第 " (n) " / " (pages) " 页" },
+                    None => span { "共 " (pages) " 页" },
+                }
+                @if let Some(c) = &page.next { a href={ "/forms?" (cursor_query(&f, "after", c)) } rel="next" { "下一页" } }
             }
         }
     };
@@ -261,6 +291,8 @@ pub async fn todo(State(state): State<AppState>, PageUser(auth): PageUser) -> Re
                 sort: "-updated".into(),
                 page: 1,
                 per_page: 200,
+                after: None,
+                before: None,
             };
             match state.store.list_page(&q).await {
                 Ok(p) => p.items,

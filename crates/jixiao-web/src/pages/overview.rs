@@ -116,6 +116,8 @@ async fn build(
         sort: sort.into(),
         page: 1,
         per_page,
+        after: None,
+        before: None,
     };
     let all = state.store.list_page(&q(None, "-amount", 15)).await?;
     let money_bars: Vec<(String, f64, String)> = all
@@ -304,6 +306,8 @@ async fn render_admin(
                 sort: "name".into(),
                 page: 1,
                 per_page: 30,
+                after: None,
+                before: None,
             })
             .await
         {
