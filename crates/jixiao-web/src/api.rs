@@ -69,15 +69,12 @@ pub(crate) async fn check_visible(
         Scope::Nothing => false,
         Scope::Units(units) => meta.unit_id.as_ref().is_some_and(|u| units.contains(u)),
         Scope::Department(dept) => match &meta.unit_id {
-            Some(u) => {
-                let generation = state.cache.generations(&*state.store).await?.access;
-                state
-                    .cache
-                    .orgs(&*state.store, generation)
-                    .await?
-                    .iter()
-                    .any(|o| &o.id == u && o.parent_id.as_deref() == Some(dept.as_str()))
-            }
+            Some(u) => state
+                .cache
+                .orgs(&*state.store, auth.generations.access)
+                .await?
+                .iter()
+                .any(|o| &o.id == u && o.parent_id.as_deref() == Some(dept.as_str())),
             None => false,
         },
     };
@@ -124,7 +121,8 @@ pub async fn list_forms(
     State(state): State<AppState>,
     auth: Auth,
     params: Result<Query<ListParams>, QueryRejection>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
     forms_duty(&auth)?;
     let Query(p) = params?;
     let status = match p.status.as_deref() {
@@ -133,24 +131,42 @@ pub async fn list_forms(
             ApiError::bad_request(format!("未知状态“{s}”"), format!("unknown status “{s}”"))
         })?),
     };
-    let page = state
-        .store
-        .list_page(&ListQuery {
-            grade: grade_param(p.grade.as_deref())?,
-            warnings: warnings_param(p.warnings.as_deref())?,
-            scope: scope(&auth.user),
-            year: p.year,
-            status,
-            department: p.department,
-            search: p.q,
-            sort: p.sort.unwrap_or_else(|| "name".into()),
-            page: p.page.unwrap_or(1),
-            per_page: p.per_page.unwrap_or(50),
-            after: p.after.filter(|c| !c.is_empty()),
-            before: p.before.filter(|c| !c.is_empty()),
-        })
-        .await?;
-    Ok(Json(serde_json::to_value(page).unwrap_or(Value::Null)))
+    let q = ListQuery {
+        grade: grade_param(p.grade.as_deref())?,
+        warnings: warnings_param(p.warnings.as_deref())?,
+        scope: scope(&auth.user),
+        year: p.year,
+        status,
+        department: p.department,
+        search: p.q,
+        sort: p.sort.unwrap_or_else(|| "name".into()),
+        page: p.page.unwrap_or(1),
+        per_page: p.per_page.unwrap_or(50),
+        after: p.after.filter(|c| !c.is_empty()),
+        before: p.before.filter(|c| !c.is_empty()),
+    };
+    // The page as JSON from memory while neither the forms nor who may see what have changed
+    // (the scope names units and departments), whichever server changed them.
+    let key = format!("{q:?}");
+    let json = match state.cache.list(&key, auth.generations) {
+        Some(json) => json,
+        None => {
+            let page = state.store.list_page(&q).await?;
+            let json = axum::body::Bytes::from(
+                serde_json::to_string(&page).unwrap_or_else(|_| "null".into()),
+            );
+            state.cache.keep_list(&key, auth.generations, json.clone());
+            json
+        }
+    };
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/json"),
+        )],
+        json,
+    )
+        .into_response())
 }
 
 /// `GET /api/forms/summary`: every form the list's filters choose (all pages) as a 汇总表
@@ -298,7 +314,7 @@ pub async fn get_form(
     // The form as JSON from memory while no form has changed since it was kept (checked
     // against the forms' generation, whichever server changed it); else one read of the form
     // with its status and version. The access check comes first either way.
-    let generation = state.cache.generations(&*state.store).await?.forms;
+    let generation = auth.generations.forms;
     let (meta, json) = match state.cache.form(&id, generation) {
         Some(kept) => (kept.meta, kept.json),
         None => {

@@ -16,7 +16,7 @@ use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use jixiao_core::crypto::{hex, Crypto, Software};
-use jixiao_store::{AuditEntry, User};
+use jixiao_store::{AuditEntry, Generations, User};
 use serde::Deserialize;
 use serde_json::json;
 use std::net::SocketAddr;
@@ -30,11 +30,21 @@ pub async fn find_session(
     state: &AppState,
     hash: &str,
 ) -> Result<Option<jixiao_store::Session>, jixiao_store::StoreError> {
+    Ok(find_session_at(state, hash).await?.0)
+}
+
+/// [`find_session`], with the change counters it was checked against: read after the request
+/// arrived, so what the request serves from memory can be checked against them too.
+pub async fn find_session_at(
+    state: &AppState,
+    hash: &str,
+) -> Result<(Option<jixiao_store::Session>, Generations), jixiao_store::StoreError> {
     let t = now();
     let idle = state.config.idle();
     // A use is noted in the database at most this often (the idle end is that coarse).
     let every = std::cmp::min(chrono::Duration::seconds(60), idle / 2);
-    let generation = state.cache.generations(&*state.store).await?.access;
+    let generations = state.cache.generations(&*state.store).await?;
+    let generation = generations.access;
     if let Some(hit) = state.cache.session(hash, generation, t, idle, every) {
         if hit.note_use {
             state
@@ -42,7 +52,7 @@ pub async fn find_session(
                 .touch_session(hash, &stamp(t), &stamp(t - every))
                 .await?;
         }
-        return Ok(Some(hit.session));
+        return Ok((Some(hit.session), generations));
     }
     let session = state
         .store
@@ -55,7 +65,7 @@ pub async fn find_session(
             .await?;
         state.cache.keep_session(hash, s, generation, t);
     }
-    Ok(session)
+    Ok((session, generations))
 }
 
 /// An address may make this many times the attempts of one username before it is locked.
@@ -144,6 +154,9 @@ pub struct Auth {
     pub ip: String,
     /// An administrator set this password: only changing it is allowed until then.
     pub must_change_password: bool,
+    /// The database's change counters as read for this request (after it arrived): what it
+    /// serves from memory is checked against them.
+    pub generations: Generations,
 }
 
 /// The routes a session whose password must be changed may still use.
@@ -198,7 +211,8 @@ impl FromRequestParts<AppState> for Auth {
             ));
         };
         let hash = token_hash(&token);
-        let session = find_session(state, &hash).await?.ok_or_else(|| {
+        let (session, generations) = find_session_at(state, &hash).await?;
+        let session = session.ok_or_else(|| {
             ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "session_expired",
@@ -250,6 +264,7 @@ impl FromRequestParts<AppState> for Auth {
             csrf: session.csrf,
             ip,
             must_change_password: session.must_change_password,
+            generations,
         })
     }
 }

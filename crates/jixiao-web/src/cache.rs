@@ -18,6 +18,8 @@ use std::sync::Mutex;
 const MAX_SESSIONS: usize = 100_000;
 /// At most this many forms are kept as JSON; past it the cache starts afresh.
 const MAX_FORMS: usize = 4_096;
+/// At most this many list pages are kept as JSON; past it the cache starts afresh.
+const MAX_LISTS: usize = 1_024;
 
 #[derive(Default)]
 pub struct Cache {
@@ -30,6 +32,8 @@ pub struct Cache {
     sessions: Mutex<HashMap<String, CachedSession>>,
     orgs: Mutex<Option<(i64, std::sync::Arc<Vec<Org>>)>>,
     forms: Mutex<HashMap<String, CachedForm>>,
+    /// List pages as JSON by their query, with the counters they were read at.
+    lists: Mutex<HashMap<String, (Generations, axum::body::Bytes)>>,
 }
 
 #[derive(Clone)]
@@ -144,6 +148,25 @@ impl Cache {
         let orgs = std::sync::Arc::new(store.orgs().await?);
         *self.orgs.lock().expect("cache lock") = Some((generation, orgs.clone()));
         Ok(orgs)
+    }
+
+    /// A list page kept for this query (its `Debug` text) at these counters: a page depends on
+    /// the forms and, through the caller's scope, on the organisations.
+    pub fn list(&self, query: &str, generations: Generations) -> Option<axum::body::Bytes> {
+        let lists = self.lists.lock().expect("cache lock");
+        lists
+            .get(query)
+            .filter(|(g, _)| *g == generations)
+            .map(|(_, json)| json.clone())
+    }
+
+    /// Keeps a list page read at `generations` (read before the page).
+    pub fn keep_list(&self, query: &str, generations: Generations, json: axum::body::Bytes) {
+        let mut lists = self.lists.lock().expect("cache lock");
+        if lists.len() >= MAX_LISTS {
+            lists.clear();
+        }
+        lists.insert(query.to_string(), (generations, json));
     }
 
     /// A form kept at this `forms` generation.

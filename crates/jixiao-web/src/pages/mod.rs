@@ -150,11 +150,12 @@ impl FromRequestParts<AppState> for PageUser {
         let Some(token) = cookie_token(&parts.headers) else {
             return Err(to_login(false));
         };
-        let session = match crate::auth::find_session(state, &token_hash(&token)).await {
-            Ok(Some(s)) => s,
-            Ok(None) => return Err(to_login(true)),
-            Err(e) => return Err(ApiError::from(e).into_response()),
-        };
+        let (session, generations) =
+            match crate::auth::find_session_at(state, &token_hash(&token)).await {
+                Ok((Some(s), g)) => (s, g),
+                Ok((None, _)) => return Err(to_login(true)),
+                Err(e) => return Err(ApiError::from(e).into_response()),
+            };
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
@@ -176,6 +177,7 @@ impl FromRequestParts<AppState> for PageUser {
             csrf: session.csrf,
             ip,
             must_change_password: session.must_change_password,
+            generations,
         }))
     }
 }
