@@ -178,10 +178,15 @@ impl PostgresStore {
         let pool = PgPoolOptions::new()
             .max_connections(pool_size())
             .acquire_timeout(Duration::from_secs(30))
-            .connect_with(options)
+            .connect_with(options.clone())
             .await?;
         migrate(&pool).await?;
-        PostgresStore::new(pool).await
+        let counters = PgPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options)
+            .await?;
+        PostgresStore::new(pool, counters).await
     }
 }
 

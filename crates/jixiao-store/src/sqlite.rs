@@ -95,9 +95,13 @@ impl SqliteStore {
         // hold up to its 64 MiB page cache.
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await?;
         MIGRATOR.run(&pool).await?;
-        SqliteStore::new(pool).await
+        let counters = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.pragma("cache_size", "-256"))
+            .await?;
+        SqliteStore::new(pool, counters).await
     }
 }

@@ -64,6 +64,9 @@ fn serialization_failure(e: &StoreError) -> bool {
 /// The store on one database of the backend.
 pub struct SqlStore {
     pub(crate) pool: DbPool,
+    /// One connection of its own for the change counters ([`Store::generations`]), read on
+    /// every request: it never waits behind the pool's queue of heavier queries.
+    pub(crate) counters: DbPool,
     /// Totals of the portfolio list per filter, with the forms generation they were counted at.
     pub(crate) totals: std::sync::Mutex<HashMap<String, (i64, i64, i64)>>,
     /// The dashboard's counts by status and by grade per filter, with the forms generation
@@ -77,7 +80,7 @@ type FormCounts = (Vec<(String, i64)>, Vec<(String, i64)>);
 impl SqlStore {
     /// The store on a migrated database; a database from before the indicator library gets
     /// its library built once from what is stored.
-    pub(crate) async fn new(pool: DbPool) -> Result<SqlStore, StoreError> {
+    pub(crate) async fn new(pool: DbPool, counters: DbPool) -> Result<SqlStore, StoreError> {
         let empty: bool = sqlx::query_scalar(
             "SELECT NOT EXISTS (SELECT 1 FROM library) AND EXISTS (SELECT 1 FROM indicators)",
         )
@@ -91,6 +94,7 @@ impl SqlStore {
         count_old_warnings(&pool).await?;
         Ok(SqlStore {
             pool,
+            counters,
             totals: std::sync::Mutex::new(HashMap::new()),
             counts: std::sync::Mutex::new(HashMap::new()),
         })
@@ -212,7 +216,7 @@ impl SqlStore {
     async fn forms_generation(&self) -> Result<i64, StoreError> {
         Ok(
             sqlx::query_scalar("SELECT value FROM generations WHERE name = 'forms'")
-                .fetch_one(&self.pool)
+                .fetch_one(&self.counters)
                 .await?,
         )
     }
@@ -819,7 +823,7 @@ impl Store for SqlStore {
     async fn generations(&self) -> Result<crate::Generations, StoreError> {
         let rows: Vec<(String, i64)> =
             sqlx::query_as("SELECT name, value FROM generations WHERE name IN ('forms', 'access')")
-                .fetch_all(&self.pool)
+                .fetch_all(&self.counters)
                 .await?;
         let mut g = crate::Generations::default();
         for (name, value) in rows {
@@ -2532,6 +2536,7 @@ impl Store for SqlStore {
     }
 
     async fn close(&self) {
+        self.counters.close().await;
         self.pool.close().await;
     }
     async fn counts(&self) -> Result<(i64, i64), StoreError> {
