@@ -216,7 +216,7 @@ impl SqlStore {
     async fn forms_generation(&self) -> Result<i64, StoreError> {
         Ok(
             sqlx::query_scalar("SELECT value FROM generations WHERE name = 'forms'")
-                .fetch_one(&self.counters)
+                .fetch_one(&self.pool)
                 .await?,
         )
     }
