@@ -116,6 +116,16 @@ pub struct ListParams {
     before: Option<String>,
 }
 
+/// The list's `status=`: none, or a status by its name.
+fn status_param(s: Option<&str>) -> ApiResult<Option<Status>> {
+    match s {
+        None | Some("") => Ok(None),
+        Some(s) => Status::from_name(s).map(Some).ok_or_else(|| {
+            ApiError::bad_request(format!("未知状态“{s}”"), format!("unknown status “{s}”"))
+        }),
+    }
+}
+
 /// `GET /api/forms`
 pub async fn list_forms(
     State(state): State<AppState>,
@@ -125,12 +135,7 @@ pub async fn list_forms(
     use axum::response::IntoResponse;
     forms_duty(&auth)?;
     let Query(p) = params?;
-    let status = match p.status.as_deref() {
-        None | Some("") => None,
-        Some(s) => Some(Status::from_name(s).ok_or_else(|| {
-            ApiError::bad_request(format!("未知状态“{s}”"), format!("unknown status “{s}”"))
-        })?),
-    };
+    let status = status_param(p.status.as_deref())?;
     let q = ListQuery {
         grade: grade_param(p.grade.as_deref())?,
         warnings: warnings_param(p.warnings.as_deref())?,
@@ -180,12 +185,7 @@ pub async fn summary(
     use axum::response::IntoResponse;
     forms_duty(&auth)?;
     let Query(p) = params?;
-    let status = match p.status.as_deref() {
-        None | Some("") => None,
-        Some(s) => Some(Status::from_name(s).ok_or_else(|| {
-            ApiError::bad_request(format!("未知状态“{s}”"), format!("unknown status “{s}”"))
-        })?),
-    };
+    let status = status_param(p.status.as_deref())?;
     let mut described = vec![];
     if let Some(y) = p.year {
         described.push(format!("年度 {y}"));

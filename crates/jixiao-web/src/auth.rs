@@ -785,11 +785,16 @@ pub async fn audited<T, E>(
     )
     .await;
     if let (Ok(_), Some(e)) = (&out, left) {
-        if let Err(e) = state.store.audit(&e, &state.audit_key).await {
-            eprintln!("audit log write failed: {e}");
-        }
+        record(state, &e).await;
     }
     out
+}
+
+/// Writes an entry on its own; a failure to record is logged, never hidden from operators.
+async fn record(state: &AppState, entry: &AuditEntry) {
+    if let Err(e) = state.store.audit(entry, &state.audit_key).await {
+        eprintln!("audit log write failed: {e}");
+    }
 }
 
 fn entry(actor: &str, ip: &str, action: &str, target: &str, detail: &str) -> AuditEntry {
@@ -815,10 +820,7 @@ pub async fn audit(
     target: &str,
     detail: &str,
 ) {
-    let entry = entry(actor, ip, action, target, detail);
-    if let Err(e) = state.store.audit(&entry, &state.audit_key).await {
-        eprintln!("audit log write failed: {e}");
-    }
+    record(state, &entry(actor, ip, action, target, detail)).await;
 }
 
 #[cfg(test)]
