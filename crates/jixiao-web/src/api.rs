@@ -132,24 +132,9 @@ pub async fn list_forms(
     auth: Auth,
     params: Result<Query<ListParams>, QueryRejection>,
 ) -> ApiResult<axum::response::Response> {
-    use axum::response::IntoResponse;
     forms_duty(&auth)?;
     let Query(p) = params?;
-    let status = status_param(p.status.as_deref())?;
-    let q = ListQuery {
-        grade: grade_param(p.grade.as_deref())?,
-        warnings: warnings_param(p.warnings.as_deref())?,
-        scope: scope(&auth.user),
-        year: p.year,
-        status,
-        department: p.department,
-        search: p.q,
-        sort: p.sort.unwrap_or_else(|| "name".into()),
-        page: p.page.unwrap_or(1),
-        per_page: p.per_page.unwrap_or(50),
-        after: p.after.filter(|c| !c.is_empty()),
-        before: p.before.filter(|c| !c.is_empty()),
-    };
+    let q = list_query(&auth, p)?;
     // The page as JSON from memory while neither the forms nor who may see what have changed
     // (the scope names units and departments), whichever server changed them.
     let key = format!("{q:?}");
@@ -164,14 +149,38 @@ pub async fn list_forms(
             json
         }
     };
-    Ok((
+    Ok(json_response(json))
+}
+
+/// A JSON body already serialized (kept in memory), as the response.
+fn json_response(json: axum::body::Bytes) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
         [(
             axum::http::header::CONTENT_TYPE,
             axum::http::HeaderValue::from_static("application/json"),
         )],
         json,
     )
-        .into_response())
+        .into_response()
+}
+
+/// The list's query from its parameters, in the caller's scope.
+fn list_query(auth: &Auth, p: ListParams) -> ApiResult<ListQuery> {
+    Ok(ListQuery {
+        grade: grade_param(p.grade.as_deref())?,
+        warnings: warnings_param(p.warnings.as_deref())?,
+        scope: scope(&auth.user),
+        year: p.year,
+        status: status_param(p.status.as_deref())?,
+        department: p.department,
+        search: p.q,
+        sort: p.sort.unwrap_or_else(|| "name".into()),
+        page: p.page.unwrap_or(1),
+        per_page: p.per_page.unwrap_or(50),
+        after: p.after.filter(|c| !c.is_empty()),
+        before: p.before.filter(|c| !c.is_empty()),
+    })
 }
 
 /// `GET /api/forms/summary`: every form the list's filters choose (all pages) as a 汇总表
@@ -203,19 +212,13 @@ pub async fn summary(
             described.push(format!("{label} {v}"));
         }
     }
+    // Every page, read in batches from the first.
     let mut q = ListQuery {
-        grade: grade_param(p.grade.as_deref())?,
-        warnings: warnings_param(p.warnings.as_deref())?,
-        scope: scope(&auth.user),
-        year: p.year,
-        status,
-        department: p.department,
-        search: p.q,
-        sort: p.sort.unwrap_or_else(|| "name".into()),
         page: 1,
         per_page: 500,
         after: None,
         before: None,
+        ..list_query(&auth, p)?
     };
     let mut rows = vec![];
     loop {
@@ -310,7 +313,6 @@ pub async fn get_form(
     auth: Auth,
     Path(id): Path<String>,
 ) -> ApiResult<axum::response::Response> {
-    use axum::response::IntoResponse;
     // The form as JSON from memory while no form has changed since it was kept (checked
     // against the forms' generation, whichever server changed it); else one read of the form
     // with its status and version. The access check comes first either way.
@@ -331,14 +333,7 @@ pub async fn get_form(
         }
     };
     check_visible(&state, &auth, meta).await?;
-    Ok((
-        [(
-            axum::http::header::CONTENT_TYPE,
-            axum::http::HeaderValue::from_static("application/json"),
-        )],
-        json,
-    )
-        .into_response())
+    Ok(json_response(json))
 }
 
 #[derive(Deserialize)]

@@ -1188,16 +1188,7 @@ impl Store for SqlStore {
     async fn set_setting(&self, name: &str, value: &str, by: &str) -> Result<(), StoreError> {
         retrying! {
             let mut tx = begin_write(&self.pool).await?;
-            sqlx::query(
-                "INSERT INTO settings (name, value, updated_by, updated_at) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-            )
-            .bind(name)
-            .bind(value)
-            .bind(by)
-            .bind(now())
-            .execute(&mut *tx)
-            .await?;
+            put_setting(&mut tx, name, value, by).await?;
             commit(tx).await?;
             Ok(())
         }
@@ -2408,16 +2399,7 @@ impl Store for SqlStore {
                 ("audit_anchor_seq", seq.to_string()),
                 ("audit_anchor_mac", mac.unwrap_or_default()),
             ] {
-                sqlx::query(
-                    "INSERT INTO settings (name, value, updated_by, updated_at) VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-                )
-                .bind(name)
-                .bind(value)
-                .bind(by)
-                .bind(now())
-                .execute(&mut *tx)
-                .await?;
+                put_setting(&mut tx, name, &value, by).await?;
             }
             let n = sqlx::query("DELETE FROM audit WHERE seq <= $1")
                 .bind(seq)
@@ -2654,6 +2636,21 @@ async fn change_account(
 /// the transaction that creates or renames a unit, so the unit sees its forms at once.
 const LINK_FORMS: &str = "UPDATE forms SET unit_id = (SELECT id FROM orgs WHERE orgs.kind = 'unit' AND orgs.name = forms.implementer) \
      WHERE unit_id IS NULL AND EXISTS (SELECT 1 FROM orgs WHERE orgs.kind = 'unit' AND orgs.name = forms.implementer)";
+
+/// Sets a setting (inserted or replaced), noting who and when.
+async fn put_setting(conn: &mut Conn, name: &str, value: &str, by: &str) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO settings (name, value, updated_by, updated_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+    )
+    .bind(name)
+    .bind(value)
+    .bind(by)
+    .bind(now())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
 
 /// Appends an entry to the audit chain on a write transaction's connection (the write lock
 /// held, so the chain's order is the commits' order).
