@@ -3,8 +3,8 @@
 # SQLite (default) or PostgreSQL (STORE=postgres: a throwaway durable cluster from Debian's
 # postgresql package, see scripts/pg-throwaway), with wrk at CONN connections (64):
 #   GET /api/health (a trivial response of the same server: the ceiling), the list (page 1,
-#   page 1,000 of 50 by number, and the page after row 50,000 by keyset cursor), one form, the
-#   dashboard; then /api/health again while 150 sign-ins run
+#   page 1,000 of 50 by number, the page after row 50,000 by keyset cursor, and random pages by
+#   cursor that no cache holds), one form, the dashboard; then /api/health again while 150 sign-ins run
 #   in parallel (issue 13's sign-in flood).
 #   scripts/bench-load.sh                  (needs wrk: apt-get install wrk)
 #   STORE=postgres FORMS=100000 DUR=10s scripts/bench-load.sh
@@ -55,6 +55,8 @@ token=$(python3 scripts/bench-session.py "http://127.0.0.1:$PORT" loadtest Load-
 id=$(curl -s -H "authorization: Bearer $token" "http://127.0.0.1:$PORT/api/forms?page=1000&per_page=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])')
 # The cursor after row 50,000 (page 1,000's `next`), asked for once here, outside the runs.
 after=$(curl -s -H "authorization: Bearer $token" "http://127.0.0.1:$PORT/api/forms?page=1000&per_page=50" | python3 -c 'import json,sys; print(json.load(sys.stdin)["next"])')
+# Every page's cursor, for the run of pages read from the store (random cursor and size).
+python3 scripts/bench-cursors.py "http://127.0.0.1:$PORT" "$token" > "$work/cursors.txt"
 echo "forms: $(curl -s -H "authorization: Bearer $token" "http://127.0.0.1:$PORT/api/forms?per_page=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')"
 # Requests wrk gave up on (the OFFSET pages on PostgreSQL take 1–2 s each) still run in the
 # server when wrk stops: after such a row, wait for them, so they do not weigh on the next.
@@ -68,6 +70,11 @@ for path in "/api/health" "/api/forms?per_page=50" "/api/forms?after=$after&per_
   wrk -t2 -c"$CONN" -d"$DUR" --latency -H "authorization: Bearer $token" "http://127.0.0.1:$PORT$path" | grep -E "Requests/sec|Latency|99%|Non-2xx|Socket errors"
   drain "$path"
 done
+# Pages no server has in memory: a random page of the list by cursor with a random size (40 to
+# 60 forms), so nearly every request is read from the store (scripts/bench-list.lua).
+echo "== GET /api/forms?after=(random)&per_page=(40..60): read from the store"
+CURSORS="$work/cursors.txt" wrk -t2 -c"$CONN" -d"$DUR" --latency -s scripts/bench-list.lua \
+  -H "authorization: Bearer $token" "http://127.0.0.1:$PORT" | grep -E "Requests/sec|Latency|99%|Non-2xx|Socket errors"
 # The pages, signed in with the session cookie: at $CONN connections, and at 4, where the
 # latency is close to the server's own time to render.
 for c in "$CONN" 4; do

@@ -48,7 +48,7 @@ fn import_list_show_and_export_the_seed() {
 
     // show takes a unique prefix of the ID and lays the form out as the official table.
     let id = f["id"].as_str().unwrap();
-    let shown = env.ok(&["show", &id[..10]]);
+    let shown = env.ok(&["show", &id[..28]]);
     for needle in [
         "财政项目支出绩效目标申报表",
         "项目资金总额",
@@ -736,7 +736,7 @@ fn approvals_verify_until_the_database_is_changed_behind_the_workflow() {
     let env = Env::with_seed();
     let location = env.db().to_str().unwrap().to_string();
     let id = env.form_id("数据运营服务费");
-    let out = env.ok(&["verify", &id[..8]]);
+    let out = env.ok(&["verify", &id[..28]]);
     assert!(out.contains("没有要核验的签名"), "{out}");
     // The key the first command made, beside the database, as `serve` would sign with.
     let key_file = env.db().with_extension("signing-key");

@@ -69,7 +69,7 @@ async fn stores_and_returns_forms_exactly(db: TestDb) {
         let back = store.get(id).await.unwrap().unwrap();
         assert_eq!(back.without_ids(), *form);
         assert!(back.indicators.iter().all(|i| i.id.is_some()));
-        assert_eq!(store.resolve(&id[..12]).await.unwrap(), *id);
+        assert_eq!(store.resolve(&id[..28]).await.unwrap(), *id);
     }
     assert_eq!(store.all().await.unwrap().len(), 8);
     assert!(matches!(
