@@ -25,6 +25,9 @@ pub(crate) const LIKE: &str = "ILIKE";
 pub(crate) const ORDERED_JOIN: &str = "JOIN";
 /// Run after a bulk import: fresh statistics for the planner.
 pub(crate) const AFTER_BULK: &str = "ANALYZE forms, indicators, library_facts";
+/// The aggregate that makes rows one JSON array, and the function that makes a row's values
+/// one (a list page comes back as one value: see `store::list_select`).
+pub(crate) const JSON_ROWS: (&str, &str) = ("json_agg", "json_build_array");
 
 // The shared SQL, compiled once per backend on purpose (`super` is this module in it).
 #[allow(clippy::duplicate_mod)]

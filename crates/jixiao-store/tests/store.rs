@@ -1978,6 +1978,13 @@ async fn awkward_text_round_trips_through_import(db: TestDb) {
         f.goal_annual = format!("{}\n\n", odd(&f.goal_annual));
         f.funds.total = Some(jixiao_core::Money::from_fen(i64::MAX));
         f.funds.other = Some(jixiao_core::Money::from_fen(-1));
+        // Annual totals at the edges of what a list line carries (and one missing).
+        f.funds.annual_total = match k {
+            0 => None,
+            1 => Some(jixiao_core::Money::from_fen(i64::MAX)),
+            2 => Some(jixiao_core::Money::from_fen(-9_007_199_254_740_993)),
+            _ => f.funds.annual_total,
+        };
         for i in &mut f.indicators {
             i.name = odd(&i.name);
             i.raw = odd(&i.raw);
@@ -2018,6 +2025,19 @@ async fn awkward_text_round_trips_through_import(db: TestDb) {
             Some(id.as_str())
         );
     }
+    // A list page (read as one JSON value) carries each line exactly as the rows read one by
+    // one: the text, the missing and the largest amounts, the owner, the indicator count.
+    let mut by_rows = store.list().await.unwrap();
+    by_rows.sort_by(|a, b| a.id.cmp(&b.id));
+    for sort in ["name", "-amount", "amount", "-updated"] {
+        let mut q = all_forms();
+        q.sort = sort.into();
+        let mut paged = store.list_page(&q).await.unwrap().items;
+        paged.sort_by(|a, b| a.id.cmp(&b.id));
+        assert_eq!(paged, by_rows, "{sort}");
+    }
+    assert!(by_rows.iter().any(|r| r.annual_total.is_none()));
+    assert!(by_rows.iter().any(|r| r.unit_id.as_deref() == Some("u-odd")));
     // The same forms again: unchanged, byte for byte.
     let again = store.import(&forms, OnConflict::Refuse).await.unwrap();
     assert_eq!(again.count(ImportOutcome::Unchanged), 8);

@@ -438,13 +438,14 @@ pub async fn import_file(
             Json(serde_json::to_value(p).unwrap_or(Value::Null)),
         ));
     }
-    let ids = crate::upload::commit(
+    let saved = crate::upload::commit(
         &state,
         &auth,
         &body,
         params.filename.as_deref().unwrap_or(""),
     )
     .await?;
+    let ids: Vec<String> = saved.into_iter().map(|(id, _)| id).collect();
     Ok((StatusCode::CREATED, Json(json!({ "ids": ids }))))
 }
 

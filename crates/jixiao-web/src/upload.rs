@@ -75,13 +75,14 @@ pub async fn preview(state: &AppState, bytes: &[u8]) -> ApiResult<(Preview, Read
     Ok((p, out))
 }
 
-/// Saves what a file holds for the uploader's unit, in one transaction; returns the new IDs.
+/// Saves what a file holds for the uploader's unit, in one transaction; returns the new
+/// forms' IDs with their project names, in the file's order.
 pub async fn commit(
     state: &AppState,
     auth: &Auth,
     bytes: &[u8],
     filename: &str,
-) -> ApiResult<Vec<String>> {
+) -> ApiResult<Vec<(String, String)>> {
     require_editor(auth)?;
     let unit = crate::api::unit_of(auth)?;
     let (preview, out) = preview(state, bytes).await?;
@@ -110,5 +111,8 @@ pub async fn commit(
     for id in &ids {
         crate::api::keep_findings(state, id).await;
     }
-    Ok(ids)
+    Ok(ids
+        .into_iter()
+        .zip(names.iter().map(|n| n.to_string()))
+        .collect())
 }

@@ -150,11 +150,11 @@ pub async fn confirm(State(state): State<AppState>, post: PagePost<Confirm>) -> 
         }
     };
     match commit(&state, &auth, &bytes, &form.filename).await {
-        Ok(ids) => {
+        Ok(saved) => {
             let body = html! {
                 h1 { "已导入" }
-                p role="status" { "已从“" (form.filename) "”保存 " (ids.len()) " 张申报表（草稿，归属本单位）。" }
-                ul { @for id in &ids { li { a href={ "/forms/" (id) } { "打开申报表 " (&id[..12.min(id.len())]) } } } }
+                p role="status" { "已从“" (form.filename) "”保存 " (saved.len()) " 张申报表（草稿，归属本单位）。" }
+                ul { @for (id, name) in &saved { li { a href={ "/forms/" (id) } { "打开“" (name) "”" } } } }
                 p { a class="button" href="/forms" { "返回申报表列表" } }
             };
             layout("已导入", user, "forms", body).into_response()
