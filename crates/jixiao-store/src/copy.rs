@@ -133,6 +133,7 @@ const TABLES: &[Table] = &[
             ("updated_by", Text),
             ("grade", Text),
             ("warning_light", Text),
+            ("indicator_count", Int),
         ],
         serial: None,
     },

@@ -2037,7 +2037,9 @@ async fn awkward_text_round_trips_through_import(db: TestDb) {
         assert_eq!(paged, by_rows, "{sort}");
     }
     assert!(by_rows.iter().any(|r| r.annual_total.is_none()));
-    assert!(by_rows.iter().any(|r| r.unit_id.as_deref() == Some("u-odd")));
+    assert!(by_rows
+        .iter()
+        .any(|r| r.unit_id.as_deref() == Some("u-odd")));
     // The same forms again: unchanged, byte for byte.
     let again = store.import(&forms, OnConflict::Refuse).await.unwrap();
     assert_eq!(again.count(ImportOutcome::Unchanged), 8);
@@ -2103,6 +2105,53 @@ async fn awkward_text_round_trips_through_import(db: TestDb) {
     let mut after = forms[7].clone();
     after.name = "之后".into();
     store.import(&[after], OnConflict::Refuse).await.unwrap();
+}
+
+/// A form's indicator count, which the list reads from the form, follows every write of it, and
+/// the migration that brought it in counts what is stored.
+async fn a_forms_indicator_count_follows_its_writes(db: TestDb) {
+    let store = db.open().await;
+    let forms = seed_forms();
+    let report = store.import(&forms, OnConflict::Refuse).await.unwrap();
+    let ids: Vec<String> = report.outcomes.iter().map(|(id, _)| id.clone()).collect();
+    for (form, id) in forms.iter().zip(&ids) {
+        assert_eq!(row(&*store, id).await.indicators, form.indicators.len() as i64);
+    }
+    // Replaced with two indicators fewer, and another with one more.
+    let mut fewer = forms[0].clone();
+    fewer.indicators.truncate(fewer.indicators.len() - 2);
+    let mut more = forms[1].clone();
+    more.indicators.push(more.indicators[0].clone());
+    more.indicators.last_mut().unwrap().name.push_str("（又一）");
+    let replaced = store
+        .import(&[fewer.clone(), more.clone()], OnConflict::Replace)
+        .await
+        .unwrap();
+    assert_eq!(replaced.count(ImportOutcome::Replaced), 2);
+    assert_eq!(row(&*store, &ids[0]).await.indicators, fewer.indicators.len() as i64);
+    assert_eq!(row(&*store, &ids[1]).await.indicators, more.indicators.len() as i64);
+    // The migration's count of what is stored, run again over counts wiped behind the store.
+    let migration = if jixiao_store::is_postgres(&db.location) {
+        include_str!("../migrations/postgres/0007_indicator_count.sql")
+    } else {
+        include_str!("../migrations/sqlite/0026_indicator_count.sql")
+    };
+    let backfill: String = migration
+        .lines()
+        .filter(|l| l.starts_with("UPDATE"))
+        .collect();
+    assert!(!backfill.is_empty());
+    jixiao_store::testing::execute(&db.location, "UPDATE forms SET indicator_count = 0")
+        .await
+        .unwrap();
+    assert_eq!(row(&*store, &ids[2]).await.indicators, 0);
+    jixiao_store::testing::execute(&db.location, &backfill)
+        .await
+        .unwrap();
+    for (k, id) in ids.iter().enumerate() {
+        let stored = store.get(id).await.unwrap().unwrap().indicators.len() as i64;
+        assert_eq!(row(&*store, id).await.indicators, stored, "{k}");
+    }
 }
 
 /// Every test above, once per backend.
@@ -2330,4 +2379,5 @@ conformance!(
     serialization_failures_are_retried,
     awkward_text_round_trips_through_import,
     keyset_pages_give_every_form_once_in_every_order,
+    a_forms_indicator_count_follows_its_writes,
 );

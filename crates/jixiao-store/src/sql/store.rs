@@ -370,7 +370,7 @@ const FORM_COLUMNS: &str =
 pub(crate) const LIST_SELECT: &str =
     "SELECT f.id, f.year, f.name, f.department, f.implementer, f.funds_annual_total, \
     f.status, f.version, f.updated_at, f.grade, f.warning_light, f.unit_id, \
-    (SELECT count(*) FROM indicators i WHERE i.form_id = f.id) AS n FROM forms f";
+    f.indicator_count AS n FROM forms f";
 
 const INDICATOR_COLUMNS: &str =
     "id, form_id, position, level1, level2, name, kind, op, value, unit, subject, op_implied, text, raw, \
@@ -647,8 +647,7 @@ fn list_select<'q>(q: &'q ListQuery, order: &str) -> QueryBuilder<'q, Db> {
         "SELECT (SELECT value FROM generations WHERE name = 'forms'), \
          CAST({agg}({row}(f.id, f.year, f.name, f.department, f.implementer, \
          f.funds_annual_total, f.status, f.version, f.updated_at, f.grade, f.warning_light, \
-         f.unit_id, f.n){order}) AS TEXT) FROM \
-         (SELECT f.*, (SELECT count(*) FROM indicators i WHERE i.form_id = f.id) AS n FROM \
+         f.unit_id, f.indicator_count){order}) AS TEXT) FROM \
          (SELECT f.* FROM forms f"
     ));
     filters(&mut list, q);
@@ -656,7 +655,7 @@ fn list_select<'q>(q: &'q ListQuery, order: &str) -> QueryBuilder<'q, Db> {
 }
 
 /// What closes a query begun by [`list_select`].
-const PAGE_END: &str = ") f) f";
+const PAGE_END: &str = ") f";
 
 /// A list line as [`list_select`] writes it into the page's JSON array.
 type PageLine = (
@@ -2933,13 +2932,14 @@ pub(crate) async fn write_forms(
                 Cell::text(now),
                 Cell::text(now),
                 Cell::owned(unit_of(form)),
+                Cell::Int(Some(form.indicators.len() as i64)),
             ]
         })
         .collect();
     super::insert_rows(
         &mut *conn,
         "forms",
-        &format!("{FORM_COLUMNS}, version, created_at, updated_at, unit_id"),
+        &format!("{FORM_COLUMNS}, version, created_at, updated_at, unit_id, indicator_count"),
         &rows,
         // New forms cannot meet a stored ID: written straight, with no conflict to resolve.
         match written {
@@ -2975,7 +2975,7 @@ const UPSERT: &str = " ON CONFLICT (id) DO UPDATE SET year = excluded.year, name
     funds_annual_total = excluded.funds_annual_total, funds_annual_appropriation = excluded.funds_annual_appropriation, \
     funds_annual_carryover = excluded.funds_annual_carryover, funds_annual_other = excluded.funds_annual_other, \
     goal_overall = excluded.goal_overall, goal_annual = excluded.goal_annual, version = forms.version + 1, \
-    updated_at = excluded.updated_at";
+    updated_at = excluded.updated_at, indicator_count = excluded.indicator_count";
 
 /// Indicator rows handed to the backend at a time: a bounded buffer however many forms a
 /// batch has.
