@@ -3574,6 +3574,19 @@ async fn two_servers_on_one_database_are_one_system() {
     assert_eq!(s, StatusCode::OK);
     let id = list["items"][0]["id"].as_str().unwrap().to_string();
     let (_, before) = bearer(b, &unit, Method::GET, "/api/forms", None).await;
+    // The dashboard's charts as B keeps them: the sum of the annual totals it shows.
+    let dashboard = |base: &str, token: &str| {
+        let req = http
+            .get(format!("{base}/dashboard"))
+            .header("cookie", format!("jixiao_session={token}"));
+        async move {
+            let html = req.send().await.unwrap().text().await.unwrap();
+            let at = html.find("年度资金合计").expect("the dashboard's totals");
+            html[at..].chars().take(60).collect::<String>()
+        }
+    };
+    let shown_before = dashboard(b, &unit).await;
+    assert_eq!(dashboard(b, &unit).await, shown_before);
     // A change on A is seen on B at once, the cached totals and B's cached form included.
     let (_, kept) = bearer(b, &unit, Method::GET, &format!("/api/forms/{id}"), None).await;
     let (_, mut form) = bearer(a, &unit, Method::GET, &format!("/api/forms/{id}"), None).await;
@@ -3595,6 +3608,11 @@ async fn two_servers_on_one_database_are_one_system() {
     assert_ne!(
         after["annual_total_sum"], before["annual_total_sum"],
         "B's totals are not stale"
+    );
+    assert_ne!(
+        dashboard(b, &unit).await,
+        shown_before,
+        "B's dashboard is not stale"
     );
     // A second save of the old version, on B, is the conflict it would be on A.
     let (s, _) = bearer(

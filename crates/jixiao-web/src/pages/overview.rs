@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use jixiao_core::score::Grade;
 use jixiao_core::workflow::{Role, Status};
 use jixiao_store::ListQuery;
-use maud::{html, Markup};
+use maud::{html, Markup, PreEscaped};
 use std::collections::{BTreeMap, HashMap};
 
 /// A horizontal bar chart: each bar with its label and its value written beside it (`size`
@@ -92,10 +92,26 @@ pub async fn dashboard(
             }
         },
     };
-    match build(&state, &auth, p.department.filter(|d| !d.is_empty()), year).await {
-        Ok(body) => layout("看板", user, "/dashboard", body).into_response(),
-        Err(e) => error_page(user, &e),
-    }
+    let department = p.department.filter(|d| !d.is_empty());
+    // The charts are the same for everyone with this scope and role until the forms or who
+    // may see what change: kept as HTML against the change counters, as the list's pages are.
+    let key = format!(
+        "dashboard {:?} {:?} {department:?} {year:?}",
+        scope(&auth.user),
+        auth.user.role
+    );
+    let body = match state.cache.list(&key, auth.generations) {
+        Some(html) => PreEscaped(String::from_utf8_lossy(&html).into_owned()),
+        None => match build(&state, &auth, department, year).await {
+            Ok(body) => {
+                let html = axum::body::Bytes::from(body.0.clone());
+                state.cache.keep_list(&key, auth.generations, html);
+                body
+            }
+            Err(e) => return error_page(user, &e),
+        },
+    };
+    layout("看板", user, "/dashboard", body).into_response()
 }
 
 async fn build(
