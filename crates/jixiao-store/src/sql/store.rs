@@ -648,7 +648,9 @@ fn list_select<'q>(q: &'q ListQuery, order: &str) -> QueryBuilder<'q, Db> {
          CAST({agg}({row}(f.id, f.year, f.name, f.department, f.implementer, \
          f.funds_annual_total, f.status, f.version, f.updated_at, f.grade, f.warning_light, \
          f.unit_id, f.indicator_count){order}) AS TEXT) FROM \
-         (SELECT f.* FROM forms f"
+         (SELECT f.id, f.year, f.name, f.department, f.implementer, f.funds_annual_total, \
+         f.status, f.version, f.updated_at, f.grade, f.warning_light, f.unit_id, \
+         f.indicator_count FROM forms f"
     ));
     filters(&mut list, q);
     list
