@@ -189,7 +189,7 @@ impl PostgresStore {
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options)
             .await?;
-        PostgresStore::new(pool, counters).await
+        PostgresStore::new(pool.clone(), counters, pool).await
     }
 }
 

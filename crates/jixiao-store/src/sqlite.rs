@@ -110,8 +110,16 @@ impl SqliteStore {
         MIGRATOR.run(&pool).await?;
         let counters = SqlitePoolOptions::new()
             .max_connections(1)
-            .connect_with(options.pragma("cache_size", "-256"))
+            .connect_with(options.clone().pragma("cache_size", "-256"))
             .await?;
-        SqliteStore::new(pool, counters).await
+        // A bulk import reads and writes pages all over a write-ahead log of gigabytes. With
+        // the file mapped, SQLite keeps no clean page in its cache and looks each one up in
+        // the log again at every touch: a million forms took 266 s with the mapping and 194 s
+        // without (docs/benchmarks.md). Its connection is made when an import first asks.
+        let bulk = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(0)
+            .connect_lazy_with(options.pragma("mmap_size", "0"));
+        SqliteStore::new(pool, counters, bulk).await
     }
 }

@@ -66,6 +66,9 @@ pub struct SqlStore {
     /// One connection of its own for the change counters ([`Store::generations`]), read on
     /// every request: it never waits behind the pool's queue of heavier queries.
     pub(crate) counters: DbPool,
+    /// Where a bulk import writes (`import_batches`): on SQLite one connection of its own that
+    /// does not map the file into memory (see `sqlite.rs`); on PostgreSQL the pool.
+    pub(crate) bulk: DbPool,
     /// Totals of the portfolio list per filter, with the forms generation they were counted at.
     pub(crate) totals: std::sync::Mutex<HashMap<String, (i64, i64, i64)>>,
     /// The dashboard's counts by status and by grade per filter, with the forms generation
@@ -79,7 +82,11 @@ type FormCounts = (Vec<(String, i64)>, Vec<(String, i64)>);
 impl SqlStore {
     /// The store on a migrated database; a database from before the indicator library gets
     /// its library built once from what is stored.
-    pub(crate) async fn new(pool: DbPool, counters: DbPool) -> Result<SqlStore, StoreError> {
+    pub(crate) async fn new(
+        pool: DbPool,
+        counters: DbPool,
+        bulk: DbPool,
+    ) -> Result<SqlStore, StoreError> {
         let empty: bool = sqlx::query_scalar(
             "SELECT NOT EXISTS (SELECT 1 FROM library) AND EXISTS (SELECT 1 FROM indicators)",
         )
@@ -94,6 +101,7 @@ impl SqlStore {
         Ok(SqlStore {
             pool,
             counters,
+            bulk,
             totals: std::sync::Mutex::new(HashMap::new()),
             counts: std::sync::Mutex::new(HashMap::new()),
         })
@@ -875,7 +883,7 @@ impl Store for SqlStore {
         owner: Option<&str>,
         seen: &mut (dyn for<'b> FnMut(&'b [Form], &'b [(String, ImportOutcome)]) + Send),
     ) -> Result<ImportCounts, StoreError> {
-        let mut tx = begin_write(&self.pool).await?;
+        let mut tx = begin_write(&self.bulk).await?;
         let now = now();
         let mut counts = ImportCounts::default();
         for batch in batches {
@@ -2598,6 +2606,7 @@ impl Store for SqlStore {
 
     async fn close(&self) {
         self.counters.close().await;
+        self.bulk.close().await;
         self.pool.close().await;
     }
     async fn counts(&self) -> Result<(i64, i64), StoreError> {
