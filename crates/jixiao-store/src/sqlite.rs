@@ -114,7 +114,7 @@ impl SqliteStore {
             .await?;
         // A bulk import reads and writes pages all over a write-ahead log of gigabytes. With
         // the file mapped, SQLite keeps no clean page in its cache and looks each one up in
-        // the log again at every touch: a million forms took 266 s with the mapping and 194 s
+        // the log again at every touch: a million forms took 266 s with the mapping and 208 s
         // without (docs/benchmarks.md). Its connection is made when an import first asks.
         let bulk = SqlitePoolOptions::new()
             .max_connections(1)

@@ -686,11 +686,14 @@ async fn a_period_keeps_the_light_and_a_self_evaluation_the_grade_in_the_same_wr
         row(&*store, &id).await.warning_light.as_deref(),
         Some("yellow")
     );
-    // An earlier period saved later leaves the latest period's light.
+    // An earlier period saved later leaves the latest period's light, and still moves the
+    // forms' generation: its warnings change the dashboard, which servers cache against it.
+    let before = store.generations().await.unwrap().forms;
     store
         .save_period(&id, &period("1-6月"), &light(Some("red")))
         .await
         .unwrap();
+    assert!(store.generations().await.unwrap().forms > before);
     assert_eq!(
         row(&*store, &id).await.warning_light.as_deref(),
         Some("yellow")
