@@ -3,9 +3,9 @@
 # SQLite (default) or PostgreSQL (STORE=postgres: a throwaway durable cluster from Debian's
 # postgresql package, see scripts/pg-throwaway), with wrk at CONN connections (64):
 #   GET /api/health (a trivial response of the same server: the ceiling), the list (page 1,
-#   page 1,000 of 50 by number, the page after row 50,000 by keyset cursor, and random pages by
-#   cursor that no cache holds), one form, the dashboard; then /api/health again while 150 sign-ins run
-#   in parallel (issue 13's sign-in flood).
+#   the page after row 50,000 by keyset cursor, and random pages by cursor that no cache
+#   holds), one form, the pages, the dashboard; then /api/health again while 150 sign-ins run
+#   in parallel (issue 13's sign-in flood); last, page 1,000 of 50 by number (OFFSET).
 #   scripts/bench-load.sh                  (needs wrk: apt-get install wrk)
 #   STORE=postgres FORMS=100000 DUR=10s scripts/bench-load.sh
 set -euo pipefail

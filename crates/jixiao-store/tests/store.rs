@@ -2118,21 +2118,34 @@ async fn a_forms_indicator_count_follows_its_writes(db: TestDb) {
     let report = store.import(&forms, OnConflict::Refuse).await.unwrap();
     let ids: Vec<String> = report.outcomes.iter().map(|(id, _)| id.clone()).collect();
     for (form, id) in forms.iter().zip(&ids) {
-        assert_eq!(row(&*store, id).await.indicators, form.indicators.len() as i64);
+        assert_eq!(
+            row(&*store, id).await.indicators,
+            form.indicators.len() as i64
+        );
     }
     // Replaced with two indicators fewer, and another with one more.
     let mut fewer = forms[0].clone();
     fewer.indicators.truncate(fewer.indicators.len() - 2);
     let mut more = forms[1].clone();
     more.indicators.push(more.indicators[0].clone());
-    more.indicators.last_mut().unwrap().name.push_str("（又一）");
+    more.indicators
+        .last_mut()
+        .unwrap()
+        .name
+        .push_str("（又一）");
     let replaced = store
         .import(&[fewer.clone(), more.clone()], OnConflict::Replace)
         .await
         .unwrap();
     assert_eq!(replaced.count(ImportOutcome::Replaced), 2);
-    assert_eq!(row(&*store, &ids[0]).await.indicators, fewer.indicators.len() as i64);
-    assert_eq!(row(&*store, &ids[1]).await.indicators, more.indicators.len() as i64);
+    assert_eq!(
+        row(&*store, &ids[0]).await.indicators,
+        fewer.indicators.len() as i64
+    );
+    assert_eq!(
+        row(&*store, &ids[1]).await.indicators,
+        more.indicators.len() as i64
+    );
     // The migration's count of what is stored, run again over counts wiped behind the store.
     let migration = if jixiao_store::is_postgres(&db.location) {
         include_str!("../migrations/postgres/0007_indicator_count.sql")
